@@ -1,0 +1,43 @@
+using System.Collections.Immutable;
+
+namespace Appliance.Nodes.State;
+
+/// <summary>Everything the coordinator knows when it evaluates the rules.</summary>
+public sealed record ClusterObservation
+{
+    /// <summary>Database peers that are cluster members, in the order they joined.</summary>
+    public ImmutableArray<PeerId> Members { get; init; } = [];
+
+    /// <summary>Each member's last status report, by peer id. A member with no report yet is treated as unknown.</summary>
+    public ImmutableDictionary<string, PeerReport> Reports { get; init; } = ImmutableDictionary<string, PeerReport>.Empty;
+
+    /// <summary>
+    /// WAL positions read from the peers at decision time, by peer id. A generation change needs the fresh position
+    /// of the peer that becomes (or stays) primary; a stale report never suffices.
+    /// </summary>
+    public ImmutableDictionary<string, Lsn> FreshPositions { get; init; } = ImmutableDictionary<string, Lsn>.Empty;
+
+    /// <summary>The configured mode.</summary>
+    public ClusterMode Mode { get; init; } = ClusterMode.Normal;
+
+    /// <summary>The configured policy for deposed peers.</summary>
+    public RejoinPolicy Rejoin { get; init; } = RejoinPolicy.Auto;
+
+    /// <summary>An operator command to decide on, if any.</summary>
+    public OperatorCommand? Command { get; init; }
+
+    /// <summary>The time to stamp on a new freeze.</summary>
+    public DateTimeOffset Now { get; init; }
+
+    /// <summary>True if <paramref name="peerId"/> is a member.</summary>
+    public bool IsPresent(string peerId) => Members.Any(m => m.Is(peerId));
+
+    /// <summary>The report of <paramref name="peerId"/>, if it has sent one.</summary>
+    public PeerReport? ReportOf(string peerId) => Reports.GetValueOrDefault(peerId);
+
+    /// <summary>
+    /// True if the peer is a member and has not reported its PostgreSQL down. A peer that has not reported yet counts
+    /// as healthy, so that a fresh member is not passed over for want of a first report.
+    /// </summary>
+    public bool IsHealthy(string peerId) => IsPresent(peerId) && ReportOf(peerId)?.PostgresUp != false;
+}

@@ -1,0 +1,66 @@
+namespace Appliance.Nodes.State;
+
+/// <summary>
+/// The transition rules of the cluster, after Manatee's state machine, evaluated centrally by the coordinator.
+/// Pure: the same state and observation always give the same decision.
+/// </summary>
+/// <remarks>
+/// One change per evaluation. The coordinator writes the transition it gets, then evaluates again with the new state,
+/// until the result is <see cref="NoChange"/> or a <see cref="Refusal"/>. A refusal of
+/// <see cref="RefusalReason.NeedsFreshPosition"/> asks it to read a peer's WAL position and evaluate again.
+/// </remarks>
+public static class ClusterRules
+{
+    /// <summary>Decides what, if anything, the cluster state should become.</summary>
+    /// <param name="current">The current state, or null before the cluster was ever set up.</param>
+    /// <param name="observation">Membership, reports, fresh positions, configuration and any operator command.</param>
+    /// <returns>No change, a transition to a valid next state (version + 1), or a refusal with its reason.</returns>
+    /// <exception cref="ArgumentException">The observation lists a member twice.</exception>
+    public static Decision Evaluate(ClusterState? current, ClusterObservation observation)
+    {
+        var duplicate = observation.Members.GroupBy(m => m.Id).FirstOrDefault(g => g.Count() > 1);
+        if (duplicate is not null)
+            throw new ArgumentException($"Member {duplicate.Key} is listed twice in the observation.", nameof(observation));
+
+        var decision = Decide(current, observation);
+        if (decision is Transition t)
+        {
+            t.Next.EnsureValid();
+            if (t.Next.Version != (current?.Version ?? 0) + 1)
+                throw new InvalidOperationException($"Rule {t.Reason} produced version {t.Next.Version} after {current?.Version ?? 0}.");
+        }
+        return decision;
+    }
+
+    private static Decision Decide(ClusterState? current, ClusterObservation observation)
+    {
+        if (observation.Command is { } command)
+            return OperatorCommands.Decide(current, observation, command);
+        if (current is null)
+            return InitialSetup.Decide(observation);
+
+        var ctx = new RuleContext(current, observation);
+        if (observation.Mode == ClusterMode.Singleton && !current.Singleton)
+            return new Refusal(RefusalReason.ModeMismatch,
+                "This node is configured for singleton mode, but the cluster runs in normal mode; going back to singleton is not supported. Fix the configuration.");
+        if (current.Singleton)
+            return SingletonUpgrade.Decide(ctx);
+
+        // Nobody but the coordinator writes, yet it keeps Manatee's discipline: while the primary is gone only the
+        // sync's takeover may happen, since no primary exists to vouch for the chain.
+        if (!ctx.IsPresent(current.Primary))
+            return SyncTakeover.WhenPrimaryGone(ctx);
+
+        if (!ctx.IsPresent(current.Sync!))
+        {
+            var replacement = SyncReplacement.WhenSyncGone(ctx);
+            if (replacement is Transition) return replacement;
+            // Without a new sync, writes stall, but the chain is still kept up to date (Manatee falls through too).
+            var upkeep = AsyncUpkeep.Decide(ctx);
+            return upkeep is Transition ? upkeep : replacement;
+        }
+
+        var rejoin = DeposedRejoin.Decide(ctx);
+        return rejoin is Transition ? rejoin : AsyncUpkeep.Decide(ctx);
+    }
+}

@@ -1,0 +1,25 @@
+namespace Appliance.Nodes.State;
+
+/// <summary>The outcome of evaluating the rules: nothing to do, a new state, or a refusal with its reason.</summary>
+public abstract record Decision
+{
+    private protected Decision() { }
+
+    /// <summary>Nothing needs to change.</summary>
+    public static readonly NoChange None = new();
+}
+
+/// <summary>The state is as it should be.</summary>
+public sealed record NoChange : Decision;
+
+/// <summary>Write <see cref="Next"/> (one compare-and-set on the current version), then act on it.</summary>
+/// <param name="Next">The new state; its version is the current version plus one.</param>
+/// <param name="Reason">Why, for history and logs.</param>
+/// <param name="Detail">A sentence for operators.</param>
+public sealed record Transition(ClusterState Next, TransitionReason Reason, string Detail) : Decision;
+
+/// <summary>A change is wanted but not safe or not possible now.</summary>
+/// <param name="Reason">Why.</param>
+/// <param name="Detail">A sentence for operators that says what is missing and what would unblock it.</param>
+/// <param name="PeerToProbe">With <see cref="RefusalReason.NeedsFreshPosition"/>: whose WAL position to read.</param>
+public sealed record Refusal(RefusalReason Reason, string Detail, string? PeerToProbe = null) : Decision;

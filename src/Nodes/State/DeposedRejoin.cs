@@ -1,0 +1,27 @@
+namespace Appliance.Nodes.State;
+
+/// <summary>
+/// Under <see cref="RejoinPolicy.Auto"/>, a deposed peer that is back and reports that it has rewound (or re-cloned)
+/// onto the current timeline leaves the deposed list and joins the async tail, one peer per write.
+/// </summary>
+/// <remarks>
+/// The peer's own word is required because only it knows that the WAL it held beyond the fork (never acknowledged)
+/// has been discarded. Until then it stays deposed and serves nothing.
+/// </remarks>
+internal static class DeposedRejoin
+{
+    public static Decision Decide(RuleContext ctx)
+    {
+        if (ctx.Observation.Rejoin != RejoinPolicy.Auto)
+            return Decision.None;
+        var state = ctx.State;
+        var ready = state.Deposed.FirstOrDefault(d =>
+            ctx.IsPresent(d) && ctx.Observation.ReportOf(d.Id)?.ReadyToRejoin == true);
+        if (ready is null)
+            return Decision.None;
+
+        var next = ctx.Next() with { Deposed = state.Deposed.RemoveAll(d => d.Is(ready)), Async = state.Async.Add(ready) };
+        return new Transition(next, TransitionReason.Rejoined,
+            $"Deposed peer {ready.Id} rewound onto the current timeline and rejoined as the last async.");
+    }
+}

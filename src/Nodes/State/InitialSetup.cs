@@ -1,0 +1,47 @@
+using System.Collections.Immutable;
+
+namespace Appliance.Nodes.State;
+
+/// <summary>
+/// The first state of a cluster: the first member to join is primary, the second sync, the rest asyncs in join
+/// order; in singleton mode the first member alone, frozen.
+/// </summary>
+internal static class InitialSetup
+{
+    /// <summary>The reason a singleton cluster starts frozen (Flynn's wording).</summary>
+    public const string SingletonFreezeReason = "cluster started in singleton mode";
+
+    public static Decision Decide(ClusterObservation observation)
+    {
+        var members = observation.Members;
+        var needed = observation.Mode == ClusterMode.Singleton ? 1 : 2;
+        if (members.Length < needed)
+            return new Refusal(RefusalReason.NotEnoughPeers,
+                $"Setting the cluster up needs {needed} peer(s) in {observation.Mode} mode; {members.Length} present.");
+
+        var unreported = members.Where(m => observation.ReportOf(m.Id) is null).ToList();
+        if (unreported.Count > 0)
+            return new Refusal(RefusalReason.AwaitingReports,
+                $"Waiting for the first status report of {RuleContext.Ids(unreported)} before setting the cluster up.");
+
+        // A peer with data and no state means the state store was lost or pointed elsewhere. Picking a primary by
+        // join order could crown a stale replica and silently drop acknowledged writes, so an operator decides.
+        var withData = members.Where(m => observation.ReportOf(m.Id)!.HasExistingData).ToList();
+        if (withData.Count > 0)
+            return new Refusal(RefusalReason.ExistingData,
+                $"No cluster state exists, but {RuleContext.Ids(withData)} already hold(s) a database; refusing to bootstrap over it. " +
+                "Restore the state store, or move the old data directories away if the data is not wanted.");
+
+        var first = new ClusterState { Version = 1, Generation = 1, Primary = members[0], InitWal = Lsn.Zero };
+        if (observation.Mode == ClusterMode.Singleton)
+        {
+            var singleton = first with { Singleton = true, Freeze = new FreezeInfo(SingletonFreezeReason, observation.Now) };
+            return new Transition(singleton, TransitionReason.InitialSetup,
+                $"Cluster set up in singleton mode with {members[0].Id} as its only, writable, primary.");
+        }
+
+        var normal = first with { Sync = members[1], Async = ImmutableArray.Create(members, 2, members.Length - 2) };
+        return new Transition(normal, TransitionReason.InitialSetup,
+            $"Cluster set up: primary {members[0].Id}, sync {members[1].Id}, asyncs {RuleContext.Ids(normal.Async)}.");
+    }
+}

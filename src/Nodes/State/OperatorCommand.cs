@@ -1,0 +1,37 @@
+namespace Appliance.Nodes.State;
+
+/// <summary>A request from an operator that the rules accept (as a transition) or refuse with a reason.</summary>
+/// <remarks>
+/// Commands may carry the generation the operator saw (<see cref="ExpectedGeneration"/>); a command issued against
+/// an older generation is refused rather than applied to a cluster the operator has not looked at.
+/// </remarks>
+public abstract record OperatorCommand
+{
+    private OperatorCommand() { }
+
+    /// <summary>If set, the command applies only while the cluster is at this generation.</summary>
+    public long? ExpectedGeneration { get; init; }
+
+    /// <summary>Stop all generation changes (takeover, sync replacement, singleton upgrade) until unfrozen.</summary>
+    /// <param name="Reason">Shown in status and history.</param>
+    public sealed record Freeze(string Reason) : OperatorCommand;
+
+    /// <summary>Lift a freeze.</summary>
+    public sealed record Unfreeze : OperatorCommand;
+
+    /// <summary>
+    /// Planned change of roles, after Manatee's <c>promote</c>: with no target or the sync as target, the sync becomes
+    /// primary and the old primary is deposed; with async[0] as target it replaces the sync, which goes to the head of
+    /// the chain; with a later async, that async swaps places with the one above it.
+    /// </summary>
+    /// <param name="To">The peer to move up, or null for the sync.</param>
+    public sealed record Switchover(string? To = null) : OperatorCommand;
+
+    /// <summary>Let a deposed peer serve again after its data is rebuilt from a replica: it leaves the deposed list.</summary>
+    /// <param name="PeerId">The deposed peer.</param>
+    public sealed record Rebuild(string PeerId) : OperatorCommand;
+
+    /// <summary>Forget a deposed peer that is gone for good.</summary>
+    /// <param name="PeerId">The deposed peer; it must not be a cluster member.</param>
+    public sealed record Reap(string PeerId) : OperatorCommand;
+}

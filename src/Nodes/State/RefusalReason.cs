@@ -1,0 +1,62 @@
+namespace Appliance.Nodes.State;
+
+/// <summary>Why the rules would not make a change that the situation or an operator asked for.</summary>
+public enum RefusalReason
+{
+    /// <summary>The sync has not replayed up to initWal, so it may lack acknowledged writes.</summary>
+    NotCaughtUp,
+
+    /// <summary>No async (or unassigned newcomer) is there to become the new sync.</summary>
+    NoAsyncAvailable,
+
+    /// <summary>The cluster is frozen, and the change would start a new generation.</summary>
+    ClusterFrozen,
+
+    /// <summary>The PostgreSQL that would have to act is not running.</summary>
+    DatabaseOffline,
+
+    /// <summary>The change needs a WAL position read now; ask <see cref="Refusal.PeerToProbe"/> and evaluate again.</summary>
+    NeedsFreshPosition,
+
+    /// <summary>Both the primary and the sync are gone: no peer provably holds every acknowledged write.</summary>
+    PrimaryAndSyncLost,
+
+    /// <summary>Fewer peers than the mode needs to set the cluster up (or to leave singleton mode).</summary>
+    NotEnoughPeers,
+
+    /// <summary>A peer has not reported its status yet, and the decision depends on it.</summary>
+    AwaitingReports,
+
+    /// <summary>No state exists, yet a peer holds a database: bootstrapping could make a stale copy primary.</summary>
+    ExistingData,
+
+    /// <summary>The configured mode contradicts the state (singleton configured, cluster normal).</summary>
+    ModeMismatch,
+
+    /// <summary>Freeze asked of a frozen cluster.</summary>
+    AlreadyFrozen,
+
+    /// <summary>Unfreeze asked of a cluster that is not frozen.</summary>
+    NotFrozen,
+
+    /// <summary>The command names a peer the state does not know.</summary>
+    UnknownPeer,
+
+    /// <summary>Rebuild or reap named a peer that is not deposed.</summary>
+    NotDeposed,
+
+    /// <summary>Reap named a deposed peer that is still a cluster member.</summary>
+    PeerStillPresent,
+
+    /// <summary>The command cannot apply as given (for example, a switchover to the primary, or a freeze without a reason).</summary>
+    InvalidRequest,
+
+    /// <summary>The command was issued against another generation than the current one.</summary>
+    StaleGeneration,
+
+    /// <summary>The command does not apply in singleton mode.</summary>
+    SingletonMode,
+
+    /// <summary>No cluster state exists yet.</summary>
+    NoState,
+}

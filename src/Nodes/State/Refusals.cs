@@ -1,0 +1,21 @@
+namespace Appliance.Nodes.State;
+
+/// <summary>The refusals that several rules share, worded once.</summary>
+internal static class Refusals
+{
+    public static Refusal Frozen(ClusterState state, string wanted) =>
+        new(RefusalReason.ClusterFrozen,
+            $"{wanted} is needed, but the cluster is frozen ({state.Freeze!.Reason}, since {state.Freeze.Since:u}); unfreeze it to let this happen.");
+
+    public static Refusal NoCandidate(string wanted) =>
+        new(RefusalReason.NoAsyncAvailable,
+            $"{wanted} is needed, but no async or new peer is present to become the sync; start another instance.");
+
+    public static Refusal Offline(PeerId peer, string wanted) =>
+        new(RefusalReason.DatabaseOffline,
+            $"{wanted} is needed, but PostgreSQL on {peer.Id} is not running; it will be retried when {peer.Id} reports it up.");
+
+    public static Refusal NeedsPosition(PeerId peer, string wanted) =>
+        new(RefusalReason.NeedsFreshPosition,
+            $"{wanted} needs the WAL position of {peer.Id} read now, not from an earlier report.", peer.Id);
+}

@@ -1,0 +1,55 @@
+using System.Collections.Immutable;
+
+namespace Appliance.Nodes.State;
+
+/// <summary>The state and observation of one evaluation, with the questions every rule asks of them.</summary>
+internal sealed class RuleContext(ClusterState state, ClusterObservation observation)
+{
+    public ClusterState State { get; } = state;
+
+    public ClusterObservation Observation { get; } = observation;
+
+    public bool IsPresent(PeerId peer) => Observation.IsPresent(peer.Id);
+
+    /// <summary>The async chain without its absent members, order kept.</summary>
+    public ImmutableArray<PeerId> PresentAsyncs => [.. State.Async.Where(IsPresent)];
+
+    /// <summary>Members the state does not name at all (deposed peers are named, so they never come back this way).</summary>
+    public ImmutableArray<PeerId> Newcomers => [.. Observation.Members.Where(m => !State.Names(m.Id))];
+
+    /// <summary>
+    /// Who may become the new sync, best first: present asyncs whose PostgreSQL runs, in chain order (async[0] is
+    /// closest to the sync's WAL); then unassigned newcomers in join order (they clone, and the primary stays
+    /// read-only until they catch up); then present asyncs that reported PostgreSQL down.
+    /// </summary>
+    public ImmutableArray<PeerId> SyncCandidates(params string[] excluded)
+    {
+        var asyncs = PresentAsyncs.Where(a => !excluded.Contains(a.Id)).ToList();
+        var healthy = asyncs.Where(a => Observation.IsHealthy(a.Id));
+        var ailing = asyncs.Where(a => !Observation.IsHealthy(a.Id));
+        var newcomers = Newcomers.Where(n => !excluded.Contains(n.Id));
+        return [.. healthy.Concat(newcomers).Concat(ailing)];
+    }
+
+    /// <summary>The present asyncs after <paramref name="newSync"/> leaves the chain to become sync.</summary>
+    public ImmutableArray<PeerId> AsyncsWithout(PeerId newSync) => [.. PresentAsyncs.Where(a => !a.Is(newSync))];
+
+    /// <summary>Whether the peer reported its PostgreSQL down.</summary>
+    public bool ReportedDown(PeerId peer) => Observation.ReportOf(peer.Id)?.PostgresUp == false;
+
+    /// <summary>The WAL position read from <paramref name="peer"/> at decision time, if the coordinator has one.</summary>
+    public Lsn? FreshPosition(PeerId peer) =>
+        Observation.FreshPositions.TryGetValue(peer.Id, out var lsn) ? lsn : null;
+
+    /// <summary>The state as the next write: same content, version + 1.</summary>
+    public ClusterState Next() => State with { Version = State.Version + 1 };
+
+    /// <summary>The state as the first write of a new generation.</summary>
+    public ClusterState NextGeneration() => State with { Version = State.Version + 1, Generation = State.Generation + 1 };
+
+    public static string Ids(IEnumerable<PeerId> peers)
+    {
+        var ids = peers.Select(p => p.Id).ToList();
+        return ids.Count == 0 ? "none" : string.Join(", ", ids);
+    }
+}

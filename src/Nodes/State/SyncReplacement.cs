@@ -1,0 +1,49 @@
+namespace Appliance.Nodes.State;
+
+/// <summary>
+/// The primary takes a new sync: when the sync is gone, or when an operator moves async[0] up. The primary keeps
+/// its role; the generation changes so that the old sync can never count as synchronous again.
+/// </summary>
+/// <remarks>
+/// The new sync may be far behind. That is safe: the primary names it in <c>synchronous_standby_names</c> at
+/// once, so no commit is acknowledged until the new sync has it, and the new initWal (the primary's position now)
+/// covers everything acknowledged before. The old sync's WAL is a prefix of the primary's, so it rejoins later as a
+/// plain async with no rebuild.
+/// </remarks>
+internal static class SyncReplacement
+{
+    /// <summary>The sync is not a member: pick the best candidate.</summary>
+    public static Decision WhenSyncGone(RuleContext ctx)
+    {
+        var state = ctx.State;
+        var wanted = $"Replacing sync {state.Sync!.Id}, which is gone,";
+        if (state.IsFrozen) return Refusals.Frozen(state, wanted);
+        var candidates = ctx.SyncCandidates();
+        if (candidates.IsEmpty) return Refusals.NoCandidate(wanted);
+        var newSync = candidates[0];
+        return Replace(ctx, newSync, ctx.AsyncsWithout(newSync), TransitionReason.SyncReplaced,
+            $"Sync {state.Sync.Id} is gone: primary {state.Primary.Id} took {newSync.Id} as its new sync");
+    }
+
+    /// <summary>Switchover to async[0]: it becomes the sync, and the old sync goes to the head of the chain.</summary>
+    public static Decision MoveUp(RuleContext ctx, PeerId target)
+    {
+        var state = ctx.State;
+        var rest = ctx.AsyncsWithout(target);
+        var asyncs = ctx.IsPresent(state.Sync!) ? rest.Insert(0, state.Sync!) : rest;
+        return Replace(ctx, target, asyncs, TransitionReason.Switchover,
+            $"Switchover: {target.Id} became the sync of {state.Primary.Id}, and {state.Sync!.Id} moved to the head of the async chain");
+    }
+
+    private static Decision Replace(
+        RuleContext ctx, PeerId newSync, System.Collections.Immutable.ImmutableArray<PeerId> asyncs,
+        TransitionReason reason, string detail)
+    {
+        var primary = ctx.State.Primary;
+        var wanted = $"Making {newSync.Id} the sync";
+        if (ctx.ReportedDown(primary)) return Refusals.Offline(primary, wanted);
+        if (ctx.FreshPosition(primary) is not { } position) return Refusals.NeedsPosition(primary, wanted);
+        var next = ctx.NextGeneration() with { Sync = newSync, Async = asyncs, InitWal = position };
+        return new Transition(next, reason, $"{detail} (initWal {position}).");
+    }
+}

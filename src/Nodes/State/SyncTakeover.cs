@@ -1,0 +1,54 @@
+namespace Appliance.Nodes.State;
+
+/// <summary>
+/// The sync becomes primary: when the primary is gone, or when an operator asks for a switchover. This is the only
+/// rule that changes the primary, and it is where acknowledged writes are kept or lost.
+/// </summary>
+/// <remarks>
+/// Safe because every write acknowledged before this generation is at or below initWal (the primary that declared
+/// the generation had them all), and every write acknowledged during it is on the sync (synchronous replication,
+/// with the sync named before writes open). So a sync whose replay position, read now, is at least initWal holds
+/// every acknowledged write. The old primary may hold WAL the sync never saw, so it is deposed.
+/// </remarks>
+internal static class SyncTakeover
+{
+    /// <summary>The primary is not a member: take over if the sync can prove it has everything.</summary>
+    public static Decision WhenPrimaryGone(RuleContext ctx)
+    {
+        var state = ctx.State;
+        if (!ctx.IsPresent(state.Sync!))
+            return new Refusal(RefusalReason.PrimaryAndSyncLost,
+                $"Primary {state.Primary.Id} and sync {state.Sync!.Id} are both gone, and only they are known to hold every acknowledged write; " +
+                "the cluster takes no writes until one of them returns (or an operator restores it).");
+        return Promote(ctx, TransitionReason.SyncTakeover, $"primary {state.Primary.Id} is gone");
+    }
+
+    /// <summary>Promote the sync, deposing the current primary, if it is safe now.</summary>
+    public static Decision Promote(RuleContext ctx, TransitionReason reason, string why)
+    {
+        var state = ctx.State;
+        var sync = state.Sync!;
+        var wanted = $"Promoting sync {sync.Id} ({why})";
+        if (state.IsFrozen) return Refusals.Frozen(state, wanted);
+        var candidates = ctx.SyncCandidates();
+        if (candidates.IsEmpty) return Refusals.NoCandidate(wanted);
+        if (ctx.ReportedDown(sync)) return Refusals.Offline(sync, wanted);
+        if (ctx.FreshPosition(sync) is not { } position) return Refusals.NeedsPosition(sync, wanted);
+        if (position < state.InitWal)
+            return new Refusal(RefusalReason.NotCaughtUp,
+                $"{wanted} is not safe: it has replayed WAL to {position}, short of initWal {state.InitWal}, so it may lack acknowledged writes; " +
+                $"waiting for it to catch up (or for {state.Primary.Id} to return).");
+
+        var newSync = candidates[0];
+        var next = ctx.NextGeneration() with
+        {
+            Primary = sync,
+            Sync = newSync,
+            Async = ctx.AsyncsWithout(newSync),
+            Deposed = state.Deposed.Add(state.Primary),
+            InitWal = position,
+        };
+        return new Transition(next, reason,
+            $"{char.ToUpperInvariant(why[0])}{why[1..]}: sync {sync.Id} became primary at {position}, {newSync.Id} is the new sync, and {state.Primary.Id} is deposed.");
+    }
+}

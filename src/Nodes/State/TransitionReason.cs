@@ -1,0 +1,38 @@
+namespace Appliance.Nodes.State;
+
+/// <summary>Why the rules produced a new state. History shows it.</summary>
+public enum TransitionReason
+{
+    /// <summary>The first state: the first member is primary, the second sync, the rest asyncs.</summary>
+    InitialSetup,
+
+    /// <summary>The primary is gone and the caught-up sync became primary (generation + 1; old primary deposed).</summary>
+    SyncTakeover,
+
+    /// <summary>The sync is gone and the primary chose a new one (generation + 1).</summary>
+    SyncReplaced,
+
+    /// <summary>Absent asyncs dropped or newcomers appended (same generation).</summary>
+    AsyncsUpdated,
+
+    /// <summary>A singleton cluster took a sync and became normal (generation + 1).</summary>
+    SingletonToNormal,
+
+    /// <summary>A planned, operator-requested change of roles.</summary>
+    Switchover,
+
+    /// <summary>An operator froze the cluster.</summary>
+    Frozen,
+
+    /// <summary>An operator unfroze the cluster.</summary>
+    Unfrozen,
+
+    /// <summary>An operator let a deposed peer serve again after a rebuild.</summary>
+    Rebuilt,
+
+    /// <summary>A deposed peer that had rewound itself rejoined the async tail (rejoin = auto).</summary>
+    Rejoined,
+
+    /// <summary>An operator removed a deposed peer that is gone for good.</summary>
+    Reaped,
+}

@@ -1,0 +1,186 @@
+using System.Collections.Immutable;
+using Appliance.Nodes.State;
+
+namespace Appliance.Nodes.Tests.State;
+
+/// <summary>
+/// Drives <see cref="ClusterRules"/> the way the coordinator will: it keeps membership, reports and the state, and
+/// after every event evaluates until the rules rest, answering fresh-position requests from the peers' simulated WAL.
+/// It plays the part of Flynn's and Manatee's simulators for ported scenarios, with every peer observed centrally.
+/// </summary>
+internal sealed class ScenarioCluster
+{
+    private readonly List<PeerId> _members = [];
+    private readonly Dictionary<string, Lsn> _wal = [];
+    private readonly HashSet<string> _postgresDown = [];
+    private readonly HashSet<string> _readyToRejoin = [];
+    private readonly HashSet<string> _withData = [];
+    private readonly HashSet<string> _unreported = [];
+
+    public ScenarioCluster(ClusterMode mode = ClusterMode.Normal, RejoinPolicy rejoin = RejoinPolicy.Manual)
+    {
+        Mode = mode;
+        Rejoin = rejoin;
+    }
+
+    public ClusterMode Mode { get; set; }
+
+    public RejoinPolicy Rejoin { get; set; }
+
+    public ClusterState? State { get; private set; }
+
+    /// <summary>Every transition written so far, in order.</summary>
+    public List<Transition> History { get; } = [];
+
+    /// <summary>How the last evaluation came to rest: no change, or a refusal.</summary>
+    public Decision? LastRest { get; private set; }
+
+    public static DateTimeOffset Now { get; } = new(2026, 11, 26, 6, 0, 0, TimeSpan.Zero);
+
+    public static PeerId Peer(string id) => new(id, $"10.0.0.{id.Last()}", 5432);
+
+    public string Describe() => State?.ToShortString() ?? "no state";
+
+    public IReadOnlyList<string> MemberIds => _members.Select(m => m.Id).ToList();
+
+    public RoleAssignment RoleOf(string id) => State!.RoleOf(id);
+
+    /// <summary>A peer joins the cluster (the coordinator sees its member-up event and first report).</summary>
+    public ScenarioCluster Join(string id, bool settle = true)
+    {
+        if (_members.Any(m => m.Id == id)) throw new InvalidOperationException($"{id} is already a member");
+        _members.Add(Peer(id));
+        return settle ? Settle() : this;
+    }
+
+    public ScenarioCluster Leave(string id, bool settle = true)
+    {
+        if (_members.RemoveAll(m => m.Id == id) != 1) throw new InvalidOperationException($"{id} is not a member");
+        return settle ? Settle() : this;
+    }
+
+    public ScenarioCluster SetWal(string id, string lsn)
+    {
+        _wal[id] = Lsn.Parse(lsn);
+        return this;
+    }
+
+    public Lsn WalOf(string id) => _wal.GetValueOrDefault(id, Lsn.Zero);
+
+    public ScenarioCluster PostgresDown(string id) { _postgresDown.Add(id); return this; }
+
+    public ScenarioCluster PostgresUp(string id, bool settle = true)
+    {
+        _postgresDown.Remove(id);
+        return settle ? Settle() : this;
+    }
+
+    public ScenarioCluster ReadyToRejoin(string id, bool settle = true)
+    {
+        _readyToRejoin.Add(id);
+        return settle ? Settle() : this;
+    }
+
+    public ScenarioCluster HasData(string id) { _withData.Add(id); return this; }
+
+    public ScenarioCluster Unreported(string id) { _unreported.Add(id); return this; }
+
+    public ScenarioCluster Reported(string id, bool settle = true)
+    {
+        _unreported.Remove(id);
+        return settle ? Settle() : this;
+    }
+
+    /// <summary>Replaces the state outright, as the simulators' <c>setClusterState</c> and <c>bootstrap</c> do.</summary>
+    public ScenarioCluster SetState(ClusterState state, bool settle = true)
+    {
+        State = state.EnsureValid();
+        return settle ? Settle() : this;
+    }
+
+    /// <summary>Evaluates until the rules rest. Returns this for chaining; see <see cref="LastRest"/>.</summary>
+    public ScenarioCluster Settle()
+    {
+        for (var lap = 0; lap < 50; lap++)
+        {
+            var decision = Evaluate(null);
+            if (decision is Transition t)
+            {
+                Apply(t);
+                continue;
+            }
+            LastRest = decision;
+            return this;
+        }
+        throw new InvalidOperationException($"The rules did not come to rest after 50 writes: {string.Join(" | ", History.TakeLast(5).Select(h => h.Next.ToShortString()))}");
+    }
+
+    /// <summary>Submits an operator command; an accepted one is written, then the cluster settles.</summary>
+    public Decision Command(OperatorCommand command)
+    {
+        var decision = Evaluate(command);
+        if (decision is Transition t)
+        {
+            Apply(t);
+            Settle();
+        }
+        return decision;
+    }
+
+    /// <summary>One evaluation as the coordinator runs it, fresh-position probes included.</summary>
+    public Decision Evaluate(OperatorCommand? command)
+    {
+        var fresh = ImmutableDictionary<string, Lsn>.Empty;
+        var probedDown = new HashSet<string>();
+        while (true)
+        {
+            var decision = ClusterRules.Evaluate(State, Observe(command, fresh, probedDown));
+            if (decision is not Refusal { Reason: RefusalReason.NeedsFreshPosition, PeerToProbe: { } peer })
+                return decision;
+            if (fresh.ContainsKey(peer) || probedDown.Contains(peer))
+                throw new InvalidOperationException($"The rules asked twice for the position of {peer}");
+            // A probe of a peer whose PostgreSQL does not answer fails: the coordinator learns it is down.
+            if (_postgresDown.Contains(peer) || !_members.Any(m => m.Id == peer)) probedDown.Add(peer);
+            else fresh = fresh.Add(peer, WalOf(peer));
+        }
+    }
+
+    private ClusterObservation Observe(OperatorCommand? command, ImmutableDictionary<string, Lsn> fresh, HashSet<string> probedDown) => new()
+    {
+        Members = [.. _members],
+        Reports = _members
+            .Where(m => !_unreported.Contains(m.Id))
+            .ToImmutableDictionary(m => m.Id, m => new PeerReport(
+                PostgresUp: !_postgresDown.Contains(m.Id) && !probedDown.Contains(m.Id),
+                Wal: WalOf(m.Id),
+                HasExistingData: _withData.Contains(m.Id),
+                ReadyToRejoin: _readyToRejoin.Contains(m.Id))),
+        FreshPositions = fresh,
+        Mode = Mode,
+        Rejoin = Rejoin,
+        Command = command,
+        Now = Now,
+    };
+
+    private void Apply(Transition t)
+    {
+        State = t.Next;
+        History.Add(t);
+        _readyToRejoin.RemoveWhere(id => !State.IsDeposed(id));
+    }
+
+    /// <summary>Builds a state from ids, like the simulators' <c>gN{P,S,A[],D[]}</c> notation.</summary>
+    public static ClusterState StateOf(long generation, string primary, string? sync, string[]? asyncs = null,
+        string[]? deposed = null, string initWal = "0/0", bool singleton = false, string? frozen = null, long version = 1) => new()
+    {
+        Version = version,
+        Generation = generation,
+        Primary = Peer(primary),
+        Sync = sync is null ? null : Peer(sync),
+        Async = [.. (asyncs ?? []).Select(Peer)],
+        Deposed = [.. (deposed ?? []).Select(Peer)],
+        InitWal = Lsn.Parse(initWal),
+        Singleton = singleton,
+        Freeze = frozen is null ? null : new FreezeInfo(frozen, Now),
+    };
+}
