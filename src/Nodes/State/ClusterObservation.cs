@@ -12,10 +12,10 @@ public sealed record ClusterObservation
     public ImmutableDictionary<string, PeerReport> Reports { get; init; } = ImmutableDictionary<string, PeerReport>.Empty;
 
     /// <summary>
-    /// WAL positions read from the peers at decision time, by peer id. A generation change needs the fresh position
-    /// of the peer that becomes (or stays) primary; a stale report never suffices.
+    /// WAL positions read from the peers at decision time behind a <see cref="WalFence"/>, by peer id. A generation
+    /// change needs the fenced position of the peer that becomes (or stays) primary; a report never suffices.
     /// </summary>
-    public ImmutableDictionary<string, Lsn> FreshPositions { get; init; } = ImmutableDictionary<string, Lsn>.Empty;
+    public ImmutableDictionary<string, FencedPosition> FencedPositions { get; init; } = ImmutableDictionary<string, FencedPosition>.Empty;
 
     /// <summary>The configured mode.</summary>
     public ClusterMode Mode { get; init; } = ClusterMode.Normal;

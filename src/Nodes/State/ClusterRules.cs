@@ -7,7 +7,8 @@ namespace Appliance.Nodes.State;
 /// <remarks>
 /// One change per evaluation. The coordinator writes the transition it gets, then evaluates again with the new state,
 /// until the result is <see cref="NoChange"/> or a <see cref="Refusal"/>. A refusal of
-/// <see cref="RefusalReason.NeedsFreshPosition"/> asks it to read a peer's WAL position and evaluate again.
+/// <see cref="RefusalReason.NeedsFencedPosition"/> asks it to fence a peer, read its WAL position and evaluate again
+/// (and to lift the fence if the evaluation then writes no new generation).
 /// </remarks>
 public static class ClusterRules
 {

@@ -15,8 +15,8 @@ public enum RefusalReason
     /// <summary>The PostgreSQL that would have to act is not running.</summary>
     DatabaseOffline,
 
-    /// <summary>The change needs a WAL position read now; ask <see cref="Refusal.PeerToProbe"/> and evaluate again.</summary>
-    NeedsFreshPosition,
+    /// <summary>The change needs a WAL position read now behind a fence; run <see cref="Refusal.Probe"/> and evaluate again.</summary>
+    NeedsFencedPosition,
 
     /// <summary>Both the primary and the sync are gone: no peer provably holds every acknowledged write.</summary>
     PrimaryAndSyncLost,

@@ -15,7 +15,8 @@ internal static class Refusals
         new(RefusalReason.DatabaseOffline,
             $"{wanted} is needed, but PostgreSQL on {peer.Id} is not running; it will be retried when {peer.Id} reports it up.");
 
-    public static Refusal NeedsPosition(PeerId peer, string wanted) =>
-        new(RefusalReason.NeedsFreshPosition,
-            $"{wanted} needs the WAL position of {peer.Id} read now, not from an earlier report.", peer.Id);
+    public static Refusal NeedsPosition(PeerId peer, WalFence fence, string wanted) =>
+        new(RefusalReason.NeedsFencedPosition,
+            $"{wanted} needs the WAL position of {peer.Id} read now, behind a fence, not from an earlier report.",
+            new PositionProbe(peer.Id, fence));
 }

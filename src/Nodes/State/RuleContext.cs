@@ -37,9 +37,9 @@ internal sealed class RuleContext(ClusterState state, ClusterObservation observa
     /// <summary>Whether the peer reported its PostgreSQL down.</summary>
     public bool ReportedDown(PeerId peer) => Observation.ReportOf(peer.Id)?.PostgresUp == false;
 
-    /// <summary>The WAL position read from <paramref name="peer"/> at decision time, if the coordinator has one.</summary>
-    public Lsn? FreshPosition(PeerId peer) =>
-        Observation.FreshPositions.TryGetValue(peer.Id, out var lsn) ? lsn : null;
+    /// <summary>The position <paramref name="peer"/> reported behind exactly <paramref name="fence"/>, if any.</summary>
+    public Lsn? FencedPosition(PeerId peer, WalFence fence) =>
+        Observation.FencedPositions.TryGetValue(peer.Id, out var read) && read.Fence == fence ? read.Position : null;
 
     /// <summary>The state as the next write: same content, version + 1.</summary>
     public ClusterState Next() => State with { Version = State.Version + 1 };

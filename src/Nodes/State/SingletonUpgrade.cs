@@ -23,7 +23,8 @@ internal static class SingletonUpgrade
         if (others.IsEmpty)
             return new Refusal(RefusalReason.NotEnoughPeers, $"{wanted} needs a second peer to become the sync; none is present.");
         if (ctx.ReportedDown(primary)) return Refusals.Offline(primary, wanted);
-        if (ctx.FreshPosition(primary) is not { } position) return Refusals.NeedsPosition(primary, wanted);
+        var fence = new WalFence.NameSync(others[0].Id);
+        if (ctx.FencedPosition(primary, fence) is not { } position) return Refusals.NeedsPosition(primary, fence, wanted);
 
         var next = ctx.NextGeneration() with
         {

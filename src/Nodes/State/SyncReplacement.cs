@@ -5,9 +5,10 @@ namespace Appliance.Nodes.State;
 /// its role; the generation changes so that the old sync can never count as synchronous again.
 /// </summary>
 /// <remarks>
-/// The new sync may be far behind. That is safe: the primary names it in <c>synchronous_standby_names</c> at
-/// once, so no commit is acknowledged until the new sync has it, and the new initWal (the primary's position now)
-/// covers everything acknowledged before. The old sync's WAL is a prefix of the primary's, so it rejoins later as a
+/// The new sync may be far behind. That is safe: the primary names it in <c>synchronous_standby_names</c> before
+/// it reports the position that becomes the new initWal (<see cref="WalFence.NameSync"/>), so everything
+/// acknowledged through the old sync is at or below initWal, and nothing later is acknowledged until the new sync has
+/// it. The old sync's WAL is a prefix of the primary's, so it rejoins later as a
 /// plain async with no rebuild.
 /// </remarks>
 internal static class SyncReplacement
@@ -42,7 +43,8 @@ internal static class SyncReplacement
         var primary = ctx.State.Primary;
         var wanted = $"Making {newSync.Id} the sync";
         if (ctx.ReportedDown(primary)) return Refusals.Offline(primary, wanted);
-        if (ctx.FreshPosition(primary) is not { } position) return Refusals.NeedsPosition(primary, wanted);
+        var fence = new WalFence.NameSync(newSync.Id);
+        if (ctx.FencedPosition(primary, fence) is not { } position) return Refusals.NeedsPosition(primary, fence, wanted);
         var next = ctx.NextGeneration() with { Sync = newSync, Async = asyncs, InitWal = position };
         return new Transition(next, reason, $"{detail} (initWal {position}).");
     }

@@ -6,9 +6,11 @@ namespace Appliance.Nodes.State;
 /// </summary>
 /// <remarks>
 /// Safe because every write acknowledged before this generation is at or below initWal (the primary that declared
-/// the generation had them all), and every write acknowledged during it is on the sync (synchronous replication,
-/// with the sync named before writes open). So a sync whose replay position, read now, is at least initWal holds
-/// every acknowledged write. The old primary may hold WAL the sync never saw, so it is deposed.
+/// the generation had them all, and named the sync before it read its position), and every write acknowledged during
+/// it is on the sync (synchronous replication). So a sync whose position, read now, is at least initWal holds every
+/// acknowledged write. The sync stops receiving before that read (<see cref="WalFence.StopReceiving"/>), so the
+/// old primary cannot get anything more acknowledged through it, and the new initWal covers everything the new primary
+/// will ever have of the old generation. The old primary may hold WAL the sync never saw, so it is deposed.
 /// </remarks>
 internal static class SyncTakeover
 {
@@ -33,7 +35,8 @@ internal static class SyncTakeover
         var candidates = ctx.SyncCandidates();
         if (candidates.IsEmpty) return Refusals.NoCandidate(wanted);
         if (ctx.ReportedDown(sync)) return Refusals.Offline(sync, wanted);
-        if (ctx.FreshPosition(sync) is not { } position) return Refusals.NeedsPosition(sync, wanted);
+        if (ctx.FencedPosition(sync, WalFence.StopReceivingWal) is not { } position)
+            return Refusals.NeedsPosition(sync, WalFence.StopReceivingWal, wanted);
         if (position < state.InitWal)
             return new Refusal(RefusalReason.NotCaughtUp,
                 $"{wanted} is not safe: it has replayed WAL to {position}, short of initWal {state.InitWal}, so it may lack acknowledged writes; " +

@@ -6,7 +6,7 @@ namespace Appliance.Nodes.Tests.State;
 
 /// <summary>
 /// Scenarios no upstream suite covers (reference-state-machine.md §D.8), plus the safety guards that our central
-/// coordinator adds: fresh positions, bootstrap over existing data, and the rejoin policy.
+/// coordinator adds: fenced positions, bootstrap over existing data, and the rejoin policy.
 /// </summary>
 [Trait("Category", "Unit")]
 public class GapScenarioTests
@@ -32,8 +32,8 @@ public class GapScenarioTests
     {
         var state = StateOf(1, "node1", "node2", ["node3"], version: 7);
         Observation Seen(params string[] members) => new(members);
-        var primarySide = ClusterRules.Evaluate(state, Seen("node1", "node3").With(fresh: ("node1", "0/10")));
-        var syncSide = ClusterRules.Evaluate(state, Seen("node2", "node3").With(fresh: ("node2", "0/10")));
+        var primarySide = ClusterRules.Evaluate(state, Seen("node1", "node3").Fenced("node1", "0/10", new WalFence.NameSync("node3")));
+        var syncSide = ClusterRules.Evaluate(state, Seen("node2", "node3").Fenced("node2", "0/10", WalFence.StopReceivingWal));
         var a = Assert.IsType<Transition>(primarySide);
         var b = Assert.IsType<Transition>(syncSide);
         Assert.Equal(TransitionReason.SyncReplaced, a.Reason);
@@ -44,7 +44,7 @@ public class GapScenarioTests
         Assert.Equal(a.Next.Generation, b.Next.Generation);
 
         // The loser re-evaluates against the winner's state: the old primary is deposed there, never primary again.
-        var after = ClusterRules.Evaluate(b.Next, Seen("node1", "node2", "node3").With(fresh: ("node2", "0/10")));
+        var after = ClusterRules.Evaluate(b.Next, Seen("node1", "node2", "node3"));
         Assert.IsNotType<Transition>(after);
         Assert.Equal(PeerRole.Deposed, b.Next.RoleOf("node1").Role);
     }
@@ -53,7 +53,7 @@ public class GapScenarioTests
     public void Gap_49_FailedWriteIsRetriedAsTheSameTransition_NoDoubleGeneration()
     {
         var state = StateOf(3, "node1", "node2", ["node3"], version: 5);
-        var observation = new Observation("node1", "node3").With(fresh: ("node1", "0/20"));
+        var observation = new Observation("node1", "node3").Fenced("node1", "0/20", new WalFence.NameSync("node3"));
         var first = Assert.IsType<Transition>(ClusterRules.Evaluate(state, observation));
         var retry = Assert.IsType<Transition>(ClusterRules.Evaluate(state, observation));
         Assert.Equal(first, retry);
@@ -127,30 +127,53 @@ public class GapScenarioTests
     }
 
     [Fact]
-    public void Takeover_NeedsAFreshPosition_AStaleReportNeverSuffices()
+    public void Takeover_NeedsTheSyncsPositionReadBehindAStoppedReceiver_AReportNeverSuffices()
     {
         var state = StateOf(2, "node1", "node2", ["node3"], initWal: "0/100");
         var observation = new Observation("node2", "node3").WithReport("node2", "0/FFFF");
         var refusal = Assert.IsType<Refusal>(ClusterRules.Evaluate(state, observation));
-        Assert.Equal(RefusalReason.NeedsFreshPosition, refusal.Reason);
-        Assert.Equal("node2", refusal.PeerToProbe);
+        Assert.Equal(RefusalReason.NeedsFencedPosition, refusal.Reason);
+        Assert.Equal(new PositionProbe("node2", WalFence.StopReceivingWal), refusal.Probe);
+
+        // A position read without the fence (here: behind the wrong one) is not enough either.
+        var unfenced = ClusterRules.Evaluate(state, observation.Fenced("node2", "0/FFFF", new WalFence.NameSync("node3")));
+        Assert.Equal(RefusalReason.NeedsFencedPosition, Assert.IsType<Refusal>(unfenced).Reason);
 
         // The report claimed 0/FFFF; read now, the sync is at 0/FF, short of initWal.
-        var fresh = ClusterRules.Evaluate(state, observation.With(fresh: ("node2", "0/FF")));
-        Assert.Equal(RefusalReason.NotCaughtUp, Assert.IsType<Refusal>(fresh).Reason);
-        var caughtUp = ClusterRules.Evaluate(state, observation.With(fresh: ("node2", "0/100")));
+        var behind = ClusterRules.Evaluate(state, observation.Fenced("node2", "0/FF", WalFence.StopReceivingWal));
+        Assert.Equal(RefusalReason.NotCaughtUp, Assert.IsType<Refusal>(behind).Reason);
+        var caughtUp = ClusterRules.Evaluate(state, observation.Fenced("node2", "0/100", WalFence.StopReceivingWal));
         Assert.Equal(Lsn.Parse("0/100"), Assert.IsType<Transition>(caughtUp).Next.InitWal);
     }
 
     [Fact]
-    public void SyncReplacement_NeedsTheFreshPositionOfThePrimary_ForTheNewInitWal()
+    public void SyncReplacement_NeedsThePrimarysPositionReadAfterItNamedTheNewSync()
     {
-        var state = StateOf(2, "node1", "node2", ["node3"], initWal: "0/100");
-        var observation = new Observation("node1", "node3").WithReport("node1", "0/500");
+        var state = StateOf(2, "node1", "node2", ["node3", "node4"], initWal: "0/100");
+        var observation = new Observation("node1", "node3", "node4").WithReport("node1", "0/500");
         var refusal = Assert.IsType<Refusal>(ClusterRules.Evaluate(state, observation));
-        Assert.Equal(("node1", RefusalReason.NeedsFreshPosition), (refusal.PeerToProbe, refusal.Reason));
-        var replaced = Assert.IsType<Transition>(ClusterRules.Evaluate(state, observation.With(fresh: ("node1", "0/600"))));
-        Assert.Equal("g3 P=node1 S=node3 A=[] D=[] W=0/600", replaced.Next.ToShortString());
+        Assert.Equal(RefusalReason.NeedsFencedPosition, refusal.Reason);
+        Assert.Equal(new PositionProbe("node1", new WalFence.NameSync("node3")), refusal.Probe);
+
+        // Read while naming another peer: that fence does not cover the sync the rules chose.
+        var wrongFence = ClusterRules.Evaluate(state, observation.Fenced("node1", "0/600", new WalFence.NameSync("node4")));
+        Assert.Equal(RefusalReason.NeedsFencedPosition, Assert.IsType<Refusal>(wrongFence).Reason);
+
+        var replaced = Assert.IsType<Transition>(ClusterRules.Evaluate(state, observation.Fenced("node1", "0/600", new WalFence.NameSync("node3"))));
+        Assert.Equal("g3 P=node1 S=node3 A=[node4] D=[] W=0/600", replaced.Next.ToShortString());
+    }
+
+    [Fact]
+    public void EveryGenerationChange_AsksForTheFenceThatMatchesIt()
+    {
+        var c = ThreePeers();
+        c.SetWal("node1", "0/A").Leave("node2");                   // sync replaced: primary names node3 first
+        Assert.Equal(new PositionProbe("node1", new WalFence.NameSync("node3")), c.Probes[^1]);
+        c.Join("node2");
+        c.SetWal("node3", "0/A").Leave("node1");                   // takeover: node3 stops receiving first
+        Assert.Equal(new PositionProbe("node3", WalFence.StopReceivingWal), c.Probes[^1]);
+        Assert.Equal("g3 P=node3 S=node2 A=[] D=[node1] W=0/A", c.Describe());
+        Assert.Equal(2, c.Probes.Count);
     }
 
     [Fact]
@@ -233,18 +256,18 @@ public class GapScenarioTests
     private sealed record Observation(params string[] MemberIds)
     {
         private ImmutableDictionary<string, PeerReport> Reports { get; init; } = ImmutableDictionary<string, PeerReport>.Empty;
-        private ImmutableDictionary<string, Lsn> Fresh { get; init; } = ImmutableDictionary<string, Lsn>.Empty;
+        private ImmutableDictionary<string, FencedPosition> Positions { get; init; } = ImmutableDictionary<string, FencedPosition>.Empty;
 
         public Observation WithReport(string id, string wal) => this with { Reports = Reports.SetItem(id, new PeerReport(true, Lsn.Parse(wal))) };
 
-        public Observation With(params (string Id, string Lsn)[] fresh) =>
-            this with { Fresh = Fresh.SetItems(fresh.Select(f => KeyValuePair.Create(f.Id, Lsn.Parse(f.Lsn)))) };
+        public Observation Fenced(string id, string lsn, WalFence fence) =>
+            this with { Positions = Positions.SetItem(id, new FencedPosition(Lsn.Parse(lsn), fence)) };
 
         public static implicit operator ClusterObservation(Observation o) => new()
         {
             Members = [.. o.MemberIds.Select(Peer)],
             Reports = o.Reports,
-            FreshPositions = o.Fresh,
+            FencedPositions = o.Positions,
             Now = Now,
         };
     }

@@ -130,22 +130,26 @@ internal sealed class ScenarioCluster
     /// <summary>One evaluation as the coordinator runs it, fresh-position probes included.</summary>
     public Decision Evaluate(OperatorCommand? command)
     {
-        var fresh = ImmutableDictionary<string, Lsn>.Empty;
+        var fenced = ImmutableDictionary<string, FencedPosition>.Empty;
         var probedDown = new HashSet<string>();
         while (true)
         {
-            var decision = ClusterRules.Evaluate(State, Observe(command, fresh, probedDown));
-            if (decision is not Refusal { Reason: RefusalReason.NeedsFreshPosition, PeerToProbe: { } peer })
+            var decision = ClusterRules.Evaluate(State, Observe(command, fenced, probedDown));
+            if (decision is not Refusal { Reason: RefusalReason.NeedsFencedPosition, Probe: { } probe })
                 return decision;
-            if (fresh.ContainsKey(peer) || probedDown.Contains(peer))
-                throw new InvalidOperationException($"The rules asked twice for the position of {peer}");
+            if (fenced.ContainsKey(probe.PeerId) || probedDown.Contains(probe.PeerId))
+                throw new InvalidOperationException($"The rules asked twice for the position of {probe.PeerId}");
+            Probes.Add(probe);
             // A probe of a peer whose PostgreSQL does not answer fails: the coordinator learns it is down.
-            if (_postgresDown.Contains(peer) || !_members.Any(m => m.Id == peer)) probedDown.Add(peer);
-            else fresh = fresh.Add(peer, WalOf(peer));
+            if (_postgresDown.Contains(probe.PeerId) || !_members.Any(m => m.Id == probe.PeerId)) probedDown.Add(probe.PeerId);
+            else fenced = fenced.Add(probe.PeerId, new FencedPosition(WalOf(probe.PeerId), probe.Fence));
         }
     }
 
-    private ClusterObservation Observe(OperatorCommand? command, ImmutableDictionary<string, Lsn> fresh, HashSet<string> probedDown) => new()
+    /// <summary>Every fence-and-read the rules asked for, in order.</summary>
+    public List<PositionProbe> Probes { get; } = [];
+
+    private ClusterObservation Observe(OperatorCommand? command, ImmutableDictionary<string, FencedPosition> fenced, HashSet<string> probedDown) => new()
     {
         Members = [.. _members],
         Reports = _members
@@ -155,7 +159,7 @@ internal sealed class ScenarioCluster
                 Wal: WalOf(m.Id),
                 HasExistingData: _withData.Contains(m.Id),
                 ReadyToRejoin: _readyToRejoin.Contains(m.Id))),
-        FreshPositions = fresh,
+        FencedPositions = fenced,
         Mode = Mode,
         Rejoin = Rejoin,
         Command = command,

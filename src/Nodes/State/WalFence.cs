@@ -1,0 +1,42 @@
+namespace Appliance.Nodes.State;
+
+/// <summary>
+/// What a peer must do before it reports the WAL position that a new generation is built on, so that no write of
+/// the old generation can be acknowledged beyond that position.
+/// </summary>
+/// <remarks>
+/// A position read without a fence can be overtaken at once: an old primary that still reaches its sync (an asymmetric
+/// partition) goes on getting commits acknowledged through it, and a primary that has not yet applied a new sync
+/// still acknowledges through the old one. Either would leave acknowledged writes above the new initWal, where the
+/// next takeover check cannot see them.
+/// </remarks>
+public abstract record WalFence
+{
+    private WalFence() { }
+
+    /// <summary>The fence a sync raises before it takes over.</summary>
+    public static readonly StopReceiving StopReceivingWal = new();
+
+    /// <summary>
+    /// The standby shuts off its WAL receiver, replays what it received, and reports that position: nothing more from
+    /// the old primary reaches it, so nothing more is acknowledged through it. It resumes if no new generation follows.
+    /// </summary>
+    public sealed record StopReceiving : WalFence;
+
+    /// <summary>
+    /// The primary names <paramref name="PeerId"/> in <c>synchronous_standby_names</c>, then reports its current
+    /// position: every commit acknowledged later is on that peer.
+    /// </summary>
+    /// <param name="PeerId">The peer that becomes the sync.</param>
+    public sealed record NameSync(string PeerId) : WalFence;
+}
+
+/// <summary>A WAL position a peer reported after raising <paramref name="Fence"/>.</summary>
+/// <param name="Position">Current LSN on a primary; received-and-replayed LSN on a standby.</param>
+/// <param name="Fence">The fence that was up when the position was read.</param>
+public sealed record FencedPosition(Lsn Position, WalFence Fence);
+
+/// <summary>A request to fence a peer and read its position, for the rules to evaluate again with the answer.</summary>
+/// <param name="PeerId">The peer to ask.</param>
+/// <param name="Fence">What it must do first.</param>
+public sealed record PositionProbe(string PeerId, WalFence Fence);

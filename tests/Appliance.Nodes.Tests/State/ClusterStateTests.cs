@@ -1,0 +1,75 @@
+using Appliance.Nodes.State;
+using static Appliance.Nodes.Tests.State.ScenarioCluster;
+
+namespace Appliance.Nodes.Tests.State;
+
+[Trait("Category", "Unit")]
+public class ClusterStateTests
+{
+    [Fact]
+    public void Validate_AcceptsANormalAndASingletonState()
+    {
+        Assert.Empty(StateOf(3, "a", "b", ["c", "d"], ["e"], "0/10").Validate());
+        Assert.Empty(StateOf(1, "a", null, singleton: true, frozen: "x").Validate());
+    }
+
+    public static TheoryData<ClusterState, string> Broken => new()
+    {
+        { StateOf(1, "a", "a"), "peer a is both primary and sync" },
+        { StateOf(1, "a", "b", ["a"]), "peer a is both primary and async" },
+        { StateOf(1, "a", "b", ["b"]), "peer b is both sync and async" },
+        { StateOf(1, "a", "b", ["c"], ["c"]), "deposed peer c is in the async list" },
+        { StateOf(1, "a", "b", deposed: ["a"]), "peer a is both primary and deposed" },
+        { StateOf(1, "a", "b", deposed: ["b"]), "peer b is both sync and deposed" },
+        { StateOf(1, "a", "b", ["c", "c"]), "peer c appears 2 times in the async list" },
+        { StateOf(1, "a", "b", deposed: ["c", "c"]), "peer c appears 2 times in the deposed list" },
+        { StateOf(1, "a", null), "there is no sync; only a singleton cluster runs without one" },
+        { StateOf(1, "a", "b", singleton: true), "singleton mode has no sync, but the state names sync b" },
+        { StateOf(1, "a", null, ["c"], singleton: true), "singleton mode has no asyncs, but the state lists c" },
+        { StateOf(0, "a", "b"), "generation is 0; generations start at 1" },
+        { StateOf(1, "a", "b", version: 0), "version is 0; the first state has version 1" },
+        { StateOf(1, "a", "b", frozen: " "), "the freeze has no reason" },
+    };
+
+    [Theory]
+    [MemberData(nameof(Broken))]
+    public void Validate_NamesEachProblem(ClusterState state, string problem)
+    {
+        Assert.Contains(problem, state.Validate());
+        var error = Assert.Throws<InvalidClusterStateException>(() => state.EnsureValid());
+        Assert.Contains(problem, error.Message);
+    }
+
+    [Fact]
+    public void RoleOf_GivesUpstreamAndDownstreamAlongTheChain()
+    {
+        var s = StateOf(2, "p", "s", ["a0", "a1", "a2"], ["d"]);
+        Assert.Equal(new RoleAssignment(PeerRole.Primary, null, Peer("s")), s.RoleOf("p"));
+        Assert.Equal(new RoleAssignment(PeerRole.Sync, Peer("p"), Peer("a0")), s.RoleOf("s"));
+        Assert.Equal(new RoleAssignment(PeerRole.Async, Peer("s"), Peer("a1"), 0), s.RoleOf("a0"));
+        Assert.Equal(new RoleAssignment(PeerRole.Async, Peer("a0"), Peer("a2"), 1), s.RoleOf("a1"));
+        Assert.Equal(new RoleAssignment(PeerRole.Async, Peer("a1"), null, 2), s.RoleOf("a2"));
+        Assert.Equal(RoleAssignment.Deposed, s.RoleOf("d"));
+        Assert.Equal(RoleAssignment.Unassigned, s.RoleOf("stranger"));
+    }
+
+    [Fact]
+    public void RoleOf_SyncWithoutAsyncsHasNoDownstream_SingletonHasOnlyAPrimary()
+    {
+        Assert.Equal(new RoleAssignment(PeerRole.Sync, Peer("p"), null), StateOf(1, "p", "s").RoleOf("s"));
+        var singleton = StateOf(1, "p", null, singleton: true);
+        Assert.Equal(new RoleAssignment(PeerRole.Primary, null, null), singleton.RoleOf("p"));
+        Assert.Equal(RoleAssignment.Unassigned, singleton.RoleOf("s"));
+    }
+
+    [Fact]
+    public void Equality_ComparesListsByContent()
+    {
+        var a = StateOf(2, "p", "s", ["a0", "a1"], ["d"], "0/10");
+        var b = StateOf(2, "p", "s", ["a0", "a1"], ["d"], "0/10");
+        Assert.Equal(a, b);
+        Assert.Equal(a.GetHashCode(), b.GetHashCode());
+        Assert.NotEqual(a, StateOf(2, "p", "s", ["a1", "a0"], ["d"], "0/10"));
+        Assert.NotEqual(a, a with { Freeze = new FreezeInfo("x", Now) });
+    }
+}
