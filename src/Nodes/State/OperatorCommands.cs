@@ -60,11 +60,14 @@ internal static class OperatorCommands
             return new Refusal(RefusalReason.InvalidRequest, $"Peer {targetId} is deposed; it must rejoin before it can move up.");
 
         var target = state.Find(targetId)!;
+        if (!ctx.IsPresent(target))
+            return new Refusal(RefusalReason.InvalidRequest, $"{role} {targetId} is not a cluster member right now, so it cannot move up.");
         if (role == PeerRole.Sync)
             return SyncTakeover.Promote(ctx, TransitionReason.Switchover, $"switchover requested to {targetId}");
+        if (!ctx.IsPresent(state.Primary))
+            return new Refusal(RefusalReason.InvalidRequest,
+                $"Primary {state.Primary.Id} is gone, so only the sync ({state.Sync!.Id}) can move up; an async cannot.");
 
-        if (!ctx.IsPresent(target))
-            return new Refusal(RefusalReason.InvalidRequest, $"Async {targetId} is not a cluster member right now, so it cannot move up.");
         var index = state.AsyncIndexOf(targetId);
         if (index == 0)
             return SyncReplacement.MoveUp(ctx, target);

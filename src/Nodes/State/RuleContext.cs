@@ -34,8 +34,8 @@ internal sealed class RuleContext(ClusterState state, ClusterObservation observa
     /// <summary>The present asyncs after <paramref name="newSync"/> leaves the chain to become sync.</summary>
     public ImmutableArray<PeerId> AsyncsWithout(PeerId newSync) => [.. PresentAsyncs.Where(a => !a.Is(newSync))];
 
-    /// <summary>Whether the peer reported its PostgreSQL down.</summary>
-    public bool ReportedDown(PeerId peer) => Observation.ReportOf(peer.Id)?.PostgresUp == false;
+    /// <summary>Whether the peer cannot act now: it is not a member, or it reported its PostgreSQL down.</summary>
+    public bool IsDown(PeerId peer) => !IsPresent(peer) || Observation.ReportOf(peer.Id)?.PostgresUp == false;
 
     /// <summary>The position <paramref name="peer"/> reported behind exactly <paramref name="fence"/>, if any.</summary>
     public Lsn? FencedPosition(PeerId peer, WalFence fence) =>

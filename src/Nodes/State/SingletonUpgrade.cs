@@ -22,7 +22,7 @@ internal static class SingletonUpgrade
         var others = ctx.Newcomers;
         if (others.IsEmpty)
             return new Refusal(RefusalReason.NotEnoughPeers, $"{wanted} needs a second peer to become the sync; none is present.");
-        if (ctx.ReportedDown(primary)) return Refusals.Offline(primary, wanted);
+        if (ctx.IsDown(primary)) return Refusals.Offline(primary, wanted);
         var fence = new WalFence.NameSync(others[0].Id);
         if (ctx.FencedPosition(primary, fence) is not { } position) return Refusals.NeedsPosition(primary, fence, wanted);
 

@@ -42,7 +42,7 @@ internal static class SyncReplacement
     {
         var primary = ctx.State.Primary;
         var wanted = $"Making {newSync.Id} the sync";
-        if (ctx.ReportedDown(primary)) return Refusals.Offline(primary, wanted);
+        if (ctx.IsDown(primary)) return Refusals.Offline(primary, wanted);
         var fence = new WalFence.NameSync(newSync.Id);
         if (ctx.FencedPosition(primary, fence) is not { } position) return Refusals.NeedsPosition(primary, fence, wanted);
         var next = ctx.NextGeneration() with { Sync = newSync, Async = asyncs, InitWal = position };

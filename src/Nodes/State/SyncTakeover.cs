@@ -34,7 +34,7 @@ internal static class SyncTakeover
         if (state.IsFrozen) return Refusals.Frozen(state, wanted);
         var candidates = ctx.SyncCandidates();
         if (candidates.IsEmpty) return Refusals.NoCandidate(wanted);
-        if (ctx.ReportedDown(sync)) return Refusals.Offline(sync, wanted);
+        if (ctx.IsDown(sync)) return Refusals.Offline(sync, wanted);
         if (ctx.FencedPosition(sync, WalFence.StopReceivingWal) is not { } position)
             return Refusals.NeedsPosition(sync, WalFence.StopReceivingWal, wanted);
         if (position < state.InitWal)

@@ -1,0 +1,61 @@
+using Appliance.Nodes.State;
+
+namespace Appliance.Nodes.Tests.State;
+
+/// <summary>
+/// The invariants between consecutive states (reference-state-machine.md §B.14, from Manatee's
+/// <c>annotateHistoryNode</c>, plus §B.5 and the freeze rule of brief §3). Throws with the pair that broke one.
+/// </summary>
+internal static class HistoryInvariants
+{
+    public static void Check(ClusterState? previous, Transition transition)
+    {
+        var next = transition.Next;
+        var problems = next.Validate().ToList();
+        if (previous is null)
+        {
+            if (transition.Reason != TransitionReason.InitialSetup) problems.Add("the first state is not an initial setup");
+            if (next.Version != 1 || next.Generation != 1) problems.Add("the first state is not version 1, generation 1");
+            Throw(problems, previous, transition);
+            return;
+        }
+
+        var generationUp = next.Generation - previous.Generation;
+        if (next.Version != previous.Version + 1) problems.Add("version did not advance by one");
+        if (generationUp is < 0 or > 1) problems.Add($"generation moved by {generationUp}");
+        if (!previous.Singleton && next.Singleton) problems.Add("a normal cluster went back to singleton mode");
+        if (previous.Singleton && !next.Singleton && generationUp != 1) problems.Add("left singleton mode without a new generation");
+
+        var primaryChanged = !previous.Primary.Is(next.Primary);
+        var syncChanged = previous.Sync?.Id != next.Sync?.Id;
+        if (primaryChanged)
+        {
+            if (generationUp != 1) problems.Add("the primary changed within a generation");
+            if (!next.Primary.Is(previous.Sync)) problems.Add($"new primary {next.Primary.Id} was not the sync ({previous.Sync?.Id})");
+            if (!next.IsDeposed(previous.Primary.Id)) problems.Add($"old primary {previous.Primary.Id} was not deposed");
+        }
+        if (generationUp == 1 && !primaryChanged && !syncChanged) problems.Add("a new generation changed neither primary nor sync");
+        if (syncChanged && generationUp != 1) problems.Add("the sync changed within a generation");
+        if (generationUp == 0 && previous.InitWal != next.InitWal) problems.Add("initWal changed within a generation");
+        if (next.InitWal < previous.InitWal) problems.Add($"initWal went back from {previous.InitWal} to {next.InitWal}");
+        if (generationUp == 1 && (previous.IsFrozen || next.IsFrozen)) problems.Add("a generation changed while frozen");
+
+        var freezeChanged = !Equals(previous.Freeze, next.Freeze);
+        if (freezeChanged != transition.Reason is TransitionReason.Frozen or TransitionReason.Unfrozen)
+            problems.Add($"the freeze changed ({freezeChanged}) but the reason is {transition.Reason}");
+
+        foreach (var gone in previous.Deposed.Where(d => !next.IsDeposed(d.Id)))
+            if (transition.Reason is not (TransitionReason.Rebuilt or TransitionReason.Reaped or TransitionReason.Rejoined))
+                problems.Add($"deposed peer {gone.Id} left the list by {transition.Reason}");
+        foreach (var added in next.Deposed.Where(d => !previous.IsDeposed(d.Id)))
+            if (!added.Is(previous.Primary)) problems.Add($"{added.Id} was deposed without having been the primary");
+        Throw(problems, previous, transition);
+    }
+
+    private static void Throw(List<string> problems, ClusterState? previous, Transition t)
+    {
+        if (problems.Count > 0)
+            throw new InvalidOperationException(
+                $"History invariant broken by {t.Reason}: {string.Join("; ", problems)}\n  from {previous}\n  to   {t.Next}");
+    }
+}

@@ -1,0 +1,381 @@
+using System.Collections.Immutable;
+using Appliance.Nodes.State;
+
+namespace Appliance.Nodes.Tests.State;
+
+/// <summary>One step of a random run against <see cref="ReplicationWorld"/>.</summary>
+internal enum StepKind
+{
+    Write, WriteToPrimary, Replicate, ReplicateAll, Deliver, DeliverAll, Coordinate, Crash, Restart, CutFromCoordinator, Isolate, Heal,
+    PostgresCrash, PostgresStart, Freeze, Unfreeze, Switchover, Rebuild, Reap, RewindDeposed, LeaveSingleton,
+}
+
+/// <summary>A step and the node it applies to (ignored by steps that need none).</summary>
+internal sealed record Step(StepKind Kind, int Node, int Arg = 0)
+{
+    public override string ToString() => $"{Kind}(n{Node}{(Arg != 0 ? $",{Arg}" : "")})";
+}
+
+/// <summary>
+/// A model of the world the rules run in, to check data safety: nodes with WAL (a list of write ids), synchronous
+/// replication that acknowledges a commit only once the primary's named sync holds it, nodes that act on the newest
+/// state they happen to have received (so views lag), crashes, PostgreSQL failures, partitions (one of them cutting a
+/// node off from the coordinator only, so that an old primary can go on streaming to its sync), fences, rewinds and
+/// operator commands. The coordinator evaluates <see cref="ClusterRules"/> exactly as production will, probes
+/// included. After every step, every acknowledged write must be in the WAL of the state's primary.
+/// </summary>
+internal sealed class ReplicationWorld
+{
+    private const int LsnBytesPerWrite = 0x10;
+
+    private readonly List<SimNode> _nodes;
+    private readonly List<string> _joinOrder = [];
+    private readonly HashSet<int> _acked = [];
+    private readonly Dictionary<int, string> _pending = [];   // write id -> primary that waits for its ack
+    private readonly List<(Step Step, ClusterState? State, int Acked)> _trace = [];
+    private (string? Primary, ImmutableList<int>? Log, int Acked) _lastChecked;
+    private int _nextWrite = 1;
+
+    public ReplicationWorld(int nodes, ClusterMode mode, RejoinPolicy rejoin)
+    {
+        Mode = mode;
+        Rejoin = rejoin;
+        _nodes = [.. Enumerable.Range(0, nodes).Select(i => new SimNode(new PeerId($"n{i}", $"10.0.0.{i + 1}", 5432)))];
+        foreach (var n in _nodes) _joinOrder.Add(n.Id);
+    }
+
+    public ClusterMode Mode { get; private set; }
+
+    /// <summary>
+    /// False makes peers report a position without raising the fence they were asked for: the unsafe way, kept to
+    /// show that the model (and so the fences) matter.
+    /// </summary>
+    public bool RaiseFences { get; init; } = true;
+
+    public RejoinPolicy Rejoin { get; }
+
+    public ClusterState? State { get; private set; }
+
+    public int AckedCount => _acked.Count;
+
+    public int Transitions { get; private set; }
+
+    public int Takeovers { get; private set; }
+
+    /// <summary>Takeovers that happened after some write had been acknowledged: the ones that can lose data.</summary>
+    public int TakeoversAfterAcknowledgedWrites { get; private set; }
+
+    /// <summary>The steps so far with the state after each, formatted for a failure message.</summary>
+    public IEnumerable<string> Trace => _trace.Select(t => $"{t.Step} -> {t.State?.ToShortString() ?? "no state"} acked={t.Acked}");
+
+    private SimNode Node(int i) => _nodes[i % _nodes.Count];
+
+    private SimNode Node(string id) => _nodes.Single(n => n.Id == id);
+
+    private SimNode? StatePrimary => State is null ? null : Node(State.Primary.Id);
+
+    public void Apply(Step step)
+    {
+        var n = Node(step.Node);
+        switch (step.Kind)
+        {
+            case StepKind.Write: Write(n); break;
+            case StepKind.WriteToPrimary when StatePrimary is { } routed: Write(routed); break;
+            case StepKind.Replicate: Replicate(n, step.Arg); break;
+            case StepKind.ReplicateAll:
+                foreach (var x in ChainOrder().ToList()) Replicate(x, step.Arg);
+                break;
+            case StepKind.Deliver: Deliver(n); break;
+            case StepKind.DeliverAll:
+                foreach (var x in _nodes) Deliver(x);
+                break;
+            case StepKind.Coordinate: Coordinate(null); break;
+            case StepKind.Crash:
+                n.ProcessUp = n.PostgresUp = n.SeenByCoordinator = n.ReachesPeers = false;
+                n.View = null;                 // a restarted node learns the state afresh before it serves
+                break;
+            case StepKind.Restart when !n.ProcessUp:
+                n.ProcessUp = n.PostgresUp = true;
+                Rejoins(n);
+                break;
+            case StepKind.CutFromCoordinator: n.SeenByCoordinator = false; break;
+            case StepKind.Isolate: n.SeenByCoordinator = n.ReachesPeers = false; break;
+            case StepKind.Heal when n.ProcessUp && !n.SeenByCoordinator: Rejoins(n); break;
+            case StepKind.Heal when n.ProcessUp: n.ReachesPeers = true; break;
+            case StepKind.PostgresCrash: n.PostgresUp = false; break;
+            case StepKind.PostgresStart when n.ProcessUp: n.PostgresUp = true; break;
+            case StepKind.Freeze: Coordinate(new OperatorCommand.Freeze($"reason {step.Arg}")); break;
+            case StepKind.Unfreeze: Coordinate(new OperatorCommand.Unfreeze()); break;
+            case StepKind.Switchover:
+                Coordinate(new OperatorCommand.Switchover(step.Arg % 3 == 0 ? null : Node(step.Arg).Id));
+                break;
+            case StepKind.Rebuild: Coordinate(new OperatorCommand.Rebuild(n.Id)); break;
+            case StepKind.Reap: Coordinate(new OperatorCommand.Reap(n.Id)); break;
+            case StepKind.RewindDeposed: RewindDeposed(n); break;
+            case StepKind.LeaveSingleton: Mode = ClusterMode.Normal; break;
+        }
+        _trace.Add((step, State, _acked.Count));
+        CheckAcknowledgedWritesAreOnThePrimary();
+    }
+
+    /// <summary>After faults end: everyone back, views delivered, replication and coordination run to rest.</summary>
+    public Decision HealEverything()
+    {
+        foreach (var n in _nodes)
+        {
+            if (!n.ProcessUp) { n.ProcessUp = true; Rejoins(n); }
+            else if (!n.SeenByCoordinator) Rejoins(n);
+            n.ReachesPeers = n.PostgresUp = true;
+        }
+        Decision rest = Decision.None;
+        for (var round = 0; round < 2 * _nodes.Count + 4; round++)
+        {
+            rest = Coordinate(null);
+            foreach (var n in _nodes) Deliver(n);
+            foreach (var n in _nodes) if (n.View?.RoleOf(n.Id).Role == PeerRole.Deposed) RewindDeposed(n);
+            foreach (var n in ChainOrder()) Replicate(n, int.MaxValue);
+            CheckAcknowledgedWritesAreOnThePrimary();
+        }
+        return rest;
+    }
+
+    /// <summary>Writes once to the state's primary and replicates to its sync; true if the write was acknowledged.</summary>
+    public bool TakesWrites()
+    {
+        var primary = StatePrimary!;
+        var before = _acked.Count;
+        Write(primary);
+        if (State!.Sync is { } sync) Replicate(Node(sync.Id), int.MaxValue);
+        CheckAcknowledgedWritesAreOnThePrimary();
+        return _acked.Count > before;
+    }
+
+    /// <summary>Overrides the coordinator's state, for the checker's self-test only.</summary>
+    public void ForceState(ClusterState state)
+    {
+        State = state;
+        CheckAcknowledgedWritesAreOnThePrimary();
+    }
+
+    private IEnumerable<SimNode> ChainOrder() =>
+        State is null ? [] : new[] { State.Sync }.Concat(State.Async).Where(p => p is not null).Select(p => Node(p!.Id));
+
+    private void Rejoins(SimNode n)
+    {
+        // A node that was cut off rejoins the cluster as a new member, at the end of the join order.
+        n.SeenByCoordinator = n.ReachesPeers = true;
+        _joinOrder.Remove(n.Id);
+        _joinOrder.Add(n.Id);
+    }
+
+    private PeerRole ActingRole(SimNode n) => n.View?.RoleOf(n.Id).Role ?? PeerRole.Unassigned;
+
+    private bool Serves(SimNode n) =>
+        n.ProcessUp && n.PostgresUp && ActingRole(n) is PeerRole.Primary or PeerRole.Sync or PeerRole.Async;
+
+    private void Write(SimNode n)
+    {
+        // Clients reach a primary even when the cluster cannot: a cut-off primary keeps taking writes.
+        if (!Serves(n) || ActingRole(n) != PeerRole.Primary) return;
+        var id = _nextWrite++;
+        n.Log = n.Log.Add(id);
+        if (n.SyncName is null) _acked.Add(id);   // no synchronous_standby_names: acknowledged at once (singleton)
+        else _pending[id] = n.Id;
+    }
+
+    private void Replicate(SimNode x, int amount)
+    {
+        if (!Serves(x) || !x.ReachesPeers || x.ReceiverStopped || ActingRole(x) == PeerRole.Primary) return;
+        var upstream = x.View!.RoleOf(x.Id).Upstream;
+        if (upstream is null) return;
+        var u = Node(upstream.Id);
+        if (!Serves(u) || !u.ReachesPeers) return;
+
+        if (!IsPrefix(x.Log, u.Log))
+        {
+            // PostgreSQL refuses to follow a timeline that forked below its position: the node rewinds onto it.
+            Truncate(x, CommonPrefix(x.Log, u.Log));
+            return;
+        }
+        var take = (int)Math.Min(u.Log.Count, (long)x.Log.Count + Math.Max(1, amount));
+        x.Log = u.Log.GetRange(0, take);
+
+        // Synchronous commit: the primary acknowledges a waiting commit once its named sync has flushed it.
+        if (ActingRole(u) == PeerRole.Primary && u.SyncName == x.Id)
+            foreach (var (write, primary) in _pending.Where(p => p.Value == u.Id).ToList())
+                if (u.Log.IndexOf(write) is var at && at >= 0 && at < x.Log.Count)
+                {
+                    _acked.Add(write);
+                    _pending.Remove(write);
+                }
+    }
+
+    private void Deliver(SimNode n)
+    {
+        if (State is null || !n.ProcessUp || !n.SeenByCoordinator || n.View?.Version >= State.Version) return;
+        var before = ActingRole(n);
+        n.View = State;
+        var role = ActingRole(n);
+        n.ReceiverStopped = false;
+        if (role == PeerRole.Primary)
+            n.SyncName = State.Singleton ? null : State.Sync!.Id;   // named before any write of the new generation
+        else
+            n.SyncName = null;
+        if (before == PeerRole.Primary && role != PeerRole.Primary)
+            foreach (var w in _pending.Where(p => p.Value == n.Id).Select(p => p.Key).ToList())
+                _pending.Remove(w);   // a deposed primary stops: its waiting commits fail, unacknowledged
+    }
+
+    private void RewindDeposed(SimNode n)
+    {
+        if (State is null || !n.ProcessUp || !n.ReachesPeers || ActingRole(n) != PeerRole.Deposed || !State.IsDeposed(n.Id)) return;
+        var primary = StatePrimary!;
+        if (!primary.ProcessUp || !primary.PostgresUp || !primary.ReachesPeers) return;
+        Truncate(n, CommonPrefix(n.Log, primary.Log));
+        n.Rewound = true;
+    }
+
+    private static void Truncate(SimNode n, int length) => n.Log = n.Log.GetRange(0, length);
+
+    private static bool IsPrefix(ImmutableList<int> a, ImmutableList<int> b) => a.Count <= b.Count && CommonPrefix(a, b) == a.Count;
+
+    private static int CommonPrefix(ImmutableList<int> a, ImmutableList<int> b)
+    {
+        var i = 0;
+        while (i < a.Count && i < b.Count && a[i] == b[i]) i++;
+        return i;
+    }
+
+    private static Lsn PositionOf(SimNode n) => new((ulong)n.Log.Count * LsnBytesPerWrite);
+
+    /// <summary>The coordinator: evaluates until rest, running probes and fences, lifting fences nothing used.</summary>
+    private Decision Coordinate(OperatorCommand? command)
+    {
+        var fences = new Dictionary<string, WalFence>();
+        Decision rest = Decision.None;
+        for (var lap = 0; lap < 40; lap++)
+        {
+            var decision = EvaluateWithProbes(lap == 0 ? command : null, fences);
+            if (decision is Transition t)
+            {
+                var previous = State;
+                State = t.Next;
+                Transitions++;
+                if (t.Next.Primary.Id != previous?.Primary.Id && previous is not null)
+                {
+                    Takeovers++;
+                    if (_acked.Count > 0) TakeoversAfterAcknowledgedWrites++;
+                }
+                HistoryInvariants.Check(previous, t);
+                continue;
+            }
+            rest = decision;
+            break;
+        }
+        foreach (var (id, fence) in fences) LiftUnusedFence(Node(id), fence);
+        return rest;
+    }
+
+    private Decision EvaluateWithProbes(OperatorCommand? command, Dictionary<string, WalFence> fences)
+    {
+        var fenced = ImmutableDictionary<string, FencedPosition>.Empty;
+        var failed = new HashSet<string>();
+        while (true)
+        {
+            var decision = ClusterRules.Evaluate(State, Observe(command, fenced, failed));
+            if (decision is not Refusal { Reason: RefusalReason.NeedsFencedPosition, Probe: { } probe })
+                return decision;
+            if (fenced.ContainsKey(probe.PeerId) || failed.Contains(probe.PeerId))
+                throw new ModelViolation($"The rules asked twice for {probe} (fenced: {string.Join(", ", fenced)}; failed: {string.Join(", ", failed)}) in state {State}", Trace);
+            var p = Node(probe.PeerId);
+            if (RaiseFence(p, probe.Fence))
+            {
+                fences[p.Id] = probe.Fence;
+                fenced = fenced.Add(p.Id, new FencedPosition(PositionOf(p), probe.Fence));
+            }
+            else failed.Add(p.Id);
+        }
+    }
+
+    /// <summary>A node answers a probe only in the role the fence is for, and only if its PostgreSQL runs.</summary>
+    private bool RaiseFence(SimNode p, WalFence fence)
+    {
+        if (!p.ProcessUp || !p.PostgresUp || !p.SeenByCoordinator) return false;
+        switch (fence)
+        {
+            case WalFence.StopReceiving when ActingRole(p) is PeerRole.Sync or PeerRole.Async:
+                p.ReceiverStopped = RaiseFences;
+                return true;
+            case WalFence.NameSync name when ActingRole(p) == PeerRole.Primary:
+                if (RaiseFences) p.SyncName = name.PeerId;
+                return true;
+            default:
+                return false;
+        }
+    }
+
+    private void LiftUnusedFence(SimNode p, WalFence fence)
+    {
+        switch (fence)
+        {
+            case WalFence.StopReceiving when !State!.Primary.Is(p.Id):
+                p.ReceiverStopped = false;
+                break;
+            case WalFence.NameSync name when State!.Primary.Is(p.Id) && State.Sync?.Id != name.PeerId:
+                p.SyncName = State.Singleton ? null : State.Sync!.Id;
+                break;
+        }
+    }
+
+    private ClusterObservation Observe(OperatorCommand? command, ImmutableDictionary<string, FencedPosition> fenced, HashSet<string> failed)
+    {
+        var members = _joinOrder.Select(Node).Where(n => n.ProcessUp && n.SeenByCoordinator).ToList();
+        return new ClusterObservation
+        {
+            Members = [.. members.Select(n => n.Peer)],
+            Reports = members.ToImmutableDictionary(n => n.Id, n => new PeerReport(
+                PostgresUp: n.PostgresUp && !failed.Contains(n.Id),
+                Wal: PositionOf(n),
+                HasExistingData: !n.Log.IsEmpty,
+                ReadyToRejoin: n.Rewound && State?.IsDeposed(n.Id) == true)),
+            FencedPositions = fenced,
+            Mode = Mode,
+            Rejoin = Rejoin,
+            Command = command,
+            Now = ScenarioCluster.Now,
+        };
+    }
+
+    private void CheckAcknowledgedWritesAreOnThePrimary()
+    {
+        foreach (var n in _nodes.Where(n => n.Rewound && State?.IsDeposed(n.Id) != true)) n.Rewound = false;
+        if (_acked.Count == 0) return;
+        if (State is null) throw new ModelViolation("writes were acknowledged before any state existed", Trace);
+        var primary = StatePrimary!;
+        if (_lastChecked == (primary.Id, primary.Log, _acked.Count)) return;
+        _lastChecked = (primary.Id, primary.Log, _acked.Count);
+        var missing = _acked.Where(w => !primary.Log.Contains(w)).Order().ToList();
+        if (missing.Count > 0)
+            throw new ModelViolation(
+                $"acknowledged writes [{string.Join(",", missing.Take(10))}] are not on primary {primary.Id} (log length {primary.Log.Count})", Trace);
+    }
+
+    private sealed class SimNode(PeerId peer)
+    {
+        public PeerId Peer { get; } = peer;
+        public string Id => Peer.Id;
+        public ImmutableList<int> Log { get; set; } = [];
+        public bool ProcessUp { get; set; } = true;
+        public bool PostgresUp { get; set; } = true;
+        public bool SeenByCoordinator { get; set; } = true;
+        public bool ReachesPeers { get; set; } = true;
+        public ClusterState? View { get; set; }
+        public string? SyncName { get; set; }           // synchronous_standby_names, kept in the config on disk
+        public bool ReceiverStopped { get; set; }       // fence, kept in the config on disk
+        public bool Rewound { get; set; }
+    }
+}
+
+/// <summary>A broken safety property, with the steps that led to it.</summary>
+internal sealed class ModelViolation(string what, IEnumerable<string> trace)
+    : Exception($"{what}\nlast steps:\n  {string.Join("\n  ", trace.TakeLast(25))}");
