@@ -276,26 +276,14 @@ internal sealed class ReplicationWorld
         return rest;
     }
 
-    private Decision EvaluateWithProbes(OperatorCommand? command, Dictionary<string, WalFence> fences)
-    {
-        var fenced = ImmutableDictionary<string, FencedPosition>.Empty;
-        var failed = new HashSet<string>();
-        while (true)
+    private Decision EvaluateWithProbes(OperatorCommand? command, Dictionary<string, WalFence> fences) =>
+        ProbingEvaluation.Run(State, (fenced, failed) => Observe(command, fenced, failed), probe =>
         {
-            var decision = ClusterRules.Evaluate(State, Observe(command, fenced, failed));
-            if (decision is not Refusal { Reason: RefusalReason.NeedsFencedPosition, Probe: { } probe })
-                return decision;
-            if (fenced.ContainsKey(probe.PeerId) || failed.Contains(probe.PeerId))
-                throw new ModelViolation($"The rules asked twice for {probe} (fenced: {string.Join(", ", fenced)}; failed: {string.Join(", ", failed)}) in state {State}", Trace);
             var p = Node(probe.PeerId);
-            if (RaiseFence(p, probe.Fence))
-            {
-                fences[p.Id] = probe.Fence;
-                fenced = fenced.Add(p.Id, new FencedPosition(PositionOf(p), probe.Fence));
-            }
-            else failed.Add(p.Id);
-        }
-    }
+            if (!RaiseFence(p, probe.Fence)) return null;
+            fences[p.Id] = probe.Fence;
+            return PositionOf(p);
+        });
 
     /// <summary>A node answers a probe only in the role the fence is for, and only if its PostgreSQL runs.</summary>
     private bool RaiseFence(SimNode p, WalFence fence)
@@ -327,7 +315,7 @@ internal sealed class ReplicationWorld
         }
     }
 
-    private ClusterObservation Observe(OperatorCommand? command, ImmutableDictionary<string, FencedPosition> fenced, HashSet<string> failed)
+    private ClusterObservation Observe(OperatorCommand? command, ImmutableDictionary<string, FencedPosition> fenced, IReadOnlySet<string> failed)
     {
         var members = _joinOrder.Select(Node).Where(n => n.ProcessUp && n.SeenByCoordinator).ToList();
         return new ClusterObservation

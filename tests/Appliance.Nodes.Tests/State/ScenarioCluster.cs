@@ -5,7 +5,7 @@ namespace Appliance.Nodes.Tests.State;
 
 /// <summary>
 /// Drives <see cref="ClusterRules"/> the way the coordinator will: it keeps membership, reports and the state, and
-/// after every event evaluates until the rules rest, answering fresh-position requests from the peers' simulated WAL.
+/// after every event evaluates until the rules rest, answering fenced-position probes from the peers' simulated WAL.
 /// It plays the part of Flynn's and Manatee's simulators for ported scenarios, with every peer observed centrally.
 /// </summary>
 internal sealed class ScenarioCluster
@@ -127,29 +127,20 @@ internal sealed class ScenarioCluster
         return decision;
     }
 
-    /// <summary>One evaluation as the coordinator runs it, fresh-position probes included.</summary>
-    public Decision Evaluate(OperatorCommand? command)
-    {
-        var fenced = ImmutableDictionary<string, FencedPosition>.Empty;
-        var probedDown = new HashSet<string>();
-        while (true)
+    /// <summary>One evaluation as the coordinator runs it, fenced-position probes included.</summary>
+    public Decision Evaluate(OperatorCommand? command) =>
+        ProbingEvaluation.Run(State, (fenced, failed) => Observe(command, fenced, failed), probe =>
         {
-            var decision = ClusterRules.Evaluate(State, Observe(command, fenced, probedDown));
-            if (decision is not Refusal { Reason: RefusalReason.NeedsFencedPosition, Probe: { } probe })
-                return decision;
-            if (fenced.ContainsKey(probe.PeerId) || probedDown.Contains(probe.PeerId))
-                throw new InvalidOperationException($"The rules asked twice for the position of {probe.PeerId}");
             Probes.Add(probe);
             // A probe of a peer whose PostgreSQL does not answer fails: the coordinator learns it is down.
-            if (_postgresDown.Contains(probe.PeerId) || !_members.Any(m => m.Id == probe.PeerId)) probedDown.Add(probe.PeerId);
-            else fenced = fenced.Add(probe.PeerId, new FencedPosition(WalOf(probe.PeerId), probe.Fence));
-        }
-    }
+            var answers = !_postgresDown.Contains(probe.PeerId) && _members.Any(m => m.Id == probe.PeerId);
+            return answers ? WalOf(probe.PeerId) : null;
+        });
 
     /// <summary>Every fence-and-read the rules asked for, in order.</summary>
     public List<PositionProbe> Probes { get; } = [];
 
-    private ClusterObservation Observe(OperatorCommand? command, ImmutableDictionary<string, FencedPosition> fenced, HashSet<string> probedDown) => new()
+    private ClusterObservation Observe(OperatorCommand? command, ImmutableDictionary<string, FencedPosition> fenced, IReadOnlySet<string> probedDown) => new()
     {
         Members = [.. _members],
         Reports = _members
