@@ -1,0 +1,48 @@
+using Appliance.Nodes.State;
+
+namespace Appliance.Actors.Protocol;
+
+/// <summary>Publishing and reading the authoritative cluster state.</summary>
+public static class ClusterStateProtocol
+{
+    /// <summary>The distributed pub-sub topic that carries every new state.</summary>
+    public const string Topic = "appliance.state";
+
+    /// <summary>
+    /// A new authoritative state, published on <see cref="Topic"/> and sent to every database node. Receivers keep the
+    /// newest version they have seen and ignore older ones, since pub-sub delivers at most once and in no global order.
+    /// </summary>
+    /// <param name="Version">The state's version (its journal sequence number).</param>
+    /// <param name="State">The state.</param>
+    public sealed record StateChanged(long Version, ClusterState State) : IApplianceMessage;
+
+    /// <summary>Ask the coordinator for the current state; it answers <see cref="CurrentState"/>.</summary>
+    public sealed record GetState : IApplianceMessage
+    {
+        /// <summary>The one instance.</summary>
+        public static readonly GetState Instance = new();
+    }
+
+    /// <summary>The coordinator's current state, or null before the cluster was set up.</summary>
+    /// <param name="State">The state.</param>
+    /// <param name="LastRefusal">Why the coordinator is not changing the state although something is wrong, if so.</param>
+    public sealed record CurrentState(ClusterState? State, Refusal? LastRefusal) : IApplianceMessage;
+
+    /// <summary>Ask the coordinator for every state it ever wrote; it answers <see cref="History"/>.</summary>
+    public sealed record GetHistory : IApplianceMessage
+    {
+        /// <summary>The one instance.</summary>
+        public static readonly GetHistory Instance = new();
+    }
+
+    /// <summary>One write of the cluster state, as persisted.</summary>
+    /// <param name="State">The state written.</param>
+    /// <param name="Reason">Why.</param>
+    /// <param name="Detail">A sentence for operators.</param>
+    /// <param name="At">When the coordinator wrote it.</param>
+    public sealed record StateRecorded(ClusterState State, TransitionReason Reason, string Detail, DateTimeOffset At) : IApplianceMessage;
+
+    /// <summary>Every state written, oldest first.</summary>
+    /// <param name="Entries">The writes.</param>
+    public sealed record History(IReadOnlyList<StateRecorded> Entries) : IApplianceMessage;
+}

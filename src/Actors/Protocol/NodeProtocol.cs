@@ -1,0 +1,45 @@
+using Appliance.Nodes.State;
+
+namespace Appliance.Actors.Protocol;
+
+/// <summary>What database nodes and the coordinator tell each other.</summary>
+public static class NodeProtocol
+{
+    /// <summary>
+    /// A node's status, sent to the coordinator on a timer and on every change. It also tells the coordinator which
+    /// peer lives at the sender's cluster address, which is how cluster membership becomes peer membership.
+    /// </summary>
+    /// <param name="Peer">The instance this node runs.</param>
+    /// <param name="Report">What the rules need to know of it.</param>
+    /// <param name="AppliedVersion">The newest state version whose role the node has applied, 0 if none.</param>
+    /// <param name="Role">The role the node is playing now.</param>
+    /// <param name="ReadWrite">The node is a primary that takes writes.</param>
+    public sealed record StatusReport(PeerId Peer, PeerReport Report, long AppliedVersion, PeerRole Role, bool ReadWrite) : IApplianceMessage;
+
+    /// <summary>
+    /// Raise <paramref name="Fence"/> and answer with the WAL position read behind it (<see cref="FenceRaised"/>), or
+    /// <see cref="FenceFailed"/> if this node cannot (PostgreSQL down, or not in the role the fence is for).
+    /// </summary>
+    /// <param name="ProbeId">Echoed in the answer, so that a late answer to an earlier probe is recognised.</param>
+    /// <param name="Fence">The fence to raise.</param>
+    public sealed record RaiseFence(long ProbeId, WalFence Fence) : IApplianceMessage;
+
+    /// <summary>The fence is up; <paramref name="Position"/> is the position read behind it.</summary>
+    /// <param name="ProbeId">The probe answered.</param>
+    /// <param name="PeerId">The answering peer.</param>
+    /// <param name="Position">Its position.</param>
+    public sealed record FenceRaised(long ProbeId, string PeerId, Lsn Position) : IApplianceMessage;
+
+    /// <summary>The fence could not be raised.</summary>
+    /// <param name="ProbeId">The probe answered.</param>
+    /// <param name="PeerId">The answering peer.</param>
+    /// <param name="Reason">Why, for logs and status.</param>
+    public sealed record FenceFailed(long ProbeId, string PeerId, string Reason) : IApplianceMessage;
+
+    /// <summary>
+    /// The coordinator wrote no generation that used this fence: resume as the node's current state says (a sync
+    /// starts receiving again; a primary names the state's sync again).
+    /// </summary>
+    /// <param name="Fence">The fence to lift.</param>
+    public sealed record LiftFence(WalFence Fence) : IApplianceMessage;
+}
