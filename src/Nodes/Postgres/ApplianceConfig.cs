@@ -27,6 +27,10 @@ public sealed record ApplianceConfig(ServerParameters Server, RoleParameters Rol
     public static RoleParameters Primary(PeerId sync, string walKeepSize, bool readWrite) =>
         new(SyncStandbyName: sync.Id, ReadOnly: !readWrite, PrimaryConnInfo: null, WalKeepSize: walKeepSize);
 
+    /// <summary>A singleton primary: no sync, writable, every commit acknowledged locally (brief §1, singleton mode).</summary>
+    public static RoleParameters SingletonPrimary(string walKeepSize) =>
+        new(SyncStandbyName: "", ReadOnly: false, PrimaryConnInfo: null, WalKeepSize: walKeepSize);
+
     /// <summary>
     /// A standby of <paramref name="upstream"/>. It names its own downstream as the sync it would want if it were
     /// promoted, so that a promotion never passes through a moment with no sync named.
@@ -50,12 +54,12 @@ public sealed record ServerParameters(string ListenAddress, int Port, string Clu
     int MaxConnections, int MaxWalSenders);
 
 /// <summary>Settings of <c>appliance.conf</c> that a reload applies.</summary>
-/// <param name="SyncStandbyName">The one standby named in synchronous_standby_names (never empty).</param>
+/// <param name="SyncStandbyName">The one standby named in synchronous_standby_names; empty only for a singleton primary.</param>
 /// <param name="ReadOnly">default_transaction_read_only.</param>
 /// <param name="PrimaryConnInfo">primary_conninfo of a standby; null on a primary.</param>
 /// <param name="WalKeepSize">wal_keep_size.</param>
 public sealed record RoleParameters(string SyncStandbyName, bool ReadOnly, ConnInfo? PrimaryConnInfo, string WalKeepSize)
 {
     /// <summary>The value of synchronous_standby_names: the name double-quoted, so any id is taken literally.</summary>
-    public string SynchronousStandbyNames => $"FIRST 1 (\"{SyncStandbyName}\")";
+    public string SynchronousStandbyNames => SyncStandbyName.Length == 0 ? "" : $"FIRST 1 (\"{SyncStandbyName}\")";
 }

@@ -207,6 +207,90 @@ public sealed class PostgresNode : IAsyncDisposable
         return (int)(await command.ExecuteScalarAsync(ct).ConfigureAwait(false))!;
     }, ct);
 
+    /// <summary>
+    /// Makes this instance a singleton primary: writable, with no sync, so every commit is acknowledged locally.
+    /// Started from a stopped primary, promoted from a standby, or reloaded when already primary.
+    /// </summary>
+    public Task StartSingletonPrimaryAsync(CancellationToken ct) => Serialised(async () =>
+    {
+        var role = ApplianceConfig.SingletonPrimary(Settings.Tuning.WalKeepSize);
+        if (IsRunning)
+        {
+            if ((await Probe.ReadStatusAsync(ct).ConfigureAwait(false)).InRecovery) await PromoteLockedAsync(role, ct).ConfigureAwait(false);
+            else if (_role != role) await ReloadLockedAsync(role, ct).ConfigureAwait(false);
+            return true;
+        }
+        DataDirectory.RequireClusterOf(Binaries);
+        var standby = DataDirectory.HasStandbySignal;
+        await StartLockedAsync(role, standby, ct).ConfigureAwait(false);
+        if (standby) await PromoteLockedAsync(role, ct).ConfigureAwait(false);
+        else await EnsureReplicationRoleAsync(ct).ConfigureAwait(false);
+        return true;
+    }, ct);
+
+    /// <summary>
+    /// Fence before a takeover: this standby stops receiving WAL (<c>primary_conninfo</c> emptied in the
+    /// appliance-owned file, so the fence survives a restart), replays what it received, and returns that position.
+    /// From then on nothing more of its old primary reaches it, so nothing more is acknowledged through it.
+    /// </summary>
+    /// <exception cref="InvalidRoleTransitionException">It is not a running standby.</exception>
+    public Task<Lsn> StopReceivingAsync(CancellationToken ct) => Serialised(async () =>
+    {
+        if (!IsRunning || _role?.PrimaryConnInfo is null || !(await Probe.ReadStatusAsync(ct).ConfigureAwait(false)).InRecovery)
+            throw new InvalidRoleTransitionException($"{Settings.Self} is not a running standby, so it has no WAL receiver to stop.");
+        await ReloadLockedAsync(_role with { PrimaryConnInfo = null }, ct).ConfigureAwait(false);
+        var deadline = DateTimeOffset.UtcNow + Settings.Timeouts.Reload;
+        while (true)
+        {
+            await using var connection = await Probe.OpenAsync(ct).ConfigureAwait(false);
+            await using var command = new NpgsqlCommand(
+                "SELECT (SELECT count(*) FROM pg_stat_wal_receiver)::int, pg_last_wal_receive_lsn()::text, pg_last_wal_replay_lsn()::text",
+                connection);
+            await using var reader = await command.ExecuteReaderAsync(ct).ConfigureAwait(false);
+            await reader.ReadAsync(ct).ConfigureAwait(false);
+            var receivers = reader.GetInt32(0);
+            var received = reader.IsDBNull(1) ? Lsn.Zero : Lsn.Parse(reader.GetString(1));
+            var replayed = reader.IsDBNull(2) ? Lsn.Zero : Lsn.Parse(reader.GetString(2));
+            if (receivers == 0 && replayed >= received) return Lsn.Max(received, replayed);
+            if (DateTimeOffset.UtcNow > deadline)
+                throw new PostgresDriverException(
+                    $"{Settings.Self} did not stop receiving and replay what it received within {Settings.Timeouts.Reload.TotalSeconds:0} s " +
+                    $"(receivers {receivers}, received {received}, replayed {replayed}).");
+            await Task.Delay(TimeSpan.FromMilliseconds(20), ct).ConfigureAwait(false);
+        }
+    }, ct);
+
+    /// <summary>
+    /// Fence before a new sync: this primary names <paramref name="syncId"/> alone in
+    /// <c>synchronous_standby_names</c> and goes read-only, waits until no other walsender counts as synchronous,
+    /// and returns its current position. Every commit acknowledged later is on that peer.
+    /// </summary>
+    /// <exception cref="InvalidRoleTransitionException">It is not a running primary.</exception>
+    public Task<Lsn> NameSyncAsync(string syncId, CancellationToken ct) => Serialised(async () =>
+    {
+        if (!IsRunning || _role is null || _role.PrimaryConnInfo is not null || (await Probe.ReadStatusAsync(ct).ConfigureAwait(false)).InRecovery)
+            throw new InvalidRoleTransitionException($"{Settings.Self} is not a running primary, so it cannot name a sync.");
+        SyncedDownstream = null;
+        await ReloadLockedAsync(_role with { SyncStandbyName = syncId, ReadOnly = true }, ct).ConfigureAwait(false);
+        // A new session sees the setting before every walsender has re-read it; until they have, the old sync may still
+        // acknowledge commits, so the position is read only once none but the named peer counts as synchronous.
+        var deadline = DateTimeOffset.UtcNow + Settings.Timeouts.Reload;
+        while (true)
+        {
+            await using var connection = await Probe.OpenAsync(ct).ConfigureAwait(false);
+            await using var command = new NpgsqlCommand(
+                "SELECT (SELECT count(*) FROM pg_stat_replication WHERE application_name <> @sync AND sync_state <> 'async')::int, pg_current_wal_lsn()::text",
+                connection);
+            command.Parameters.AddWithValue("sync", syncId);
+            await using var reader = await command.ExecuteReaderAsync(ct).ConfigureAwait(false);
+            await reader.ReadAsync(ct).ConfigureAwait(false);
+            if (reader.GetInt32(0) == 0) return Lsn.Parse(reader.GetString(1));
+            if (DateTimeOffset.UtcNow > deadline)
+                throw new PostgresDriverException($"{Settings.Self}: another standby still counts as synchronous after naming {syncId}.");
+            await Task.Delay(TimeSpan.FromMilliseconds(20), ct).ConfigureAwait(false);
+        }
+    }, ct);
+
     /// <summary>Stops the server: fast shutdown, then immediate after <see cref="DriverTimeouts.FastStop"/>. Never smart.</summary>
     /// <returns>How it ended, or null if it was not running.</returns>
     public Task<PostmasterExit?> StopAsync(CancellationToken ct) => Serialised(() => StopLockedAsync(ct), ct);

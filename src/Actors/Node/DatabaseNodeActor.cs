@@ -1,0 +1,300 @@
+using Akka.Actor;
+using Akka.Cluster.Tools.PublishSubscribe;
+using Akka.Event;
+using Akka.Pattern;
+using Appliance.Actors.Node.Roles;
+using Appliance.Actors.Protocol;
+using Appliance.Nodes.State;
+using static Appliance.Actors.Node.DatabaseNodeMessages;
+
+namespace Appliance.Actors.Node;
+
+/// <summary>
+/// Supervises one PostgreSQL instance. It keeps the newest cluster state it has seen, derives its role from it, and
+/// runs one role actor (<see cref="PrimaryRole"/>, <see cref="SyncRole"/>, <see cref="AsyncRole"/>,
+/// <see cref="UnassignedRole"/> or <see cref="DeposedRole"/>) that makes PostgreSQL match. It reports its status to
+/// the coordinator on a timer and on every change, raises and lifts fences when the coordinator asks, and fences
+/// itself when, as primary, it has heard nothing from the coordinator for the configured lease.
+/// </summary>
+/// <remarks>
+/// A new role replaces the old one only when the peer's part in the state changes (role, upstream, downstream, or
+/// singleton mode); the old role actor stops first, which cancels its work, and the driver serialises what was
+/// already running. While a fence is up no role actor runs, so nothing can undo the fence before the coordinator
+/// decides.
+/// </remarks>
+public sealed class DatabaseNodeActor : ReceiveActor, IWithTimers
+{
+    private readonly IDatabaseInstance _instance;
+    private readonly IActorRef _coordinator;
+    private readonly IActorRef? _mediator;
+    private readonly DatabaseNodeOptions _options;
+    private readonly RejoinPolicy _rejoin;
+    private readonly ILoggingAdapter _log = Context.GetLogger();
+
+    private ClusterState? _state;
+    private RoleKey? _roleKey;
+    private IActorRef? _roleActor;
+    private long _token;
+    private PeerRole _appliedRole = PeerRole.Unassigned;
+    private long _appliedVersion;
+    private bool _readWrite;
+    private bool _readyToRejoin;
+    private bool _selfFenced;
+    private WalFence? _fence;
+    private string? _lastError;
+    private Nodes.Postgres.BaseBackupProgress? _clone;
+    private Nodes.Postgres.InstanceStatus? _status;
+    private PeerReport? _lastReport;
+    private DateTime _lastContact;
+
+    /// <summary>Creates the node actor.</summary>
+    /// <param name="instance">The PostgreSQL instance it supervises.</param>
+    /// <param name="coordinator">The coordinator (in a cluster: the singleton proxy).</param>
+    /// <param name="mediator">The distributed pub-sub mediator to subscribe with, or null when the coordinator sends directly.</param>
+    /// <param name="options">Timings.</param>
+    /// <param name="rejoin">The policy for a deposed peer.</param>
+    public DatabaseNodeActor(IDatabaseInstance instance, IActorRef coordinator, IActorRef? mediator, DatabaseNodeOptions options, RejoinPolicy rejoin)
+    {
+        _instance = instance;
+        _coordinator = coordinator;
+        _mediator = mediator;
+        _options = options;
+        _rejoin = rejoin;
+
+        Receive<ClusterStateProtocol.StateChanged>(changed => Adopt(changed.State));
+        Receive<ClusterStateProtocol.CurrentState>(current => { if (current.State is { } s) Adopt(s); else Contact(); });
+        Receive<SubscribeAck>(_ => { });
+        Receive<StateRequestTick>(_ => { if (_state is null) _coordinator.Tell(ClusterStateProtocol.GetState.Instance); });
+
+        Receive<RoleProtocol.Applied>(m => m.Token == _token, OnApplied);
+        Receive<RoleProtocol.ReadyToRejoin>(m => m.Token == _token, m =>
+        {
+            _log.Info("{0} rewound onto the primary's timeline ({1}); ready to rejoin", _instance.Peer.Id, m.Outcome.Method);
+            _readyToRejoin = true;
+            Report();
+        });
+        Receive<RoleProtocol.CloneProgress>(m => m.Token == _token, m => _clone = m.Progress);
+        Receive<RoleProtocol.Failed>(m => m.Token == _token, m =>
+        {
+            _lastError = m.Error;
+            _log.Warning("{0}: role {1} failed, retrying with backoff: {2}", _instance.Peer.Id, _roleKey?.Role.ToString() ?? "-", m.Error);
+        });
+        Receive<RoleProtocol.Applied>(_ => { });        // from a replaced role actor
+        Receive<RoleProtocol.ReadyToRejoin>(_ => { });
+        Receive<RoleProtocol.CloneProgress>(_ => { });
+        Receive<RoleProtocol.Failed>(_ => { });
+
+        Receive<PostmasterExited>(m => m.Token == _token, m =>
+        {
+            _log.Warning("{0}: PostgreSQL (pid {1}) exited on its own with code {2}; restarting the role", _instance.Peer.Id, m.Exit.Pid, m.Exit.ExitCode);
+            _readWrite = false;
+            Report();
+            Timers.StartSingleTimer(RestartRole.Instance, RestartRole.Instance, _options.MinRetryBackoff);
+        });
+        Receive<PostmasterExited>(_ => { });
+        Receive<RestartRole>(_ => StartRole(force: true));
+
+        Receive<ReportTick>(_ => ReadStatus());
+        Receive<StatusRead>(read =>
+        {
+            _status = read.Status;
+            Report();
+        });
+
+        Receive<NodeProtocol.RaiseFence>(RaiseFence);
+        Receive<FenceOutcome>(FenceDone);
+        Receive<NodeProtocol.LiftFence>(lift =>
+        {
+            if (_fence is null || _fence != lift.Fence) return;
+            _log.Info("{0}: fence {1} lifted", _instance.Peer.Id, lift.Fence);
+            _fence = null;
+            StartRole(force: true);
+        });
+
+        Receive<LeaseTick>(_ => CheckLease());
+        Receive<SelfFenced>(done =>
+        {
+            if (done.Error is not null) _log.Error("{0}: self-fencing failed: {1}", _instance.Peer.Id, done.Error);
+        });
+
+        Receive<GetNodeSnapshot>(_ => Sender.Tell(new NodeSnapshot(_instance.Peer, _state, _appliedRole, _appliedVersion, _readWrite,
+            _selfFenced, _status, _lastError, _clone)));
+    }
+
+    /// <summary>Props for the actor.</summary>
+    public static Props Props(IDatabaseInstance instance, IActorRef coordinator, IActorRef? mediator, DatabaseNodeOptions options, RejoinPolicy rejoin) =>
+        Akka.Actor.Props.Create(() => new DatabaseNodeActor(instance, coordinator, mediator, options, rejoin));
+
+    /// <inheritdoc />
+    public ITimerScheduler Timers { get; set; } = null!;
+
+    /// <inheritdoc />
+    protected override void PreStart()
+    {
+        _lastContact = DateTime.UtcNow;
+        _mediator?.Tell(new Subscribe(ClusterStateProtocol.Topic, Self));
+        _coordinator.Tell(ClusterStateProtocol.GetState.Instance);
+        Timers.StartPeriodicTimer(StateRequestTick.Instance, StateRequestTick.Instance, _options.StateRequestInterval);
+        Timers.StartPeriodicTimer(ReportTick.Instance, ReportTick.Instance, TimeSpan.Zero, _options.ReportInterval);
+        Timers.StartPeriodicTimer(LeaseTick.Instance, LeaseTick.Instance, _options.CoordinatorLease / 4);
+    }
+
+    /// <summary>
+    /// Restarts role actors with backoff when their work fails; the supervisor's own child is the role actor, which
+    /// throws to ask for the retry.
+    /// </summary>
+    protected override SupervisorStrategy SupervisorStrategy() => new OneForOneStrategy(_ => Directive.Restart);
+
+    private void Contact() => _lastContact = DateTime.UtcNow;
+
+    private void Adopt(ClusterState state)
+    {
+        Contact();
+        if (_selfFenced)
+        {
+            _log.Info("{0}: the coordinator is back; leaving self-fencing", _instance.Peer.Id);
+            _selfFenced = false;
+            StartRole(force: true);
+        }
+        if (_state is not null && state.Version <= _state.Version) return;   // pub-sub is at most once and unordered
+
+        var previous = _state;
+        _state = state;
+        var assignment = state.RoleOf(_instance.Peer.Id);
+        if (!state.IsDeposed(_instance.Peer.Id)) _readyToRejoin = false;
+        _log.Info($"{_instance.Peer.Id}: state v{state.Version} generation {state.Generation}: role {assignment.Role} " +
+                  $"(upstream {assignment.Upstream?.Id ?? "-"}, downstream {assignment.Downstream?.Id ?? "-"}) [{state.ToShortString()}]");
+        if (_fence is not null)
+        {
+            _log.Info("{0}: new state v{1} supersedes fence {2}", _instance.Peer.Id, state.Version, _fence);
+            _fence = null;
+            StartRole(force: true);
+            return;
+        }
+        StartRole(force: previous is null);
+    }
+
+    private void StartRole(bool force)
+    {
+        if (_state is null || _fence is not null || _selfFenced) return;
+        var assignment = _state.RoleOf(_instance.Peer.Id);
+        var key = RoleKey.Of(_state, assignment);
+        if (!force && key == _roleKey && _roleActor is not null)
+        {
+            // Same part in a newer state: what runs already applies it.
+            if (_appliedRole == assignment.Role) _appliedVersion = _state.Version;
+            return;
+        }
+
+        StopRole();
+        _roleKey = key;
+        _token++;
+        _lastError = null;
+        _clone = null;
+        var context = new RoleContext(_token, _instance, _state, assignment, Self, _options, _rejoin);
+        var props = assignment.Role switch
+        {
+            PeerRole.Primary => PrimaryRole.Props(context),
+            PeerRole.Sync => SyncRole.Props(context),
+            PeerRole.Async => AsyncRole.Props(context),
+            PeerRole.Deposed => DeposedRole.Props(context),
+            _ => UnassignedRole.Props(context),
+        };
+        var supervised = BackoffSupervisor.Props(
+            Backoff.OnFailure(props, $"{assignment.Role.ToString().ToLowerInvariant()}", _options.MinRetryBackoff, _options.MaxRetryBackoff,
+                randomFactor: 0.2, maxNrOfRetries: -1));
+        _roleActor = Context.ActorOf(supervised, $"role-{_token}");
+    }
+
+    private void StopRole()
+    {
+        if (_roleActor is not null) Context.Stop(_roleActor);
+        _roleActor = null;
+        _roleKey = null;
+        _readWrite = false;
+    }
+
+    private void OnApplied(RoleProtocol.Applied applied)
+    {
+        var changed = applied.Role != _appliedRole || applied.ReadWrite != _readWrite || _appliedVersion != _state!.Version;
+        _appliedRole = applied.Role;
+        _appliedVersion = _state!.Version;
+        _readWrite = applied.ReadWrite;
+        _lastError = null;
+        _clone = null;
+        if (changed)
+            _log.Info("{0}: role {1} applied for state v{2}{3}", _instance.Peer.Id, applied.Role, _appliedVersion, applied.ReadWrite ? ", taking writes" : "");
+        var token = _token;
+        _instance.Exited?.PipeTo(Self, success: exit => new PostmasterExited(token, exit));
+        ReadStatus();
+    }
+
+    private void ReadStatus() =>
+        _instance.ReadStatusAsync(CancellationToken.None).PipeTo(Self, success: s => new StatusRead(s), failure: _ => new StatusRead(null));
+
+    private void Report()
+    {
+        var report = new PeerReport(
+            PostgresUp: _status is not null,
+            Wal: _status?.Position ?? Lsn.Zero,
+            HasExistingData: _instance.HasData,
+            ReadyToRejoin: _readyToRejoin);
+        _lastReport = report;
+        _coordinator.Tell(new NodeProtocol.StatusReport(_instance.Peer, report, _appliedVersion, _appliedRole, _readWrite && !_selfFenced));
+    }
+
+    private void RaiseFence(NodeProtocol.RaiseFence raise)
+    {
+        var replyTo = Sender;
+        _log.Info("{0}: raising fence {1} (probe {2})", _instance.Peer.Id, raise.Fence, raise.ProbeId);
+        StopRole();
+        _fence = raise.Fence;
+        var work = raise.Fence switch
+        {
+            WalFence.StopReceiving => _instance.StopReceivingAsync(CancellationToken.None),
+            WalFence.NameSync name => _instance.NameSyncAsync(name.PeerId, CancellationToken.None),
+            _ => Task.FromException<Lsn>(new ArgumentOutOfRangeException(nameof(raise), raise.Fence, "unknown fence")),
+        };
+        work.PipeTo(Self,
+            success: lsn => new FenceOutcome(replyTo, raise.ProbeId, raise.Fence, lsn, null),
+            failure: e => new FenceOutcome(replyTo, raise.ProbeId, raise.Fence, null, e.Message));
+    }
+
+    private void FenceDone(FenceOutcome outcome)
+    {
+        if (outcome.Position is { } position)
+        {
+            _log.Info("{0}: fence {1} up at {2}", _instance.Peer.Id, outcome.Fence, position);
+            outcome.ReplyTo.Tell(new NodeProtocol.FenceRaised(outcome.ProbeId, _instance.Peer.Id, position));
+            return;
+        }
+        _log.Warning("{0}: fence {1} failed: {2}", _instance.Peer.Id, outcome.Fence, outcome.Error);
+        outcome.ReplyTo.Tell(new NodeProtocol.FenceFailed(outcome.ProbeId, _instance.Peer.Id, outcome.Error ?? "unknown"));
+        if (_fence == outcome.Fence)
+        {
+            _fence = null;
+            StartRole(force: true);
+        }
+    }
+
+    private void CheckLease()
+    {
+        if (_selfFenced || _state is null || _state.Singleton || _appliedRole != PeerRole.Primary) return;
+        var silent = DateTime.UtcNow - _lastContact;
+        if (silent < _options.CoordinatorLease) return;
+        _log.Warning("{0}: primary heard nothing from the coordinator for {1:0.0} s (lease {2:0.0} s): fencing itself",
+            _instance.Peer.Id, silent.TotalSeconds, _options.CoordinatorLease.TotalSeconds);
+        _selfFenced = true;
+        StopRole();
+        _instance.SelfFenceAsync(CancellationToken.None).PipeTo(Self, success: () => new SelfFenced(null), failure: e => new SelfFenced(e.Message));
+        Report();
+    }
+
+    /// <summary>The parts of a state that decide what a role actor does; a change restarts it.</summary>
+    private sealed record RoleKey(PeerRole Role, string? Upstream, string? Downstream, bool Singleton, string? RejoinSource)
+    {
+        public static RoleKey Of(ClusterState state, RoleAssignment a) => new(
+            a.Role, a.Upstream?.ToString(), a.Downstream?.ToString(), state.Singleton,
+            a.Role == PeerRole.Deposed ? state.Primary.ToString() : null);
+    }
+}

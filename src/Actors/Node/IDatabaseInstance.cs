@@ -1,0 +1,60 @@
+using Appliance.Nodes.Postgres;
+using Appliance.Nodes.State;
+
+namespace Appliance.Actors.Node;
+
+/// <summary>
+/// The one PostgreSQL instance a <see cref="DatabaseNodeActor"/> supervises, as the actors see it: every operation
+/// is asynchronous, cancellable and safe to call from a task piped back to an actor.
+/// </summary>
+/// <remarks>Production uses <see cref="PostgresDatabaseInstance"/> over the driver in <c>src/Nodes/Postgres</c>.</remarks>
+public interface IDatabaseInstance
+{
+    /// <summary>The peer this instance is.</summary>
+    PeerId Peer { get; }
+
+    /// <summary>True if the data directory holds a PostgreSQL cluster.</summary>
+    bool HasData { get; }
+
+    /// <summary>True if the data directory holds a cluster that was last a primary (no <c>standby.signal</c>).</summary>
+    bool WasPrimary { get; }
+
+    /// <summary>True while the postmaster runs.</summary>
+    bool IsRunning { get; }
+
+    /// <summary>The postmaster's process id, if it runs.</summary>
+    int? PostmasterPid { get; }
+
+    /// <summary>Completes when the running postmaster exits, requested or not; null if none runs.</summary>
+    Task<PostmasterExit>? Exited { get; }
+
+    /// <summary>Creates the cluster's database (initdb) in an empty data directory.</summary>
+    Task InitializeAsync(CancellationToken ct);
+
+    /// <summary>Runs as a read-only primary naming <paramref name="sync"/>, or, with null, a writable singleton primary.</summary>
+    Task StartPrimaryAsync(PeerId? sync, CancellationToken ct);
+
+    /// <summary>Waits for <paramref name="sync"/> to catch up, then takes writes.</summary>
+    Task EnableWritesWhenSyncCaughtUpAsync(PeerId sync, TimeSpan progressTimeout, CancellationToken ct);
+
+    /// <summary>Runs as a standby of <paramref name="upstream"/>, cloning an empty data directory first.</summary>
+    Task FollowAsync(PeerId upstream, PeerId? downstream, IProgress<BaseBackupProgress>? progress, CancellationToken ct);
+
+    /// <summary>Rewinds (or re-clones) a former primary onto <paramref name="upstream"/>'s timeline and follows it.</summary>
+    Task<RejoinOutcome> RejoinAsync(PeerId upstream, PeerId? downstream, IProgress<BaseBackupProgress>? progress, CancellationToken ct);
+
+    /// <summary>Fence for a takeover: stop receiving WAL, replay what arrived, and return that position.</summary>
+    Task<Lsn> StopReceivingAsync(CancellationToken ct);
+
+    /// <summary>Fence for a new sync: name <paramref name="syncId"/> (read-only until it catches up) and return the current position.</summary>
+    Task<Lsn> NameSyncAsync(string syncId, CancellationToken ct);
+
+    /// <summary>Self-fencing: read-only at once, and every client session terminated.</summary>
+    Task SelfFenceAsync(CancellationToken ct);
+
+    /// <summary>Stops PostgreSQL (fast, then immediate).</summary>
+    Task StopAsync(CancellationToken ct);
+
+    /// <summary>Reads the instance's status, or null when PostgreSQL does not answer.</summary>
+    Task<InstanceStatus?> ReadStatusAsync(CancellationToken ct);
+}

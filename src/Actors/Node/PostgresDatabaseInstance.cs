@@ -1,0 +1,77 @@
+using Appliance.Nodes.Postgres;
+using Appliance.Nodes.State;
+
+namespace Appliance.Actors.Node;
+
+/// <summary>The production <see cref="IDatabaseInstance"/>: the driver of <c>src/Nodes/Postgres</c>.</summary>
+public sealed class PostgresDatabaseInstance(PostgresNode node) : IDatabaseInstance, IAsyncDisposable
+{
+    /// <summary>The driver underneath, for the host's status endpoints.</summary>
+    public PostgresNode Driver { get; } = node;
+
+    /// <inheritdoc />
+    public PeerId Peer => Driver.Settings.Self;
+
+    /// <inheritdoc />
+    public bool HasData => Driver.DataDirectory.Kind == DataDirectoryKind.Cluster;
+
+    /// <inheritdoc />
+    public bool WasPrimary => HasData && !Driver.DataDirectory.HasStandbySignal;
+
+    /// <inheritdoc />
+    public bool IsRunning => Driver.IsRunning;
+
+    /// <inheritdoc />
+    public int? PostmasterPid => Driver.IsRunning ? Driver.Instance!.Pid : null;
+
+    /// <inheritdoc />
+    public Task<PostmasterExit>? Exited => Driver.IsRunning ? Driver.Instance!.Exited : null;
+
+    /// <inheritdoc />
+    public Task InitializeAsync(CancellationToken ct) => Driver.InitializeAsync(ct);
+
+    /// <inheritdoc />
+    public Task StartPrimaryAsync(PeerId? sync, CancellationToken ct) =>
+        sync is null ? Driver.StartSingletonPrimaryAsync(ct) : Driver.StartPrimaryAsync(sync, ct);
+
+    /// <inheritdoc />
+    public Task EnableWritesWhenSyncCaughtUpAsync(PeerId sync, TimeSpan progressTimeout, CancellationToken ct) =>
+        Driver.EnableWritesWhenSyncCaughtUpAsync(sync, progressTimeout, ct);
+
+    /// <inheritdoc />
+    public Task FollowAsync(PeerId upstream, PeerId? downstream, IProgress<BaseBackupProgress>? progress, CancellationToken ct) =>
+        Driver.FollowAsync(upstream, downstream, progress, ct);
+
+    /// <inheritdoc />
+    public Task<RejoinOutcome> RejoinAsync(PeerId upstream, PeerId? downstream, IProgress<BaseBackupProgress>? progress, CancellationToken ct) =>
+        Driver.RejoinAsync(upstream, downstream, progress, ct);
+
+    /// <inheritdoc />
+    public Task<Lsn> StopReceivingAsync(CancellationToken ct) => Driver.StopReceivingAsync(ct);
+
+    /// <inheritdoc />
+    public Task<Lsn> NameSyncAsync(string syncId, CancellationToken ct) => Driver.NameSyncAsync(syncId, ct);
+
+    /// <inheritdoc />
+    public Task SelfFenceAsync(CancellationToken ct) => Driver.FenceAsync(ct);
+
+    /// <inheritdoc />
+    public Task StopAsync(CancellationToken ct) => Driver.StopAsync(ct);
+
+    /// <inheritdoc />
+    public async Task<InstanceStatus?> ReadStatusAsync(CancellationToken ct)
+    {
+        if (!Driver.IsRunning) return null;
+        try
+        {
+            return await Driver.Probe.ReadStatusAsync(ct).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is Npgsql.NpgsqlException or TimeoutException or System.Net.Sockets.SocketException)
+        {
+            return null;   // starting, stopping or crashed: the report says PostgreSQL is down
+        }
+    }
+
+    /// <inheritdoc />
+    public ValueTask DisposeAsync() => Driver.DisposeAsync();
+}

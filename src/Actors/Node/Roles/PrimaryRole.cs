@@ -1,0 +1,39 @@
+using Akka.Actor;
+using Appliance.Nodes.State;
+
+namespace Appliance.Actors.Node.Roles;
+
+/// <summary>
+/// Makes the instance the primary: read-only and naming its sync first, read-write only once the sync has caught up
+/// (brief §4.3). A singleton primary has no sync and takes writes at once.
+/// </summary>
+public sealed class PrimaryRole(RoleContext context) : RoleActor(context)
+{
+    /// <summary>Props for <paramref name="context"/>.</summary>
+    public static Props Props(RoleContext context) => Akka.Actor.Props.Create(() => new PrimaryRole(context));
+
+    /// <inheritdoc />
+    protected override async Task ReconcileAsync(CancellationToken ct)
+    {
+        var state = Role.State;
+        var instance = Role.Instance;
+        if (!instance.HasData)
+        {
+            // Only the first primary of a new cluster creates a database. An empty data directory anywhere later means
+            // the cluster's data is elsewhere; a fresh empty primary would silently drop it.
+            if (state.Generation != 1 || state.InitWal != Lsn.Zero)
+                throw new InvalidOperationException(
+                    $"{instance.Peer.Id} is primary of generation {state.Generation} but its data directory is empty; refusing to create an " +
+                    "empty database over the cluster's data. Restore the data directory, or switch over and rebuild this peer.");
+            await instance.InitializeAsync(ct).ConfigureAwait(false);
+        }
+
+        var sync = state.Singleton ? null : Role.Assignment.Downstream;
+        await instance.StartPrimaryAsync(sync, ct).ConfigureAwait(false);
+        Report(new RoleProtocol.Applied(Role.Token, PeerRole.Primary, ReadWrite: sync is null));
+        if (sync is null) return;
+
+        await instance.EnableWritesWhenSyncCaughtUpAsync(sync, Role.Options.CatchUpProgressTimeout, ct).ConfigureAwait(false);
+        Report(new RoleProtocol.Applied(Role.Token, PeerRole.Primary, ReadWrite: true));
+    }
+}

@@ -1,0 +1,75 @@
+using Akka.Actor;
+using Akka.Event;
+
+namespace Appliance.Actors.Node.Roles;
+
+/// <summary>
+/// A role actor reconciles PostgreSQL with one role, once, as a task piped back to itself. A failure is reported and
+/// then thrown, so that the <see cref="Akka.Pattern.BackoffSupervisor"/> around it restarts it (and so retries the work) with
+/// backoff: the role is never dropped. Stopping the actor cancels the work in flight.
+/// </summary>
+public abstract class RoleActor : ReceiveActor
+{
+    private readonly CancellationTokenSource _stopping = new();
+
+    /// <summary>Creates the actor for <paramref name="context"/>.</summary>
+    protected RoleActor(RoleContext context)
+    {
+        Role = context;
+        Receive<Reconciled>(_ => Log.Debug("{0} applied for state v{1}", GetType().Name, Role.State.Version));
+        Receive<ReconcileFailed>(failed =>
+        {
+            Role.Node.Tell(new RoleProtocol.Failed(Role.Token, failed.Error.Message));
+            throw new RoleReconcileException(GetType().Name, failed.Error);
+        });
+    }
+
+    /// <summary>The role's context.</summary>
+    protected RoleContext Role { get; }
+
+    /// <summary>The actor's log.</summary>
+    protected ILoggingAdapter Log { get; } = Context.GetLogger();
+
+    /// <summary>The work that makes PostgreSQL play the role; it reports progress to <see cref="RoleContext.Node"/>.</summary>
+    protected abstract Task ReconcileAsync(CancellationToken ct);
+
+    /// <inheritdoc />
+    protected override void PreStart() =>
+        ReconcileAsync(_stopping.Token).PipeTo(Self, success: () => Reconciled.Instance, failure: e => new ReconcileFailed(e));
+
+    /// <inheritdoc />
+    protected override void PostStop()
+    {
+        _stopping.Cancel();
+        _stopping.Dispose();
+    }
+
+    /// <summary>Tells the node, with this incarnation's token.</summary>
+    protected void Report(object message) => Role.Node.Tell(message);
+
+    /// <summary>Reports clone progress to the node at most every percent.</summary>
+    protected IProgress<Nodes.Postgres.BaseBackupProgress> CloneProgress()
+    {
+        var lastPercent = -1;
+        var node = Role.Node;
+        var token = Role.Token;
+        return new Progress<Nodes.Postgres.BaseBackupProgress>(p =>
+        {
+            var percent = (int)(p.Fraction * 100);
+            if (percent == lastPercent) return;
+            lastPercent = percent;
+            node.Tell(new RoleProtocol.CloneProgress(token, p));
+        });
+    }
+
+    private sealed record Reconciled
+    {
+        public static readonly Reconciled Instance = new();
+    }
+
+    private sealed record ReconcileFailed(Exception Error);
+}
+
+/// <summary>A role's reconciliation failed; thrown so that the supervisor restarts the role actor with backoff.</summary>
+public sealed class RoleReconcileException(string role, Exception inner)
+    : Exception($"{role} failed: {inner.Message}", inner);

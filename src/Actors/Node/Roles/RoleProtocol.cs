@@ -1,0 +1,40 @@
+using Appliance.Nodes.Postgres;
+using Appliance.Nodes.State;
+
+namespace Appliance.Actors.Node.Roles;
+
+/// <summary>What a role actor tells its <see cref="DatabaseNodeActor"/>. Local messages, never serialized.</summary>
+public static class RoleProtocol
+{
+    /// <summary>PostgreSQL now plays the role (a primary first read-only, then again once it takes writes).</summary>
+    /// <param name="Token">Identifies the role actor's incarnation; the node ignores messages from replaced ones.</param>
+    /// <param name="Role">The role applied.</param>
+    /// <param name="ReadWrite">The primary takes writes.</param>
+    public sealed record Applied(long Token, PeerRole Role, bool ReadWrite);
+
+    /// <summary>A deposed peer has rewound onto the current timeline and can rejoin as an async.</summary>
+    /// <param name="Token">The role actor's incarnation.</param>
+    /// <param name="Outcome">Whether it rewound or had to clone afresh.</param>
+    public sealed record ReadyToRejoin(long Token, RejoinOutcome Outcome);
+
+    /// <summary>A clone in progress.</summary>
+    /// <param name="Token">The role actor's incarnation.</param>
+    /// <param name="Progress">Bytes done and total.</param>
+    public sealed record CloneProgress(long Token, BaseBackupProgress Progress);
+
+    /// <summary>The role's work failed; the node reports it and the role actor is restarted with backoff.</summary>
+    /// <param name="Token">The role actor's incarnation.</param>
+    /// <param name="Error">What went wrong.</param>
+    public sealed record Failed(long Token, string Error);
+}
+
+/// <summary>Everything a role actor needs: the instance, the state it acts on, its place in it, and where to report.</summary>
+/// <param name="Token">This incarnation's token, echoed in every <see cref="RoleProtocol"/> message.</param>
+/// <param name="Instance">The PostgreSQL instance.</param>
+/// <param name="State">The cluster state the role comes from.</param>
+/// <param name="Assignment">The peer's role, upstream and downstream in it.</param>
+/// <param name="Node">The node actor to report to.</param>
+/// <param name="Options">Timings.</param>
+/// <param name="Rejoin">The policy for deposed peers.</param>
+public sealed record RoleContext(long Token, IDatabaseInstance Instance, ClusterState State, RoleAssignment Assignment,
+    Akka.Actor.IActorRef Node, DatabaseNodeOptions Options, RejoinPolicy Rejoin);

@@ -1,0 +1,36 @@
+namespace Appliance.Actors.Node.Roles;
+
+/// <summary>
+/// Makes the instance a standby of its upstream: cloned if empty, rewound first if it was a primary, re-pointed by a
+/// reload if it already streams. PostgreSQL configures a sync and an async alike; what makes a sync synchronous is
+/// its primary's <c>synchronous_standby_names</c>.
+/// </summary>
+public abstract class StandbyRole(RoleContext context) : RoleActor(context)
+{
+    /// <inheritdoc />
+    protected override async Task ReconcileAsync(CancellationToken ct)
+    {
+        var upstream = Role.Assignment.Upstream
+            ?? throw new InvalidOperationException($"{Role.Assignment.Role} {Role.Instance.Peer.Id} has no upstream in state v{Role.State.Version}.");
+        var instance = Role.Instance;
+        if (instance.WasPrimary)
+            await instance.RejoinAsync(upstream, Role.Assignment.Downstream, CloneProgress(), ct).ConfigureAwait(false);
+        else
+            await instance.FollowAsync(upstream, Role.Assignment.Downstream, CloneProgress(), ct).ConfigureAwait(false);
+        Report(new RoleProtocol.Applied(Role.Token, Role.Assignment.Role, ReadWrite: false));
+    }
+}
+
+/// <summary>The sync: streams from the primary, which waits for it on every commit.</summary>
+public sealed class SyncRole(RoleContext context) : StandbyRole(context)
+{
+    /// <summary>Props for <paramref name="context"/>.</summary>
+    public static Akka.Actor.Props Props(RoleContext context) => Akka.Actor.Props.Create(() => new SyncRole(context));
+}
+
+/// <summary>An async: streams from the link above it in the chain.</summary>
+public sealed class AsyncRole(RoleContext context) : StandbyRole(context)
+{
+    /// <summary>Props for <paramref name="context"/>.</summary>
+    public static Akka.Actor.Props Props(RoleContext context) => Akka.Actor.Props.Create(() => new AsyncRole(context));
+}
