@@ -1,0 +1,141 @@
+using Akka.Actor;
+using Akka.TestKit.Xunit2;
+using Appliance.Actors.Protocol;
+using Appliance.Nodes.State;
+using Appliance.Nodes.Tests.Postgres;
+using Xunit.Abstractions;
+
+namespace Appliance.Cluster.Tests;
+
+/// <summary>
+/// <see cref="Appliance.Actors.Node.DatabaseNodeActor"/> against real PostgreSQL 15: roles from states, the read-only
+/// gate, both fences, takeover with a rewound deposed primary, and self-fencing. The test plays the coordinator.
+/// </summary>
+[Trait("Category", "Postgres")]
+public sealed class DatabaseNodeActorSpecs(ITestOutputHelper output) : TestKit("akka.loglevel = INFO", output), IAsyncLifetime
+{
+    private readonly NodeActorHarness _nodes = new();
+
+    public Task InitializeAsync() => Task.CompletedTask;
+
+    public async Task DisposeAsync()
+    {
+        Shutdown();
+        await _nodes.DisposeAsync();
+    }
+
+    private async Task<ClusterState> ThreeNodeChainAsync(RejoinPolicy rejoin = RejoinPolicy.Auto, Appliance.Actors.Node.DatabaseNodeOptions? options = null)
+    {
+        await _nodes.StartAsync(Sys, TestActor, rejoin, options ?? NodeActorHarness.Options, "n1", "n2", "n3");
+        var state = _nodes.State(1, 1, "n1", "n2", ["n3"]);
+        _nodes.Publish(state);
+        await _nodes.UntilAsync("n1", s => s.ReadWrite, "primary takes writes");
+        await Sql.ExecAsync(_nodes.Drivers["n1"], "CREATE TABLE t (id int primary key)");
+        await Sql.ExecAsync(_nodes.Drivers["n1"], "INSERT INTO t VALUES (1)");
+        return state;
+    }
+
+    [Fact]
+    public async Task Nodes_take_their_roles_from_the_state_and_rows_reach_the_whole_chain()
+    {
+        await ThreeNodeChainAsync();
+        await Sql.HasRowAsync(_nodes.Drivers["n2"], 1);
+        await Sql.HasRowAsync(_nodes.Drivers["n3"], 1);
+        Assert.Equal(PeerRole.Sync, (await _nodes.UntilAsync("n2", s => s.AppliedRole == PeerRole.Sync, "sync applied")).AppliedRole);
+        var async = await _nodes.UntilAsync("n3", s => s.AppliedRole == PeerRole.Async && s.AppliedVersion == 1, "async applied");
+        Assert.False(async.ReadWrite);
+
+        // The reports the coordinator gets say the same.
+        await AwaitAssertAsync(() =>
+        {
+            var report = ExpectMsg<NodeProtocol.StatusReport>(r => r.Peer.Id == "n1" && r.ReadWrite, TimeSpan.FromSeconds(5));
+            Assert.Equal(PeerRole.Primary, report.Role);
+            Assert.True(report.Report.PostgresUp);
+            Assert.True(report.Report.Wal > Lsn.Zero);
+        }, TimeSpan.FromSeconds(20));
+    }
+
+    [Fact]
+    public async Task Takeover_fence_stops_the_sync_receiving_then_the_new_state_promotes_it_and_the_deposed_primary_rewinds()
+    {
+        await ThreeNodeChainAsync(RejoinPolicy.Auto);
+        await Sql.HasRowAsync(_nodes.Drivers["n2"], 1);
+        var primaryLsn = (await _nodes.Drivers["n1"].Probe.ReadStatusAsync(default)).CurrentLsn!.Value;
+
+        _nodes.Actors["n2"].Tell(new NodeProtocol.RaiseFence(7, WalFence.StopReceivingWal), TestActor);
+        var raised = FishForMessage<NodeProtocol.FenceRaised>(_ => true, TimeSpan.FromSeconds(30));
+        Assert.Equal((7L, "n2"), (raised.ProbeId, raised.PeerId));
+        Assert.True(raised.Position >= primaryLsn, $"fenced position {raised.Position} is below the primary's {primaryLsn}");
+
+        // While the fence is up, the old primary's commits are not acknowledged: its sync no longer receives.
+        var blocked = await PendingCommit.StartAsync(_nodes.Drivers["n1"], "INSERT INTO t VALUES (2)");
+        await Task.WhenAny(blocked.Task, Task.Delay(TimeSpan.FromSeconds(2)));
+        Assert.False(blocked.Task.IsCompleted, "a commit was acknowledged although the sync had stopped receiving");
+
+        var takeover = _nodes.State(2, 2, "n2", "n3", deposed: ["n1"], initWal: raised.Position);
+        _nodes.Publish(takeover);
+        await _nodes.UntilAsync("n2", s => s.ReadWrite && s.AppliedVersion == 2, "new primary takes writes");
+        await Sql.ExecAsync(_nodes.Drivers["n2"], "INSERT INTO t VALUES (3)");
+        await Sql.HasRowAsync(_nodes.Drivers["n3"], 3);
+
+        // The deposed primary rewinds its divergent tail away (row 2 was never acknowledged) and follows n2.
+        await AwaitAssertAsync(() =>
+        {
+            var report = ExpectMsg<NodeProtocol.StatusReport>(r => r.Peer.Id == "n1" && r.Report.ReadyToRejoin, TimeSpan.FromSeconds(5));
+            Assert.Equal(PeerRole.Deposed, report.Role);
+        }, TimeSpan.FromSeconds(90));
+        await Sql.HasRowAsync(_nodes.Drivers["n1"], 3);
+        Assert.False(await Sql.ScalarAsync<bool>(_nodes.Drivers["n1"], "SELECT EXISTS (SELECT 1 FROM t WHERE id = 2)"));
+    }
+
+    [Fact]
+    public async Task NameSync_fence_makes_the_primary_read_only_naming_the_new_peer_and_lifting_it_restores_writes()
+    {
+        await ThreeNodeChainAsync();
+        _nodes.Actors["n1"].Tell(new NodeProtocol.RaiseFence(3, new WalFence.NameSync("n3")), TestActor);
+        var raised = FishForMessage<NodeProtocol.FenceRaised>(_ => true, TimeSpan.FromSeconds(30));
+        Assert.Equal("n1", raised.PeerId);
+        var names = await Sql.ScalarAsync<string>(_nodes.Drivers["n1"], "SHOW synchronous_standby_names");
+        Assert.Equal("FIRST 1 (\"n3\")", names);
+        Assert.False((await _nodes.SnapshotAsync("n1")).ReadWrite);
+
+        _nodes.Actors["n1"].Tell(new NodeProtocol.LiftFence(new WalFence.NameSync("n3")));
+        await _nodes.UntilAsync("n1", s => s.ReadWrite, "writes again after the fence was lifted");
+        Assert.Equal("FIRST 1 (\"n2\")", await Sql.ScalarAsync<string>(_nodes.Drivers["n1"], "SHOW synchronous_standby_names"));
+    }
+
+    [Fact]
+    public async Task A_fence_the_node_cannot_raise_is_answered_with_FenceFailed_and_the_role_resumes()
+    {
+        await ThreeNodeChainAsync();
+        _nodes.Actors["n3"].Tell(new NodeProtocol.RaiseFence(9, new WalFence.NameSync("n2")), TestActor);
+        var failed = FishForMessage<NodeProtocol.FenceFailed>(_ => true, TimeSpan.FromSeconds(30));
+        Assert.Equal((9L, "n3"), (failed.ProbeId, failed.PeerId));
+        Assert.Contains("not a running primary", failed.Reason);
+        await Sql.ExecAsync(_nodes.Drivers["n1"], "INSERT INTO t VALUES (4)");
+        await Sql.HasRowAsync(_nodes.Drivers["n3"], 4);
+    }
+
+    [Fact]
+    public async Task A_primary_that_hears_nothing_from_the_coordinator_for_its_lease_fences_itself()
+    {
+        var options = NodeActorHarness.Options with { CoordinatorLease = TimeSpan.FromSeconds(4) };
+        var state = await ThreeNodeChainAsync(options: options);
+        var session = await Sql.ConnectAsync(_nodes.Drivers["n1"]);
+        await using (session)
+        {
+            // Nothing is republished: after the lease the primary goes read-only and cuts its clients off.
+            await _nodes.UntilAsync("n1", s => s.SelfFenced && !s.ReadWrite, "self-fenced", TimeSpan.FromSeconds(30));
+            await Eventually.TrueAsync(async () => !await Sql.IsWritableAsync(_nodes.Drivers["n1"]), "primary read-only");
+            await Assert.ThrowsAnyAsync<Exception>(async () =>
+            {
+                await using var cmd = new Npgsql.NpgsqlCommand("INSERT INTO t VALUES (5)", session);
+                await cmd.ExecuteNonQueryAsync();
+            });
+        }
+
+        // The coordinator speaks again (a republished state): the primary comes back and takes writes.
+        _nodes.Publish(state);
+        await _nodes.UntilAsync("n1", s => !s.SelfFenced && s.ReadWrite, "writes again", TimeSpan.FromSeconds(60));
+    }
+}

@@ -1,0 +1,73 @@
+using System.Collections.Immutable;
+using Akka.Actor;
+using Appliance.Actors.Node;
+using Appliance.Actors.Protocol;
+using Appliance.Nodes.Postgres;
+using Appliance.Nodes.State;
+using Appliance.Nodes.Tests.Postgres;
+
+namespace Appliance.Cluster.Tests;
+
+/// <summary>
+/// Real PostgreSQL instances, each under a <see cref="DatabaseNodeActor"/> in one actor system, with the test playing
+/// the coordinator: it sends states and fences and reads the nodes' reports.
+/// </summary>
+internal sealed class NodeActorHarness : IAsyncDisposable
+{
+    private readonly TestCluster _scratch = new();
+
+    public static readonly DatabaseNodeOptions Options = DatabaseNodeOptions.Default with
+    {
+        ReportInterval = TimeSpan.FromMilliseconds(200),
+        CoordinatorLease = TimeSpan.FromHours(1),   // the test does not republish; tests of the lease shorten it
+        CatchUpProgressTimeout = TimeSpan.FromSeconds(30),
+        MinRetryBackoff = TimeSpan.FromMilliseconds(200),
+        MaxRetryBackoff = TimeSpan.FromSeconds(2),
+    };
+
+    public ImmutableDictionary<string, PeerId> Peers { get; private set; } = ImmutableDictionary<string, PeerId>.Empty;
+
+    public ImmutableDictionary<string, PostgresNode> Drivers { get; private set; } = ImmutableDictionary<string, PostgresNode>.Empty;
+
+    public ImmutableDictionary<string, IActorRef> Actors { get; private set; } = ImmutableDictionary<string, IActorRef>.Empty;
+
+    public async Task StartAsync(ActorSystem system, IActorRef coordinator, RejoinPolicy rejoin, DatabaseNodeOptions options, params string[] ids)
+    {
+        foreach (var id in ids)
+        {
+            var peer = TestCluster.Peer(id);
+            var driver = await _scratch.NodeAsync(peer);
+            Peers = Peers.Add(id, peer);
+            Drivers = Drivers.Add(id, driver);
+            Actors = Actors.Add(id, system.ActorOf(
+                DatabaseNodeActor.Props(new PostgresDatabaseInstance(driver), coordinator, null, options, rejoin), id));
+        }
+    }
+
+    public ClusterState State(long version, long generation, string primary, string? sync, string[]? asyncs = null,
+        string[]? deposed = null, Lsn? initWal = null) => new()
+    {
+        Version = version,
+        Generation = generation,
+        Primary = Peers[primary],
+        Sync = sync is null ? null : Peers[sync],
+        Async = [.. (asyncs ?? []).Select(a => Peers[a])],
+        Deposed = [.. (deposed ?? []).Select(d => Peers[d])],
+        InitWal = initWal ?? Lsn.Zero,
+        Singleton = sync is null,
+    };
+
+    public void Publish(ClusterState state)
+    {
+        foreach (var actor in Actors.Values) actor.Tell(new ClusterStateProtocol.StateChanged(state.Version, state));
+    }
+
+    public Task<NodeSnapshot> SnapshotAsync(string id) =>
+        Actors[id].Ask<NodeSnapshot>(GetNodeSnapshot.Instance, TimeSpan.FromSeconds(5));
+
+    /// <summary>Polls the node until its snapshot satisfies <paramref name="accept"/>.</summary>
+    public Task<NodeSnapshot> UntilAsync(string id, Func<NodeSnapshot, bool> accept, string what, TimeSpan? timeout = null) =>
+        Eventually.ReturnsAsync(() => SnapshotAsync(id), accept, $"{id}: {what}", timeout ?? TimeSpan.FromSeconds(90));
+
+    public async ValueTask DisposeAsync() => await _scratch.DisposeAsync();
+}
