@@ -274,6 +274,7 @@ public sealed class PostgresNode : IAsyncDisposable
     private async Task StartLockedAsync(RoleParameters role, bool standby, CancellationToken ct)
     {
         DataDirectory.RequireClusterOf(Binaries);
+        DataDirectory.ClearStalePidFile(); // before writing anything: a running server's files are not ours to touch
         await DataDirectory.EnsureApplianceIncludeAsync(ct).ConfigureAwait(false);
         await DataDirectory.WriteFileAsync(HbaFile.FileName,
             HbaFile.Render(Settings.Credentials.ReplicationUser, Settings.PeerHosts.Append(Settings.Self.Host), Settings.ClientNetworks),
