@@ -195,7 +195,8 @@ public sealed class PostgresInstance
         return children.ToArray();
     }
 
-    private static async Task RequirePortFreeAsync(string host, int port, CancellationToken ct)
+    /// <summary>Throws <see cref="PortInUseException"/> if something listens on the port already.</summary>
+    internal static async Task RequirePortFreeAsync(string host, int port, CancellationToken ct)
     {
         var addresses = IPAddress.TryParse(host, out var ip) ? [ip] : await Dns.GetHostAddressesAsync(host, ct).ConfigureAwait(false);
         foreach (var address in addresses)

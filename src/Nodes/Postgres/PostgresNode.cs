@@ -358,6 +358,9 @@ public sealed class PostgresNode : IAsyncDisposable
     private async Task StartLockedAsync(RoleParameters role, bool standby, CancellationToken ct)
     {
         DataDirectory.RequireClusterOf(Binaries);
+        // Both checks come before writing anything, so a refused start leaves the directory as it was.
+        DataDirectory.ClearStalePidFile();
+        await PostgresInstance.RequirePortFreeAsync(Settings.Self.Host, Settings.Self.Port, ct).ConfigureAwait(false);
         await DataDirectory.EnsureApplianceIncludeAsync(ct).ConfigureAwait(false);
         await DataDirectory.WriteFileAsync(HbaFile.FileName,
             HbaFile.Render(Settings.Credentials.ReplicationUser, Settings.PeerHosts.Append(Settings.Self.Host), Settings.ClientNetworks),

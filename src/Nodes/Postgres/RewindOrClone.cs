@@ -47,6 +47,13 @@ public static class RewindOrClone
             if (File.Exists(dataDirectory.File(name)))
                 saved[name] = await File.ReadAllBytesAsync(dataDirectory.File(name), ct).ConfigureAwait(false);
 
+        var sourceLag = await WaitForSourceControlFileAsync(settings, upstream, ct).ConfigureAwait(false);
+        if (sourceLag is not null)
+        {
+            await CloneInPlaceAsync(binaries, settings, dataDirectory, upstream, progress, ct).ConfigureAwait(false);
+            return new RejoinOutcome(RejoinMethod.Cloned, sourceLag);
+        }
+
         // pg_rewind may first run crash recovery in single-user mode, which cannot run as a standby.
         await dataDirectory.SetStandbySignalAsync(false, ct).ConfigureAwait(false);
         var source = ConnInfo.For(upstream.Host, upstream.Port, ClusterCredentials.Superuser, password: null, database: "postgres");
@@ -65,6 +72,37 @@ public static class RewindOrClone
         await CloneInPlaceAsync(binaries, settings, dataDirectory, upstream, progress, ct).ConfigureAwait(false);
         return new RejoinOutcome(RejoinMethod.Cloned, failure);
     }
+
+    /// <summary>
+    /// pg_rewind takes the source's timeline from its pg_control, which only a checkpoint (on a standby, a
+    /// restartpoint) updates. Right after a promotion it still names the old timeline, and pg_rewind would then
+    /// find "no rewind required" and leave the divergent tail in place. So: checkpoint the source until its
+    /// pg_control shows the timeline it really is on.
+    /// </summary>
+    /// <returns>Null when the source is ready; otherwise why it is not (then the caller clones instead).</returns>
+    private static async Task<string?> WaitForSourceControlFileAsync(NodeSettings settings, PeerId upstream, CancellationToken ct)
+    {
+        var probe = InstanceProbe.Of(upstream, settings.Credentials, settings.Timeouts.Connect);
+        var deadline = DateTimeOffset.UtcNow + SourceCheckpointTimeout;
+        while (true)
+        {
+            var live = (await probe.ReadStatusAsync(ct).ConfigureAwait(false)).Timeline;
+            await using (var connection = await probe.OpenAsync(ct).ConfigureAwait(false))
+            {
+                await using (var checkpoint = new Npgsql.NpgsqlCommand("CHECKPOINT", connection))
+                    await checkpoint.ExecuteNonQueryAsync(ct).ConfigureAwait(false);
+                await using var read = new Npgsql.NpgsqlCommand("SELECT timeline_id FROM pg_control_checkpoint()", connection);
+                var control = (int)(await read.ExecuteScalarAsync(ct).ConfigureAwait(false))!;
+                if (control >= live) return null;
+                if (DateTimeOffset.UtcNow > deadline)
+                    return $"upstream {upstream} is on timeline {live} but its pg_control still says {control} " +
+                           $"after {SourceCheckpointTimeout.TotalSeconds:0} s of checkpoints, so pg_rewind could not see the divergence";
+            }
+            await Task.Delay(TimeSpan.FromMilliseconds(200), ct).ConfigureAwait(false);
+        }
+    }
+
+    private static readonly TimeSpan SourceCheckpointTimeout = TimeSpan.FromSeconds(20);
 
     /// <summary>
     /// Clones beside the old directory and swaps only when the clone is complete, so a failed clone leaves the

@@ -55,9 +55,23 @@ public sealed class TestCluster : IAsyncDisposable
 
     public async Task<PostgresNode> NodeAsync(PeerId self, NodeSettings? settings = null)
     {
-        var node = new PostgresNode(settings ?? Settings(self), await Binaries());
+        var node = new PostgresNode(settings ?? Settings(self), await Binaries(), LogSink(self));
         lock (_nodes) _nodes.Add(node);
         return node;
+    }
+
+    /// <summary>With APPLIANCE_TEST_LOGS=DIR set, each server's log goes to DIR/&lt;random&gt;-&lt;id&gt;.log for debugging.</summary>
+    private Action<string>? LogSink(PeerId self)
+    {
+        var dir = Environment.GetEnvironmentVariable("APPLIANCE_TEST_LOGS");
+        if (string.IsNullOrEmpty(dir)) return null;
+        Directory.CreateDirectory(dir);
+        var file = System.IO.Path.Combine(dir, $"{System.IO.Path.GetFileName(Path_)}-{self.Id}.log");
+        var gate = new object();
+        return line =>
+        {
+            lock (gate) File.AppendAllText(file, line + "\n");
+        };
     }
 
     /// <summary>A port nobody listens on and no other test in this run was given.</summary>
