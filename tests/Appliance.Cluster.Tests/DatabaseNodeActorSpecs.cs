@@ -126,7 +126,7 @@ public sealed class DatabaseNodeActorSpecs(ITestOutputHelper output) : TestKit("
         {
             // Nothing is republished: after the lease the primary goes read-only and cuts its clients off.
             await _nodes.UntilAsync("n1", s => s.SelfFenced && !s.ReadWrite, "self-fenced", TimeSpan.FromSeconds(30));
-            await Eventually.TrueAsync(async () => !await Sql.IsWritableAsync(_nodes.Drivers["n1"]), "primary read-only");
+            await Eventually.TrueAsync(async () => await Sql.ScalarAsync<string>(_nodes.Drivers["n1"], "SHOW default_transaction_read_only") == "on", "primary read-only");
             await Assert.ThrowsAnyAsync<Exception>(async () =>
             {
                 await using var cmd = new Npgsql.NpgsqlCommand("INSERT INTO t VALUES (5)", session);
