@@ -1,0 +1,61 @@
+using Appliance.Nodes.State;
+
+namespace Appliance.Nodes.Postgres;
+
+/// <summary>The settings the appliance owns, as written to <c>appliance.conf</c>.</summary>
+/// <param name="Server">Settings that take effect only at server start.</param>
+/// <param name="Role">Settings that a reload (SIGHUP) applies.</param>
+public sealed record ApplianceConfig(ServerParameters Server, RoleParameters Role)
+{
+    /// <summary>The name written into <c>synchronous_standby_names</c> when there is no peer to name.</summary>
+    /// <remarks>
+    /// It holds characters a <see cref="PeerId"/> may not, so no standby can ever match it: a server configured
+    /// like this that somehow became primary would block every commit rather than acknowledge one alone.
+    /// </remarks>
+    public const string NoSyncPlaceholder = "appliance: no sync";
+
+    /// <summary>The server parameters for an instance.</summary>
+    public static ServerParameters ServerFor(NodeSettings settings) => new(
+        ListenAddress: settings.Self.Host,
+        Port: settings.Self.Port,
+        ClusterName: settings.Self.Id,
+        SharedBuffers: settings.Tuning.SharedBuffers,
+        MaxConnections: settings.Tuning.MaxConnections,
+        MaxWalSenders: settings.Tuning.MaxWalSenders);
+
+    /// <summary>A primary that names <paramref name="sync"/> and is read-only unless <paramref name="readWrite"/>.</summary>
+    public static RoleParameters Primary(PeerId sync, string walKeepSize, bool readWrite) =>
+        new(SyncStandbyName: sync.Id, ReadOnly: !readWrite, PrimaryConnInfo: null, WalKeepSize: walKeepSize);
+
+    /// <summary>
+    /// A standby of <paramref name="upstream"/>. It names its own downstream as the sync it would want if it were
+    /// promoted, so that a promotion never passes through a moment with no sync named.
+    /// </summary>
+    public static RoleParameters Standby(NodeSettings settings, PeerId upstream, PeerId? downstream) =>
+        new(SyncStandbyName: downstream?.Id ?? NoSyncPlaceholder,
+            ReadOnly: true,
+            PrimaryConnInfo: ConnInfo.For(upstream.Host, upstream.Port, settings.Credentials.ReplicationUser,
+                settings.Credentials.ReplicationPassword, applicationName: settings.Self.Id),
+            WalKeepSize: settings.Tuning.WalKeepSize);
+}
+
+/// <summary>Settings of <c>appliance.conf</c> that PostgreSQL reads only at start.</summary>
+/// <param name="ListenAddress">listen_addresses.</param>
+/// <param name="Port">port.</param>
+/// <param name="ClusterName">cluster_name, which shows in process titles.</param>
+/// <param name="SharedBuffers">shared_buffers.</param>
+/// <param name="MaxConnections">max_connections.</param>
+/// <param name="MaxWalSenders">max_wal_senders.</param>
+public sealed record ServerParameters(string ListenAddress, int Port, string ClusterName, string SharedBuffers,
+    int MaxConnections, int MaxWalSenders);
+
+/// <summary>Settings of <c>appliance.conf</c> that a reload applies.</summary>
+/// <param name="SyncStandbyName">The one standby named in synchronous_standby_names (never empty).</param>
+/// <param name="ReadOnly">default_transaction_read_only.</param>
+/// <param name="PrimaryConnInfo">primary_conninfo of a standby; null on a primary.</param>
+/// <param name="WalKeepSize">wal_keep_size.</param>
+public sealed record RoleParameters(string SyncStandbyName, bool ReadOnly, ConnInfo? PrimaryConnInfo, string WalKeepSize)
+{
+    /// <summary>The value of synchronous_standby_names: the name double-quoted, so any id is taken literally.</summary>
+    public string SynchronousStandbyNames => $"FIRST 1 (\"{SyncStandbyName}\")";
+}

@@ -1,0 +1,64 @@
+using System.Globalization;
+
+namespace Appliance.Nodes.Postgres;
+
+/// <summary>Renders <see cref="ApplianceConfig"/> as the text of <c>appliance.conf</c>.</summary>
+public static class ApplianceConfigFile
+{
+    /// <summary>The file's name inside the data directory.</summary>
+    public const string FileName = "appliance.conf";
+
+    /// <summary>The line appended once to <c>postgresql.conf</c>; last in the file, so the appliance's keys win.</summary>
+    public const string IncludeLine = "include_if_exists = '" + FileName + "'";
+
+    /// <summary>The whole file.</summary>
+    public static string Render(ApplianceConfig config)
+    {
+        var s = config.Server;
+        var r = config.Role;
+        var lines = new List<string>
+        {
+            "# Written by the Appliance driver; every role change rewrites it. Do not edit.",
+            "# Put your own settings in postgresql.conf: this file is included last and owns only the keys below.",
+            "",
+            "# Server (a change needs a restart)",
+            Setting("listen_addresses", ConfValue.Quote(s.ListenAddress)),
+            Setting("port", Int(s.Port)),
+            // No Unix socket: the driver and its tools talk TCP, and a socket directory shared between instances
+            // (or unwritable by the postgres user) is a failure mode we do not need.
+            Setting("unix_socket_directories", "''"),
+            Setting("cluster_name", ConfValue.Quote(s.ClusterName)),
+            Setting("shared_buffers", ConfValue.Quote(s.SharedBuffers)),
+            Setting("max_connections", Int(s.MaxConnections)),
+            Setting("max_wal_senders", Int(s.MaxWalSenders)),
+            Setting("wal_level", "replica"),
+            Setting("hot_standby", "on"),
+            // pg_rewind needs hint bits WAL-logged; checksums do that too, this covers data directories without them.
+            Setting("wal_log_hints", "on"),
+            Setting("recovery_target_timeline", "'latest'"),
+            "",
+            "# Role (a reload applies it)",
+            Setting("synchronous_commit", "on"),
+            Setting("synchronous_standby_names", ConfValue.Quote(r.SynchronousStandbyNames)),
+            Setting("default_transaction_read_only", r.ReadOnly ? "on" : "off"),
+            Setting("primary_conninfo", ConfValue.Quote(r.PrimaryConnInfo?.Render() ?? "")),
+            Setting("wal_keep_size", ConfValue.Quote(r.WalKeepSize)),
+            Setting("password_encryption", "'scram-sha-256'"),
+            "",
+        };
+        return string.Join('\n', lines);
+    }
+
+    /// <summary><c>postgresql.conf</c> with the include line appended, or unchanged if it already has it.</summary>
+    public static string WithInclude(string postgresqlConf)
+    {
+        var has = postgresqlConf.Split('\n').Any(l => l.Trim() == IncludeLine);
+        if (has) return postgresqlConf;
+        var sep = postgresqlConf.Length == 0 || postgresqlConf.EndsWith('\n') ? "" : "\n";
+        return postgresqlConf + sep + "\n# Appliance-owned settings; keep this line last.\n" + IncludeLine + "\n";
+    }
+
+    private static string Setting(string key, string value) => $"{key} = {value}";
+
+    private static string Int(int value) => value.ToString(CultureInfo.InvariantCulture);
+}

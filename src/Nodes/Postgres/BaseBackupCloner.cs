@@ -1,0 +1,84 @@
+using Appliance.Nodes.State;
+
+namespace Appliance.Nodes.Postgres;
+
+/// <summary>
+/// Copies an upstream (primary or standby) into an empty directory with <c>pg_basebackup -X stream</c>. On any
+/// failure the partial copy is removed, so the directory is empty again and a retry can start over.
+/// </summary>
+public static class BaseBackupCloner
+{
+    /// <summary>Clones <paramref name="upstream"/> into <paramref name="target"/>, which must be empty or absent.</summary>
+    /// <exception cref="DataDirectoryNotEmptyException">The target holds files; they were not touched.</exception>
+    /// <exception cref="UpstreamUnreachableException">The upstream did not answer; nothing was written.</exception>
+    /// <exception cref="WrongMajorVersionException">The upstream runs another major version; nothing was written.</exception>
+    /// <exception cref="DiskFullException">The target's file system filled up; the partial copy was removed.</exception>
+    public static async Task CloneAsync(PostgresBinaries binaries, NodeSettings settings, PeerId upstream, DataDirectory target,
+        IProgress<BaseBackupProgress>? progress, CancellationToken ct)
+    {
+        if (target.Kind != DataDirectoryKind.Empty)
+            throw new DataDirectoryNotEmptyException(target.Path, await DescribeAsync(binaries, target, ct).ConfigureAwait(false));
+
+        var identity = await UpstreamIdentity.ReadAsync(upstream, settings.Credentials, settings.Timeouts.Connect, ct).ConfigureAwait(false);
+        identity.RequireMajorVersion(binaries, upstream);
+
+        var existed = Directory.Exists(target.Path);
+        target.EnsureExists();
+        // The application_name holds a ':' that no peer id may hold, so a primary can never mistake the clone's WAL
+        // stream for its sync.
+        var conninfo = ConnInfo.For(upstream.Host, upstream.Port, settings.Credentials.ReplicationUser, password: null,
+            applicationName: $"appliance-clone:{settings.Self.Id}");
+        string[] args = ["-D", target.Path, "-X", "stream", "--checkpoint=fast", "--progress", "--no-password", "-d", conninfo.Render()];
+        CommandResult? result = null;
+        try
+        {
+            result = await PostgresCommand.RunAsync(binaries.BaseBackup, args,
+                new Dictionary<string, string> { ["PGPASSWORD"] = settings.Credentials.ReplicationPassword },
+                line =>
+                {
+                    if (BaseBackupProgress.TryParse(line) is { } p) progress?.Report(p);
+                }, ct).ConfigureAwait(false);
+        }
+        finally
+        {
+            if (result is not { ExitCode: 0 }) RemovePartialCopy(target.Path, existed);
+        }
+
+        if (result.ExitCode == 0) return;
+        var output = result.Output;
+        if (output.Any(l => l.Contains("No space left on device", StringComparison.Ordinal)))
+            throw new DiskFullException(target.Path, output.Last(l => l.Contains("No space left on device", StringComparison.Ordinal)));
+        if (output.Any(l => l.Contains("could not connect", StringComparison.Ordinal) ||
+                            l.Contains("connection to server", StringComparison.Ordinal)))
+            throw new UpstreamUnreachableException(upstream, string.Join(" ", output.TakeLast(3)));
+        throw new PostgresCommandFailedException("pg_basebackup", result.ExitCode, output);
+    }
+
+    private static async Task<string> DescribeAsync(PostgresBinaries binaries, DataDirectory target, CancellationToken ct)
+    {
+        if (target.Kind != DataDirectoryKind.Cluster)
+            return $"{Directory.EnumerateFileSystemEntries(target.Path).Count()} entries, no PostgreSQL cluster";
+        try
+        {
+            var control = await target.ReadControlDataAsync(binaries, ct).ConfigureAwait(false);
+            return $"a PostgreSQL cluster with system identifier {control.SystemIdentifier}";
+        }
+        catch (PostgresDriverException e)
+        {
+            return $"a PostgreSQL cluster ({e.Message.Split('\n')[0]})";
+        }
+    }
+
+    /// <summary>Deletes what a failed clone left: the directory if the clone created it, else only its contents.</summary>
+    internal static void RemovePartialCopy(string path, bool keepDirectory)
+    {
+        if (!Directory.Exists(path)) return;
+        if (!keepDirectory)
+        {
+            Directory.Delete(path, recursive: true);
+            return;
+        }
+        foreach (var dir in Directory.EnumerateDirectories(path)) Directory.Delete(dir, recursive: true);
+        foreach (var file in Directory.EnumerateFiles(path)) File.Delete(file);
+    }
+}

@@ -1,0 +1,60 @@
+using System.Net;
+using System.Text;
+
+namespace Appliance.Nodes.Postgres;
+
+/// <summary>Renders <c>pg_hba.conf</c>: loopback and the cluster's peers, each by password (SCRAM), nobody else.</summary>
+public static class HbaFile
+{
+    /// <summary>The file's name inside the data directory.</summary>
+    public const string FileName = "pg_hba.conf";
+
+    /// <summary>The whole file.</summary>
+    /// <param name="replicationUser">The only role admitted for replication.</param>
+    /// <param name="peerHosts">Hosts of every instance (IP addresses or names); each may connect and replicate.</param>
+    /// <param name="clientNetworks">Extra CIDR networks admitted for ordinary connections only.</param>
+    public static string Render(string replicationUser, IEnumerable<string> peerHosts, IEnumerable<string> clientNetworks)
+    {
+        var repl = QuoteName(replicationUser);
+        var sources = new List<string> { "127.0.0.1/32", "::1/128" };
+        foreach (var host in peerHosts)
+        {
+            var address = Address(host);
+            if (!sources.Contains(address)) sources.Add(address);
+        }
+
+        var sb = new StringBuilder()
+            .Append("# Written by the Appliance driver at every start; do not edit.\n")
+            .Append("# TYPE  DATABASE     USER  ADDRESS  METHOD\n")
+            // No Unix socket is configured; this line serves an operator who adds one.
+            .Append("local   all          postgres          peer\n");
+        foreach (var source in sources)
+        {
+            sb.Append($"host    all          all   {source}  scram-sha-256\n");
+            sb.Append($"host    replication  {repl}  {source}  scram-sha-256\n");
+        }
+        foreach (var network in clientNetworks)
+        {
+            if (network.Any(char.IsWhiteSpace) || network.Length == 0)
+                throw new ArgumentException($"Client network '{network}' is not a CIDR such as 10.0.0.0/8.", nameof(clientNetworks));
+            sb.Append($"host    all          all   {network}  scram-sha-256\n");
+        }
+        return sb.ToString();
+    }
+
+    /// <summary>A single address as a CIDR of one host; a host name as it is (PostgreSQL resolves and verifies it).</summary>
+    internal static string Address(string host)
+    {
+        if (string.IsNullOrWhiteSpace(host) || host.Any(char.IsWhiteSpace))
+            throw new ArgumentException($"Peer host '{host}' is not usable in pg_hba.conf: give an IP address or a host name.", nameof(host));
+        if (!IPAddress.TryParse(host, out var ip)) return host;
+        return ip.AddressFamily == System.Net.Sockets.AddressFamily.InterNetworkV6 ? $"{ip}/128" : $"{ip}/32";
+    }
+
+    private static string QuoteName(string name) =>
+        name.Length is > 0 and <= 63 && name.All(c => char.IsAsciiLetterOrDigit(c) || c == '_') && !char.IsAsciiDigit(name[0])
+            ? name
+            : throw new ArgumentException(
+                $"Replication user '{name}' is not allowed: use 1 to 63 letters, digits or '_', not starting with a digit.",
+                nameof(name));
+}

@@ -1,0 +1,34 @@
+using Appliance.Nodes.State;
+
+namespace Appliance.Nodes.Postgres;
+
+/// <summary>One instance's role-relevant state, read in one query.</summary>
+/// <param name="InRecovery">True on a standby (<c>pg_is_in_recovery()</c>).</param>
+/// <param name="ReadWrite">True if new transactions may write: not in recovery and <c>default_transaction_read_only = off</c>.</param>
+/// <param name="Timeline">The timeline it writes (primary) or receives (standby).</param>
+/// <param name="CurrentLsn">The primary's insert position; null on a standby.</param>
+/// <param name="ReceivedLsn">The last WAL position a standby received and flushed; null on a primary or before streaming.</param>
+/// <param name="ReplayedLsn">The last WAL position a standby replayed; null on a primary.</param>
+/// <param name="SynchronousStandbyNames">The value in force for new sessions.</param>
+public sealed record InstanceStatus(bool InRecovery, bool ReadWrite, int Timeline, Lsn? CurrentLsn, Lsn? ReceivedLsn,
+    Lsn? ReplayedLsn, string SynchronousStandbyNames)
+{
+    /// <summary>The furthest position this instance holds: current on a primary, replayed (or received) on a standby.</summary>
+    public Lsn Position => CurrentLsn ?? Lsn.Max(ReplayedLsn ?? Lsn.Zero, ReceivedLsn ?? Lsn.Zero);
+}
+
+/// <summary>One downstream as its upstream sees it in <c>pg_stat_replication</c>.</summary>
+/// <param name="ApplicationName">The downstream's application_name (its peer id).</param>
+/// <param name="State">The walsender state, such as <c>streaming</c> or <c>catchup</c>.</param>
+/// <param name="SentLsn">Sent up to.</param>
+/// <param name="WriteLsn">Written by the downstream up to.</param>
+/// <param name="FlushLsn">Flushed by the downstream up to (what a synchronous commit waits for).</param>
+/// <param name="ReplayLsn">Replayed by the downstream up to.</param>
+/// <param name="SyncState"><c>sync</c>, <c>async</c>, <c>potential</c> or <c>quorum</c>.</param>
+/// <param name="LagBytes">How far the downstream's replay is behind this instance's own position.</param>
+public sealed record DownstreamStatus(string ApplicationName, string State, Lsn? SentLsn, Lsn? WriteLsn, Lsn? FlushLsn,
+    Lsn? ReplayLsn, string SyncState, ulong LagBytes)
+{
+    /// <summary>Streaming, and everything sent has been flushed: the test for a caught-up sync.</summary>
+    public bool CaughtUp => State == "streaming" && SentLsn is { } sent && FlushLsn is { } flush && flush >= sent;
+}

@@ -1,0 +1,24 @@
+using System.Runtime.InteropServices;
+
+namespace Appliance.Nodes.Postgres;
+
+/// <summary>The few C library calls .NET has no API for: user ids, ownership and signals other than SIGKILL.</summary>
+internal static class LibC
+{
+    internal const int SIGHUP = 1;
+    internal const int SIGINT = 2;
+    internal const int SIGQUIT = 3;
+    internal const int SIGKILL = 9;
+
+    [DllImport("libc", SetLastError = true)]
+    internal static extern uint geteuid();
+
+    [DllImport("libc", SetLastError = true)]
+    internal static extern IntPtr getpwnam([MarshalAs(UnmanagedType.LPUTF8Str)] string name);
+
+    [DllImport("libc", SetLastError = true)]
+    internal static extern int lchown([MarshalAs(UnmanagedType.LPUTF8Str)] string path, uint owner, uint group);
+
+    [DllImport("libc", SetLastError = true)]
+    internal static extern int kill(int pid, int signal);
+}

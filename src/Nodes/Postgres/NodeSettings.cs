@@ -1,0 +1,63 @@
+using Appliance.Nodes.State;
+
+namespace Appliance.Nodes.Postgres;
+
+/// <summary>Everything the driver needs to know about the one PostgreSQL instance it manages.</summary>
+/// <param name="Self">This instance: its id (its <c>application_name</c>), and the address and port PostgreSQL listens on.</param>
+/// <param name="DataDirectory">The data directory. Every parent must be traversable by the <c>postgres</c> OS user when the driver runs as root.</param>
+/// <param name="Credentials">The superuser and replication passwords, the same on every instance of the cluster.</param>
+/// <param name="PeerHosts">The hosts of every instance in the cluster; only they (and loopback) may connect.</param>
+public sealed record NodeSettings(PeerId Self, string DataDirectory, ClusterCredentials Credentials, IReadOnlyList<string> PeerHosts)
+{
+    /// <summary>The PostgreSQL bin directory; null picks the newest <c>/usr/lib/postgresql/*/bin</c>.</summary>
+    public string? BinDirectory { get; init; }
+
+    /// <summary>Server sizing and WAL retention.</summary>
+    public ServerTuning Tuning { get; init; } = ServerTuning.Default;
+
+    /// <summary>How long each operation may take.</summary>
+    public DriverTimeouts Timeouts { get; init; } = DriverTimeouts.Default;
+
+    /// <summary>Extra client networks (CIDR, such as <c>10.0.0.0/8</c>) admitted for ordinary connections, never for replication.</summary>
+    public IReadOnlyList<string> ClientNetworks { get; init; } = [];
+}
+
+/// <summary>The cluster-wide credentials. Clones copy the roles, so every instance holds the same ones.</summary>
+/// <param name="SuperuserPassword">Password of the <c>postgres</c> superuser, which the driver itself and TCP clients use.</param>
+/// <param name="ReplicationUser">The role standbys stream as.</param>
+/// <param name="ReplicationPassword">Its password.</param>
+public sealed record ClusterCredentials(string SuperuserPassword, string ReplicationUser, string ReplicationPassword)
+{
+    /// <summary>The superuser's name.</summary>
+    public const string Superuser = "postgres";
+
+    /// <inheritdoc />
+    public override string ToString() => $"ClusterCredentials {{ ReplicationUser = {ReplicationUser}, passwords hidden }}";
+}
+
+/// <summary>Server settings that need a restart to change.</summary>
+/// <param name="SharedBuffers">shared_buffers, e.g. <c>128MB</c>.</param>
+/// <param name="MaxConnections">max_connections.</param>
+/// <param name="MaxWalSenders">max_wal_senders: one per downstream, plus clones and rewinds in progress.</param>
+/// <param name="WalKeepSize">wal_keep_size (reloadable), e.g. <c>1GB</c>: how far a re-pointed standby may lag and still catch up.</param>
+public sealed record ServerTuning(string SharedBuffers, int MaxConnections, int MaxWalSenders, string WalKeepSize)
+{
+    /// <summary>Production defaults.</summary>
+    public static readonly ServerTuning Default = new("128MB", 100, 10, "1GB");
+}
+
+/// <summary>Deadlines for the driver's operations.</summary>
+/// <param name="Start">From spawning the postmaster until it accepts connections.</param>
+/// <param name="FastStop">How long a fast shutdown (SIGINT) may take before an immediate one (SIGQUIT).</param>
+/// <param name="ImmediateStop">How long an immediate shutdown may take before SIGKILL.</param>
+/// <param name="Reload">How long a SIGHUP may take to show on a new connection.</param>
+/// <param name="Promote">How long <c>pg_promote</c> may take.</param>
+/// <param name="Connect">Connect timeout for the driver's own connections.</param>
+public sealed record DriverTimeouts(TimeSpan Start, TimeSpan FastStop, TimeSpan ImmediateStop, TimeSpan Reload,
+    TimeSpan Promote, TimeSpan Connect)
+{
+    /// <summary>Production defaults.</summary>
+    public static readonly DriverTimeouts Default = new(
+        Start: TimeSpan.FromSeconds(120), FastStop: TimeSpan.FromSeconds(30), ImmediateStop: TimeSpan.FromSeconds(10),
+        Reload: TimeSpan.FromSeconds(10), Promote: TimeSpan.FromSeconds(60), Connect: TimeSpan.FromSeconds(5));
+}

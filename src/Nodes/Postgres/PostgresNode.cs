@@ -1,0 +1,409 @@
+using Appliance.Nodes.State;
+using Npgsql;
+
+namespace Appliance.Nodes.Postgres;
+
+/// <summary>
+/// Makes one PostgreSQL instance take the role the cluster state gives it: primary, standby (sync or async, which
+/// PostgreSQL does not tell apart: the primary's <c>synchronous_standby_names</c> does), or stopped.
+/// </summary>
+/// <remarks>
+/// Role changes are serialised: each public operation waits for the one before it. Every operation is
+/// cancellable; a cancelled start stops the half-started server, and a cancelled clone removes its partial copy.
+/// </remarks>
+public sealed class PostgresNode : IAsyncDisposable
+{
+    private readonly SemaphoreSlim _gate = new(1, 1);
+    private readonly Action<string>? _onServerLog;
+    private PostgresInstance? _instance;
+    private RoleParameters? _role;
+
+    /// <summary>A driver for the instance <paramref name="settings"/> describes, using <paramref name="binaries"/>.</summary>
+    /// <param name="settings">The instance.</param>
+    /// <param name="binaries">The PostgreSQL programs (see <see cref="PostgresBinaries.LocateAsync"/>).</param>
+    /// <param name="onServerLog">Receives every line the server writes to its standard error.</param>
+    public PostgresNode(NodeSettings settings, PostgresBinaries binaries, Action<string>? onServerLog = null)
+    {
+        Settings = settings;
+        Binaries = binaries;
+        DataDirectory = new DataDirectory(Path.GetFullPath(settings.DataDirectory));
+        Probe = InstanceProbe.Of(settings.Self, settings.Credentials, settings.Timeouts.Connect);
+        _onServerLog = onServerLog;
+    }
+
+    /// <summary>Locates the binaries (<see cref="NodeSettings.BinDirectory"/> or the newest installed) and creates the driver.</summary>
+    public static async Task<PostgresNode> CreateAsync(NodeSettings settings, Action<string>? onServerLog, CancellationToken ct) =>
+        new(settings, await PostgresBinaries.LocateAsync(settings.BinDirectory, ct).ConfigureAwait(false), onServerLog);
+
+    /// <summary>The instance's settings.</summary>
+    public NodeSettings Settings { get; }
+
+    /// <summary>The PostgreSQL programs in use.</summary>
+    public PostgresBinaries Binaries { get; }
+
+    /// <summary>The data directory.</summary>
+    public DataDirectory DataDirectory { get; }
+
+    /// <summary>Reads positions and health from this instance.</summary>
+    public InstanceProbe Probe { get; }
+
+    /// <summary>The running (or last) postmaster; null before the first start.</summary>
+    public PostgresInstance? Instance => _instance;
+
+    /// <summary>True while the postmaster runs.</summary>
+    public bool IsRunning => _instance?.IsRunning == true;
+
+    /// <summary>The role settings last applied.</summary>
+    public RoleParameters? AppliedRole => _role;
+
+    /// <summary>The sync that caught up and for which writes were enabled; null while the primary is read-only.</summary>
+    public PeerId? SyncedDownstream { get; private set; }
+
+    /// <summary>
+    /// Creates a new cluster (initdb, with data checksums so that pg_rewind works) in an empty data directory.
+    /// Only the cluster's first primary does this; everyone else clones.
+    /// </summary>
+    /// <returns>True if it created the cluster, false if the directory already held one of the right version.</returns>
+    /// <exception cref="DataDirectoryNotEmptyException">The directory holds files that are not a cluster.</exception>
+    /// <exception cref="WrongMajorVersionException">It holds a cluster of another major version.</exception>
+    public Task<bool> InitializeAsync(CancellationToken ct) => Serialised(async () =>
+    {
+        switch (DataDirectory.Kind)
+        {
+            case DataDirectoryKind.Cluster:
+                DataDirectory.RequireClusterOf(Binaries);
+                return false;
+            case DataDirectoryKind.Other:
+                throw new DataDirectoryNotEmptyException(DataDirectory.Path, "files, but no PostgreSQL cluster");
+        }
+        var password = Settings.Credentials.SuperuserPassword;
+        if (password.Length == 0 || password.IndexOfAny(['\n', '\r']) >= 0)
+            throw new ArgumentException("The superuser password must be one non-empty line (initdb reads it from a file).", nameof(Settings));
+
+        var existed = Directory.Exists(DataDirectory.Path);
+        DataDirectory.EnsureExists();
+        var passwordFile = Path.Combine(Path.GetTempPath(), $"appliance-pw-{Guid.NewGuid():N}");
+        CommandResult? result = null;
+        try
+        {
+            await PrivateFile.WriteAsync(passwordFile, password + "\n", ct).ConfigureAwait(false);
+            result = await PostgresCommand.RunAsync(Binaries.InitDb,
+                ["-D", DataDirectory.Path, "--data-checksums", "--username", ClusterCredentials.Superuser, "--pwfile", passwordFile,
+                 "--auth-local=peer", "--auth-host=scram-sha-256", "--encoding=UTF8", "--locale=C"], null, null, ct).ConfigureAwait(false);
+        }
+        finally
+        {
+            File.Delete(passwordFile);
+            if (result is not { ExitCode: 0 }) BaseBackupCloner.RemovePartialCopy(DataDirectory.Path, existed);
+        }
+        if (result.ExitCode != 0) throw new PostgresCommandFailedException("initdb", result.ExitCode, result.Output);
+        await DataDirectory.EnsureApplianceIncludeAsync(ct).ConfigureAwait(false);
+        return true;
+    }, ct);
+
+    /// <summary>
+    /// Makes this instance a primary that names <paramref name="sync"/> and is read-only: started from a stopped
+    /// primary, promoted from a running (or stopped) standby, or re-pointed at a new sync when already primary.
+    /// Call <see cref="EnableWritesWhenSyncCaughtUpAsync"/> next.
+    /// </summary>
+    public Task StartPrimaryAsync(PeerId sync, CancellationToken ct) => Serialised(async () =>
+    {
+        var role = ApplianceConfig.Primary(sync, Settings.Tuning.WalKeepSize, readWrite: false);
+        if (IsRunning)
+        {
+            var status = await Probe.ReadStatusAsync(ct).ConfigureAwait(false);
+            if (status.InRecovery)
+            {
+                await PromoteLockedAsync(role, ct).ConfigureAwait(false);
+            }
+            else if (_role?.SyncStandbyName != sync.Id)
+            {
+                // Read-only again and naming the new sync in one reload: a write already in flight waits for the
+                // new sync rather than committing unreplicated.
+                SyncedDownstream = null;
+                await ReloadLockedAsync(role, ct).ConfigureAwait(false);
+            }
+            return true;
+        }
+
+        DataDirectory.RequireClusterOf(Binaries);
+        if (DataDirectory.HasStandbySignal)
+        {
+            // A stopped standby becomes primary by promotion (a new timeline), never by starting without
+            // standby.signal: that would continue the old primary's timeline and hide any divergence from pg_rewind.
+            await StartLockedAsync(role, standby: true, ct).ConfigureAwait(false);
+            await PromoteLockedAsync(role, ct).ConfigureAwait(false);
+        }
+        else
+        {
+            await StartLockedAsync(role, standby: false, ct).ConfigureAwait(false);
+            await EnsureReplicationRoleAsync(ct).ConfigureAwait(false);
+        }
+        return true;
+    }, ct);
+
+    /// <summary>
+    /// Waits until <paramref name="sync"/> is streaming and has flushed all that was sent, then lets this primary
+    /// take writes. The wait gives up after <paramref name="progressTimeout"/> without flush progress, and the
+    /// primary stays read-only.
+    /// </summary>
+    /// <exception cref="SyncNotCaughtUpException">The sync did not catch up.</exception>
+    /// <exception cref="InvalidRoleTransitionException">This is not a running primary naming that sync (or it changed meanwhile).</exception>
+    public async Task<DownstreamStatus> EnableWritesWhenSyncCaughtUpAsync(PeerId sync, TimeSpan progressTimeout, CancellationToken ct)
+    {
+        RequirePrimaryNaming(sync);
+        // Not under the gate: the wait may be long, and a role change or stop must be able to overtake it.
+        var row = await ReplicationCatchUpWaiter.WaitAsync(Probe, sync, progressTimeout, ct).ConfigureAwait(false);
+        return await Serialised(async () =>
+        {
+            RequirePrimaryNaming(sync);
+            await ReloadLockedAsync(_role! with { ReadOnly = false }, ct).ConfigureAwait(false);
+            SyncedDownstream = sync;
+            return row;
+        }, ct).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Makes this instance a standby of <paramref name="upstream"/> that would name <paramref name="downstream"/>
+    /// as its sync if promoted. An empty data directory is cloned first; a running standby is re-pointed by a
+    /// reload, without a restart.
+    /// </summary>
+    /// <exception cref="InvalidRoleTransitionException">It runs as a primary: a primary is deposed, stopped and rejoined, never turned in place.</exception>
+    /// <exception cref="ForeignDataDirectoryException">The data directory belongs to another cluster; it was not touched.</exception>
+    public Task FollowAsync(PeerId upstream, PeerId? downstream, IProgress<BaseBackupProgress>? progress, CancellationToken ct) =>
+        Serialised(async () =>
+        {
+            await FollowLockedAsync(upstream, downstream, progress, ct).ConfigureAwait(false);
+            return true;
+        }, ct);
+
+    /// <summary>
+    /// Brings a deposed instance back as a standby of <paramref name="upstream"/>: stops it if it runs, rewinds it
+    /// (or clones it afresh if the rewind fails), and starts it following the upstream.
+    /// </summary>
+    public Task<RejoinOutcome> RejoinAsync(PeerId upstream, PeerId? downstream, IProgress<BaseBackupProgress>? progress,
+        CancellationToken ct) => Serialised(async () =>
+    {
+        await StopLockedAsync(ct).ConfigureAwait(false);
+        var outcome = await RewindOrClone.RunAsync(Binaries, Settings, DataDirectory, upstream, progress, ct).ConfigureAwait(false);
+        await FollowLockedAsync(upstream, downstream, progress, ct).ConfigureAwait(false);
+        return outcome;
+    }, ct);
+
+    /// <summary>
+    /// Self-fencing: the primary goes read-only and every client connection is terminated, so no client keeps
+    /// writing or reading stale data through an open session. The server keeps running.
+    /// </summary>
+    /// <returns>How many client connections were terminated.</returns>
+    public Task<int> FenceAsync(CancellationToken ct) => Serialised(async () =>
+    {
+        if (!IsRunning || _role is null) return 0;
+        SyncedDownstream = null;
+        if (!_role.ReadOnly) await ReloadLockedAsync(_role with { ReadOnly = true }, ct).ConfigureAwait(false);
+        await using var connection = await Probe.OpenAsync(ct).ConfigureAwait(false);
+        await using var command = new NpgsqlCommand(
+            "SELECT count(pg_terminate_backend(pid))::int FROM pg_stat_activity WHERE backend_type = 'client backend' AND pid <> pg_backend_pid()",
+            connection);
+        return (int)(await command.ExecuteScalarAsync(ct).ConfigureAwait(false))!;
+    }, ct);
+
+    /// <summary>Stops the server: fast shutdown, then immediate after <see cref="DriverTimeouts.FastStop"/>. Never smart.</summary>
+    /// <returns>How it ended, or null if it was not running.</returns>
+    public Task<PostmasterExit?> StopAsync(CancellationToken ct) => Serialised(() => StopLockedAsync(ct), ct);
+
+    /// <summary>Kills the postmaster (SIGKILL) as a crash would, and waits until its children are gone too.</summary>
+    public Task<PostmasterExit?> KillAsync(CancellationToken ct) => Serialised(async () =>
+    {
+        if (!IsRunning) return null;
+        SyncedDownstream = null;
+        return (PostmasterExit?)await _instance!.KillAsync(ct).ConfigureAwait(false);
+    }, ct);
+
+    /// <summary>Stops the server if it runs.</summary>
+    public async ValueTask DisposeAsync()
+    {
+        await StopAsync(CancellationToken.None).ConfigureAwait(false);
+    }
+
+    private async Task FollowLockedAsync(PeerId upstream, PeerId? downstream, IProgress<BaseBackupProgress>? progress, CancellationToken ct)
+    {
+        var role = ApplianceConfig.Standby(Settings, upstream, downstream);
+        if (IsRunning)
+        {
+            var status = await Probe.ReadStatusAsync(ct).ConfigureAwait(false);
+            if (!status.InRecovery)
+                throw new InvalidRoleTransitionException(
+                    $"{Settings.Self} runs as a primary and cannot follow {upstream} in place: a former primary may hold " +
+                    "transactions the new primary lacks. Stop it and call RejoinAsync, which rewinds it first.");
+            await ReloadLockedAsync(role, ct).ConfigureAwait(false);
+            return;
+        }
+
+        switch (DataDirectory.Kind)
+        {
+            case DataDirectoryKind.Empty:
+                await BaseBackupCloner.CloneAsync(Binaries, Settings, upstream, DataDirectory, progress, ct).ConfigureAwait(false);
+                break;
+            case DataDirectoryKind.Other:
+                throw new DataDirectoryNotEmptyException(DataDirectory.Path, "files, but no PostgreSQL cluster");
+            default:
+                await RequireSameClusterAsUpstreamAsync(upstream, ct).ConfigureAwait(false);
+                break;
+        }
+        await StartLockedAsync(role, standby: true, ct).ConfigureAwait(false);
+    }
+
+    private async Task RequireSameClusterAsUpstreamAsync(PeerId upstream, CancellationToken ct)
+    {
+        var local = await DataDirectory.ReadControlDataAsync(Binaries, ct).ConfigureAwait(false);
+        UpstreamIdentity identity;
+        try
+        {
+            identity = await UpstreamIdentity.ReadAsync(upstream, Settings.Credentials, Settings.Timeouts.Connect, ct).ConfigureAwait(false);
+        }
+        catch (UpstreamUnreachableException)
+        {
+            // A standby may start while its upstream is down (it serves stale reads and waits for WAL); the check is
+            // repeated at the next start, and a foreign upstream could not stream to it anyway.
+            return;
+        }
+        identity.RequireMajorVersion(Binaries, upstream);
+        identity.RequireSameCluster(DataDirectory.Path, local.SystemIdentifier, upstream);
+    }
+
+    private async Task StartLockedAsync(RoleParameters role, bool standby, CancellationToken ct)
+    {
+        DataDirectory.RequireClusterOf(Binaries);
+        // Both checks come before writing anything, so a refused start leaves the directory as it was.
+        DataDirectory.ClearStalePidFile();
+        await PostgresInstance.RequirePortFreeAsync(Settings.Self.Host, Settings.Self.Port, ct).ConfigureAwait(false);
+        await DataDirectory.EnsureApplianceIncludeAsync(ct).ConfigureAwait(false);
+        await DataDirectory.WriteFileAsync(HbaFile.FileName,
+            HbaFile.Render(Settings.Credentials.ReplicationUser, Settings.PeerHosts.Append(Settings.Self.Host), Settings.ClientNetworks),
+            ct).ConfigureAwait(false);
+        await DataDirectory.WriteFileAsync(ApplianceConfigFile.FileName,
+            ApplianceConfigFile.Render(new ApplianceConfig(ApplianceConfig.ServerFor(Settings), role)), ct).ConfigureAwait(false);
+        await DataDirectory.SetStandbySignalAsync(standby, ct).ConfigureAwait(false);
+        PostgresOsUser.GiveTreeToPostgres(DataDirectory.Path);
+        SyncedDownstream = null;
+        _instance = await PostgresInstance.StartAsync(Binaries, DataDirectory, ApplianceConfig.ServerFor(Settings),
+            Settings.Timeouts.Start, _onServerLog, ct).ConfigureAwait(false);
+        _role = role;
+    }
+
+    /// <summary>Rewrites the role settings and reloads; returns once a new session sees them.</summary>
+    private async Task ReloadLockedAsync(RoleParameters role, CancellationToken ct)
+    {
+        var server = ApplianceConfig.ServerFor(Settings);
+        await DataDirectory.WriteFileAsync(ApplianceConfigFile.FileName,
+            ApplianceConfigFile.Render(new ApplianceConfig(server, role)), ct).ConfigureAwait(false);
+        if (server != _instance!.StartedWith)
+        {
+            var standby = (await Probe.ReadStatusAsync(ct).ConfigureAwait(false)).InRecovery;
+            await StopLockedAsync(ct).ConfigureAwait(false);
+            await StartLockedAsync(role, standby, ct).ConfigureAwait(false);
+            return;
+        }
+        _instance.Reload();
+        await WaitUntilAppliedAsync(role, ct).ConfigureAwait(false);
+        _role = role;
+    }
+
+    private async Task WaitUntilAppliedAsync(RoleParameters role, CancellationToken ct)
+    {
+        var expected = new Dictionary<string, string>
+        {
+            ["synchronous_standby_names"] = role.SynchronousStandbyNames,
+            ["default_transaction_read_only"] = role.ReadOnly ? "on" : "off",
+            ["primary_conninfo"] = role.PrimaryConnInfo?.Render() ?? "",
+        };
+        var deadline = DateTimeOffset.UtcNow + Settings.Timeouts.Reload;
+        while (true)
+        {
+            string? mismatch = null;
+            foreach (var (name, value) in expected)
+            {
+                var (actual, source) = await Probe.ReadSettingAsync(name, ct).ConfigureAwait(false);
+                if (actual != value)
+                {
+                    mismatch = $"{name} is '{actual}' (set in {source ?? "a default"}), not '{value}'";
+                    break;
+                }
+            }
+            if (mismatch is null) return;
+            if (DateTimeOffset.UtcNow > deadline)
+                throw new ConfigurationNotAppliedException(
+                    $"After a reload of {Settings.Self}, {mismatch}. If another file sets it (ALTER SYSTEM writes " +
+                    $"postgresql.auto.conf), remove it there: {ApplianceConfigFile.FileName} owns this setting.");
+            await Task.Delay(TimeSpan.FromMilliseconds(20), ct).ConfigureAwait(false);
+        }
+    }
+
+    private async Task PromoteLockedAsync(RoleParameters primaryRole, CancellationToken ct)
+    {
+        // Name the sync (and stay read-only) before leaving recovery, so there is no moment as a primary with no
+        // sync named.
+        await ReloadLockedAsync(primaryRole, ct).ConfigureAwait(false);
+        SyncedDownstream = null;
+        var waitSeconds = Math.Max(1, (int)Settings.Timeouts.Promote.TotalSeconds);
+        await using (var connection = await Probe.OpenAsync(ct).ConfigureAwait(false))
+        await using (var command = new NpgsqlCommand($"SELECT pg_promote(wait => true, wait_seconds => {waitSeconds})", connection))
+        {
+            if (await command.ExecuteScalarAsync(ct).ConfigureAwait(false) is not true)
+                throw new PostgresDriverException($"pg_promote on {Settings.Self} did not finish within {waitSeconds} s.");
+        }
+        var deadline = DateTimeOffset.UtcNow + Settings.Timeouts.Promote;
+        while ((await Probe.ReadStatusAsync(ct).ConfigureAwait(false)).InRecovery)
+        {
+            if (DateTimeOffset.UtcNow > deadline)
+                throw new PostgresDriverException($"{Settings.Self} still reports pg_is_in_recovery() after pg_promote.");
+            await Task.Delay(TimeSpan.FromMilliseconds(20), ct).ConfigureAwait(false);
+        }
+    }
+
+    private async Task EnsureReplicationRoleAsync(CancellationToken ct)
+    {
+        await using var connection = await Probe.OpenAsync(ct).ConfigureAwait(false);
+        await using var tx = await connection.BeginTransactionAsync(ct).ConfigureAwait(false);
+        // The primary is read-only and names a sync that cannot connect before this role exists, so this one
+        // bootstrap transaction is explicitly read-write and does not wait for the sync. No client commit can.
+        await using (var setup = new NpgsqlCommand("SET TRANSACTION READ WRITE; SET LOCAL synchronous_commit = local", connection, tx))
+            await setup.ExecuteNonQueryAsync(ct).ConfigureAwait(false);
+        string? ddl;
+        await using (var build = new NpgsqlCommand(
+            "SELECT format('CREATE ROLE %I WITH LOGIN REPLICATION PASSWORD %L', @user::text, @password::text) " +
+            "WHERE NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = @user)", connection, tx))
+        {
+            build.Parameters.AddWithValue("user", Settings.Credentials.ReplicationUser);
+            build.Parameters.AddWithValue("password", Settings.Credentials.ReplicationPassword);
+            ddl = (string?)await build.ExecuteScalarAsync(ct).ConfigureAwait(false);
+        }
+        if (ddl is not null)
+        {
+            await using var create = new NpgsqlCommand(ddl, connection, tx);
+            await create.ExecuteNonQueryAsync(ct).ConfigureAwait(false);
+        }
+        await tx.CommitAsync(ct).ConfigureAwait(false);
+    }
+
+    private async Task<PostmasterExit?> StopLockedAsync(CancellationToken ct)
+    {
+        SyncedDownstream = null;
+        if (!IsRunning) return null;
+        return await _instance!.StopAsync(Settings.Timeouts.FastStop, Settings.Timeouts.ImmediateStop, ct).ConfigureAwait(false);
+    }
+
+    private void RequirePrimaryNaming(PeerId sync)
+    {
+        if (!IsRunning || _role is null || _role.PrimaryConnInfo is not null || _role.SyncStandbyName != sync.Id)
+            throw new InvalidRoleTransitionException(
+                $"{Settings.Self} is not a running primary that names {sync.Id} as its sync; call StartPrimaryAsync({sync.Id}) first.");
+    }
+
+    private async Task<T> Serialised<T>(Func<Task<T>> operation, CancellationToken ct)
+    {
+        await _gate.WaitAsync(ct).ConfigureAwait(false);
+        try { return await operation().ConfigureAwait(false); }
+        finally { _gate.Release(); }
+    }
+}

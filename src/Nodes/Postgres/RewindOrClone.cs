@@ -1,0 +1,120 @@
+using Appliance.Nodes.State;
+
+namespace Appliance.Nodes.Postgres;
+
+/// <summary>How a deposed instance was brought back onto its new upstream's history.</summary>
+public enum RejoinMethod
+{
+    /// <summary><c>pg_rewind</c> replaced the divergent tail with the upstream's blocks.</summary>
+    Rewound,
+
+    /// <summary><c>pg_rewind</c> failed, so the instance was cloned afresh.</summary>
+    Cloned,
+}
+
+/// <summary>The result of <see cref="RewindOrClone.RunAsync"/>.</summary>
+/// <param name="Method">Rewound, or cloned after a failed rewind.</param>
+/// <param name="RewindFailure">Why the rewind failed, when it did.</param>
+public sealed record RejoinOutcome(RejoinMethod Method, string? RewindFailure);
+
+/// <summary>
+/// Puts a stopped, deposed instance back onto the history of its new upstream: <c>pg_rewind</c> first (cheap:
+/// only changed blocks move), a fresh clone when that fails. Its divergent tail, if any, is discarded; that is
+/// the point, since those transactions were never acknowledged.
+/// </summary>
+public static class RewindOrClone
+{
+    // pg_rewind copies these from the source; they are this instance's own (the operator's settings, and access
+    // rules that the driver rewrites anyway), so they are put back afterwards.
+    private static readonly string[] OwnConfigFiles = ["postgresql.conf", "postgresql.auto.conf", "pg_hba.conf", "pg_ident.conf"];
+
+    /// <summary>Rewinds (or failing that re-clones) <paramref name="dataDirectory"/> onto <paramref name="upstream"/>.</summary>
+    /// <exception cref="ForeignDataDirectoryException">The directory belongs to another cluster; it was not touched.</exception>
+    /// <exception cref="UpstreamUnreachableException">The upstream did not answer; nothing was changed.</exception>
+    /// <exception cref="InstanceAlreadyRunningException">PostgreSQL still runs on the directory.</exception>
+    public static async Task<RejoinOutcome> RunAsync(PostgresBinaries binaries, NodeSettings settings, DataDirectory dataDirectory,
+        PeerId upstream, IProgress<BaseBackupProgress>? progress, CancellationToken ct)
+    {
+        dataDirectory.RequireClusterOf(binaries);
+        dataDirectory.ClearStalePidFile();
+        var identity = await UpstreamIdentity.ReadAsync(upstream, settings.Credentials, settings.Timeouts.Connect, ct).ConfigureAwait(false);
+        identity.RequireMajorVersion(binaries, upstream);
+        var local = await dataDirectory.ReadControlDataAsync(binaries, ct).ConfigureAwait(false);
+        identity.RequireSameCluster(dataDirectory.Path, local.SystemIdentifier, upstream);
+
+        var saved = new Dictionary<string, byte[]>();
+        foreach (var name in OwnConfigFiles)
+            if (File.Exists(dataDirectory.File(name)))
+                saved[name] = await File.ReadAllBytesAsync(dataDirectory.File(name), ct).ConfigureAwait(false);
+
+        var sourceLag = await WaitForSourceControlFileAsync(settings, upstream, ct).ConfigureAwait(false);
+        if (sourceLag is not null)
+        {
+            await CloneInPlaceAsync(binaries, settings, dataDirectory, upstream, progress, ct).ConfigureAwait(false);
+            return new RejoinOutcome(RejoinMethod.Cloned, sourceLag);
+        }
+
+        // pg_rewind may first run crash recovery in single-user mode, which cannot run as a standby.
+        await dataDirectory.SetStandbySignalAsync(false, ct).ConfigureAwait(false);
+        var source = ConnInfo.For(upstream.Host, upstream.Port, ClusterCredentials.Superuser, password: null, database: "postgres");
+        var rewind = await PostgresCommand.RunAsync(binaries.Rewind,
+            ["--target-pgdata", dataDirectory.Path, "--source-server", source.Render()],
+            new Dictionary<string, string> { ["PGPASSWORD"] = settings.Credentials.SuperuserPassword }, null, ct).ConfigureAwait(false);
+
+        if (rewind.ExitCode == 0)
+        {
+            foreach (var (name, bytes) in saved)
+                await dataDirectory.WriteFileAsync(name, System.Text.Encoding.UTF8.GetString(bytes), ct).ConfigureAwait(false);
+            return new RejoinOutcome(RejoinMethod.Rewound, null);
+        }
+
+        var failure = string.Join('\n', rewind.Output.TakeLast(5));
+        await CloneInPlaceAsync(binaries, settings, dataDirectory, upstream, progress, ct).ConfigureAwait(false);
+        return new RejoinOutcome(RejoinMethod.Cloned, failure);
+    }
+
+    /// <summary>
+    /// pg_rewind takes the source's timeline from its pg_control, which only a checkpoint (on a standby, a
+    /// restartpoint) updates. Right after a promotion it still names the old timeline, and pg_rewind would then
+    /// find "no rewind required" and leave the divergent tail in place. So: checkpoint the source until its
+    /// pg_control shows the timeline it really is on.
+    /// </summary>
+    /// <returns>Null when the source is ready; otherwise why it is not (then the caller clones instead).</returns>
+    private static async Task<string?> WaitForSourceControlFileAsync(NodeSettings settings, PeerId upstream, CancellationToken ct)
+    {
+        var probe = InstanceProbe.Of(upstream, settings.Credentials, settings.Timeouts.Connect);
+        var deadline = DateTimeOffset.UtcNow + SourceCheckpointTimeout;
+        while (true)
+        {
+            var live = (await probe.ReadStatusAsync(ct).ConfigureAwait(false)).Timeline;
+            await using (var connection = await probe.OpenAsync(ct).ConfigureAwait(false))
+            {
+                await using (var checkpoint = new Npgsql.NpgsqlCommand("CHECKPOINT", connection))
+                    await checkpoint.ExecuteNonQueryAsync(ct).ConfigureAwait(false);
+                await using var read = new Npgsql.NpgsqlCommand("SELECT timeline_id FROM pg_control_checkpoint()", connection);
+                var control = (int)(await read.ExecuteScalarAsync(ct).ConfigureAwait(false))!;
+                if (control >= live) return null;
+                if (DateTimeOffset.UtcNow > deadline)
+                    return $"upstream {upstream} is on timeline {live} but its pg_control still says {control} " +
+                           $"after {SourceCheckpointTimeout.TotalSeconds:0} s of checkpoints, so pg_rewind could not see the divergence";
+            }
+            await Task.Delay(TimeSpan.FromMilliseconds(200), ct).ConfigureAwait(false);
+        }
+    }
+
+    private static readonly TimeSpan SourceCheckpointTimeout = TimeSpan.FromSeconds(20);
+
+    /// <summary>
+    /// Clones beside the old directory and swaps only when the clone is complete, so a failed clone leaves the
+    /// old data where it was.
+    /// </summary>
+    private static async Task CloneInPlaceAsync(PostgresBinaries binaries, NodeSettings settings, DataDirectory dataDirectory,
+        PeerId upstream, IProgress<BaseBackupProgress>? progress, CancellationToken ct)
+    {
+        var fresh = new DataDirectory(dataDirectory.Path.TrimEnd('/') + ".appliance-clone");
+        BaseBackupCloner.RemovePartialCopy(fresh.Path, keepDirectory: false); // a leftover of an interrupted attempt
+        await BaseBackupCloner.CloneAsync(binaries, settings, upstream, fresh, progress, ct).ConfigureAwait(false);
+        Directory.Delete(dataDirectory.Path, recursive: true);
+        Directory.Move(fresh.Path, dataDirectory.Path);
+    }
+}

@@ -1,0 +1,58 @@
+using System.Collections.Concurrent;
+using Appliance.Nodes.Postgres;
+
+namespace Appliance.Nodes.Tests.Postgres;
+
+/// <summary>A new async is cloned from a standby, not from the primary, while writes continue.</summary>
+[Trait("Category", "Postgres")]
+public sealed class CloneTests
+{
+    private sealed class Recorder : IProgress<BaseBackupProgress>
+    {
+        public ConcurrentQueue<BaseBackupProgress> Reports { get; } = new();
+        public void Report(BaseBackupProgress value) => Reports.Enqueue(value);
+    }
+
+    [Fact]
+    public async Task A_new_async_clones_from_a_standby_while_the_primary_keeps_taking_writes()
+    {
+        await using var cluster = new TestCluster();
+        var chain = await Chain.BuildAsync(cluster, "p", "s");
+        var (primary, sync) = (chain[0], chain[1]);
+        var a0 = TestCluster.Peer("a0");
+        var async0 = await cluster.NodeAsync(a0);
+
+        using var stopWriting = new CancellationTokenSource();
+        var written = 1;
+        var writer = Task.Run(async () =>
+        {
+            await using var c = await Sql.ConnectAsync(primary);
+            while (!stopWriting.IsCancellationRequested)
+            {
+                await using var cmd = new Npgsql.NpgsqlCommand($"INSERT INTO t VALUES ({written + 1})", c);
+                await cmd.ExecuteNonQueryAsync();
+                written++;
+            }
+        });
+        await Eventually.TrueAsync(() => Task.FromResult(Volatile.Read(ref written) > 50 || writer.IsFaulted), "writes are flowing");
+
+        var progress = new Recorder();
+        await async0.FollowAsync(chain.Peers[1], null, progress, default);
+        var duringClone = Volatile.Read(ref written);
+        await Eventually.TrueAsync(() => Task.FromResult(Volatile.Read(ref written) > duringClone + 50 || writer.IsFaulted),
+            "writes continue after the clone");
+        await stopWriting.CancelAsync();
+        await writer;
+
+        await Sql.HasRowAsync(async0, written);
+        Assert.Equal((long)written, await Sql.CountAsync(async0, "t"));
+        Assert.Contains(await sync.Probe.ReadDownstreamsAsync(default), d => d.ApplicationName == "a0");
+        Assert.DoesNotContain(await primary.Probe.ReadDownstreamsAsync(default), d => d.ApplicationName == "a0");
+
+        var reports = progress.Reports.ToArray();
+        Assert.NotEmpty(reports);
+        Assert.All(reports, r => Assert.True(r.BytesTotal > 0));
+        var last = reports[^1];
+        Assert.True(last.BytesDone >= last.BytesTotal * 0.9, $"last progress {last.BytesDone}/{last.BytesTotal}");
+    }
+}

@@ -1,0 +1,115 @@
+using Appliance.Nodes.Postgres;
+using Appliance.Nodes.State;
+
+namespace Appliance.Nodes.Tests.Postgres;
+
+[Trait("Category", "Unit")]
+[Trait("Category", "Postgres")]
+public sealed class ConfigRenderingTests
+{
+    private static readonly ClusterCredentials Credentials = new("su", "replicator", "it's a \\ secret");
+
+    private static NodeSettings Settings(string id = "pg-1") =>
+        new(new PeerId(id, "10.0.0.1", 5432), "/data/pg", Credentials, ["10.0.0.2", "10.0.0.3"]);
+
+    [Theory]
+    [InlineData("plain", "'plain'")]
+    [InlineData("it's", "'it''s'")]
+    [InlineData(@"back\slash", @"'back\\slash'")]
+    [InlineData("", "''")]
+    public void Conf_values_are_quoted_so_the_parser_reads_them_back_verbatim(string value, string quoted) =>
+        Assert.Equal(quoted, ConfValue.Quote(value));
+
+    [Fact]
+    public void Conf_values_with_line_breaks_are_refused_with_the_reason()
+    {
+        var e = Assert.Throws<ArgumentException>(() => ConfValue.Quote("a\nb"));
+        Assert.Contains("line break", e.Message);
+    }
+
+    [Fact]
+    public void Conninfo_quotes_every_value_and_can_leave_out_the_password()
+    {
+        var conninfo = ConnInfo.For("h", 5433, "rep user", @"p'w\d", applicationName: "pg-2");
+        Assert.Equal(@"host='h' port='5433' user='rep user' password='p\'w\\d' application_name='pg-2' connect_timeout='5'",
+            conninfo.Render());
+        Assert.DoesNotContain("password", conninfo.WithoutPassword().Render());
+        Assert.DoesNotContain("p\\'w", conninfo.ToString()); // logs never show it
+        Assert.Contains("password='***'", conninfo.ToString());
+        Assert.Equal(conninfo, ConnInfo.For("h", 5433, "rep user", @"p'w\d", applicationName: "pg-2"));
+    }
+
+    [Fact]
+    public void A_primary_names_its_sync_quoted_and_is_read_only_until_told_otherwise()
+    {
+        var server = ApplianceConfig.ServerFor(Settings());
+        var text = ApplianceConfigFile.Render(new ApplianceConfig(server,
+            ApplianceConfig.Primary(new PeerId("pg-2", "10.0.0.2", 5432), "1GB", readWrite: false)));
+
+        Assert.Contains("synchronous_standby_names = 'FIRST 1 (\"pg-2\")'", text);
+        Assert.Contains("synchronous_commit = on", text);
+        Assert.Contains("default_transaction_read_only = on", text);
+        Assert.Contains("primary_conninfo = ''", text);
+        Assert.Contains("listen_addresses = '10.0.0.1'", text);
+        Assert.Contains("port = 5432", text);
+        Assert.Contains("wal_keep_size = '1GB'", text);
+        Assert.Contains("wal_log_hints = on", text);
+        Assert.Contains("recovery_target_timeline = 'latest'", text);
+
+        var writable = ApplianceConfigFile.Render(new ApplianceConfig(server,
+            ApplianceConfig.Primary(new PeerId("pg-2", "10.0.0.2", 5432), "1GB", readWrite: true)));
+        Assert.Contains("default_transaction_read_only = off", writable);
+    }
+
+    [Fact]
+    public void A_standby_streams_as_itself_and_names_its_downstream_or_a_name_no_peer_can_have()
+    {
+        var settings = Settings("pg-3");
+        var upstream = new PeerId("pg-2", "10.0.0.2", 6543);
+        var role = ApplianceConfig.Standby(settings, upstream, downstream: null);
+        var text = ApplianceConfigFile.Render(new ApplianceConfig(ApplianceConfig.ServerFor(settings), role));
+
+        Assert.Contains(
+            @"primary_conninfo = 'host=''10.0.0.2'' port=''6543'' user=''replicator'' password=''it\\''s a \\\\ secret'' application_name=''pg-3'' connect_timeout=''5'''",
+            text);
+        Assert.False(PeerId.IsValidId(ApplianceConfig.NoSyncPlaceholder));
+        Assert.Contains($"synchronous_standby_names = 'FIRST 1 (\"{ApplianceConfig.NoSyncPlaceholder}\")'", text);
+        Assert.Contains("default_transaction_read_only = on", text);
+
+        var withDownstream = ApplianceConfig.Standby(settings, upstream, new PeerId("pg-4", "10.0.0.4", 5432));
+        Assert.Equal("pg-4", withDownstream.SyncStandbyName);
+    }
+
+    [Fact]
+    public void The_include_line_is_appended_once_and_the_operators_lines_stay()
+    {
+        var once = ApplianceConfigFile.WithInclude("work_mem = '7MB'");
+        Assert.StartsWith("work_mem = '7MB'\n", once);
+        Assert.EndsWith(ApplianceConfigFile.IncludeLine + "\n", once);
+        Assert.Equal(once, ApplianceConfigFile.WithInclude(once));
+    }
+
+    [Fact]
+    public void Hba_admits_loopback_and_peers_by_scram_and_replication_only_for_the_replication_role()
+    {
+        var text = HbaFile.Render("replicator", ["10.0.0.2", "fe80::1", "db3.example"], ["192.168.0.0/16"]);
+        var lines = text.Split('\n').Where(l => l.StartsWith("host")).Select(l => string.Join(' ', l.Split(' ', StringSplitOptions.RemoveEmptyEntries))).ToArray();
+
+        Assert.Contains("host all all 127.0.0.1/32 scram-sha-256", lines);
+        Assert.Contains("host replication replicator ::1/128 scram-sha-256", lines);
+        Assert.Contains("host replication replicator 10.0.0.2/32 scram-sha-256", lines);
+        Assert.Contains("host all all fe80::1/128 scram-sha-256", lines);
+        Assert.Contains("host replication replicator db3.example scram-sha-256", lines);
+        Assert.Contains("host all all 192.168.0.0/16 scram-sha-256", lines);
+        Assert.DoesNotContain(lines, l => l.Contains("192.168.0.0/16") && l.Contains("replication"));
+        Assert.All(lines, l => Assert.EndsWith("scram-sha-256", l));
+        Assert.DoesNotContain("trust", text);
+    }
+
+    [Fact]
+    public void Hba_refuses_a_replication_user_it_could_not_write_safely()
+    {
+        var e = Assert.Throws<ArgumentException>(() => HbaFile.Render("rep user", [], []));
+        Assert.Contains("rep user", e.Message);
+    }
+}

@@ -1,0 +1,88 @@
+using Appliance.Nodes.Postgres;
+
+namespace Appliance.Nodes.Tests.Postgres;
+
+/// <summary>A deposed primary with an unacknowledged transaction rejoins as an async, its divergent tail gone.</summary>
+[Trait("Category", "Postgres")]
+public sealed class RewindTests
+{
+    [Fact]
+    public async Task A_deposed_primary_is_rewound_and_rejoins_as_an_async_without_its_unacknowledged_transaction()
+    {
+        await using var cluster = new TestCluster();
+        var (oldPrimary, newPrimary, newSync, peers) = await DeposeAsync(cluster);
+
+        var outcome = await oldPrimary.RejoinAsync(peers.NewSync, null, null, default);
+
+        Assert.Equal(RejoinMethod.Rewound, outcome.Method);
+        await AssertRejoinedAsync(oldPrimary, newPrimary, newSync);
+    }
+
+    [Fact]
+    public async Task When_rewind_fails_the_deposed_primary_is_cloned_afresh_and_still_rejoins()
+    {
+        await using var cluster = new TestCluster();
+        var (oldPrimary, newPrimary, newSync, peers) = await DeposeAsync(cluster);
+        // Without its WAL pg_rewind can find neither the divergence point nor a consistent state.
+        foreach (var segment in Directory.EnumerateFiles(Path.Combine(oldPrimary.DataDirectory.Path, "pg_wal"), "0000*"))
+            File.Delete(segment);
+
+        var outcome = await oldPrimary.RejoinAsync(peers.NewSync, null, null, default);
+
+        Assert.Equal(RejoinMethod.Cloned, outcome.Method);
+        Assert.False(string.IsNullOrWhiteSpace(outcome.RewindFailure));
+        Assert.False(Directory.Exists(oldPrimary.DataDirectory.Path + ".appliance-clone"));
+        await AssertRejoinedAsync(oldPrimary, newPrimary, newSync);
+    }
+
+    private sealed record Peers(State.PeerId OldPrimary, State.PeerId NewPrimary, State.PeerId NewSync);
+
+    /// <summary>
+    /// p → s → a0 with row 1. s stops; p commits row 2 locally but never gets it acknowledged; p dies; s takes over
+    /// with a0 as its sync and acknowledges row 3.
+    /// </summary>
+    private static async Task<(PostgresNode OldPrimary, PostgresNode NewPrimary, PostgresNode NewSync, Peers Peers)> DeposeAsync(
+        TestCluster cluster)
+    {
+        var chain = await Chain.BuildAsync(cluster, "p", "s", "a0");
+        var (p, s, a0) = (chain[0], chain[1], chain[2]);
+
+        await s.StopAsync(default);
+        var before = (await p.Probe.ReadStatusAsync(default)).CurrentLsn!.Value;
+        var unacknowledged = await PendingCommit.StartAsync(p, "INSERT INTO t VALUES (2)");
+        await unacknowledged.WaitsForSyncAsync(p);
+        // Its commit record is in p's WAL (a sync-rep wait begins after the local flush): the divergent tail.
+        Assert.True((await p.Probe.ReadStatusAsync(default)).CurrentLsn!.Value > before);
+        await p.KillAsync(default);
+        await Assert.ThrowsAnyAsync<Exception>(() => unacknowledged.Task.WaitAsync(TimeSpan.FromSeconds(30)));
+
+        await s.StartPrimaryAsync(chain.Peers[2], default);
+        await a0.FollowAsync(chain.Peers[1], null, null, default);
+        await s.EnableWritesWhenSyncCaughtUpAsync(chain.Peers[2], Chain.CatchUp, default);
+        await Sql.ExecAsync(s, "INSERT INTO t VALUES (3)");
+        return (p, s, a0, new Peers(chain.Peers[0], chain.Peers[1], chain.Peers[2]));
+    }
+
+    private static async Task AssertRejoinedAsync(PostgresNode oldPrimary, PostgresNode newPrimary, PostgresNode upstream)
+    {
+        Assert.True(oldPrimary.IsRunning);
+        await Sql.ExecAsync(newPrimary, "INSERT INTO t VALUES (4)");
+        await Sql.HasRowAsync(oldPrimary, 4);
+        var status = await oldPrimary.Probe.ReadStatusAsync(default);
+        Assert.True(status.InRecovery);
+        Assert.Equal(2, status.Timeline);
+        Assert.Equal(0L, await Sql.CountAsync(oldPrimary, "t", "id = 2"));
+        Assert.Equal(new long[] { 1, 3, 4 }, await IdsAsync(oldPrimary));
+        Assert.Contains(await upstream.Probe.ReadDownstreamsAsync(default), d => d.ApplicationName == "p");
+    }
+
+    private static async Task<long[]> IdsAsync(PostgresNode node)
+    {
+        await using var c = await Sql.ConnectAsync(node);
+        await using var cmd = new Npgsql.NpgsqlCommand("SELECT id::bigint FROM t ORDER BY id", c);
+        await using var r = await cmd.ExecuteReaderAsync();
+        var ids = new List<long>();
+        while (await r.ReadAsync()) ids.Add(r.GetInt64(0));
+        return ids.ToArray();
+    }
+}
