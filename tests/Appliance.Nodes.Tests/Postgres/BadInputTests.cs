@@ -29,7 +29,7 @@ public sealed class BadInputTests
         using var squatter = new TcpListener(IPAddress.Loopback, 0);
         squatter.Start();
         var port = ((IPEndPoint)squatter.LocalEndpoint).Port;
-        var p = new State.PeerId("p", "127.0.0.1", port);
+        var p = new Appliance.Nodes.State.PeerId("p", "127.0.0.1", port);
         var node = await cluster.NodeAsync(p);
         await node.InitializeAsync(default);
         var before = Snapshot(node.DataDirectory.Path);

@@ -38,7 +38,7 @@ public sealed class ChainReplicationTests
         status = await primary.Probe.ReadStatusAsync(default);
         Assert.True(status.ReadWrite);
         Assert.NotNull(status.CurrentLsn);
-        Assert.True(status.CurrentLsn > State.Lsn.Zero);
+        Assert.True(status.CurrentLsn > Appliance.Nodes.State.Lsn.Zero);
         var downstreams = await primary.Probe.ReadDownstreamsAsync(default);
         var row = Assert.Single(downstreams);
         Assert.Equal(("s", "sync"), (row.ApplicationName, row.SyncState));
@@ -50,7 +50,7 @@ public sealed class ChainReplicationTests
         var syncStatus = await sync.Probe.ReadStatusAsync(default);
         Assert.True(syncStatus.InRecovery);
         Assert.False(syncStatus.ReadWrite);
-        Assert.True(syncStatus.ReplayedLsn > State.Lsn.Zero);
+        Assert.True(syncStatus.ReplayedLsn > Appliance.Nodes.State.Lsn.Zero);
 
         await async0.FollowAsync(s, a1, null, default);
         await async1.FollowAsync(a0, null, null, default);

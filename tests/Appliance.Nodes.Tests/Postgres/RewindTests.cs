@@ -35,7 +35,7 @@ public sealed class RewindTests
         await AssertRejoinedAsync(oldPrimary, newPrimary, newSync);
     }
 
-    private sealed record Peers(State.PeerId OldPrimary, State.PeerId NewPrimary, State.PeerId NewSync);
+    private sealed record Peers(Appliance.Nodes.State.PeerId OldPrimary, Appliance.Nodes.State.PeerId NewPrimary, Appliance.Nodes.State.PeerId NewSync);
 
     /// <summary>
     /// p → s → a0 with row 1. s stops; p commits row 2 locally but never gets it acknowledged; p dies; s takes over
