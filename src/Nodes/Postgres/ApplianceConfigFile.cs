@@ -41,7 +41,7 @@ public static class ApplianceConfigFile
             Setting("synchronous_commit", "on"),
             Setting("synchronous_standby_names", ConfValue.Quote(r.SynchronousStandbyNames)),
             Setting("default_transaction_read_only", r.ReadOnly ? "on" : "off"),
-            Setting("primary_conninfo", ConfValue.Quote(r.PrimaryConnInfo?.ToString() ?? "")),
+            Setting("primary_conninfo", ConfValue.Quote(r.PrimaryConnInfo?.Render() ?? "")),
             Setting("wal_keep_size", ConfValue.Quote(r.WalKeepSize)),
             Setting("password_encryption", "'scram-sha-256'"),
             "",

@@ -28,7 +28,7 @@ public static class BaseBackupCloner
         // stream for its sync.
         var conninfo = ConnInfo.For(upstream.Host, upstream.Port, settings.Credentials.ReplicationUser, password: null,
             applicationName: $"appliance-clone:{settings.Self.Id}");
-        string[] args = ["-D", target.Path, "-X", "stream", "--checkpoint=fast", "--progress", "--no-password", "-d", conninfo.ToString()];
+        string[] args = ["-D", target.Path, "-X", "stream", "--checkpoint=fast", "--progress", "--no-password", "-d", conninfo.Render()];
         CommandResult? result = null;
         try
         {

@@ -36,8 +36,11 @@ public sealed record ConnInfo
     /// <summary>A copy without the password, for messages and logs.</summary>
     public ConnInfo WithoutPassword() => new(_pairs.Where(p => p.Key != "password").ToList());
 
-    /// <summary>The conninfo text, each value quoted.</summary>
-    public override string ToString()
+    /// <summary>The conninfo text with its password masked, safe for logs and messages.</summary>
+    public override string ToString() => new ConnInfo(_pairs.Select(p => p.Key == "password" ? new KeyValuePair<string, string>(p.Key, "***") : p).ToList()).Render();
+
+    /// <summary>The conninfo text, each value quoted, password included.</summary>
+    public string Render()
     {
         var sb = new StringBuilder();
         foreach (var (key, value) in _pairs)
@@ -61,8 +64,8 @@ public sealed record ConnInfo
     }
 
     /// <inheritdoc />
-    public bool Equals(ConnInfo? other) => other is not null && ToString() == other.ToString();
+    public bool Equals(ConnInfo? other) => other is not null && Render() == other.Render();
 
     /// <inheritdoc />
-    public override int GetHashCode() => ToString().GetHashCode(StringComparison.Ordinal);
+    public override int GetHashCode() => Render().GetHashCode(StringComparison.Ordinal);
 }

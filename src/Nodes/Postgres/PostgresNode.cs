@@ -78,7 +78,7 @@ public sealed class PostgresNode : IAsyncDisposable
         }
         var password = Settings.Credentials.SuperuserPassword;
         if (password.Length == 0 || password.IndexOfAny(['\n', '\r']) >= 0)
-            throw new ArgumentException("The superuser password must be one non-empty line.", nameof(ct));
+            throw new ArgumentException("The superuser password must be one non-empty line (initdb reads it from a file).", nameof(Settings));
 
         var existed = Directory.Exists(DataDirectory.Path);
         DataDirectory.EnsureExists();
@@ -399,7 +399,7 @@ public sealed class PostgresNode : IAsyncDisposable
         {
             ["synchronous_standby_names"] = role.SynchronousStandbyNames,
             ["default_transaction_read_only"] = role.ReadOnly ? "on" : "off",
-            ["primary_conninfo"] = role.PrimaryConnInfo?.ToString() ?? "",
+            ["primary_conninfo"] = role.PrimaryConnInfo?.Render() ?? "",
         };
         var deadline = DateTimeOffset.UtcNow + Settings.Timeouts.Reload;
         while (true)

@@ -58,7 +58,7 @@ public static class RewindOrClone
         await dataDirectory.SetStandbySignalAsync(false, ct).ConfigureAwait(false);
         var source = ConnInfo.For(upstream.Host, upstream.Port, ClusterCredentials.Superuser, password: null, database: "postgres");
         var rewind = await PostgresCommand.RunAsync(binaries.Rewind,
-            ["--target-pgdata", dataDirectory.Path, "--source-server", source.ToString()],
+            ["--target-pgdata", dataDirectory.Path, "--source-server", source.Render()],
             new Dictionary<string, string> { ["PGPASSWORD"] = settings.Credentials.SuperuserPassword }, null, ct).ConfigureAwait(false);
 
         if (rewind.ExitCode == 0)

@@ -46,9 +46,7 @@ public sealed class BadInputTests
     {
         await using var cluster = new TestCluster();
         var (p, x) = (TestCluster.Peer("p"), TestCluster.Peer("x"));
-        var primary = await cluster.NodeAsync(p);
-        await primary.InitializeAsync(default);
-        await primary.StartPrimaryAsync(x, default);
+        var primary = await cluster.ReadOnlyPrimaryAsync(p, x);
         var stranger = await cluster.NodeAsync(x);
         await stranger.InitializeAsync(default); // a separate initdb: another cluster
         var binaries = await TestCluster.Binaries();
@@ -107,7 +105,7 @@ public sealed class BadInputTests
         await using var cluster = new TestCluster();
         var chain = await Chain.BuildAsync(cluster, "p", "s");
         var mount = Directory.CreateDirectory(Path.Combine(cluster.Path_, "small-disk")).FullName;
-        await RunAsync("mount", "-t", "tmpfs", "-o", "size=20m,mode=0755", "tmpfs", mount);
+        await Shell.RunAsync("mount", "-t", "tmpfs", "-o", "size=20m,mode=0755", "tmpfs", mount);
         try
         {
             var a0 = TestCluster.Peer("a0");
@@ -125,18 +123,8 @@ public sealed class BadInputTests
         }
         finally
         {
-            await RunAsync("umount", mount);
+            await Shell.RunAsync("umount", mount);
         }
-    }
-
-    private static async Task RunAsync(string program, params string[] args)
-    {
-        var psi = new System.Diagnostics.ProcessStartInfo(program) { RedirectStandardError = true, RedirectStandardOutput = true };
-        foreach (var a in args) psi.ArgumentList.Add(a);
-        using var process = System.Diagnostics.Process.Start(psi)!;
-        var stderr = await process.StandardError.ReadToEndAsync();
-        await process.WaitForExitAsync();
-        Assert.True(process.ExitCode == 0, $"{program} {string.Join(' ', args)} failed ({process.ExitCode}): {stderr}");
     }
 
     /// <summary>Every file's path, size and modification time: any write would change it.</summary>

@@ -32,8 +32,10 @@ public sealed class ConfigRenderingTests
     {
         var conninfo = ConnInfo.For("h", 5433, "rep user", @"p'w\d", applicationName: "pg-2");
         Assert.Equal(@"host='h' port='5433' user='rep user' password='p\'w\\d' application_name='pg-2' connect_timeout='5'",
-            conninfo.ToString());
-        Assert.DoesNotContain("password", conninfo.WithoutPassword().ToString());
+            conninfo.Render());
+        Assert.DoesNotContain("password", conninfo.WithoutPassword().Render());
+        Assert.DoesNotContain("p\\'w", conninfo.ToString()); // logs never show it
+        Assert.Contains("password='***'", conninfo.ToString());
         Assert.Equal(conninfo, ConnInfo.For("h", 5433, "rep user", @"p'w\d", applicationName: "pg-2"));
     }
 

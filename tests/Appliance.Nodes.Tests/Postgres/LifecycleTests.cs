@@ -12,9 +12,7 @@ public sealed class LifecycleTests
     public async Task A_postmaster_that_dies_on_its_own_is_reported_promptly_and_a_restart_clears_its_stale_pid_file()
     {
         await using var cluster = new TestCluster();
-        var node = await cluster.NodeAsync(TestCluster.Peer("p"));
-        await node.InitializeAsync(default);
-        await node.StartPrimaryAsync(TestCluster.Peer("s"), default);
+        var node = await cluster.ReadOnlyPrimaryAsync(TestCluster.Peer("p"));
         var instance = node.Instance!;
 
         System.Diagnostics.Process.GetProcessById(instance.Pid).Kill(); // SIGKILL, from outside the driver
@@ -98,9 +96,7 @@ public sealed class LifecycleTests
     public async Task PostgreSQL_runs_as_the_postgres_user_when_the_driver_is_root_and_owns_its_data_directory()
     {
         await using var cluster = new TestCluster();
-        var node = await cluster.NodeAsync(TestCluster.Peer("p"));
-        await node.InitializeAsync(default);
-        await node.StartPrimaryAsync(TestCluster.Peer("s"), default);
+        var node = await cluster.ReadOnlyPrimaryAsync(TestCluster.Peer("p"));
 
         var expectedUid = PostgresOsUser.DriverIsRoot ? await UidOfAsync("postgres") : await UidOfAsync(Environment.UserName);
         Assert.Equal(expectedUid, RealUidOf(node.Instance!.Pid));
@@ -142,17 +138,7 @@ public sealed class LifecycleTests
     private static string RealUidOf(int pid) =>
         File.ReadAllLines($"/proc/{pid}/status").Single(l => l.StartsWith("Uid:")).Split('\t', StringSplitOptions.RemoveEmptyEntries)[1];
 
-    private static Task<string> UidOfAsync(string user) => OutputOfAsync("id", "-u", user);
+    private static Task<string> UidOfAsync(string user) => Shell.RunAsync("id", "-u", user);
 
-    private static Task<string> FileOwnerAsync(string path) => OutputOfAsync("stat", "-c", "%u", path);
-
-    private static async Task<string> OutputOfAsync(string program, params string[] args)
-    {
-        var psi = new System.Diagnostics.ProcessStartInfo(program) { RedirectStandardOutput = true };
-        foreach (var a in args) psi.ArgumentList.Add(a);
-        using var process = System.Diagnostics.Process.Start(psi)!;
-        var output = await process.StandardOutput.ReadToEndAsync();
-        await process.WaitForExitAsync();
-        return output.Trim();
-    }
+    private static Task<string> FileOwnerAsync(string path) => Shell.RunAsync("stat", "-c", "%u", path);
 }

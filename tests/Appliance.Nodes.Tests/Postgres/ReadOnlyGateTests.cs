@@ -48,10 +48,8 @@ public sealed class ReadOnlyGateTests
     public async Task A_sync_that_never_connects_times_out_and_the_primary_stays_read_only()
     {
         await using var cluster = new TestCluster();
-        var (p, s) = (TestCluster.Peer("p"), TestCluster.Peer("s"));
-        var primary = await cluster.NodeAsync(p);
-        await primary.InitializeAsync(default);
-        await primary.StartPrimaryAsync(s, default);
+        var s = TestCluster.Peer("s");
+        var primary = await cluster.ReadOnlyPrimaryAsync(TestCluster.Peer("p"), s);
 
         var e = await Assert.ThrowsAsync<SyncNotCaughtUpException>(() =>
             primary.EnableWritesWhenSyncCaughtUpAsync(s, TimeSpan.FromSeconds(1), default));

@@ -60,6 +60,15 @@ public sealed class TestCluster : IAsyncDisposable
         return node;
     }
 
+    /// <summary>A fresh cluster's first primary, started read-only and naming <paramref name="sync"/> (default: a peer that never comes).</summary>
+    public async Task<PostgresNode> ReadOnlyPrimaryAsync(PeerId self, PeerId? sync = null)
+    {
+        var node = await NodeAsync(self);
+        await node.InitializeAsync(default);
+        await node.StartPrimaryAsync(sync ?? Peer("absent-sync"), default);
+        return node;
+    }
+
     /// <summary>With APPLIANCE_TEST_LOGS=DIR set, each server's log goes to DIR/&lt;random&gt;-&lt;id&gt;.log for debugging.</summary>
     private Action<string>? LogSink(PeerId self)
     {
@@ -155,4 +164,21 @@ public static class Sql
     public static Task HasRowAsync(PostgresNode node, int id) =>
         Eventually.TrueAsync(async () => await ScalarAsync<bool>(node, $"SELECT EXISTS (SELECT 1 FROM t WHERE id = {id})"),
             $"{node.Settings.Self.Id} has row {id}");
+}
+
+/// <summary>Runs OS commands the tests need (mount, id, stat).</summary>
+public static class Shell
+{
+    /// <summary>Runs the program, fails the test if it exits non-zero, and returns its trimmed standard output.</summary>
+    public static async Task<string> RunAsync(string program, params string[] args)
+    {
+        var psi = new System.Diagnostics.ProcessStartInfo(program) { RedirectStandardError = true, RedirectStandardOutput = true };
+        foreach (var a in args) psi.ArgumentList.Add(a);
+        using var process = System.Diagnostics.Process.Start(psi)!;
+        var stdout = process.StandardOutput.ReadToEndAsync();
+        var stderr = await process.StandardError.ReadToEndAsync();
+        await process.WaitForExitAsync();
+        Assert.True(process.ExitCode == 0, $"{program} {string.Join(' ', args)} failed ({process.ExitCode}): {stderr}");
+        return (await stdout).Trim();
+    }
 }
