@@ -140,8 +140,8 @@ public sealed class DatabaseNodeActor : ReceiveActor, IWithTimers
     }
 
     /// <summary>
-    /// Restarts role actors with backoff when their work fails; the supervisor's own child is the role actor, which
-    /// throws to ask for the retry.
+    /// A role actor that throws (a bug, not a PostgreSQL failure, which it reports and retries itself) is restarted,
+    /// and so tries its role again; the role is never dropped.
     /// </summary>
     protected override SupervisorStrategy SupervisorStrategy() => new OneForOneStrategy(_ => Directive.Restart);
 
@@ -201,7 +201,7 @@ public sealed class DatabaseNodeActor : ReceiveActor, IWithTimers
             _ => UnassignedRole.Props(context),
         };
         var supervised = BackoffSupervisor.Props(
-            Backoff.OnFailure(props, $"{assignment.Role.ToString().ToLowerInvariant()}", _options.MinRetryBackoff, _options.MaxRetryBackoff,
+            Backoff.OnStop(props, $"{assignment.Role.ToString().ToLowerInvariant()}", _options.MinRetryBackoff, _options.MaxRetryBackoff,
                 randomFactor: 0.2, maxNrOfRetries: -1));
         _roleActor = Context.ActorOf(supervised, $"role-{_token}");
     }

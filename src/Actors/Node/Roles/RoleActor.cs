@@ -4,9 +4,9 @@ using Akka.Event;
 namespace Appliance.Actors.Node.Roles;
 
 /// <summary>
-/// A role actor reconciles PostgreSQL with one role, once, as a task piped back to itself. A failure is reported and
-/// then thrown, so that the <see cref="Akka.Pattern.BackoffSupervisor"/> around it restarts it (and so retries the work) with
-/// backoff: the role is never dropped. Stopping the actor cancels the work in flight.
+/// A role actor reconciles PostgreSQL with one role, once, as a task piped back to itself. On failure it reports the
+/// error and stops, so that the <see cref="Akka.Pattern.BackoffSupervisor"/> around it starts it again (and so
+/// retries the work) after a growing delay: the role is never dropped. Stopping the actor cancels the work in flight.
 /// </summary>
 public abstract class RoleActor : ReceiveActor
 {
@@ -20,7 +20,7 @@ public abstract class RoleActor : ReceiveActor
         Receive<ReconcileFailed>(failed =>
         {
             Role.Node.Tell(new RoleProtocol.Failed(Role.Token, failed.Error.Message));
-            throw new RoleReconcileException(GetType().Name, failed.Error);
+            Context.Stop(Self);
         });
     }
 
@@ -69,7 +69,3 @@ public abstract class RoleActor : ReceiveActor
 
     private sealed record ReconcileFailed(Exception Error);
 }
-
-/// <summary>A role's reconciliation failed; thrown so that the supervisor restarts the role actor with backoff.</summary>
-public sealed class RoleReconcileException(string role, Exception inner)
-    : Exception($"{role} failed: {inner.Message}", inner);
