@@ -134,8 +134,18 @@ public sealed class DatabaseNodeActorSpecs(ITestOutputHelper output) : TestKit("
             });
         }
 
-        // The coordinator speaks again (a republished state): the primary comes back and takes writes.
-        _nodes.Publish(state);
+        // The coordinator speaks again, republishing its state as it does on every tick: the primary comes back.
+        using var republish = new CancellationTokenSource();
+        var ticks = Task.Run(async () =>
+        {
+            while (!republish.IsCancellationRequested)
+            {
+                _nodes.Publish(state);
+                await Task.Delay(TimeSpan.FromMilliseconds(500));
+            }
+        });
         await _nodes.UntilAsync("n1", s => !s.SelfFenced && s.ReadWrite, "writes again", TimeSpan.FromSeconds(60));
+        await republish.CancelAsync();
+        await ticks;
     }
 }

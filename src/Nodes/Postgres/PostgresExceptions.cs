@@ -110,3 +110,13 @@ public sealed class SyncNotCaughtUpException(PeerId sync, TimeSpan progressTimeo
     /// <summary>The sync.</summary>
     public PeerId Sync { get; } = sync;
 }
+
+/// <summary>
+/// A former primary was asked to rejoin behind an upstream that is not on a newer timeline: the upstream has not been
+/// promoted yet. Nothing was changed; retry once it has.
+/// </summary>
+public sealed class UpstreamNotAheadException(PeerId upstream, int upstreamTimeline, int localTimeline)
+    : PostgresDriverException(
+        $"Upstream {upstream} is on timeline {upstreamTimeline}, not past this instance's timeline {localTimeline}: it has not been " +
+        "promoted yet, so there is no new history to rewind onto. Nothing was changed; retry once it has.");
+

@@ -41,6 +41,7 @@ public static class RewindOrClone
         identity.RequireMajorVersion(binaries, upstream);
         var local = await dataDirectory.ReadControlDataAsync(binaries, ct).ConfigureAwait(false);
         identity.RequireSameCluster(dataDirectory.Path, local.SystemIdentifier, upstream);
+        await RequireUpstreamAheadAsync(settings, upstream, local, ct).ConfigureAwait(false);
 
         var saved = new Dictionary<string, byte[]>();
         foreach (var name in OwnConfigFiles)
@@ -103,6 +104,20 @@ public static class RewindOrClone
     }
 
     private static readonly TimeSpan SourceCheckpointTimeout = TimeSpan.FromSeconds(20);
+
+    /// <summary>
+    /// A former primary can only follow a history that forked from its own, which is on a newer timeline. An upstream
+    /// on this instance's timeline or an older one has not been promoted yet (the deposed peer learnt of the new state
+    /// before its successor finished promoting); rewinding against it would find "no rewind required" and keep the
+    /// divergent tail. Nothing is changed; the caller retries.
+    /// </summary>
+    private static async Task RequireUpstreamAheadAsync(NodeSettings settings, PeerId upstream, ControlData local, CancellationToken ct)
+    {
+        var probe = InstanceProbe.Of(upstream, settings.Credentials, settings.Timeouts.Connect);
+        var live = (await probe.ReadStatusAsync(ct).ConfigureAwait(false)).Timeline;
+        if (live <= local.CheckpointTimeline)
+            throw new UpstreamNotAheadException(upstream, live, local.CheckpointTimeline);
+    }
 
     /// <summary>
     /// Clones beside the old directory and swaps only when the clone is complete, so a failed clone leaves the

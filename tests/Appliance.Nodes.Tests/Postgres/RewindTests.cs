@@ -35,6 +35,26 @@ public sealed class RewindTests
         await AssertRejoinedAsync(oldPrimary, newPrimary, newSync);
     }
 
+    [Fact]
+    public async Task A_deposed_primary_does_not_rejoin_behind_a_successor_that_has_not_been_promoted_yet()
+    {
+        // Found by the node actor tests: the deposed primary learnt of the new state while its successor was still
+        // promoting, rewound against it while both were on timeline 1, got "no rewind required", and kept its
+        // unacknowledged tail. Now the rejoin refuses, changes nothing, and the caller retries.
+        await using var cluster = new TestCluster();
+        var chain = await Chain.BuildAsync(cluster, "p", "s", "a0");
+        var (p, s) = (chain[0], chain[1]);
+        await p.StopAsync(default);
+        var controlBefore = await File.ReadAllBytesAsync(Path.Combine(p.DataDirectory.Path, "global", "pg_control"));
+
+        var error = await Assert.ThrowsAsync<UpstreamNotAheadException>(() => p.RejoinAsync(chain.Peers[1], null, null, default));
+
+        Assert.Contains("has not been promoted yet", error.Message);
+        Assert.Equal(controlBefore, await File.ReadAllBytesAsync(Path.Combine(p.DataDirectory.Path, "global", "pg_control")));
+        Assert.False(p.DataDirectory.HasStandbySignal);
+        Assert.True((await s.Probe.ReadStatusAsync(default)).InRecovery);
+    }
+
     private sealed record Peers(Appliance.Nodes.State.PeerId OldPrimary, Appliance.Nodes.State.PeerId NewPrimary, Appliance.Nodes.State.PeerId NewSync);
 
     /// <summary>
