@@ -43,6 +43,7 @@ public sealed class ClusterStateCoordinator : ReceivePersistentActor, IWithTimer
     private EvaluationRound? _round;
     private bool _evaluationWanted;
     private bool _recovered;
+    private ActorMaterializer? _materializer;   // one per incarnation: each would otherwise leave a child actor behind
 
     // Random start: a late answer to a probe of an earlier incarnation must not match a probe of this one.
     private long _nextProbeId = Random.Shared.NextInt64(1, long.MaxValue / 2);
@@ -348,7 +349,7 @@ public sealed class ClusterStateCoordinator : ReceivePersistentActor, IWithTimer
         journal.CurrentEventsByPersistenceId(PersistenceId, 1, long.MaxValue)
             .Select(envelope => envelope.Event as ClusterStateProtocol.StateRecorded
                                 ?? throw new InvalidOperationException($"Journal entry {envelope.SequenceNr} is a {envelope.Event.GetType()}, not a state."))
-            .RunWith(Sink.Seq<ClusterStateProtocol.StateRecorded>(), Context.Materializer())
+            .RunWith(Sink.Seq<ClusterStateProtocol.StateRecorded>(), _materializer ??= Context.Materializer())
             .PipeTo(replyTo,
                 success: entries => new ClusterStateProtocol.History(entries),
                 failure: e => new Status.Failure(e));

@@ -1,5 +1,6 @@
 using System.Text;
 using Akka.Configuration;
+using Akka.Persistence.Sql;
 using Appliance.Actors.Serialization;
 
 namespace Appliance.Actors.Coordinator;
@@ -91,8 +92,11 @@ public sealed record StateStoreOptions(StateStoreKind Kind, string ConnectionStr
             """;
     }
 
-    /// <summary><see cref="ToHocon"/>, parsed.</summary>
-    public Config ToConfig() => ConfigurationFactory.ParseString(ToHocon());
+    /// <summary>
+    /// <see cref="ToHocon"/>, parsed, over Akka.Persistence.Sql's defaults (plugin classes, table layout), which a
+    /// system does not load by itself. With Akka.Hosting, <c>WithSqlPersistence</c> brings those defaults instead.
+    /// </summary>
+    public Config ToConfig() => ConfigurationFactory.ParseString(ToHocon()).WithFallback(SqlPersistence.DefaultConfiguration);
 
     /// <summary>Names the kind only: the connection string may hold a password.</summary>
     public override string ToString() => $"{Kind} state store";
