@@ -70,8 +70,20 @@ public abstract class CoordinatorSpec : Akka.TestKit.Xunit2.TestKit
         Clock = () => Clock.Now,
     };
 
-    protected IActorRef StartCoordinator(CoordinatorSettings? settings = null, string name = "coordinator") =>
-        Sys.ActorOf(ClusterStateCoordinator.Props(settings ?? Settings()), name);
+    /// <summary>
+    /// Starts a coordinator and waits until it has recovered (it answers GetState only then). The first start in a
+    /// test process pays for JIT and the journal's table creation, so it gets a generous limit.
+    /// </summary>
+    protected IActorRef StartCoordinator(CoordinatorSettings? settings = null, string name = "coordinator")
+    {
+        var coordinator = Sys.ActorOf(ClusterStateCoordinator.Props(settings ?? Settings()), name);
+        coordinator.Tell(ClusterStateProtocol.GetState.Instance, TestActor);
+        ExpectMsg<ClusterStateProtocol.CurrentState>(RecoveryTimeout);
+        return coordinator;
+    }
+
+    /// <summary>How long a first recovery may take on a loaded 2-core machine.</summary>
+    protected static readonly TimeSpan RecoveryTimeout = TimeSpan.FromSeconds(20);
 
     protected NodeProbe Node(IActorRef coordinator, string id) => new(this, coordinator, id);
 
