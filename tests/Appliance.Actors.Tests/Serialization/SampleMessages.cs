@@ -1,4 +1,3 @@
-using System.Collections.Immutable;
 using Appliance.Actors.Coordinator;
 using Appliance.Actors.Protocol;
 using Appliance.Nodes.State;
@@ -77,6 +76,4 @@ internal static class SampleMessages
         else
             Assert.Equal(expected, actual);
     }
-
-    internal static ImmutableArray<T> Arr<T>(params T[] items) => [.. items];
 }
