@@ -23,26 +23,29 @@ public abstract class CoordinatorSpec : Akka.TestKit.Xunit2.TestKit
 {
     private readonly TempDirectory? _ownDirectory;
 
-    protected CoordinatorSpec(ITestOutputHelper output) : this(new TempDirectory(), output)
+    protected CoordinatorSpec(ITestOutputHelper output, Config? extraConfig = null) : this(new TempDirectory(), extraConfig, output)
     {
     }
 
-    protected CoordinatorSpec(StateStoreOptions store, ITestOutputHelper output) : this(store, null, output)
+    protected CoordinatorSpec(StateStoreOptions store, ITestOutputHelper output) : this(store, null, null, output)
     {
     }
 
-    private CoordinatorSpec(TempDirectory directory, ITestOutputHelper output)
-        : this(StateStoreOptions.Sqlite(Path.Combine(directory.Path, "state.db")), directory, output)
+    private CoordinatorSpec(TempDirectory directory, Config? extraConfig, ITestOutputHelper output)
+        : this(StateStoreOptions.Sqlite(Path.Combine(directory.Path, "state.db")), directory, extraConfig, output)
     {
     }
 
-    private CoordinatorSpec(StateStoreOptions store, TempDirectory? directory, ITestOutputHelper output)
-        : base(SystemConfig(store), "coordinator-spec", output)
+    private CoordinatorSpec(StateStoreOptions store, TempDirectory? directory, Config? extraConfig, ITestOutputHelper output)
+        : base(extraConfig is null ? SystemConfig(store) : extraConfig.WithFallback(SystemConfig(store)), SystemName, output)
     {
         Store = store;
         _ownDirectory = directory;
         Mediator = CreateTestProbe("mediator");
     }
+
+    /// <summary>The name of the test's ActorSystem (systems of one cluster must share it).</summary>
+    protected const string SystemName = "coordinator-spec";
 
     protected StateStoreOptions Store { get; }
 
@@ -91,9 +94,9 @@ public abstract class CoordinatorSpec : Akka.TestKit.Xunit2.TestKit
     protected NodeProbe Node(IActorRef coordinator, string id) => new(this, coordinator, id);
 
     /// <summary>Expects the next publish on the state topic to carry <paramref name="version"/>, and returns its state.</summary>
-    protected ClusterState ExpectPublished(long version, TestProbe? mediator = null)
+    protected ClusterState ExpectPublished(long version, TestProbe? mediator = null, TimeSpan? timeout = null)
     {
-        var publish = (mediator ?? Mediator).ExpectMsg<Publish>();
+        var publish = (mediator ?? Mediator).ExpectMsg<Publish>(timeout);
         Assert.Equal(ClusterStateProtocol.Topic, publish.Topic);
         var changed = Assert.IsType<ClusterStateProtocol.StateChanged>(publish.Message);
         Assert.Equal(version, changed.Version);
