@@ -1,0 +1,374 @@
+using Akka.Actor;
+using Akka.Cluster;
+using Akka.Cluster.Tools.PublishSubscribe;
+using Akka.Event;
+using Akka.Pattern;
+using Akka.Persistence;
+using Akka.Persistence.Query;
+using Akka.Streams;
+using Akka.Streams.Dsl;
+using Appliance.Actors.Protocol;
+using Appliance.Nodes.State;
+
+namespace Appliance.Actors.Coordinator;
+
+/// <summary>
+/// The cluster singleton that decides, persists and publishes the authoritative cluster state. It runs
+/// <see cref="ClusterRules"/> on what it observes and only moves messages and runs effects: persist first, then adopt
+/// and publish; probe fences when the rules ask; lift the fences the final state did not use.
+/// </summary>
+/// <remarks>
+/// <para>Compare-and-set: the journal's unique (persistence id, sequence number) key makes every write a CAS on the
+/// state's version. A stale incarnation (lost the singleton, wrong side of a partition) fails its next write and is
+/// stopped before it adopts or publishes anything; run it under <see cref="SupervisedProps"/> so that it comes back,
+/// recovers and sees the winner's events.</para>
+/// <para>Handles <see cref="NodeProtocol.StatusReport"/>, <see cref="NodeDeparted"/>, <see cref="NodeProtocol.FenceRaised"/>,
+/// <see cref="NodeProtocol.FenceFailed"/>, <see cref="OperatorProtocol.Submit"/>, <see cref="ClusterStateProtocol.GetState"/>,
+/// <see cref="ClusterStateProtocol.GetHistory"/> and cluster member events. Sends <see cref="ClusterStateProtocol.StateChanged"/>
+/// (pub-sub and each node), <see cref="NodeProtocol.RaiseFence"/>, <see cref="NodeProtocol.LiftFence"/> and the answers.</para>
+/// </remarks>
+public sealed class ClusterStateCoordinator : ReceivePersistentActor, IWithTimers
+{
+    private const string TickTimer = "evaluation-tick";
+    private const string ProbeTimer = "probe-timeout";
+
+    private readonly CoordinatorSettings _settings;
+    private readonly ILoggingAdapter _log = Context.GetLogger();
+    private readonly PeerMembership _membership;
+    private readonly Queue<QueuedCommand> _commands = new();
+    private readonly IActorRef _mediator;
+    private readonly Cluster? _cluster;
+    private ClusterState? _state;
+    private Refusal? _lastRefusal;
+    private EvaluationRound? _round;
+    private bool _evaluationWanted;
+    private bool _recovered;
+    private ActorMaterializer? _materializer;   // one per incarnation: each would otherwise leave a child actor behind
+
+    // Random start: a late answer to a probe of an earlier incarnation must not match a probe of this one.
+    private long _nextProbeId = Random.Shared.NextInt64(1, long.MaxValue / 2);
+
+    /// <summary>Creates the coordinator; use <see cref="SupervisedProps"/> in production.</summary>
+    /// <param name="settings">Its settings.</param>
+    public ClusterStateCoordinator(CoordinatorSettings settings)
+    {
+        _settings = settings.EnsureValid();
+        _membership = new PeerMembership(settings.Membership, settings.ReportLease);
+        _mediator = settings.PubSubMediator ?? DistributedPubSub.Get(Context.System).Mediator;
+        if (settings.Membership == MembershipSource.ClusterMembers)
+            _cluster = Cluster.Get(Context.System);
+
+        Recover<SnapshotOffer>(OnSnapshotOffer);
+        Recover<ClusterStateProtocol.StateRecorded>(OnRecoveredEvent);
+        Recover<RecoveryCompleted>(_ => OnRecoveryCompleted());
+
+        Command<NodeProtocol.StatusReport>(OnStatusReport);
+        Command<NodeDeparted>(OnNodeDeparted);
+        Command<NodeProtocol.FenceRaised>(OnFenceRaised);
+        Command<NodeProtocol.FenceFailed>(m => OnProbeUnanswered(m.ProbeId, $"{m.PeerId} could not raise the fence: {m.Reason}"));
+        Command<ProbeTimedOut>(m => OnProbeUnanswered(m.ProbeId, $"no answer within {_settings.ProbeTimeout}"));
+        Command<OperatorProtocol.Submit>(m =>
+        {
+            _commands.Enqueue(new QueuedCommand(m.Command, Sender));
+            StartNextRound();
+        });
+        Command<ClusterStateProtocol.GetState>(_ => Sender.Tell(new ClusterStateProtocol.CurrentState(_state, _lastRefusal)));
+        Command<ClusterStateProtocol.GetHistory>(_ => AnswerHistory(Sender));
+        Command<EvaluationTick>(_ => OnTick());
+        Command<ClusterEvent.IMemberEvent>(e => MembershipMayHaveChanged(_membership.MemberChanged(e.Member, Now())));
+        Command<ClusterEvent.UnreachableMember>(e => MembershipMayHaveChanged(_membership.ReachabilityChanged(e.Member, false, Now())));
+        Command<ClusterEvent.ReachableMember>(e => MembershipMayHaveChanged(_membership.ReachabilityChanged(e.Member, true, Now())));
+        Command<SaveSnapshotSuccess>(m => _log.Debug("Snapshot saved at sequence number {0}.", m.Metadata.SequenceNr));
+        Command<SaveSnapshotFailure>(m =>
+            _log.Warning(m.Cause, "Saving the snapshot at sequence number {0} failed; recovery replays more events until the next one.", m.Metadata.SequenceNr));
+    }
+
+    /// <inheritdoc />
+    public ITimerScheduler Timers { get; set; } = null!;
+
+    /// <inheritdoc />
+    public override string PersistenceId => StateStoreOptions.PersistenceId;
+
+    /// <summary>Props of a bare coordinator (tests; a persist failure stops it for good).</summary>
+    /// <param name="settings">Its settings.</param>
+    public static Props Props(CoordinatorSettings settings) => Akka.Actor.Props.Create(() => new ClusterStateCoordinator(settings));
+
+    /// <summary>
+    /// Props of a coordinator under a <see cref="BackoffSupervisor"/> that starts it again after it stopped (a failed
+    /// write, which is how a stale coordinator is fenced off): it recovers from the journal and so sees the winner's
+    /// state. Messages sent while it is down go to dead letters; senders ask again.
+    /// </summary>
+    /// <param name="settings">Its settings.</param>
+    /// <param name="minBackoff">First restart delay (default 200 ms: a fenced coordinator should catch up fast).</param>
+    /// <param name="maxBackoff">Longest restart delay (default 10 s: a state store that is down is not hammered).</param>
+    public static Props SupervisedProps(CoordinatorSettings settings, TimeSpan? minBackoff = null, TimeSpan? maxBackoff = null) =>
+        BackoffSupervisor.Props(Backoff.OnStop(
+            Props(settings), "coordinator",
+            minBackoff ?? TimeSpan.FromMilliseconds(200), maxBackoff ?? TimeSpan.FromSeconds(10),
+            randomFactor: 0.2, maxNrOfRetries: -1));
+
+    /// <inheritdoc />
+    protected override void PreStart()
+    {
+        _cluster?.Subscribe(Self, ClusterEvent.SubscriptionInitialStateMode.InitialStateAsEvents,
+            typeof(ClusterEvent.IMemberEvent), typeof(ClusterEvent.IReachabilityEvent));
+        base.PreStart();
+    }
+
+    /// <inheritdoc />
+    protected override void PostStop()
+    {
+        _cluster?.Unsubscribe(Self);
+        base.PostStop();
+    }
+
+    /// <inheritdoc />
+    protected override void OnPersistFailure(Exception cause, object @event, long sequenceNr)
+    {
+        _log.Error(cause,
+            "Writing state version {0} failed; this coordinator stops without adopting or publishing it. If another coordinator wrote " +
+            "that version first (compare-and-set lost), the restarted coordinator recovers its state from the journal.", sequenceNr);
+        base.OnPersistFailure(cause, @event, sequenceNr);
+    }
+
+    /// <inheritdoc />
+    protected override void OnPersistRejected(Exception cause, object @event, long sequenceNr)
+    {
+        // The journal refused the event (serialization): nothing was written, so nothing may be adopted. Stopping
+        // lets the supervisor start a clean incarnation instead of a round that waits forever for its callback.
+        _log.Error(cause, "The journal rejected state version {0}; stopping.", sequenceNr);
+        base.OnPersistRejected(cause, @event, sequenceNr);
+        Context.Stop(Self);
+    }
+
+    private void OnSnapshotOffer(SnapshotOffer offer)
+    {
+        if (offer.Snapshot is not CoordinatorSnapshot snapshot)
+            throw new InvalidOperationException($"Snapshot at {offer.Metadata.SequenceNr} is a {offer.Snapshot.GetType()}, not a {nameof(CoordinatorSnapshot)}.");
+        EnsureVersionIsSequenceNumber(snapshot.State, offer.Metadata.SequenceNr, "snapshot");
+        _state = snapshot.State;
+    }
+
+    private void OnRecoveredEvent(ClusterStateProtocol.StateRecorded recorded)
+    {
+        EnsureVersionIsSequenceNumber(recorded.State, LastSequenceNr, "recovered event");
+        _state = recorded.State;
+    }
+
+    private void OnRecoveryCompleted()
+    {
+        _recovered = true;
+        _log.Info("Coordinator recovered at sequence number {0}: {1}.", LastSequenceNr, _state?.ToString() ?? "no state yet");
+        Timers.StartPeriodicTimer(TickTimer, EvaluationTick.Instance, _settings.EvaluationInterval);
+        if (_state is not null) Publish(_state);   // a new incarnation (failover, restart) heals every view at once
+        RequestEvaluation();
+    }
+
+    private void OnStatusReport(NodeProtocol.StatusReport report)
+    {
+        var node = Sender;
+        var changed = _membership.Record(report, node, AddressOf(node), Now());
+        // Pub-sub may have dropped the state, or the node joined late: a node behind the current version gets it now.
+        if (_state is { } state && report.AppliedVersion < state.Version)
+            node.Tell(new ClusterStateProtocol.StateChanged(state.Version, state));
+        MembershipMayHaveChanged(changed);
+    }
+
+    private void OnNodeDeparted(NodeDeparted departed)
+    {
+        _log.Info("Node of {0} departed: {1}.", departed.PeerId, departed.Reason);
+        MembershipMayHaveChanged(_membership.Depart(departed.PeerId, Now()));
+    }
+
+    private void MembershipMayHaveChanged(bool changed)
+    {
+        if (changed) RequestEvaluation();
+    }
+
+    private void OnTick()
+    {
+        if (_state is not null) PublishOnTopic(_state);
+        RequestEvaluation();   // also notices report leases that ran out
+    }
+
+    private void RequestEvaluation()
+    {
+        _evaluationWanted = true;
+        StartNextRound();
+    }
+
+    /// <summary>Starts the next round unless one runs: queued commands first, in order, then a plain evaluation.</summary>
+    private void StartNextRound()
+    {
+        if (_round is not null || !_recovered) return;
+        if (_commands.TryDequeue(out var command))
+            _round = new EvaluationRound(command);
+        else if (_evaluationWanted)
+            _round = new EvaluationRound(null);
+        else
+            return;
+        _evaluationWanted = false;
+        Evaluate();
+    }
+
+    private void Evaluate()
+    {
+        var round = _round!;
+        var decision = ClusterRules.Evaluate(_state, Observe(round));
+        switch (decision)
+        {
+            case Transition when round.Transitions >= EvaluationRound.MaxTransitions:
+                _log.Error("The rules wrote {0} states in one round and still want more; stopping the round. Last state: {1}.", round.Transitions, _state);
+                EndRound(decision);
+                break;
+            case Transition transition:
+                Persist(new ClusterStateProtocol.StateRecorded(transition.Next, transition.Reason, transition.Detail, Now()), OnRecorded);
+                break;
+            case Refusal { Reason: RefusalReason.NeedsFencedPosition, Probe: { } probe }:
+                AskForFence(round, probe, decision);
+                break;
+            default:
+                EndRound(decision);
+                break;
+        }
+    }
+
+    private ClusterObservation Observe(EvaluationRound round)
+    {
+        var now = Now();
+        var reports = _membership.Reports(now);
+        foreach (var failed in round.Failed.Where(reports.ContainsKey))
+            reports = reports.SetItem(failed, reports[failed] with { PostgresUp = false });
+        return new ClusterObservation
+        {
+            Members = _membership.Members(now),
+            Reports = reports,
+            FencedPositions = round.Fenced,
+            Mode = _settings.Mode,
+            Rejoin = _settings.Rejoin,
+            Command = round.Command?.Command,
+            Now = now,
+        };
+    }
+
+    private void OnRecorded(ClusterStateProtocol.StateRecorded recorded)
+    {
+        EnsureVersionIsSequenceNumber(recorded.State, LastSequenceNr, "written event");
+        _state = recorded.State;
+        _log.Info("State {0} written ({1}): {2}", recorded.State, recorded.Reason, recorded.Detail);
+        Publish(recorded.State);
+        var round = _round!;
+        round.Command?.ReplyTo.Tell(new OperatorProtocol.Accepted(recorded));
+        round.Written();
+        if (_settings.SnapshotEvery > 0 && LastSequenceNr % _settings.SnapshotEvery == 0)
+            SaveSnapshot(new CoordinatorSnapshot(recorded.State));
+        Evaluate();
+    }
+
+    private void AskForFence(EvaluationRound round, PositionProbe probe, Decision decision)
+    {
+        var node = _membership.NodeOf(probe.PeerId);
+        if (round.AlreadyAsked(probe) || node is null)
+        {
+            // The rules asked again for what this lap has, or for a peer with no node: answering cannot help.
+            _log.Error("Cannot answer the rules' probe {0} (already asked: {1}; node known: {2}); ending the round.", probe, round.AlreadyAsked(probe), node is not null);
+            EndRound(decision);
+            return;
+        }
+        var pending = new PendingProbe(_nextProbeId++, probe);
+        round.Asked(pending, node);
+        node.Tell(new NodeProtocol.RaiseFence(pending.ProbeId, probe.Fence));
+        Timers.StartSingleTimer(ProbeTimer, new ProbeTimedOut(pending.ProbeId), _settings.ProbeTimeout);
+    }
+
+    private void OnFenceRaised(NodeProtocol.FenceRaised answer)
+    {
+        if (PendingProbe(answer.ProbeId) is not { } pending) return;
+        if (pending.Probe.PeerId != answer.PeerId)
+        {
+            OnProbeUnanswered(answer.ProbeId, $"the answer came from {answer.PeerId}, not from {pending.Probe.PeerId}");
+            return;
+        }
+        Timers.Cancel(ProbeTimer);
+        _round!.Answered(answer.Position);
+        Evaluate();
+    }
+
+    private void OnProbeUnanswered(long probeId, string why)
+    {
+        if (PendingProbe(probeId) is not { } pending) return;
+        _log.Warning("Probe {0} ({1}) failed: {2}; {3} counts as down for this round.", probeId, pending.Probe, why, pending.Probe.PeerId);
+        Timers.Cancel(ProbeTimer);
+        _round!.Unanswered();
+        Evaluate();
+    }
+
+    /// <summary>The probe this answer is for, or null for a late or foreign answer (ignored: its fence is lifted with its round).</summary>
+    private PendingProbe? PendingProbe(long probeId)
+    {
+        if (_round?.Pending is { } pending && pending.ProbeId == probeId) return pending;
+        _log.Debug("Ignoring an answer to probe {0}, which is not pending.", probeId);
+        return null;
+    }
+
+    private void EndRound(Decision rest)
+    {
+        var round = _round!;
+        _round = null;
+        if (round.Command is { } command)
+        {
+            // The command was not written: a refusal, answered whole. It says nothing about the cluster's health,
+            // so the last refusal stays as the last automatic evaluation left it.
+            var refusal = rest as Refusal ?? new Refusal(RefusalReason.InvalidRequest, "The rules made no change for this command.");
+            command.ReplyTo.Tell(new OperatorProtocol.Refused(refusal.Reason, refusal.Detail));
+        }
+        else
+        {
+            if (rest is Refusal refusal && refusal != _lastRefusal)
+                _log.Warning("Not changing the state: {0}: {1}", refusal.Reason, refusal.Detail);
+            _lastRefusal = rest as Refusal;
+        }
+        foreach (var raised in round.Raised.Where(r => UnusedFences.IsUnused(r.PeerId, r.Fence, _state)))
+            raised.Node.Tell(new NodeProtocol.LiftFence(raised.Fence));
+        StartNextRound();
+    }
+
+    private void Publish(ClusterState state)
+    {
+        PublishOnTopic(state);
+        var changed = new ClusterStateProtocol.StateChanged(state.Version, state);
+        foreach (var node in _membership.Nodes) node.Tell(changed);
+    }
+
+    private void PublishOnTopic(ClusterState state) =>
+        _mediator.Tell(new Publish(ClusterStateProtocol.Topic, new ClusterStateProtocol.StateChanged(state.Version, state)));
+
+    private void AnswerHistory(IActorRef replyTo)
+    {
+        var journal = PersistenceQuery.Get(Context.System).ReadJournalFor<ICurrentEventsByPersistenceIdQuery>(_settings.QueryPluginId);
+        journal.CurrentEventsByPersistenceId(PersistenceId, 1, long.MaxValue)
+            .Select(envelope => envelope.Event as ClusterStateProtocol.StateRecorded
+                                ?? throw new InvalidOperationException($"Journal entry {envelope.SequenceNr} is a {envelope.Event.GetType()}, not a state."))
+            .RunWith(Sink.Seq<ClusterStateProtocol.StateRecorded>(), _materializer ??= Context.Materializer())
+            .PipeTo(replyTo,
+                success: entries => new ClusterStateProtocol.History(entries),
+                failure: e => new Status.Failure(e));
+    }
+
+    private Address AddressOf(IActorRef node)
+    {
+        var address = node.Path.Address;
+        // A node actor in this process has a local address; the cluster knows this process by its self address.
+        return address.HasLocalScope && _cluster is not null ? _cluster.SelfAddress : address;
+    }
+
+    private DateTimeOffset Now() => _settings.Clock();
+
+    private static void EnsureVersionIsSequenceNumber(ClusterState state, long sequenceNr, string what)
+    {
+        if (state.Version != sequenceNr)
+            throw new InvalidOperationException(
+                $"The {what} holds state version {state.Version} at journal sequence number {sequenceNr}; they must be equal, " +
+                "or the journal's compare-and-set no longer guards the version. Refusing to go on.");
+    }
+}

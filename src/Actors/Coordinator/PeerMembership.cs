@@ -1,0 +1,97 @@
+using System.Collections.Immutable;
+using Akka.Actor;
+using Akka.Cluster;
+using Appliance.Actors.Protocol;
+using Appliance.Nodes.State;
+
+namespace Appliance.Actors.Coordinator;
+
+/// <summary>
+/// Which peers are present, in join order, with their last reports and node actors: the membership half of a
+/// <see cref="ClusterObservation"/>. Owned by the coordinator actor (not thread-safe); no rules in here.
+/// </summary>
+/// <remarks>
+/// A node's <see cref="NodeProtocol.StatusReport"/> says which peer runs at the sender's address. A peer is present while
+/// it has reported within the lease and has not departed; with <see cref="MembershipSource.ClusterMembers"/> its
+/// address must also belong to an Up, reachable member. Order: by member age (oldest first) when clustered, then by
+/// when the peer last became present, so that a peer that comes back joins at the end, as a restarted node would.
+/// </remarks>
+internal sealed class PeerMembership(MembershipSource source, TimeSpan reportLease)
+{
+    private readonly Dictionary<string, KnownPeer> _peers = [];
+    private readonly Dictionary<Address, Member> _upMembers = [];
+    private readonly HashSet<Address> _unreachable = [];
+    private long _arrivals;
+
+    /// <summary>The node actor of every peer that ever reported, present or not.</summary>
+    public IEnumerable<IActorRef> Nodes => _peers.Values.Select(p => p.Node);
+
+    /// <summary>The node actor of <paramref name="peerId"/>, if it has reported.</summary>
+    public IActorRef? NodeOf(string peerId) => _peers.GetValueOrDefault(peerId)?.Node;
+
+    /// <summary>The present peers, oldest first.</summary>
+    public ImmutableArray<PeerId> Members(DateTimeOffset now) => [.. Present(now).Select(p => p.Peer)];
+
+    /// <summary>The last report of each present peer.</summary>
+    public ImmutableDictionary<string, PeerReport> Reports(DateTimeOffset now) =>
+        Present(now).ToImmutableDictionary(p => p.Peer.Id, p => p.Report);
+
+    /// <summary>Takes a report; true if presence, order or a present peer's report changed.</summary>
+    public bool Record(NodeProtocol.StatusReport report, IActorRef node, Address address, DateTimeOffset now) =>
+        Changes(now, () =>
+        {
+            var known = _peers.GetValueOrDefault(report.Peer.Id);
+            var returning = known is null || known.Departed || !WithinLease(known, now);
+            _peers[report.Peer.Id] = new KnownPeer(
+                report.Peer, node, address, report.Report, now,
+                returning ? ++_arrivals : known!.Arrival, Departed: false);
+        });
+
+    /// <summary>Marks a peer gone until it reports again; true if that changed presence.</summary>
+    public bool Depart(string peerId, DateTimeOffset now) =>
+        Changes(now, () =>
+        {
+            if (_peers.TryGetValue(peerId, out var known)) _peers[peerId] = known with { Departed = true };
+        });
+
+    /// <summary>Takes a cluster member event: Up members count, any other status does not.</summary>
+    public bool MemberChanged(Member member, DateTimeOffset now) =>
+        Changes(now, () =>
+        {
+            if (member.Status == MemberStatus.Up)
+                _upMembers[member.Address] = member;
+            else if (_upMembers.TryGetValue(member.Address, out var known) && known.UniqueAddress.Equals(member.UniqueAddress))
+                _upMembers.Remove(member.Address);   // an event of an older incarnation must not remove the new one
+        });
+
+    /// <summary>Takes a reachability event; an unreachable member's peers are absent at once.</summary>
+    public bool ReachabilityChanged(Member member, bool reachable, DateTimeOffset now) =>
+        Changes(now, () =>
+        {
+            if (reachable) _unreachable.Remove(member.Address);
+            else _unreachable.Add(member.Address);
+        });
+
+    private IEnumerable<KnownPeer> Present(DateTimeOffset now)
+    {
+        var present = _peers.Values.Where(p => !p.Departed && WithinLease(p, now));
+        if (source == MembershipSource.ReportLease)
+            return present.OrderBy(p => p.Arrival);
+        return present
+            .Where(p => _upMembers.ContainsKey(p.Address) && !_unreachable.Contains(p.Address))
+            .OrderBy(p => _upMembers[p.Address], Member.AgeOrdering)
+            .ThenBy(p => p.Arrival);
+    }
+
+    private bool WithinLease(KnownPeer peer, DateTimeOffset now) => now - peer.ReportedAt <= reportLease;
+
+    private bool Changes(DateTimeOffset now, Action change)
+    {
+        var before = Present(now).Select(p => (p.Peer, p.Report)).ToList();
+        change();
+        return !before.SequenceEqual(Present(now).Select(p => (p.Peer, p.Report)));
+    }
+
+    private sealed record KnownPeer(
+        PeerId Peer, IActorRef Node, Address Address, PeerReport Report, DateTimeOffset ReportedAt, long Arrival, bool Departed);
+}

@@ -1,0 +1,41 @@
+using Appliance.Nodes.State;
+
+namespace Appliance.Actors.Serialization;
+
+/// <summary>
+/// The stored shape of a <see cref="ClusterState"/> (v1): its fields only, none of the derived properties
+/// (<see cref="ClusterState.IsFrozen"/>, <see cref="ClusterState.NamedPeers"/>) that writing the record directly would add.
+/// </summary>
+internal sealed record ClusterStateDto(
+    long Version,
+    long Generation,
+    PeerId Primary,
+    PeerId? Sync,
+    IReadOnlyList<PeerId> Async,
+    IReadOnlyList<PeerId> Deposed,
+    Lsn InitWal,
+    FreezeInfo? Freeze,
+    bool Singleton);
+
+/// <summary>
+/// Reads and writes <see cref="ClusterState"/> through <see cref="ClusterStateDto"/>. It does not validate: a stored
+/// state was valid when written, and recovery must not fail if validation rules tighten later.
+/// </summary>
+internal sealed class ClusterStateJsonConverter : DtoJsonConverter<ClusterState, ClusterStateDto>
+{
+    protected override ClusterStateDto ToDto(ClusterState s) =>
+        new(s.Version, s.Generation, s.Primary, s.Sync, s.Async, s.Deposed, s.InitWal, s.Freeze, s.Singleton);
+
+    protected override ClusterState FromDto(ClusterStateDto d) => new()
+    {
+        Version = d.Version,
+        Generation = d.Generation,
+        Primary = d.Primary,
+        Sync = d.Sync,
+        Async = [.. d.Async],
+        Deposed = [.. d.Deposed],
+        InitWal = d.InitWal,
+        Freeze = d.Freeze,
+        Singleton = d.Singleton,
+    };
+}

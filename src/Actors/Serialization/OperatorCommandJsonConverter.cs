@@ -1,0 +1,44 @@
+using System.Text.Json;
+using Appliance.Nodes.State;
+
+namespace Appliance.Actors.Serialization;
+
+/// <summary>The wire shape of an <see cref="OperatorCommand"/>: a stable kind name and the fields the kinds use.</summary>
+/// <param name="Kind"><c>freeze</c>, <c>unfreeze</c>, <c>switchover</c>, <c>rebuild</c> or <c>reap</c>.</param>
+/// <param name="ExpectedGeneration">The generation the operator saw, if the command is bound to one.</param>
+/// <param name="Reason">The freeze reason.</param>
+/// <param name="To">The switchover target, null for the sync.</param>
+/// <param name="PeerId">The deposed peer to rebuild or reap.</param>
+internal sealed record OperatorCommandDto(
+    string Kind, long? ExpectedGeneration = null, string? Reason = null, string? To = null, string? PeerId = null);
+
+/// <summary>Reads and writes the closed <see cref="OperatorCommand"/> hierarchy by kind name.</summary>
+internal sealed class OperatorCommandJsonConverter : DtoJsonConverter<OperatorCommand, OperatorCommandDto>
+{
+    protected override OperatorCommandDto ToDto(OperatorCommand value) => value switch
+    {
+        OperatorCommand.Freeze f => new OperatorCommandDto("freeze", f.ExpectedGeneration, Reason: f.Reason),
+        OperatorCommand.Unfreeze u => new OperatorCommandDto("unfreeze", u.ExpectedGeneration),
+        OperatorCommand.Switchover s => new OperatorCommandDto("switchover", s.ExpectedGeneration, To: s.To),
+        OperatorCommand.Rebuild r => new OperatorCommandDto("rebuild", r.ExpectedGeneration, PeerId: r.PeerId),
+        OperatorCommand.Reap r => new OperatorCommandDto("reap", r.ExpectedGeneration, PeerId: r.PeerId),
+        _ => throw new JsonException($"No wire form for command {value}; add a kind for it."),
+    };
+
+    protected override OperatorCommand FromDto(OperatorCommandDto d)
+    {
+        OperatorCommand command = d.Kind switch
+        {
+            "freeze" => new OperatorCommand.Freeze(Required(d.Reason, d.Kind, "reason")),
+            "unfreeze" => new OperatorCommand.Unfreeze(),
+            "switchover" => new OperatorCommand.Switchover(d.To),
+            "rebuild" => new OperatorCommand.Rebuild(Required(d.PeerId, d.Kind, "peerId")),
+            "reap" => new OperatorCommand.Reap(Required(d.PeerId, d.Kind, "peerId")),
+            _ => throw new JsonException($"Unknown operator command kind '{d.Kind}'; expected freeze, unfreeze, switchover, rebuild or reap."),
+        };
+        return command with { ExpectedGeneration = d.ExpectedGeneration };
+    }
+
+    private static string Required(string? value, string kind, string field) =>
+        value ?? throw new JsonException($"A {kind} command needs '{field}'.");
+}

@@ -1,0 +1,30 @@
+using System.Text.Json;
+using Appliance.Nodes.State;
+
+namespace Appliance.Actors.Serialization;
+
+/// <summary>The wire shape of a <see cref="WalFence"/>: a stable kind name, and the peer for <c>name-sync</c>.</summary>
+/// <param name="Kind"><c>stop-receiving</c> or <c>name-sync</c>.</param>
+/// <param name="PeerId">The peer to name as sync, for <c>name-sync</c>.</param>
+internal sealed record WalFenceDto(string Kind, string? PeerId = null);
+
+/// <summary>Reads and writes the closed <see cref="WalFence"/> hierarchy by kind name, not by CLR type name.</summary>
+internal sealed class WalFenceJsonConverter : DtoJsonConverter<WalFence, WalFenceDto>
+{
+    private const string StopReceiving = "stop-receiving";
+    private const string NameSync = "name-sync";
+
+    protected override WalFenceDto ToDto(WalFence value) => value switch
+    {
+        WalFence.StopReceiving => new WalFenceDto(StopReceiving),
+        WalFence.NameSync n => new WalFenceDto(NameSync, n.PeerId),
+        _ => throw new JsonException($"No wire form for fence {value}; add a kind for it."),
+    };
+
+    protected override WalFence FromDto(WalFenceDto dto) => dto.Kind switch
+    {
+        StopReceiving => WalFence.StopReceivingWal,
+        NameSync => new WalFence.NameSync(dto.PeerId ?? throw new JsonException("A name-sync fence needs a peerId.")),
+        _ => throw new JsonException($"Unknown fence kind '{dto.Kind}'; expected '{StopReceiving}' or '{NameSync}'."),
+    };
+}

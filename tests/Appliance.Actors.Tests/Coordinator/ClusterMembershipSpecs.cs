@@ -1,0 +1,89 @@
+using Akka.Actor;
+using Akka.Cluster;
+using Akka.Configuration;
+using Appliance.Actors.Coordinator;
+using Appliance.Actors.Protocol;
+using Appliance.Actors.Tests.Support;
+using Xunit.Abstractions;
+
+namespace Appliance.Actors.Tests.Coordinator;
+
+/// <summary>
+/// Three ActorSystems forming a real cluster on loopback, with the coordinator on the oldest: presence and order come
+/// from cluster members, and reports, states and fences cross the wire through the appliance serializer.
+/// </summary>
+[Trait("Category", "Cluster")]
+public sealed class ClusterMembershipSpecs : CoordinatorSpec
+{
+    private static readonly Config ClusterConfig = ConfigurationFactory.ParseString("""
+        akka.actor.provider = cluster
+        akka.remote.dot-netty.tcp { hostname = 127.0.0.1, port = 0 }
+        akka.coordinated-shutdown.exit-clr = off
+        akka.coordinated-shutdown.run-by-clr-shutdown-hook = off
+        # The test downs members itself; no split-brain resolver decisions during it.
+        akka.cluster.downing-provider-class = ""
+        akka.cluster.pub-sub.send-to-dead-letters-when-no-subscribers = off
+        """);
+
+    private readonly List<ActorSystem> _others = [];
+
+    public ClusterMembershipSpecs(ITestOutputHelper output) : base(output, ClusterConfig)
+    {
+    }
+
+    [Fact]
+    public void Peers_are_present_while_their_members_are_up_and_ordered_by_member_age()
+    {
+        var cluster = Cluster.Get(Sys);
+        cluster.Join(cluster.SelfAddress);
+        var b = JoinedSystem();
+        var c = JoinedSystem();
+
+        var coordinator = StartCoordinator(Settings() with { Membership = MembershipSource.ClusterMembers, ReportLease = TimeSpan.FromMinutes(1) });
+        var nodeB = RemoteNode(b, "pb");
+        var nodeA = new NodeProbe(this, coordinator, "pa").WithStates();
+        var nodeC = RemoteNode(c, "pc");
+
+        // B reports before A, but A's member is older: A becomes primary.
+        nodeB.Report();
+        nodeA.Report();
+        Assert.Equal("g1 P=pa S=pb A=[] D=[] W=0/0", ExpectPublished(1).ToShortString());
+        Assert.Equal(1, nodeB.Probe.ExpectMsg<ClusterStateProtocol.StateChanged>(TimeSpan.FromSeconds(10)).Version);   // over the wire
+        nodeC.Report();
+        Assert.Equal("g1 P=pa S=pb A=[pc] D=[] W=0/0", ExpectPublished(2).ToShortString());
+
+        // C's member goes down: pc is absent at once, although its report lease has a minute left.
+        cluster.Down(Cluster.Get(c).SelfAddress);
+        Assert.Equal("g1 P=pa S=pb A=[] D=[] W=0/0", ExpectPublished(3, timeout: TimeSpan.FromSeconds(15)).ToShortString());
+
+        // B's member goes down too: the sync is gone and nobody is left to replace it; the refusal says so.
+        cluster.Down(Cluster.Get(b).SelfAddress);
+        AwaitAssert(() => Assert.Equal(Nodes.State.RefusalReason.NoAsyncAvailable, CurrentState(coordinator).LastRefusal?.Reason),
+            TimeSpan.FromSeconds(15), TimeSpan.FromMilliseconds(200));
+    }
+
+    private ActorSystem JoinedSystem()
+    {
+        var system = ActorSystem.Create(SystemName, ClusterConfig.WithFallback(Appliance.Actors.Serialization.ApplianceSerialization.Config));
+        _others.Add(system);
+        Cluster.Get(system).Join(Cluster.Get(Sys).SelfAddress);
+        var address = Cluster.Get(system).SelfAddress;
+        AwaitAssert(() => Assert.Contains(Cluster.Get(Sys).State.Members, m => m.Address.Equals(address) && m.Status == MemberStatus.Up),
+            TimeSpan.FromSeconds(20), TimeSpan.FromMilliseconds(100));
+        return system;
+    }
+
+    /// <summary>A node probe in <paramref name="system"/> that reaches the coordinator through remoting.</summary>
+    private NodeProbe RemoteNode(ActorSystem system, string id)
+    {
+        var path = new RootActorPath(Cluster.Get(Sys).SelfAddress) / "user" / "coordinator";
+        var remote = system.ActorSelection(path).ResolveOne(TimeSpan.FromSeconds(10)).GetAwaiter().GetResult();
+        return new NodeProbe(this, remote, id, system).WithStates();
+    }
+
+    protected override void AfterAll()
+    {
+        foreach (var system in _others) Shutdown(system, verifySystemShutdown: false);
+        base.AfterAll();
+    }
+}

@@ -1,0 +1,67 @@
+using Akka.Configuration;
+using Appliance.Actors.Coordinator;
+
+namespace Appliance.Actors.Tests.Coordinator;
+
+/// <summary>The coordinator's settings and state-store configuration as operators write them.</summary>
+[Trait("Category", "Unit")]
+public sealed class CoordinatorConfigurationSpecs
+{
+    [Fact]
+    public void The_shipped_hocon_gives_the_documented_timings()
+    {
+        var settings = CoordinatorSettings.FromConfig(ConfigurationFactory.ParseString(File.ReadAllText(ShippedHocon())));
+        Assert.Equal(TimeSpan.FromSeconds(1), settings.EvaluationInterval);
+        Assert.Equal(TimeSpan.FromSeconds(3), settings.ProbeTimeout);
+        Assert.Equal(TimeSpan.FromSeconds(3), settings.ReportLease);
+        Assert.Equal(100, settings.SnapshotEvery);
+    }
+
+    [Fact]
+    public void Settings_read_from_config_override_the_defaults_and_are_checked()
+    {
+        var settings = CoordinatorSettings.FromConfig(ConfigurationFactory.ParseString("appliance.coordinator { probe-timeout = 750ms, snapshot-every = 5 }"));
+        Assert.Equal(TimeSpan.FromMilliseconds(750), settings.ProbeTimeout);
+        Assert.Equal(5, settings.SnapshotEvery);
+        Assert.Equal(new CoordinatorSettings().EvaluationInterval, settings.EvaluationInterval);
+        var e = Assert.Throws<ArgumentException>(() => (settings with { ReportLease = TimeSpan.Zero }).EnsureValid());
+        Assert.Contains("ReportLease", e.Message);
+    }
+
+    [Theory]
+    [InlineData("sqlite:/var/lib/appliance/state.db", StateStoreKind.Sqlite, "SQLite.MS", "Data Source=/var/lib/appliance/state.db")]
+    [InlineData("postgres:Host=db;Username=a;Password=p\"q\\r", StateStoreKind.Postgres, "PostgreSQL.15", "Host=db;Username=a;Password=p\"q\\r")]
+    public void A_state_store_option_renders_journal_snapshots_query_and_serializer(string spec, StateStoreKind kind, string provider, string connection)
+    {
+        var store = StateStoreOptions.Parse(spec);
+        Assert.Equal(kind, store.Kind);
+        var config = store.ToConfig();
+        foreach (var path in new[] { "akka.persistence.journal.sql", "akka.persistence.snapshot-store.sql", "akka.persistence.query.journal.sql" })
+        {
+            Assert.Equal(connection, config.GetString($"{path}.connection-string"));
+            Assert.Equal(provider, config.GetString($"{path}.provider-name"));
+        }
+        Assert.Equal("akka.persistence.journal.sql", config.GetString("akka.persistence.journal.plugin"));
+        Assert.True(config.GetBoolean("akka.persistence.journal.sql.auto-initialize"));
+        Assert.Equal("appliance", config.GetString("akka.actor.serialization-bindings.\"Appliance.Actors.Protocol.IApplianceMessage, Appliance.Actors\""));
+        Assert.DoesNotContain("Password", store.ToString());
+    }
+
+    [Fact]
+    public void An_unknown_state_store_form_is_refused_with_both_forms_named()
+    {
+        var e = Assert.Throws<FormatException>(() => StateStoreOptions.Parse("mysql:x"));
+        Assert.Contains("sqlite:PATH", e.Message);
+        Assert.Contains("postgres:", e.Message);
+    }
+
+    private static string ShippedHocon()
+    {
+        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
+        {
+            var path = Path.Combine(dir.FullName, "hocon", "coordinator.conf");
+            if (File.Exists(path)) return path;
+        }
+        throw new FileNotFoundException("hocon/coordinator.conf not found above " + AppContext.BaseDirectory);
+    }
+}

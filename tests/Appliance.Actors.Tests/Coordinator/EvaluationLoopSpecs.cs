@@ -1,0 +1,125 @@
+using Appliance.Actors.Protocol;
+using Appliance.Actors.Tests.Support;
+using Appliance.Nodes.State;
+using Xunit.Abstractions;
+
+namespace Appliance.Actors.Tests.Coordinator;
+
+/// <summary>The evaluation loop: setup, takeover behind a fence, failed and unanswered probes, fences lifted.</summary>
+[Trait("Category", "Unit")]
+public sealed class EvaluationLoopSpecs(ITestOutputHelper output) : CoordinatorSpec(output)
+{
+    [Fact]
+    public void Sets_the_cluster_up_once_two_nodes_have_reported_and_tells_each_node()
+    {
+        var coordinator = StartCoordinator();
+        var n1 = Node(coordinator, "n1").WithStates();
+        var n2 = Node(coordinator, "n2").WithStates();
+
+        n1.Report();
+        Mediator.ExpectNoMsg(TimeSpan.FromMilliseconds(200));
+        Assert.Equal(RefusalReason.NotEnoughPeers, CurrentState(coordinator).LastRefusal?.Reason);
+
+        n2.Report();
+        var state = ExpectPublished(1);
+        Assert.Equal("g1 P=n1 S=n2 A=[] D=[] W=0/0", state.ToShortString());
+        Assert.Equal(state, n1.Probe.ExpectMsg<ClusterStateProtocol.StateChanged>().State);
+        Assert.Equal(state, n2.Probe.ExpectMsg<ClusterStateProtocol.StateChanged>().State);
+        var current = CurrentState(coordinator);
+        Assert.Equal(state, current.State);
+        Assert.Null(current.LastRefusal);
+    }
+
+    [Fact]
+    public void Sync_takes_over_behind_its_fence_when_the_primary_departs()
+    {
+        var coordinator = StartCoordinator();
+        var (n1, n2, n3) = ThreeNodeCluster(coordinator);
+
+        n1.Depart();
+        n2.AnswerFence(WalFence.StopReceivingWal, "0/5000");
+
+        var state = ExpectPublished(3);
+        Assert.Equal("g2 P=n2 S=n3 A=[] D=[n1] W=0/5000", state.ToShortString());
+        Assert.Equal(TransitionReason.SyncTakeover, LastRecorded(coordinator).Reason);
+        // The fence was used: the new primary is not told to lift it.
+        n2.Probe.ExpectNoMsg(TimeSpan.FromMilliseconds(200));
+        n3.Probe.ExpectNoMsg(TimeSpan.Zero);
+    }
+
+    [Fact]
+    public void A_failed_fence_means_no_takeover_and_the_refusal_is_kept()
+    {
+        var coordinator = StartCoordinator();
+        var (n1, n2, _) = ThreeNodeCluster(coordinator);
+
+        n1.Depart();
+        var probeId = n2.ExpectRaiseFence(WalFence.StopReceivingWal);
+        n2.Probe.Reply(new NodeProtocol.FenceFailed(probeId, "n2", "PostgreSQL is not running"));
+
+        // The round ends without a write and lifts the fence it asked for (it may be up even though raising failed).
+        Assert.Equal(WalFence.StopReceivingWal, n2.Probe.ExpectMsg<NodeProtocol.LiftFence>().Fence);
+        Mediator.ExpectNoMsg(TimeSpan.FromMilliseconds(200));
+        var current = CurrentState(coordinator);
+        Assert.Equal(2, current.State!.Version);
+        Assert.Equal(RefusalReason.DatabaseOffline, current.LastRefusal?.Reason);
+    }
+
+    [Fact]
+    public void An_unanswered_probe_times_out_and_counts_as_a_failure()
+    {
+        var coordinator = StartCoordinator(Settings() with { ProbeTimeout = TimeSpan.FromMilliseconds(300) });
+        var (n1, n2, _) = ThreeNodeCluster(coordinator);
+
+        n1.Depart();
+        var probeId = n2.ExpectRaiseFence(WalFence.StopReceivingWal);
+        n2.Probe.ExpectMsg<NodeProtocol.LiftFence>(TimeSpan.FromSeconds(3));
+        Assert.Equal(RefusalReason.DatabaseOffline, CurrentState(coordinator).LastRefusal?.Reason);
+
+        // A late answer to the timed-out probe changes nothing.
+        n2.Probe.Reply(new NodeProtocol.FenceRaised(probeId, "n2", Lsn.Parse("0/5000")));
+        Mediator.ExpectNoMsg(TimeSpan.FromMilliseconds(300));
+        Assert.Equal(2, CurrentState(coordinator).State!.Version);
+    }
+
+    [Fact]
+    public void A_fence_that_a_not_caught_up_sync_raised_is_lifted()
+    {
+        var coordinator = StartCoordinator();
+        var (n1, n2, n3) = ThreeNodeCluster(coordinator);
+
+        // Switchover to async[0]: the primary names n3 behind its fence; initWal becomes 0/9000.
+        coordinator.Tell(new OperatorProtocol.Submit(new OperatorCommand.Switchover("n3")), TestActor);
+        n1.AnswerFence(new WalFence.NameSync("n3"), "0/9000");
+        var accepted = ExpectMsg<OperatorProtocol.Accepted>();
+        Assert.Equal("g2 P=n1 S=n3 A=[n2] D=[] W=0/9000", accepted.Recorded.State.ToShortString());
+        ExpectPublished(3);
+
+        // The primary goes; the new sync has replayed only to 0/8000, short of initWal: no takeover, fence lifted.
+        n1.Depart();
+        n3.AnswerFence(WalFence.StopReceivingWal, "0/8000");
+        Assert.Equal(WalFence.StopReceivingWal, n3.Probe.ExpectMsg<NodeProtocol.LiftFence>().Fence);
+        Mediator.ExpectNoMsg(TimeSpan.FromMilliseconds(200));
+        Assert.Equal(RefusalReason.NotCaughtUp, CurrentState(coordinator).LastRefusal?.Reason);
+        n2.Probe.ExpectNoMsg(TimeSpan.Zero);
+    }
+
+    [Fact]
+    public void The_primary_names_a_new_sync_behind_its_fence_when_the_sync_departs()
+    {
+        var coordinator = StartCoordinator();
+        var (n1, n2, _) = ThreeNodeCluster(coordinator);
+
+        n2.Depart();
+        n1.AnswerFence(new WalFence.NameSync("n3"), "0/7000");
+
+        Assert.Equal("g2 P=n1 S=n3 A=[] D=[] W=0/7000", ExpectPublished(3).ToShortString());
+        n1.Probe.ExpectNoMsg(TimeSpan.FromMilliseconds(200));   // the fence named the sync the state names: kept
+    }
+
+    private ClusterStateProtocol.StateRecorded LastRecorded(Akka.Actor.IActorRef coordinator)
+    {
+        coordinator.Tell(ClusterStateProtocol.GetHistory.Instance, TestActor);
+        return ExpectMsg<ClusterStateProtocol.History>().Entries[^1];
+    }
+}

@@ -1,0 +1,69 @@
+using Akka.Cluster.Tools.PublishSubscribe;
+using Appliance.Actors.Protocol;
+using Appliance.Actors.Tests.Support;
+using Xunit.Abstractions;
+
+namespace Appliance.Actors.Tests.Coordinator;
+
+/// <summary>Presence by report lease, and publishing that lets receivers heal from lost messages.</summary>
+[Trait("Category", "Unit")]
+public sealed class PresenceAndPublishingSpecs(ITestOutputHelper output) : CoordinatorSpec(output)
+{
+    [Fact]
+    public void A_peer_whose_report_lease_runs_out_is_absent_and_returns_at_the_end_of_the_join_order()
+    {
+        var coordinator = StartCoordinator(Settings() with
+        {
+            ReportLease = TimeSpan.FromSeconds(3),
+            EvaluationInterval = TimeSpan.FromMilliseconds(100),
+        });
+        IgnoreRepublishing();
+        var (n1, n2, n3) = ThreeNodeCluster(coordinator);
+
+        // n1 and n2 keep reporting; n3 falls silent past its lease and is dropped from the async chain on a tick.
+        Clock.Advance(TimeSpan.FromSeconds(2));
+        n1.Report();
+        n2.Report();
+        Clock.Advance(TimeSpan.FromSeconds(2));
+        Assert.Equal("g1 P=n1 S=n2 A=[] D=[] W=0/0", ExpectPublished(3).ToShortString());
+
+        // It reports again: present again, at the tail.
+        n3.Report();
+        Assert.Equal("g1 P=n1 S=n2 A=[n3] D=[] W=0/0", ExpectPublished(4).ToShortString());
+    }
+
+    [Fact]
+    public void The_tick_republishes_the_current_state()
+    {
+        var coordinator = StartCoordinator(Settings() with { EvaluationInterval = TimeSpan.FromMilliseconds(200) });
+        ThreeNodeCluster(coordinator);
+        ExpectPublished(2);
+        ExpectPublished(2);
+    }
+
+    [Fact]
+    public void A_node_that_reports_an_older_applied_version_is_sent_the_current_state()
+    {
+        var coordinator = StartCoordinator();
+        var (n1, _, _) = ThreeNodeCluster(coordinator);
+        var node = n1.WithStates();
+        node.Report(appliedVersion: 1);
+        Assert.Equal(2, node.Probe.FishForMessage<ClusterStateProtocol.StateChanged>(m => m.Version == 2).Version);
+
+        node.Report(appliedVersion: 2);
+        node.Probe.ExpectNoMsg(TimeSpan.FromMilliseconds(200));
+    }
+
+    /// <summary>The mediator probe from here on sees only publishes of new versions.</summary>
+    private void IgnoreRepublishing()
+    {
+        var seen = 0L;
+        Mediator.IgnoreMessages(m =>
+        {
+            if (m is not Publish { Message: ClusterStateProtocol.StateChanged changed }) return false;
+            if (changed.Version <= seen) return true;
+            seen = changed.Version;
+            return false;
+        });
+    }
+}

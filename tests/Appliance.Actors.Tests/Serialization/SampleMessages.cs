@@ -1,0 +1,79 @@
+using Appliance.Actors.Coordinator;
+using Appliance.Actors.Protocol;
+using Appliance.Nodes.State;
+
+namespace Appliance.Actors.Tests.Serialization;
+
+/// <summary>One filled-in instance of every appliance message, with every optional part set somewhere.</summary>
+internal static class SampleMessages
+{
+    public static readonly DateTimeOffset At = new(2026, 11, 26, 6, 0, 0, TimeSpan.Zero);
+
+    /// <summary>A state with every field set: sync, asyncs, deposed, initWal and a freeze.</summary>
+    public static readonly ClusterState FullState = new()
+    {
+        Version = 7,
+        Generation = 3,
+        Primary = new PeerId("n2", "10.0.0.2", 5432),
+        Sync = new PeerId("n3", "10.0.0.3", 5433),
+        Async = [new PeerId("n4", "10.0.0.4", 5432), new PeerId("n5", "db5.example", 6432)],
+        Deposed = [new PeerId("n1", "10.0.0.1", 5432)],
+        InitWal = Lsn.Parse("16/B374D848"),
+        Freeze = new FreezeInfo("maintenance window", At),
+    };
+
+    /// <summary>A singleton state: no sync, no asyncs.</summary>
+    public static readonly ClusterState SingletonState = new()
+    {
+        Version = 1,
+        Generation = 1,
+        Primary = new PeerId("solo", "127.0.0.1", 5432),
+        Singleton = true,
+        Freeze = new FreezeInfo("cluster started in singleton mode", At),
+    };
+
+    public static readonly ClusterStateProtocol.StateRecorded Recorded =
+        new(FullState, TransitionReason.SyncTakeover, "primary n1 is gone: sync n2 became primary at 16/B374D848.", At);
+
+    public static IEnumerable<object> All() =>
+    [
+        new ClusterStateProtocol.StateChanged(7, FullState),
+        new ClusterStateProtocol.StateChanged(1, SingletonState),
+        ClusterStateProtocol.GetState.Instance,
+        new ClusterStateProtocol.CurrentState(FullState, new Refusal(RefusalReason.NotCaughtUp, "short of initWal")),
+        new ClusterStateProtocol.CurrentState(FullState, new Refusal(RefusalReason.NeedsFencedPosition, "read it",
+            new PositionProbe("n3", new WalFence.NameSync("n4")))),
+        new ClusterStateProtocol.CurrentState(null, null),
+        ClusterStateProtocol.GetHistory.Instance,
+        Recorded,
+        new ClusterStateProtocol.History([Recorded, Recorded with { State = SingletonState, Reason = TransitionReason.InitialSetup }]),
+        new ClusterStateProtocol.History([]),
+        new NodeProtocol.StatusReport(new PeerId("n4", "10.0.0.4", 5432),
+            new PeerReport(true, Lsn.Parse("0/3000060"), HasExistingData: true, ReadyToRejoin: true), 6, PeerRole.Async, false),
+        new NodeProtocol.RaiseFence(42, WalFence.StopReceivingWal),
+        new NodeProtocol.RaiseFence(43, new WalFence.NameSync("n4")),
+        new NodeProtocol.FenceRaised(42, "n3", Lsn.Parse("FFFFFFFF/FFFFFFFF")),
+        new NodeProtocol.FenceFailed(43, "n2", "PostgreSQL is not running"),
+        new NodeProtocol.LiftFence(new WalFence.NameSync("n4")),
+        new OperatorProtocol.Submit(new OperatorCommand.Freeze("upgrade") { ExpectedGeneration = 3 }),
+        new OperatorProtocol.Submit(new OperatorCommand.Unfreeze()),
+        new OperatorProtocol.Submit(new OperatorCommand.Switchover("n4")),
+        new OperatorProtocol.Submit(new OperatorCommand.Switchover()),
+        new OperatorProtocol.Submit(new OperatorCommand.Rebuild("n1")),
+        new OperatorProtocol.Submit(new OperatorCommand.Reap("n1") { ExpectedGeneration = 2 }),
+        new OperatorProtocol.Accepted(Recorded),
+        new OperatorProtocol.Refused(RefusalReason.AlreadyFrozen, "already frozen"),
+        new NodeDeparted("n3", "shutting down"),
+        new CoordinatorSnapshot(FullState),
+    ];
+
+    /// <summary>Records holding lists compare them by reference; this compares what a reader sees.</summary>
+    public static void AssertSame(object expected, object actual)
+    {
+        Assert.Equal(expected.GetType(), actual.GetType());
+        if (expected is ClusterStateProtocol.History h)
+            Assert.Equal(h.Entries, ((ClusterStateProtocol.History)actual).Entries);
+        else
+            Assert.Equal(expected, actual);
+    }
+}
