@@ -328,7 +328,7 @@ public sealed class ClusterStateCoordinator : ReceivePersistentActor, IWithTimer
                 _log.Warning("Not changing the state: {0}: {1}", refusal.Reason, refusal.Detail);
             _lastRefusal = rest as Refusal;
         }
-        foreach (var raised in round.Raised.Where(r => UnusedFences.IsUnused(r.PeerId, r.Fence, _state)))
+        foreach (var raised in round.Raised.Where(r => r.Fence.IsUnusedBy(r.PeerId, _state)))
             raised.Node.Tell(new NodeProtocol.LiftFence(raised.Fence));
         StartNextRound();
     }

@@ -14,6 +14,19 @@ public abstract record WalFence
 {
     private WalFence() { }
 
+    /// <summary>
+    /// True if this fence, raised on <paramref name="peerId"/> during an evaluation, is not used by the state the
+    /// evaluation ended with, and so must be lifted: a sync that stopped receiving resumes unless it became primary; a
+    /// primary that named a candidate names the state's sync again unless the candidate became it. A peer that lost
+    /// its role follows the new state anyway.
+    /// </summary>
+    public bool IsUnusedBy(string peerId, ClusterState? state) => this switch
+    {
+        StopReceiving => state is null || !state.Primary.Is(peerId),
+        NameSync name => state is not null && state.Primary.Is(peerId) && state.Sync?.Id != name.PeerId,
+        _ => throw new InvalidOperationException($"Unknown fence {this}."),
+    };
+
     /// <summary>The fence a sync raises before it takes over.</summary>
     public static readonly StopReceiving StopReceivingWal = new();
 

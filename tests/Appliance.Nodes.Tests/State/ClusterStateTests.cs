@@ -73,3 +73,25 @@ public class ClusterStateTests
         Assert.NotEqual(a, a with { Freeze = new FreezeInfo("x", Now) });
     }
 }
+
+[Trait("Category", "Unit")]
+public class WalFenceTests
+{
+    [Fact]
+    public void StopReceiving_IsUsedOnlyIfThePeerBecamePrimary()
+    {
+        var tookOver = StateOf(2, "s", "a", deposed: ["p"]);
+        Assert.False(WalFence.StopReceivingWal.IsUnusedBy("s", tookOver));
+        Assert.True(WalFence.StopReceivingWal.IsUnusedBy("s", StateOf(1, "p", "s", ["a"])));
+        Assert.True(WalFence.StopReceivingWal.IsUnusedBy("s", null));
+    }
+
+    [Fact]
+    public void NameSync_IsLiftedOnlyFromAPrimaryWhoseStateNamesAnotherSync()
+    {
+        var fence = new WalFence.NameSync("a");
+        Assert.False(fence.IsUnusedBy("p", StateOf(2, "p", "a")));
+        Assert.True(fence.IsUnusedBy("p", StateOf(1, "p", "s", ["a"])));
+        Assert.False(fence.IsUnusedBy("p", StateOf(2, "s", "a", deposed: ["p"])));   // deposed: it follows the new state anyway
+    }
+}

@@ -304,15 +304,9 @@ internal sealed class ReplicationWorld
 
     private void LiftUnusedFence(SimNode p, WalFence fence)
     {
-        switch (fence)
-        {
-            case WalFence.StopReceiving when !State!.Primary.Is(p.Id):
-                p.ReceiverStopped = false;
-                break;
-            case WalFence.NameSync name when State!.Primary.Is(p.Id) && State.Sync?.Id != name.PeerId:
-                p.SyncName = State.Singleton ? null : State.Sync!.Id;
-                break;
-        }
+        if (!fence.IsUnusedBy(p.Id, State)) return;
+        if (fence is WalFence.StopReceiving) p.ReceiverStopped = false;
+        else p.SyncName = State!.Singleton ? null : State.Sync!.Id;
     }
 
     private ClusterObservation Observe(OperatorCommand? command, ImmutableDictionary<string, FencedPosition> fenced, IReadOnlySet<string> failed)
