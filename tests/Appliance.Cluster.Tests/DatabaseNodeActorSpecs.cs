@@ -120,13 +120,21 @@ public sealed class DatabaseNodeActorSpecs(ITestOutputHelper output) : TestKit("
     public async Task A_primary_that_hears_nothing_from_the_coordinator_for_its_lease_fences_itself()
     {
         var options = NodeActorHarness.Options with { CoordinatorLease = TimeSpan.FromSeconds(4) };
-        var state = await ThreeNodeChainAsync(options: options);
+        await _nodes.StartAsync(Sys, TestActor, RejoinPolicy.Auto, options, "n1", "n2", "n3");
+        var state = _nodes.State(1, 1, "n1", "n2", ["n3"]);
+        await using (_nodes.Heartbeat(state))
+        {
+            await _nodes.UntilAsync("n1", s => s.ReadWrite, "primary takes writes");
+            await Sql.ExecAsync(_nodes.Drivers["n1"], "CREATE TABLE t (id int primary key)");
+        }
+
+        // The coordinator falls silent: after the lease the primary goes read-only and cuts its clients off.
         var session = await Sql.ConnectAsync(_nodes.Drivers["n1"]);
         await using (session)
         {
-            // Nothing is republished: after the lease the primary goes read-only and cuts its clients off.
             await _nodes.UntilAsync("n1", s => s.SelfFenced && !s.ReadWrite, "self-fenced", TimeSpan.FromSeconds(30));
-            await Eventually.TrueAsync(async () => await Sql.ScalarAsync<string>(_nodes.Drivers["n1"], "SHOW default_transaction_read_only") == "on", "primary read-only");
+            await Eventually.TrueAsync(async () => await Sql.ScalarAsync<string>(_nodes.Drivers["n1"], "SHOW default_transaction_read_only") == "on",
+                "primary read-only");
             await Assert.ThrowsAnyAsync<Exception>(async () =>
             {
                 await using var cmd = new Npgsql.NpgsqlCommand("INSERT INTO t VALUES (5)", session);
@@ -134,18 +142,9 @@ public sealed class DatabaseNodeActorSpecs(ITestOutputHelper output) : TestKit("
             });
         }
 
-        // The coordinator speaks again, republishing its state as it does on every tick: the primary comes back.
-        using var republish = new CancellationTokenSource();
-        var ticks = Task.Run(async () =>
-        {
-            while (!republish.IsCancellationRequested)
-            {
-                _nodes.Publish(state);
-                await Task.Delay(TimeSpan.FromMilliseconds(500));
-            }
-        });
-        await _nodes.UntilAsync("n1", s => !s.SelfFenced && s.ReadWrite, "writes again", TimeSpan.FromSeconds(60));
-        await republish.CancelAsync();
-        await ticks;
+        // The coordinator speaks again: the primary leaves self-fencing and takes writes once its sync is caught up.
+        await using (_nodes.Heartbeat(state))
+            await _nodes.UntilAsync("n1", s => !s.SelfFenced && s.ReadWrite, "writes again", TimeSpan.FromSeconds(60));
+        await Sql.ExecAsync(_nodes.Drivers["n1"], "INSERT INTO t VALUES (6)");
     }
 }

@@ -62,6 +62,32 @@ internal sealed class NodeActorHarness : IAsyncDisposable
         foreach (var actor in Actors.Values) actor.Tell(new ClusterStateProtocol.StateChanged(state.Version, state));
     }
 
+    /// <summary>Republishes <paramref name="state"/> every half second, as the coordinator does on its tick, until disposed.</summary>
+    public IAsyncDisposable Heartbeat(ClusterState state)
+    {
+        var stop = new CancellationTokenSource();
+        var loop = Task.Run(async () =>
+        {
+            while (!stop.IsCancellationRequested)
+            {
+                Publish(state);
+                try { await Task.Delay(TimeSpan.FromMilliseconds(500), stop.Token); }
+                catch (OperationCanceledException) { }
+            }
+        });
+        return new Stopper(stop, loop);
+    }
+
+    private sealed class Stopper(CancellationTokenSource stop, Task loop) : IAsyncDisposable
+    {
+        public async ValueTask DisposeAsync()
+        {
+            await stop.CancelAsync();
+            await loop;
+            stop.Dispose();
+        }
+    }
+
     public Task<NodeSnapshot> SnapshotAsync(string id) =>
         Actors[id].Ask<NodeSnapshot>(GetNodeSnapshot.Instance, TimeSpan.FromSeconds(5));
 
