@@ -1,3 +1,5 @@
+using Akka.Configuration;
+
 namespace Appliance.Actors.Node;
 
 /// <summary>Timings of a <see cref="DatabaseNodeActor"/>; the host reads them from <c>hocon/</c>.</summary>
@@ -22,9 +24,23 @@ public sealed record DatabaseNodeOptions(
     /// <summary>Defaults for a LAN: see <c>hocon/appliance.conf</c> for the reasoning.</summary>
     public static readonly DatabaseNodeOptions Default = new(
         ReportInterval: TimeSpan.FromMilliseconds(500),
-        CoordinatorLease: TimeSpan.FromSeconds(3),
+        CoordinatorLease: TimeSpan.FromMilliseconds(1500),
         CatchUpProgressTimeout: TimeSpan.FromSeconds(60),
         MinRetryBackoff: TimeSpan.FromMilliseconds(200),
         MaxRetryBackoff: TimeSpan.FromSeconds(5),
         StateRequestInterval: TimeSpan.FromSeconds(1));
+
+    /// <summary>Reads <c>appliance.node</c> from <paramref name="config"/>; missing keys keep <see cref="Default"/>.</summary>
+    public static DatabaseNodeOptions FromConfig(Config config)
+    {
+        var section = config.GetConfig("appliance.node");
+        if (section is null || section.IsEmpty) return Default;
+        return new DatabaseNodeOptions(
+            ReportInterval: section.GetTimeSpan("report-interval", Default.ReportInterval),
+            CoordinatorLease: section.GetTimeSpan("coordinator-lease", Default.CoordinatorLease),
+            CatchUpProgressTimeout: section.GetTimeSpan("catch-up-progress-timeout", Default.CatchUpProgressTimeout),
+            MinRetryBackoff: section.GetTimeSpan("min-retry-backoff", Default.MinRetryBackoff),
+            MaxRetryBackoff: section.GetTimeSpan("max-retry-backoff", Default.MaxRetryBackoff),
+            StateRequestInterval: section.GetTimeSpan("state-request-interval", Default.StateRequestInterval));
+    }
 }

@@ -1,0 +1,61 @@
+using Appliance.Nodes.State;
+
+namespace Appliance.Host.Node;
+
+/// <summary>Everything one node process needs, from flags, a config file or <c>APPLIANCE_*</c> variables (brief §7).</summary>
+public sealed record NodeOptions
+{
+    /// <summary>The instance id: PostgreSQL's application_name and the peer id in the state.</summary>
+    public required string Name { get; init; }
+
+    /// <summary>The address this node binds and advertises for Akka remoting, PostgreSQL and HTTP alike.</summary>
+    public string Host { get; init; } = "127.0.0.1";
+
+    /// <summary>Akka remoting port.</summary>
+    public required int AkkaPort { get; init; }
+
+    /// <summary>HTTP API port.</summary>
+    public int HttpPort { get; init; }
+
+    /// <summary>PostgreSQL port.</summary>
+    public required int PgPort { get; init; }
+
+    /// <summary>The node's directory; PostgreSQL's data directory is <c>pgdata</c> inside it.</summary>
+    public required string DataDir { get; init; }
+
+    /// <summary>Seed nodes as <c>host:port</c> of their Akka remoting; the same list, in the same order, on every node.</summary>
+    public IReadOnlyList<string> SeedNodes { get; init; } = [];
+
+    /// <summary><c>sqlite:PATH</c> or <c>postgres:CONNSTRING</c>: where the coordinator keeps the cluster state.</summary>
+    public required string StateStore { get; init; }
+
+    /// <summary>Password of the <c>postgres</c> superuser for TCP clients; the same on every node.</summary>
+    public required string PgPassword { get; init; }
+
+    /// <summary>The number of instances the cluster aims for.</summary>
+    public int ClusterSize { get; init; } = 3;
+
+    /// <summary>PostgreSQL's bin directory; null picks the newest installed.</summary>
+    public string? BinDir { get; init; }
+
+    /// <summary>Normal or singleton mode.</summary>
+    public ClusterMode Mode { get; init; } = ClusterMode.Normal;
+
+    /// <summary>What happens to a deposed primary.</summary>
+    public RejoinPolicy Rejoin { get; init; } = RejoinPolicy.Auto;
+
+    /// <summary>The Akka system name, the same on every node.</summary>
+    public string SystemName { get; init; } = "appliance";
+
+    /// <summary>Extra HOCON layered over <c>hocon/</c> (tests use it to shorten timings).</summary>
+    public string? ExtraHocon { get; init; }
+
+    /// <summary>PostgreSQL's data directory.</summary>
+    public string PgDataDirectory => Path.Combine(DataDir, "pgdata");
+
+    /// <summary>This node as a peer of the cluster state.</summary>
+    public PeerId Peer => new(Name, Host, PgPort);
+
+    /// <summary>The seed nodes as Akka addresses.</summary>
+    public IEnumerable<string> SeedAddresses => SeedNodes.Select(s => $"akka.tcp://{SystemName}@{s}");
+}
