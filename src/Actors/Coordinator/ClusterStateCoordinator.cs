@@ -30,6 +30,7 @@ namespace Appliance.Actors.Coordinator;
 public sealed class ClusterStateCoordinator : ReceivePersistentActor, IWithTimers
 {
     private const string TickTimer = "evaluation-tick";
+    private const string GraceTimer = "startup-grace";
     private const string ProbeTimer = "probe-timeout";
 
     private readonly CoordinatorSettings _settings;
@@ -43,6 +44,7 @@ public sealed class ClusterStateCoordinator : ReceivePersistentActor, IWithTimer
     private EvaluationRound? _round;
     private bool _evaluationWanted;
     private bool _recovered;
+    private DateTimeOffset _recoveredAt;
     private ActorMaterializer? _materializer;   // one per incarnation: each would otherwise leave a child actor behind
 
     // Random start: a late answer to a probe of an earlier incarnation must not match a probe of this one.
@@ -158,6 +160,7 @@ public sealed class ClusterStateCoordinator : ReceivePersistentActor, IWithTimer
     private void OnRecoveryCompleted()
     {
         _recovered = true;
+        _recoveredAt = Now();
         _log.Info("Coordinator recovered at sequence number {0}: {1}.", LastSequenceNr, _state?.ToString() ?? "no state yet");
         Timers.StartPeriodicTimer(TickTimer, EvaluationTick.Instance, _settings.EvaluationInterval);
         if (_state is not null) Publish(_state);   // a new incarnation (failover, restart) heals every view at once
@@ -201,6 +204,13 @@ public sealed class ClusterStateCoordinator : ReceivePersistentActor, IWithTimer
     private void StartNextRound()
     {
         if (_round is not null || !_recovered) return;
+        var graceLeft = _settings.StartupGrace - (Now() - _recoveredAt);
+        if (graceLeft > TimeSpan.Zero && _membership.AwaitingFirstReports())
+        {
+            // Just started: let every database member report once before anyone counts as absent.
+            Timers.StartSingleTimer(GraceTimer, EvaluationTick.Instance, graceLeft);
+            return;
+        }
         if (_commands.TryDequeue(out var command))
             _round = new EvaluationRound(command);
         else if (_evaluationWanted)

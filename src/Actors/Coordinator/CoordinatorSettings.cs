@@ -29,6 +29,12 @@ public sealed record CoordinatorSettings
     /// <summary>A peer that has not reported for this long is absent (3 × the nodes' 1 s report interval).</summary>
     public TimeSpan ReportLease { get; init; } = TimeSpan.FromSeconds(3);
 
+    /// <summary>
+    /// After it starts (cold start or hand-over), how long the coordinator waits for every Up database member to report
+    /// once before it evaluates; it stops waiting as soon as all have.
+    /// </summary>
+    public TimeSpan StartupGrace { get; init; } = TimeSpan.FromMilliseconds(2500);
+
     /// <summary>Save a snapshot of the state every this many events; 0 never.</summary>
     public int SnapshotEvery { get; init; } = 100;
 
@@ -56,6 +62,7 @@ public sealed record CoordinatorSettings
             EvaluationInterval = section.GetTimeSpan("evaluation-interval", defaults.EvaluationInterval),
             ProbeTimeout = section.GetTimeSpan("probe-timeout", defaults.ProbeTimeout),
             ReportLease = section.GetTimeSpan("report-lease", defaults.ReportLease),
+            StartupGrace = section.GetTimeSpan("startup-grace", defaults.StartupGrace),
             SnapshotEvery = section.GetInt("snapshot-every", defaults.SnapshotEvery),
         };
     }

@@ -72,6 +72,22 @@ internal sealed class PeerMembership(MembershipSource source, TimeSpan reportLea
             else _unreachable.Add(member.Address);
         });
 
+    /// <summary>The cluster role of members that run no database (applications using the client library).</summary>
+    public const string ClientRole = "client";
+
+    /// <summary>
+    /// True while an Up, reachable database member has not reported yet. A coordinator that has just started (a cold
+    /// start, or a hand-over) waits for them, up to a grace period, before it counts a peer absent: otherwise a primary
+    /// whose node is merely slower to report than its sync's would be replaced for nothing. A crashed member is not
+    /// Up, so a failover never waits for it.
+    /// </summary>
+    public bool AwaitingFirstReports()
+    {
+        if (source != MembershipSource.ClusterMembers) return false;
+        var reported = _peers.Values.Select(p => p.Address).ToHashSet();
+        return _upMembers.Values.Any(m => !m.HasRole(ClientRole) && !_unreachable.Contains(m.Address) && !reported.Contains(m.Address));
+    }
+
     private IEnumerable<KnownPeer> Present(DateTimeOffset now)
     {
         var present = _peers.Values.Where(p => !p.Departed && WithinLease(p, now));

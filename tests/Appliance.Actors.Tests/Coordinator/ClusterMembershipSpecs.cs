@@ -39,7 +39,7 @@ public sealed class ClusterMembershipSpecs : CoordinatorSpec
         var b = JoinedSystem();
         var c = JoinedSystem();
 
-        var coordinator = StartCoordinator(Settings() with { Membership = MembershipSource.ClusterMembers, ReportLease = TimeSpan.FromMinutes(1) });
+        var coordinator = StartCoordinator(Settings() with { Membership = MembershipSource.ClusterMembers, ReportLease = TimeSpan.FromMinutes(1), StartupGrace = TimeSpan.Zero });
         var nodeB = RemoteNode(b, "pb");
         var nodeA = new NodeProbe(this, coordinator, "pa").WithStates();
         var nodeC = RemoteNode(c, "pc");

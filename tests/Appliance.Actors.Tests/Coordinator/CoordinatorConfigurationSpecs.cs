@@ -11,9 +11,10 @@ public sealed class CoordinatorConfigurationSpecs
     public void The_shipped_hocon_gives_the_documented_timings()
     {
         var settings = CoordinatorSettings.FromConfig(ConfigurationFactory.ParseString(File.ReadAllText(ShippedHocon())));
-        Assert.Equal(TimeSpan.FromSeconds(1), settings.EvaluationInterval);
+        Assert.Equal(TimeSpan.FromMilliseconds(500), settings.EvaluationInterval);
         Assert.Equal(TimeSpan.FromSeconds(3), settings.ProbeTimeout);
-        Assert.Equal(TimeSpan.FromSeconds(3), settings.ReportLease);
+        Assert.Equal(TimeSpan.FromMilliseconds(2500), settings.ReportLease);
+        Assert.Equal(TimeSpan.FromMilliseconds(2500), settings.StartupGrace);
         Assert.Equal(100, settings.SnapshotEvery);
     }
 

@@ -1,0 +1,88 @@
+using System.Collections.Concurrent;
+using Appliance.Nodes.Postgres;
+using Npgsql;
+
+namespace Appliance.Cluster.Tests.Scenarios;
+
+/// <summary>
+/// A client that inserts unique ids into the current primary as fast as it can, one short transaction each, and
+/// records which commits were acknowledged and which failed or are indeterminate (the connection broke during the
+/// commit). It asks <paramref name="primary"/> where to write before every attempt, as a client behind a load
+/// balancer's <c>/primary</c> check would.
+/// </summary>
+internal sealed class AcknowledgedWriter(Func<Task<PostgresNode?>> primary, Action<string> log) : IAsyncDisposable
+{
+    private readonly ConcurrentQueue<(int Id, DateTimeOffset At)> _acknowledged = new();
+    private readonly CancellationTokenSource _stop = new();
+    private Task? _loop;
+    private int _next;
+
+    public IReadOnlyCollection<int> Acknowledged => [.. _acknowledged.Select(a => a.Id)];
+
+    public int Indeterminate { get; private set; }
+
+    public void Start() => _loop = Task.Run(RunAsync);
+
+    /// <summary>The first acknowledgement at or after <paramref name="since"/>, once there is one.</summary>
+    public Task<DateTimeOffset> FirstAcknowledgedAfterAsync(DateTimeOffset since, TimeSpan timeout) =>
+        Appliance.Nodes.Tests.Postgres.Eventually.ReturnsAsync(
+            () => Task.FromResult(_acknowledged.Where(a => a.At >= since).Select(a => a.At).DefaultIfEmpty(DateTimeOffset.MaxValue).Min()),
+            at => at != DateTimeOffset.MaxValue, $"a write acknowledged after {since:HH:mm:ss.fff}", timeout);
+
+    /// <summary>Waits until at least <paramref name="count"/> more writes have been acknowledged.</summary>
+    public Task MoreAcknowledgedAsync(int count, TimeSpan timeout)
+    {
+        var target = _acknowledged.Count + count;
+        return Appliance.Nodes.Tests.Postgres.Eventually.TrueAsync(() => Task.FromResult(_acknowledged.Count >= target),
+            $"{count} more acknowledged writes", timeout);
+    }
+
+    private async Task RunAsync()
+    {
+        while (!_stop.IsCancellationRequested)
+        {
+            var target = await SafeAsync(primary);
+            if (target is null)
+            {
+                await Task.Delay(50);
+                continue;
+            }
+            var id = Interlocked.Increment(ref _next);
+            try
+            {
+                await using var connection = await target.Probe.OpenAsync(_stop.Token);
+                await using var insert = new NpgsqlCommand($"INSERT INTO acked (id) VALUES ({id})", connection) { CommandTimeout = 3 };
+                await insert.ExecuteNonQueryAsync(_stop.Token);
+                _acknowledged.Enqueue((id, DateTimeOffset.UtcNow));
+            }
+            catch (OperationCanceledException) when (_stop.IsCancellationRequested)
+            {
+                Indeterminate++;
+            }
+            catch (PostgresException e) when (e.SqlState is PostgresErrorCodes.ReadOnlySqlTransaction)
+            {
+                await Task.Delay(50);   // refused: certainly not committed
+            }
+            catch (Exception)
+            {
+                Indeterminate++;        // may or may not have committed; never counted as acknowledged
+                await Task.Delay(50);
+            }
+        }
+    }
+
+    private static async Task<T?> SafeAsync<T>(Func<Task<T?>> read) where T : class
+    {
+        try { return await read(); }
+        catch (Exception) { return null; }
+    }
+
+    /// <summary>Stops writing; safe to call more than once.</summary>
+    public async ValueTask DisposeAsync()
+    {
+        if (_stop.IsCancellationRequested) return;
+        await _stop.CancelAsync();
+        if (_loop is not null) await _loop;
+        log($"writer: {_acknowledged.Count} acknowledged, {Indeterminate} indeterminate");
+    }
+}

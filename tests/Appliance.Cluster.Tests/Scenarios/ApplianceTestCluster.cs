@@ -1,0 +1,170 @@
+using System.Collections.Concurrent;
+using Akka.Actor;
+using Akka.Hosting;
+using Appliance.Actors.Node;
+using Appliance.Actors.Protocol;
+using Appliance.Host.Node;
+using Appliance.Nodes.Postgres;
+using Appliance.Nodes.State;
+using Appliance.Nodes.Tests.Postgres;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Xunit.Abstractions;
+
+namespace Appliance.Cluster.Tests.Scenarios;
+
+/// <summary>
+/// Real appliance nodes in one test process: each has its own Akka.Hosting host and actor system (remoting on
+/// loopback, the production HOCON of <c>hocon/</c>), its own PostgreSQL 15 server, and all share one SQLite state
+/// store. A node can be killed abruptly (its actor system aborted and its postmaster SIGKILLed) and started again on
+/// the same ports and data directory.
+/// </summary>
+internal sealed class ApplianceTestCluster : IAsyncDisposable
+{
+    public const string Password = "appliance-test-pw";
+
+    private readonly TestCluster _scratch = new();
+    private readonly ITestOutputHelper _output;
+    private readonly ConcurrentDictionary<string, RunningNode> _running = new();
+    private readonly List<NodeOptions> _nodes = [];
+    private readonly DateTimeOffset _started = DateTimeOffset.UtcNow;
+
+    public ApplianceTestCluster(ITestOutputHelper output, int size, RejoinPolicy rejoin = RejoinPolicy.Auto)
+    {
+        _output = output;
+        var akkaPorts = Enumerable.Range(0, size).Select(_ => TestCluster.FreePort()).ToList();
+        for (var i = 0; i < size; i++)
+            _nodes.Add(new NodeOptions
+            {
+                Name = $"pg-{i + 1}",
+                Host = "127.0.0.1",
+                AkkaPort = akkaPorts[i],
+                PgPort = TestCluster.FreePort(),
+                DataDir = Path.Combine(_scratch.Path_, $"pg-{i + 1}"),
+                SeedNodes = [.. akkaPorts.Select(p => $"127.0.0.1:{p}")],
+                StateStore = $"sqlite:{Path.Combine(_scratch.Path_, "state.db")}",
+                PgPassword = Password,
+                Rejoin = rejoin,
+                ExtraHocon = """
+                    akka.loglevel = INFO
+                    akka.stdout-loglevel = WARNING
+                    akka.coordinated-shutdown.exit-clr = off
+                    akka.coordinated-shutdown.run-by-clr-shutdown-hook = off
+                    """,
+            });
+    }
+
+    public IReadOnlyList<string> Names => [.. _nodes.Select(n => n.Name)];
+
+    public IEnumerable<string> Running => _running.Keys;
+
+    public void Log(string line) => _output.WriteLine($"[{(DateTimeOffset.UtcNow - _started).TotalSeconds,7:0.00}s] {line}");
+
+    public PostgresNode Driver(string name) => _running[name].Driver;
+
+    public async Task StartAsync(string name)
+    {
+        var options = _nodes.Single(n => n.Name == name);
+        Directory.CreateDirectory(options.DataDir);
+        if (OperatingSystem.IsLinux()) File.SetUnixFileMode(options.DataDir, (UnixFileMode)0b111_101_101);
+        var settings = ApplianceNodeHosting.DriverSettings(options) with
+        {
+            Tuning = TestCluster.SmallTuning,
+            Timeouts = TestCluster.TestTimeouts,
+        };
+        var driver = new PostgresNode(settings, await TestCluster.Binaries());
+        var builder = new HostApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
+        builder.Services.AddApplianceNode(options, new PostgresDatabaseInstance(driver), Path.Combine(AppContext.BaseDirectory, "hocon"));
+        var host = builder.Build();
+        await host.StartAsync();
+        _running[name] = new RunningNode(host, driver);
+        Log($"{name} started (akka {options.AkkaPort}, postgres {options.PgPort})");
+    }
+
+    public async Task StartAllAsync()
+    {
+        foreach (var name in Names) await StartAsync(name);
+    }
+
+    /// <summary>
+    /// Kills a node as a crash of its machine would: the postmaster gets SIGKILL and the actor system stops dead.
+    /// Returns the moment the postmaster was gone, from which failover time is measured.
+    /// </summary>
+    public async Task<DateTimeOffset> KillAsync(string name)
+    {
+        if (!_running.TryRemove(name, out var node)) throw new InvalidOperationException($"{name} is not running");
+        await node.Driver.KillAsync(default);
+        var dead = DateTimeOffset.UtcNow;
+        ((ExtendedActorSystem)node.Host.Services.GetRequiredService<ActorSystem>()).Abort();
+        Log($"{name} killed");
+        await StopHostQuietly(node.Host);
+        return dead;
+    }
+
+    /// <summary>Stops a node's process cleanly (leaving the cluster), leaving PostgreSQL as the node left it, then stops PostgreSQL.</summary>
+    public async Task StopAsync(string name)
+    {
+        if (!_running.TryRemove(name, out var node)) throw new InvalidOperationException($"{name} is not running");
+        await StopHostQuietly(node.Host);
+        await node.Driver.StopAsync(default);
+        Log($"{name} stopped");
+    }
+
+    private async Task StopHostQuietly(IHost host)
+    {
+        try { await host.StopAsync(TimeSpan.FromSeconds(20)).WaitAsync(TimeSpan.FromSeconds(30)); }
+        catch (Exception e) { Log($"host stop: {e.GetType().Name}: {e.Message}"); }
+        host.Dispose();
+    }
+
+    private IActorRef NodeActor(string name) =>
+        _running[name].Host.Services.GetRequiredService<ActorRegistry>().Get<DatabaseNodeKey>();
+
+    private IActorRef Coordinator(string name) =>
+        _running[name].Host.Services.GetRequiredService<ActorRegistry>().Get<CoordinatorKey>();
+
+    public Task<NodeSnapshot> SnapshotAsync(string name) =>
+        NodeActor(name).Ask<NodeSnapshot>(GetNodeSnapshot.Instance, TimeSpan.FromSeconds(5));
+
+    /// <summary>The coordinator's current state, asked through <paramref name="via"/>'s singleton proxy.</summary>
+    public Task<ClusterStateProtocol.CurrentState> CoordinatorStateAsync(string via) =>
+        Coordinator(via).Ask<ClusterStateProtocol.CurrentState>(ClusterStateProtocol.GetState.Instance, TimeSpan.FromSeconds(5));
+
+    public async Task<object> SubmitAsync(string via, OperatorCommand command) =>
+        await Coordinator(via).Ask<object>(new OperatorProtocol.Submit(command), TimeSpan.FromSeconds(30));
+
+    /// <summary>Waits until the state held by every running node satisfies <paramref name="accept"/>, and returns it.</summary>
+    public async Task<ClusterState> StateAsync(Func<ClusterState, bool> accept, string what, TimeSpan? timeout = null)
+    {
+        var state = await Eventually.ReturnsAsync(async () =>
+        {
+            ClusterState? agreed = null;
+            foreach (var name in _running.Keys)
+            {
+                var held = (await SnapshotAsync(name)).State;
+                if (held is null || !accept(held)) return null;
+                if (agreed is null || held.Version > agreed.Version) agreed = held;
+            }
+            return agreed;
+        }, s => s is not null, what, timeout ?? TimeSpan.FromSeconds(120));
+        Log($"state: {state}");
+        return state!;
+    }
+
+    /// <summary>Waits until <paramref name="name"/> is the primary and takes writes.</summary>
+    public Task<NodeSnapshot> WritableAsync(string name, TimeSpan? timeout = null) =>
+        Eventually.ReturnsAsync(() => SnapshotAsync(name), s => s.AppliedRole == PeerRole.Primary && s.ReadWrite,
+            $"{name} takes writes", timeout ?? TimeSpan.FromSeconds(120));
+
+    public async ValueTask DisposeAsync()
+    {
+        foreach (var name in _running.Keys.ToList())
+        {
+            try { await KillAsync(name); }
+            catch (Exception e) { Log($"cleanup of {name}: {e.Message}"); }
+        }
+        await _scratch.DisposeAsync();
+    }
+
+    private sealed record RunningNode(IHost Host, PostgresNode Driver);
+}
