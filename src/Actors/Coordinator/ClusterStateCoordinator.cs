@@ -45,6 +45,7 @@ public sealed class ClusterStateCoordinator : ReceivePersistentActor, IWithTimer
     private bool _evaluationWanted;
     private bool _recovered;
     private DateTimeOffset _recoveredAt;
+    private string? _lastPresent;
     private ActorMaterializer? _materializer;   // one per incarnation: each would otherwise leave a child actor behind
 
     // Random start: a late answer to a probe of an earlier incarnation must not match a probe of this one.
@@ -185,7 +186,11 @@ public sealed class ClusterStateCoordinator : ReceivePersistentActor, IWithTimer
 
     private void MembershipMayHaveChanged(bool changed)
     {
-        if (changed) RequestEvaluation();
+        if (!changed) return;
+        var present = string.Join(", ", _membership.Members(Now()).Select(p => p.Id));
+        if (present != _lastPresent) _log.Info("Present peers: {0}.", present.Length == 0 ? "none" : present);
+        _lastPresent = present;
+        RequestEvaluation();
     }
 
     private void OnTick()

@@ -20,7 +20,7 @@ internal sealed class PeerMembership(MembershipSource source, TimeSpan reportLea
 {
     private readonly Dictionary<string, KnownPeer> _peers = [];
     private readonly Dictionary<Address, Member> _upMembers = [];
-    private readonly HashSet<Address> _unreachable = [];
+    private readonly HashSet<UniqueAddress> _unreachable = [];   // by incarnation: a restarted node is a new member
     private long _arrivals;
 
     /// <summary>The node actor of every peer that ever reported, present or not.</summary>
@@ -62,14 +62,16 @@ internal sealed class PeerMembership(MembershipSource source, TimeSpan reportLea
                 _upMembers[member.Address] = member;
             else if (_upMembers.TryGetValue(member.Address, out var known) && known.UniqueAddress.Equals(member.UniqueAddress))
                 _upMembers.Remove(member.Address);   // an event of an older incarnation must not remove the new one
+            if (member.Status == MemberStatus.Removed)
+                _unreachable.Remove(member.UniqueAddress);   // no Reachable event follows a removal
         });
 
     /// <summary>Takes a reachability event; an unreachable member's peers are absent at once.</summary>
     public bool ReachabilityChanged(Member member, bool reachable, DateTimeOffset now) =>
         Changes(now, () =>
         {
-            if (reachable) _unreachable.Remove(member.Address);
-            else _unreachable.Add(member.Address);
+            if (reachable) _unreachable.Remove(member.UniqueAddress);
+            else _unreachable.Add(member.UniqueAddress);
         });
 
     /// <summary>The cluster role of members that run no database (applications using the client library).</summary>
@@ -85,7 +87,7 @@ internal sealed class PeerMembership(MembershipSource source, TimeSpan reportLea
     {
         if (source != MembershipSource.ClusterMembers) return false;
         var reported = _peers.Values.Select(p => p.Address).ToHashSet();
-        return _upMembers.Values.Any(m => !m.HasRole(ClientRole) && !_unreachable.Contains(m.Address) && !reported.Contains(m.Address));
+        return _upMembers.Values.Any(m => !m.HasRole(ClientRole) && !_unreachable.Contains(m.UniqueAddress) && !reported.Contains(m.Address));
     }
 
     private IEnumerable<KnownPeer> Present(DateTimeOffset now)
@@ -94,7 +96,7 @@ internal sealed class PeerMembership(MembershipSource source, TimeSpan reportLea
         if (source == MembershipSource.ReportLease)
             return present.OrderBy(p => p.Arrival);
         return present
-            .Where(p => _upMembers.ContainsKey(p.Address) && !_unreachable.Contains(p.Address))
+            .Where(p => _upMembers.TryGetValue(p.Address, out var member) && !_unreachable.Contains(member.UniqueAddress))
             .OrderBy(p => _upMembers[p.Address], Member.AgeOrdering)
             .ThenBy(p => p.Arrival);
     }

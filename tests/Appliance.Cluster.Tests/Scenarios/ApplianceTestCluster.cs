@@ -128,7 +128,7 @@ internal sealed class ApplianceTestCluster : IAsyncDisposable
 
     /// <summary>The coordinator's current state, asked through <paramref name="via"/>'s singleton proxy.</summary>
     public Task<ClusterStateProtocol.CurrentState> CoordinatorStateAsync(string via) =>
-        Coordinator(via).Ask<ClusterStateProtocol.CurrentState>(ClusterStateProtocol.GetState.Instance, TimeSpan.FromSeconds(5));
+        Coordinator(via).Ask<ClusterStateProtocol.CurrentState>(ClusterStateProtocol.GetState.Instance, TimeSpan.FromSeconds(15));
 
     public async Task<object> SubmitAsync(string via, OperatorCommand command) =>
         await Coordinator(via).Ask<object>(new OperatorProtocol.Submit(command), TimeSpan.FromSeconds(30));

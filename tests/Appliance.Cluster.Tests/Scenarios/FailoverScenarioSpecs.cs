@@ -87,4 +87,171 @@ public sealed class FailoverScenarioSpecs(ITestOutputHelper output) : IAsyncLife
         await writer.DisposeAsync();
         await AssertNoAcknowledgedWriteLostAsync(writer, after.Primary.Id);
     }
+
+    [Fact]
+    public async Task Killing_the_sync_makes_the_primary_take_the_async_as_its_new_sync()
+    {
+        var before = await BootAsync();
+        await using var writer = StartWriter();
+        await writer.MoreAcknowledgedAsync(20, Long);
+
+        var killedAt = await _cluster.KillAsync(before.Sync!.Id);
+        var after = await _cluster.StateAsync(s => s.Generation > before.Generation && s.Sync!.Is(before.Async[0]), "the async became the sync", Long);
+        Assert.Equal(before.Primary.Id, after.Primary.Id);
+        Assert.Empty(after.Deposed);
+        await FailoverTimeAsync(writer, killedAt, "sync killed");
+        await writer.MoreAcknowledgedAsync(20, Long);
+        await writer.DisposeAsync();
+        await AssertNoAcknowledgedWriteLostAsync(writer, after.Primary.Id);
+    }
+
+    [Fact]
+    public async Task Killing_an_async_closes_the_chain_and_the_restarted_async_rejoins_the_tail_and_catches_up()
+    {
+        var before = await BootAsync();
+        var async = before.Async[0].Id;
+        await using var writer = StartWriter();
+        await writer.MoreAcknowledgedAsync(20, Long);
+
+        await _cluster.KillAsync(async);
+        var closed = await _cluster.StateAsync(s => s.Async.IsEmpty, "the chain closed over the async", Long);
+        Assert.Equal(before.Generation, closed.Generation);
+        await writer.MoreAcknowledgedAsync(20, Long);   // the primary and its sync never noticed
+
+        await _cluster.StartAsync(async);
+        var rejoined = await _cluster.StateAsync(s => s.Async.Length == 1 && s.Async[0].Is(async), "the async is back at the tail", Long);
+        Assert.Equal(before.Generation, rejoined.Generation);
+        await writer.MoreAcknowledgedAsync(10, Long);
+        await writer.DisposeAsync();
+        await AssertNoAcknowledgedWriteLostAsync(writer, before.Primary.Id);
+        var expected = writer.Acknowledged.Count;
+        await Eventually.TrueAsync(async () => await Sql.CountAsync(_cluster.Driver(async), "acked") >= expected,
+            $"{async} caught up with {expected} rows", Long);
+    }
+
+    [Fact]
+    public async Task The_old_primary_comes_back_never_serves_as_it_was_and_under_auto_rejoins_as_an_async_after_a_rewind()
+    {
+        var before = await BootAsync(RejoinPolicy.Auto);
+        var old = before.Primary.Id;
+        await using var writer = StartWriter();
+        await writer.MoreAcknowledgedAsync(20, Long);
+        await _cluster.KillAsync(old);
+        var after = await _cluster.StateAsync(s => s.Primary.Is(before.Sync), "the sync took over", Long);
+        await writer.MoreAcknowledgedAsync(10, Long);
+
+        await _cluster.StartAsync(old);
+        var servedWrites = false;
+        var rejoined = await Eventually.ReturnsAsync(async () =>
+        {
+            var snapshot = await _cluster.SnapshotAsync(old);
+            servedWrites |= snapshot.ReadWrite || snapshot.AppliedRole == PeerRole.Primary;
+            return snapshot.State;
+        }, s => s is not null && s.Async.Any(a => a.Is(old)) && s.Deposed.IsEmpty, $"{old} rejoined as an async", Long);
+        _cluster.Log($"state: {rejoined}");
+        Assert.False(servedWrites, $"{old} served as primary after it came back");
+        Assert.Equal(after.Generation, rejoined!.Generation);
+        await writer.MoreAcknowledgedAsync(10, Long);
+        await writer.DisposeAsync();
+        await AssertNoAcknowledgedWriteLostAsync(writer, after.Primary.Id);
+        var expected = writer.Acknowledged.Count;
+        await Eventually.TrueAsync(async () => await Sql.CountAsync(_cluster.Driver(old), "acked") >= expected, $"{old} caught up", Long);
+    }
+
+    [Fact]
+    public async Task Under_manual_rejoin_the_old_primary_stays_deposed_until_an_operator_rebuilds_it()
+    {
+        var before = await BootAsync(RejoinPolicy.Manual);
+        var old = before.Primary.Id;
+        await _cluster.KillAsync(old);
+        var after = await _cluster.StateAsync(s => s.Primary.Is(before.Sync), "the sync took over", Long);
+
+        await _cluster.StartAsync(old);
+        await Eventually.ReturnsAsync(() => _cluster.SnapshotAsync(old), s => s.AppliedRole == PeerRole.Deposed, $"{old} applied deposed", Long);
+        // A negative property needs a window: across several coordinator ticks it stays deposed and stopped.
+        await HoldsForAsync(async () =>
+        {
+            var current = (await _cluster.CoordinatorStateAsync(after.Primary.Id)).State!;
+            return current.IsDeposed(old) && !_cluster.Driver(old).IsRunning;
+        }, TimeSpan.FromSeconds(3), $"{old} stays deposed with PostgreSQL stopped");
+
+        var accepted = Assert.IsType<OperatorProtocol.Accepted>(await _cluster.SubmitAsync(after.Primary.Id, new OperatorCommand.Rebuild(old)));
+        Assert.Equal(TransitionReason.Rebuilt, accepted.Recorded.Reason);
+        await _cluster.StateAsync(s => s.Async.Any(a => a.Is(old)) && s.Deposed.IsEmpty, $"{old} rebuilt and back as an async", Long);
+        await Sql.ExecAsync(_cluster.Driver(after.Primary.Id), "INSERT INTO acked VALUES (100000)");
+        await Eventually.TrueAsync(async () => await Sql.CountAsync(_cluster.Driver(old), "acked", "id = 100000") == 1, $"{old} streams again", Long);
+    }
+
+    [Fact]
+    public async Task Stopping_and_restarting_all_three_nodes_resumes_with_the_same_primary_from_the_persisted_state()
+    {
+        var before = await BootAsync();
+        await using (var writer = StartWriter())
+        {
+            await writer.MoreAcknowledgedAsync(20, Long);
+            await writer.DisposeAsync();
+            foreach (var name in _cluster.Running.ToList()) await _cluster.KillAsync(name);
+
+            // The primary's machine comes back first, then the others, as after a power cut.
+            await _cluster.StartAsync(before.Primary.Id);
+            await _cluster.StartAsync(before.Sync!.Id);
+            await _cluster.StartAsync(before.Async[0].Id);
+            var resumed = await _cluster.StateAsync(s => s.Version >= before.Version, "the state is back", Long);
+            Assert.Equal(before.Primary.Id, resumed.Primary.Id);
+            Assert.Equal(before.Generation, resumed.Generation);
+            await _cluster.WritableAsync(before.Primary.Id);
+            await AssertNoAcknowledgedWriteLostAsync(writer, before.Primary.Id);
+        }
+    }
+
+    [Fact]
+    public async Task Frozen_no_takeover_until_unfreeze_then_switchover_to_the_sync_and_to_a_named_async()
+    {
+        _cluster = new ApplianceTestCluster(output, 4);
+        await _cluster.StartAllAsync();
+        var before = await _cluster.StateAsync(s => s.Sync is not null && s.Async.Length == 2, "primary, sync and two asyncs", Long);
+        await _cluster.WritableAsync(before.Primary.Id);
+        await Sql.ExecAsync(_cluster.Driver(before.Primary.Id), "CREATE TABLE acked (id int primary key)");
+        var via = before.Async[1].Id;
+
+        Assert.IsType<OperatorProtocol.Accepted>(await _cluster.SubmitAsync(via, new OperatorCommand.Freeze("maintenance")));
+        await _cluster.KillAsync(before.Primary.Id);
+        // The coordinator (wherever it runs now) wants a takeover and refuses it; and keeps refusing.
+        await Eventually.ReturnsAsync(() => _cluster.CoordinatorStateAsync(via), s => s.LastRefusal?.Reason == RefusalReason.ClusterFrozen,
+            "the takeover is refused as frozen", Long);
+        await HoldsForAsync(async () =>
+        {
+            var current = await _cluster.CoordinatorStateAsync(via);
+            return current.State!.Primary.Is(before.Primary) && current.State.IsFrozen;
+        }, TimeSpan.FromSeconds(3), "no takeover while frozen");
+
+        Assert.IsType<OperatorProtocol.Accepted>(await _cluster.SubmitAsync(via, new OperatorCommand.Unfreeze()));
+        var tookOver = await _cluster.StateAsync(s => s.Primary.Is(before.Sync), "the sync took over after unfreeze", Long);
+        await _cluster.WritableAsync(tookOver.Primary.Id);
+
+        // Planned switchover to the sync: the running primary is deposed, the sync takes writes.
+        var switched = Assert.IsType<OperatorProtocol.Accepted>(await _cluster.SubmitAsync(via, new OperatorCommand.Switchover(tookOver.Sync!.Id)));
+        Assert.Equal(TransitionReason.Switchover, switched.Recorded.Reason);
+        var afterSwitch = await _cluster.StateAsync(s => s.Primary.Is(tookOver.Sync), "switched over to the sync", Long);
+        await _cluster.WritableAsync(afterSwitch.Primary.Id);
+
+        // Switchover naming an async: async[0] becomes the sync, the old sync heads the chain.
+        var named = await _cluster.StateAsync(s => s.Async.Length >= 1 && s.Version >= afterSwitch.Version, "an async to name", Long);
+        var target = named.Async[0].Id;
+        Assert.IsType<OperatorProtocol.Accepted>(await _cluster.SubmitAsync(via, new OperatorCommand.Switchover(target)));
+        var moved = await _cluster.StateAsync(s => s.Sync!.Is(target), $"{target} is the sync", Long);
+        Assert.Equal(named.Primary.Id, moved.Primary.Id);
+        await _cluster.WritableAsync(moved.Primary.Id);
+    }
+
+    /// <summary>Fails if <paramref name="condition"/> is ever false during <paramref name="window"/>.</summary>
+    private static async Task HoldsForAsync(Func<Task<bool>> condition, TimeSpan window, string what)
+    {
+        var until = DateTimeOffset.UtcNow + window;
+        while (DateTimeOffset.UtcNow < until)
+        {
+            Assert.True(await condition(), $"expected throughout {window.TotalSeconds:0} s: {what}");
+            await Task.Delay(200);
+        }
+    }
 }
