@@ -190,7 +190,9 @@ public sealed class FailoverScenarioSpecs(ITestOutputHelper output) : IAsyncLife
         {
             await writer.MoreAcknowledgedAsync(20, Long);
             await writer.DisposeAsync();
-            foreach (var name in _cluster.Running.ToList()) await _cluster.KillAsync(name);
+            // A power cut: every machine at once. (Staggered deaths may let the coordinator replace a sync on the way
+            // down, which is correct and changes the generation; the primary is the same either way.)
+            await Task.WhenAll(_cluster.Running.ToList().Select(_cluster.KillAsync));
 
             // The primary's machine comes back first, then the others, as after a power cut.
             await _cluster.StartAsync(before.Primary.Id);
@@ -198,7 +200,7 @@ public sealed class FailoverScenarioSpecs(ITestOutputHelper output) : IAsyncLife
             await _cluster.StartAsync(before.Async[0].Id);
             var resumed = await _cluster.StateAsync(s => s.Version >= before.Version, "the state is back", Long);
             Assert.Equal(before.Primary.Id, resumed.Primary.Id);
-            Assert.Equal(before.Generation, resumed.Generation);
+            Assert.True(resumed.Generation >= before.Generation);
             await _cluster.WritableAsync(before.Primary.Id);
             await AssertNoAcknowledgedWriteLostAsync(writer, before.Primary.Id);
         }
