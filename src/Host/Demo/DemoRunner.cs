@@ -201,7 +201,7 @@ public static class DemoRunner
                 var view = await TryGetAsync<ClusterViewDto>(http, n.Url + "/cluster", ct);
                 if (view?.State is null) continue;
                 var text = string.Join("\n", Render.Topology(view).Select(l => "  " + l));
-                var key = text + string.Join(";", Verify.Problems(view));
+                var key = System.Text.RegularExpressions.Regex.Replace(text, @"WAL [0-9A-F]+/[0-9A-F]+", "") + string.Join(";", Verify.Problems(view));
                 if (key != shown)
                 {
                     shown = key;

@@ -51,6 +51,9 @@ public static class ApplianceNodeHosting
                 setup.AddLoggerFactory();
             });
             if (options.ExtraHocon is { } extra) builder.AddHocon(extra, HoconAddMode.Prepend);
+            // The host decides the order of a planned stop (GracefulShutdown, then Akka.Hosting's coordinated shutdown);
+            // the CLR exit hook would otherwise leave the cluster first, before the primary could hand over.
+            builder.AddHocon("akka.coordinated-shutdown.run-by-clr-shutdown-hook = off", HoconAddMode.Prepend);
             builder
                 .AddHocon(baseConfig, HoconAddMode.Append)
                 .AddHocon(ApplianceSerialization.Config, HoconAddMode.Append)
