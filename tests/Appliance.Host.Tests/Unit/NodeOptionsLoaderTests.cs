@@ -85,7 +85,7 @@ public sealed class NodeOptionsLoaderTests : IDisposable
     [Theory]
     [InlineData("{\"name\": ", "not valid JSON")]
     [InlineData("{\"nmae\": \"n1\"}", "unknown option 'nmae'")]
-    [InlineData("name = n1\nfoo = {", "neither valid JSON nor valid HOCON")]
+    [InlineData("name = ${missing}", "neither valid JSON nor valid HOCON")]
     public void A_malformed_config_file_is_refused_with_the_reason(string text, string expected)
     {
         var path = Path.Combine(_dir, text.StartsWith('{') ? "bad.json" : "bad.conf");
