@@ -94,6 +94,10 @@ public static class DemoRunner
             await RunUntilStoppedAsync(nodes, processes, password, stop.Token);
             return 0;
         }
+        catch (OperationCanceledException) when (stop.IsCancellationRequested)
+        {
+            return 0;   // Ctrl-C or SIGTERM while starting
+        }
         catch (DemoFailedException e)
         {
             return Fail(e.Message);

@@ -10,9 +10,11 @@ public sealed class NodeStartupErrorTests : IDisposable
 {
     private readonly string _dir = Scratch.Create();
 
-    private string[] Args(params string[] extra) =>
+    private string[] Args(params string[] extra) => ArgsWithHttpPort(TestCluster.FreePort(), extra);
+
+    private string[] ArgsWithHttpPort(int httpPort, params string[] extra) =>
     [
-        "node", "--name", "n1", "--akka-port", $"{TestCluster.FreePort()}", "--http-port", $"{TestCluster.FreePort()}",
+        "node", "--name", "n1", "--akka-port", $"{TestCluster.FreePort()}", "--http-port", $"{httpPort}",
         "--pg-port", $"{TestCluster.FreePort()}", "--data-dir", Path.Combine(_dir, "n1"), "--seed-nodes", "127.0.0.1:1",
         "--state-store", $"sqlite:{Path.Combine(_dir, "state.db")}", "--pg-password", "pw", .. extra,
     ];
@@ -28,8 +30,8 @@ public sealed class NodeStartupErrorTests : IDisposable
     public async Task A_missing_option_is_named_with_its_flag_and_variable()
     {
         var err = await FailsAsync(["node", "--name", "n1"]);
-        Assert.Contains("--akka-port is required", err);
-        Assert.Contains("APPLIANCE_AKKA_PORT", err);
+        Assert.Contains("--data-dir is required", err);
+        Assert.Contains("APPLIANCE_DATA_DIR", err);
     }
 
     [Fact]
@@ -46,7 +48,7 @@ public sealed class NodeStartupErrorTests : IDisposable
         using var listener = new TcpListener(IPAddress.Loopback, 0);
         listener.Start();
         var port = ((IPEndPoint)listener.LocalEndpoint).Port;
-        var err = await FailsAsync(Args("--http-port", $"{port}"));
+        var err = await FailsAsync(ArgsWithHttpPort(port));
         Assert.Contains($"--http-port {port}: port {port} on 127.0.0.1 is already in use", err);
     }
 
