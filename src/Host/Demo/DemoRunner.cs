@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using System.Net;
-using System.Net.Sockets;
 using System.Runtime.InteropServices;
 using System.Security.Cryptography;
 using System.Text;
@@ -71,7 +70,7 @@ public static class DemoRunner
         KillLeftovers(nodes);
         foreach (var n in nodes)
             foreach (var port in new[] { n.PgPort, n.HttpPort, n.AkkaPort })
-                if (!PortFree(port))
+                if (!NodeRunner.PortFree(IPAddress.Loopback, port))
                     return Fail($"port {port} (for {n.Name}) is already in use: another demo may be running. Stop it, or give --base-port another value (such as {options.BasePort + 1000}).");
 
         Directory.CreateDirectory(dir);
@@ -302,13 +301,6 @@ public static class DemoRunner
             return System.Text.Json.JsonSerializer.Deserialize<T>(await response.Content.ReadAsStringAsync(ct), ApiJson.Options);
         }
         catch (Exception e) when (e is HttpRequestException or TaskCanceledException or System.Text.Json.JsonException) { return null; }
-    }
-
-    private static bool PortFree(int port)
-    {
-        using var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
-        try { socket.Bind(new IPEndPoint(IPAddress.Loopback, port)); return true; }
-        catch (SocketException) { return false; }
     }
 
     private static async Task StopAsync(IReadOnlyList<DemoNode> nodes, List<Process> processes)

@@ -110,6 +110,14 @@ public static class NodeRunner
             throw new NodeConfigurationException($"--pg-port {options.PgPort}, --http-port {options.HttpPort} and --akka-port {options.AkkaPort} must all differ.");
     }
 
+    /// <summary>True if nothing listens on <paramref name="address"/>:<paramref name="port"/> (TCP).</summary>
+    public static bool PortFree(IPAddress address, int port)
+    {
+        using var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+        try { socket.Bind(new IPEndPoint(address, port)); return true; }
+        catch (SocketException) { return false; }
+    }
+
     private static IPAddress ListenAddress(string host)
     {
         if (IPAddress.TryParse(host, out var ip)) return ip;

@@ -15,16 +15,9 @@ public sealed class DemoTests : IDisposable
         {
             var basePort = Random.Shared.Next(20000, 29000);
             var ports = Enumerable.Range(0, 3).SelectMany(i => new[] { basePort + 10 * i, basePort + 10 * i + 1, basePort + 10 * i + 2 });
-            if (ports.All(Free)) return basePort;
+            if (ports.All(p => Node.NodeRunner.PortFree(IPAddress.Loopback, p))) return basePort;
         }
         throw new InvalidOperationException("no free block of ports for the demo");
-    }
-
-    private static bool Free(int port)
-    {
-        using var s = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
-        try { s.Bind(new IPEndPoint(IPAddress.Loopback, port)); return true; }
-        catch (SocketException) { return false; }
     }
 
     private async Task StopWithCtrlCAsync(AppProcess demo)
