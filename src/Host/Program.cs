@@ -1,3 +1,3 @@
-// The host process (node, demo, HTTP API and CLI) arrives with a later issue; until then it only says so.
-Console.Error.WriteLine("appliance: the host process is not built yet; see README.md.");
-return 2;
+using Appliance.Host.Cli;
+
+return await CommandLine.Build().Parse(args).InvokeAsync(new System.CommandLine.InvocationConfiguration { ProcessTerminationTimeout = null });

@@ -8,6 +8,7 @@ using Appliance.Actors.Node;
 using Appliance.Actors.Serialization;
 using Appliance.Nodes.Postgres;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
 
 namespace Appliance.Host.Node;
 
@@ -16,6 +17,9 @@ public sealed class CoordinatorKey;
 
 /// <summary>Registry key of this process's <see cref="DatabaseNodeActor"/>.</summary>
 public sealed class DatabaseNodeKey;
+
+/// <summary>Registry key of this process's <see cref="StateFeedActor"/>.</summary>
+public sealed class StateFeedKey;
 
 /// <summary>
 /// Wires one appliance node with Akka.Hosting: remoting and clustering, the HOCON of <c>hocon/</c>, the serializer,
@@ -37,9 +41,19 @@ public static class ApplianceNodeHosting
         var baseConfig = LoadHocon(hoconDirectory);
         services.AddSingleton(options);
         services.AddSingleton(instance);
-        services.AddAkka(options.SystemName, (builder, _) =>
+        services.AddSingleton<ClusterEvents>();
+        services.AddAkka(options.SystemName, (builder, provider) =>
         {
+            builder.ConfigureLoggers(setup =>
+            {
+                setup.LogLevel = Akka.Event.LogLevel.InfoLevel;
+                setup.ClearLoggers();
+                setup.AddLoggerFactory();
+            });
             if (options.ExtraHocon is { } extra) builder.AddHocon(extra, HoconAddMode.Prepend);
+            // The host decides the order of a planned stop (GracefulShutdown, then Akka.Hosting's coordinated shutdown);
+            // the CLR exit hook would otherwise leave the cluster first, before the primary could hand over.
+            builder.AddHocon("akka.coordinated-shutdown.run-by-clr-shutdown-hook = off", HoconAddMode.Prepend);
             builder
                 .AddHocon(baseConfig, HoconAddMode.Append)
                 .AddHocon(ApplianceSerialization.Config, HoconAddMode.Append)
@@ -60,6 +74,13 @@ public static class ApplianceNodeHosting
                         DatabaseNodeOptions.FromConfig(system.Settings.Config),
                         options.Rejoin), "node");
                     registry.Register<DatabaseNodeKey>(node);
+                    var feed = system.ActorOf(StateFeedActor.Props(
+                        provider.GetRequiredService<ClusterEvents>(),
+                        registry.Get<CoordinatorKey>(),
+                        DistributedPubSub.Get(system).Mediator,
+                        provider.GetRequiredService<ILoggerFactory>().CreateLogger("Appliance.Transitions"),
+                        options.Name), "state-feed");
+                    registry.Register<StateFeedKey>(feed);
                 });
         });
         return services;
@@ -72,6 +93,7 @@ public static class ApplianceNodeHosting
             [.. options.SeedNodes.Select(s => s.Split(':')[0]).Append(options.Host).Distinct()])
         {
             BinDirectory = options.BinDir,
+            ClientNetworks = options.ClientNetworks,
         };
 
     private static Akka.Configuration.Config LoadHocon(string directory)

@@ -44,6 +44,12 @@ public sealed record NodeOptions
     /// <summary>What happens to a deposed primary.</summary>
     public RejoinPolicy Rejoin { get; init; } = RejoinPolicy.Auto;
 
+    /// <summary>Extra client networks (CIDR) admitted to PostgreSQL for ordinary connections.</summary>
+    public IReadOnlyList<string> ClientNetworks { get; init; } = [];
+
+    /// <summary>Exit when the process with this id is gone (the demo passes its own, so no node outlives it).</summary>
+    public int? ExitWithParent { get; init; }
+
     /// <summary>The Akka system name, the same on every node.</summary>
     public string SystemName { get; init; } = "appliance";
 

@@ -1,0 +1,169 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using Appliance.Actors.Protocol;
+using Appliance.Nodes.State;
+
+namespace Appliance.Host.Api;
+
+/// <summary>The JSON forms of the HTTP API (brief §7). The CLI reads the same types back.</summary>
+public static class ApiJson
+{
+    /// <summary>camelCase, enums as lower-case strings, nulls written, indented for humans with curl.</summary>
+    public static readonly JsonSerializerOptions Options = new(JsonSerializerDefaults.Web)
+    {
+        WriteIndented = true,
+        Converters = { new JsonStringEnumConverter(JsonNamingPolicy.KebabCaseLower) },
+        DefaultIgnoreCondition = JsonIgnoreCondition.Never,
+    };
+
+    /// <summary>One line, for server-sent events.</summary>
+    public static readonly JsonSerializerOptions Compact = new(Options) { WriteIndented = false };
+
+    /// <summary>The lower-case name of a role, as the API spells it.</summary>
+    public static string Name(PeerRole role) => role.ToString().ToLowerInvariant();
+}
+
+/// <summary>A peer of the cluster state.</summary>
+/// <param name="Id">The instance id (PostgreSQL's application_name).</param>
+/// <param name="Host">Where its PostgreSQL listens.</param>
+/// <param name="Port">Its PostgreSQL port.</param>
+public sealed record PeerDto(string Id, string Host, int Port)
+{
+    /// <summary>From the model.</summary>
+    public static PeerDto? From(PeerId? peer) => peer is null ? null : new(peer.Id, peer.Host, peer.Port);
+}
+
+/// <summary>A freeze.</summary>
+/// <param name="Reason">Why.</param>
+/// <param name="Since">Since when.</param>
+public sealed record FreezeDto(string Reason, DateTimeOffset Since);
+
+/// <summary>The cluster state as <c>GET /state</c> serves it.</summary>
+/// <param name="Version">Journal sequence number.</param>
+/// <param name="Generation">Bumped on every change of primary or sync.</param>
+/// <param name="Primary">The primary.</param>
+/// <param name="Sync">The sync, null in singleton mode.</param>
+/// <param name="Async">The async chain in replication order.</param>
+/// <param name="Deposed">Former primaries that must be rewound or rebuilt.</param>
+/// <param name="InitWal">The position the generation was declared at.</param>
+/// <param name="Freeze">The freeze, if frozen.</param>
+/// <param name="Singleton">One-node write mode.</param>
+public sealed record StateDto(long Version, long Generation, PeerDto? Primary, PeerDto? Sync, IReadOnlyList<PeerDto> Async,
+    IReadOnlyList<PeerDto> Deposed, string InitWal, FreezeDto? Freeze, bool Singleton)
+{
+    /// <summary>From the model.</summary>
+    public static StateDto From(ClusterState s) => new(s.Version, s.Generation, PeerDto.From(s.Primary), PeerDto.From(s.Sync),
+        [.. s.Async.Select(p => PeerDto.From(p)!)], [.. s.Deposed.Select(p => PeerDto.From(p)!)], s.InitWal.ToString(),
+        s.Freeze is { } f ? new FreezeDto(f.Reason, f.Since) : null, s.Singleton);
+
+    /// <summary>The role this state gives <paramref name="id"/>, as the API spells it.</summary>
+    public string RoleOf(string id) =>
+        Primary?.Id == id ? "primary"
+        : Sync?.Id == id ? "sync"
+        : Async.Any(p => p.Id == id) ? "async"
+        : Deposed.Any(p => p.Id == id) ? "deposed"
+        : "unassigned";
+
+    /// <summary>Every named peer in role order.</summary>
+    [JsonIgnore]
+    public IEnumerable<PeerDto> Peers =>
+        new[] { Primary, Sync }.OfType<PeerDto>().Concat(Async).Concat(Deposed);
+}
+
+/// <summary>This node, as <c>GET /status</c> (and every role check) serves it.</summary>
+/// <param name="Id">Instance id.</param>
+/// <param name="Host">Address.</param>
+/// <param name="PgPort">PostgreSQL port.</param>
+/// <param name="Role">The role PostgreSQL plays now.</param>
+/// <param name="AssignedRole">The role the newest state gives this node.</param>
+/// <param name="StateVersion">Version of the newest state held; null before the first.</param>
+/// <param name="AppliedVersion">Newest state version whose role is applied.</param>
+/// <param name="Generation">Generation of the newest state held.</param>
+/// <param name="PostgresRunning">PostgreSQL answers.</param>
+/// <param name="ReadWrite">A primary that takes writes.</param>
+/// <param name="SelfFenced">A primary that lost the coordinator and fenced itself.</param>
+/// <param name="Streaming">A standby that receives WAL.</param>
+/// <param name="Timeline">PostgreSQL's timeline.</param>
+/// <param name="WalPosition">The furthest position held (current on a primary, replayed or received on a standby).</param>
+/// <param name="ReceivedLsn">Received (standby).</param>
+/// <param name="ReplayedLsn">Replayed (standby).</param>
+/// <param name="LagBytes">How far behind the primary, in bytes; 0 on the primary; null if unknown.</param>
+/// <param name="CloneProgress">Percent of a clone in flight.</param>
+/// <param name="LastError">The last failure of the role, if not applied since.</param>
+/// <param name="HostPid">This process.</param>
+/// <param name="PostmasterPid">PostgreSQL's postmaster, when running.</param>
+public sealed record StatusDto(string Id, string Host, int PgPort, string Role, string AssignedRole, long? StateVersion,
+    long AppliedVersion, long? Generation, bool PostgresRunning, bool ReadWrite, bool SelfFenced, bool Streaming,
+    int? Timeline, string? WalPosition, string? ReceivedLsn, string? ReplayedLsn, ulong? LagBytes, double? CloneProgress,
+    string? LastError, int HostPid, int? PostmasterPid);
+
+/// <summary>A downstream as its upstream sees it in <c>pg_stat_replication</c>.</summary>
+/// <param name="Name">application_name.</param>
+/// <param name="State">walsender state.</param>
+/// <param name="SyncState">sync_state.</param>
+/// <param name="FlushLsn">Flushed up to.</param>
+/// <param name="ReplayLsn">Replayed up to.</param>
+/// <param name="LagBytes">Replay lag behind the upstream.</param>
+public sealed record DownstreamDto(string Name, string State, string SyncState, string? FlushLsn, string? ReplayLsn, ulong LagBytes);
+
+/// <summary>One peer as the answering node sees it over SQL.</summary>
+/// <param name="Id">Instance id.</param>
+/// <param name="Host">Address.</param>
+/// <param name="Port">PostgreSQL port.</param>
+/// <param name="Role">Its role in the state.</param>
+/// <param name="Upstream">Who it streams from.</param>
+/// <param name="Reachable">PostgreSQL answered.</param>
+/// <param name="Error">Why not.</param>
+/// <param name="ReadWrite">Takes writes.</param>
+/// <param name="InRecovery">A standby.</param>
+/// <param name="Timeline">Timeline.</param>
+/// <param name="WalPosition">Furthest position held.</param>
+/// <param name="LagBytes">Behind the primary, bytes (null if unknown).</param>
+/// <param name="Downstreams">Its walsenders.</param>
+public sealed record PeerViewDto(string Id, string Host, int Port, string Role, string? Upstream, bool Reachable, string? Error,
+    bool ReadWrite, bool InRecovery, int? Timeline, string? WalPosition, ulong? LagBytes, IReadOnlyList<DownstreamDto> Downstreams);
+
+/// <summary>Why the coordinator is not changing the state although something is wrong.</summary>
+/// <param name="Reason">The rule's reason.</param>
+/// <param name="Detail">A sentence for operators.</param>
+public sealed record RefusalDto(string Reason, string Detail);
+
+/// <summary><c>GET /cluster</c>: the state, every peer probed, and the coordinator's last refusal.</summary>
+/// <param name="State">The newest state the answering node holds; null before setup.</param>
+/// <param name="Peers">Each named peer, in role order.</param>
+/// <param name="LastRefusal">The coordinator's last refusal, if any; null also when the coordinator did not answer.</param>
+/// <param name="CoordinatorReachable">The coordinator answered.</param>
+/// <param name="AnsweredBy">The node that answered.</param>
+public sealed record ClusterViewDto(StateDto? State, IReadOnlyList<PeerViewDto> Peers, RefusalDto? LastRefusal,
+    bool CoordinatorReachable, string AnsweredBy);
+
+/// <summary>One entry of <c>GET /history</c>.</summary>
+/// <param name="Version">State version.</param>
+/// <param name="Generation">Generation.</param>
+/// <param name="At">When it was written.</param>
+/// <param name="Reason">Why (the rule).</param>
+/// <param name="Detail">A sentence for operators.</param>
+/// <param name="State">The state written.</param>
+public sealed record HistoryEntryDto(long Version, long Generation, DateTimeOffset At, string Reason, string Detail, StateDto State)
+{
+    /// <summary>From the protocol.</summary>
+    public static HistoryEntryDto From(ClusterStateProtocol.StateRecorded r) =>
+        new(r.State.Version, r.State.Generation, r.At, r.Reason.ToString(), r.Detail, StateDto.From(r.State));
+}
+
+/// <summary>The answer to a mutating request.</summary>
+/// <param name="Accepted">True if applied.</param>
+/// <param name="Reason">The transition or refusal reason.</param>
+/// <param name="Detail">A sentence for the operator.</param>
+/// <param name="State">The state written, when accepted.</param>
+public sealed record CommandResultDto(bool Accepted, string Reason, string Detail, StateDto? State);
+
+/// <summary>Body of <c>POST /freeze</c>.</summary>
+/// <param name="Reason">Why the cluster is frozen.</param>
+/// <param name="Generation">Apply only at this generation.</param>
+public sealed record FreezeRequest(string? Reason, long? Generation);
+
+/// <summary>Body of <c>POST /switchover</c>.</summary>
+/// <param name="To">The peer to move up; null for the sync.</param>
+/// <param name="Generation">Apply only at this generation.</param>
+public sealed record SwitchoverRequest(string? To, long? Generation);

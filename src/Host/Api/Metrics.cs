@@ -1,0 +1,61 @@
+using System.Globalization;
+using System.Text;
+using Appliance.Actors.Protocol;
+using Appliance.Nodes.State;
+
+namespace Appliance.Host.Api;
+
+/// <summary>Prometheus text exposition (format 0.0.4) of one node.</summary>
+public static class Metrics
+{
+    /// <summary>Renders the metrics.</summary>
+    /// <param name="s">This node's status.</param>
+    /// <param name="state">The newest state seen, if any.</param>
+    /// <param name="history">The coordinator's history as last read, if any.</param>
+    public static string Render(StatusDto s, ClusterState? state, IReadOnlyList<ClusterStateProtocol.StateRecorded>? history)
+    {
+        var sb = new StringBuilder();
+        var id = Label(s.Id);
+        void Metric(string name, string type, string help, params (string Labels, double? Value)[] samples)
+        {
+            sb.Append("# HELP ").Append(name).Append(' ').Append(help).Append('\n');
+            sb.Append("# TYPE ").Append(name).Append(' ').Append(type).Append('\n');
+            foreach (var (labels, value) in samples)
+                if (value is { } v)
+                    sb.Append(name).Append("{peer=\"").Append(id).Append('"').Append(labels).Append("} ")
+                      .Append(v.ToString("R", CultureInfo.InvariantCulture)).Append('\n');
+        }
+
+        Metric("appliance_role", "gauge", "1 for the role PostgreSQL plays on this node now, 0 for the others.",
+            [.. Enum.GetValues<PeerRole>().Select(r => ($",role=\"{ApiJson.Name(r)}\"", (double?)(s.Role == ApiJson.Name(r) ? 1 : 0)))]);
+        Metric("appliance_generation", "gauge", "Generation of the newest cluster state this node holds.", ("", s.Generation));
+        Metric("appliance_state_version", "gauge", "Version of the newest cluster state this node holds.", ("", s.StateVersion));
+        Metric("appliance_read_write", "gauge", "1 if this node is a primary that takes writes.", ("", s.ReadWrite ? 1 : 0));
+        Metric("appliance_postgres_running", "gauge", "1 if PostgreSQL answers on this node.", ("", s.PostgresRunning ? 1 : 0));
+        Metric("appliance_self_fenced", "gauge", "1 if this primary fenced itself after losing the coordinator.", ("", s.SelfFenced ? 1 : 0));
+        Metric("appliance_replication_lag_bytes", "gauge", "Bytes this node's replay is behind the primary (0 on the primary).", ("", s.LagBytes));
+        Metric("appliance_wal_position_bytes", "gauge", "The furthest WAL position this node holds, as a byte offset.",
+            ("", s.WalPosition is { } w && Lsn.TryParse(w, out var lsn) ? lsn.Value : null));
+        Metric("appliance_timeline", "gauge", "PostgreSQL's timeline on this node.", ("", s.Timeline));
+        if (state is not null)
+        {
+            Metric("appliance_cluster_frozen", "gauge", "1 while the cluster is frozen.", ("", state.IsFrozen ? 1 : 0));
+            Metric("appliance_cluster_asyncs", "gauge", "Asyncs in the state.", ("", state.Async.Length));
+            Metric("appliance_cluster_deposed", "gauge", "Deposed peers in the state.", ("", state.Deposed.Length));
+        }
+        if (history is not null)
+        {
+            Metric("appliance_failovers_total", "counter", "Takeovers by the sync after the primary was lost, over the cluster's history.",
+                ("", history.Count(h => h.Reason == TransitionReason.SyncTakeover)));
+            Metric("appliance_switchovers_total", "counter", "Operator switchovers, over the cluster's history.",
+                ("", history.Count(h => h.Reason == TransitionReason.Switchover)));
+            Metric("appliance_transitions_total", "counter", "Cluster state writes, over the cluster's history.", ("", history.Count));
+            if (history.Count > 0)
+                Metric("appliance_last_transition_timestamp_seconds", "gauge", "Unix time of the newest cluster state write.",
+                    ("", history[^1].At.ToUnixTimeMilliseconds() / 1000.0));
+        }
+        return sb.ToString();
+    }
+
+    private static string Label(string value) => value.Replace("\\", "\\\\").Replace("\"", "\\\"").Replace("\n", "\\n");
+}

@@ -1,0 +1,182 @@
+using System.Globalization;
+using System.Text;
+using System.Text.Json;
+using Appliance.Actors.Protocol;
+using Appliance.Host.Node;
+using Appliance.Nodes.State;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Routing;
+
+namespace Appliance.Host.Api;
+
+/// <summary>The HTTP API of brief §7 on every node, as ASP.NET Core minimal APIs.</summary>
+public static class NodeApi
+{
+    /// <summary>The HTTP status an operator command gets when refused: 409 for a conflict with the cluster's state, 412 for a failed precondition of the request itself.</summary>
+    public static int RefusalStatus(RefusalReason reason) => reason switch
+    {
+        RefusalReason.StaleGeneration or RefusalReason.UnknownPeer or RefusalReason.NotDeposed or RefusalReason.InvalidRequest
+            => StatusCodes.Status412PreconditionFailed,
+        _ => StatusCodes.Status409Conflict,
+    };
+
+    /// <summary>Maps every endpoint.</summary>
+    public static IEndpointRouteBuilder MapNodeApi(this IEndpointRouteBuilder app)
+    {
+        app.MapGet("/state", async (ClusterAccess access, CancellationToken ct) =>
+        {
+            var snapshot = await access.SnapshotAsync(ct);
+            return snapshot.State is { } s
+                ? Json(StateDto.From(s))
+                : Error(503, "This node holds no cluster state yet: the cluster is still being set up (it needs at least 2 members), or the coordinator has not reached this node. Try again shortly.");
+        });
+
+        app.MapGet("/status", async (NodeStatusReader reader, CancellationToken ct) => Json(await reader.ReadAsync(ct)));
+
+        foreach (var (path, check) in RoleChecks.Paths)
+            app.MapMethods("/" + path, ["GET", "HEAD", "OPTIONS"], (HttpContext http, NodeStatusReader reader, CancellationToken ct) =>
+                RoleCheckAsync(http, reader, check, ct));
+
+        app.MapGet("/cluster", async (ClusterAccess access, PeerProber prober, CancellationToken ct) =>
+            Json(await ClusterViewAsync(access, prober, ct)));
+
+        app.MapGet("/history", async (ClusterAccess access, CancellationToken ct) =>
+        {
+            var history = await access.HistoryAsync(TimeSpan.FromSeconds(10), ct);
+            return Json(history.Entries.Select(HistoryEntryDto.From).ToList());
+        });
+
+        app.MapGet("/state/stream", StreamAsync);
+
+        app.MapGet("/metrics", async (NodeStatusReader reader, ClusterEvents events, CancellationToken ct) =>
+            Results.Text(Metrics.Render(await reader.ReadAsync(ct), events.Latest, events.History), "text/plain; version=0.0.4; charset=utf-8"));
+
+        app.MapGet("/", async (ClusterAccess access, PeerProber prober, NodeStatusReader reader, CancellationToken ct) =>
+            Results.Content(StatusPage.Render(await reader.ReadAsync(ct), await ClusterViewAsync(access, prober, ct)), "text/html; charset=utf-8"));
+        app.MapMethods("/", ["HEAD", "OPTIONS"], (HttpContext http, NodeStatusReader reader, CancellationToken ct) =>
+            RoleCheckAsync(http, reader, "primary", ct));
+
+        app.MapPost("/freeze", async (HttpContext http, ClusterAccess access, CancellationToken ct) =>
+        {
+            var body = await BodyAsync<FreezeRequest>(http, ct);
+            if (body.Error is { } e) return e;
+            return await SubmitAsync(access, new OperatorCommand.Freeze(body.Value?.Reason ?? "")
+                { ExpectedGeneration = Generation(http, body.Value?.Generation) }, ct);
+        });
+        app.MapPost("/unfreeze", (HttpContext http, ClusterAccess access, CancellationToken ct) =>
+            SubmitAsync(access, new OperatorCommand.Unfreeze { ExpectedGeneration = Generation(http, null) }, ct));
+        app.MapPost("/switchover", async (HttpContext http, ClusterAccess access, CancellationToken ct) =>
+        {
+            var body = await BodyAsync<SwitchoverRequest>(http, ct);
+            if (body.Error is { } e) return e;
+            var to = string.IsNullOrWhiteSpace(body.Value?.To) ? null : body.Value!.To!.Trim();
+            return await SubmitAsync(access, new OperatorCommand.Switchover(to) { ExpectedGeneration = Generation(http, body.Value?.Generation) }, ct);
+        });
+        app.MapPost("/rebuild/{id}", (string id, HttpContext http, ClusterAccess access, CancellationToken ct) =>
+            SubmitAsync(access, new OperatorCommand.Rebuild(id) { ExpectedGeneration = Generation(http, null) }, ct));
+        app.MapPost("/reap/{id}", (string id, HttpContext http, ClusterAccess access, CancellationToken ct) =>
+            SubmitAsync(access, new OperatorCommand.Reap(id) { ExpectedGeneration = Generation(http, null) }, ct));
+        return app;
+    }
+
+    /// <summary>Turns <see cref="ClusterUnavailableException"/> into 503 with the reason.</summary>
+    public static IApplicationBuilder UseUnavailableAs503(this IApplicationBuilder app) => app.Use(async (http, next) =>
+    {
+        try { await next(http); }
+        catch (ClusterUnavailableException e) when (!http.Response.HasStarted)
+        {
+            http.Response.StatusCode = 503;
+            await http.Response.WriteAsJsonAsync(new { error = e.Message }, ApiJson.Options);
+        }
+    });
+
+    private static async Task<IResult> RoleCheckAsync(HttpContext http, NodeStatusReader reader, string check, CancellationToken ct)
+    {
+        var q = http.Request.Query;
+        ulong? maxLag = null;
+        if (q.TryGetValue("lag", out var lagText))
+        {
+            if (!RoleChecks.TryParseBytes(lagText, out var lag))
+                return Error(400, $"lag '{lagText}' is not a size: give bytes (1048576) or a number with kB, MB, GB or TB (16MB).");
+            maxLag = lag;
+        }
+        var replicationState = q.TryGetValue("replication_state", out var rs) ? rs.ToString() : null;
+        var status = await reader.ReadAsync(ct);
+        var code = RoleChecks.Passes(check, status, maxLag, replicationState) ? 200 : 503;
+        return HttpMethods.IsGet(http.Request.Method) ? Json(status, code) : Results.StatusCode(code);
+    }
+
+    private static async Task<ClusterViewDto> ClusterViewAsync(ClusterAccess access, PeerProber prober, CancellationToken ct)
+    {
+        var snapshotTask = access.SnapshotAsync(ct);
+        var coordinatorTask = access.CoordinatorStateAsync(TimeSpan.FromSeconds(2), ct);
+        var snapshot = await snapshotTask;
+        var current = await coordinatorTask;
+        var state = current?.State is { } cs && (snapshot.State is null || cs.Version >= snapshot.State.Version) ? cs : snapshot.State;
+        var peers = state is null ? [] : await prober.ProbeAsync(state, ct);
+        var refusal = current?.LastRefusal is { } r ? new RefusalDto(r.Reason.ToString(), r.Detail) : null;
+        return new ClusterViewDto(state is null ? null : StateDto.From(state), peers, refusal, current is not null, access.Options.Name);
+    }
+
+    private static async Task StreamAsync(HttpContext http, ClusterEvents events, CancellationToken ct)
+    {
+        http.Response.Headers.ContentType = "text/event-stream";
+        http.Response.Headers.CacheControl = "no-cache";
+        http.Response.Headers["X-Accel-Buffering"] = "no";
+        using var subscription = events.Subscribe();
+        await http.Response.WriteAsync(": appliance state stream\n\n", ct);
+        await http.Response.Body.FlushAsync(ct);
+        while (!ct.IsCancellationRequested)
+        {
+            using var heartbeat = CancellationTokenSource.CreateLinkedTokenSource(ct);
+            heartbeat.CancelAfter(TimeSpan.FromSeconds(15));
+            string text;
+            try
+            {
+                var state = await subscription.Reader.ReadAsync(heartbeat.Token);
+                text = $"event: state\nid: {state.Version}\ndata: {JsonSerializer.Serialize(StateDto.From(state), ApiJson.Compact)}\n\n";
+            }
+            catch (OperationCanceledException) when (!ct.IsCancellationRequested)
+            {
+                text = ": keep-alive\n\n";
+            }
+            catch (OperationCanceledException) { return; }
+            await http.Response.WriteAsync(text, ct);
+            await http.Response.Body.FlushAsync(ct);
+        }
+    }
+
+    private static async Task<IResult> SubmitAsync(ClusterAccess access, OperatorCommand command, CancellationToken ct) =>
+        await access.SubmitAsync(command, ct) switch
+        {
+            OperatorProtocol.Accepted a => Json(new CommandResultDto(true, a.Recorded.Reason.ToString(), a.Recorded.Detail, StateDto.From(a.Recorded.State))),
+            OperatorProtocol.Refused r => Json(new CommandResultDto(false, r.Reason.ToString(), r.Detail, null), RefusalStatus(r.Reason)),
+            var other => Error(500, $"The coordinator answered {other.GetType().Name}, which this node does not understand; the command may or may not be applied."),
+        };
+
+    private static long? Generation(HttpContext http, long? fromBody) =>
+        fromBody ?? (long.TryParse(http.Request.Query["generation"], NumberStyles.Integer, CultureInfo.InvariantCulture, out var g) ? g : null);
+
+    private static async Task<(T? Value, IResult? Error)> BodyAsync<T>(HttpContext http, CancellationToken ct) where T : class
+    {
+        if (http.Request.ContentLength is 0 || (http.Request.ContentLength is null && !http.Request.Headers.TransferEncoding.Any()))
+            return (null, null);
+        try
+        {
+            using var reader = new StreamReader(http.Request.Body, Encoding.UTF8);
+            var text = await reader.ReadToEndAsync(ct);
+            return string.IsNullOrWhiteSpace(text) ? (null, null) : (JsonSerializer.Deserialize<T>(text, ApiJson.Options), null);
+        }
+        catch (JsonException e)
+        {
+            return (null, Error(400, $"The request body is not valid JSON for {typeof(T).Name} ({e.Message}); send, for example, {Example<T>()}."));
+        }
+    }
+
+    private static string Example<T>() => typeof(T) == typeof(FreezeRequest) ? "{\"reason\":\"maintenance\"}" : "{\"to\":\"n2\"}";
+
+    private static IResult Json(object value, int status = 200) => Results.Json(value, ApiJson.Options, statusCode: status);
+
+    private static IResult Error(int status, string message) => Results.Json(new { error = message }, ApiJson.Options, statusCode: status);
+}

@@ -1,0 +1,100 @@
+using System.Globalization;
+using System.Text.RegularExpressions;
+using Appliance.Actors.Node;
+using Appliance.Nodes.State;
+
+namespace Appliance.Host.Api;
+
+/// <summary>
+/// The load-balancer checks, with the 200/503 semantics of Patroni's REST API (reference-peers §1.3), so HAProxy
+/// configurations written for Patroni work unchanged. Pure: they read a <see cref="StatusDto"/>.
+/// </summary>
+public static partial class RoleChecks
+{
+    /// <summary>Every check path (without the slash), with the aliases Patroni answers to.</summary>
+    public static readonly IReadOnlyDictionary<string, string> Paths = new Dictionary<string, string>
+    {
+        ["primary"] = "primary", ["read-write"] = "primary", ["master"] = "primary", ["leader"] = "primary",
+        ["standby-leader"] = "standby-leader", ["standby_leader"] = "standby-leader",
+        ["replica"] = "replica",
+        ["read-only"] = "read-only",
+        ["sync"] = "sync", ["synchronous"] = "sync",
+        ["read-only-sync"] = "read-only-sync",
+        ["async"] = "async", ["asynchronous"] = "async",
+        ["health"] = "health",
+        ["liveness"] = "liveness",
+        ["readiness"] = "readiness",
+    };
+
+    /// <summary>True (200) if the node passes <paramref name="check"/>; false (503) otherwise.</summary>
+    /// <param name="check">A value of <see cref="Paths"/>.</param>
+    /// <param name="s">The node's status.</param>
+    /// <param name="maxLagBytes">The <c>?lag=</c> limit, if given.</param>
+    /// <param name="replicationState">The <c>?replication_state=</c> demand, if given (only <c>streaming</c> is known).</param>
+    public static bool Passes(string check, StatusDto s, ulong? maxLagBytes = null, string? replicationState = null)
+    {
+        var lagOk = maxLagBytes is not { } max || (s.LagBytes is { } lag && lag <= max);
+        var stateOk = replicationState is null || (replicationState == "streaming" && s.Streaming);
+        var standby = (s.Role is "sync" or "async") && s.AssignedRole == s.Role && s.PostgresRunning && s.Streaming;
+        var primary = s.Role == "primary" && s.AssignedRole == "primary" && s.PostgresRunning && s.ReadWrite && !s.SelfFenced;
+        return check switch
+        {
+            "primary" => primary,
+            "standby-leader" => false,
+            "replica" => standby && lagOk && stateOk,
+            "read-only" => primary || (s.Role == "primary" && s.PostgresRunning) || (standby && lagOk),
+            "sync" => standby && s.Role == "sync" && lagOk && stateOk,
+            "read-only-sync" => primary || (standby && s.Role == "sync" && lagOk),
+            "async" => standby && s.Role == "async" && lagOk && stateOk,
+            "health" => s.PostgresRunning,
+            "liveness" => true,
+            "readiness" => primary || (standby && lagOk),
+            _ => throw new ArgumentOutOfRangeException(nameof(check), check, "Unknown check."),
+        };
+    }
+
+    /// <summary>
+    /// Parses a <c>?lag=</c> value as Patroni does: bytes, or a number with a unit <c>B</c>, <c>kB</c>, <c>MB</c>,
+    /// <c>GB</c> or <c>TB</c> (powers of 1024).
+    /// </summary>
+    public static bool TryParseBytes(string? text, out ulong bytes)
+    {
+        bytes = 0;
+        if (string.IsNullOrWhiteSpace(text)) return false;
+        var m = SizePattern().Match(text.Trim());
+        if (!m.Success || !ulong.TryParse(m.Groups[1].Value, NumberStyles.None, CultureInfo.InvariantCulture, out var n)) return false;
+        var shift = m.Groups[2].Value.ToLowerInvariant() switch
+        {
+            "" or "b" => 0,
+            "kb" or "k" => 10,
+            "mb" or "m" => 20,
+            "gb" or "g" => 30,
+            "tb" or "t" => 40,
+            _ => -1,
+        };
+        if (shift < 0 || n > ulong.MaxValue >> shift) return false;
+        bytes = n << shift;
+        return true;
+    }
+
+    [GeneratedRegex(@"^(\d+)\s*([a-zA-Z]*)$")]
+    private static partial Regex SizePattern();
+
+    /// <summary>This node's status as the API serves it.</summary>
+    /// <param name="n">The node actor's snapshot.</param>
+    /// <param name="lagBytes">How far behind the primary (null if unknown).</param>
+    /// <param name="hostPid">This process's id.</param>
+    /// <param name="postmasterPid">PostgreSQL's postmaster, if running.</param>
+    public static StatusDto Status(NodeSnapshot n, ulong? lagBytes, int hostPid, int? postmasterPid)
+    {
+        var role = n.AppliedRole;
+        var assigned = n.State?.RoleOf(n.Peer.Id).Role ?? PeerRole.Unassigned;
+        var st = n.Status;
+        var streaming = st is { InRecovery: true, ReceivedLsn: not null } && role is PeerRole.Sync or PeerRole.Async;
+        return new StatusDto(n.Peer.Id, n.Peer.Host, n.Peer.Port, ApiJson.Name(role), ApiJson.Name(assigned), n.State?.Version,
+            n.AppliedVersion, n.State?.Generation, st is not null, n.ReadWrite && !n.SelfFenced, n.SelfFenced, streaming,
+            st?.Timeline, st?.Position.ToString(), st?.ReceivedLsn?.ToString(), st?.ReplayedLsn?.ToString(),
+            role == PeerRole.Primary && st is not null ? 0 : lagBytes,
+            n.CloneProgress is { } c ? Math.Round(c.Fraction * 100, 1) : null, n.LastError, hostPid, postmasterPid);
+    }
+}

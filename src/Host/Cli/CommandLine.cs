@@ -1,0 +1,144 @@
+using System.CommandLine;
+using Appliance.Host.Demo;
+using Appliance.Host.Node;
+
+namespace Appliance.Host.Cli;
+
+/// <summary>The command line of the <c>appliance</c> binary (System.CommandLine): <c>node</c>, <c>demo</c> and the operator verbs.</summary>
+public static class CommandLine
+{
+    /// <summary>The root command with every verb.</summary>
+    public static RootCommand Build()
+    {
+        var root = new RootCommand("appliance: highly available PostgreSQL 15 on an Akka.NET cluster.");
+        root.Subcommands.Add(NodeCommand());
+        root.Subcommands.Add(DemoCommand());
+
+        var endpoint = new Option<string>("--endpoint", "-e")
+        {
+            Description = $"Any node's HTTP URL (default: $APPLIANCE_ENDPOINT, else {ApiClient.DefaultEndpoint}).",
+            DefaultValueFactory = _ => Environment.GetEnvironmentVariable("APPLIANCE_ENDPOINT") is { Length: > 0 } e ? e : ApiClient.DefaultEndpoint,
+            Recursive = true,
+        };
+        var json = new Option<bool>("--json") { Description = "Print the raw JSON instead of a table.", Recursive = true };
+        var generation = new Option<long?>("--generation") { Description = "Apply only if the cluster is still at this generation (refused with 412 otherwise)." };
+
+        Command Verb(string name, string description, Func<ApiClient, bool, System.CommandLine.ParseResult, CancellationToken, Task<int>> run, params Symbol[] extra)
+        {
+            var command = new Command(name, description) { endpoint, json };
+            foreach (var s in extra)
+                switch (s)
+                {
+                    case Option o: command.Options.Add(o); break;
+                    case Argument a: command.Arguments.Add(a); break;
+                }
+            command.SetAction(async (parse, ct) =>
+            {
+                try
+                {
+                    using var api = new ApiClient(parse.GetValue(endpoint)!);
+                    return await run(api, parse.GetValue(json), parse, ct);
+                }
+                catch (CliException e)
+                {
+                    await Console.Error.WriteLineAsync($"appliance {name}: {e.Message}");
+                    return e.ExitCode;
+                }
+            });
+            return command;
+        }
+
+        root.Subcommands.Add(Verb("status", "Show the cluster: roles, LSNs, lag and health of every peer.",
+            (api, j, _, ct) => Verbs.StatusAsync(api, j, Console.Out, ct)));
+        root.Subcommands.Add(Verb("watch", "Show the cluster again on every state change, until Ctrl-C.",
+            (api, j, _, ct) => Verbs.WatchAsync(api, j, Console.Out, ct)));
+        root.Subcommands.Add(Verb("history", "Every state the cluster went through: generation, time, primary, sync, asyncs, deposed, reason.",
+            (api, j, _, ct) => Verbs.HistoryAsync(api, j, Console.Out, ct)));
+        root.Subcommands.Add(Verb("verify", "Check the cluster; print one line per problem and exit 1 if there is any.",
+            (api, j, _, ct) => Verbs.VerifyAsync(api, j, Console.Out, ct)));
+
+        var reason = new Option<string>("--reason", "-r") { Description = "Why the cluster is frozen (shown in status and history).", Required = true };
+        root.Subcommands.Add(Verb("freeze", "Stop every failover and sync change until unfrozen.",
+            (api, j, p, ct) => Verbs.CommandAsync(api, "/freeze" + Query(p.GetValue(generation)),
+                new { reason = p.GetValue(reason) }, j, Console.Out, Console.Error, ct), reason, generation));
+        root.Subcommands.Add(Verb("unfreeze", "Lift a freeze.",
+            (api, j, p, ct) => Verbs.CommandAsync(api, "/unfreeze" + Query(p.GetValue(generation)), null, j, Console.Out, Console.Error, ct), generation));
+        var to = new Option<string?>("--to") { Description = "The peer to move up (default: the sync, which becomes primary)." };
+        root.Subcommands.Add(Verb("switchover", "Planned change of primary (or move an async up).",
+            (api, j, p, ct) => Verbs.CommandAsync(api, "/switchover" + Query(p.GetValue(generation)),
+                new { to = p.GetValue(to) }, j, Console.Out, Console.Error, ct), to, generation));
+        var rebuildId = new Argument<string>("id") { Description = "The deposed peer." };
+        root.Subcommands.Add(Verb("rebuild", "Let a deposed peer serve again after it is rebuilt from a replica.",
+            (api, j, p, ct) => Verbs.CommandAsync(api, $"/rebuild/{Uri.EscapeDataString(p.GetValue(rebuildId)!)}" + Query(p.GetValue(generation)),
+                null, j, Console.Out, Console.Error, ct), rebuildId, generation));
+        var reapId = new Argument<string>("id") { Description = "The deposed peer that is gone for good." };
+        root.Subcommands.Add(Verb("reap", "Forget a deposed peer that is gone for good.",
+            (api, j, p, ct) => Verbs.CommandAsync(api, $"/reap/{Uri.EscapeDataString(p.GetValue(reapId)!)}" + Query(p.GetValue(generation)),
+                null, j, Console.Out, Console.Error, ct), reapId, generation));
+        return root;
+    }
+
+    private static string Query(long? generation) => generation is { } g ? $"?generation={g}" : "";
+
+    private static Command NodeCommand()
+    {
+        var config = new Option<string?>("--config") { Description = "A JSON or HOCON file with the options below (flags and APPLIANCE_* variables override it)." };
+        var options = new Dictionary<string, Option<string?>>();
+        var help = new Dictionary<string, string>
+        {
+            ["name"] = "The instance id (PostgreSQL's application_name), such as n1.",
+            ["host"] = "The address this node binds and advertises for Akka, PostgreSQL and HTTP (default 127.0.0.1).",
+            ["akka-port"] = "Akka remoting port.",
+            ["http-port"] = $"HTTP API port (default {NodeOptionsLoader.DefaultHttpPort}).",
+            ["pg-port"] = "PostgreSQL port.",
+            ["data-dir"] = "This node's directory; PostgreSQL's data is in pgdata inside it.",
+            ["seed-nodes"] = "host:port[,host:port…] of the seed nodes' Akka remoting, the same on every node.",
+            ["state-store"] = "sqlite:PATH or postgres:CONNECTION-STRING: where the coordinator keeps the cluster state.",
+            ["pg-password"] = "Password of the postgres superuser, the same on every node (default: generated and kept in DATA-DIR/pg-password).",
+            ["cluster-size"] = "The number of instances the cluster aims for (default 3).",
+            ["bin-dir"] = "PostgreSQL's bin directory (default: the newest /usr/lib/postgresql/*/bin).",
+            ["mode"] = "normal or singleton (default normal).",
+            ["rejoin"] = "What a deposed primary does: auto (rewind and rejoin) or manual (default auto).",
+            ["client-networks"] = "Extra client networks (CIDR, comma-separated) admitted to PostgreSQL.",
+            ["exit-with-parent"] = "Stop when the process with this id exits (the demo uses it).",
+        };
+        var command = new Command("node", "Run one node: PostgreSQL, its cluster member and the HTTP API, until SIGTERM or Ctrl-C.") { config };
+        foreach (var key in NodeOptionsLoader.Keys)
+        {
+            var option = new Option<string?>("--" + key) { Description = help[key], Hidden = key == "exit-with-parent" };
+            options[key] = option;
+            command.Options.Add(option);
+        }
+        command.SetAction(async (parse, ct) =>
+        {
+            NodeOptions node;
+            try
+            {
+                var flags = options.Where(o => parse.GetValue(o.Value) is not null).ToDictionary(o => o.Key, o => parse.GetValue(o.Value)!);
+                var env = NodeOptionsLoader.FromEnvironment(Environment.GetEnvironmentVariables().Cast<System.Collections.DictionaryEntry>()
+                    .ToDictionary(e => (string)e.Key, e => (string?)e.Value));
+                var configPath = parse.GetValue(config) ?? Environment.GetEnvironmentVariable("APPLIANCE_CONFIG");
+                var (fileValues, extraHocon) = configPath is { Length: > 0 } ? NodeOptionsLoader.FromFile(configPath) : ([], null);
+                node = NodeOptionsLoader.Build([fileValues, env, flags], extraHocon, NodeFiles.ReadOrCreatePassword);
+            }
+            catch (NodeConfigurationException e)
+            {
+                await Console.Error.WriteLineAsync($"appliance node: {e.Message}");
+                return 2;
+            }
+            return await NodeRunner.RunAsync(node, ct);
+        });
+        return command;
+    }
+
+    private static Command DemoCommand()
+    {
+        var nodes = new Option<int>("--nodes") { Description = "How many nodes (default 3).", DefaultValueFactory = _ => 3 };
+        var dir = new Option<string?>("--dir") { Description = $"Where the nodes keep their data (default {DemoRunner.DefaultDirectory})." };
+        var basePort = new Option<int>("--base-port") { Description = "Node i uses PostgreSQL port BASE+10i, HTTP BASE+10i+1, Akka BASE+10i+2 (default 15432).", DefaultValueFactory = _ => 15432 };
+        var fresh = new Option<bool>("--fresh") { Description = "Delete the existing demo data and start over." };
+        var command = new Command("demo", "Run a local cluster of N nodes on loopback and show its topology until Ctrl-C.") { nodes, dir, basePort, fresh };
+        command.SetAction((parse, ct) => DemoRunner.RunAsync(new DemoOptions(parse.GetValue(nodes), parse.GetValue(dir), parse.GetValue(basePort), parse.GetValue(fresh)), ct));
+        return command;
+    }
+}

@@ -1,0 +1,92 @@
+using System.Globalization;
+using Appliance.Host.Api;
+using Spectre.Console;
+using Spectre.Console.Rendering;
+
+namespace Appliance.Host.Cli;
+
+/// <summary>Human output of the CLI: Spectre.Console tables and topology lines.</summary>
+public static class Render
+{
+    /// <summary>A console on standard output; redirected output gets no colour and a wide fixed width, so scripts and tests see whole lines.</summary>
+    public static IAnsiConsole Console()
+    {
+        var console = AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(System.Console.Out) });
+        if (System.Console.IsOutputRedirected) console.Profile.Width = 200;
+        return console;
+    }
+
+    /// <summary>Bytes for humans: <c>0 B</c>, <c>12.0 kB</c>, <c>3.4 MB</c>.</summary>
+    public static string Bytes(ulong? bytes)
+    {
+        if (bytes is not { } b) return "?";
+        string[] units = ["B", "kB", "MB", "GB", "TB"];
+        double v = b;
+        var u = 0;
+        while (v >= 1024 && u < units.Length - 1) { v /= 1024; u++; }
+        return u == 0 ? $"{b} B" : v.ToString("0.0", CultureInfo.InvariantCulture) + " " + units[u];
+    }
+
+    /// <summary>The state's one-line header: generation, version, initWal, mode and freeze.</summary>
+    public static string Header(StateDto s) =>
+        $"generation {s.Generation} (version {s.Version}), initWal {s.InitWal}, mode {(s.Singleton ? "singleton" : "normal")}, " +
+        (s.Freeze is { } f ? $"frozen since {f.Since.ToUniversalTime():yyyy-MM-dd HH:mm:ss}Z: {f.Reason}" : "not frozen");
+
+    /// <summary><c>status</c>: header, peer table, the coordinator's refusal and the problems <see cref="Verify"/> finds.</summary>
+    public static void Cluster(IAnsiConsole console, ClusterViewDto view)
+    {
+        if (view.State is not { } state)
+        {
+            console.WriteLine("No cluster state yet: the cluster is being set up (it needs at least 2 members).");
+            return;
+        }
+        console.WriteLine(Header(state));
+        var table = new Table().Border(TableBorder.Rounded)
+            .AddColumns("PEER", "ROLE", "ADDRESS", "PG", "READ-WRITE", "TIMELINE", "WAL", "LAG", "UPSTREAM", "HEALTH");
+        foreach (var p in view.Peers)
+        {
+            var health = p.Reachable ? "ok" : "down";
+            table.AddRow(Cells(p.Id, p.Role, $"{p.Host}:{p.Port}", p.Reachable ? "up" : "down", p.ReadWrite ? "yes" : "no",
+                p.Timeline?.ToString(CultureInfo.InvariantCulture) ?? "-", p.WalPosition ?? "-",
+                p.Reachable ? Bytes(p.LagBytes) : "-", p.Upstream ?? "-", p.Reachable ? health : $"down: {p.Error}"));
+        }
+        console.Write(table);
+        if (view.LastRefusal is { } r) console.WriteLine($"coordinator: {r.Reason}: {r.Detail}");
+        foreach (var problem in Verify.Problems(view)) console.WriteLine($"warning: {problem}");
+    }
+
+    /// <summary>The topology as one line per peer: primary → sync → asyncs, with lag.</summary>
+    public static IEnumerable<string> Topology(ClusterViewDto view)
+    {
+        if (view.State is not { } state) yield break;
+        var peers = view.Peers.ToDictionary(p => p.Id);
+        var chain = new[] { state.Primary, state.Sync }.Concat(state.Async).OfType<PeerDto>().ToList();
+        for (var i = 0; i < chain.Count; i++)
+        {
+            var p = peers.GetValueOrDefault(chain[i].Id);
+            var role = i == 0 ? "primary" : i == 1 ? "sync" : "async";
+            var detail = p is null ? "?" : !p.Reachable ? "PostgreSQL down"
+                : i == 0 ? (p.ReadWrite ? $"read-write, WAL {p.WalPosition}" : $"read-only, WAL {p.WalPosition}")
+                : $"lag {Bytes(p.LagBytes)}, WAL {p.WalPosition}";
+            yield return $"{new string(' ', i * 2)}{(i == 0 ? "" : "└─ ")}{chain[i].Id} {role} ({detail})";
+        }
+        foreach (var d in state.Deposed) yield return $"{d.Id} deposed";
+    }
+
+    /// <summary><c>history</c>: generation, version, time, primary, sync, asyncs, deposed, reason.</summary>
+    public static void History(IAnsiConsole console, IReadOnlyList<HistoryEntryDto> entries)
+    {
+        var table = new Table().Border(TableBorder.Rounded)
+            .AddColumns("GENERATION", "VERSION", "TIME", "PRIMARY", "SYNC", "ASYNCS", "DEPOSED", "FROZEN", "REASON");
+        foreach (var e in entries)
+            table.AddRow(Cells(e.Generation.ToString(CultureInfo.InvariantCulture), e.Version.ToString(CultureInfo.InvariantCulture),
+                e.At.ToUniversalTime().ToString("yyyy-MM-dd HH:mm:ss", CultureInfo.InvariantCulture) + "Z",
+                e.State.Primary?.Id ?? "-", e.State.Sync?.Id ?? "-", Ids(e.State.Async), Ids(e.State.Deposed),
+                e.State.Freeze is null ? "no" : "yes", $"{e.Reason}: {e.Detail}"));
+        console.Write(table);
+    }
+
+    private static string Ids(IEnumerable<PeerDto> peers) => peers.Any() ? string.Join(",", peers.Select(p => p.Id)) : "-";
+
+    private static IRenderable[] Cells(params string[] texts) => [.. texts.Select(t => (IRenderable)new Text(t))];
+}

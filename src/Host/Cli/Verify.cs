@@ -1,0 +1,70 @@
+using Appliance.Host.Api;
+
+namespace Appliance.Host.Cli;
+
+/// <summary>
+/// The checks of <c>verify</c>, after manatee-adm's (reference §D.7): one sentence per problem; none means healthy.
+/// Lag is not a problem. A freeze is reported by <c>status</c>, not counted here: it is an operator's decision.
+/// </summary>
+public static class Verify
+{
+    /// <summary>Every problem of <paramref name="view"/>.</summary>
+    public static IReadOnlyList<string> Problems(ClusterViewDto view)
+    {
+        var problems = new List<string>();
+        if (!view.CoordinatorReachable)
+            problems.Add($"the coordinator did not answer {view.AnsweredBy}: the cluster may have lost its majority or be electing a new coordinator");
+        if (view.State is not { } state)
+        {
+            problems.Add("the cluster has no state yet: it is still being set up (it needs at least 2 members that have reported)");
+            return problems;
+        }
+        if (view.LastRefusal is { } refusal)
+            problems.Add($"the coordinator cannot make a change the cluster needs ({refusal.Reason}): {refusal.Detail}");
+
+        var peers = view.Peers.ToDictionary(p => p.Id);
+        PeerViewDto? Peer(PeerDto? p) => p is null ? null : peers.GetValueOrDefault(p.Id);
+
+        if (Peer(state.Primary) is { } primary)
+        {
+            if (!primary.Reachable) problems.Add($"cannot query postgres on primary {primary.Id}: {primary.Error}");
+            else if (primary.InRecovery) problems.Add($"primary {primary.Id} is still in recovery (a standby), so it takes no writes");
+            else if (!primary.ReadWrite) problems.Add($"primary {primary.Id} is read-only: it waits for its sync to catch up, or fenced itself");
+        }
+        if (state.Singleton)
+        {
+            if (state.Async.Count > 0 || state.Sync is not null)
+                problems.Add($"found {1 + state.Async.Count + (state.Sync is null ? 0 : 1)} peers in singleton mode");
+            return problems;
+        }
+        if (Peer(state.Sync) is { Reachable: false } sync) problems.Add($"cannot query postgres on sync {sync.Id}: {sync.Error}");
+        if (state.Async.Count == 0) problems.Add("cluster has no async peers: one more failure leaves no candidate for a new sync");
+        foreach (var a in state.Async.Select(Peer).OfType<PeerViewDto>().Where(a => !a.Reachable))
+            problems.Add($"cannot query postgres on async {a.Id}: {a.Error}");
+        foreach (var d in state.Deposed)
+            problems.Add($"cluster has a deposed peer {d.Id}: it rewinds and rejoins by itself when it runs (rejoin = auto); otherwise 'appliance rebuild {d.Id}' or, if it is gone for good, 'appliance reap {d.Id}'");
+
+        var chain = new[] { state.Primary, state.Sync }.Concat(state.Async).OfType<PeerDto>().ToList();
+        for (var i = 0; i + 1 < chain.Count; i++)
+        {
+            var up = Peer(chain[i]);
+            var down = chain[i + 1];
+            if (up is not { Reachable: true }) continue;
+            var expected = i == 0 ? "sync" : "async";
+            var row = up.Downstreams.FirstOrDefault(d => d.Name == down.Id);
+            if (row is null)
+            {
+                var others = up.Downstreams.Where(d => !d.Name.StartsWith("appliance-clone:", StringComparison.Ordinal)).ToList();
+                problems.Add(others.Count == 1
+                    ? $"{up.Id}: expected downstream peer to be {down.Id}, but found {others[0].Name}"
+                    : $"{up.Id}: downstream replication peer {down.Id} not connected");
+                continue;
+            }
+            if (row.State != "streaming")
+                problems.Add($"{up.Id}: downstream replication to {down.Id} not yet established (expected state 'streaming', found '{row.State}')");
+            else if (row.SyncState != expected)
+                problems.Add($"{up.Id}: expected downstream replication to {down.Id} to be '{expected}', but found '{row.SyncState}'");
+        }
+        return problems;
+    }
+}

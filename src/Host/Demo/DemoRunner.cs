@@ -1,0 +1,367 @@
+using System.Diagnostics;
+using System.Net;
+using System.Runtime.InteropServices;
+using System.Security.Cryptography;
+using System.Text;
+using Appliance.Host.Api;
+using Appliance.Host.Cli;
+using Appliance.Host.Node;
+using Npgsql;
+
+namespace Appliance.Host.Demo;
+
+/// <summary>Options of the <c>demo</c> verb.</summary>
+/// <param name="Nodes">How many nodes.</param>
+/// <param name="Directory">Where the data goes; null for <see cref="DemoRunner.DefaultDirectory"/>.</param>
+/// <param name="BasePort">Node i uses PostgreSQL BASE+10i, HTTP BASE+10i+1, Akka BASE+10i+2.</param>
+/// <param name="Fresh">Delete existing data first.</param>
+public sealed record DemoOptions(int Nodes, string? Directory, int BasePort, bool Fresh);
+
+/// <summary>One node of the demo.</summary>
+/// <param name="Name">Its id.</param>
+/// <param name="PgPort">PostgreSQL port.</param>
+/// <param name="HttpPort">HTTP port.</param>
+/// <param name="AkkaPort">Akka port.</param>
+/// <param name="DataDir">Its data directory.</param>
+public sealed record DemoNode(string Name, int PgPort, int HttpPort, int AkkaPort, string DataDir)
+{
+    /// <summary>Its HTTP URL.</summary>
+    public string Url => $"http://127.0.0.1:{HttpPort}";
+}
+
+/// <summary>
+/// The <c>demo</c> verb: N node processes on loopback sharing one SQLite state store and one superuser password
+/// (passed to each node in <c>APPLIANCE_PG_PASSWORD</c>, kept in DIR/pg-password). Shows progress, waits until a
+/// write commits on the primary, prints the connection strings and URLs, then the topology on every change until
+/// Ctrl-C, when it freezes the cluster (so stopping causes no failover), stops every node and makes sure no node or
+/// PostgreSQL process is left.
+/// </summary>
+public static class DemoRunner
+{
+    /// <summary>The default data directory, relative to the working directory.</summary>
+    public const string DefaultDirectory = "./.appliance/demo";
+
+    private const string StopFreezeReason = "demo stopped";
+
+    /// <summary>The nodes of a demo in <paramref name="dir"/>.</summary>
+    public static IReadOnlyList<DemoNode> Layout(string dir, int nodes, int basePort) =>
+        [.. Enumerable.Range(0, nodes).Select(i => new DemoNode($"n{i + 1}", basePort + 10 * i, basePort + 10 * i + 1, basePort + 10 * i + 2,
+            Path.Combine(dir, $"n{i + 1}")))];
+
+    /// <summary>Runs the demo until <paramref name="ct"/> is cancelled or Ctrl-C / SIGTERM; returns the exit code.</summary>
+    public static async Task<int> RunAsync(DemoOptions options, CancellationToken ct)
+    {
+        if (options.Nodes is < 2 or > 9)
+            return Fail($"--nodes {options.Nodes}: the demo runs 2 to 9 nodes.");
+        if (options.BasePort is < 1024 or > 65000)
+            return Fail($"--base-port {options.BasePort}: choose a port from 1024 to 65000.");
+        string dir;
+        try { dir = ResolveDirectory(options.Directory); }
+        catch (NodeConfigurationException e) { return Fail(e.Message); }
+
+        var nodes = Layout(dir, options.Nodes, options.BasePort);
+        if (options.Fresh && Directory.Exists(dir))
+        {
+            KillLeftovers(nodes);
+            Directory.Delete(dir, recursive: true);
+            Console.WriteLine($"--fresh: removed {dir}");
+        }
+        var reuse = nodes.Any(n => Directory.Exists(Path.Combine(n.DataDir, "pgdata")));
+        KillLeftovers(nodes);
+        foreach (var n in nodes)
+            foreach (var port in new[] { n.PgPort, n.HttpPort, n.AkkaPort })
+                if (!NodeRunner.PortFree(IPAddress.Loopback, port))
+                    return Fail($"port {port} (for {n.Name}) is already in use: another demo may be running. Stop it, or give --base-port another value (such as {options.BasePort + 1000}).");
+
+        Directory.CreateDirectory(dir);
+        if (OperatingSystem.IsLinux()) File.SetUnixFileMode(dir, (UnixFileMode)0b111_101_101);
+        var password = NodeFiles.ReadOrCreatePassword(dir);
+        Console.WriteLine(reuse
+            ? $"Reusing the demo data in {dir} (--fresh starts over)."
+            : $"Starting a fresh {options.Nodes}-node cluster in {dir}.");
+
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        ConsoleCancelEventHandler onCancel = (_, e) => { e.Cancel = true; stop.Cancel(); };
+        Console.CancelKeyPress += onCancel;
+        using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, c => { c.Cancel = true; stop.Cancel(); });
+
+        var processes = new List<Process>();
+        try
+        {
+            foreach (var n in nodes) processes.Add(Start(n, nodes, dir, password));
+            Console.WriteLine($"Started {string.Join(", ", nodes.Zip(processes, (n, p) => $"{n.Name} (pid {p.Id})"))}; logs in {dir}/n*.log");
+            await RunUntilStoppedAsync(nodes, processes, password, stop.Token);
+            return 0;
+        }
+        catch (OperationCanceledException) when (stop.IsCancellationRequested)
+        {
+            return 0;   // Ctrl-C or SIGTERM while starting
+        }
+        catch (DemoFailedException e)
+        {
+            return Fail(e.Message);
+        }
+        finally
+        {
+            Console.CancelKeyPress -= onCancel;
+            await StopAsync(nodes, processes);
+        }
+    }
+
+    private sealed class DemoFailedException(string message) : Exception(message);
+
+    private static int Fail(string message)
+    {
+        Console.Error.WriteLine($"appliance demo: {message}");
+        return 2;
+    }
+
+    private static string ResolveDirectory(string? given)
+    {
+        var dir = Path.GetFullPath(given ?? DefaultDirectory);
+        if (NodeFiles.UntraversableParent(Path.Combine(dir, "n1")) is not { } blocked) return dir;
+        if (given is not null)
+            throw new NodeConfigurationException(
+                $"--dir {dir} is not reachable by the postgres user, which runs PostgreSQL when the demo runs as root ({blocked} is closed to others). Use, for example, --dir /tmp/appliance-demo.");
+        var hash = Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(dir)))[..8];
+        var moved = $"/var/tmp/appliance-demo-{hash}";
+        Console.WriteLine($"note: {dir} is not reachable by the postgres user ({blocked} is closed to others, and PostgreSQL runs as postgres under root); keeping the demo data in {moved} instead (--dir chooses another place).");
+        return moved;
+    }
+
+    private static Process Start(DemoNode n, IReadOnlyList<DemoNode> all, string dir, string password)
+    {
+        var (program, prefix) = SelfCommand();
+        var psi = new ProcessStartInfo("/bin/sh") { UseShellExecute = false };
+        // setsid: the node is in its own session, so Ctrl-C reaches only the demo, which stops the nodes in order.
+        psi.ArgumentList.Add("-c");
+        psi.ArgumentList.Add("log=$1; shift; if command -v setsid >/dev/null; then exec setsid \"$@\" >>\"$log\" 2>&1 </dev/null; else exec \"$@\" >>\"$log\" 2>&1 </dev/null; fi");
+        psi.ArgumentList.Add("sh");
+        psi.ArgumentList.Add(Path.Combine(dir, $"{n.Name}.log"));
+        psi.ArgumentList.Add(program);
+        foreach (var a in prefix) psi.ArgumentList.Add(a);
+        foreach (var a in new[]
+                 {
+                     "node", "--name", n.Name, "--host", "127.0.0.1", "--akka-port", $"{n.AkkaPort}", "--http-port", $"{n.HttpPort}",
+                     "--pg-port", $"{n.PgPort}", "--data-dir", n.DataDir,
+                     "--seed-nodes", string.Join(",", all.Select(x => $"127.0.0.1:{x.AkkaPort}")),
+                     "--state-store", $"sqlite:{Path.Combine(dir, "state.db")}", "--cluster-size", $"{all.Count}",
+                     "--exit-with-parent", $"{Environment.ProcessId}",
+                 })
+            psi.ArgumentList.Add(a);
+        psi.Environment["APPLIANCE_PG_PASSWORD"] = password;
+        return Process.Start(psi) ?? throw new DemoFailedException($"could not start {program}");
+    }
+
+    /// <summary>How to run this program again: the apphost, or <c>dotnet appliance.dll</c>.</summary>
+    public static (string Program, string[] Prefix) SelfCommand()
+    {
+        var process = Environment.ProcessPath ?? throw new DemoFailedException("cannot tell which program is running");
+        var dll = Path.Combine(AppContext.BaseDirectory, "appliance.dll");
+        return Path.GetFileNameWithoutExtension(process) == "dotnet" ? (process, [dll]) : (process, []);
+    }
+
+    private static async Task RunUntilStoppedAsync(IReadOnlyList<DemoNode> nodes, List<Process> processes, string password, CancellationToken ct)
+    {
+        using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(3) };
+        var phases = new Dictionary<string, string>();
+        var sw = Stopwatch.StartNew();
+        DemoNode? primary = null;
+        while (primary is null)
+        {
+            ct.ThrowIfCancellationRequestedOrStop();
+            CheckAlive(nodes, processes);
+            foreach (var n in nodes)
+            {
+                var status = await TryGetAsync<StatusDto>(http, n.Url + "/status", ct);
+                var phase = Phase(status);
+                if (phases.GetValueOrDefault(n.Name) != phase)
+                {
+                    phases[n.Name] = phase;
+                    Console.WriteLine($"[{sw.Elapsed.TotalSeconds,5:0.0}s] {n.Name}: {phase}");
+                }
+                if (status is { Role: "primary", ReadWrite: true } && await TakesWritesAsync(n, password, ct)) primary = n;
+            }
+            if (primary is null) await Delay(500, ct);
+        }
+        if (ct.IsCancellationRequested) return;
+        await UnfreezeAfterRestartAsync(http, nodes, ct);
+
+        Console.WriteLine();
+        Console.WriteLine($"The cluster takes writes ({sw.Elapsed.TotalSeconds:0.0} s). Primary: {primary.Name}.");
+        Console.WriteLine($"  psql \"postgresql://postgres:{password}@127.0.0.1:{primary.PgPort}/postgres\"");
+        Console.WriteLine($"  any node, follows the primary:  psql \"postgresql://postgres:{password}@{string.Join(",", nodes.Select(n => $"127.0.0.1:{n.PgPort}"))}/postgres?target_session_attrs=read-write\"");
+        foreach (var n in nodes) Console.WriteLine($"  {n.Name}: {n.Url}  (status page; /state, /status, /cluster, /metrics)");
+        Console.WriteLine($"  CLI: dotnet run --project src/Host -- status --endpoint {nodes[0].Url}");
+        Console.WriteLine("Topology (updates on every change; Ctrl-C stops everything):");
+
+        string? shown = null;
+        while (!ct.IsCancellationRequested)
+        {
+            CheckAlive(nodes, processes);
+            foreach (var n in nodes)
+            {
+                var view = await TryGetAsync<ClusterViewDto>(http, n.Url + "/cluster", ct);
+                if (view?.State is null) continue;
+                var text = string.Join("\n", Render.Topology(view).Select(l => "  " + l));
+                var key = System.Text.RegularExpressions.Regex.Replace(text, @"WAL [0-9A-F]+/[0-9A-F]+", "") + string.Join(";", Verify.Problems(view));
+                if (key != shown)
+                {
+                    shown = key;
+                    Console.WriteLine($"[{DateTime.Now:HH:mm:ss}] generation {view.State.Generation}{(view.State.Freeze is { } f ? $", frozen: {f.Reason}" : "")}");
+                    Console.WriteLine(text);
+                    foreach (var p in Verify.Problems(view)) Console.WriteLine($"    ! {p}");
+                }
+                break;
+            }
+            await Delay(1000, ct);
+        }
+    }
+
+    private static async Task UnfreezeAfterRestartAsync(HttpClient http, IReadOnlyList<DemoNode> nodes, CancellationToken ct)
+    {
+        foreach (var n in nodes)
+        {
+            var state = await TryGetAsync<StateDto>(http, n.Url + "/state", ct);
+            if (state is null) continue;
+            if (state.Freeze?.Reason == StopFreezeReason)
+            {
+                try { await http.PostAsync(n.Url + "/unfreeze", null, ct); }
+                catch (HttpRequestException) { }
+            }
+            return;
+        }
+    }
+
+    private static void ThrowIfCancellationRequestedOrStop(this CancellationToken ct)
+    {
+        if (ct.IsCancellationRequested) throw new OperationCanceledException(ct);
+    }
+
+    private static async Task Delay(int ms, CancellationToken ct)
+    {
+        try { await Task.Delay(ms, ct); }
+        catch (OperationCanceledException) { }
+    }
+
+    private static void CheckAlive(IReadOnlyList<DemoNode> nodes, List<Process> processes)
+    {
+        for (var i = 0; i < processes.Count; i++)
+            if (processes[i].HasExited)
+            {
+                var log = Path.Combine(Path.GetDirectoryName(nodes[i].DataDir)!, $"{nodes[i].Name}.log");
+                var tail = File.Exists(log) ? string.Join("\n    ", File.ReadLines(log).TakeLast(5)) : "";
+                throw new DemoFailedException($"node {nodes[i].Name} exited with code {processes[i].ExitCode}; its log is {log}:\n    {tail}");
+            }
+    }
+
+    /// <summary>One line for a node's progress.</summary>
+    public static string Phase(StatusDto? s)
+    {
+        if (s is null) return "starting";
+        if (s.CloneProgress is { } pct) return $"cloning from its upstream: {pct:0}%";
+        if (s.StateVersion is null) return "waiting for the cluster to form";
+        if (s.Role != s.AssignedRole)
+            return $"becoming {s.AssignedRole}" + (s.AssignedRole == "primary" && s.StateVersion == 1 ? " (initialising the database)" : "") +
+                   (s.LastError is { } e ? $" (retrying: {First(e)})" : "");
+        return s.Role switch
+        {
+            "primary" => s.ReadWrite ? "primary, taking writes" : "primary, read-only until its sync has caught up",
+            "sync" or "async" => s.Streaming ? $"{s.Role}, streaming" : $"{s.Role}, connecting to its upstream",
+            var r => r,
+        };
+    }
+
+    private static string First(string e) => e.Split('\n')[0] is { Length: > 120 } l ? l[..120] + "…" : e.Split('\n')[0];
+
+    private static async Task<bool> TakesWritesAsync(DemoNode n, string password, CancellationToken ct)
+    {
+        try
+        {
+            var cs = new NpgsqlConnectionStringBuilder
+            {
+                Host = "127.0.0.1", Port = n.PgPort, Username = "postgres", Password = password, Database = "postgres",
+                Timeout = 3, CommandTimeout = 10, Pooling = false,
+            };
+            await using var connection = new NpgsqlConnection(cs.ConnectionString);
+            await connection.OpenAsync(ct);
+            await using var command = new NpgsqlCommand("SELECT txid_current()", connection);   // assigns an xid: commits only on a writable primary
+            await command.ExecuteScalarAsync(ct);
+            return true;
+        }
+        catch (Exception e) when (e is NpgsqlException or TimeoutException or IOException) { return false; }
+    }
+
+    private static async Task<T?> TryGetAsync<T>(HttpClient http, string url, CancellationToken ct) where T : class
+    {
+        try
+        {
+            using var response = await http.GetAsync(url, ct);
+            if (!response.IsSuccessStatusCode) return null;
+            return System.Text.Json.JsonSerializer.Deserialize<T>(await response.Content.ReadAsStringAsync(ct), ApiJson.Options);
+        }
+        catch (Exception e) when (e is HttpRequestException or TaskCanceledException or System.Text.Json.JsonException) { return null; }
+    }
+
+    private static async Task StopAsync(IReadOnlyList<DemoNode> nodes, List<Process> processes)
+    {
+        if (processes.Count == 0) return;
+        Console.WriteLine();
+        Console.WriteLine("Stopping: freezing the cluster (so that stopping causes no failover), then every node.");
+        using (var http = new HttpClient { Timeout = TimeSpan.FromSeconds(5) })
+            foreach (var n in nodes)
+            {
+                try
+                {
+                    using var response = await http.PostAsync(n.Url + "/freeze",
+                        new StringContent($"{{\"reason\":\"{StopFreezeReason}\"}}", Encoding.UTF8, "application/json"));
+                    if ((int)response.StatusCode is 200 or 409) break;
+                }
+                catch (Exception e) when (e is HttpRequestException or TaskCanceledException) { }
+            }
+        foreach (var p in processes.Where(p => !p.HasExited)) Signal(p.Id, Sigterm);
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(60);
+        foreach (var p in processes)
+        {
+            var left = deadline - DateTime.UtcNow;
+            if (left > TimeSpan.Zero && !p.WaitForExit(left)) { }
+            if (!p.HasExited)
+            {
+                Console.Error.WriteLine($"pid {p.Id} did not stop within 60 s; killing it");
+                p.Kill(entireProcessTree: true);
+                p.WaitForExit(5000);
+            }
+        }
+        KillLeftovers(nodes);
+        Console.WriteLine("Stopped; no node or PostgreSQL process is left. Run the demo again to reuse the data, or with --fresh to start over.");
+    }
+
+    /// <summary>Kills PostgreSQL servers a crashed earlier demo may have left on these data directories.</summary>
+    private static void KillLeftovers(IReadOnlyList<DemoNode> nodes)
+    {
+        foreach (var n in nodes)
+        {
+            var pidFile = Path.Combine(n.DataDir, "pgdata", "postmaster.pid");
+            if (!File.Exists(pidFile)) continue;
+            if (!int.TryParse(File.ReadLines(pidFile).FirstOrDefault(), out var pid)) continue;
+            try
+            {
+                using var process = Process.GetProcessById(pid);
+                if (process.HasExited || process.ProcessName is not ("postgres" or "postmaster")) continue;
+                Console.Error.WriteLine($"Stopping a PostgreSQL left behind on {n.Name} (pid {pid})");
+                Signal(pid, Sigquit);
+                if (!process.WaitForExit(10_000)) process.Kill();
+            }
+            catch (ArgumentException) { }
+            catch (InvalidOperationException) { }
+        }
+    }
+
+    private const int Sigterm = 15;
+    private const int Sigquit = 3;
+
+    private static void Signal(int pid, int signal) => _ = kill(pid, signal);
+
+    [DllImport("libc", SetLastError = true)]
+    private static extern int kill(int pid, int sig);
+}

@@ -1,0 +1,88 @@
+using Akka.Actor;
+using Akka.Hosting;
+using Appliance.Actors.Coordinator;
+using Appliance.Actors.Node;
+using Appliance.Actors.Protocol;
+using Appliance.Nodes.Postgres;
+using Appliance.Nodes.State;
+
+namespace Appliance.Host.Node;
+
+/// <summary>The coordinator or the node actor did not answer in time; the message says which and what to try.</summary>
+public sealed class ClusterUnavailableException(string message) : Exception(message);
+
+/// <summary>Asks of the node actor and the coordinator, with timeouts, for the HTTP API and shutdown.</summary>
+public sealed class ClusterAccess(ActorRegistry registry, NodeOptions options, IDatabaseInstance instance)
+{
+    /// <summary>How long a read of this node's actor may take.</summary>
+    public static readonly TimeSpan NodeTimeout = TimeSpan.FromSeconds(3);
+
+    /// <summary>How long an operator command may take (it may probe a fence and write the journal).</summary>
+    public static readonly TimeSpan CommandTimeout = TimeSpan.FromSeconds(15);
+
+    /// <summary>The node's options.</summary>
+    public NodeOptions Options { get; } = options;
+
+    /// <summary>The cluster credentials, for probing peers over SQL.</summary>
+    public ClusterCredentials Credentials { get; } = new(options.PgPassword, "replicator", options.PgPassword);
+
+    /// <summary>What this node knows of itself.</summary>
+    public async Task<NodeSnapshot> SnapshotAsync(CancellationToken ct)
+    {
+        var node = await registry.GetAsync<DatabaseNodeKey>(ct).ConfigureAwait(false);
+        try { return await node.Ask<NodeSnapshot>(GetNodeSnapshot.Instance, NodeTimeout, ct).ConfigureAwait(false); }
+        catch (AskTimeoutException)
+        {
+            throw new ClusterUnavailableException($"This node's actor did not answer within {NodeTimeout.TotalSeconds:0} s; the process may be overloaded or shutting down. Try again, or check its log.");
+        }
+    }
+
+    /// <summary>The coordinator's current state and last refusal; null if it does not answer within <paramref name="timeout"/>.</summary>
+    public async Task<ClusterStateProtocol.CurrentState?> CoordinatorStateAsync(TimeSpan timeout, CancellationToken ct)
+    {
+        var coordinator = await registry.GetAsync<CoordinatorKey>(ct).ConfigureAwait(false);
+        try { return await coordinator.Ask<ClusterStateProtocol.CurrentState>(ClusterStateProtocol.GetState.Instance, timeout, ct).ConfigureAwait(false); }
+        catch (AskTimeoutException) { return null; }
+    }
+
+    /// <summary>Every state the coordinator ever wrote.</summary>
+    public async Task<ClusterStateProtocol.History> HistoryAsync(TimeSpan timeout, CancellationToken ct)
+    {
+        var coordinator = await registry.GetAsync<CoordinatorKey>(ct).ConfigureAwait(false);
+        try { return await coordinator.Ask<ClusterStateProtocol.History>(ClusterStateProtocol.GetHistory.Instance, timeout, ct).ConfigureAwait(false); }
+        catch (AskTimeoutException)
+        {
+            throw new ClusterUnavailableException(CoordinatorSilent(timeout));
+        }
+    }
+
+    /// <summary>Submits an operator command; the answer is <see cref="OperatorProtocol.Accepted"/> or <see cref="OperatorProtocol.Refused"/>.</summary>
+    public async Task<IApplianceMessage> SubmitAsync(OperatorCommand command, CancellationToken ct)
+    {
+        var coordinator = await registry.GetAsync<CoordinatorKey>(ct).ConfigureAwait(false);
+        try { return await coordinator.Ask<IApplianceMessage>(new OperatorProtocol.Submit(command), CommandTimeout, ct).ConfigureAwait(false); }
+        catch (AskTimeoutException)
+        {
+            throw new ClusterUnavailableException(CoordinatorSilent(CommandTimeout) + " The command may still be applied; look at the state before you repeat it.");
+        }
+    }
+
+    /// <summary>Tells the coordinator that this node leaves on purpose.</summary>
+    public async Task DepartAsync(string reason, CancellationToken ct)
+    {
+        var coordinator = await registry.GetAsync<CoordinatorKey>(ct).ConfigureAwait(false);
+        coordinator.Tell(new NodeDeparted(Options.Name, reason));
+    }
+
+    /// <summary>PostgreSQL's postmaster, when running.</summary>
+    public int? PostmasterPid() => instance.PostmasterPid;
+
+    /// <summary>The instance this node supervises.</summary>
+    public IDatabaseInstance Instance => instance;
+
+    /// <summary>The node actor (to stop it on shutdown).</summary>
+    public Task<IActorRef> NodeActorAsync(CancellationToken ct) => registry.GetAsync<DatabaseNodeKey>(ct);
+
+    private static string CoordinatorSilent(TimeSpan timeout) =>
+        $"The coordinator did not answer within {timeout.TotalSeconds:0} s: the cluster may have too few members (it needs 2), or be electing a new coordinator. Check 'appliance status' and try again.";
+}

@@ -1,0 +1,208 @@
+using System.Globalization;
+using System.Text.Json;
+using Appliance.Actors.Coordinator;
+using Appliance.Nodes.State;
+
+namespace Appliance.Host.Node;
+
+/// <summary>A node option that is missing or malformed; the message names it and says what to do.</summary>
+public sealed class NodeConfigurationException(string message) : Exception(message);
+
+/// <summary>
+/// Builds <see cref="NodeOptions"/> from, in rising precedence: the defaults, a config file (<c>--config</c>, JSON or
+/// HOCON), <c>APPLIANCE_*</c> environment variables and command-line flags. Every source uses the flag names
+/// (<c>akka-port</c>; <c>APPLIANCE_AKKA_PORT</c>; <c>"akka-port"</c> or <c>"akkaPort"</c> in a file).
+/// </summary>
+public static class NodeOptionsLoader
+{
+    /// <summary>Every option key, as its flag is spelled (without the dashes).</summary>
+    public static readonly IReadOnlyList<string> Keys =
+    [
+        "name", "host", "akka-port", "http-port", "pg-port", "data-dir", "seed-nodes", "state-store", "pg-password",
+        "cluster-size", "bin-dir", "mode", "rejoin", "client-networks", "exit-with-parent",
+    ];
+
+    /// <summary>The HTTP port a node uses when none is given (Patroni's, so load-balancer examples carry over).</summary>
+    public const int DefaultHttpPort = 8008;
+
+    /// <summary>The environment variable that carries option <paramref name="key"/>.</summary>
+    public static string EnvironmentName(string key) => "APPLIANCE_" + key.Replace('-', '_').ToUpperInvariant();
+
+    /// <summary>Reads the <c>APPLIANCE_*</c> variables of <paramref name="environment"/> that name options.</summary>
+    public static Dictionary<string, string> FromEnvironment(IReadOnlyDictionary<string, string?> environment)
+    {
+        var values = new Dictionary<string, string>();
+        foreach (var key in Keys)
+            if (environment.TryGetValue(EnvironmentName(key), out var v) && !string.IsNullOrEmpty(v))
+                values[key] = v;
+        return values;
+    }
+
+    /// <summary>
+    /// Reads a config file: JSON (an object whose keys are option names) or HOCON (option names as top-level keys;
+    /// an <c>akka</c> or <c>appliance</c> section is layered over <c>hocon/</c> as extra configuration).
+    /// </summary>
+    /// <returns>The option values, and the HOCON to layer over <c>hocon/</c> (null for JSON or none).</returns>
+    public static (Dictionary<string, string> Values, string? ExtraHocon) FromFile(string path)
+    {
+        if (!File.Exists(path))
+            throw new NodeConfigurationException($"Config file {path} does not exist. Check the path given to --config.");
+        var text = File.ReadAllText(path);
+        return path.EndsWith(".json", StringComparison.OrdinalIgnoreCase) || LooksLikeJson(text)
+            ? (FromJson(text, path), null)
+            : FromHocon(text, path);
+    }
+
+    private static bool LooksLikeJson(string text)
+    {
+        if (!text.TrimStart().StartsWith('{')) return false;
+        try { using var _ = JsonDocument.Parse(text); return true; }
+        catch (JsonException) { return false; }
+    }
+
+    private static Dictionary<string, string> FromJson(string text, string path)
+    {
+        JsonDocument doc;
+        try { doc = JsonDocument.Parse(text, new JsonDocumentOptions { CommentHandling = JsonCommentHandling.Skip, AllowTrailingCommas = true }); }
+        catch (JsonException e)
+        {
+            throw new NodeConfigurationException($"Config file {path} is not valid JSON ({e.Message}). Fix it, or write it as HOCON.");
+        }
+        using (doc)
+        {
+            if (doc.RootElement.ValueKind != JsonValueKind.Object)
+                throw new NodeConfigurationException($"Config file {path} must hold one JSON object with option names as keys, such as {{\"name\": \"n1\"}}.");
+            var values = new Dictionary<string, string>();
+            foreach (var property in doc.RootElement.EnumerateObject())
+            {
+                var key = Canonical(property.Name, path);
+                values[key] = property.Value.ValueKind switch
+                {
+                    JsonValueKind.String => property.Value.GetString()!,
+                    JsonValueKind.Number => property.Value.GetRawText(),
+                    JsonValueKind.Array => string.Join(',', property.Value.EnumerateArray().Select(e => e.ValueKind == JsonValueKind.String ? e.GetString() : e.GetRawText())),
+                    JsonValueKind.True or JsonValueKind.False => property.Value.GetRawText(),
+                    _ => throw new NodeConfigurationException($"Config file {path}: option '{property.Name}' has a {property.Value.ValueKind} value; give a string, number or list."),
+                };
+            }
+            return values;
+        }
+    }
+
+    private static (Dictionary<string, string>, string?) FromHocon(string text, string path)
+    {
+        Akka.Configuration.Config config;
+        try { config = Akka.Configuration.ConfigurationFactory.ParseString(text); }
+        catch (Exception e)
+        {
+            throw new NodeConfigurationException($"Config file {path} is neither valid JSON nor valid HOCON ({e.Message}). Fix the syntax.");
+        }
+        var values = new Dictionary<string, string>();
+        var extra = false;
+        foreach (var (name, value) in config.Root.GetObject().Items)
+        {
+            if (name is "akka" or "appliance") { extra = true; continue; }
+            var key = Canonical(name, path);
+            values[key] = value.IsArray()
+                ? string.Join(',', value.GetArray().Select(v => v.GetString()))
+                : value.GetString();
+        }
+        return (values, extra ? text : null);
+    }
+
+    private static string Canonical(string name, string source)
+    {
+        var normal = Normalise(name);
+        return Keys.FirstOrDefault(k => Normalise(k) == normal)
+               ?? throw new NodeConfigurationException(
+                   $"{source}: unknown option '{name}'. Known options: {string.Join(", ", Keys)}.");
+    }
+
+    private static string Normalise(string name) => name.Replace("-", "").Replace("_", "").ToLowerInvariant();
+
+    /// <summary>Layers the sources (later wins) and validates the result.</summary>
+    /// <param name="layers">Option values, lowest precedence first.</param>
+    /// <param name="extraHocon">HOCON to layer over <c>hocon/</c>, if any.</param>
+    /// <param name="generatePassword">Supplies the password when none is given (reads or creates the node's password file).</param>
+    public static NodeOptions Build(IEnumerable<IReadOnlyDictionary<string, string>> layers, string? extraHocon,
+        Func<string, string> generatePassword)
+    {
+        var v = new Dictionary<string, string>();
+        foreach (var layer in layers)
+            foreach (var (key, value) in layer)
+                v[key] = value;
+
+        string Required(string key, string hint) =>
+            v.TryGetValue(key, out var s) && !string.IsNullOrWhiteSpace(s)
+                ? s.Trim()
+                : throw new NodeConfigurationException($"--{key} is required ({hint}). Give it as a flag, as {EnvironmentName(key)}, or in the --config file.");
+
+        var name = Required("name", "the instance id, such as n1");
+        if (!PeerId.IsValidId(name))
+            throw new NodeConfigurationException($"--name '{name}' is not a valid instance id: use letters, digits, '-', '_' or '.', such as n1.");
+        var host = v.GetValueOrDefault("host")?.Trim() is { Length: > 0 } h ? h : "127.0.0.1";
+        var dataDir = Path.GetFullPath(Required("data-dir", "the directory that holds this node's PostgreSQL data"));
+        var stateStore = Required("state-store", "sqlite:PATH for one machine, postgres:CONNECTION-STRING for several");
+        try { StateStoreOptions.Parse(stateStore); }
+        catch (FormatException e) { throw new NodeConfigurationException($"--state-store: {e.Message}"); }
+
+        var seeds = Required("seed-nodes", "the Akka host:port of the first node(s), the same list on every node; the first node lists itself")
+            .Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        foreach (var seed in seeds)
+        {
+            var parts = seed.Split(':');
+            if (parts.Length != 2 || parts[0].Length == 0 || !int.TryParse(parts[1], NumberStyles.None, CultureInfo.InvariantCulture, out var p) || p is < 1 or > 65535)
+                throw new NodeConfigurationException($"--seed-nodes: '{seed}' is not host:port (such as 10.0.0.1:4053).");
+        }
+
+        var mode = Enum<ClusterMode>(v, "mode", ClusterMode.Normal);
+        var rejoin = Enum<RejoinPolicy>(v, "rejoin", RejoinPolicy.Auto);
+        var password = v.TryGetValue("pg-password", out var pw) && pw.Length > 0 ? pw : generatePassword(dataDir);
+        return new NodeOptions
+        {
+            Name = name,
+            Host = host,
+            AkkaPort = Port(v, "akka-port", null),
+            HttpPort = Port(v, "http-port", DefaultHttpPort),
+            PgPort = Port(v, "pg-port", null),
+            DataDir = dataDir,
+            SeedNodes = seeds,
+            StateStore = stateStore,
+            PgPassword = password,
+            ClusterSize = Int(v, "cluster-size", 3, 1, 64),
+            BinDir = v.GetValueOrDefault("bin-dir") is { Length: > 0 } bin ? bin : null,
+            Mode = mode,
+            Rejoin = rejoin,
+            ClientNetworks = v.GetValueOrDefault("client-networks") is { Length: > 0 } nets
+                ? nets.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
+                : [],
+            ExitWithParent = v.TryGetValue("exit-with-parent", out var parent) && parent.Length > 0 ? Int(v, "exit-with-parent", 0, 1, int.MaxValue) : null,
+            ExtraHocon = extraHocon,
+        };
+    }
+
+    private static int Port(Dictionary<string, string> v, string key, int? fallback)
+    {
+        if (!v.TryGetValue(key, out var s) || string.IsNullOrWhiteSpace(s))
+            return fallback ?? throw new NodeConfigurationException(
+                $"--{key} is required (a TCP port, 1-65535). Give it as a flag, as {EnvironmentName(key)}, or in the --config file.");
+        return Int(v, key, 0, 1, 65535);
+    }
+
+    private static int Int(Dictionary<string, string> v, string key, int fallback, int min, int max)
+    {
+        if (!v.TryGetValue(key, out var s) || string.IsNullOrWhiteSpace(s)) return fallback;
+        if (!int.TryParse(s.Trim(), NumberStyles.Integer, CultureInfo.InvariantCulture, out var n) || n < min || n > max)
+            throw new NodeConfigurationException($"--{key} is '{s}'; it must be a whole number from {min} to {max}.");
+        return n;
+    }
+
+    private static T Enum<T>(Dictionary<string, string> v, string key, T fallback) where T : struct, System.Enum
+    {
+        if (!v.TryGetValue(key, out var s) || string.IsNullOrWhiteSpace(s)) return fallback;
+        return System.Enum.TryParse<T>(s.Trim(), ignoreCase: true, out var e) && System.Enum.IsDefined(e)
+            ? e
+            : throw new NodeConfigurationException(
+                $"--{key} is '{s}'; use one of {string.Join(", ", System.Enum.GetNames<T>().Select(n => n.ToLowerInvariant()))}.");
+    }
+}

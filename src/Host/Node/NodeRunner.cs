@@ -1,0 +1,199 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Sockets;
+using Appliance.Actors.Node;
+using Appliance.Host.Api;
+using Appliance.Nodes.Postgres;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+
+namespace Appliance.Host.Node;
+
+/// <summary>The <c>node</c> verb: checks everything it can before starting, then runs the node until SIGTERM or Ctrl-C.</summary>
+public static class NodeRunner
+{
+    /// <summary>Runs one node; returns the process exit code.</summary>
+    public static async Task<int> RunAsync(NodeOptions options, CancellationToken ct)
+    {
+        PostgresBinaries binaries;
+        try
+        {
+            NodeFiles.PrepareDataDirectory(options.DataDir);
+            CheckPortsFree(options);
+            binaries = await PostgresBinaries.LocateAsync(options.BinDir, ct);
+            if (binaries.MajorVersion != 15)
+                Console.Error.WriteLine($"appliance: warning: PostgreSQL {binaries.MajorVersion} in {binaries.BinDirectory}; the appliance is built and tested for PostgreSQL 15.");
+        }
+        catch (Exception e) when (e is NodeConfigurationException or PostgresDriverException)
+        {
+            Console.Error.WriteLine($"appliance node: {e.Message}");
+            return 2;
+        }
+
+        var hoconDir = Path.Combine(AppContext.BaseDirectory, "hocon");
+        var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { ContentRootPath = AppContext.BaseDirectory, Args = [] });
+        ConfigureLogging(builder.Logging);
+        builder.WebHost.ConfigureKestrel(k => k.Listen(ListenAddress(options.Host), options.HttpPort));
+        builder.Services.Configure<HostOptions>(h => h.ShutdownTimeout = TimeSpan.FromSeconds(90));
+
+        var serverLog = new ServerLog(Path.Combine(options.DataDir, "postgresql.log"));
+        var driver = new PostgresNode(ApplianceNodeHosting.DriverSettings(options), binaries, serverLog.Write);
+        var instance = new PostgresDatabaseInstance(driver);
+        try
+        {
+            builder.Services.AddApplianceNode(options, instance, hoconDir);
+        }
+        catch (FileNotFoundException e)
+        {
+            Console.Error.WriteLine($"appliance node: {e.Message}");
+            return 2;
+        }
+        builder.Services.AddSingleton<ClusterAccess>();
+        builder.Services.AddSingleton(sp => new PeerProber(sp.GetRequiredService<ClusterAccess>().Credentials));
+        builder.Services.AddSingleton<NodeStatusReader>();
+        builder.Services.AddHostedService<GracefulShutdown>();   // after AddAkka: stopped before the actor system
+        if (options.ExitWithParent is { } parent)
+            builder.Services.AddHostedService(sp => new ParentWatch(parent, sp.GetRequiredService<IHostApplicationLifetime>()));
+
+        await using var app = builder.Build();
+        app.UseUnavailableAs503();
+        app.MapNodeApi();
+        var log = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("Appliance.Node");
+        log.LogInformation("Node {Name} starting: PostgreSQL {Major} from {BinDir} on {Host}:{PgPort}, HTTP on {Host}:{HttpPort}, Akka on {Host}:{AkkaPort}, data in {DataDir}, seeds {Seeds}, {StateStore}, host pid {Pid}",
+            options.Name, binaries.MajorVersion, binaries.BinDirectory, options.Host, options.PgPort, options.Host, options.HttpPort,
+            options.Host, options.AkkaPort, options.DataDir, string.Join(",", options.SeedNodes),
+            Actors.Coordinator.StateStoreOptions.Parse(options.StateStore), Environment.ProcessId);
+        try
+        {
+            await app.RunAsync(ct);
+        }
+        catch (IOException e) when (e.Message.Contains("address already in use", StringComparison.OrdinalIgnoreCase))
+        {
+            Console.Error.WriteLine($"appliance node: HTTP port {options.HttpPort} on {options.Host} is already in use. Stop whatever holds it (ss -ltnp sport = :{options.HttpPort}) or give another --http-port.");
+            await instance.DisposeAsync();
+            return 2;
+        }
+        finally
+        {
+            serverLog.Dispose();
+        }
+        log.LogInformation("Node {Name} stopped", options.Name);
+        return 0;
+    }
+
+    /// <summary>Fails with a clear message if any of the node's three ports is taken.</summary>
+    /// <exception cref="NodeConfigurationException">A port is in use, or the host cannot be bound.</exception>
+    public static void CheckPortsFree(NodeOptions options)
+    {
+        foreach (var (flag, port) in new[] { ("--pg-port", options.PgPort), ("--http-port", options.HttpPort), ("--akka-port", options.AkkaPort) })
+        {
+            using var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+            try
+            {
+                socket.Bind(new IPEndPoint(ListenAddress(options.Host), port));
+            }
+            catch (SocketException e) when (e.SocketErrorCode == SocketError.AddressAlreadyInUse)
+            {
+                throw new NodeConfigurationException(
+                    $"{flag} {port}: port {port} on {options.Host} is already in use (another node, or another program). Stop it (ss -ltnp sport = :{port}) or choose another {flag}.");
+            }
+            catch (SocketException e)
+            {
+                throw new NodeConfigurationException($"--host {options.Host}: cannot bind {options.Host}:{port} ({e.Message}). Give an address of this machine.");
+            }
+        }
+        var distinct = new[] { options.PgPort, options.HttpPort, options.AkkaPort }.Distinct().Count();
+        if (distinct != 3)
+            throw new NodeConfigurationException($"--pg-port {options.PgPort}, --http-port {options.HttpPort} and --akka-port {options.AkkaPort} must all differ.");
+    }
+
+    /// <summary>True if nothing listens on <paramref name="address"/>:<paramref name="port"/> (TCP).</summary>
+    public static bool PortFree(IPAddress address, int port)
+    {
+        using var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+        try { socket.Bind(new IPEndPoint(address, port)); return true; }
+        catch (SocketException) { return false; }
+    }
+
+    private static IPAddress ListenAddress(string host)
+    {
+        if (IPAddress.TryParse(host, out var ip)) return ip;
+        try
+        {
+            return Dns.GetHostAddresses(host).FirstOrDefault(a => a.AddressFamily == AddressFamily.InterNetwork)
+                   ?? throw new NodeConfigurationException($"--host {host} has no IPv4 address. Give an IP address of this machine.");
+        }
+        catch (SocketException e)
+        {
+            throw new NodeConfigurationException($"--host {host} cannot be resolved ({e.Message}). Give an IP address of this machine.");
+        }
+    }
+
+    /// <summary>Console logging: one line per entry; <c>APPLIANCE_LOG_FORMAT=json</c> writes JSON lines instead.</summary>
+    public static void ConfigureLogging(ILoggingBuilder logging)
+    {
+        logging.ClearProviders();
+        if (string.Equals(Environment.GetEnvironmentVariable("APPLIANCE_LOG_FORMAT"), "json", StringComparison.OrdinalIgnoreCase))
+            logging.AddJsonConsole(o => { o.TimestampFormat = "yyyy-MM-ddTHH:mm:ss.fffZ "; o.UseUtcTimestamp = true; });
+        else
+            logging.AddSimpleConsole(o => { o.SingleLine = true; o.TimestampFormat = "yyyy-MM-ddTHH:mm:ss.fffZ "; o.UseUtcTimestamp = true; });
+        logging.SetMinimumLevel(LogLevel.Information);
+        logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
+        logging.AddFilter("Microsoft.Hosting", LogLevel.Warning);
+    }
+
+    /// <summary>PostgreSQL's own log lines, appended to a file beside the data directory.</summary>
+    private sealed class ServerLog(string path) : IDisposable
+    {
+        private readonly StreamWriter _writer = new(new FileStream(path, FileMode.Append, FileAccess.Write, FileShare.ReadWrite)) { AutoFlush = true };
+        private readonly Lock _gate = new();
+        private bool _closed;
+
+        public void Write(string line)
+        {
+            lock (_gate)
+                if (!_closed) _writer.WriteLine(line);
+        }
+
+        public void Dispose()
+        {
+            lock (_gate)
+            {
+                _closed = true;
+                _writer.Dispose();
+            }
+        }
+    }
+}
+
+/// <summary>Stops the node when the process that started it is gone, so that no node outlives a killed demo.</summary>
+internal sealed class ParentWatch(int parentPid, IHostApplicationLifetime lifetime) : BackgroundService
+{
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        while (!stoppingToken.IsCancellationRequested)
+        {
+            if (!Alive(parentPid))
+            {
+                lifetime.StopApplication();
+                return;
+            }
+            try { await Task.Delay(500, stoppingToken); }
+            catch (OperationCanceledException) { return; }
+        }
+    }
+
+    private static bool Alive(int pid)
+    {
+        try
+        {
+            using var p = Process.GetProcessById(pid);
+            return !p.HasExited;
+        }
+        catch (ArgumentException) { return false; }
+        catch (InvalidOperationException) { return false; }
+    }
+}

@@ -1,0 +1,154 @@
+using System.Diagnostics;
+using System.Runtime.InteropServices;
+using System.Text;
+using Appliance.Nodes.Tests.Postgres;
+
+namespace Appliance.Host.Tests.Processes;
+
+/// <summary>The built <c>appliance</c> binary run as a child process (<c>dotnet appliance.dll …</c>), its output collected.</summary>
+public sealed class AppProcess : IAsyncDisposable
+{
+    private readonly Process _process;
+    private readonly StringBuilder _stdout = new();
+    private readonly StringBuilder _stderr = new();
+
+    private AppProcess(Process process)
+    {
+        _process = process;
+        process.OutputDataReceived += (_, e) => { if (e.Data is not null) lock (_stdout) _stdout.AppendLine(e.Data); };
+        process.ErrorDataReceived += (_, e) => { if (e.Data is not null) lock (_stderr) _stderr.AppendLine(e.Data); };
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+    }
+
+    public static string Dll => Path.Combine(AppContext.BaseDirectory, "appliance.dll");
+
+    public static AppProcess Start(IEnumerable<string> args, IReadOnlyDictionary<string, string>? env = null)
+    {
+        if (!File.Exists(Dll)) throw new FileNotFoundException($"The appliance binary is not built at {Dll}; build the solution first.", Dll);
+        var psi = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, RedirectStandardInput = true, UseShellExecute = false };
+        psi.ArgumentList.Add(Dll);
+        foreach (var a in args) psi.ArgumentList.Add(a);
+        foreach (var (k, v) in env ?? new Dictionary<string, string>()) psi.Environment[k] = v;
+        psi.Environment.Remove("APPLIANCE_ENDPOINT");
+        return new AppProcess(Process.Start(psi)!);
+    }
+
+    /// <summary>Runs a CLI verb to completion.</summary>
+    public static async Task<(int Code, string Out, string Err)> RunAsync(params string[] args)
+    {
+        await using var p = Start(args);
+        var code = await p.WaitAsync(TimeSpan.FromSeconds(60));
+        return (code, p.Stdout, p.Stderr);
+    }
+
+    public int Id => _process.Id;
+    public bool HasExited => _process.HasExited;
+    public string Stdout { get { lock (_stdout) return _stdout.ToString(); } }
+    public string Stderr { get { lock (_stderr) return _stderr.ToString(); } }
+
+    public async Task<int> WaitAsync(TimeSpan timeout)
+    {
+        using var cts = new CancellationTokenSource(timeout);
+        try { await _process.WaitForExitAsync(cts.Token); }
+        catch (OperationCanceledException)
+        {
+            throw new TimeoutException($"appliance (pid {Id}) did not exit within {timeout.TotalSeconds:0} s.\nstdout:\n{Stdout}\nstderr:\n{Stderr}");
+        }
+        _process.WaitForExit();   // drain the output
+        return _process.ExitCode;
+    }
+
+    /// <summary>Waits until standard output contains <paramref name="text"/>; fails with the output if the process exits first.</summary>
+    public Task WaitForOutputAsync(string text, TimeSpan timeout) =>
+        Wait.UntilAsync(() =>
+        {
+            if (Stdout.Contains(text)) return Task.FromResult(true);
+            if (HasExited) throw new InvalidOperationException($"appliance exited ({_process.ExitCode}) before printing '{text}'.\nstdout:\n{Stdout}\nstderr:\n{Stderr}");
+            return Task.FromResult(false);
+        }, () => $"the output shows '{text}'; so far:\n{Stdout}\nstderr:\n{Stderr}", timeout);
+
+    public void Signal(int signal) => _ = kill(_process.Id, signal);
+
+    public const int SigInt = 2;
+    public const int SigTerm = 15;
+
+    [DllImport("libc", SetLastError = true)]
+    private static extern int kill(int pid, int sig);
+
+    public async ValueTask DisposeAsync()
+    {
+        if (!_process.HasExited)
+        {
+            _process.Kill(entireProcessTree: true);
+            await _process.WaitForExitAsync();
+        }
+        _process.Dispose();
+    }
+
+    /// <summary>Ids of live processes whose command line mentions <paramref name="text"/> (a scratch directory).</summary>
+    public static IReadOnlyList<string> ProcessesMentioning(string text)
+    {
+        var found = new List<string>();
+        foreach (var dir in Directory.EnumerateDirectories("/proc"))
+        {
+            if (!int.TryParse(Path.GetFileName(dir), out var pid) || pid == Environment.ProcessId) continue;
+            try
+            {
+                var cmdline = File.ReadAllText(Path.Combine(dir, "cmdline")).Replace('\0', ' ');
+                if (cmdline.Contains(text)) found.Add($"{pid}: {cmdline}");
+            }
+            catch (IOException) { }
+            catch (UnauthorizedAccessException) { }
+        }
+        return found;
+    }
+}
+
+/// <summary>A scratch directory under /tmp/appliance-tests (traversable by postgres when the tests run as root).</summary>
+public static class Scratch
+{
+    public static string Create()
+    {
+        if (!OperatingSystem.IsLinux()) throw new PlatformNotSupportedException("These tests run PostgreSQL on Linux.");
+        if (!Directory.Exists(TestCluster.Root))
+        {
+            Directory.CreateDirectory(TestCluster.Root);
+            File.SetUnixFileMode(TestCluster.Root, (UnixFileMode)0b111_111_111 | UnixFileMode.StickyBit);
+        }
+        var path = Directory.CreateDirectory(Path.Combine(TestCluster.Root, "host-" + Guid.NewGuid().ToString("N")[..10])).FullName;
+        File.SetUnixFileMode(path, (UnixFileMode)0b111_101_101);
+        return path;
+    }
+}
+
+/// <summary>Waits on a condition with a deadline, never a fixed sleep; HTTP and SQL errors count as "not yet".</summary>
+public static class Wait
+{
+    public static async Task UntilAsync(Func<Task<bool>> condition, Func<string> what, TimeSpan timeout)
+    {
+        var deadline = DateTime.UtcNow + timeout;
+        Exception? last = null;
+        while (DateTime.UtcNow < deadline)
+        {
+            try
+            {
+                if (await condition()) return;
+                last = null;
+            }
+            catch (Exception e) when (e is HttpRequestException or TaskCanceledException or Npgsql.NpgsqlException or System.Text.Json.JsonException)
+            {
+                last = e;
+            }
+            await Task.Delay(200);
+        }
+        throw new TimeoutException($"Timed out after {timeout.TotalSeconds:0} s waiting until {what()}; last error: {last?.Message}");
+    }
+}
+
+/// <summary>Runs a class's tests in the order of their names.</summary>
+public sealed class ByName : Xunit.Sdk.ITestCaseOrderer
+{
+    public IEnumerable<TTestCase> OrderTestCases<TTestCase>(IEnumerable<TTestCase> testCases) where TTestCase : Xunit.Abstractions.ITestCase =>
+        testCases.OrderBy(t => t.TestMethod.Method.Name, StringComparer.Ordinal);
+}

@@ -1,0 +1,82 @@
+using System.Net;
+using System.Net.Sockets;
+
+namespace Appliance.Host.Tests.Processes;
+
+/// <summary>The <c>demo</c> verb as a process: start, take writes, print what it promises, stop on Ctrl-C leaving nothing, reuse, start over.</summary>
+[Trait("Category", "Cluster")]
+public sealed class DemoTests : IDisposable
+{
+    private readonly string _dir = Scratch.Create();
+
+    private static int FreeBasePort()
+    {
+        for (var attempt = 0; attempt < 50; attempt++)
+        {
+            var basePort = Random.Shared.Next(20000, 29000);
+            var ports = Enumerable.Range(0, 3).SelectMany(i => new[] { basePort + 10 * i, basePort + 10 * i + 1, basePort + 10 * i + 2 });
+            if (ports.All(p => Node.NodeRunner.PortFree(IPAddress.Loopback, p))) return basePort;
+        }
+        throw new InvalidOperationException("no free block of ports for the demo");
+    }
+
+    private async Task StopWithCtrlCAsync(AppProcess demo)
+    {
+        demo.Signal(AppProcess.SigInt);
+        Assert.Equal(0, await demo.WaitAsync(TimeSpan.FromSeconds(120)));
+        Assert.Contains("no node or PostgreSQL process is left", demo.Stdout);
+        Assert.Empty(AppProcess.ProcessesMentioning(_dir));
+    }
+
+    [Fact]
+    public async Task Demo_takes_writes_prints_connection_urls_and_topology_stops_cleanly_and_reuses_its_data()
+    {
+        var basePort = FreeBasePort();
+        var dir = Path.Combine(_dir, "demo");
+        string[] args = ["demo", "--dir", dir, "--base-port", $"{basePort}"];
+
+        await using (var demo = AppProcess.Start(args))
+        {
+            await demo.WaitForOutputAsync("Topology", TimeSpan.FromSeconds(180));
+            await demo.WaitForOutputAsync("primary (read-write", TimeSpan.FromSeconds(30));
+            var output = demo.Stdout;
+            Assert.Contains("Starting a fresh 3-node cluster", output);
+            Assert.Contains("The cluster takes writes", output);
+            Assert.Contains($"psql \"postgresql://postgres:", output);
+            Assert.Contains($"@127.0.0.1:{basePort}", output);
+            for (var i = 0; i < 3; i++) Assert.Contains($"n{i + 1}: http://127.0.0.1:{basePort + 10 * i + 1}", output);
+            Assert.Contains("sync (lag", output);
+            await StopWithCtrlCAsync(demo);
+        }
+
+        await using (var again = AppProcess.Start(args))
+        {
+            await again.WaitForOutputAsync("The cluster takes writes", TimeSpan.FromSeconds(180));
+            Assert.Contains($"Reusing the demo data in {dir}", again.Stdout);
+            await again.WaitForOutputAsync("Topology", TimeSpan.FromSeconds(30));
+            await StopWithCtrlCAsync(again);
+        }
+
+        await using (var fresh = AppProcess.Start([.. args, "--fresh"]))
+        {
+            await fresh.WaitForOutputAsync("Started n1", TimeSpan.FromSeconds(60));
+            Assert.Contains($"--fresh: removed {dir}", fresh.Stdout);
+            Assert.Contains("Starting a fresh 3-node cluster", fresh.Stdout);
+            await StopWithCtrlCAsync(fresh);   // Ctrl-C while the nodes are still starting
+        }
+    }
+
+    [Fact]
+    public async Task A_busy_port_is_refused_with_the_fix()
+    {
+        var basePort = FreeBasePort();
+        using var listener = new TcpListener(IPAddress.Loopback, basePort + 11);
+        listener.Start();
+        var (code, _, err) = await AppProcess.RunAsync("demo", "--dir", Path.Combine(_dir, "busy"), "--base-port", $"{basePort}");
+        Assert.Equal(2, code);
+        Assert.Contains($"port {basePort + 11} (for n2) is already in use", err);
+        Assert.Contains("--base-port", err);
+    }
+
+    public void Dispose() => Directory.Delete(_dir, recursive: true);
+}

@@ -1,0 +1,104 @@
+using System.Net.Http.Json;
+using Appliance.Host.Api;
+using Appliance.Host.Cli;
+using Appliance.Nodes.Tests.Postgres;
+using Npgsql;
+
+namespace Appliance.Host.Tests.Processes;
+
+/// <summary>One node of a test cluster: its ports and its process.</summary>
+public sealed record TestNode(string Name, int PgPort, int HttpPort, int AkkaPort, string DataDir)
+{
+    public AppProcess? Process { get; set; }
+    public string Url => $"http://127.0.0.1:{HttpPort}";
+}
+
+/// <summary>Three real <c>appliance node</c> processes sharing a SQLite state store, shared by a test class.</summary>
+public sealed class NodeClusterFixture : IAsyncLifetime
+{
+    public const string Password = "test 'pw' \\x";
+    public string Dir { get; } = Scratch.Create();
+    public List<TestNode> Nodes { get; } = [];
+    public HttpClient Http { get; } = new() { Timeout = TimeSpan.FromSeconds(20) };
+
+    public async Task InitializeAsync()
+    {
+        for (var i = 1; i <= 3; i++)
+            Nodes.Add(new TestNode($"n{i}", TestCluster.FreePort(), TestCluster.FreePort(), TestCluster.FreePort(), Path.Combine(Dir, $"n{i}")));
+        foreach (var n in Nodes) n.Process = StartNode(n);
+        await Wait.UntilAsync(async () => await PrimaryAsync() is not null, () => "a primary takes writes" + Logs(), TimeSpan.FromSeconds(120));
+        await WaitHealthyAsync();
+    }
+
+    public AppProcess StartNode(TestNode n) => AppProcess.Start(
+    [
+        "node", "--name", n.Name, "--akka-port", $"{n.AkkaPort}", "--http-port", $"{n.HttpPort}", "--pg-port", $"{n.PgPort}",
+        "--data-dir", n.DataDir, "--seed-nodes", string.Join(",", Nodes.Select(x => $"127.0.0.1:{x.AkkaPort}")),
+        "--state-store", $"sqlite:{Path.Combine(Dir, "state.db")}", "--exit-with-parent", $"{Environment.ProcessId}",
+    ], new Dictionary<string, string> { ["APPLIANCE_PG_PASSWORD"] = Password });
+
+    /// <summary>Waits until verify finds nothing (every peer streams as the state says).</summary>
+    public Task WaitHealthyAsync() => Wait.UntilAsync(async () =>
+    {
+        var view = await ClusterAsync(Live().First());
+        return Verify.Problems(view).Count == 0;
+    }, () => "verify finds no problem" + Logs(), TimeSpan.FromSeconds(120));
+
+    public IEnumerable<TestNode> Live() => Nodes.Where(n => n.Process is { HasExited: false });
+
+    public async Task<ClusterViewDto> ClusterAsync(TestNode via) =>
+        (await Http.GetFromJsonAsync<ClusterViewDto>(via.Url + "/cluster", ApiJson.Options))!;
+
+    public async Task<StatusDto> StatusAsync(TestNode n) => (await Http.GetFromJsonAsync<StatusDto>(n.Url + "/status", ApiJson.Options))!;
+
+    /// <summary>The node whose /primary answers 200, if any.</summary>
+    public async Task<TestNode?> PrimaryAsync()
+    {
+        foreach (var n in Live())
+        {
+            try
+            {
+                using var r = await Http.GetAsync(n.Url + "/primary");
+                if ((int)r.StatusCode == 200) return n;
+            }
+            catch (HttpRequestException) { }
+        }
+        return null;
+    }
+
+    public async Task<TestNode> NodeInRoleAsync(string role)
+    {
+        foreach (var n in Live())
+            if ((await StatusAsync(n)).Role == role) return n;
+        throw new InvalidOperationException($"no live node is {role}");
+    }
+
+    public static async Task<long> WriteAsync(TestNode n)
+    {
+        var cs = new NpgsqlConnectionStringBuilder { Host = "127.0.0.1", Port = n.PgPort, Username = "postgres", Password = Password, Database = "postgres", Timeout = 5, Pooling = false };
+        await using var c = new NpgsqlConnection(cs.ConnectionString);
+        await c.OpenAsync();
+        await using var cmd = new NpgsqlCommand("CREATE TABLE IF NOT EXISTS w (id bigserial PRIMARY KEY, at timestamptz DEFAULT now()); INSERT INTO w DEFAULT VALUES RETURNING id", c);
+        return (long)(await cmd.ExecuteScalarAsync())!;
+    }
+
+    public string Logs() => string.Concat(Nodes.Select(n =>
+        $"\n--- {n.Name} (exited: {n.Process?.HasExited}) ---\n{string.Join("\n", (n.Process?.Stdout ?? "").Split('\n').TakeLast(15))}{n.Process?.Stderr}"));
+
+    public async Task DisposeAsync()
+    {
+        foreach (var n in Live()) n.Process!.Signal(AppProcess.SigTerm);
+        foreach (var n in Nodes.Where(n => n.Process is not null))
+        {
+            try { await n.Process!.WaitAsync(TimeSpan.FromSeconds(60)); }
+            catch (TimeoutException) { }
+            await n.Process!.DisposeAsync();
+        }
+        foreach (var left in AppProcess.ProcessesMentioning(Dir))
+            if (int.TryParse(left.Split(':')[0], out var pid))
+                try { System.Diagnostics.Process.GetProcessById(pid).Kill(); } catch (ArgumentException) { }
+        Http.Dispose();
+        try { Directory.Delete(Dir, recursive: true); }
+        catch (IOException) { }
+    }
+}

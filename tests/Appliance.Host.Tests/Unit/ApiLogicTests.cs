@@ -1,0 +1,251 @@
+using Appliance.Host.Api;
+using Appliance.Host.Cli;
+using Appliance.Nodes.State;
+using Spectre.Console;
+
+namespace Appliance.Host.Tests.Unit;
+
+[Trait("Category", "Unit")]
+public sealed class RoleCheckTests
+{
+    private static StatusDto Status(string role, bool rw = false, bool running = true, bool streaming = false, ulong? lag = null, bool fenced = false, string? assigned = null) =>
+        new("n1", "127.0.0.1", 5432, role, assigned ?? role, 3, 3, 1, running, rw, fenced, streaming, 1, "0/3000000", null, null, lag, null, null, 100, running ? 101 : null);
+
+    public static TheoryData<string, string, bool> Matrix() => new()
+    {
+        // Patroni semantics: 200 only for the role asked about.
+        { "primary", "primary", true }, { "primary", "sync", false }, { "primary", "async", false },
+        { "replica", "primary", false }, { "replica", "sync", true }, { "replica", "async", true },
+        { "sync", "sync", true }, { "sync", "async", false }, { "sync", "primary", false },
+        { "async", "async", true }, { "async", "sync", false },
+        { "read-only", "primary", true }, { "read-only", "async", true },
+        { "read-only-sync", "primary", true }, { "read-only-sync", "sync", true }, { "read-only-sync", "async", false },
+        { "health", "deposed", true }, { "standby-leader", "primary", false }, { "liveness", "unassigned", true },
+        { "readiness", "primary", true }, { "readiness", "unassigned", false },
+    };
+
+    [Theory]
+    [MemberData(nameof(Matrix))]
+    public void Each_check_passes_only_for_its_role(string check, string role, bool expected)
+    {
+        var s = role == "primary" ? Status(role, rw: true) : Status(role, streaming: role is "sync" or "async", lag: 0);
+        Assert.Equal(expected, RoleChecks.Passes(check, s));
+    }
+
+    [Fact]
+    public void A_read_only_or_self_fenced_primary_is_not_primary()
+    {
+        Assert.False(RoleChecks.Passes("primary", Status("primary", rw: false)));
+        Assert.False(RoleChecks.Passes("primary", Status("primary", rw: true, fenced: true)));
+        Assert.False(RoleChecks.Passes("primary", Status("primary", rw: true, assigned: "deposed")));
+        Assert.False(RoleChecks.Passes("health", Status("primary", running: false)));
+    }
+
+    [Fact]
+    public void Lag_limits_replica_checks_and_unknown_lag_fails_them()
+    {
+        Assert.True(RoleChecks.Passes("replica", Status("async", streaming: true, lag: 1000), maxLagBytes: 1024));
+        Assert.False(RoleChecks.Passes("replica", Status("async", streaming: true, lag: 2000), maxLagBytes: 1024));
+        Assert.False(RoleChecks.Passes("replica", Status("async", streaming: true, lag: null), maxLagBytes: 1024));
+        Assert.True(RoleChecks.Passes("replica", Status("async", streaming: true, lag: null)));
+        Assert.False(RoleChecks.Passes("replica", Status("async", streaming: false, lag: 0)));
+        Assert.False(RoleChecks.Passes("sync", Status("sync", streaming: true, lag: 0), replicationState: "catchup"));
+    }
+
+    [Theory]
+    [InlineData("1024", 1024UL)]
+    [InlineData("16MB", 16UL << 20)]
+    [InlineData("1kB", 1024UL)]
+    [InlineData("2 GB", 2UL << 30)]
+    [InlineData("7B", 7UL)]
+    public void Lag_sizes_parse_as_patroni_does(string text, ulong expected)
+    {
+        Assert.True(RoleChecks.TryParseBytes(text, out var bytes));
+        Assert.Equal(expected, bytes);
+    }
+
+    [Theory]
+    [InlineData("")]
+    [InlineData("-1")]
+    [InlineData("16XB")]
+    [InlineData("lots")]
+    public void Bad_lag_sizes_are_rejected(string text) => Assert.False(RoleChecks.TryParseBytes(text, out _));
+
+    [Theory]
+    [InlineData(RefusalReason.ClusterFrozen, 409)]
+    [InlineData(RefusalReason.AlreadyFrozen, 409)]
+    [InlineData(RefusalReason.NotFrozen, 409)]
+    [InlineData(RefusalReason.NotCaughtUp, 409)]
+    [InlineData(RefusalReason.NoAsyncAvailable, 409)]
+    [InlineData(RefusalReason.PeerStillPresent, 409)]
+    [InlineData(RefusalReason.SingletonMode, 409)]
+    [InlineData(RefusalReason.NoState, 409)]
+    [InlineData(RefusalReason.StaleGeneration, 412)]
+    [InlineData(RefusalReason.UnknownPeer, 412)]
+    [InlineData(RefusalReason.NotDeposed, 412)]
+    [InlineData(RefusalReason.InvalidRequest, 412)]
+    public void Refusals_map_to_409_for_cluster_conflicts_and_412_for_bad_preconditions(RefusalReason reason, int status) =>
+        Assert.Equal(status, NodeApi.RefusalStatus(reason));
+
+    [Fact]
+    public void Metrics_are_prometheus_text_with_role_generation_lag_read_write_failovers_and_last_transition()
+    {
+        var state = Fixtures.State();
+        var history = new List<Actors.Protocol.ClusterStateProtocol.StateRecorded>
+        {
+            new(state, TransitionReason.InitialSetup, "set up", DateTimeOffset.FromUnixTimeSeconds(1000)),
+            new(state with { Version = 2, Generation = 2 }, TransitionReason.SyncTakeover, "took over", DateTimeOffset.FromUnixTimeSeconds(2000)),
+        };
+        var text = Metrics.Render(Status("primary", rw: true), state, history);
+        Assert.Contains("appliance_role{peer=\"n1\",role=\"primary\"} 1", text);
+        Assert.Contains("appliance_role{peer=\"n1\",role=\"sync\"} 0", text);
+        Assert.Contains("appliance_generation{peer=\"n1\"} 1", text);
+        Assert.Contains("appliance_read_write{peer=\"n1\"} 1", text);
+        Assert.Contains("appliance_failovers_total{peer=\"n1\"} 1", text);
+        Assert.Contains("appliance_last_transition_timestamp_seconds{peer=\"n1\"} 2000", text);
+        Assert.Contains("# TYPE appliance_replication_lag_bytes gauge", text);
+        Assert.All(text.Split('\n', StringSplitOptions.RemoveEmptyEntries), line =>
+            Assert.Matches(@"^(# (HELP|TYPE) \w+ .+|\w+\{[^}]*\} [0-9.e+-]+)$", line));
+    }
+}
+
+internal static class Fixtures
+{
+    public static PeerId P(string id, int port) => new(id, "127.0.0.1", port);
+
+    public static ClusterState State(bool deposed = false, bool asyncs = true) => new()
+    {
+        Version = 1, Generation = 1, Primary = P("n1", 5432), Sync = P("n2", 5433),
+        Async = asyncs ? [P("n3", 5434)] : [], Deposed = deposed ? [P("n0", 5431)] : [],
+    };
+
+    public static DownstreamDto Down(string name, string syncState, string state = "streaming") => new(name, state, syncState, "0/3000000", "0/3000000", 0);
+
+    public static PeerViewDto Peer(string id, string role, bool reachable = true, bool rw = false, params DownstreamDto[] downs) =>
+        new(id, "127.0.0.1", 5432, role, null, reachable, reachable ? null : "connection refused", rw, role != "primary", 1, "0/3000000", 0, downs);
+
+    /// <summary>A healthy 3-peer view: n1 → n2 (sync) → n3 (async).</summary>
+    public static ClusterViewDto Healthy(Func<PeerViewDto, PeerViewDto>? change = null, ClusterState? state = null) =>
+        new(StateDto.From(state ?? State()),
+            [.. new[]
+            {
+                Peer("n1", "primary", rw: true, downs: Down("n2", "sync")),
+                Peer("n2", "sync", downs: Down("n3", "async")),
+                Peer("n3", "async"),
+            }.Select(p => change?.Invoke(p) ?? p)],
+            null, true, "n1");
+}
+
+[Trait("Category", "Unit")]
+public sealed class VerifyTests
+{
+    [Fact]
+    public void A_healthy_cluster_has_no_problems() => Assert.Empty(Verify.Problems(Fixtures.Healthy()));
+
+    public static TheoryData<string, string> Cases() => new()
+    {
+        { "primary-down", "cannot query postgres on primary n1" },
+        { "sync-down", "cannot query postgres on sync n2" },
+        { "async-down", "cannot query postgres on async n3" },
+        { "primary-no-repl", "n1: downstream replication peer n2 not connected" },
+        { "primary-wrong-peer", "n1: expected downstream peer to be n2, but found n3" },
+        { "primary-async-repl", "n1: expected downstream replication to n2 to be 'sync', but found 'async'" },
+        { "sync-catchup", "n2: downstream replication to n3 not yet established (expected state 'streaming', found 'catchup')" },
+        { "primary-read-only", "primary n1 is read-only" },
+    };
+
+    [Theory]
+    [MemberData(nameof(Cases))]
+    public void Each_problem_gets_its_sentence(string @case, string expected)
+    {
+        var view = Fixtures.Healthy(p => (@case, p.Id) switch
+        {
+            ("primary-down", "n1") => p with { Reachable = false, Error = "refused", Downstreams = [] },
+            ("sync-down", "n2") => p with { Reachable = false, Error = "refused", Downstreams = [] },
+            ("async-down", "n3") => p with { Reachable = false, Error = "refused" },
+            ("primary-no-repl", "n1") => p with { Downstreams = [] },
+            ("primary-wrong-peer", "n1") => p with { Downstreams = [Fixtures.Down("n3", "sync")] },
+            ("primary-async-repl", "n1") => p with { Downstreams = [Fixtures.Down("n2", "async")] },
+            ("sync-catchup", "n2") => p with { Downstreams = [Fixtures.Down("n3", "async", "catchup")] },
+            ("primary-read-only", "n1") => p with { ReadWrite = false },
+            _ => p,
+        });
+        var problems = Verify.Problems(view);
+        Assert.Contains(problems, m => m.Contains(expected));
+    }
+
+    [Fact]
+    public void Deposed_peers_no_asyncs_no_state_and_a_blocked_coordinator_are_problems()
+    {
+        Assert.Contains(Verify.Problems(Fixtures.Healthy(state: Fixtures.State(deposed: true))), m => m.StartsWith("cluster has a deposed peer n0"));
+        var twoPeers = Fixtures.Healthy(state: Fixtures.State(asyncs: false)) is var v ? v with { Peers = [.. v.Peers.Take(2)] } : null!;
+        twoPeers = twoPeers with { Peers = [twoPeers.Peers[0], twoPeers.Peers[1] with { Downstreams = [] }] };
+        Assert.Equal(["cluster has no async peers: one more failure leaves no candidate for a new sync"], Verify.Problems(twoPeers));
+        Assert.Contains(Verify.Problems(new ClusterViewDto(null, [], null, true, "n1")), m => m.Contains("no state yet"));
+        Assert.Contains(Verify.Problems(Fixtures.Healthy() with { LastRefusal = new("NotCaughtUp", "sync n2 is behind") }), m => m.Contains("NotCaughtUp"));
+        Assert.Contains(Verify.Problems(Fixtures.Healthy() with { CoordinatorReachable = false }), m => m.Contains("coordinator did not answer"));
+    }
+
+    [Fact]
+    public void Lag_is_not_a_problem() =>
+        Assert.Empty(Verify.Problems(Fixtures.Healthy(p => p.Id == "n3" ? p with { LagBytes = 1UL << 30 } : p)));
+
+    [Fact]
+    public void A_singleton_cluster_with_only_its_primary_is_healthy()
+    {
+        var state = new ClusterState { Version = 1, Generation = 1, Primary = Fixtures.P("n1", 5432), Singleton = true };
+        var view = new ClusterViewDto(StateDto.From(state), [Fixtures.Peer("n1", "primary", rw: true)], null, true, "n1");
+        Assert.Empty(Verify.Problems(view));
+    }
+}
+
+[Trait("Category", "Unit")]
+public sealed class RenderTests
+{
+    private static (IAnsiConsole Console, StringWriter Text) Capture()
+    {
+        var text = new StringWriter();
+        var console = AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(text), Ansi = AnsiSupport.No, ColorSystem = ColorSystemSupport.NoColors });
+        console.Profile.Width = 200;
+        return (console, text);
+    }
+
+    [Fact]
+    public void Status_is_a_table_of_roles_lsns_lag_and_health()
+    {
+        var (console, text) = Capture();
+        Render.Cluster(console, Fixtures.Healthy(p => p.Id == "n3" ? p with { LagBytes = 3 * 1024 * 1024 } : p));
+        var output = text.ToString();
+        Assert.Contains("generation 1 (version 1), initWal 0/0, mode normal, not frozen", output);
+        foreach (var column in new[] { "PEER", "ROLE", "ADDRESS", "PG", "READ-WRITE", "TIMELINE", "WAL", "LAG", "UPSTREAM", "HEALTH" })
+            Assert.Contains(column, output);
+        Assert.Matches(@"│ n1\s+│ primary\s+│ 127\.0\.0\.1:5432\s+│ up\s+│ yes", output);
+        Assert.Contains("3.0 MB", output);
+    }
+
+    [Fact]
+    public void History_is_a_table_of_generation_time_primary_sync_asyncs_deposed_and_reason()
+    {
+        var (console, text) = Capture();
+        var state = Fixtures.State(deposed: true);
+        Render.History(console, [new HistoryEntryDto(1, 1, new DateTimeOffset(2025, 1, 2, 3, 4, 5, TimeSpan.Zero), "InitialSetup", "set up", StateDto.From(state))]);
+        var output = text.ToString();
+        Assert.Matches(@"│ 1\s+│ 1\s+│ 2025-01-02 03:04:05Z │ n1\s+│ n2\s+│ n3\s+│ n0\s+│ no\s+│ InitialSetup: set up", output);
+    }
+
+    [Fact]
+    public void Topology_reads_primary_then_sync_then_asyncs_with_lag()
+    {
+        var lines = Render.Topology(Fixtures.Healthy(p => p.Id == "n3" ? p with { LagBytes = 2048 } : p)).ToList();
+        Assert.StartsWith("n1 primary (read-write", lines[0]);
+        Assert.Contains("n2 sync (lag 0 B", lines[1]);
+        Assert.Contains("n3 async (lag 2.0 kB", lines[2]);
+    }
+
+    [Theory]
+    [InlineData(0UL, "0 B")]
+    [InlineData(1023UL, "1023 B")]
+    [InlineData(1536UL, "1.5 kB")]
+    [InlineData(null, "?")]
+    public void Bytes_read_well(ulong? bytes, string expected) => Assert.Equal(expected, Render.Bytes(bytes));
+}

@@ -1,0 +1,132 @@
+using Appliance.Host.Node;
+using Appliance.Nodes.State;
+
+namespace Appliance.Host.Tests.Unit;
+
+[Trait("Category", "Unit")]
+public sealed class NodeOptionsLoaderTests : IDisposable
+{
+    private readonly string _dir = Directory.CreateTempSubdirectory("appliance-opts-").FullName;
+
+    private static readonly Dictionary<string, string> Minimal = new()
+    {
+        ["name"] = "n1", ["akka-port"] = "4053", ["pg-port"] = "5432", ["data-dir"] = "/tmp/x",
+        ["seed-nodes"] = "127.0.0.1:4053", ["state-store"] = "sqlite:/tmp/x/state.db", ["pg-password"] = "pw",
+    };
+
+    private static NodeOptions Build(params Dictionary<string, string>[] layers) =>
+        NodeOptionsLoader.Build(layers, null, _ => "generated");
+
+    [Fact]
+    public void Defaults_fill_what_is_not_given()
+    {
+        var o = Build(Minimal);
+        Assert.Equal("127.0.0.1", o.Host);
+        Assert.Equal(NodeOptionsLoader.DefaultHttpPort, o.HttpPort);
+        Assert.Equal(3, o.ClusterSize);
+        Assert.Equal(ClusterMode.Normal, o.Mode);
+        Assert.Equal(RejoinPolicy.Auto, o.Rejoin);
+        Assert.Equal(["127.0.0.1:4053"], o.SeedNodes);
+        Assert.Equal("pw", o.PgPassword);
+    }
+
+    [Fact]
+    public void Later_layers_win_file_then_environment_then_flags()
+    {
+        var file = new Dictionary<string, string>(Minimal) { ["http-port"] = "1000", ["cluster-size"] = "5", ["host"] = "10.0.0.1" };
+        var env = NodeOptionsLoader.FromEnvironment(new Dictionary<string, string?> { ["APPLIANCE_HTTP_PORT"] = "2000", ["APPLIANCE_HOST"] = "10.0.0.2", ["PATH"] = "/bin" });
+        var flags = new Dictionary<string, string> { ["http-port"] = "3000" };
+        var o = Build(file, env, flags);
+        Assert.Equal(3000, o.HttpPort);
+        Assert.Equal("10.0.0.2", o.Host);
+        Assert.Equal(5, o.ClusterSize);
+    }
+
+    [Fact]
+    public void A_missing_password_is_generated()
+    {
+        var o = Build(new Dictionary<string, string>(Minimal) { ["pg-password"] = "" });
+        Assert.Equal("generated", o.PgPassword);
+    }
+
+    [Fact]
+    public void Json_config_file_accepts_flag_and_camel_case_names_and_lists()
+    {
+        var path = Path.Combine(_dir, "node.json");
+        File.WriteAllText(path, """{"name":"n2","akkaPort":4054,"pg-port":5433,"data-dir":"/tmp/y","seed-nodes":["10.0.0.1:4053","10.0.0.2:4053"],"state-store":"sqlite:/tmp/s.db"}""");
+        var (values, hocon) = NodeOptionsLoader.FromFile(path);
+        Assert.Null(hocon);
+        var o = Build(values, new() { ["pg-password"] = "pw" });
+        Assert.Equal("n2", o.Name);
+        Assert.Equal(4054, o.AkkaPort);
+        Assert.Equal(["10.0.0.1:4053", "10.0.0.2:4053"], o.SeedNodes);
+    }
+
+    [Fact]
+    public void Hocon_config_file_gives_options_and_layers_akka_sections()
+    {
+        var path = Path.Combine(_dir, "node.conf");
+        File.WriteAllText(path, """
+            name = n3
+            akka-port = 4055
+            pg-port = 5434
+            data-dir = "/tmp/z"
+            seed-nodes = ["10.0.0.1:4053"]
+            state-store = "postgres:Host=10.0.0.9;Database=appliance"
+            appliance.node.coordinator-lease = 2s
+            """);
+        var (values, hocon) = NodeOptionsLoader.FromFile(path);
+        var o = NodeOptionsLoader.Build([values], hocon, _ => "pw");
+        Assert.Equal("n3", o.Name);
+        Assert.Equal(5434, o.PgPort);
+        Assert.Contains("coordinator-lease", o.ExtraHocon);
+    }
+
+    [Theory]
+    [InlineData("{\"name\": ", "not valid JSON")]
+    [InlineData("{\"nmae\": \"n1\"}", "unknown option 'nmae'")]
+    [InlineData("name = ${missing}", "neither valid JSON nor valid HOCON")]
+    public void A_malformed_config_file_is_refused_with_the_reason(string text, string expected)
+    {
+        var path = Path.Combine(_dir, text.StartsWith('{') ? "bad.json" : "bad.conf");
+        File.WriteAllText(path, text);
+        var e = Assert.Throws<NodeConfigurationException>(() => NodeOptionsLoader.FromFile(path));
+        Assert.Contains(expected, e.Message);
+        Assert.Contains(path, e.Message);
+    }
+
+    [Fact]
+    public void A_missing_config_file_is_named()
+    {
+        var e = Assert.Throws<NodeConfigurationException>(() => NodeOptionsLoader.FromFile("/nonexistent/node.json"));
+        Assert.Contains("/nonexistent/node.json does not exist", e.Message);
+    }
+
+    [Theory]
+    [InlineData("name", "", "--name is required")]
+    [InlineData("name", "bad id!", "not a valid instance id")]
+    [InlineData("akka-port", "70000", "--akka-port is '70000'")]
+    [InlineData("pg-port", "", "--pg-port is required")]
+    [InlineData("seed-nodes", "10.0.0.1", "'10.0.0.1' is not host:port")]
+    [InlineData("state-store", "mysql:x", "use sqlite:PATH or postgres:")]
+    [InlineData("mode", "triple", "use one of normal, singleton")]
+    [InlineData("cluster-size", "zero", "--cluster-size is 'zero'")]
+    public void Invalid_options_are_refused_naming_the_option_and_the_fix(string key, string value, string expected)
+    {
+        var v = new Dictionary<string, string>(Minimal) { [key] = value };
+        var e = Assert.Throws<NodeConfigurationException>(() => Build(v));
+        Assert.Contains(expected, e.Message);
+    }
+
+    [Fact]
+    public void Generated_password_is_kept_private_and_reused()
+    {
+        var first = NodeFiles.ReadOrCreatePassword(_dir);
+        Assert.Equal(32, first.Length);
+        Assert.Equal(first, NodeFiles.ReadOrCreatePassword(_dir));
+        if (OperatingSystem.IsWindows()) throw new PlatformNotSupportedException();
+        Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(Path.Combine(_dir, NodeFiles.PasswordFileName)));
+    }
+
+    public void Dispose() => Directory.Delete(_dir, recursive: true);
+}
