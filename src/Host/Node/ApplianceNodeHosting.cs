@@ -60,7 +60,7 @@ public static class ApplianceNodeHosting
                 .AddHocon(StateStoreOptions.Parse(options.StateStore).ToConfig(), HoconAddMode.Append)
                 .WithRemoting(options.Host, options.AkkaPort)
                 .WithClustering(new ClusterOptions { Roles = ["db"], SeedNodes = [.. options.SeedAddresses] })
-                .WithDistributedPubSub("db")
+                .WithDistributedPubSub(string.Empty)   // every member, so that client-role applications can subscribe too
                 .WithSingleton<CoordinatorKey>("coordinator",
                     (system, _, _) => ClusterStateCoordinator.SupervisedProps(
                         CoordinatorSettings.FromConfig(system.Settings.Config) with { Mode = options.Mode, Rejoin = options.Rejoin }),

@@ -56,6 +56,9 @@ internal sealed class ApplianceTestCluster : IAsyncDisposable
 
     public IReadOnlyList<string> Names => [.. _nodes.Select(n => n.Name)];
 
+    /// <summary>The Akka seed addresses of the cluster, for an application that joins it.</summary>
+    public IEnumerable<string> SeedAddresses => _nodes[0].SeedAddresses;
+
     public IEnumerable<string> Running => _running.Keys;
 
     public void Log(string line) => _output.WriteLine($"[{(DateTimeOffset.UtcNow - _started).TotalSeconds,7:0.00}s] {line}");
