@@ -56,10 +56,10 @@ public sealed class ClusterStateCoordinator : ReceivePersistentActor, IWithTimer
     public ClusterStateCoordinator(CoordinatorSettings settings)
     {
         _settings = settings.EnsureValid();
-        _membership = new PeerMembership(settings.Membership, settings.ReportLease);
         _mediator = settings.PubSubMediator ?? DistributedPubSub.Get(Context.System).Mediator;
         if (settings.Membership == MembershipSource.ClusterMembers)
             _cluster = Cluster.Get(Context.System);
+        _membership = new PeerMembership(settings.Membership, settings.ReportLease, _cluster?.SelfAddress);
 
         Recover<SnapshotOffer>(OnSnapshotOffer);
         Recover<ClusterStateProtocol.StateRecorded>(OnRecoveredEvent);

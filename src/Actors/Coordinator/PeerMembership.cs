@@ -13,10 +13,11 @@ namespace Appliance.Actors.Coordinator;
 /// <remarks>
 /// A node's <see cref="NodeProtocol.StatusReport"/> says which peer runs at the sender's address. A peer is present while
 /// it has reported within the lease and has not departed; with <see cref="MembershipSource.ClusterMembers"/> its
-/// address must also belong to an Up, reachable member. Order: by member age (oldest first) when clustered, then by
+/// address must also belong to an Up, reachable member. Order: the coordinator's own peer last, then by member age
+/// (oldest first) when clustered, then by
 /// when the peer last became present, so that a peer that comes back joins at the end, as a restarted node would.
 /// </remarks>
-internal sealed class PeerMembership(MembershipSource source, TimeSpan reportLease)
+internal sealed class PeerMembership(MembershipSource source, TimeSpan reportLease, Address? coordinatorAddress = null)
 {
     private readonly Dictionary<string, KnownPeer> _peers = [];
     private readonly Dictionary<Address, Member> _upMembers = [];
@@ -97,7 +98,11 @@ internal sealed class PeerMembership(MembershipSource source, TimeSpan reportLea
             return present.OrderBy(p => p.Arrival);
         return present
             .Where(p => _upMembers.TryGetValue(p.Address, out var member) && !_unreachable.Contains(member.UniqueAddress))
-            .OrderBy(p => _upMembers[p.Address], Member.AgeOrdering)
+            // The coordinator's own peer goes last, so that initial setup (first = primary, second = sync) keeps the
+            // coordinator's host off the write path: a crash of the primary's host then never also costs the
+            // coordinator's hand-over (docs/ARCHITECTURE.md §11).
+            .OrderBy(p => p.Address.Equals(coordinatorAddress) ? 1 : 0)
+            .ThenBy(p => _upMembers[p.Address], Member.AgeOrdering)
             .ThenBy(p => p.Arrival);
     }
 

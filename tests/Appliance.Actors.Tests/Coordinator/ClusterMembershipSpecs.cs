@@ -32,7 +32,7 @@ public sealed class ClusterMembershipSpecs : CoordinatorSpec
     }
 
     [Fact]
-    public void Peers_are_present_while_their_members_are_up_and_ordered_by_member_age()
+    public void Peers_are_present_while_their_members_are_up_and_the_coordinators_own_peer_comes_last()
     {
         var cluster = Cluster.Get(Sys);
         cluster.Join(cluster.SelfAddress);
@@ -44,19 +44,19 @@ public sealed class ClusterMembershipSpecs : CoordinatorSpec
         var nodeA = new NodeProbe(this, coordinator, "pa").WithStates();
         var nodeC = RemoteNode(c, "pc");
 
-        // B reports before A, but A's member is older: A becomes primary.
-        nodeB.Report();
+        // A's member is the oldest, but the coordinator runs there: its peer goes last, off the write path.
         nodeA.Report();
-        Assert.Equal("g1 P=pa S=pb A=[] D=[] W=0/0", ExpectPublished(1).ToShortString());
+        nodeB.Report();
+        Assert.Equal("g1 P=pb S=pa A=[] D=[] W=0/0", ExpectPublished(1).ToShortString());
         Assert.Equal(1, nodeB.Probe.ExpectMsg<ClusterStateProtocol.StateChanged>(TimeSpan.FromSeconds(10)).Version);   // over the wire
         nodeC.Report();
-        Assert.Equal("g1 P=pa S=pb A=[pc] D=[] W=0/0", ExpectPublished(2).ToShortString());
+        Assert.Equal("g1 P=pb S=pa A=[pc] D=[] W=0/0", ExpectPublished(2).ToShortString());
 
         // C's member goes down: pc is absent at once, although its report lease has a minute left.
         cluster.Down(Cluster.Get(c).SelfAddress);
-        Assert.Equal("g1 P=pa S=pb A=[] D=[] W=0/0", ExpectPublished(3, timeout: TimeSpan.FromSeconds(15)).ToShortString());
+        Assert.Equal("g1 P=pb S=pa A=[] D=[] W=0/0", ExpectPublished(3, timeout: TimeSpan.FromSeconds(15)).ToShortString());
 
-        // B's member goes down too: the sync is gone and nobody is left to replace it; the refusal says so.
+        // B's member goes down too: the primary is gone and no async is left for a takeover; the refusal says so.
         cluster.Down(Cluster.Get(b).SelfAddress);
         AwaitAssert(() => Assert.Equal(Nodes.State.RefusalReason.NoAsyncAvailable, CurrentState(coordinator).LastRefusal?.Reason),
             TimeSpan.FromSeconds(15), TimeSpan.FromMilliseconds(200));

@@ -57,9 +57,11 @@ public sealed class ClientFailoverSpecs(ITestOutputHelper output) : IAsyncLifeti
         var failed = 0;
         async Task WriteAsync(int id)
         {
-            // The application's own retry: a write that failed is tried again until acknowledged.
+            // The application's own retry: a write that failed is tried again until acknowledged (within two minutes).
+            var deadline = DateTimeOffset.UtcNow + TimeSpan.FromMinutes(2);
             while (true)
             {
+                Assert.True(DateTimeOffset.UtcNow < deadline, $"write {id} was not acknowledged within two minutes; client state: {client.State}");
                 try
                 {
                     await using var connection = await client.OpenPrimaryConnectionAsync();
