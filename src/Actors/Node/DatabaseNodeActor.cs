@@ -44,7 +44,6 @@ public sealed class DatabaseNodeActor : ReceiveActor, IWithTimers
     private string? _lastError;
     private Nodes.Postgres.BaseBackupProgress? _clone;
     private Nodes.Postgres.InstanceStatus? _status;
-    private PeerReport? _lastReport;
     private DateTime _lastContact;
 
     /// <summary>Creates the node actor.</summary>
@@ -239,7 +238,6 @@ public sealed class DatabaseNodeActor : ReceiveActor, IWithTimers
             Wal: _status?.Position ?? Lsn.Zero,
             HasExistingData: _instance.HasData,
             ReadyToRejoin: _readyToRejoin);
-        _lastReport = report;
         _coordinator.Tell(new NodeProtocol.StatusReport(_instance.Peer, report, _appliedVersion, _appliedRole, _readWrite && !_selfFenced));
     }
 
