@@ -83,15 +83,30 @@ public static class PostgresOsUser
 
     private static void EnsureUserExists() => Ids();
 
+    private static readonly object IdsGate = new();
+    private static (uint Uid, uint Gid)? _ids;
+
+    /// <remarks>
+    /// getpwnam returns a pointer into one static buffer that every call rewrites, so two threads reading it at
+    /// once can see a half-filled record (uid 0). Parallel work once handed PostgreSQL files to root that way, and
+    /// the server could no longer read them. The lookup therefore runs once, under a lock, and is cached.
+    /// </remarks>
     private static (uint Uid, uint Gid) Ids()
     {
-        var pw = LibC.getpwnam(Name);
-        if (pw == IntPtr.Zero)
-            throw new PostgresBinariesNotFoundException(
-                $"The driver runs as root but there is no '{Name}' OS user to run PostgreSQL as. Install the Debian package postgresql-common (it creates the user) or run the driver as an unprivileged user.");
-        // struct passwd on 64-bit Linux: char *pw_name; char *pw_passwd; uid_t pw_uid; gid_t pw_gid; ...
-        var uid = (uint)Marshal.ReadInt32(pw, 2 * IntPtr.Size);
-        var gid = (uint)Marshal.ReadInt32(pw, 2 * IntPtr.Size + 4);
-        return (uid, gid);
+        lock (IdsGate)
+        {
+            if (_ids is { } known) return known;
+            var pw = LibC.getpwnam(Name);
+            if (pw == IntPtr.Zero)
+                throw new PostgresBinariesNotFoundException(
+                    $"The driver runs as root but there is no '{Name}' OS user to run PostgreSQL as. Install the Debian package postgresql-common (it creates the user) or run the driver as an unprivileged user.");
+            // struct passwd on 64-bit Linux: char *pw_name; char *pw_passwd; uid_t pw_uid; gid_t pw_gid; ...
+            var uid = (uint)Marshal.ReadInt32(pw, 2 * IntPtr.Size);
+            var gid = (uint)Marshal.ReadInt32(pw, 2 * IntPtr.Size + 4);
+            if (uid == 0)
+                throw new InvalidOperationException($"The '{Name}' OS user has uid 0; PostgreSQL cannot run as root.");
+            _ids = (uid, gid);
+            return (uid, gid);
+        }
     }
 }
