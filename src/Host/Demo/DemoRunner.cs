@@ -90,7 +90,7 @@ public static class DemoRunner
         {
             foreach (var n in nodes) processes.Add(Start(n, nodes, dir, password));
             Console.WriteLine($"Started {string.Join(", ", nodes.Zip(processes, (n, p) => $"{n.Name} (pid {p.Id})"))}; logs in {dir}/n*.log");
-            await RunUntilStoppedAsync(nodes, processes, password, stop.Token);
+            await RunUntilStoppedAsync(nodes, processes, dir, password, stop.Token);
             return 0;
         }
         catch (OperationCanceledException) when (stop.IsCancellationRequested)
@@ -161,7 +161,7 @@ public static class DemoRunner
         return Path.GetFileNameWithoutExtension(process) == "dotnet" ? (process, [dll]) : (process, []);
     }
 
-    private static async Task RunUntilStoppedAsync(IReadOnlyList<DemoNode> nodes, List<Process> processes, string password, CancellationToken ct)
+    private static async Task RunUntilStoppedAsync(IReadOnlyList<DemoNode> nodes, List<Process> processes, string dir, string password, CancellationToken ct)
     {
         using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(3) };
         var phases = new Dictionary<string, string>();
@@ -170,7 +170,7 @@ public static class DemoRunner
         while (primary is null)
         {
             ct.ThrowIfCancellationRequestedOrStop();
-            CheckAlive(nodes, processes);
+            CheckAlive(nodes, processes, dir, password);
             foreach (var n in nodes)
             {
                 var status = await TryGetAsync<StatusDto>(http, n.Url + "/status", ct);
@@ -198,7 +198,7 @@ public static class DemoRunner
         string? shown = null;
         while (!ct.IsCancellationRequested)
         {
-            CheckAlive(nodes, processes);
+            CheckAlive(nodes, processes, dir, password);
             foreach (var n in nodes)
             {
                 var view = await TryGetAsync<ClusterViewDto>(http, n.Url + "/cluster", ct);
@@ -244,12 +244,19 @@ public static class DemoRunner
         catch (OperationCanceledException) { }
     }
 
-    private static void CheckAlive(IReadOnlyList<DemoNode> nodes, List<Process> processes)
+    private static void CheckAlive(IReadOnlyList<DemoNode> nodes, List<Process> processes, string dir, string password)
     {
         for (var i = 0; i < processes.Count; i++)
             if (processes[i].HasExited)
             {
                 var log = Path.Combine(Path.GetDirectoryName(nodes[i].DataDir)!, $"{nodes[i].Name}.log");
+                if (processes[i].ExitCode == NodeRunner.DownedExitCode)
+                {
+                    // The demo is these nodes' service manager: a node the cluster removed comes back as a new member.
+                    Console.WriteLine($"{nodes[i].Name} was removed from the cluster (unreachable for too long); starting it again");
+                    processes[i] = Start(nodes[i], nodes, dir, password);
+                    continue;
+                }
                 var tail = File.Exists(log) ? string.Join("\n    ", File.ReadLines(log).TakeLast(5)) : "";
                 throw new DemoFailedException($"node {nodes[i].Name} exited with code {processes[i].ExitCode}; its log is {log}:\n    {tail}");
             }

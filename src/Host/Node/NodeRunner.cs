@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
+using Akka.Actor;
 using Appliance.Actors.Node;
 using Appliance.Host.Api;
 using Appliance.Nodes.Postgres;
@@ -66,6 +67,9 @@ public static class NodeRunner
             options.Name, binaries.MajorVersion, binaries.BinDirectory, options.Host, options.PgPort, options.Host, options.HttpPort,
             options.Host, options.AkkaPort, options.DataDir, string.Join(",", options.SeedNodes),
             Actors.Coordinator.StateStoreOptions.Parse(options.StateStore), Environment.ProcessId);
+        // RunAsync disposes the services, so the actor system is captured while they are alive.
+        ActorSystem? system = null;
+        app.Lifetime.ApplicationStarted.Register(() => system = app.Services.GetRequiredService<ActorSystem>());
         try
         {
             await app.RunAsync(ct);
@@ -80,9 +84,21 @@ public static class NodeRunner
         {
             serverLog.Dispose();
         }
+        if (system is not null && CoordinatedShutdown.Get(system).ShutdownReason is CoordinatedShutdown.ClusterDowningReason)
+        {
+            // An Akka member that was downed can never rejoin under the same incarnation; only a new process can.
+            log.LogWarning("Node {Name} was removed from the cluster (downed, e.g. by the split-brain resolver while unreachable); exiting with {Code} so that its service manager starts it again", options.Name, DownedExitCode);
+            return DownedExitCode;
+        }
         log.LogInformation("Node {Name} stopped", options.Name);
         return 0;
     }
+
+    /// <summary>
+    /// The exit code of a node that the cluster removed (downed): not an error of its own, but it must be started
+    /// again to rejoin, so service managers that restart on failure do, and the demo does.
+    /// </summary>
+    public const int DownedExitCode = 3;
 
     /// <summary>Fails with a clear message if any of the node's three ports is taken.</summary>
     /// <exception cref="NodeConfigurationException">A port is in use, or the host cannot be bound.</exception>

@@ -1,6 +1,5 @@
-using System.Threading.Channels;
 using Akka.Actor;
-using Akka.Cluster.Tools.PublishSubscribe;
+using Appliance.Actors.Client;
 using Appliance.Actors.Protocol;
 using Appliance.Nodes.State;
 using Microsoft.Extensions.Logging;
@@ -8,57 +7,7 @@ using Microsoft.Extensions.Logging;
 namespace Appliance.Host.Node;
 
 /// <summary>
-/// The states this process has seen, fanned out to HTTP subscribers (<c>/state/stream</c>), plus the history the
-/// metrics and the transition log read. Fed by <see cref="StateFeedActor"/>.
-/// </summary>
-public sealed class ClusterEvents
-{
-    private readonly Lock _gate = new();
-    private readonly List<Channel<ClusterState>> _subscribers = [];
-
-    /// <summary>The newest state seen.</summary>
-    public ClusterState? Latest { get; private set; }
-
-    /// <summary>The newest history read from the coordinator, oldest first; null before the first read.</summary>
-    public IReadOnlyList<ClusterStateProtocol.StateRecorded>? History { get; internal set; }
-
-    /// <summary>Offers a state; older or equal versions are ignored.</summary>
-    /// <returns>True if it was newer.</returns>
-    public bool Offer(ClusterState state)
-    {
-        lock (_gate)
-        {
-            if (Latest is not null && state.Version <= Latest.Version) return false;
-            Latest = state;
-            foreach (var s in _subscribers) s.Writer.TryWrite(state);
-            return true;
-        }
-    }
-
-    /// <summary>A stream of every newer state, starting with the current one (if any). Dispose to leave.</summary>
-    public Subscription Subscribe()
-    {
-        var channel = Channel.CreateBounded<ClusterState>(new BoundedChannelOptions(64) { FullMode = BoundedChannelFullMode.DropOldest });
-        lock (_gate)
-        {
-            if (Latest is not null) channel.Writer.TryWrite(Latest);
-            _subscribers.Add(channel);
-        }
-        return new Subscription(channel.Reader, () => { lock (_gate) _subscribers.Remove(channel); });
-    }
-
-    /// <summary>One subscriber's stream.</summary>
-    /// <param name="Reader">The states.</param>
-    /// <param name="Leave">Unsubscribes.</param>
-    public sealed record Subscription(ChannelReader<ClusterState> Reader, Action Leave) : IDisposable
-    {
-        /// <inheritdoc />
-        public void Dispose() => Leave();
-    }
-}
-
-/// <summary>
-/// Subscribes to <see cref="ClusterStateProtocol.Topic"/>, feeds <see cref="ClusterEvents"/>, and logs one
+/// Follows the state through a <see cref="ClusterStateSubscriber"/> child, feeds <see cref="ClusterEvents"/>, and logs one
 /// structured line per state transition (version, generation, this node's role, reason), reading the reason from
 /// the coordinator's history.
 /// </summary>
@@ -66,7 +15,6 @@ public sealed class StateFeedActor : ReceiveActor
 {
     private readonly ClusterEvents _events;
     private readonly IActorRef _coordinator;
-    private readonly IActorRef _mediator;
     private readonly ILogger _log;
     private readonly string _self;
     private long _logged;
@@ -75,30 +23,24 @@ public sealed class StateFeedActor : ReceiveActor
 
     private sealed record HistoryRead(ClusterStateProtocol.History? History, string? Error);
 
+    private sealed record StateSeen(ClusterState State);
+
     /// <summary>Creates the feed.</summary>
     public StateFeedActor(ClusterEvents events, IActorRef coordinator, IActorRef mediator, ILogger log, string self)
     {
         _events = events;
         _coordinator = coordinator;
-        _mediator = mediator;
+        var feed = Self;
+        Context.ActorOf(ClusterStateSubscriber.Props(coordinator, mediator, state => feed.Tell(new StateSeen(state))), "subscriber");
         _log = log;
         _self = self;
-        Receive<ClusterStateProtocol.StateChanged>(c => Offer(c.State));
-        Receive<ClusterStateProtocol.CurrentState>(c => { if (c.State is { } s) Offer(s); });
-        Receive<SubscribeAck>(_ => { });
+        Receive<StateSeen>(seen => Offer(seen.State));
         Receive<HistoryRead>(OnHistory);
     }
 
     /// <summary>Props.</summary>
     public static Props Props(ClusterEvents events, IActorRef coordinator, IActorRef mediator, ILogger log, string self) =>
         Akka.Actor.Props.Create(() => new StateFeedActor(events, coordinator, mediator, log, self));
-
-    /// <inheritdoc />
-    protected override void PreStart()
-    {
-        _mediator.Tell(new Subscribe(ClusterStateProtocol.Topic, Self));
-        _coordinator.Tell(ClusterStateProtocol.GetState.Instance);
-    }
 
     private void Offer(ClusterState state)
     {
