@@ -35,4 +35,10 @@ public enum TransitionReason
 
     /// <summary>An operator removed a deposed peer that is gone for good.</summary>
     Reaped,
+
+    /// <summary>
+    /// A deposed incarnation whose host is gone was removed because its instance was re-created on another host
+    /// (placement by sharding).
+    /// </summary>
+    IncarnationReplaced,
 }
