@@ -134,8 +134,12 @@ public sealed record RefusalDto(string Reason, string Detail);
 /// <param name="LastRefusal">The coordinator's last refusal, if any; null also when the coordinator did not answer.</param>
 /// <param name="CoordinatorReachable">The coordinator answered.</param>
 /// <param name="AnsweredBy">The node that answered.</param>
+/// <param name="Instances">
+/// Placement mode: the number of instances the cluster is configured to run (<c>pg-1</c> … <c>pg-N</c>); null in
+/// single-instance mode.
+/// </param>
 public sealed record ClusterViewDto(StateDto? State, IReadOnlyList<PeerViewDto> Peers, RefusalDto? LastRefusal,
-    bool CoordinatorReachable, string AnsweredBy);
+    bool CoordinatorReachable, string AnsweredBy, int? Instances = null);
 
 /// <summary>One entry of <c>GET /history</c>.</summary>
 /// <param name="Version">State version.</param>

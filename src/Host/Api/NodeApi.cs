@@ -116,7 +116,8 @@ public static class NodeApi
         var state = current?.State is { } cs && (snapshot.State is null || cs.Version >= snapshot.State.Version) ? cs : snapshot.State;
         var peers = state is null ? [] : await prober.ProbeAsync(state, ct);
         var refusal = current?.LastRefusal is { } r ? new RefusalDto(r.Reason.ToString(), r.Detail) : null;
-        return new ClusterViewDto(state is null ? null : StateDto.From(state), peers, refusal, current is not null, access.Options.Name);
+        return new ClusterViewDto(state is null ? null : StateDto.From(state), peers, refusal, current is not null, access.Options.Name,
+            access.Options.IsPlacement ? access.Options.ClusterSize : null);
     }
 
     private static async Task StreamAsync(HttpContext http, ClusterEvents events, CancellationToken ct)

@@ -101,6 +101,8 @@ public static class CommandLine
             ["rejoin"] = "What a deposed primary does: auto (rewind and rejoin) or manual (default auto).",
             ["client-networks"] = "Extra client networks (CIDR, comma-separated) admitted to PostgreSQL.",
             ["exit-with-parent"] = "Stop when the process with this id exits (the demo uses it).",
+            ["pg-base-port"] = "Placement mode (with --data-root): the cluster places instances on this host; pg-N listens on BASE+N-1. --name then names the host.",
+            ["data-root"] = "Placement mode (with --pg-base-port): each instance placed here keeps its data in DATA-ROOT/pg-N/pgdata.",
         };
         var command = new Command("node", "Run one node: PostgreSQL, its cluster member and the HTTP API, until SIGTERM or Ctrl-C.") { config };
         foreach (var key in NodeOptionsLoader.Keys)

@@ -65,6 +65,8 @@ internal static class SampleMessages
         new OperatorProtocol.Refused(RefusalReason.AlreadyFrozen, "already frozen"),
         new NodeDeparted("n3", "shutting down"),
         new CoordinatorSnapshot(FullState),
+        new InstanceProtocol.StartInstance("pg-3"),
+        new InstanceProtocol.StopInstance("pg-5"),
     ];
 
     /// <summary>Records holding lists compare them by reference; this compares what a reader sees.</summary>
