@@ -63,7 +63,7 @@ public sealed class InstanceEntity : ReceiveActor
         var instance = _createInstance(_instanceId);
         var node = Context.ActorOf(_nodeProps(instance), "node");
         Context.Watch(node);
-        _registered = new LocalInstance(_instanceId, node, instance);
+        _registered = new LocalInstance(_instanceId, node, instance, Self);
         _local.Add(_registered);
         _log.Info("Instance {0} runs here as {1} (PostgreSQL on {2}:{3}).", _instanceId, instance.Peer.Id, instance.Peer.Host, instance.Peer.Port);
     }

@@ -9,7 +9,8 @@ namespace Appliance.Actors.Placement;
 /// <param name="InstanceId">The instance (<c>pg-N</c>).</param>
 /// <param name="Node">Its <see cref="DatabaseNodeActor"/>.</param>
 /// <param name="Instance">Its PostgreSQL instance.</param>
-public sealed record LocalInstance(string InstanceId, IActorRef Node, IDatabaseInstance Instance);
+/// <param name="Entity">Its sharded entity (placement mode), which stops it for good on <see cref="Protocol.InstanceProtocol.StopInstance"/>.</param>
+public sealed record LocalInstance(string InstanceId, IActorRef Node, IDatabaseInstance Instance, IActorRef? Entity = null);
 
 /// <summary>
 /// The instances the shard region runs on this host right now, for the host's HTTP API, its planned shutdown and

@@ -48,13 +48,15 @@ public sealed record FreezeDto(string Reason, DateTimeOffset Since);
 /// <param name="InitWal">The position the generation was declared at.</param>
 /// <param name="Freeze">The freeze, if frozen.</param>
 /// <param name="Singleton">One-node write mode.</param>
+/// <param name="Instances">Placement mode: the number of instances the cluster was scaled to (absent until the first scale).</param>
 public sealed record StateDto(long Version, long Generation, PeerDto? Primary, PeerDto? Sync, IReadOnlyList<PeerDto> Async,
-    IReadOnlyList<PeerDto> Deposed, string InitWal, FreezeDto? Freeze, bool Singleton)
+    IReadOnlyList<PeerDto> Deposed, string InitWal, FreezeDto? Freeze, bool Singleton,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] int? Instances = null)
 {
     /// <summary>From the model.</summary>
     public static StateDto From(ClusterState s) => new(s.Version, s.Generation, PeerDto.From(s.Primary), PeerDto.From(s.Sync),
         [.. s.Async.Select(p => PeerDto.From(p)!)], [.. s.Deposed.Select(p => PeerDto.From(p)!)], s.InitWal.ToString(),
-        s.Freeze is { } f ? new FreezeDto(f.Reason, f.Since) : null, s.Singleton);
+        s.Freeze is { } f ? new FreezeDto(f.Reason, f.Since) : null, s.Singleton, s.Instances);
 
     /// <summary>The role this state gives <paramref name="id"/>, as the API spells it.</summary>
     public string RoleOf(string id) =>
@@ -171,3 +173,9 @@ public sealed record FreezeRequest(string? Reason, long? Generation);
 /// <param name="To">The peer to move up; null for the sync.</param>
 /// <param name="Generation">Apply only at this generation.</param>
 public sealed record SwitchoverRequest(string? To, long? Generation);
+
+/// <summary>Body of <c>POST /scale</c>.</summary>
+/// <param name="Instances">The new number of instances.</param>
+/// <param name="Force">Go below the minimum (3, or 1 in singleton mode).</param>
+/// <param name="Generation">The generation the operator saw, if the command is bound to one.</param>
+public sealed record ScaleRequest(int? Instances, bool? Force, long? Generation);

@@ -75,6 +75,11 @@ public static class CommandLine
         root.Subcommands.Add(Verb("reap", "Forget a deposed peer that is gone for good.",
             (api, j, p, ct) => Verbs.CommandAsync(api, $"/reap/{Uri.EscapeDataString(p.GetValue(reapId)!)}" + Query(p.GetValue(generation)),
                 null, j, Console.Out, Console.Error, ct), reapId, generation));
+        var instances = new Option<int>("--instances") { Description = "The new number of instances (placement mode).", Required = true };
+        var force = new Option<bool>("--force") { Description = "Go below the minimum of 3 instances (1 in singleton mode)." };
+        root.Subcommands.Add(Verb("scale", "Change the number of instances: grow adds asyncs at the tail, shrink removes asyncs above the new size.",
+            (api, j, p, ct) => Verbs.CommandAsync(api, "/scale" + Query(p.GetValue(generation)),
+                new { instances = p.GetValue(instances), force = p.GetValue(force) }, j, Console.Out, Console.Error, ct), instances, force, generation));
         return root;
     }
 

@@ -90,7 +90,8 @@ public static class ApplianceNodeHosting
                     Akka.Event.Logging.GetLogger(system, typeof(InstanceAllocationStrategy))),
                 PoisonPill.Instance);
             registry.Register<InstanceRegionKey>(region);
-            registry.Register<InstanceStarterKey>(system.ActorOf(InstanceStarter.Props(region, options.ClusterSize, placement.StartInterval), "instance-starter"));
+            registry.Register<InstanceStarterKey>(system.ActorOf(
+                InstanceStarter.Props(region, local, coordinator, options.ClusterSize, placement.StartInterval), "instance-starter"));
         });
     }
 

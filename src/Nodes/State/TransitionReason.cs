@@ -41,4 +41,7 @@ public enum TransitionReason
     /// (placement by sharding).
     /// </summary>
     IncarnationReplaced,
+
+    /// <summary>An operator scaled the cluster to another number of instances (placement mode).</summary>
+    Scaled,
 }
