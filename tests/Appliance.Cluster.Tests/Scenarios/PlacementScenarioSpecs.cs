@@ -130,6 +130,34 @@ public sealed class PlacementScenarioSpecs(ITestOutputHelper output) : IAsyncLif
         await AssertNoAcknowledgedWriteLostAsync(writer, _cluster.Driver(healed.Primary)!);
     }
 
+    [Fact]
+    public async Task Scaling_three_to_five_to_three_under_steady_writes_fails_no_write()
+    {
+        await BootAsync(hosts: 5, size: 3);
+        await using var writer = StartWriter();
+        await writer.MoreAcknowledgedAsync(20, Long);
+
+        var grow = Assert.IsType<Appliance.Actors.Protocol.OperatorProtocol.Accepted>(await _cluster.SubmitAsync(new OperatorCommand.Scale(5)));
+        Assert.Equal(TransitionReason.Scaled, grow.Recorded.Reason);
+        var five = await _cluster.StateAsync(s => s.Sync is not null && s.Async.Length == 3 && s.Instances == 5, "five instances, three asyncs", Long);
+        Assert.Equal(5, Serving(five).Select(p => _cluster.HostOf(p)).Distinct().Count());
+        await writer.MoreAcknowledgedAsync(20, Long);
+
+        var tooSmall = Assert.IsType<Appliance.Actors.Protocol.OperatorProtocol.Refused>(await _cluster.SubmitAsync(new OperatorCommand.Scale(2)));
+        Assert.Equal(RefusalReason.BelowMinimum, tooSmall.Reason);
+        var shrink = Assert.IsType<Appliance.Actors.Protocol.OperatorProtocol.Accepted>(await _cluster.SubmitAsync(new OperatorCommand.Scale(3)));
+        Assert.Equal(3, shrink.Recorded.State.Instances);
+        var three = await _cluster.StateAsync(s => Full(s) && s.Instances == 3, "back to three instances", Long);
+        Assert.All(Serving(three), p => Assert.True(InstanceIds.NumberOf(InstanceIds.InstanceOf(p.Id)) <= 3));
+        await Eventually.TrueAsync(() => Task.FromResult(_cluster.Running.Sum(h => _cluster.Instances(h).Count) == 3),
+            "the hosts stopped pg-4 and pg-5", Long);
+        await writer.MoreAcknowledgedAsync(20, Long);
+
+        await writer.DisposeAsync();
+        Assert.Equal(0, writer.Failed);
+        await AssertNoAcknowledgedWriteLostAsync(writer, _cluster.Driver(three.Primary)!);
+    }
+
     private async Task<IReadOnlyList<string>> VerifyAsync(ClusterState state, int configured)
     {
         var prober = new PeerProber(new ClusterCredentials(PlacementTestCluster.Password, "replicator", PlacementTestCluster.Password));

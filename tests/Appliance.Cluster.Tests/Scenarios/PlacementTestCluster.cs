@@ -145,6 +145,10 @@ internal sealed class PlacementTestCluster : IAsyncDisposable
         return null;
     }
 
+    /// <summary>Submits an operator command through any running host; the answer is Accepted or Refused.</summary>
+    public async Task<object> SubmitAsync(OperatorCommand command) =>
+        await Coordinator(_running.Keys.First()).Ask<object>(new OperatorProtocol.Submit(command), TimeSpan.FromSeconds(30));
+
     /// <summary>Every state the coordinator wrote.</summary>
     public async Task<IReadOnlyList<ClusterStateProtocol.StateRecorded>> HistoryAsync() =>
         (await Coordinator(_running.Keys.First()).Ask<ClusterStateProtocol.History>(ClusterStateProtocol.GetHistory.Instance, TimeSpan.FromSeconds(15))).Entries;
