@@ -261,6 +261,7 @@ public sealed class ClusterStateCoordinator : ReceivePersistentActor, IWithTimer
             FencedPositions = round.Fenced,
             Mode = _settings.Mode,
             Rejoin = _settings.Rejoin,
+            ReapReplacedIncarnations = _settings.ShardedPlacement,
             Command = round.Command?.Command,
             Now = now,
         };

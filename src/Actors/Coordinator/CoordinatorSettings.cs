@@ -18,6 +18,12 @@ public sealed record CoordinatorSettings
     public RejoinPolicy Rejoin { get; init; } = RejoinPolicy.Auto;
 
     /// <summary>
+    /// Instances are placed by sharding (peer ids <c>INSTANCE.HOST</c>): the rules reap a deposed incarnation whose
+    /// instance runs again elsewhere.
+    /// </summary>
+    public bool ShardedPlacement { get; init; }
+
+    /// <summary>
     /// How often the coordinator evaluates even when nothing was reported, expires report leases, and republishes the
     /// current state (pub-sub delivers at most once, so receivers heal from the next republish).
     /// </summary>

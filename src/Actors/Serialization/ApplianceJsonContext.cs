@@ -37,6 +37,8 @@ namespace Appliance.Actors.Serialization;
 [JsonSerializable(typeof(OperatorProtocol.Refused))]
 [JsonSerializable(typeof(NodeDeparted))]
 [JsonSerializable(typeof(CoordinatorSnapshot))]
+[JsonSerializable(typeof(InstanceProtocol.StartInstance))]
+[JsonSerializable(typeof(InstanceProtocol.StopInstance))]
 [JsonSerializable(typeof(ClusterStateDto))]
 [JsonSerializable(typeof(WalFenceDto))]
 [JsonSerializable(typeof(OperatorCommandDto))]

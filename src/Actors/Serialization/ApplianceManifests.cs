@@ -35,6 +35,8 @@ public static class ApplianceManifests
         ("refused.v1", typeof(OperatorProtocol.Refused)),
         ("node-departed.v1", typeof(NodeDeparted)),
         ("coordinator-snapshot.v1", typeof(CoordinatorSnapshot)),
+        ("start-instance.v1", typeof(InstanceProtocol.StartInstance)),
+        ("stop-instance.v1", typeof(InstanceProtocol.StopInstance)),
     ];
 
     private static readonly FrozenDictionary<string, Type> TypeByManifest = All.ToFrozenDictionary(m => m.Manifest, m => m.Type);

@@ -1,3 +1,4 @@
+using System.Text.Json.Serialization;
 using Appliance.Nodes.State;
 
 namespace Appliance.Actors.Serialization;
@@ -15,7 +16,8 @@ internal sealed record ClusterStateDto(
     IReadOnlyList<PeerId> Deposed,
     Lsn InitWal,
     FreezeInfo? Freeze,
-    bool Singleton);
+    bool Singleton,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] int? Instances = null);
 
 /// <summary>
 /// Reads and writes <see cref="ClusterState"/> through <see cref="ClusterStateDto"/>. It does not validate: a stored
@@ -24,7 +26,7 @@ internal sealed record ClusterStateDto(
 internal sealed class ClusterStateJsonConverter : DtoJsonConverter<ClusterState, ClusterStateDto>
 {
     protected override ClusterStateDto ToDto(ClusterState s) =>
-        new(s.Version, s.Generation, s.Primary, s.Sync, s.Async, s.Deposed, s.InitWal, s.Freeze, s.Singleton);
+        new(s.Version, s.Generation, s.Primary, s.Sync, s.Async, s.Deposed, s.InitWal, s.Freeze, s.Singleton, s.Instances);
 
     protected override ClusterState FromDto(ClusterStateDto d) => new()
     {
@@ -37,5 +39,6 @@ internal sealed class ClusterStateJsonConverter : DtoJsonConverter<ClusterState,
         InitWal = d.InitWal,
         Freeze = d.Freeze,
         Singleton = d.Singleton,
+        Instances = d.Instances,
     };
 }

@@ -9,8 +9,12 @@ namespace Appliance.Actors.Serialization;
 /// <param name="Reason">The freeze reason.</param>
 /// <param name="To">The switchover target, null for the sync.</param>
 /// <param name="PeerId">The deposed peer to rebuild or reap.</param>
+/// <param name="Instances">The new number of instances (scale).</param>
+/// <param name="Force">Scale below the minimum.</param>
 internal sealed record OperatorCommandDto(
-    string Kind, long? ExpectedGeneration = null, string? Reason = null, string? To = null, string? PeerId = null);
+    string Kind, long? ExpectedGeneration = null, string? Reason = null, string? To = null, string? PeerId = null,
+    [property: System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)] int? Instances = null,
+    [property: System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)] bool? Force = null);
 
 /// <summary>Reads and writes the closed <see cref="OperatorCommand"/> hierarchy by kind name.</summary>
 internal sealed class OperatorCommandJsonConverter : DtoJsonConverter<OperatorCommand, OperatorCommandDto>
@@ -22,6 +26,7 @@ internal sealed class OperatorCommandJsonConverter : DtoJsonConverter<OperatorCo
         OperatorCommand.Switchover s => new OperatorCommandDto("switchover", s.ExpectedGeneration, To: s.To),
         OperatorCommand.Rebuild r => new OperatorCommandDto("rebuild", r.ExpectedGeneration, PeerId: r.PeerId),
         OperatorCommand.Reap r => new OperatorCommandDto("reap", r.ExpectedGeneration, PeerId: r.PeerId),
+        OperatorCommand.Scale s => new OperatorCommandDto("scale", s.ExpectedGeneration, Instances: s.Instances, Force: s.Force),
         _ => throw new JsonException($"No wire form for command {value}; add a kind for it."),
     };
 
@@ -34,7 +39,8 @@ internal sealed class OperatorCommandJsonConverter : DtoJsonConverter<OperatorCo
             "switchover" => new OperatorCommand.Switchover(d.To),
             "rebuild" => new OperatorCommand.Rebuild(Required(d.PeerId, d.Kind, "peerId")),
             "reap" => new OperatorCommand.Reap(Required(d.PeerId, d.Kind, "peerId")),
-            _ => throw new JsonException($"Unknown operator command kind '{d.Kind}'; expected freeze, unfreeze, switchover, rebuild or reap."),
+            "scale" => new OperatorCommand.Scale(d.Instances ?? throw new JsonException("A scale command needs 'instances'."), d.Force ?? false),
+            _ => throw new JsonException($"Unknown operator command kind '{d.Kind}'; expected freeze, unfreeze, switchover, rebuild, reap or scale."),
         };
         return command with { ExpectedGeneration = d.ExpectedGeneration };
     }

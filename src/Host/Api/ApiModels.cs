@@ -48,13 +48,15 @@ public sealed record FreezeDto(string Reason, DateTimeOffset Since);
 /// <param name="InitWal">The position the generation was declared at.</param>
 /// <param name="Freeze">The freeze, if frozen.</param>
 /// <param name="Singleton">One-node write mode.</param>
+/// <param name="Instances">Placement mode: the number of instances the cluster was scaled to (absent until the first scale).</param>
 public sealed record StateDto(long Version, long Generation, PeerDto? Primary, PeerDto? Sync, IReadOnlyList<PeerDto> Async,
-    IReadOnlyList<PeerDto> Deposed, string InitWal, FreezeDto? Freeze, bool Singleton)
+    IReadOnlyList<PeerDto> Deposed, string InitWal, FreezeDto? Freeze, bool Singleton,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] int? Instances = null)
 {
     /// <summary>From the model.</summary>
     public static StateDto From(ClusterState s) => new(s.Version, s.Generation, PeerDto.From(s.Primary), PeerDto.From(s.Sync),
         [.. s.Async.Select(p => PeerDto.From(p)!)], [.. s.Deposed.Select(p => PeerDto.From(p)!)], s.InitWal.ToString(),
-        s.Freeze is { } f ? new FreezeDto(f.Reason, f.Since) : null, s.Singleton);
+        s.Freeze is { } f ? new FreezeDto(f.Reason, f.Since) : null, s.Singleton, s.Instances);
 
     /// <summary>The role this state gives <paramref name="id"/>, as the API spells it.</summary>
     public string RoleOf(string id) =>
@@ -134,8 +136,12 @@ public sealed record RefusalDto(string Reason, string Detail);
 /// <param name="LastRefusal">The coordinator's last refusal, if any; null also when the coordinator did not answer.</param>
 /// <param name="CoordinatorReachable">The coordinator answered.</param>
 /// <param name="AnsweredBy">The node that answered.</param>
+/// <param name="Instances">
+/// Placement mode: the number of instances the cluster is configured to run (<c>pg-1</c> … <c>pg-N</c>); null in
+/// single-instance mode.
+/// </param>
 public sealed record ClusterViewDto(StateDto? State, IReadOnlyList<PeerViewDto> Peers, RefusalDto? LastRefusal,
-    bool CoordinatorReachable, string AnsweredBy);
+    bool CoordinatorReachable, string AnsweredBy, int? Instances = null);
 
 /// <summary>One entry of <c>GET /history</c>.</summary>
 /// <param name="Version">State version.</param>
@@ -167,3 +173,9 @@ public sealed record FreezeRequest(string? Reason, long? Generation);
 /// <param name="To">The peer to move up; null for the sync.</param>
 /// <param name="Generation">Apply only at this generation.</param>
 public sealed record SwitchoverRequest(string? To, long? Generation);
+
+/// <summary>Body of <c>POST /scale</c>.</summary>
+/// <param name="Instances">The new number of instances.</param>
+/// <param name="Force">Go below the minimum (3, or 1 in singleton mode).</param>
+/// <param name="Generation">The generation the operator saw, if the command is bound to one.</param>
+public sealed record ScaleRequest(int? Instances, bool? Force, long? Generation);

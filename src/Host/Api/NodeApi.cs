@@ -77,6 +77,16 @@ public static class NodeApi
             SubmitAsync(access, new OperatorCommand.Rebuild(id) { ExpectedGeneration = Generation(http, null) }, ct));
         app.MapPost("/reap/{id}", (string id, HttpContext http, ClusterAccess access, CancellationToken ct) =>
             SubmitAsync(access, new OperatorCommand.Reap(id) { ExpectedGeneration = Generation(http, null) }, ct));
+        app.MapPost("/scale", async (HttpContext http, ClusterAccess access, CancellationToken ct) =>
+        {
+            var body = await BodyAsync<ScaleRequest>(http, ct);
+            if (body.Error is { } e) return e;
+            if (body.Value?.Instances is not { } instances)
+                return Json(new CommandResultDto(false, nameof(RefusalReason.InvalidRequest), "Give the new number of instances: {\"instances\": 5}.", null),
+                    StatusCodes.Status412PreconditionFailed);
+            return await SubmitAsync(access, new OperatorCommand.Scale(instances, body.Value.Force ?? false)
+                { ExpectedGeneration = Generation(http, body.Value.Generation) }, ct);
+        });
         return app;
     }
 
@@ -116,7 +126,8 @@ public static class NodeApi
         var state = current?.State is { } cs && (snapshot.State is null || cs.Version >= snapshot.State.Version) ? cs : snapshot.State;
         var peers = state is null ? [] : await prober.ProbeAsync(state, ct);
         var refusal = current?.LastRefusal is { } r ? new RefusalDto(r.Reason.ToString(), r.Detail) : null;
-        return new ClusterViewDto(state is null ? null : StateDto.From(state), peers, refusal, current is not null, access.Options.Name);
+        return new ClusterViewDto(state is null ? null : StateDto.From(state), peers, refusal, current is not null, access.Options.Name,
+            access.Options.IsPlacement ? state?.Instances ?? access.Options.ClusterSize : null);
     }
 
     private static async Task StreamAsync(HttpContext http, ClusterEvents events, CancellationToken ct)
@@ -174,7 +185,10 @@ public static class NodeApi
         }
     }
 
-    private static string Example<T>() => typeof(T) == typeof(FreezeRequest) ? "{\"reason\":\"maintenance\"}" : "{\"to\":\"n2\"}";
+    private static string Example<T>() =>
+        typeof(T) == typeof(FreezeRequest) ? "{\"reason\":\"maintenance\"}"
+        : typeof(T) == typeof(ScaleRequest) ? "{\"instances\":5}"
+        : "{\"to\":\"n2\"}";
 
     private static IResult Json(object value, int status = 200) => Results.Json(value, ApiJson.Options, statusCode: status);
 

@@ -13,7 +13,7 @@ public sealed class NodeStatusReader(ClusterAccess access, PeerProber prober)
         ulong? lag = null;
         if (snapshot.Status is { InRecovery: true } status && snapshot.State is { } state && !state.Primary.Is(snapshot.Peer))
             lag = await prober.PrimaryPositionAsync(state.Primary, ct) is { } primary ? primary - status.Position : null;
-        int? postmaster = snapshot.Status is not null ? access.PostmasterPid() : null;
+        int? postmaster = snapshot.Status is not null ? await access.PostmasterPidAsync(ct) : null;
         return RoleChecks.Status(snapshot, lag, Environment.ProcessId, postmaster);
     }
 }

@@ -75,6 +75,11 @@ public static class CommandLine
         root.Subcommands.Add(Verb("reap", "Forget a deposed peer that is gone for good.",
             (api, j, p, ct) => Verbs.CommandAsync(api, $"/reap/{Uri.EscapeDataString(p.GetValue(reapId)!)}" + Query(p.GetValue(generation)),
                 null, j, Console.Out, Console.Error, ct), reapId, generation));
+        var instances = new Option<int>("--instances") { Description = "The new number of instances (placement mode).", Required = true };
+        var force = new Option<bool>("--force") { Description = "Go below the minimum of 3 instances (1 in singleton mode)." };
+        root.Subcommands.Add(Verb("scale", "Change the number of instances: grow adds asyncs at the tail, shrink removes asyncs above the new size.",
+            (api, j, p, ct) => Verbs.CommandAsync(api, "/scale" + Query(p.GetValue(generation)),
+                new { instances = p.GetValue(instances), force = p.GetValue(force) }, j, Console.Out, Console.Error, ct), instances, force, generation));
         return root;
     }
 
@@ -101,6 +106,8 @@ public static class CommandLine
             ["rejoin"] = "What a deposed primary does: auto (rewind and rejoin) or manual (default auto).",
             ["client-networks"] = "Extra client networks (CIDR, comma-separated) admitted to PostgreSQL.",
             ["exit-with-parent"] = "Stop when the process with this id exits (the demo uses it).",
+            ["pg-base-port"] = "Placement mode (with --data-root): the cluster places instances on this host; pg-N listens on BASE+N-1. --name then names the host.",
+            ["data-root"] = "Placement mode (with --pg-base-port): each instance placed here keeps its data in DATA-ROOT/pg-N/pgdata.",
         };
         var command = new Command("node", "Run one node: PostgreSQL, its cluster member and the HTTP API, until SIGTERM or Ctrl-C.") { config };
         foreach (var key in NodeOptionsLoader.Keys)

@@ -37,6 +37,14 @@ public static class Verify
                 problems.Add($"found {1 + state.Async.Count + (state.Sync is null ? 0 : 1)} peers in singleton mode");
             return problems;
         }
+        if (view.Instances is { } configured)
+        {
+            var running = 1 + (state.Sync is null ? 0 : 1) + state.Async.Count;
+            if (running < configured)
+                problems.Add($"cluster runs on {running} of {configured} instances: the missing instance is not placed (every host holds one and appliance.placement.allow-colocation is off); it starts when a host joins");
+            foreach (var shared in Colocated(state))
+                problems.Add($"host {shared.Key} holds {shared.Count()} instances ({string.Join(", ", shared)}): co-location is allowed, but losing that host loses them all");
+        }
         if (Peer(state.Sync) is { Reachable: false } sync) problems.Add($"cannot query postgres on sync {sync.Id}: {sync.Error}");
         if (state.Async.Count == 0) problems.Add("cluster has no async peers: one more failure leaves no candidate for a new sync");
         foreach (var a in state.Async.Select(Peer).OfType<PeerViewDto>().Where(a => !a.Reachable))
@@ -67,4 +75,12 @@ public static class Verify
         }
         return problems;
     }
+
+    /// <summary>Placement mode: peers (<c>pg-N.HOST</c>) grouped by host, for hosts with more than one.</summary>
+    private static IEnumerable<IGrouping<string, string>> Colocated(StateDto state) =>
+        new[] { state.Primary, state.Sync }.Concat(state.Async).OfType<PeerDto>()
+            .Select(p => p.Id)
+            .Where(id => id.Contains('.', StringComparison.Ordinal))
+            .GroupBy(id => id[(id.IndexOf('.', StringComparison.Ordinal) + 1)..])
+            .Where(g => g.Count() > 1);
 }

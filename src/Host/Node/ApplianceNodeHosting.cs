@@ -1,11 +1,14 @@
 using Akka.Actor;
 using Akka.Cluster.Hosting;
+using Akka.Cluster.Sharding;
 using Akka.Cluster.Tools.PublishSubscribe;
 using Akka.Hosting;
 using Akka.Remote.Hosting;
 using Appliance.Actors.Coordinator;
 using Appliance.Actors.Node;
+using Appliance.Actors.Placement;
 using Appliance.Actors.Serialization;
+using Appliance.Nodes.Placement;
 using Appliance.Nodes.Postgres;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
@@ -21,6 +24,12 @@ public sealed class DatabaseNodeKey;
 /// <summary>Registry key of this process's <see cref="StateFeedActor"/>.</summary>
 public sealed class StateFeedKey;
 
+/// <summary>Registry key of the instances' shard region (placement mode).</summary>
+public sealed class InstanceRegionKey;
+
+/// <summary>Registry key of this host's <see cref="InstanceStarter"/> (placement mode).</summary>
+public sealed class InstanceStarterKey;
+
 /// <summary>
 /// Wires one appliance node with Akka.Hosting: remoting and clustering, the HOCON of <c>hocon/</c>, the serializer,
 /// the state store, distributed pub-sub, the coordinator singleton and its proxy, and the database node actor.
@@ -28,7 +37,7 @@ public sealed class StateFeedKey;
 public static class ApplianceNodeHosting
 {
     /// <summary>The HOCON files the host loads, in order; later files do not override earlier ones.</summary>
-    public static readonly string[] HoconFiles = ["cluster.conf", "coordinator.conf"];
+    public static readonly string[] HoconFiles = ["cluster.conf", "coordinator.conf", "placement.conf"];
 
     /// <summary>Adds the node's actor system to <paramref name="services"/>.</summary>
     /// <param name="services">The host's services.</param>
@@ -38,9 +47,59 @@ public static class ApplianceNodeHosting
     public static IServiceCollection AddApplianceNode(this IServiceCollection services, NodeOptions options,
         IDatabaseInstance instance, string hoconDirectory)
     {
+        services.AddSingleton(instance);
+        return services.AddAppliance(options, hoconDirectory, (system, registry, _) =>
+        {
+            var node = system.ActorOf(DatabaseNodeActor.Props(
+                instance,
+                registry.Get<CoordinatorKey>(),
+                DistributedPubSub.Get(system).Mediator,
+                DatabaseNodeOptions.FromConfig(system.Settings.Config),
+                options.Rejoin), "node");
+            registry.Register<DatabaseNodeKey>(node);
+        });
+    }
+
+    /// <summary>
+    /// Adds a host's actor system in placement mode: instances are sharded entities (one shard per instance, our
+    /// <see cref="InstanceAllocationStrategy"/>, remembered entities), and this host runs whichever the strategy puts
+    /// here, each created by <paramref name="createInstance"/>.
+    /// </summary>
+    /// <param name="services">The host's services.</param>
+    /// <param name="options">The node's options (<see cref="NodeOptions.IsPlacement"/>).</param>
+    /// <param name="createInstance">Creates this host's incarnation of an instance id (see <see cref="InstanceSettings"/>).</param>
+    /// <param name="hoconDirectory">Where the <c>hocon/</c> files are.</param>
+    public static IServiceCollection AddApplianceHost(this IServiceCollection services, NodeOptions options,
+        Func<string, IDatabaseInstance> createInstance, string hoconDirectory)
+    {
+        var local = new LocalInstances();
+        services.AddSingleton(local);
+        return services.AddAppliance(options, hoconDirectory, (system, registry, _) =>
+        {
+            var placement = PlacementSettings.FromConfig(system.Settings.Config);
+            var coordinator = registry.Get<CoordinatorKey>();
+            var mediator = DistributedPubSub.Get(system).Mediator;
+            var nodeOptions = DatabaseNodeOptions.FromConfig(system.Settings.Config);
+            var region = ClusterSharding.Get(system).Start(
+                "instance",
+                id => InstanceEntity.Props(id, createInstance,
+                    instance => DatabaseNodeActor.Props(instance, coordinator, mediator, nodeOptions, options.Rejoin), local),
+                ClusterShardingSettings.Create(system),
+                new InstanceMessageExtractor(),
+                new InstanceAllocationStrategy(placement.AllowColocation, Akka.Cluster.Cluster.Get(system).SelfAddress,
+                    Akka.Event.Logging.GetLogger(system, typeof(InstanceAllocationStrategy))),
+                PoisonPill.Instance);
+            registry.Register<InstanceRegionKey>(region);
+            registry.Register<InstanceStarterKey>(system.ActorOf(
+                InstanceStarter.Props(region, local, coordinator, options.ClusterSize, placement.StartInterval), "instance-starter"));
+        });
+    }
+
+    private static IServiceCollection AddAppliance(this IServiceCollection services, NodeOptions options, string hoconDirectory,
+        Action<ActorSystem, IActorRegistry, IServiceProvider> addNodes)
+    {
         var baseConfig = LoadHocon(hoconDirectory);
         services.AddSingleton(options);
-        services.AddSingleton(instance);
         services.AddSingleton<ClusterEvents>();
         services.AddAkka(options.SystemName, (builder, provider) =>
         {
@@ -63,17 +122,14 @@ public static class ApplianceNodeHosting
                 .WithDistributedPubSub(string.Empty)   // every member, so that client-role applications can subscribe too
                 .WithSingleton<CoordinatorKey>("coordinator",
                     (system, _, _) => ClusterStateCoordinator.SupervisedProps(
-                        CoordinatorSettings.FromConfig(system.Settings.Config) with { Mode = options.Mode, Rejoin = options.Rejoin }),
+                        CoordinatorSettings.FromConfig(system.Settings.Config) with
+                        {
+                            Mode = options.Mode, Rejoin = options.Rejoin, ShardedPlacement = options.IsPlacement,
+                        }),
                     new ClusterSingletonOptions { Role = "db" })
                 .WithActors((system, registry) =>
                 {
-                    var node = system.ActorOf(DatabaseNodeActor.Props(
-                        instance,
-                        registry.Get<CoordinatorKey>(),
-                        DistributedPubSub.Get(system).Mediator,
-                        DatabaseNodeOptions.FromConfig(system.Settings.Config),
-                        options.Rejoin), "node");
-                    registry.Register<DatabaseNodeKey>(node);
+                    addNodes(system, registry, provider);
                     var feed = system.ActorOf(StateFeedActor.Props(
                         provider.GetRequiredService<ClusterEvents>(),
                         registry.Get<CoordinatorKey>(),
@@ -87,14 +143,33 @@ public static class ApplianceNodeHosting
     }
 
     /// <summary>The driver settings for the node's PostgreSQL instance.</summary>
-    public static NodeSettings DriverSettings(NodeOptions options) =>
-        new(options.Peer, options.PgDataDirectory,
+    public static NodeSettings DriverSettings(NodeOptions options) => DriverSettings(options, options.Peer, options.PgDataDirectory);
+
+    private static NodeSettings DriverSettings(NodeOptions options, Appliance.Nodes.State.PeerId peer, string dataDirectory) =>
+        new(peer, dataDirectory,
             new ClusterCredentials(options.PgPassword, "replicator", options.PgPassword),
             [.. options.SeedNodes.Select(s => s.Split(':')[0]).Append(options.Host).Distinct()])
         {
             BinDirectory = options.BinDir,
             ClientNetworks = options.ClientNetworks,
         };
+
+    /// <summary>
+    /// The driver settings of instance <paramref name="instanceId"/> placed on this host: peer <c>INSTANCE.HOST</c>,
+    /// port base + N − 1, data in <c>DATA-ROOT/INSTANCE/pgdata</c>.
+    /// </summary>
+    /// <exception cref="InvalidOperationException">The node is not in placement mode.</exception>
+    public static NodeSettings InstanceSettings(NodeOptions options, string instanceId)
+    {
+        if (!options.IsPlacement) throw new InvalidOperationException("InstanceSettings is for placement mode (--pg-base-port, --data-root).");
+        var peer = new Appliance.Nodes.State.PeerId(InstanceIds.Incarnation(instanceId, options.Name), options.Host,
+            InstanceIds.PortOf(instanceId, options.PgBasePort!.Value));
+        return DriverSettings(options, peer, InstanceDirectory(options, instanceId));
+    }
+
+    /// <summary>PostgreSQL's data directory for <paramref name="instanceId"/> on this host.</summary>
+    public static string InstanceDirectory(NodeOptions options, string instanceId) =>
+        Path.Combine(options.DataRoot!, instanceId, "pgdata");
 
     private static Akka.Configuration.Config LoadHocon(string directory)
     {

@@ -2,6 +2,7 @@ using Akka.Actor;
 using Akka.Hosting;
 using Appliance.Actors.Coordinator;
 using Appliance.Actors.Node;
+using Appliance.Actors.Placement;
 using Appliance.Actors.Protocol;
 using Appliance.Nodes.Postgres;
 using Appliance.Nodes.State;
@@ -12,7 +13,12 @@ namespace Appliance.Host.Node;
 public sealed class ClusterUnavailableException(string message) : Exception(message);
 
 /// <summary>Asks of the node actor and the coordinator, with timeouts, for the HTTP API and shutdown.</summary>
-public sealed class ClusterAccess(ActorRegistry registry, NodeOptions options, IDatabaseInstance instance)
+/// <remarks>
+/// In single-instance mode this node runs exactly one instance. In placement mode it runs whichever instances the
+/// shard region placed here (<see cref="LocalInstances"/>): none, one, or several when co-location is allowed; the
+/// node's own endpoints (<c>/status</c>, the role checks) speak for the first of them.
+/// </remarks>
+public sealed class ClusterAccess(ActorRegistry registry, NodeOptions options, IServiceProvider services)
 {
     /// <summary>How long a read of this node's actor may take.</summary>
     public static readonly TimeSpan NodeTimeout = TimeSpan.FromSeconds(3);
@@ -26,10 +32,20 @@ public sealed class ClusterAccess(ActorRegistry registry, NodeOptions options, I
     /// <summary>The cluster credentials, for probing peers over SQL.</summary>
     public ClusterCredentials Credentials { get; } = new(options.PgPassword, "replicator", options.PgPassword);
 
-    /// <summary>What this node knows of itself.</summary>
+    /// <summary>The instances this node runs now (single-instance mode: always its one instance).</summary>
+    public async Task<IReadOnlyList<LocalInstance>> LocalAsync(CancellationToken ct)
+    {
+        if (services.GetService(typeof(LocalInstances)) is LocalInstances local) return local.All;
+        var node = await registry.GetAsync<DatabaseNodeKey>(ct).ConfigureAwait(false);
+        return [new LocalInstance(Options.Name, node, (IDatabaseInstance)services.GetService(typeof(IDatabaseInstance))!)];
+    }
+
+    /// <summary>What this node knows of itself (in placement mode: of the first instance placed here).</summary>
     public async Task<NodeSnapshot> SnapshotAsync(CancellationToken ct)
     {
-        var node = await registry.GetAsync<DatabaseNodeKey>(ct).ConfigureAwait(false);
+        var node = (await LocalAsync(ct).ConfigureAwait(false)).FirstOrDefault()?.Node
+                   ?? throw new ClusterUnavailableException(
+                       $"Host {Options.Name} holds no database instance now: every instance is placed on another host (placement mode). Ask another node, or see 'appliance status'.");
         try { return await node.Ask<NodeSnapshot>(GetNodeSnapshot.Instance, NodeTimeout, ct).ConfigureAwait(false); }
         catch (AskTimeoutException)
         {
@@ -67,21 +83,15 @@ public sealed class ClusterAccess(ActorRegistry registry, NodeOptions options, I
         }
     }
 
-    /// <summary>Tells the coordinator that this node leaves on purpose.</summary>
-    public async Task DepartAsync(string reason, CancellationToken ct)
+    /// <summary>Tells the coordinator that peer <paramref name="peerId"/> of this node leaves on purpose.</summary>
+    public async Task DepartAsync(string peerId, string reason, CancellationToken ct)
     {
         var coordinator = await registry.GetAsync<CoordinatorKey>(ct).ConfigureAwait(false);
-        coordinator.Tell(new NodeDeparted(Options.Name, reason));
+        coordinator.Tell(new NodeDeparted(peerId, reason));
     }
 
-    /// <summary>PostgreSQL's postmaster, when running.</summary>
-    public int? PostmasterPid() => instance.PostmasterPid;
-
-    /// <summary>The instance this node supervises.</summary>
-    public IDatabaseInstance Instance => instance;
-
-    /// <summary>The node actor (to stop it on shutdown).</summary>
-    public Task<IActorRef> NodeActorAsync(CancellationToken ct) => registry.GetAsync<DatabaseNodeKey>(ct);
+    /// <summary>PostgreSQL's postmaster of the instance <see cref="SnapshotAsync"/> speaks for, when running.</summary>
+    public async Task<int?> PostmasterPidAsync(CancellationToken ct) => (await LocalAsync(ct).ConfigureAwait(false)).FirstOrDefault()?.Instance.PostmasterPid;
 
     private static string CoordinatorSilent(TimeSpan timeout) =>
         $"The coordinator did not answer within {timeout.TotalSeconds:0} s: the cluster may have too few members (it needs 2), or be electing a new coordinator. Check 'appliance status' and try again.";

@@ -1,4 +1,5 @@
 using Akka.Actor;
+using Appliance.Actors.Node;
 using Appliance.Actors.Protocol;
 using Appliance.Nodes.Postgres;
 using Appliance.Nodes.State;
@@ -30,39 +31,56 @@ internal sealed class GracefulShutdown(ClusterAccess access, ILogger<GracefulShu
     {
         var name = access.Options.Name;
         log.LogInformation("Node {Name} shutting down: hand-over (if primary), departure, PostgreSQL stop, then leaving the cluster", name);
+        IReadOnlyList<Actors.Placement.LocalInstance> local;
         try
         {
-            await HandOverAsync(cancellationToken);
+            local = await access.LocalAsync(cancellationToken).WaitAsync(TimeSpan.FromSeconds(2), cancellationToken);
         }
         catch (Exception e)
         {
-            log.LogWarning("Node {Name}: no switchover on shutdown: {Error}", name, e.Message);
+            log.LogWarning("Node {Name}: cannot find its instances: {Error}", name, e.Message);
+            return;
         }
-        try
+        foreach (var instance in local)
         {
-            var node = await access.NodeActorAsync(cancellationToken).WaitAsync(TimeSpan.FromSeconds(2), cancellationToken);
-            await node.GracefulStop(TimeSpan.FromSeconds(10));
-            await access.DepartAsync("planned shutdown", cancellationToken).WaitAsync(TimeSpan.FromSeconds(2), cancellationToken);
+            try
+            {
+                await HandOverAsync(instance, cancellationToken);
+            }
+            catch (Exception e)
+            {
+                log.LogWarning("Node {Name}: no switchover on shutdown for {Peer}: {Error}", name, instance.Instance.Peer.Id, e.Message);
+            }
         }
-        catch (Exception e)
+        foreach (var instance in local)
         {
-            log.LogWarning("Node {Name}: could not stop the node actor cleanly: {Error}", name, e.Message);
+            var peer = instance.Instance.Peer.Id;
+            try
+            {
+                await instance.Node.GracefulStop(TimeSpan.FromSeconds(10));
+                await access.DepartAsync(peer, "planned shutdown", cancellationToken).WaitAsync(TimeSpan.FromSeconds(2), cancellationToken);
+            }
+            catch (Exception e)
+            {
+                log.LogWarning("Node {Name}: could not stop the node actor of {Peer} cleanly: {Error}", name, peer, e.Message);
+            }
+            try
+            {
+                await instance.Instance.StopAsync(cancellationToken);
+                log.LogInformation("Node {Name}: PostgreSQL of {Peer} stopped", name, peer);
+            }
+            catch (Exception e)
+            {
+                log.LogError("Node {Name}: stopping PostgreSQL of {Peer} failed: {Error}", name, peer, e.Message);
+            }
+            // In placement mode the entity disposes its instance when the shard hands it off.
+            if (!access.Options.IsPlacement && instance.Instance is IAsyncDisposable disposable) await disposable.DisposeAsync();
         }
-        try
-        {
-            await access.Instance.StopAsync(cancellationToken);
-            log.LogInformation("Node {Name}: PostgreSQL stopped", name);
-        }
-        catch (Exception e)
-        {
-            log.LogError("Node {Name}: stopping PostgreSQL failed: {Error}", name, e.Message);
-        }
-        if (access.Instance is IAsyncDisposable disposable) await disposable.DisposeAsync();
     }
 
-    private async Task HandOverAsync(CancellationToken ct)
+    private async Task HandOverAsync(Actors.Placement.LocalInstance instance, CancellationToken ct)
     {
-        var snapshot = await access.SnapshotAsync(ct);
+        var snapshot = await instance.Node.Ask<NodeSnapshot>(GetNodeSnapshot.Instance, ClusterAccess.NodeTimeout, ct);
         if (snapshot.State is not { } state || !state.Primary.Is(snapshot.Peer) || snapshot.AppliedRole != PeerRole.Primary) return;
         if (state.Singleton || state.Sync is not { } sync)
         {

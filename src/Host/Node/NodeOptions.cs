@@ -5,7 +5,10 @@ namespace Appliance.Host.Node;
 /// <summary>Everything one node process needs, from flags, a config file or <c>APPLIANCE_*</c> variables (brief §7).</summary>
 public sealed record NodeOptions
 {
-    /// <summary>The instance id: PostgreSQL's application_name and the peer id in the state.</summary>
+    /// <summary>
+    /// Single-instance mode: the instance id (PostgreSQL's application_name and the peer id in the state). Placement
+    /// mode (<see cref="IsPlacement"/>): the host's name; its instances are peers <c>pg-N.NAME</c>.
+    /// </summary>
     public required string Name { get; init; }
 
     /// <summary>The address this node binds and advertises for Akka remoting, PostgreSQL and HTTP alike.</summary>
@@ -55,6 +58,21 @@ public sealed record NodeOptions
 
     /// <summary>Extra HOCON layered over <c>hocon/</c> (tests use it to shorten timings).</summary>
     public string? ExtraHocon { get; init; }
+
+    /// <summary>
+    /// Placement mode: PostgreSQL port of instance <c>pg-1</c> on this host; <c>pg-N</c> listens on this + N − 1.
+    /// Null in single-instance mode.
+    /// </summary>
+    public int? PgBasePort { get; init; }
+
+    /// <summary>Placement mode: the directory under which each instance placed here gets <c>pg-N/pgdata</c>.</summary>
+    public string? DataRoot { get; init; }
+
+    /// <summary>
+    /// Placement mode: instances are sharded entities that Akka.Cluster.Sharding places on hosts (at most one per
+    /// host unless co-location is allowed). Chosen by giving <c>--pg-base-port</c> and <c>--data-root</c>.
+    /// </summary>
+    public bool IsPlacement => PgBasePort is not null && DataRoot is not null;
 
     /// <summary>PostgreSQL's data directory.</summary>
     public string PgDataDirectory => Path.Combine(DataDir, "pgdata");

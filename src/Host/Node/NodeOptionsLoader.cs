@@ -19,7 +19,7 @@ public static class NodeOptionsLoader
     public static readonly IReadOnlyList<string> Keys =
     [
         "name", "host", "akka-port", "http-port", "pg-port", "data-dir", "seed-nodes", "state-store", "pg-password",
-        "cluster-size", "bin-dir", "mode", "rejoin", "client-networks", "exit-with-parent",
+        "cluster-size", "bin-dir", "mode", "rejoin", "client-networks", "exit-with-parent", "pg-base-port", "data-root",
     ];
 
     /// <summary>The HTTP port a node uses when none is given (Patroni's, so load-balancer examples carry over).</summary>
@@ -137,7 +137,17 @@ public static class NodeOptionsLoader
                 ? s.Trim()
                 : throw new NodeConfigurationException($"--{key} is required ({hint}). Give it as a flag, as {EnvironmentName(key)}, or in the --config file.");
 
-        var name = Required("name", "the instance id, such as n1");
+        var placement = v.ContainsKey("pg-base-port") || v.ContainsKey("data-root");
+        if (placement && !(v.ContainsKey("pg-base-port") && v.ContainsKey("data-root")))
+            throw new NodeConfigurationException(
+                "--pg-base-port and --data-root go together: give both to let the cluster place instances on this host, or neither (and --pg-port, --data-dir) for one fixed instance.");
+        if (placement)
+        {
+            // Placement mode: the node's own files (password, logs) live in the data root.
+            v["data-dir"] = v["data-root"];
+            v["pg-port"] = v["pg-base-port"];
+        }
+        var name = Required("name", placement ? "the host's name, such as host-a" : "the instance id, such as n1");
         if (!PeerId.IsValidId(name))
             throw new NodeConfigurationException($"--name '{name}' is not a valid instance id: use letters, digits, '-', '_' or '.', such as n1.");
         var host = v.GetValueOrDefault("host")?.Trim() is { Length: > 0 } h ? h : "127.0.0.1";
@@ -178,6 +188,8 @@ public static class NodeOptionsLoader
                 : [],
             ExitWithParent = v.TryGetValue("exit-with-parent", out var parent) && parent.Length > 0 ? Int(v, "exit-with-parent", 0, 1, int.MaxValue) : null,
             ExtraHocon = extraHocon,
+            PgBasePort = placement ? Port(v, "pg-base-port", null) : null,
+            DataRoot = placement ? dataDir : null,
         };
     }
 

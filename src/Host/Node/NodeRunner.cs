@@ -40,12 +40,29 @@ public static class NodeRunner
         builder.WebHost.ConfigureKestrel(k => k.Listen(ListenAddress(options.Host), options.HttpPort));
         builder.Services.Configure<HostOptions>(h => h.ShutdownTimeout = TimeSpan.FromSeconds(90));
 
-        var serverLog = new ServerLog(Path.Combine(options.DataDir, "postgresql.log"));
-        var driver = new PostgresNode(ApplianceNodeHosting.DriverSettings(options), binaries, serverLog.Write);
-        var instance = new PostgresDatabaseInstance(driver);
+        var serverLogs = new System.Collections.Concurrent.ConcurrentBag<ServerLog>();
+        PostgresDatabaseInstance? instance = null;
         try
         {
-            builder.Services.AddApplianceNode(options, instance, hoconDir);
+            if (options.IsPlacement)
+            {
+                builder.Services.AddApplianceHost(options, id =>
+                {
+                    // Each instance placed here: DATA-ROOT/pg-N/{pgdata,postgresql.log}.
+                    var dir = Path.Combine(options.DataRoot!, id);
+                    NodeFiles.PrepareDataDirectory(dir);
+                    var log = new ServerLog(Path.Combine(dir, "postgresql.log"));
+                    serverLogs.Add(log);
+                    return new PostgresDatabaseInstance(new PostgresNode(ApplianceNodeHosting.InstanceSettings(options, id), binaries, log.Write));
+                }, hoconDir);
+            }
+            else
+            {
+                var serverLog = new ServerLog(Path.Combine(options.DataDir, "postgresql.log"));
+                serverLogs.Add(serverLog);
+                instance = new PostgresDatabaseInstance(new PostgresNode(ApplianceNodeHosting.DriverSettings(options), binaries, serverLog.Write));
+                builder.Services.AddApplianceNode(options, instance, hoconDir);
+            }
         }
         catch (FileNotFoundException e)
         {
@@ -77,12 +94,12 @@ public static class NodeRunner
         catch (IOException e) when (e.Message.Contains("address already in use", StringComparison.OrdinalIgnoreCase))
         {
             Console.Error.WriteLine($"appliance node: HTTP port {options.HttpPort} on {options.Host} is already in use. Stop whatever holds it (ss -ltnp sport = :{options.HttpPort}) or give another --http-port.");
-            await instance.DisposeAsync();
+            if (instance is not null) await instance.DisposeAsync();
             return 2;
         }
         finally
         {
-            serverLog.Dispose();
+            foreach (var serverLog in serverLogs) serverLog.Dispose();
         }
         if (system is not null && CoordinatedShutdown.Get(system).ShutdownReason is CoordinatedShutdown.ClusterDowningReason)
         {

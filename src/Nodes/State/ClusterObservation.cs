@@ -23,6 +23,12 @@ public sealed record ClusterObservation
     /// <summary>The configured policy for deposed peers.</summary>
     public RejoinPolicy Rejoin { get; init; } = RejoinPolicy.Auto;
 
+    /// <summary>
+    /// Placement by sharding: peer ids are <c>INSTANCE.HOST</c>, and a deposed incarnation that is gone while its
+    /// instance runs elsewhere is reaped by the rules (<see cref="TransitionReason.IncarnationReplaced"/>).
+    /// </summary>
+    public bool ReapReplacedIncarnations { get; init; }
+
     /// <summary>An operator command to decide on, if any.</summary>
     public OperatorCommand? Command { get; init; }
 

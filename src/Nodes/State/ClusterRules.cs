@@ -62,6 +62,8 @@ public static class ClusterRules
         }
 
         var rejoin = DeposedRejoin.Decide(ctx);
-        return rejoin is Transition ? rejoin : AsyncUpkeep.Decide(ctx);
+        if (rejoin is Transition) return rejoin;
+        var reap = IncarnationReap.Decide(ctx);
+        return reap is Transition ? reap : AsyncUpkeep.Decide(ctx);
     }
 }

@@ -41,6 +41,13 @@ public sealed record ClusterState
     /// <summary>One-node write mode: the primary takes writes with no sync.</summary>
     public bool Singleton { get; init; }
 
+    /// <summary>
+    /// Placement mode: the number of instances an operator scaled the cluster to (<c>pg-1</c> … <c>pg-N</c>); null
+    /// until the first scale, when the configured cluster size applies. Incarnations of instances above it are not
+    /// taken into the chain.
+    /// </summary>
+    public int? Instances { get; init; }
+
     /// <summary>True while frozen.</summary>
     public bool IsFrozen => Freeze is not null;
 
@@ -141,6 +148,7 @@ public sealed record ClusterState
         sb.Append($"g{Generation} P={Primary.Id} S={Sync?.Id ?? "-"} A=[{Ids(Async)}] D=[{Ids(Deposed)}] W={InitWal}");
         if (Singleton) sb.Append(" singleton");
         if (Freeze is not null) sb.Append($" frozen({Freeze.Reason})");
+        if (Instances is { } n) sb.Append($" instances={n}");
         return sb.ToString();
     }
 
@@ -157,7 +165,8 @@ public sealed record ClusterState
         && Deposed.SequenceEqual(other.Deposed)
         && InitWal == other.InitWal
         && Equals(Freeze, other.Freeze)
-        && Singleton == other.Singleton;
+        && Singleton == other.Singleton
+        && Instances == other.Instances;
 
     /// <inheritdoc />
     public override int GetHashCode() => HashCode.Combine(Version, Generation, Primary, Sync, Async.Length, InitWal, Singleton);

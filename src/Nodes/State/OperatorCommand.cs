@@ -34,4 +34,13 @@ public abstract record OperatorCommand
     /// <summary>Forget a deposed peer that is gone for good.</summary>
     /// <param name="PeerId">The deposed peer; it must not be a cluster member.</param>
     public sealed record Reap(string PeerId) : OperatorCommand;
+
+    /// <summary>
+    /// Placement mode: run <paramref name="Instances"/> instances. Growing adds asyncs at the tail as the new instances
+    /// start; shrinking takes the instances above the new size out of the async chain at once (their hosts then stop
+    /// them). Never below 3 (1 in singleton mode) unless forced, and never an instance that is primary or sync.
+    /// </summary>
+    /// <param name="Instances">The new number of instances.</param>
+    /// <param name="Force">Allow going below the minimum.</param>
+    public sealed record Scale(int Instances, bool Force = false) : OperatorCommand;
 }

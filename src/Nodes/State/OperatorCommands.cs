@@ -19,6 +19,7 @@ internal static class OperatorCommands
             OperatorCommand.Switchover s => Switchover(ctx, s.To),
             OperatorCommand.Rebuild r => Rebuild(ctx, r.PeerId),
             OperatorCommand.Reap r => Reap(ctx, r.PeerId),
+            OperatorCommand.Scale s => Scaling.Decide(ctx, s.Instances, s.Force),
             _ => throw new ArgumentOutOfRangeException(nameof(command), command, "Unknown operator command."),
         };
     }

@@ -59,4 +59,10 @@ public enum RefusalReason
 
     /// <summary>No cluster state exists yet.</summary>
     NoState,
+
+    /// <summary>A scale would go below the minimum number of instances (3; 1 in singleton mode) without force.</summary>
+    BelowMinimum,
+
+    /// <summary>A scale would remove the primary or the sync; switch over first.</summary>
+    SwitchoverFirst,
 }

@@ -15,7 +15,13 @@ internal sealed class RuleContext(ClusterState state, ClusterObservation observa
     public ImmutableArray<PeerId> PresentAsyncs => [.. State.Async.Where(IsPresent)];
 
     /// <summary>Members the state does not name at all (deposed peers are named, so they never come back this way).</summary>
-    public ImmutableArray<PeerId> Newcomers => [.. Observation.Members.Where(m => !State.Names(m.Id))];
+    /// <remarks>In placement mode, incarnations of instances above the scaled size (<see cref="ClusterState.Instances"/>) are no newcomers: they are being removed.</remarks>
+    public ImmutableArray<PeerId> Newcomers => [.. Observation.Members.Where(m => !State.Names(m.Id) && WithinSize(m))];
+
+    /// <summary>False for an incarnation of an instance above the scaled size (placement mode only).</summary>
+    public bool WithinSize(PeerId peer) =>
+        !Observation.ReapReplacedIncarnations || State.Instances is not { } size
+        || Placement.InstanceIds.NumberOf(Placement.InstanceIds.InstanceOf(peer.Id)) is not { } n || n <= size;
 
     /// <summary>
     /// Who may become the new sync, best first: present asyncs whose PostgreSQL runs, in chain order (async[0] is

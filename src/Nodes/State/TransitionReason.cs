@@ -35,4 +35,13 @@ public enum TransitionReason
 
     /// <summary>An operator removed a deposed peer that is gone for good.</summary>
     Reaped,
+
+    /// <summary>
+    /// A deposed incarnation whose host is gone was removed because its instance was re-created on another host
+    /// (placement by sharding).
+    /// </summary>
+    IncarnationReplaced,
+
+    /// <summary>An operator scaled the cluster to another number of instances (placement mode).</summary>
+    Scaled,
 }

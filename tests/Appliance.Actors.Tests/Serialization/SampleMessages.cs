@@ -65,6 +65,11 @@ internal static class SampleMessages
         new OperatorProtocol.Refused(RefusalReason.AlreadyFrozen, "already frozen"),
         new NodeDeparted("n3", "shutting down"),
         new CoordinatorSnapshot(FullState),
+        new OperatorProtocol.Submit(new OperatorCommand.Scale(5)),
+        new OperatorProtocol.Submit(new OperatorCommand.Scale(1, Force: true) { ExpectedGeneration = 4 }),
+        new ClusterStateProtocol.StateChanged(8, FullState with { Version = 8, Instances = 5 }),
+        new InstanceProtocol.StartInstance("pg-3"),
+        new InstanceProtocol.StopInstance("pg-5"),
     ];
 
     /// <summary>Records holding lists compare them by reference; this compares what a reader sees.</summary>

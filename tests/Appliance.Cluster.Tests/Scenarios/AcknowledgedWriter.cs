@@ -21,6 +21,9 @@ internal sealed class AcknowledgedWriter(Func<Task<PostgresNode?>> primary, Acti
 
     public int Indeterminate { get; private set; }
 
+    /// <summary>Writes that failed while the writer was running (refused read-only, or broken), not counting the one cut off by stopping.</summary>
+    public int Failed { get; private set; }
+
     public void Start() => _loop = Task.Run(RunAsync);
 
     /// <summary>
@@ -65,10 +68,12 @@ internal sealed class AcknowledgedWriter(Func<Task<PostgresNode?>> primary, Acti
             }
             catch (PostgresException e) when (e.SqlState is PostgresErrorCodes.ReadOnlySqlTransaction)
             {
+                Failed++;
                 await Task.Delay(50);   // refused: certainly not committed
             }
             catch (Exception)
             {
+                Failed++;
                 Indeterminate++;        // may or may not have committed; never counted as acknowledged
                 await Task.Delay(50);
             }
