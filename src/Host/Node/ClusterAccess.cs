@@ -40,6 +40,9 @@ public sealed class ClusterAccess(ActorRegistry registry, NodeOptions options, I
         return [new LocalInstance(Options.Name, node, (IDatabaseInstance)services.GetService(typeof(IDatabaseInstance))!)];
     }
 
+    /// <summary>In single-instance mode, the instance this node runs (known without asking any actor); otherwise null.</summary>
+    public IDatabaseInstance? SingleInstance => services.GetService(typeof(IDatabaseInstance)) as IDatabaseInstance;
+
     /// <summary>What this node knows of itself (in placement mode: of the first instance placed here).</summary>
     public async Task<NodeSnapshot> SnapshotAsync(CancellationToken ct)
     {

@@ -39,6 +39,8 @@ internal sealed class GracefulShutdown(ClusterAccess access, ILogger<GracefulShu
         catch (Exception e)
         {
             log.LogWarning("Node {Name}: cannot find its instances: {Error}", name, e.Message);
+            // Whatever else failed, PostgreSQL must not outlive its host process.
+            if (access.SingleInstance is { } single) await StopPostgresAsync(single, name, cancellationToken);
             return;
         }
         foreach (var instance in local)
@@ -64,17 +66,22 @@ internal sealed class GracefulShutdown(ClusterAccess access, ILogger<GracefulShu
             {
                 log.LogWarning("Node {Name}: could not stop the node actor of {Peer} cleanly: {Error}", name, peer, e.Message);
             }
-            try
-            {
-                await instance.Instance.StopAsync(cancellationToken);
-                log.LogInformation("Node {Name}: PostgreSQL of {Peer} stopped", name, peer);
-            }
-            catch (Exception e)
-            {
-                log.LogError("Node {Name}: stopping PostgreSQL of {Peer} failed: {Error}", name, peer, e.Message);
-            }
+            await StopPostgresAsync(instance.Instance, peer, cancellationToken);
             // In placement mode the entity disposes its instance when the shard hands it off.
             if (!access.Options.IsPlacement && instance.Instance is IAsyncDisposable disposable) await disposable.DisposeAsync();
+        }
+    }
+
+    private async Task StopPostgresAsync(IDatabaseInstance instance, string peer, CancellationToken ct)
+    {
+        try
+        {
+            await instance.StopAsync(ct);
+            log.LogInformation("Node {Name}: PostgreSQL stopped ({Peer})", access.Options.Name, peer);
+        }
+        catch (Exception e)
+        {
+            log.LogError("Node {Name}: stopping PostgreSQL of {Peer} failed: {Error}", access.Options.Name, peer, e.Message);
         }
     }
 
