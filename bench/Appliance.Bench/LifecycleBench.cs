@@ -21,20 +21,32 @@ internal sealed class LifecycleBench(BenchSettings s, Results results)
     public async Task RunAsync(int bootstraps, int idleSeconds, int scale, int rejoins)
     {
         var boot = new List<BootRun>();
+        var failures = new List<string>();
         for (var i = 1; i <= bootstraps; i++)
         {
             await using var c = new ApplianceCluster(s, "bootstrap");
             var load = Machine.LoadAverage();
             var t0 = Clock.Now;
             c.StartAll();
-            var writable = await c.WaitWritableAsync(TimeSpan.FromSeconds(180)) - t0;
-            await c.WaitHealthyAsync(TimeSpan.FromSeconds(180));
-            var healthy = Clock.Now - t0;
+            double writable, healthy;
+            try
+            {
+                writable = await c.WaitWritableAsync(TimeSpan.FromSeconds(180)) - t0;
+                await c.WaitHealthyAsync(TimeSpan.FromSeconds(180));
+                healthy = Clock.Now - t0;
+            }
+            catch (TimeoutException e)
+            {
+                // Recorded, not fatal: on an overloaded shared box a start-up can fail (see BENCHMARKS.md).
+                failures.Add($"bootstrap {i} (load {load}): {e.Message.Split('\n')[0]}");
+                Log.Line(failures[^1]);
+                continue;
+            }
             boot.Add(new BootRun(i, Math.Round(writable, 2), Math.Round(healthy, 2), load));
             Log.Line($"bootstrap {i}: writable after {writable:0.00} s, all three streaming after {healthy:0.00} s (load {load})");
         }
-        await results.WriteAsync("bootstrap", boot);
-        await results.AppendSummaryAsync($"bootstrap empty->writable: {Stats.Of([.. boot.Select(b => b.WritableSeconds)])}; all streaming: {Stats.Of([.. boot.Select(b => b.AllStreamingSeconds)])}");
+        await results.WriteAsync("bootstrap", new { runs = boot, failures });
+        await results.AppendSummaryAsync($"bootstrap empty->writable ({failures.Count} failed): {Stats.Of([.. boot.Select(b => b.WritableSeconds)])}; all streaming: {Stats.Of([.. boot.Select(b => b.AllStreamingSeconds)])}");
 
         await using var cluster = new ApplianceCluster(s, "lifecycle");
         cluster.StartAll();
@@ -72,18 +84,22 @@ internal sealed class LifecycleBench(BenchSettings s, Results results)
         await results.WriteAsync("idle", new { seconds, loadavg = load, nodes = rows });
     }
 
-    /// <summary>Raw clone speed: pg_basebackup from the appliance's primary into a scratch directory, as the driver's clone does.</summary>
+    /// <summary>Raw clone speed: pg_basebackup from the appliance's primary into a scratch directory, as the driver's clone does
+    /// (as the <c>replicator</c> role, whose password the host sets to the superuser's).</summary>
     private async Task BaseBackupAsync(ApplianceCluster cluster, long dbBytes, int runs)
     {
         var primary = (await cluster.PrimaryAsync())!;
         var rows = new List<BaseBackupRun>();
         for (var i = 1; i <= runs; i++)
         {
-            var target = Path.Combine(cluster.Dir, "basebackup");
+            var parent = Path.Combine(cluster.Dir, "basebackup");
+            Directory.CreateDirectory(parent);
+            await Os.RunCheckedAsync("chown", ["postgres:postgres", parent]);   // pg_basebackup runs as postgres
+            var target = Path.Combine(parent, "data");
             if (Directory.Exists(target)) Directory.Delete(target, recursive: true);
             var load = Machine.LoadAverage();
             var t0 = Clock.Now;
-            await Os.RunAsPostgresAsync(Path.Combine(s.PgBin, "pg_basebackup"), ["-h", "127.0.0.1", "-p", $"{primary.PgPort}", "-U", "postgres",
+            await Os.RunAsPostgresAsync(Path.Combine(s.PgBin, "pg_basebackup"), ["-h", "127.0.0.1", "-p", $"{primary.PgPort}", "-U", "replicator",
                 "-D", target, "-X", "stream", "-c", "fast"], BenchSettings.PgEnv, TimeSpan.FromMinutes(20));
             var secs = Clock.Now - t0;
             var bytes = Os.DirectoryBytes(target);

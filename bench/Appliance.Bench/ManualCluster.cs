@@ -9,12 +9,14 @@ namespace Appliance.Bench;
 /// </summary>
 internal sealed class ManualCluster(BenchSettings s, bool withAsync) : IAsyncDisposable
 {
-    private readonly string _dir = Path.Combine(s.WorkDir, "manual");
+    private readonly string _dir = Path.Combine(s.WorkDir, withAsync ? "manual-chain" : "manual-sync");
+    private readonly int _base = s.BasePort + (withAsync ? 110 : 100);
     private readonly List<string> _started = [];
 
-    public int PrimaryPort => s.BasePort + 100;
-    private int StandbyPort => s.BasePort + 101;
-    private int AsyncPort => s.BasePort + 102;
+    public string Name => withAsync ? "manual-sync+async" : "manual-sync";
+    public int PrimaryPort => _base;
+    private int StandbyPort => _base + 1;
+    private int AsyncPort => _base + 2;
     private string Bin(string tool) => Path.Combine(s.PgBin, tool);
     private string Data(string name) => Path.Combine(_dir, name);
 
@@ -34,7 +36,7 @@ internal sealed class ManualCluster(BenchSettings s, bool withAsync) : IAsyncDis
 
         await CloneAsync("standby1", PrimaryPort, StandbyPort);
         if (withAsync) await CloneAsync("async1", StandbyPort, AsyncPort);
-        Log.Line($"baseline up: primary :{PrimaryPort}, sync standby :{StandbyPort}{(withAsync ? $", cascaded async :{AsyncPort}" : "")}");
+        Log.Line($"{Name} up: primary :{PrimaryPort}, sync standby :{StandbyPort}{(withAsync ? $", cascaded async :{AsyncPort}" : "")}");
     }
 
     private async Task CloneAsync(string name, int upstreamPort, int port)
@@ -80,6 +82,6 @@ internal sealed class ManualCluster(BenchSettings s, bool withAsync) : IAsyncDis
     {
         foreach (var name in Enumerable.Reverse(_started))
             await Os.RunAsync("runuser", ["-u", "postgres", "--", Bin("pg_ctl"), "-D", Data(name), "-m", "immediate", "-w", "stop"]);
-        Log.Line("baseline stopped");
+        Log.Line($"{Name} stopped");
     }
 }
