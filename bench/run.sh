@@ -10,8 +10,10 @@ BIN=/tmp/appliance-bench-bin
 OUT="${RESULTS:-$ROOT/bench/results/appliance}"
 if [ "$(id -u)" != 0 ]; then echo "run as root (PostgreSQL is started as user postgres)" >&2; exit 1; fi
 cd "$ROOT"
-dotnet publish src/Host -c Release -o "$BIN" -v q -nologo || exit 1
-dotnet build bench/Appliance.Bench -c Release -v q -nologo || exit 1
+if [ -z "${NO_BUILD:-}" ]; then   # NO_BUILD=1 reuses the last build
+  dotnet publish src/Host -c Release -o "$BIN" -v q -nologo || exit 1
+  dotnet build bench/Appliance.Bench -c Release -v q -nologo || exit 1
+fi
 B=(dotnet bench/Appliance.Bench/bin/Release/net10.0/appliance-bench.dll)
 COMMON=(--appliance "$BIN/appliance.dll" --results "$OUT")
 mkdir -p "$OUT"

@@ -31,6 +31,46 @@ internal sealed class ApplianceCluster : IAsyncDisposable
 
     public IEnumerable<string> Seeds => Nodes.Select(n => $"127.0.0.1:{n.AkkaPort}");
 
+    /// <summary>Start-ups that did not reach a healthy cluster in time (each is retried from empty); a finding, so kept.</summary>
+    public List<string> FormationFailures { get; } = [];
+
+    /// <summary>
+    /// Starts every node from empty and waits until the cluster is healthy. On the overloaded shared box a node
+    /// sometimes never joins (BENCHMARKS.md, "Findings"); then everything is stopped, wiped and started again.
+    /// </summary>
+    public async Task StartHealthyAsync(int attempts = 3, int timeoutSeconds = 150)
+    {
+        for (var attempt = 1; ; attempt++)
+        {
+            StartAll();
+            try
+            {
+                await WaitWritableAsync(TimeSpan.FromSeconds(timeoutSeconds));
+                await WaitHealthyAsync(TimeSpan.FromSeconds(timeoutSeconds));
+                return;
+            }
+            catch (TimeoutException e) when (attempt < attempts)
+            {
+                FormationFailures.Add($"{DateTime.UtcNow:O} load {Machine.LoadAverage()}: {e.Message.Split('\n')[0]}");
+                Log.Line($"cluster {Path.GetFileName(Dir)} did not form (attempt {attempt}): {FormationFailures[^1]}; starting over");
+                await ResetAsync();
+            }
+        }
+    }
+
+    /// <summary>Stops every node and PostgreSQL and wipes the data (node logs are kept, renamed).</summary>
+    public async Task ResetAsync()
+    {
+        await Task.WhenAll(Nodes.Select(n => n.StopAsync(TimeSpan.FromSeconds(30))));
+        foreach (var n in Nodes)
+        {
+            n.KillLeftoverPostmaster();
+            if (File.Exists(n.LogFile)) File.Move(n.LogFile, n.LogFile + $".{DateTime.UtcNow:HHmmss}", overwrite: true);
+            if (Directory.Exists(n.DataDir)) Directory.Delete(n.DataDir, recursive: true);
+        }
+        foreach (var f in Directory.EnumerateFiles(Dir, "state.db*")) File.Delete(f);
+    }
+
     public void StartAll() { foreach (var n in Nodes) Start(n); }
 
     public void Start(NodeProcess n, params string[] extra) => n.Start(_s, Seeds, StateStore, extra);

@@ -31,32 +31,49 @@ internal sealed class FailoverBench(BenchSettings s, Results results, int seed)
 
     public async Task<List<FailoverTrial>> RunAsync(Fault fault, int trials)
     {
-        await using var cluster = new ApplianceCluster(s, "failover-" + fault.ToString().ToLowerInvariant());
-        cluster.StartAll();
-        await cluster.WaitWritableAsync(TimeSpan.FromSeconds(180));
-        await cluster.WaitHealthyAsync(TimeSpan.FromSeconds(180));
-        var cs = cluster.MultiHostConnectionString();
-        await Writer.CreateTableAsync(cs);
-        await using var writer = new Writer(cs);
-        writer.Start();
-        await Task.Delay(2000);
-
+        var name = $"failover-{fault.ToString().ToLowerInvariant()}";
+        await using var cluster = new ApplianceCluster(s, name);
         var list = new List<FailoverTrial>();
-        for (var k = 1; k <= trials; k++)
+        var failures = new List<string>();
+        var writes = 0;
+        // A trial that leaves the cluster unable to recover is recorded, and the trials go on with a fresh cluster.
+        while (list.Count < trials && failures.Count < 5)
         {
-            await cluster.WaitHealthyAsync(TimeSpan.FromSeconds(300));
-            // A random phase against the 500 ms report / evaluation ticks, like the Patroni harness's random delay.
-            var delay = 1.0 + _rng.NextDouble() * 2.0;
-            await Task.Delay(TimeSpan.FromSeconds(delay));
-            var trial = await OneAsync(cluster, writer, fault, k, delay);
-            list.Add(trial);
-            Log.Line($"{fault} trial {k}: {trial.Victim} -> new primary {trial.NewPrimary}; first ack {trial.KillToFirstAck:0.00} s, " +
-                     $"gap {trial.WriteGap:0.00} s, lost {trial.LostAcked}, rejoin {trial.RejoinSeconds:0.0} s ({trial.RejoinMethod}), load {trial.LoadAvg}");
+            await cluster.StartHealthyAsync();
+            var cs = cluster.MultiHostConnectionString();
+            await Writer.CreateTableAsync(cs);
+            await using var writer = new Writer(cs);
+            writer.Start();
+            await Task.Delay(2000);
+            try
+            {
+                while (list.Count < trials)
+                {
+                    await cluster.WaitHealthyAsync(TimeSpan.FromSeconds(300));
+                    // A random phase against the 500 ms report / evaluation ticks, like the Patroni harness's random delay.
+                    var delay = 1.0 + _rng.NextDouble() * 2.0;
+                    await Task.Delay(TimeSpan.FromSeconds(delay));
+                    var trial = await OneAsync(cluster, writer, fault, list.Count + 1, delay);
+                    list.Add(trial);
+                    Log.Line($"{fault} trial {trial.Trial}: {trial.Victim} -> new primary {trial.NewPrimary}; first ack {trial.KillToFirstAck:0.00} s, " +
+                             $"gap {trial.WriteGap:0.00} s, lost {trial.LostAcked}, rejoin {trial.RejoinSeconds:0.0} s ({trial.RejoinMethod}), load {trial.LoadAvg}");
+                    await results.WriteAsync(name, new { fault = fault.ToString(), trials = list, failures, cluster.FormationFailures });
+                }
+            }
+            catch (Exception e) when (e is TimeoutException or InvalidOperationException or Npgsql.NpgsqlException)
+            {
+                failures.Add($"trial {list.Count + 1} (load {Machine.LoadAverage()}): {e.Message}");
+                Log.Line($"{fault} trial {list.Count + 1} FAILED: {e.Message.Split('\n')[0]}; starting a fresh cluster");
+            }
+            writes += writer.Snapshot().Count;
+            await writer.DisposeAsync();
+            if (list.Count < trials) await cluster.ResetAsync();
         }
-        await results.WriteAsync($"failover-{fault.ToString().ToLowerInvariant()}", new { fault = fault.ToString(), trials = list, writes = writer.Snapshot().Count });
+        await results.WriteAsync(name, new { fault = fault.ToString(), trials = list, failures, cluster.FormationFailures, writes });
         await results.AppendSummaryAsync($"{fault}: kill->first ack {Stats.Of([.. list.Select(t => t.KillToFirstAck)])}; " +
             $"write gap {Stats.Of([.. list.Select(t => t.WriteGap)])}; lost acked {list.Sum(t => t.LostAcked)}; " +
-            $"rejoin {Stats.Of([.. list.Where(t => t.RejoinSeconds is not null).Select(t => t.RejoinSeconds!.Value)])}");
+            $"rejoin {Stats.Of([.. list.Where(t => t.RejoinSeconds is not null).Select(t => t.RejoinSeconds!.Value)])}; " +
+            $"failed trials {failures.Count}, failed start-ups {cluster.FormationFailures.Count}");
         return list;
     }
 

@@ -49,9 +49,7 @@ internal sealed class LifecycleBench(BenchSettings s, Results results)
         await results.AppendSummaryAsync($"bootstrap empty->writable ({failures.Count} failed): {Stats.Of([.. boot.Select(b => b.WritableSeconds)])}; all streaming: {Stats.Of([.. boot.Select(b => b.AllStreamingSeconds)])}");
 
         await using var cluster = new ApplianceCluster(s, "lifecycle");
-        cluster.StartAll();
-        await cluster.WaitWritableAsync(TimeSpan.FromSeconds(180));
-        await cluster.WaitHealthyAsync(TimeSpan.FromSeconds(180));
+        await cluster.StartHealthyAsync();
         await IdleAsync(cluster, idleSeconds);
 
         var primary = (await cluster.PrimaryAsync())!;

@@ -17,9 +17,7 @@ internal sealed partial class ThroughputBench(BenchSettings s, Results results)
         await using var cluster = new ApplianceCluster(s, "throughput");
         await using var pair = new ManualCluster(s, withAsync: false);
         await using var chain = new ManualCluster(s, withAsync: true);
-        cluster.StartAll();
-        await cluster.WaitWritableAsync(TimeSpan.FromSeconds(180));
-        await cluster.WaitHealthyAsync(TimeSpan.FromSeconds(180));
+        await cluster.StartHealthyAsync();
         await pair.StartAsync();
         if (withAsync) await chain.StartAsync();
         var appliancePort = (await cluster.PrimaryAsync())!.PgPort;

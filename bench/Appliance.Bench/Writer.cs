@@ -96,6 +96,7 @@ internal sealed class Writer(string connectionString) : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
+        if (_stop.IsCancellationRequested) return;   // idempotent: disposed explicitly and by `await using`
         await _stop.CancelAsync();
         if (_loop is not null) await _loop;
         _stop.Dispose();
