@@ -101,6 +101,11 @@ internal sealed class ApplianceCluster : IAsyncDisposable
         return null;
     }
 
+    /// <summary>The running node that most recently took over the coordinator singleton, from the node logs.</summary>
+    public NodeProcess? CoordinatorHost() => Nodes.Where(n => n.Running)
+        .Select(n => (Node: n, Since: n.CoordinatorSince())).Where(x => x.Since is not null)
+        .OrderBy(x => x.Since, StringComparer.Ordinal).Select(x => x.Node).LastOrDefault();
+
     /// <summary>The node whose /primary answers 200.</summary>
     public async Task<NodeProcess?> PrimaryAsync()
     {

@@ -16,7 +16,8 @@ internal enum Fault
 /// <summary>One trial's raw numbers; times in seconds on <see cref="Clock"/>, durations in seconds.</summary>
 internal sealed record FailoverTrial(int Trial, string Fault, string Victim, string? OldPrimary, string? NewPrimary,
     double PreDelay, double At, double KillToFirstAck, double WriteGap, int UnackedInGap, int ConnFailsInGap, int LostAcked,
-    double? RejoinSeconds, string? RejoinMethod, double? FaultToHealthy, string LoadAvg, List<int> KilledPids);
+    double? RejoinSeconds, string? RejoinMethod, double? FaultToHealthy, string LoadAvg, List<int> KilledPids, string? Coordinator,
+    bool VictimHostedCoordinator);
 
 /// <summary>
 /// Repeats one <see cref="Fault"/> against a running healthy cluster while the <see cref="Writer"/> writes, and
@@ -25,13 +26,19 @@ internal sealed record FailoverTrial(int Trial, string Fault, string Victim, str
 /// and whether every acknowledged id is on the primary afterwards. A killed or stopped node is restarted and the
 /// time until it streams again (rejoin) is recorded.
 /// </summary>
-internal sealed class FailoverBench(BenchSettings s, Results results, int seed)
+/// <remarks>
+/// With <c>avoidCoordinator</c>, a primary that shares its host with the coordinator singleton is first switched
+/// over to its sync, so that every crash measures the design case "coordinator off the write path" (brief §4.5).
+/// Without it the cluster runs as it would in production, and repeated crashes rotate the primary onto the oldest
+/// node, which hosts the singleton.
+/// </remarks>
+internal sealed class FailoverBench(BenchSettings s, Results results, int seed, bool avoidCoordinator = false)
 {
     private readonly Random _rng = new(seed);
 
     public async Task<List<FailoverTrial>> RunAsync(Fault fault, int trials)
     {
-        var name = $"failover-{fault.ToString().ToLowerInvariant()}";
+        var name = $"failover-{fault.ToString().ToLowerInvariant()}{(avoidCoordinator ? "-offcoordinator" : "")}";
         await using var cluster = new ApplianceCluster(s, name);
         var list = new List<FailoverTrial>();
         var failures = new List<string>();
@@ -50,13 +57,20 @@ internal sealed class FailoverBench(BenchSettings s, Results results, int seed)
                 while (list.Count < trials)
                 {
                     await cluster.WaitHealthyAsync(TimeSpan.FromSeconds(300));
+                    if (avoidCoordinator && await cluster.PrimaryAsync() is { } p && cluster.CoordinatorHost() == p)
+                    {
+                        var (code, body) = await NodeApi.PostAsync(cluster.Nodes.First(n => n != p), "/switchover", new { });
+                        Log.Line($"primary {p.Name} hosts the coordinator: switchover first ({code})");
+                        if (code != 200) throw new InvalidOperationException($"switchover refused: {code} {body}");
+                        await cluster.WaitHealthyAsync(TimeSpan.FromSeconds(300));
+                    }
                     // A random phase against the 500 ms report / evaluation ticks, like the Patroni harness's random delay.
                     var delay = 1.0 + _rng.NextDouble() * 2.0;
                     await Task.Delay(TimeSpan.FromSeconds(delay));
                     var trial = await OneAsync(cluster, writer, fault, list.Count + 1, delay);
                     list.Add(trial);
                     Log.Line($"{fault} trial {trial.Trial}: {trial.Victim} -> new primary {trial.NewPrimary}; first ack {trial.KillToFirstAck:0.00} s, " +
-                             $"gap {trial.WriteGap:0.00} s, lost {trial.LostAcked}, rejoin {trial.RejoinSeconds:0.0} s ({trial.RejoinMethod}), load {trial.LoadAvg}");
+                             $"gap {trial.WriteGap:0.00} s, lost {trial.LostAcked}, rejoin {trial.RejoinSeconds:0.0} s ({trial.RejoinMethod}), coordinator on {trial.Coordinator}, load {trial.LoadAvg}");
                     await results.WriteAsync(name, new { fault = fault.ToString(), trials = list, failures, cluster.FormationFailures });
                 }
             }
@@ -74,6 +88,9 @@ internal sealed class FailoverBench(BenchSettings s, Results results, int seed)
             $"write gap {Stats.Of([.. list.Select(t => t.WriteGap)])}; lost acked {list.Sum(t => t.LostAcked)}; " +
             $"rejoin {Stats.Of([.. list.Where(t => t.RejoinSeconds is not null).Select(t => t.RejoinSeconds!.Value)])}; " +
             $"failed trials {failures.Count}, failed start-ups {cluster.FormationFailures.Count}");
+        await results.AppendSummaryAsync($"{fault}{(avoidCoordinator ? " (coordinator kept off the primary)" : "")}: victim hosted the coordinator: " +
+            $"{Stats.Of([.. list.Where(t => t.VictimHostedCoordinator).Select(t => t.KillToFirstAck)])}; did not: " +
+            $"{Stats.Of([.. list.Where(t => !t.VictimHostedCoordinator).Select(t => t.KillToFirstAck)])}");
         return list;
     }
 
@@ -84,6 +101,7 @@ internal sealed class FailoverBench(BenchSettings s, Results results, int seed)
         var victim = fault == Fault.SyncCrash ? cluster.Node(state.Sync!.Id) : oldPrimary;
         var status = await NodeApi.StatusAsync(victim) ?? throw new InvalidOperationException($"{victim.Name} has no status");
         var load = Machine.LoadAverage();
+        var coordinator = cluster.CoordinatorHost()?.Name;
 
         double at;
         var killed = new List<int>();
@@ -145,6 +163,7 @@ internal sealed class FailoverBench(BenchSettings s, Results results, int seed)
         }
         return new FailoverTrial(k, fault.ToString(), victim.Name, oldPrimary.Name, newPrimary, Math.Round(delay, 3), at,
             Math.Round(first.Done - at, 3), Math.Round(gap, 3), inGap.Count(e => e.Kind == "err"), inGap.Count(e => e.Kind == "connfail"),
-            lost, rejoin is null ? null : Math.Round(rejoin.Value, 2), method, Math.Round(Clock.Now - at, 2), load, killed);
+            lost, rejoin is null ? null : Math.Round(rejoin.Value, 2), method, Math.Round(Clock.Now - at, 2), load, killed,
+            coordinator, coordinator == victim.Name);
     }
 }

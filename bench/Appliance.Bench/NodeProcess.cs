@@ -94,5 +94,17 @@ internal sealed class NodeProcess(string name, int pgPort, int httpPort, int akk
         }
     }
 
+    /// <summary>
+    /// When this incarnation took over the coordinator singleton (Akka runs it on the oldest member and logs
+    /// "ClusterSingletonManager state change [… -> Oldest]"), as the log's ISO timestamp; null if it has not.
+    /// </summary>
+    public string? CoordinatorSince()
+    {
+        var log = LogText();
+        var start = log.LastIndexOf("===== bench: start", StringComparison.Ordinal);
+        var line = log[Math.Max(0, start)..].Split('\n').LastOrDefault(l => l.Contains("-> Oldest]", StringComparison.Ordinal));
+        return line?.Split(' ')[0];
+    }
+
     public string LogText() => File.Exists(LogFile) ? File.ReadAllText(LogFile) : "";
 }
