@@ -1,6 +1,7 @@
 #!/bin/bash
 # Runs every Appliance benchmark (docs/BENCHMARKS.md) against a Release build of the host, as root, on loopback.
-#   sudo bash bench/run.sh                  # full: 20 trials per fault, pgbench 2 rounds x 30 s, lifecycle
+#   sudo bash bench/run.sh                  # full: 20 trials per fault (and primary crashes with the coordinator
+#                                           # kept off the primary), pgbench 2 rounds x 30 s, lifecycle
 #   sudo bash bench/run.sh --smoke          # tiny counts, to check the harness
 # Raw results: bench/results/appliance/*.json, summary.txt, run.log. Each stage re-creates its cluster under
 # /tmp/appliance-bench and stops every process it started, also when it fails; a failed stage does not stop the next.
@@ -24,5 +25,6 @@ if [ "${1:-}" = --smoke ]; then
   exit
 fi
 "${B[@]}" failover --faults primary-crash,sync-crash,switchover,sigterm --trials "${TRIALS:-20}" "${COMMON[@]}"
+"${B[@]}" failover --faults primary-crash --avoid-coordinator --trials "${TRIALS:-20}" "${COMMON[@]}"
 "${B[@]}" throughput --scale 10 --clients 1,4,16 --seconds 30 --rounds 2 "${COMMON[@]}"
 "${B[@]}" lifecycle --bootstraps 5 --idle-seconds 60 --scale 20 --rejoins 3 "${COMMON[@]}"
