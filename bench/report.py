@@ -127,7 +127,7 @@ if b:
     out.append("")
 i = load(A, "idle.json")
 if i:
-    out.append("| node (role) | RSS MiB | peak RSS MiB | CPU % of one core over %d s |" % i["seconds"])
+    out.append("| node (role) | RSS MiB | peak RSS MiB | CPU %% of one core over %d s |" % i["seconds"])
     out.append("|---|---|---|---|")
     for n in i["nodes"]:
         out.append("| %s (%s) | %.1f | %.1f | %.2f |" % (n["node"], n["role"], n["rss_mib"], n["peak_rss_mib"], n["cpu_percent_of_one_core"]))
