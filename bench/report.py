@@ -8,7 +8,7 @@ import statistics
 import sys
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-A = os.path.join(HERE, "results", "appliance")
+A = os.environ.get("BENCH_RESULTS", os.path.join(HERE, "results", "appliance"))
 P = os.path.join(HERE, "results", "patroni")
 
 
