@@ -1,0 +1,2 @@
+// The bench signals processes, reads /proc and runs PostgreSQL as the postgres user: Linux only.
+[assembly: System.Runtime.Versioning.SupportedOSPlatform("linux")]
