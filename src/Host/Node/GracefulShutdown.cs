@@ -85,6 +85,9 @@ internal sealed class GracefulShutdown(ClusterAccess access, ILogger<GracefulShu
         }
     }
 
+    private static readonly TimeSpan CatchUpWait = TimeSpan.FromSeconds(2);
+    private static readonly TimeSpan CatchUpPoll = TimeSpan.FromMilliseconds(100);
+
     private async Task HandOverAsync(Actors.Placement.LocalInstance instance, CancellationToken ct)
     {
         var snapshot = await instance.Node.Ask<NodeSnapshot>(GetNodeSnapshot.Instance, ClusterAccess.NodeTimeout, ct);
@@ -100,10 +103,17 @@ internal sealed class GracefulShutdown(ClusterAccess access, ILogger<GracefulShu
             return;
         }
         var probe = InstanceProbe.Of(snapshot.Peer, access.Credentials, TimeSpan.FromSeconds(2));
+        // Under a steady write load the sync is rarely caught up at one instant, so wait briefly for that, but a
+        // streaming sync is enough: synchronous replication already holds every acknowledged commit there.
         var downstream = await probe.ReadDownstreamAsync(sync.Id, ct).WaitAsync(TimeSpan.FromSeconds(3), ct);
-        if (downstream is not { CaughtUp: true })
+        for (var waited = TimeSpan.Zero; downstream is { State: "streaming", CaughtUp: false } && waited < CatchUpWait; waited += CatchUpPoll)
         {
-            log.LogWarning("Node {Name}: sync {Sync} is not caught up ({State}); stopping without a switchover", access.Options.Name, sync.Id,
+            await Task.Delay(CatchUpPoll, ct);
+            downstream = await probe.ReadDownstreamAsync(sync.Id, ct).WaitAsync(TimeSpan.FromSeconds(3), ct);
+        }
+        if (downstream is not { State: "streaming" })
+        {
+            log.LogWarning("Node {Name}: sync {Sync} is not streaming ({State}); stopping without a switchover", access.Options.Name, sync.Id,
                 downstream?.State ?? "not connected");
             return;
         }
