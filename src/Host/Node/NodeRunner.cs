@@ -22,6 +22,10 @@ public static class NodeRunner
         try
         {
             NodeFiles.PrepareDataDirectory(options.DataDir);
+            // With this node's own ports free no earlier host of it runs, so a live postmaster is an orphan it left.
+            if (PortFree(ListenAddress(options.Host), options.AkkaPort) && PortFree(ListenAddress(options.Host), options.HttpPort)
+                && await LeftoverPostmaster.StopAsync(options.PgDataDirectory, TimeSpan.FromSeconds(30), ct) is { } orphan)
+                Console.Error.WriteLine($"appliance node: stopped PostgreSQL (pid {orphan}) that an earlier run of this node left running.");
             CheckPortsFree(options);
             binaries = await PostgresBinaries.LocateAsync(options.BinDir, ct);
             if (binaries.MajorVersion != 15)
