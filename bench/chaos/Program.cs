@@ -2,7 +2,7 @@ using Appliance.Chaos;
 
 // The long run (docs/CHAOS.md): hundreds of random faults against one cluster, checked every few faults and at
 // the end, with a report. Not part of CI.
-//   dotnet run -c Release --project bench/chaos -- --faults 300 [--nodes 3] [--seed N] [--check-every 20] [--report FILE]
+//   dotnet run -c Release --project bench/chaos -- --faults 300 [--minutes 600] [--nodes 3] [--seed N] [--check-every 20] [--report FILE]
 
 var options = LongRunOptions.Parse(args);
 var seed = options.Seed ?? ChaosRun.SeedFromEnvironment();
@@ -13,8 +13,14 @@ var schedule = Schedules.Random(run.Random, options.Faults);
 var violations = new List<string>();
 CheckResult? last = null;
 var stopped = "";
+var budget = TimeSpan.FromMinutes(options.Minutes);
 for (var i = 0; i < schedule.Count; i++)
 {
+    if (run.History.Now > budget)
+    {
+        Echo($"--- time budget of {options.Minutes} min used up after {i} faults");
+        break;
+    }
     Echo($"--- fault {i + 1}/{schedule.Count}: {schedule[i]}");
     try
     {
@@ -37,8 +43,8 @@ for (var i = 0; i < schedule.Count; i++)
     {
         last = await run.CheckAsync();
         if (!last.Ok) violations.Add($"after fault {i + 1}: {last}");
-        File.WriteAllText(options.Report, run.Report(last) + Summary());
     }
+    File.WriteAllText(options.Report, run.Report(last) + Summary());
 }
 if (stopped.Length == 0)
 {
@@ -53,7 +59,7 @@ string Summary() =>
     $"violations: {violations.Count}\n" + string.Concat(violations.Select(v => $"  {v}\n")) + (stopped.Length > 0 ? stopped + "\n" : "");
 
 /// <summary>The long run's command line.</summary>
-internal sealed record LongRunOptions(int Faults, int Nodes, int? Seed, int CheckEvery, string Report)
+internal sealed record LongRunOptions(int Faults, int Nodes, int? Seed, int CheckEvery, string Report, double Minutes)
 {
     public static LongRunOptions Parse(string[] args)
     {
@@ -65,6 +71,7 @@ internal sealed record LongRunOptions(int Faults, int Nodes, int? Seed, int Chec
         return new LongRunOptions(
             int.Parse(Get("--faults") ?? "300"), int.Parse(Get("--nodes") ?? "3"),
             Get("--seed") is { } s ? int.Parse(s) : null, int.Parse(Get("--check-every") ?? "20"),
-            Get("--report") ?? Path.Combine(Path.GetTempPath(), "chaos-long-run-report.txt"));
+            Get("--report") ?? Path.Combine(Path.GetTempPath(), "chaos-long-run-report.txt"),
+            double.Parse(Get("--minutes") ?? "600", System.Globalization.CultureInfo.InvariantCulture));
     }
 }
