@@ -59,6 +59,7 @@ public static class NodeRunner
         builder.Services.AddSingleton(sp => new PeerProber(sp.GetRequiredService<ClusterAccess>().Credentials));
         builder.Services.AddSingleton<NodeStatusReader>();
         builder.Services.AddHostedService<GracefulShutdown>();   // after AddAkka: stopped before the actor system
+        builder.Services.AddHostedService<IslandWatch>();
         if (options.ExitWithParent is { } parent)
             builder.Services.AddHostedService(sp => new ParentWatch(parent, sp.GetRequiredService<IHostApplicationLifetime>()));
 
@@ -85,7 +86,7 @@ public static class NodeRunner
             serverLog.Dispose();
         }
         log.LogInformation("Node {Name} stopped", options.Name);
-        return 0;
+        return IslandWatch.Tripped ? IslandWatch.ExitCode : 0;
     }
 
     /// <summary>Fails with a clear message if any of the node's three ports is taken.</summary>
