@@ -158,8 +158,12 @@ public sealed class ChaosCluster : IAsyncDisposable
         return Nodes.FirstOrDefault(n => n.Name == id);
     }
 
-    /// <summary>The live node that has run longest: the oldest Akka member, which hosts the coordinator singleton.</summary>
-    public ChaosNode? OldestMember() => Nodes.Where(n => n.Running).MinBy(n => n.StartedAt);
+    /// <summary>
+    /// The node that hosts the coordinator singleton: the live node whose singleton manager last logged
+    /// <c>Oldest</c>; failing that, the live node that has run longest (the oldest Akka member, usually).
+    /// </summary>
+    public ChaosNode? OldestMember() =>
+        Nodes.FirstOrDefault(n => n.Running && n.SingletonState == "Oldest") ?? Nodes.Where(n => n.Running).MinBy(n => n.StartedAt);
 
     /// <summary>
     /// Healthy as the design means it: verify finds no problem, and the state names a primary, a sync and every

@@ -83,6 +83,7 @@ public sealed class ChaosNode
             p.BeginOutputReadLine();
             p.BeginErrorReadLine();
             _process = p;
+            SingletonState = null;
             StartedAt = Cluster.History.Now;
             Starts++;
             Note($"started host pid {p.Id}");
@@ -168,8 +169,22 @@ public sealed class ChaosNode
     // Output can still arrive after CloseLog (a process outliving the run's end); it is dropped then.
     private void Append(string line)
     {
+        // The host logs each move of its singleton manager: "ClusterSingletonManager state change [Younger -> Oldest]".
+        var at = line.IndexOf("ClusterSingletonManager state change [", StringComparison.Ordinal);
+        if (at >= 0)
+        {
+            var arrow = line.IndexOf("-> ", at, StringComparison.Ordinal);
+            var end = arrow < 0 ? -1 : line.IndexOf(']', arrow);
+            if (end > arrow) SingletonState = line[(arrow + 3)..end];
+        }
         lock (_logGate) _log?.WriteLine(line);
     }
+
+    /// <summary>
+    /// The coordinator singleton manager's last state as this process logged it (<c>Oldest</c> while it hosts the
+    /// coordinator), or null before it said anything.
+    /// </summary>
+    public string? SingletonState { get; private set; }
 
     /// <summary>The last <paramref name="lines"/> lines of its log.</summary>
     public string Tail(int lines = 30)
