@@ -197,18 +197,22 @@ public sealed class NemesisRunner(ChaosCluster cluster, PrimaryPoller poller, Ra
         // Long enough for failure detection, the split-brain resolver and an evaluation (a takeover would be done).
         var hold = fault.Hold < TimeSpan.FromSeconds(12) ? TimeSpan.FromSeconds(12) : fault.Hold;
         var survivors = cluster.Nodes.Where(n => n != p && n != s).ToList();
+        // Exit 1 is verify listing problems; 2 means it reached no node (a survivor downed by the split-brain
+        // resolver is restarting), which says nothing yet.
         var (code, output) = (0, "");
-        while (History.Now - crashed < hold || code == 0)
+        while (History.Now - crashed < hold || code != 1)
         {
-            (code, output) = await VerifyCliAsync(survivors[0]);
-            if (History.Now - crashed > hold + TimeSpan.FromSeconds(60))
-                throw new ChaosCheckException($"{fault}: appliance verify against {survivors[0].Name} kept exiting 0 with primary and sync down:\n{output}");
+            if (code == 0 && History.Now - crashed > TimeSpan.FromSeconds(8))
+                throw new ChaosCheckException($"{fault}: appliance verify against {survivors[0].Name} exits 0 with primary and sync down:\n{output}");
+            if (History.Now - crashed > hold + TimeSpan.FromSeconds(90))
+                throw new ChaosCheckException($"{fault}: appliance verify against {survivors[0].Name} never listed the problem with primary and sync down (exit {code}):\n{output}");
             await Task.Delay(1000);
+            (code, output) = await VerifyCliAsync(survivors[0]);
         }
         var writable = poller.Samples.Where(x => x.Writable && x.Start > crashed + TimeSpan.FromSeconds(1) && survivors.Any(n => n.Name == x.Node)).ToList();
         if (writable.Count > 0)
             throw new ChaosCheckException($"{fault}: {writable[0].Node} answered /primary 200 at {writable[0].Start.TotalSeconds:0.0} s while primary and sync were lost");
-        var said = output.Split('\n').FirstOrDefault(l => l.Contains("coordinator", StringComparison.OrdinalIgnoreCase) || l.Contains("primary", StringComparison.OrdinalIgnoreCase))?.Trim() ?? output.Trim();
+        var said = string.Join(" | ", output.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));
         History.Log($"verify exits {code} with primary and sync down: {said}");
         p.HeldDown = s.HeldDown = false;
         p.Start();
