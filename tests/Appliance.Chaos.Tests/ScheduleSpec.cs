@@ -13,7 +13,10 @@ public abstract class ScheduleSpec(ITestOutputHelper output)
     protected async Task RunScheduleAsync(params Fault[] schedule)
     {
         var seed = ChaosRun.SeedFromEnvironment();
-        await using var run = await ChaosRun.StartAsync(3, seed, Echo);
+        ChaosRun started;
+        try { started = await ChaosRun.StartAsync(3, seed, Echo); }
+        catch (ChaosCheckException e) { throw new ChaosCheckException($"seed {seed} (CHAOS_SEED={seed}), bootstrap: {e.Message}"); }
+        await using var run = started;
         try
         {
             foreach (var fault in schedule) await run.InjectAsync(fault);

@@ -13,8 +13,8 @@ public sealed record FaultResult(Fault Fault, IReadOnlyList<string> Targets, Tim
 /// <summary>Injects one fault into a <see cref="ChaosCluster"/>, ends it, and waits until the cluster has healed.</summary>
 public sealed class NemesisRunner(ChaosCluster cluster, PrimaryPoller poller, Random random)
 {
-    /// <summary>How long the cluster may take to heal after a fault ends before the run fails.</summary>
-    public TimeSpan HealTimeout { get; init; } = TimeSpan.FromSeconds(150);
+    /// <summary>How long the cluster may take to heal after a fault ends before the run fails (generous: a loaded 2-core machine restarts a whole cluster slowly).</summary>
+    public TimeSpan HealTimeout { get; init; } = TimeSpan.FromSeconds(240);
 
     private History History => cluster.History;
 
