@@ -14,6 +14,7 @@ public sealed class PrimaryPoller(ChaosCluster cluster) : IAsyncDisposable
     private readonly HttpClient _http = new() { Timeout = TimeSpan.FromSeconds(1) };
     private Task? _loop;
     private volatile ChaosNode? _current;
+    private int _disposed;
 
     /// <summary>The node that answered 200 most recently, or null if the last round found none.</summary>
     public ChaosNode? CurrentPrimary => _current;
@@ -53,6 +54,7 @@ public sealed class PrimaryPoller(ChaosCluster cluster) : IAsyncDisposable
     /// <summary>Stops polling.</summary>
     public async ValueTask DisposeAsync()
     {
+        if (Interlocked.Exchange(ref _disposed, 1) == 1) return;
         await _stop.CancelAsync();
         if (_loop is not null) await _loop;
         _http.Dispose();

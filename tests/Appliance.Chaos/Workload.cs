@@ -133,8 +133,11 @@ public sealed class Workload(ChaosCluster cluster, PrimaryPoller poller, int fol
     /// <summary>Stops the clients (each finishes its write in flight).</summary>
     public async ValueTask DisposeAsync()
     {
+        if (Interlocked.Exchange(ref _disposed, 1) == 1) return;   // FinishAsync stops the clients before the run's own disposal
         await _stop.CancelAsync();
         await Task.WhenAll(_clients);
         _stop.Dispose();
     }
+
+    private int _disposed;
 }
