@@ -52,7 +52,8 @@ public sealed class ChaosRun : IAsyncDisposable
         try
         {
             run.Cluster = ChaosCluster.Start(nodes, run.History, run.Random);
-            run.Bootstrap = await run.Cluster.WaitHealthyAsync(TimeSpan.FromSeconds(180));
+            // Generous: on a saturated shared 2-core machine three hosts have taken over two minutes just to join.
+            run.Bootstrap = await run.Cluster.WaitHealthyAsync(TimeSpan.FromSeconds(300));
             run.History.Log($"cluster healthy after {run.Bootstrap.TotalSeconds:0.0} s: {(await run.Cluster.HealthAsync()).Why}");
             run._poller = new PrimaryPoller(run.Cluster);
             run._poller.Start();
