@@ -47,6 +47,8 @@ public sealed class NemesisRunner(ChaosCluster cluster, PrimaryPoller poller, Ra
                 var n = await Role(RoleOf(fault.Nemesis));
                 targets.Add(n);
                 History.Log($"nemesis {fault}: kill -9 postmaster of {n.Name} (its host restarts it)");
+                // A postmaster may be down at this moment (restarting, cloning): then the fault did nothing, and says so.
+                if (n.PostmasterPid == 0) note = "no postmaster was running: nothing killed";
                 n.KillPostmaster();
                 break;
             }
