@@ -23,6 +23,10 @@ public static class NodeRunner
         try
         {
             NodeFiles.PrepareDataDirectory(options.DataDir);
+            // With this node's own ports free no earlier host of it runs, so a live postmaster is an orphan it left.
+            if (PortFree(ListenAddress(options.Host), options.AkkaPort) && PortFree(ListenAddress(options.Host), options.HttpPort)
+                && await LeftoverPostmaster.StopAsync(options.PgDataDirectory, TimeSpan.FromSeconds(30), ct) is { } orphan)
+                Console.Error.WriteLine($"appliance node: stopped PostgreSQL (pid {orphan}) that an earlier run of this node left running.");
             CheckPortsFree(options);
             binaries = await PostgresBinaries.LocateAsync(options.BinDir, ct);
             if (binaries.MajorVersion != 15)
@@ -73,6 +77,7 @@ public static class NodeRunner
         builder.Services.AddSingleton(sp => new PeerProber(sp.GetRequiredService<ClusterAccess>().Credentials));
         builder.Services.AddSingleton<NodeStatusReader>();
         builder.Services.AddHostedService<GracefulShutdown>();   // after AddAkka: stopped before the actor system
+        builder.Services.AddHostedService<IslandWatch>();
         if (options.ExitWithParent is { } parent)
             builder.Services.AddHostedService(sp => new ParentWatch(parent, sp.GetRequiredService<IHostApplicationLifetime>()));
 
@@ -108,7 +113,7 @@ public static class NodeRunner
             return DownedExitCode;
         }
         log.LogInformation("Node {Name} stopped", options.Name);
-        return 0;
+        return IslandWatch.Tripped ? IslandWatch.ExitCode : 0;
     }
 
     /// <summary>

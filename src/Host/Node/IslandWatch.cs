@@ -1,0 +1,70 @@
+using System.Net.Sockets;
+using Akka.Actor;
+using Akka.Cluster;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+
+namespace Appliance.Host.Node;
+
+/// <summary>
+/// Restarts a node that formed a cluster of its own. The first seed node joins itself when no other seed answers
+/// within Akka's seed-node timeout; after a crash and a quick restart the others may still be busy with its old
+/// incarnation, so it becomes an island: a one-member cluster that never reaches <c>min-nr-of-members</c> and never
+/// merges with the real one (Akka clusters do not merge). Found by the chaos suite (a restart of n1 left the cluster
+/// at primary + sync for good). A node that has been the only member, still joining, for <see cref="Patience"/>
+/// while another seed answers on its Akka port, stops with <see cref="ExitCode"/> so that its supervisor starts it
+/// again, and the new incarnation joins the existing cluster.
+/// </summary>
+internal sealed class IslandWatch(NodeOptions options, IServiceProvider services, IHostApplicationLifetime lifetime, ILogger<IslandWatch> log)
+    : BackgroundService
+{
+    /// <summary>How long a node may sit alone in a cluster of its own before it checks for the real one.</summary>
+    public static readonly TimeSpan Patience = TimeSpan.FromSeconds(20);
+
+    /// <summary>The process's exit code after it stopped to rejoin (EX_TEMPFAIL: systemd's Restart=on-failure restarts it).</summary>
+    public const int ExitCode = 75;
+
+    /// <summary>True once this process stopped itself to rejoin.</summary>
+    public static bool Tripped { get; private set; }
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        DateTime? aloneSince = null;
+        while (!stoppingToken.IsCancellationRequested)
+        {
+            try { await Task.Delay(1000, stoppingToken); }
+            catch (OperationCanceledException) { return; }
+            if (services.GetService<ActorSystem>() is not { } system) continue;
+            var cluster = Cluster.Get(system);
+            var alone = cluster.SelfMember.Status == MemberStatus.Joining && cluster.State.Members.Count == 1
+                        && cluster.State.Members.First().Address.Equals(cluster.SelfAddress);
+            aloneSince = alone ? aloneSince ?? DateTime.UtcNow : null;
+            if (aloneSince is null || DateTime.UtcNow - aloneSince < Patience) continue;
+            if (await AnotherSeedAnswersAsync(stoppingToken) is not { } seed) continue;
+            log.LogWarning("Node {Name} is alone in a cluster of its own for {Seconds:0} s while seed {Seed} runs: stopping so that a restart joins the existing cluster",
+                options.Name, (DateTime.UtcNow - aloneSince.Value).TotalSeconds, seed);
+            Tripped = true;
+            lifetime.StopApplication();
+            return;
+        }
+    }
+
+    private async Task<string?> AnotherSeedAnswersAsync(CancellationToken ct)
+    {
+        foreach (var seed in options.SeedNodes.Where(s => s != $"{options.Host}:{options.AkkaPort}"))
+        {
+            var parts = seed.Split(':');
+            using var client = new TcpClient();
+            using var timeout = CancellationTokenSource.CreateLinkedTokenSource(ct);
+            timeout.CancelAfter(TimeSpan.FromSeconds(1));
+            try
+            {
+                await client.ConnectAsync(parts[0], int.Parse(parts[1], System.Globalization.CultureInfo.InvariantCulture), timeout.Token);
+                return seed;
+            }
+            catch (Exception e) when (e is SocketException or OperationCanceledException) { }
+        }
+        return null;
+    }
+}

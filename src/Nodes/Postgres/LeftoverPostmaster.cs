@@ -1,0 +1,52 @@
+namespace Appliance.Nodes.Postgres;
+
+/// <summary>
+/// A postmaster that an earlier run of this node left behind. When the node's host process dies without stopping
+/// PostgreSQL (kill -9, an out-of-memory kill, a crash), the postmaster lives on, orphaned: it keeps the data
+/// directory and the port, so the restarted host could never start PostgreSQL again, and it keeps serving its old role
+/// with nobody to fence it. Only the node's own host starts PostgreSQL on its data directory, so at start-up such a
+/// server is the dead host's, and stopping it (immediate shutdown, as a crash would have) is the way back.
+/// </summary>
+public static class LeftoverPostmaster
+{
+    /// <summary>
+    /// Stops the postmaster that <c>postmaster.pid</c> in <paramref name="dataDirectory"/> names, if it is alive and
+    /// runs on that directory: SIGQUIT (immediate shutdown), then SIGKILL of every process still in the directory once
+    /// <paramref name="timeout"/> has passed. Call it only while no other host process of this node can be running.
+    /// </summary>
+    /// <returns>The pid stopped, or null when no server ran.</returns>
+    public static async Task<int?> StopAsync(string dataDirectory, TimeSpan timeout, CancellationToken ct)
+    {
+        var file = System.IO.Path.Combine(dataDirectory, PostmasterPidFile.FileName);
+        if (!File.Exists(file)) return null;
+        var pidFile = PostmasterPidFile.TryParse(await File.ReadAllTextAsync(file, ct).ConfigureAwait(false));
+        if (pidFile is null || !DataDirectory.ProcessRunsOn(pidFile.Pid, dataDirectory)) return null;
+
+        _ = LibC.kill(pidFile.Pid, LibC.SIGQUIT);
+        var deadline = DateTime.UtcNow + timeout;
+        while (DateTime.UtcNow < deadline)
+        {
+            if (!ProcessesIn(dataDirectory).Any()) return pidFile.Pid;
+            await Task.Delay(100, ct).ConfigureAwait(false);
+        }
+        // Backends that outlive their postmaster would keep its shared memory and block the next start.
+        foreach (var pid in ProcessesIn(dataDirectory)) _ = LibC.kill(pid, LibC.SIGKILL);
+        return pidFile.Pid;
+    }
+
+    private static IEnumerable<int> ProcessesIn(string dataDirectory) =>
+        Directory.EnumerateDirectories("/proc")
+            .Select(d => int.TryParse(System.IO.Path.GetFileName(d), out var pid) ? pid : 0)
+            .Where(pid => pid > 0 && pid != Environment.ProcessId && DataDirectory.ProcessRunsOn(pid, dataDirectory) && !IsZombie(pid))
+            .ToList();
+
+    private static bool IsZombie(int pid)
+    {
+        try
+        {
+            var stat = File.ReadAllText($"/proc/{pid}/stat");
+            return stat[(stat.LastIndexOf(')') + 2)..].StartsWith('Z');
+        }
+        catch (IOException) { return false; }
+    }
+}

@@ -1,0 +1,212 @@
+using System.Diagnostics;
+
+namespace Appliance.Chaos;
+
+/// <summary>
+/// One <c>appliance node</c> process inside its namespace: started with <c>ip netns exec</c> (which execs, so the
+/// pid we hold is the host's own), output appended to <c>node.log</c> in its directory.
+/// </summary>
+public sealed class ChaosNode
+{
+    private readonly object _gate = new();
+    private readonly object _logGate = new();
+    private Process? _process;
+    private StreamWriter? _log;
+
+    /// <summary>Creates node <paramref name="index"/> (1-based) of <paramref name="cluster"/>.</summary>
+    public ChaosNode(ChaosCluster cluster, int index)
+    {
+        Cluster = cluster;
+        Index = index;
+        Name = $"n{index}";
+        Dir = Path.Combine(cluster.Dir, Name);
+    }
+
+    /// <summary>The cluster.</summary>
+    public ChaosCluster Cluster { get; }
+
+    /// <summary>1-based index, also the last octet of its address.</summary>
+    public int Index { get; }
+
+    /// <summary>Instance id.</summary>
+    public string Name { get; }
+
+    /// <summary>Its data directory (PostgreSQL's is <c>pgdata</c> inside).</summary>
+    public string Dir { get; }
+
+    /// <summary>Its address in the lab.</summary>
+    public string Address => Cluster.Lab.Address(Index);
+
+    /// <summary>HTTP API base URL.</summary>
+    public string Url => $"http://{Address}:{ChaosCluster.HttpPort}";
+
+    /// <summary>When the running process was started (harness clock); the oldest live member hosts the coordinator.</summary>
+    public TimeSpan StartedAt { get; private set; }
+
+    /// <summary>How many times the process was started.</summary>
+    public int Starts { get; private set; }
+
+    /// <summary>The nemesis keeps it down: the supervisor must not restart it.</summary>
+    public bool HeldDown { get; set; }
+
+    /// <summary>The host process's pid, or 0.</summary>
+    public int HostPid { get { lock (_gate) return _process is { } p && !p.HasExited ? p.Id : 0; } }
+
+    /// <summary>True while the host process runs.</summary>
+    public bool Running { get { lock (_gate) return _process is { HasExited: false }; } }
+
+    /// <summary>Starts the host process (no-op if it runs).</summary>
+    public void Start()
+    {
+        lock (_gate)
+        {
+            if (_process is { HasExited: false }) return;
+            _process?.Dispose();
+            Directory.CreateDirectory(Dir);
+            File.SetUnixFileMode(Dir, (UnixFileMode)0b111_101_101);
+            lock (_logGate) _log ??= new StreamWriter(Path.Combine(Cluster.Dir, $"{Name}.log"), append: true) { AutoFlush = true };
+            var psi = new ProcessStartInfo("ip") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+            string[] args =
+            [
+                "netns", "exec", Cluster.Lab.Namespace(Index), "dotnet", Cluster.ApplianceDll, "node",
+                "--name", Name, "--host", Address, "--akka-port", $"{ChaosCluster.AkkaPort}", "--http-port", $"{ChaosCluster.HttpPort}",
+                "--pg-port", $"{ChaosCluster.PgPort}", "--data-dir", Dir, "--seed-nodes", Cluster.SeedNodes,
+                "--state-store", $"sqlite:{Cluster.StateStore}", "--exit-with-parent", $"{Environment.ProcessId}",
+                "--client-networks", Cluster.Lab.Cidr, "--cluster-size", $"{Cluster.Nodes.Count}",
+            ];
+            foreach (var a in args) psi.ArgumentList.Add(a);
+            psi.Environment["APPLIANCE_PG_PASSWORD"] = ChaosCluster.Password;
+            psi.Environment.Remove("APPLIANCE_ENDPOINT");
+            var p = Process.Start(psi)!;
+            p.OutputDataReceived += (_, e) => { if (e.Data is not null) Append(e.Data); };
+            p.ErrorDataReceived += (_, e) => { if (e.Data is not null) Append("stderr: " + e.Data); };
+            p.BeginOutputReadLine();
+            p.BeginErrorReadLine();
+            _process = p;
+            SingletonState = null;
+            StartedAt = Cluster.History.Now;
+            Starts++;
+            Note($"started host pid {p.Id}");
+        }
+    }
+
+    /// <summary>The postmaster's pid from <c>pgdata/postmaster.pid</c> if that process is alive, else 0.</summary>
+    public int PostmasterPid
+    {
+        get
+        {
+            try
+            {
+                var first = File.ReadLines(Path.Combine(Dir, "pgdata", "postmaster.pid")).FirstOrDefault();
+                return int.TryParse(first, out var pid) && Signals.Alive(pid) ? pid : 0;
+            }
+            catch (IOException) { return 0; }
+        }
+    }
+
+    /// <summary>kill -9 of the host process only; its postmaster lives on, orphaned, as after a crash of the agent.</summary>
+    public void KillHost()
+    {
+        var pid = HostPid;
+        Note($"kill -9 host {pid}");
+        Signals.Send(pid, Signals.Kill);
+        WaitExited();
+    }
+
+    /// <summary>kill -9 of the host and of every process in the node's namespace: the machine crashed.</summary>
+    public void Crash()
+    {
+        Note("crash (kill -9 every process of the namespace)");
+        foreach (var pid in Cluster.Lab.Pids(Index)) Signals.Send(pid, Signals.Kill);
+        WaitExited();
+    }
+
+    /// <summary>kill -9 of the postmaster alone (its backends exit by themselves).</summary>
+    public void KillPostmaster()
+    {
+        var pid = PostmasterPid;
+        Note($"kill -9 postmaster {pid}");
+        Signals.Send(pid, Signals.Kill);
+    }
+
+    /// <summary>SIGSTOP (<paramref name="stop"/>) or SIGCONT of the host process.</summary>
+    public void PauseHost(bool stop)
+    {
+        var pid = HostPid;
+        Note($"{(stop ? "SIGSTOP" : "SIGCONT")} host {pid}");
+        Signals.Send(pid, stop ? Signals.Stop : Signals.Cont);
+    }
+
+    /// <summary>SIGSTOP or SIGCONT of the postmaster and its children: a hung database server.</summary>
+    /// <returns>The pids signalled, so that the same ones can be continued.</returns>
+    public IReadOnlyList<int> PausePostmaster(bool stop, IReadOnlyList<int>? pids = null)
+    {
+        var pm = PostmasterPid;
+        pids ??= pm == 0 ? [] : [pm, .. Signals.Children(pm)];
+        Note($"{(stop ? "SIGSTOP" : "SIGCONT")} postmaster and children {string.Join(",", pids)}");
+        foreach (var pid in pids) Signals.Send(pid, stop ? Signals.Stop : Signals.Cont);
+        return pids;
+    }
+
+    /// <summary>SIGTERM: a planned stop (the host hands over and stops PostgreSQL).</summary>
+    public void Terminate()
+    {
+        Note("SIGTERM host");
+        Signals.Send(HostPid, Signals.Term);
+    }
+
+    /// <summary>Waits for the host process to be gone (at most <paramref name="seconds"/>).</summary>
+    public bool WaitExited(int seconds = 30)
+    {
+        Process? p;
+        lock (_gate) p = _process;
+        return p is null || p.WaitForExit(seconds * 1000);
+    }
+
+    /// <summary>Writes a line into the node's log, so that harness actions and node output interleave.</summary>
+    public void Note(string text) => Append($"=== harness {Cluster.History.Now.TotalSeconds:0.000} s: {text} ===");
+
+    // Output can still arrive after CloseLog (a process outliving the run's end); it is dropped then.
+    private void Append(string line)
+    {
+        // The host logs each move of its singleton manager: "ClusterSingletonManager state change [Younger -> Oldest]".
+        var at = line.IndexOf("ClusterSingletonManager state change [", StringComparison.Ordinal);
+        if (at >= 0)
+        {
+            var arrow = line.IndexOf("-> ", at, StringComparison.Ordinal);
+            var end = arrow < 0 ? -1 : line.IndexOf(']', arrow);
+            if (end > arrow) SingletonState = line[(arrow + 3)..end];
+        }
+        lock (_logGate) _log?.WriteLine(line);
+    }
+
+    /// <summary>
+    /// The coordinator singleton manager's last state as this process logged it (<c>Oldest</c> while it hosts the
+    /// coordinator), or null before it said anything.
+    /// </summary>
+    public string? SingletonState { get; private set; }
+
+    /// <summary>The last <paramref name="lines"/> lines of its log.</summary>
+    public string Tail(int lines = 30)
+    {
+        try
+        {
+            var path = Path.Combine(Cluster.Dir, $"{Name}.log");
+            using var fs = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite);
+            using var r = new StreamReader(fs);
+            return string.Join("\n", r.ReadToEnd().Split('\n').TakeLast(lines));
+        }
+        catch (IOException) { return ""; }
+    }
+
+    /// <summary>Closes the log.</summary>
+    public void CloseLog()
+    {
+        lock (_gate) _process?.Dispose();
+        lock (_logGate)
+        {
+            _log?.Dispose();
+            _log = null;
+        }
+    }
+}

@@ -1,0 +1,242 @@
+using System.Diagnostics;
+
+namespace Appliance.Chaos;
+
+/// <summary>What happened to one fault.</summary>
+/// <param name="Fault">The fault.</param>
+/// <param name="Targets">The nodes it hit.</param>
+/// <param name="At">When it started (run clock).</param>
+/// <param name="HealTime">From the end of the fault (links restored, processes released) until the cluster was healthy.</param>
+/// <param name="Note">What the harness saw on the way, e.g. what verify said while the cluster could not heal.</param>
+public sealed record FaultResult(Fault Fault, IReadOnlyList<string> Targets, TimeSpan At, TimeSpan HealTime, string Note);
+
+/// <summary>Injects one fault into a <see cref="ChaosCluster"/>, ends it, and waits until the cluster has healed.</summary>
+public sealed class NemesisRunner(ChaosCluster cluster, PrimaryPoller poller, Random random)
+{
+    /// <summary>How long the cluster may take to heal after a fault ends before the run fails (generous: a loaded 2-core machine restarts a whole cluster slowly).</summary>
+    public TimeSpan HealTimeout { get; init; } = TimeSpan.FromSeconds(240);
+
+    private History History => cluster.History;
+
+    /// <summary>Runs <paramref name="fault"/> and waits for the cluster to heal.</summary>
+    /// <exception cref="ChaosCheckException">The cluster did not heal, or did not say it could not.</exception>
+    public async Task<FaultResult> RunAsync(Fault fault)
+    {
+        var at = History.Now;
+        var targets = new List<ChaosNode>();
+        var note = "";
+        async Task<ChaosNode> Role(string role) =>
+            await cluster.NodeInRoleAsync(role) ?? throw new ChaosCheckException($"{fault}: no node is {role} in the newest state");
+
+        switch (fault.Nemesis)
+        {
+            case Nemesis.KillPrimaryHost or Nemesis.KillSyncHost or Nemesis.KillAsyncHost:
+            {
+                var n = await Role(RoleOf(fault.Nemesis));
+                targets.Add(n);
+                History.Log($"nemesis {fault}: kill -9 host of {n.Name}");
+                n.HeldDown = true;
+                n.KillHost();
+                await Task.Delay(fault.Hold);
+                n.HeldDown = false;
+                n.Start();
+                break;
+            }
+            case Nemesis.KillPrimaryPostmaster or Nemesis.KillSyncPostmaster or Nemesis.KillAsyncPostmaster:
+            {
+                var n = await Role(RoleOf(fault.Nemesis));
+                targets.Add(n);
+                History.Log($"nemesis {fault}: kill -9 postmaster of {n.Name} (its host restarts it)");
+                // A postmaster may be down at this moment (restarting, cloning): then the fault did nothing, and says so.
+                if (n.PostmasterPid == 0) note = "no postmaster was running: nothing killed";
+                n.KillPostmaster();
+                break;
+            }
+            case Nemesis.CrashPrimary or Nemesis.CrashSync or Nemesis.CrashAsync:
+                targets.Add(await Role(RoleOf(fault.Nemesis)));
+                await CrashForAsync(fault, targets);
+                break;
+            case Nemesis.CrashPrimaryAndAsync:
+                targets.AddRange([await Role("primary"), await Role("async")]);
+                await CrashForAsync(fault, targets);
+                break;
+            case Nemesis.CrashSyncAndAsync:
+                targets.AddRange([await Role("sync"), await Role("async")]);
+                await CrashForAsync(fault, targets);
+                break;
+            case Nemesis.PausePrimaryHostShort or Nemesis.PausePrimaryHostLong:
+            {
+                var n = await Role("primary");
+                targets.Add(n);
+                var hold = fault.Nemesis == Nemesis.PausePrimaryHostShort ? TimeSpan.FromSeconds(1) : TimeSpan.FromSeconds(6);
+                History.Log($"nemesis {fault}: SIGSTOP host of {n.Name} for {hold.TotalSeconds} s");
+                n.PauseHost(stop: true);
+                await Task.Delay(hold);
+                n.PauseHost(stop: false);
+                break;
+            }
+            case Nemesis.PausePrimaryPostmasterShort or Nemesis.PausePrimaryPostmasterLong:
+            {
+                var n = await Role("primary");
+                targets.Add(n);
+                var hold = fault.Nemesis == Nemesis.PausePrimaryPostmasterShort ? TimeSpan.FromSeconds(1) : TimeSpan.FromSeconds(6);
+                History.Log($"nemesis {fault}: SIGSTOP postmaster (and backends) of {n.Name} for {hold.TotalSeconds} s");
+                var pids = n.PausePostmaster(stop: true);
+                await Task.Delay(hold);
+                n.PausePostmaster(stop: false, pids);
+                break;
+            }
+            case Nemesis.IsolatePrimary or Nemesis.IsolateSync or Nemesis.IsolateCoordinator:
+            {
+                var n = fault.Nemesis == Nemesis.IsolateCoordinator
+                    ? cluster.OldestMember() ?? throw new ChaosCheckException("no node runs")
+                    : await Role(fault.Nemesis == Nemesis.IsolatePrimary ? "primary" : "sync");
+                targets.Add(n);
+                History.Log($"nemesis {fault}: isolate {n.Name}");
+                cluster.Lab.Isolate(n.Index);
+                await Task.Delay(fault.Hold);
+                break;
+            }
+            case Nemesis.AsymmetricPrimary:
+            {
+                var p = await Role("primary");
+                var s = await Role("sync");
+                targets.AddRange([p, s]);
+                History.Log($"nemesis {fault}: {p.Name} reaches only {s.Name}; {s.Name} reaches everyone");
+                foreach (var o in cluster.Nodes.Where(o => o != p && o != s)) cluster.Lab.CutBoth(p.Index, o.Index);
+                await Task.Delay(fault.Hold);
+                break;
+            }
+            case Nemesis.OneWayFromPrimary:
+            {
+                var p = await Role("primary");
+                targets.Add(p);
+                History.Log($"nemesis {fault}: drop every packet from {p.Name} to the other nodes");
+                foreach (var o in cluster.Nodes.Where(o => o != p)) cluster.Lab.Cut(p.Index, o.Index);
+                await Task.Delay(fault.Hold);
+                break;
+            }
+            case Nemesis.RestartAll:
+            {
+                targets.AddRange(cluster.Nodes);
+                History.Log($"nemesis {fault}: kill -9 every node");
+                foreach (var n in cluster.Nodes) n.HeldDown = true;
+                foreach (var n in cluster.Nodes) n.Crash();
+                foreach (var n in cluster.Nodes.OrderBy(_ => random.Next()))
+                {
+                    await Task.Delay(TimeSpan.FromMilliseconds(random.Next(0, 3000)));
+                    History.Log($"starting {n.Name}");
+                    n.HeldDown = false;
+                    n.Start();
+                }
+                break;
+            }
+            case Nemesis.RollingRestart:
+            {
+                foreach (var n in cluster.Nodes.OrderBy(_ => random.Next()))
+                {
+                    targets.Add(n);
+                    History.Log($"nemesis {fault}: kill -9 {n.Name}, start it again");
+                    n.HeldDown = true;
+                    n.Crash();
+                    await Task.Delay(TimeSpan.FromMilliseconds(random.Next(500, 3000)));
+                    n.HeldDown = false;
+                    n.Start();
+                    await Task.Delay(TimeSpan.FromMilliseconds(random.Next(1000, 5000)));
+                }
+                break;
+            }
+            case Nemesis.CrashPrimaryAndSync:
+                note = await PrimaryAndSyncLostAsync(fault, targets, Role);
+                break;
+            default:
+                throw new UnreachableException(fault.Nemesis.ToString());
+        }
+        cluster.Lab.HealAll();
+        var ended = History.Now;
+        History.Log($"fault over (targets {string.Join(",", targets.Select(t => t.Name))}); waiting for the cluster to heal");
+        await cluster.WaitHealthyAsync(HealTimeout);
+        var heal = History.Now - ended;
+        History.Log($"healed in {heal.TotalSeconds:0.0} s: {(await cluster.HealthAsync()).Why}");
+        return new FaultResult(fault, [.. targets.Select(t => t.Name)], at, heal, note);
+    }
+
+    private static string RoleOf(Nemesis n) => n.ToString() switch
+    {
+        var s when s.Contains("Primary") => "primary",
+        var s when s.Contains("Sync") => "sync",
+        _ => "async",
+    };
+
+    private async Task CrashForAsync(Fault fault, IReadOnlyList<ChaosNode> targets)
+    {
+        History.Log($"nemesis {fault}: crash {string.Join(",", targets.Select(t => t.Name))} for {fault.Hold.TotalSeconds} s");
+        foreach (var n in targets) n.HeldDown = true;
+        foreach (var n in targets) n.Crash();
+        await Task.Delay(fault.Hold);
+        foreach (var n in targets)
+        {
+            n.HeldDown = false;
+            n.Start();
+        }
+    }
+
+    /// <summary>
+    /// Crashes the primary and the sync and keeps them down: no other node may take writes (the design cannot prove
+    /// an async holds every acknowledged write), and <c>appliance verify</c> must exit non-zero naming the problem.
+    /// Then brings both back; the cluster must heal with them.
+    /// </summary>
+    private async Task<string> PrimaryAndSyncLostAsync(Fault fault, List<ChaosNode> targets, Func<string, Task<ChaosNode>> role)
+    {
+        var p = await role("primary");
+        var s = await role("sync");
+        targets.AddRange([p, s]);
+        History.Log($"nemesis {fault}: crash primary {p.Name} and sync {s.Name}; they stay down");
+        p.HeldDown = s.HeldDown = true;
+        p.Crash();
+        s.Crash();
+        var crashed = History.Now;
+        // Long enough for failure detection, the split-brain resolver and an evaluation (a takeover would be done).
+        var hold = fault.Hold < TimeSpan.FromSeconds(12) ? TimeSpan.FromSeconds(12) : fault.Hold;
+        var survivors = cluster.Nodes.Where(n => n != p && n != s).ToList();
+        // Exit 1 is verify listing problems; 2 means it reached no node (a survivor downed by the split-brain
+        // resolver is restarting), which says nothing yet.
+        var (code, output) = (0, "");
+        while (History.Now - crashed < hold || code != 1)
+        {
+            if (code == 0 && History.Now - crashed > TimeSpan.FromSeconds(8))
+                throw new ChaosCheckException($"{fault}: appliance verify against {survivors[0].Name} exits 0 with primary and sync down:\n{output}");
+            if (History.Now - crashed > hold + TimeSpan.FromSeconds(90))
+                throw new ChaosCheckException($"{fault}: appliance verify against {survivors[0].Name} never listed the problem with primary and sync down (exit {code}):\n{output}");
+            await Task.Delay(1000);
+            (code, output) = await VerifyCliAsync(survivors[0]);
+        }
+        var writable = poller.Samples.Where(x => x.Writable && x.Start > crashed + TimeSpan.FromSeconds(1) && survivors.Any(n => n.Name == x.Node)).ToList();
+        if (writable.Count > 0)
+            throw new ChaosCheckException($"{fault}: {writable[0].Node} answered /primary 200 at {writable[0].Start.TotalSeconds:0.0} s while primary and sync were lost");
+        var said = string.Join(" | ", output.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));
+        History.Log($"verify exits {code} with primary and sync down: {said}");
+        p.HeldDown = s.HeldDown = false;
+        p.Start();
+        s.Start();
+        return $"verify exit {code}: {said}";
+    }
+
+    /// <summary>Runs <c>appliance verify --endpoint</c> against <paramref name="n"/>, as an operator would.</summary>
+    public async Task<(int Code, string Output)> VerifyCliAsync(ChaosNode n)
+    {
+        var psi = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        foreach (var a in new[] { cluster.ApplianceDll, "verify", "--endpoint", n.Url }) psi.ArgumentList.Add(a);
+        using var p = Process.Start(psi)!;
+        var stdout = p.StandardOutput.ReadToEndAsync();
+        var stderr = p.StandardError.ReadToEndAsync();
+        using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+        try { await p.WaitForExitAsync(cts.Token); }
+        catch (OperationCanceledException)
+        {
+            p.Kill(entireProcessTree: true);
+            return (-1, "verify did not finish in 60 s");
+        }
+        return (p.ExitCode, await stdout + await stderr);
+    }
+}
