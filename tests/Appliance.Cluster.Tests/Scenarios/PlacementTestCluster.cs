@@ -159,17 +159,30 @@ internal sealed class PlacementTestCluster : IAsyncDisposable
     /// </summary>
     public async Task<ClusterState> StateAsync(Func<ClusterState, bool> accept, string what, TimeSpan timeout)
     {
+        string? seen = null;
         var state = await Eventually.ReturnsAsync(async () =>
         {
             var s = await CoordinatorStateAsync();
+            // Every state passed through while waiting goes to the log, so a timeout shows where it stuck.
+            var shown = s is null ? "no coordinator answers" : $"v{s.Version} {s.ToShortString()}";
+            if (shown != seen) Log($"seen: {seen = shown}");
             if (s is null || !accept(s)) return null;
             foreach (var peer in s.Async.Prepend(s.Sync).Prepend(s.Primary))
             {
                 if (peer is null) continue;
                 var node = _running.Keys.SelectMany(Instances).FirstOrDefault(i => i.Instance.Peer.Is(peer))?.Node;
-                if (node is null) return null;
+                if (node is null)
+                {
+                    if (shown + " (no running node for " + peer.Id + ")" is var w && w != seen) Log($"seen: {seen = w}");
+                    return null;
+                }
                 var snapshot = await node.Ask<NodeSnapshot>(GetNodeSnapshot.Instance, TimeSpan.FromSeconds(5));
-                if (snapshot.AppliedVersion < s.Version || snapshot.Status is null) return null;
+                if (snapshot.AppliedVersion < s.Version || snapshot.Status is null)
+                {
+                    if ($"{shown} ({peer.Id} applied v{snapshot.AppliedVersion}, status {(snapshot.Status is null ? "none" : "known")})" is var w && w != seen)
+                        Log($"seen: {seen = w}");
+                    return null;
+                }
             }
             return s;
         }, s => s is not null, what, timeout);
