@@ -40,8 +40,11 @@ public interface IDatabaseInstance
     /// <summary>Runs as a standby of <paramref name="upstream"/>, cloning an empty data directory first.</summary>
     Task FollowAsync(PeerId upstream, PeerId? downstream, IProgress<BaseBackupProgress>? progress, CancellationToken ct);
 
-    /// <summary>Rewinds (or re-clones) a former primary onto <paramref name="upstream"/>'s timeline and follows it.</summary>
-    Task<RejoinOutcome> RejoinAsync(PeerId upstream, PeerId? downstream, IProgress<BaseBackupProgress>? progress, CancellationToken ct);
+    /// <summary>
+    /// Rewinds (or re-clones) a former primary onto the history of <paramref name="source"/>, the current primary, and
+    /// then follows <paramref name="upstream"/>.
+    /// </summary>
+    Task<RejoinOutcome> RejoinAsync(PeerId source, PeerId upstream, PeerId? downstream, IProgress<BaseBackupProgress>? progress, CancellationToken ct);
 
     /// <summary>Fence for a takeover: stop receiving WAL, replay what arrived, and return that position.</summary>
     Task<Lsn> StopReceivingAsync(CancellationToken ct);

@@ -16,7 +16,7 @@ public sealed class PostgresDatabaseInstance(PostgresNode node) : IDatabaseInsta
     public bool HasData => Driver.DataDirectory.Kind == DataDirectoryKind.Cluster;
 
     /// <inheritdoc />
-    public bool WasPrimary => HasData && !Driver.DataDirectory.HasStandbySignal;
+    public bool WasPrimary => HasData && (!Driver.DataDirectory.HasStandbySignal || Driver.RejoinPending);
 
     /// <inheritdoc />
     public bool IsRunning => Driver.IsRunning;
@@ -43,8 +43,8 @@ public sealed class PostgresDatabaseInstance(PostgresNode node) : IDatabaseInsta
         Driver.FollowAsync(upstream, downstream, progress, ct);
 
     /// <inheritdoc />
-    public Task<RejoinOutcome> RejoinAsync(PeerId upstream, PeerId? downstream, IProgress<BaseBackupProgress>? progress, CancellationToken ct) =>
-        Driver.RejoinAsync(upstream, downstream, progress, ct);
+    public Task<RejoinOutcome> RejoinAsync(PeerId source, PeerId upstream, PeerId? downstream, IProgress<BaseBackupProgress>? progress,
+        CancellationToken ct) => Driver.RejoinAsync(source, upstream, downstream, progress, ct);
 
     /// <inheritdoc />
     public Task<Lsn> StopReceivingAsync(CancellationToken ct) => Driver.StopReceivingAsync(ct);

@@ -182,13 +182,25 @@ public sealed class PostgresNode : IAsyncDisposable
     /// (or clones it afresh if the rewind fails), and starts it following the upstream.
     /// </summary>
     public Task<RejoinOutcome> RejoinAsync(PeerId upstream, PeerId? downstream, IProgress<BaseBackupProgress>? progress,
+        CancellationToken ct) => RejoinAsync(upstream, upstream, downstream, progress, ct);
+
+    /// <summary>
+    /// Brings a deposed instance back as a standby of <paramref name="upstream"/>, rewinding it (or cloning it afresh)
+    /// from <paramref name="source"/>, normally the current primary. Until it runs as a standby, a failed attempt leaves
+    /// a <see cref="RejoinMarker"/>, so the next attempt rewinds again instead of following blindly.
+    /// </summary>
+    public Task<RejoinOutcome> RejoinAsync(PeerId source, PeerId upstream, PeerId? downstream, IProgress<BaseBackupProgress>? progress,
         CancellationToken ct) => Serialised(async () =>
     {
         await StopLockedAsync(ct).ConfigureAwait(false);
-        var outcome = await RewindOrClone.RunAsync(Binaries, Settings, DataDirectory, upstream, progress, ct).ConfigureAwait(false);
+        var outcome = await RewindOrClone.RunAsync(Binaries, Settings, DataDirectory, source, progress, ct).ConfigureAwait(false);
         await FollowLockedAsync(upstream, downstream, progress, ct).ConfigureAwait(false);
+        RejoinMarker.For(DataDirectory).Complete();
         return outcome;
     }, ct);
+
+    /// <summary>Whether a rejoin was begun and has not finished (see <see cref="RejoinMarker"/>).</summary>
+    public bool RejoinPending => RejoinMarker.For(DataDirectory).IsPending;
 
     /// <summary>
     /// Self-fencing: the primary goes read-only and every client connection is terminated, so no client keeps
@@ -327,6 +339,7 @@ public sealed class PostgresNode : IAsyncDisposable
         {
             case DataDirectoryKind.Empty:
                 await BaseBackupCloner.CloneAsync(Binaries, Settings, upstream, DataDirectory, progress, ct).ConfigureAwait(false);
+                RejoinMarker.For(DataDirectory).Complete();   // whatever was pending concerned data that is gone
                 break;
             case DataDirectoryKind.Other:
                 throw new DataDirectoryNotEmptyException(DataDirectory.Path, "files, but no PostgreSQL cluster");

@@ -41,7 +41,12 @@ public static class RewindOrClone
         identity.RequireMajorVersion(binaries, upstream);
         var local = await dataDirectory.ReadControlDataAsync(binaries, ct).ConfigureAwait(false);
         identity.RequireSameCluster(dataDirectory.Path, local.SystemIdentifier, upstream);
-        await RequireUpstreamAheadAsync(settings, upstream, local, ct).ConfigureAwait(false);
+        // An attempt that already rewound may have moved pg_control onto the upstream's timeline; what must be behind
+        // the upstream is the timeline this instance diverged on.
+        var marker = RejoinMarker.For(dataDirectory);
+        var former = marker.FormerTimeline ?? local.CheckpointTimeline;
+        await RequireUpstreamAheadAsync(settings, upstream, former, ct).ConfigureAwait(false);
+        await marker.BeginAsync(former, ct).ConfigureAwait(false);
 
         var saved = new Dictionary<string, byte[]>();
         foreach (var name in OwnConfigFiles)
@@ -111,12 +116,12 @@ public static class RewindOrClone
     /// before its successor finished promoting); rewinding against it would find "no rewind required" and keep the
     /// divergent tail. Nothing is changed; the caller retries.
     /// </summary>
-    private static async Task RequireUpstreamAheadAsync(NodeSettings settings, PeerId upstream, ControlData local, CancellationToken ct)
+    private static async Task RequireUpstreamAheadAsync(NodeSettings settings, PeerId upstream, int formerTimeline, CancellationToken ct)
     {
         var probe = InstanceProbe.Of(upstream, settings.Credentials, settings.Timeouts.Connect);
         var live = (await probe.ReadStatusAsync(ct).ConfigureAwait(false)).Timeline;
-        if (live <= local.CheckpointTimeline)
-            throw new UpstreamNotAheadException(upstream, live, local.CheckpointTimeline);
+        if (live <= formerTimeline)
+            throw new UpstreamNotAheadException(upstream, live, formerTimeline);
     }
 
     /// <summary>

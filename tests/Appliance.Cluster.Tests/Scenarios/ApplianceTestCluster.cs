@@ -9,6 +9,7 @@ using Appliance.Nodes.State;
 using Appliance.Nodes.Tests.Postgres;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
 using Xunit.Abstractions;
 
 namespace Appliance.Cluster.Tests.Scenarios;
@@ -61,7 +62,11 @@ internal sealed class ApplianceTestCluster : IAsyncDisposable
 
     public IEnumerable<string> Running => _running.Keys;
 
-    public void Log(string line) => _output.WriteLine($"[{(DateTimeOffset.UtcNow - _started).TotalSeconds,7:0.00}s] {line}");
+    public void Log(string line)
+    {
+        try { _output.WriteLine($"[{(DateTimeOffset.UtcNow - _started).TotalSeconds,7:0.00}s] {line}"); }
+        catch (InvalidOperationException) { }   // a node still logging after its test ended
+    }
 
     public PostgresNode Driver(string name) => _running[name].Driver;
 
@@ -77,6 +82,7 @@ internal sealed class ApplianceTestCluster : IAsyncDisposable
         };
         var driver = new PostgresNode(settings, await TestCluster.Binaries());
         var builder = new HostApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
+        builder.Logging.AddProvider(new NodeLogForwarder(name, Log));
         builder.Services.AddApplianceNode(options, new PostgresDatabaseInstance(driver), Path.Combine(AppContext.BaseDirectory, "hocon"));
         var host = builder.Build();
         await host.StartAsync();

@@ -71,6 +71,17 @@ public sealed class AppProcess : IAsyncDisposable
     public void Signal(int signal) => _ = kill(_process.Id, signal);
 
     public const int SigInt = 2;
+
+    /// <summary>
+    /// Whether this process ignores SIGINT, as a command started with <c>&amp;</c> from a non-interactive shell does.
+    /// Children inherit the ignore, and .NET then never raises Ctrl-C in them (the runtime leaves an ignored SIGINT
+    /// alone), so a test of Ctrl-C could only time out.
+    /// </summary>
+    public static bool IgnoresSigInt()
+    {
+        var line = File.ReadLines("/proc/self/status").FirstOrDefault(l => l.StartsWith("SigIgn:", StringComparison.Ordinal));
+        return line is not null && (Convert.ToUInt64(line["SigIgn:".Length..].Trim(), 16) & (1UL << (SigInt - 1))) != 0;
+    }
     public const int SigTerm = 15;
 
     [DllImport("libc", SetLastError = true)]

@@ -31,6 +31,8 @@ public sealed class DemoTests : IDisposable
     [Fact]
     public async Task Demo_takes_writes_prints_connection_urls_and_topology_stops_cleanly_and_reuses_its_data()
     {
+        Assert.False(AppProcess.IgnoresSigInt(),
+            "the test process ignores SIGINT (it was started in the background with '&'), so the demo it starts cannot see Ctrl-C; run the tests in the foreground");
         var basePort = FreeBasePort();
         var dir = Path.Combine(_dir, "demo");
         string[] args = ["demo", "--dir", dir, "--base-port", $"{basePort}"];

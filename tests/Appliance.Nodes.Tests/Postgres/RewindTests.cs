@@ -36,6 +36,28 @@ public sealed class RewindTests
     }
 
     [Fact]
+    public async Task A_rejoin_that_failed_after_rewinding_rewinds_again_instead_of_following_as_a_plain_standby()
+    {
+        // Found by the manual-rejoin scenario: the first attempt rewound, then its standby did not start in time and was
+        // stopped, leaving standby.signal; the next attempt took it for an ordinary standby and followed without a
+        // rewind ("requested timeline 2 is not a child of this server's history"), for ever.
+        await using var cluster = new TestCluster();
+        var (oldPrimary, newPrimary, newSync, peers) = await DeposeAsync(cluster);
+        // The first attempt: rewound, ran as a standby (now on timeline 2), then stopped before it was done.
+        await RewindOrClone.RunAsync(await TestCluster.Binaries(), oldPrimary.Settings, oldPrimary.DataDirectory, peers.NewPrimary, null, default);
+        await oldPrimary.FollowAsync(peers.NewSync, null, null, default);
+        await oldPrimary.StopAsync(default);
+        Assert.True(oldPrimary.DataDirectory.HasStandbySignal);
+        Assert.True(oldPrimary.RejoinPending);
+
+        // The next attempt rewinds again (nothing to do now) rather than refusing an upstream "not ahead" of timeline 2.
+        await oldPrimary.RejoinAsync(peers.NewPrimary, peers.NewSync, null, null, default);
+
+        Assert.False(oldPrimary.RejoinPending);
+        await AssertRejoinedAsync(oldPrimary, newPrimary, newSync);
+    }
+
+    [Fact]
     public async Task A_deposed_primary_does_not_rejoin_behind_a_successor_that_has_not_been_promoted_yet()
     {
         // Found by the node actor tests: the deposed primary learnt of the new state while its successor was still

@@ -34,7 +34,7 @@ public sealed class DeposedRole(RoleContext context) : RoleActor(context)
         Report(new RoleProtocol.Applied(Role.Token, PeerRole.Deposed, ReadWrite: false));
         if (Role.Rejoin != RejoinPolicy.Auto) return;
 
-        var outcome = await instance.RejoinAsync(Role.State.Primary, null, CloneProgress(), ct).ConfigureAwait(false);
+        var outcome = await instance.RejoinAsync(Role.State.Primary, Role.State.Primary, null, CloneProgress(), ct).ConfigureAwait(false);
         Report(new RoleProtocol.ReadyToRejoin(Role.Token, outcome));
     }
 }

@@ -1,3 +1,6 @@
+using Akka.Event;
+using Appliance.Nodes.Postgres;
+
 namespace Appliance.Actors.Node.Roles;
 
 /// <summary>
@@ -14,7 +17,14 @@ public abstract class StandbyRole(RoleContext context) : RoleActor(context)
             ?? throw new InvalidOperationException($"{Role.Assignment.Role} {Role.Instance.Peer.Id} has no upstream in state v{Role.State.Version}.");
         var instance = Role.Instance;
         if (instance.WasPrimary)
-            await instance.RejoinAsync(upstream, Role.Assignment.Downstream, CloneProgress(), ct).ConfigureAwait(false);
+        {
+            // Rewound from the primary, not from the upstream: the primary is on the newest timeline and its pg_control
+            // is current, where a standby's lags until its next restartpoint.
+            var outcome = await instance.RejoinAsync(Role.State.Primary, upstream, Role.Assignment.Downstream, CloneProgress(), ct).ConfigureAwait(false);
+            Log.Info("{0} was a primary and now follows {1}: {2}{3}", instance.Peer.Id, upstream.Id,
+                outcome.Method == RejoinMethod.Rewound ? $"rewound onto {Role.State.Primary.Id}'s history" : $"cloned afresh from {Role.State.Primary.Id}",
+                outcome.RewindFailure is { } why ? $" (the rewind could not be used: {why})" : "");
+        }
         else
             await instance.FollowAsync(upstream, Role.Assignment.Downstream, CloneProgress(), ct).ConfigureAwait(false);
         Report(new RoleProtocol.Applied(Role.Token, Role.Assignment.Role, ReadWrite: false));
