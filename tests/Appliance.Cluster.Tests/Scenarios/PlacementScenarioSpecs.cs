@@ -89,7 +89,9 @@ public sealed class PlacementScenarioSpecs(ITestOutputHelper output) : IAsyncLif
             if (role == PeerRole.Primary) Assert.True(after.Generation > before.Generation);
 
             await writer.MoreAcknowledgedAsync(20, Long);
-            if (role != PeerRole.Primary) await _cluster.AddHostAsync();   // the next spare
+            if (role == PeerRole.Primary) continue;
+            await _cluster.AddHostAsync();   // the next spare, a member before the next host is lost
+            await _cluster.AllUpAsync(Long);
         }
 
         var history = await _cluster.HistoryAsync();

@@ -54,9 +54,30 @@ internal sealed class PlacementTestCluster : IAsyncDisposable
 
     public IEnumerable<string> Running => _running.Keys;
 
-    public void Log(string line) => _output.WriteLine($"[{(DateTimeOffset.UtcNow - _started).TotalSeconds,7:0.00}s] {line}");
+    public void Log(string line)
+    {
+        try { _output.WriteLine($"[{(DateTimeOffset.UtcNow - _started).TotalSeconds,7:0.00}s] {line}"); }
+        catch (InvalidOperationException) { }   // a host still logging after its test ended
+    }
 
     /// <summary>Starts the next host (<c>host-a</c>, <c>host-b</c>, …); the first hosts use the seed ports.</summary>
+    /// <summary>
+    /// Waits until every running host sees every running host as an Up member with none unreachable: a spare host that
+    /// is part of the cluster. (A host still joining when another crashes may be downed by the split-brain resolver's
+    /// down-all-when-unstable and exit, as a service manager would then restart it; this harness does not restart.)
+    /// </summary>
+    public Task AllUpAsync(TimeSpan timeout) =>
+        Eventually.TrueAsync(() =>
+        {
+            var expected = _running.Count;
+            var up = _running.Values.All(h =>
+            {
+                var state = Akka.Cluster.Cluster.Get(h.Host.Services.GetRequiredService<ActorSystem>()).State;
+                return state.Unreachable.Count == 0 && state.Members.Count(m => m.Status == Akka.Cluster.MemberStatus.Up) == expected;
+            });
+            return Task.FromResult(up);
+        }, "every running host is an Up member, none unreachable", timeout);
+
     public async Task<string> AddHostAsync()
     {
         var index = _hosts++;
@@ -82,6 +103,7 @@ internal sealed class PlacementTestCluster : IAsyncDisposable
         };
         var binaries = await TestCluster.Binaries();
         var builder = new HostApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
+        builder.Logging.AddProvider(new NodeLogForwarder(name, Log));
         if (Environment.GetEnvironmentVariable("APPLIANCE_TEST_LOG") == "1")
             builder.Logging.AddSimpleConsole(o => { o.SingleLine = true; o.TimestampFormat = "HH:mm:ss.fff "; });
         builder.Services.AddApplianceHost(options, id =>
@@ -159,13 +181,14 @@ internal sealed class PlacementTestCluster : IAsyncDisposable
     /// </summary>
     public async Task<ClusterState> StateAsync(Func<ClusterState, bool> accept, string what, TimeSpan timeout)
     {
-        string? seen = null;
+        // Every state passed through while waiting goes to the log once, so a timeout shows where it stuck.
+        var seen = new HashSet<string>();
+        void Note(string line) { if (seen.Add(line)) Log($"seen: {line}"); }
         var state = await Eventually.ReturnsAsync(async () =>
         {
             var s = await CoordinatorStateAsync();
-            // Every state passed through while waiting goes to the log, so a timeout shows where it stuck.
             var shown = s is null ? "no coordinator answers" : $"v{s.Version} {s.ToShortString()}";
-            if (shown != seen) Log($"seen: {seen = shown}");
+            Note(shown);
             if (s is null || !accept(s)) return null;
             foreach (var peer in s.Async.Prepend(s.Sync).Prepend(s.Primary))
             {
@@ -173,14 +196,13 @@ internal sealed class PlacementTestCluster : IAsyncDisposable
                 var node = _running.Keys.SelectMany(Instances).FirstOrDefault(i => i.Instance.Peer.Is(peer))?.Node;
                 if (node is null)
                 {
-                    if (shown + " (no running node for " + peer.Id + ")" is var w && w != seen) Log($"seen: {seen = w}");
+                    Note($"{shown} (no running node for {peer.Id})");
                     return null;
                 }
                 var snapshot = await node.Ask<NodeSnapshot>(GetNodeSnapshot.Instance, TimeSpan.FromSeconds(5));
                 if (snapshot.AppliedVersion < s.Version || snapshot.Status is null)
                 {
-                    if ($"{shown} ({peer.Id} applied v{snapshot.AppliedVersion}, status {(snapshot.Status is null ? "none" : "known")})" is var w && w != seen)
-                        Log($"seen: {seen = w}");
+                    Note($"{shown} ({peer.Id} applied v{snapshot.AppliedVersion}, status {(snapshot.Status is null ? "none" : "known")})");
                     return null;
                 }
             }
