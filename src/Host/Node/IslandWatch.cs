@@ -12,9 +12,10 @@ namespace Appliance.Host.Node;
 /// within Akka's seed-node timeout; after a crash and a quick restart the others may still be busy with its old
 /// incarnation, so it becomes an island: a one-member cluster that never reaches <c>min-nr-of-members</c> and never
 /// merges with the real one (Akka clusters do not merge). Found by the chaos suite (a restart of n1 left the cluster
-/// at primary + sync for good). A node that has been the only member, still joining, for <see cref="Patience"/>
-/// while another seed answers on its Akka port, stops with <see cref="ExitCode"/> so that its supervisor starts it
-/// again, and the new incarnation joins the existing cluster.
+/// at primary + sync for good). A long pause can leave the same island behind with the node up (see
+/// <see cref="IsAlone"/>). A node that has been the only member for <see cref="Patience"/> while another seed answers
+/// on its Akka port stops with <see cref="ExitCode"/> so that its supervisor starts it again, and the new incarnation
+/// joins the existing cluster.
 /// </summary>
 internal sealed class IslandWatch(NodeOptions options, IServiceProvider services, IHostApplicationLifetime lifetime, ILogger<IslandWatch> log)
     : BackgroundService
@@ -37,8 +38,7 @@ internal sealed class IslandWatch(NodeOptions options, IServiceProvider services
             catch (OperationCanceledException) { return; }
             if (services.GetService<ActorSystem>() is not { } system) continue;
             var cluster = Cluster.Get(system);
-            var alone = cluster.SelfMember.Status == MemberStatus.Joining && cluster.State.Members.Count == 1
-                        && cluster.State.Members.First().Address.Equals(cluster.SelfAddress);
+            var alone = IsAlone(cluster.SelfMember.Status, [.. cluster.State.Members.Select(m => m.Address)], cluster.SelfAddress);
             aloneSince = alone ? aloneSince ?? DateTime.UtcNow : null;
             if (aloneSince is null || DateTime.UtcNow - aloneSince < Patience) continue;
             if (await AnotherSeedAnswersAsync(stoppingToken) is not { } seed) continue;
@@ -49,6 +49,15 @@ internal sealed class IslandWatch(NodeOptions options, IServiceProvider services
             return;
         }
     }
+
+    /// <summary>
+    /// Whether a node is the only member of its cluster: still joining (a first seed that joined itself), or up after it
+    /// removed every other member. The second is the island a long pause leaves behind (found by the chaos suite:
+    /// the primary's host, stopped for 6 s, resumed as leader of its own view, downed both peers while they downed it,
+    /// and then sat alone, deposed, while the other two ran on without it).
+    /// </summary>
+    public static bool IsAlone(MemberStatus self, IReadOnlyCollection<Address> members, Address selfAddress) =>
+        self is MemberStatus.Joining or MemberStatus.Up && members.Count == 1 && members.First().Equals(selfAddress);
 
     private async Task<string?> AnotherSeedAnswersAsync(CancellationToken ct)
     {
