@@ -6,6 +6,7 @@ using System.Text;
 using Appliance.Host.Api;
 using Appliance.Host.Cli;
 using Appliance.Host.Node;
+using Appliance.Nodes.Postgres;
 using Npgsql;
 
 namespace Appliance.Host.Demo;
@@ -62,12 +63,12 @@ public static class DemoRunner
         var nodes = Layout(dir, options.Nodes, options.BasePort);
         if (options.Fresh && Directory.Exists(dir))
         {
-            KillLeftovers(nodes);
+            await KillLeftoversAsync(nodes);
             Directory.Delete(dir, recursive: true);
             Console.WriteLine($"--fresh: removed {dir}");
         }
         var reuse = nodes.Any(n => Directory.Exists(Path.Combine(n.DataDir, "pgdata")));
-        KillLeftovers(nodes);
+        await KillLeftoversAsync(nodes);
         foreach (var n in nodes)
             foreach (var port in new[] { n.PgPort, n.HttpPort, n.AkkaPort })
                 if (!NodeRunner.PortFree(IPAddress.Loopback, port))
@@ -339,33 +340,19 @@ public static class DemoRunner
                 p.WaitForExit(5000);
             }
         }
-        KillLeftovers(nodes);
+        await KillLeftoversAsync(nodes);
         Console.WriteLine("Stopped; no node or PostgreSQL process is left. Run the demo again to reuse the data, or with --fresh to start over.");
     }
 
-    /// <summary>Kills PostgreSQL servers a crashed earlier demo may have left on these data directories.</summary>
-    private static void KillLeftovers(IReadOnlyList<DemoNode> nodes)
+    /// <summary>Stops PostgreSQL servers a crashed earlier demo may have left on these data directories.</summary>
+    private static async Task KillLeftoversAsync(IReadOnlyList<DemoNode> nodes)
     {
         foreach (var n in nodes)
-        {
-            var pidFile = Path.Combine(n.DataDir, "pgdata", "postmaster.pid");
-            if (!File.Exists(pidFile)) continue;
-            if (!int.TryParse(File.ReadLines(pidFile).FirstOrDefault(), out var pid)) continue;
-            try
-            {
-                using var process = Process.GetProcessById(pid);
-                if (process.HasExited || process.ProcessName is not ("postgres" or "postmaster")) continue;
-                Console.Error.WriteLine($"Stopping a PostgreSQL left behind on {n.Name} (pid {pid})");
-                Signal(pid, Sigquit);
-                if (!process.WaitForExit(10_000)) process.Kill();
-            }
-            catch (ArgumentException) { }
-            catch (InvalidOperationException) { }
-        }
+            if (await LeftoverPostmaster.StopAsync(Path.Combine(n.DataDir, "pgdata"), TimeSpan.FromSeconds(10), CancellationToken.None) is { } pid)
+                Console.Error.WriteLine($"Stopped a PostgreSQL left behind on {n.Name} (pid {pid})");
     }
 
     private const int Sigterm = 15;
-    private const int Sigquit = 3;
 
     private static void Signal(int pid, int signal) => _ = kill(pid, signal);
 
