@@ -46,6 +46,7 @@ public sealed class ClusterStateCoordinator : ReceivePersistentActor, IWithTimer
     private bool _recovered;
     private DateTimeOffset _recoveredAt;
     private string? _lastPresent;
+    private DateTimeOffset _quietSince;   // last write, change of present peers, or fence: see CoordinatorHost.Settled
     private ActorMaterializer? _materializer;   // one per incarnation: each would otherwise leave a child actor behind
 
     // Random start: a late answer to a probe of an earlier incarnation must not match a probe of this one.
@@ -162,6 +163,7 @@ public sealed class ClusterStateCoordinator : ReceivePersistentActor, IWithTimer
     {
         _recovered = true;
         _recoveredAt = Now();
+        _quietSince = _recoveredAt;
         _log.Info("Coordinator recovered at sequence number {0}: {1}.", LastSequenceNr, _state?.ToString() ?? "no state yet");
         Timers.StartPeriodicTimer(TickTimer, EvaluationTick.Instance, _settings.EvaluationInterval);
         if (_state is not null) Publish(_state);   // a new incarnation (failover, restart) heals every view at once
@@ -188,7 +190,11 @@ public sealed class ClusterStateCoordinator : ReceivePersistentActor, IWithTimer
     {
         if (!changed) return;
         var present = string.Join(", ", _membership.Members(Now()).Select(p => p.Id));
-        if (present != _lastPresent) _log.Info("Present peers: {0}.", present.Length == 0 ? "none" : present);
+        if (present != _lastPresent)
+        {
+            _log.Info("Present peers: {0}.", present.Length == 0 ? "none" : present);
+            _quietSince = Now();
+        }
         _lastPresent = present;
         RequestEvaluation();
     }
@@ -264,6 +270,9 @@ public sealed class ClusterStateCoordinator : ReceivePersistentActor, IWithTimer
             ReapReplacedIncarnations = _settings.ShardedPlacement,
             Command = round.Command?.Command,
             Now = now,
+            Coordinator = _settings.RelieveHostAfter is { } after && _cluster is not null
+                ? new CoordinatorHost(_membership.PeersWithCoordinator(now), Settled: now - _quietSince >= after)
+                : null,
         };
     }
 
@@ -271,11 +280,12 @@ public sealed class ClusterStateCoordinator : ReceivePersistentActor, IWithTimer
     {
         EnsureVersionIsSequenceNumber(recorded.State, LastSequenceNr, "written event");
         _state = recorded.State;
+        _quietSince = Now();
         _log.Info("State {0} written ({1}): {2}", recorded.State, recorded.Reason, recorded.Detail);
         Publish(recorded.State);
         var round = _round!;
         round.Command?.ReplyTo.Tell(new OperatorProtocol.Accepted(recorded));
-        round.Written();
+        round.Written(recorded.State);
         if (_settings.SnapshotEvery > 0 && LastSequenceNr % _settings.SnapshotEvery == 0)
             SaveSnapshot(new CoordinatorSnapshot(recorded.State));
         Evaluate();
@@ -331,6 +341,7 @@ public sealed class ClusterStateCoordinator : ReceivePersistentActor, IWithTimer
     {
         var round = _round!;
         _round = null;
+        if (round.Raised.Count > 0) _quietSince = Now();   // a fenced attempt that came to nothing is not retried at once
         if (round.Command is { } command)
         {
             // The command was not written: a refusal, answered whole. It says nothing about the cluster's health,
@@ -344,7 +355,7 @@ public sealed class ClusterStateCoordinator : ReceivePersistentActor, IWithTimer
                 _log.Warning("Not changing the state: {0}: {1}", refusal.Reason, refusal.Detail);
             _lastRefusal = rest as Refusal;
         }
-        foreach (var raised in round.Raised.Where(r => r.Fence.IsUnusedBy(r.PeerId, _state)))
+        foreach (var raised in round.Raised.Where(r => r.Fence.IsUnusedByRound(r.PeerId, _state, round.WrittenStates)))
             raised.Node.Tell(new NodeProtocol.LiftFence(raised.Fence));
         StartNextRound();
     }

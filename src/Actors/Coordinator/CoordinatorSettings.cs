@@ -41,6 +41,12 @@ public sealed record CoordinatorSettings
     /// </summary>
     public TimeSpan StartupGrace { get; init; } = TimeSpan.FromMilliseconds(2500);
 
+    /// <summary>
+    /// How long the cluster must be quiet (no state written, no peer come or gone, no fence raised) before the
+    /// coordinator moves the primary or sync off its own host (<see cref="CoordinatorHostRelief"/>); null never does.
+    /// </summary>
+    public TimeSpan? RelieveHostAfter { get; init; } = TimeSpan.FromSeconds(15);
+
     /// <summary>Save a snapshot of the state every this many events; 0 never.</summary>
     public int SnapshotEvery { get; init; } = 100;
 
@@ -70,6 +76,9 @@ public sealed record CoordinatorSettings
             ReportLease = section.GetTimeSpan("report-lease", defaults.ReportLease),
             StartupGrace = section.GetTimeSpan("startup-grace", defaults.StartupGrace),
             SnapshotEvery = section.GetInt("snapshot-every", defaults.SnapshotEvery),
+            RelieveHostAfter = section.HasPath("relieve-host-after") && section.GetString("relieve-host-after") is "off" or "false"
+                ? null
+                : section.GetTimeSpan("relieve-host-after", defaults.RelieveHostAfter),
         };
     }
 
@@ -80,6 +89,7 @@ public sealed record CoordinatorSettings
         Positive(EvaluationInterval, nameof(EvaluationInterval));
         Positive(ProbeTimeout, nameof(ProbeTimeout));
         Positive(ReportLease, nameof(ReportLease));
+        if (RelieveHostAfter is { } relieve) Positive(relieve, nameof(RelieveHostAfter));
         if (SnapshotEvery < 0) throw new ArgumentException($"{nameof(SnapshotEvery)} is {SnapshotEvery}; use 0 (never) or more.");
         return this;
     }

@@ -42,7 +42,10 @@ internal sealed class EvaluationRound(QueuedCommand? command)
     public PendingProbe? Pending { get; private set; }
 
     /// <summary>States written in this round.</summary>
-    public int Transitions { get; private set; }
+    public int Transitions => WrittenStates.Count;
+
+    /// <summary>The states written in this round, in order; a fence any of them used stays up at the round's end.</summary>
+    public List<ClusterState> WrittenStates { get; } = [];
 
     /// <summary>True if the rules ask again for something this lap already has: answering again would loop.</summary>
     public bool AlreadyAsked(PositionProbe probe) =>
@@ -75,9 +78,9 @@ internal sealed class EvaluationRound(QueuedCommand? command)
     /// A state was written: the command (if any) is decided, and positions read for the previous state no longer
     /// count (as in the model, every lap reads afresh).
     /// </summary>
-    public void Written()
+    public void Written(ClusterState state)
     {
-        Transitions++;
+        WrittenStates.Add(state);
         Command = null;
         Fenced = Fenced.Clear();
         Failed = Failed.Clear();

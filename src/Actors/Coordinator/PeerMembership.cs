@@ -37,6 +37,10 @@ internal sealed class PeerMembership(MembershipSource source, TimeSpan reportLea
     public ImmutableDictionary<string, PeerReport> Reports(DateTimeOffset now) =>
         Present(now).ToImmutableDictionary(p => p.Peer.Id, p => p.Report);
 
+    /// <summary>The present peers whose node runs in the coordinator's own process; empty when that is unknown.</summary>
+    public ImmutableHashSet<string> PeersWithCoordinator(DateTimeOffset now) =>
+        coordinatorAddress is null ? [] : [.. Present(now).Where(p => p.Address.Equals(coordinatorAddress)).Select(p => p.Peer.Id)];
+
     /// <summary>Takes a report; true if presence, order or a present peer's report changed.</summary>
     public bool Record(NodeProtocol.StatusReport report, IActorRef node, Address address, DateTimeOffset now) =>
         Changes(now, () =>

@@ -49,6 +49,9 @@ public static class Metrics
                 ("", history.Count(h => h.Reason == TransitionReason.SyncTakeover)));
             Metric("appliance_switchovers_total", "counter", "Operator switchovers, over the cluster's history.",
                 ("", history.Count(h => h.Reason == TransitionReason.Switchover)));
+            Metric("appliance_coordinator_host_reliefs_total", "counter",
+                "Planned moves of the primary or sync off the coordinator's host, over the cluster's history.",
+                ("", history.Count(h => h.Reason == TransitionReason.CoordinatorHostRelieved)));
             Metric("appliance_transitions_total", "counter", "Cluster state writes, over the cluster's history.", ("", history.Count));
             if (history.Count > 0)
                 Metric("appliance_last_transition_timestamp_seconds", "gauge", "Unix time of the newest cluster state write.",

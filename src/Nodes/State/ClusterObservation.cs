@@ -29,6 +29,13 @@ public sealed record ClusterObservation
     /// </summary>
     public bool ReapReplacedIncarnations { get; init; }
 
+    /// <summary>
+    /// The coordinator's own host: which peers run there, and whether the cluster is settled enough to move the
+    /// primary or sync off it (<see cref="CoordinatorHostRelief"/>). Null when unknown or when that move is turned
+    /// off; the rules then never make it.
+    /// </summary>
+    public CoordinatorHost? Coordinator { get; init; }
+
     /// <summary>An operator command to decide on, if any.</summary>
     public OperatorCommand? Command { get; init; }
 

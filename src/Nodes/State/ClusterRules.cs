@@ -64,6 +64,8 @@ public static class ClusterRules
         var rejoin = DeposedRejoin.Decide(ctx);
         if (rejoin is Transition) return rejoin;
         var reap = IncarnationReap.Decide(ctx);
-        return reap is Transition ? reap : AsyncUpkeep.Decide(ctx);
+        if (reap is Transition) return reap;
+        var chain = AsyncUpkeep.Decide(ctx);
+        return chain is NoChange ? CoordinatorHostRelief.Decide(ctx) : chain;
     }
 }

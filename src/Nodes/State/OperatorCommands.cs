@@ -71,7 +71,14 @@ internal static class OperatorCommands
 
         var index = state.AsyncIndexOf(targetId);
         if (index == 0)
+        {
+            // An async still being cloned holds WAL only from its clone's start; the old sync, moved behind it, could
+            // then ask it for older WAL it never had and never catch up (found by the relief scenario).
+            if (ctx.Observation.ReportOf(targetId) is not { PostgresUp: true })
+                return new Refusal(RefusalReason.DatabaseOffline,
+                    $"Async {targetId} does not report its PostgreSQL running (it may still be cloning), so it cannot become the sync yet; ask again once it streams.");
             return SyncReplacement.MoveUp(ctx, target);
+        }
 
         var asyncs = state.Async.SetItem(index, state.Async[index - 1]).SetItem(index - 1, target);
         return new Transition(ctx.Next() with { Async = asyncs }, TransitionReason.Switchover,

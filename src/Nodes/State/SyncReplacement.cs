@@ -36,7 +36,8 @@ internal static class SyncReplacement
             $"Switchover: {target.Id} became the sync of {state.Primary.Id}, and {state.Sync!.Id} moved to the head of the async chain");
     }
 
-    private static Decision Replace(
+    /// <summary>Makes <paramref name="newSync"/> the sync, with <paramref name="asyncs"/> as the new chain, once the primary named it behind a fence.</summary>
+    public static Decision Replace(
         RuleContext ctx, PeerId newSync, System.Collections.Immutable.ImmutableArray<PeerId> asyncs,
         TransitionReason reason, string detail)
     {

@@ -44,4 +44,10 @@ public enum TransitionReason
 
     /// <summary>An operator scaled the cluster to another number of instances (placement mode).</summary>
     Scaled,
+
+    /// <summary>
+    /// A planned move of the primary (a switchover to the sync) or of the sync (to an async) off the coordinator's
+    /// host, made when the cluster was healthy and settled, so that a crash of that host does not also stop writes.
+    /// </summary>
+    CoordinatorHostRelieved,
 }

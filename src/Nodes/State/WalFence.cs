@@ -27,6 +27,16 @@ public abstract record WalFence
         _ => throw new InvalidOperationException($"Unknown fence {this}."),
     };
 
+    /// <summary>
+    /// True if no state a round wrote used this fence, so that it must be lifted at the round's end.
+    /// <paramref name="written"/> holds the round's states in order; when it is empty, <paramref name="current"/>
+    /// decides. A fence that any written state used stays up, even when a later state of the same round moved the peer
+    /// on: a sync that took over and was then deposed in the same round (say, moved off the coordinator's host) must not
+    /// resume streaming, or a node acting on a stale view could acknowledge its old primary's writes as sync.
+    /// </summary>
+    public bool IsUnusedByRound(string peerId, ClusterState? current, IReadOnlyCollection<ClusterState> written) =>
+        written.Count == 0 ? IsUnusedBy(peerId, current) : written.All(s => IsUnusedBy(peerId, s));
+
     /// <summary>The fence a sync raises before it takes over.</summary>
     public static readonly StopReceiving StopReceivingWal = new();
 

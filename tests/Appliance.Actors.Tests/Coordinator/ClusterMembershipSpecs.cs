@@ -4,6 +4,7 @@ using Akka.Configuration;
 using Appliance.Actors.Coordinator;
 using Appliance.Actors.Protocol;
 using Appliance.Actors.Tests.Support;
+using Appliance.Nodes.State;
 using Xunit.Abstractions;
 
 namespace Appliance.Actors.Tests.Coordinator;
@@ -62,6 +63,54 @@ public sealed class ClusterMembershipSpecs : CoordinatorSpec
             TimeSpan.FromSeconds(15), TimeSpan.FromMilliseconds(200));
     }
 
+    [Fact]
+    public void Once_the_cluster_is_quiet_the_coordinator_moves_the_primary_off_its_own_host()
+    {
+        var cluster = Cluster.Get(Sys);
+        cluster.Join(cluster.SelfAddress);
+        var b = JoinedSystem();
+        var c = JoinedSystem();
+        var coordinator = StartCoordinator(Settings() with
+        {
+            Membership = MembershipSource.ClusterMembers, ReportLease = TimeSpan.FromHours(1), StartupGrace = TimeSpan.Zero,
+            EvaluationInterval = TimeSpan.FromMilliseconds(200), RelieveHostAfter = TimeSpan.FromSeconds(15),
+        });
+        var nodeA = new NodeProbe(this, coordinator, "pa");   // in the coordinator's own system: its host
+        var nodeB = RemoteNode(b, "pb", withStates: false);
+        var nodeC = RemoteNode(c, "pc", withStates: false);
+        nodeA.Report();
+        nodeB.Report();
+        ExpectPublishedVersion(1);
+        nodeC.Report();
+        Assert.Equal("g1 P=pb S=pa A=[pc] D=[] W=0/0", ExpectPublishedVersion(2).ToShortString());
+
+        // An operator puts the primary on the coordinator's host. Nothing moves while the test clock stands still.
+        coordinator.Tell(new OperatorProtocol.Submit(new OperatorCommand.Switchover()), TestActor);
+        nodeA.AnswerFence(WalFence.StopReceivingWal, "0/0");
+        ExpectMsg<OperatorProtocol.Accepted>();
+        Assert.Equal("g2 P=pa S=pc A=[] D=[pb] W=0/0", ExpectPublishedVersion(3).ToShortString());
+        nodeB.Report(readyToRejoin: true);
+        Assert.Equal("g2 P=pa S=pc A=[pb] D=[] W=0/0", ExpectPublishedVersion(4).ToShortString());
+        Clock.Advance(TimeSpan.FromSeconds(14));
+        var republished = Mediator.ReceiveWhile(TimeSpan.FromSeconds(1), m => (Akka.Cluster.Tools.PublishSubscribe.Publish)m);
+        Assert.All(republished, p => Assert.Equal(4, ((ClusterStateProtocol.StateChanged)p.Message).Version));
+
+        // Quiet for 15 s: the sync takes over behind its fence, and the coordinator's host is deposed, to rejoin last.
+        Clock.Advance(TimeSpan.FromSeconds(2));
+        nodeC.AnswerFence(WalFence.StopReceivingWal, "0/0");
+        Assert.Equal("g3 P=pc S=pb A=[] D=[pa] W=0/0", ExpectPublishedVersion(5).ToShortString());
+    }
+
+    /// <summary>Waits for the publish of <paramref name="version"/>, skipping the republishes of earlier versions.</summary>
+    private ClusterState ExpectPublishedVersion(long version)
+    {
+        var publish = Mediator.FishForMessage<Akka.Cluster.Tools.PublishSubscribe.Publish>(
+            p => p.Message is ClusterStateProtocol.StateChanged changed && changed.Version >= version, TimeSpan.FromSeconds(15));
+        var state = ((ClusterStateProtocol.StateChanged)publish.Message).State;
+        Assert.Equal(version, state.Version);
+        return state;
+    }
+
     private ActorSystem JoinedSystem()
     {
         var system = ActorSystem.Create(SystemName, ClusterConfig.WithFallback(Appliance.Actors.Serialization.ApplianceSerialization.Config));
@@ -74,11 +123,12 @@ public sealed class ClusterMembershipSpecs : CoordinatorSpec
     }
 
     /// <summary>A node probe in <paramref name="system"/> that reaches the coordinator through remoting.</summary>
-    private NodeProbe RemoteNode(ActorSystem system, string id)
+    private NodeProbe RemoteNode(ActorSystem system, string id, bool withStates = true)
     {
         var path = new RootActorPath(Cluster.Get(Sys).SelfAddress) / "user" / "coordinator";
         var remote = system.ActorSelection(path).ResolveOne(TimeSpan.FromSeconds(10)).GetAwaiter().GetResult();
-        return new NodeProbe(this, remote, id, system).WithStates();
+        var node = new NodeProbe(this, remote, id, system);
+        return withStates ? node.WithStates() : node;
     }
 
     protected override void AfterAll()

@@ -16,6 +16,16 @@ public sealed class CoordinatorConfigurationSpecs
         Assert.Equal(TimeSpan.FromMilliseconds(2500), settings.ReportLease);
         Assert.Equal(TimeSpan.FromMilliseconds(2500), settings.StartupGrace);
         Assert.Equal(100, settings.SnapshotEvery);
+        Assert.Equal(TimeSpan.FromSeconds(15), settings.RelieveHostAfter);
+    }
+
+    [Fact]
+    public void Moving_roles_off_the_coordinators_host_can_be_turned_off_but_not_set_to_zero()
+    {
+        Assert.Null(CoordinatorSettings.FromConfig(ConfigurationFactory.ParseString("appliance.coordinator.relieve-host-after = off")).RelieveHostAfter);
+        var settings = CoordinatorSettings.FromConfig(ConfigurationFactory.ParseString("appliance.coordinator.relieve-host-after = 0s"));
+        var e = Assert.Throws<ArgumentException>(() => settings.EnsureValid());
+        Assert.Contains("RelieveHostAfter", e.Message);
     }
 
     [Fact]

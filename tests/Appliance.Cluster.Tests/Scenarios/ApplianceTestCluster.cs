@@ -30,7 +30,15 @@ internal sealed class ApplianceTestCluster : IAsyncDisposable
     private readonly List<NodeOptions> _nodes = [];
     private readonly DateTimeOffset _started = DateTimeOffset.UtcNow;
 
-    public ApplianceTestCluster(ITestOutputHelper output, int size, RejoinPolicy rejoin = RejoinPolicy.Auto)
+    /// <param name="output">Where the harness and every node log.</param>
+    /// <param name="size">How many nodes.</param>
+    /// <param name="rejoin">The nodes' rejoin policy.</param>
+    /// <param name="relieveCoordinatorHost">
+    /// Whether the coordinator moves roles off its own host once the cluster is quiet (production default). Off unless
+    /// a test is about it: the other scenarios assert the role flows of failover and switchover alone, and a planned
+    /// move 15 s into a quiet spell would race with their later steps.
+    /// </param>
+    public ApplianceTestCluster(ITestOutputHelper output, int size, RejoinPolicy rejoin = RejoinPolicy.Auto, bool relieveCoordinatorHost = false)
     {
         _output = output;
         var akkaPorts = Enumerable.Range(0, size).Select(_ => TestCluster.FreePort()).ToList();
@@ -46,11 +54,12 @@ internal sealed class ApplianceTestCluster : IAsyncDisposable
                 StateStore = $"sqlite:{Path.Combine(_scratch.Path_, "state.db")}",
                 PgPassword = Password,
                 Rejoin = rejoin,
-                ExtraHocon = """
+                ExtraHocon = $"""
                     akka.loglevel = INFO
                     akka.stdout-loglevel = WARNING
                     akka.coordinated-shutdown.exit-clr = off
                     akka.coordinated-shutdown.run-by-clr-shutdown-hook = off
+                    {(relieveCoordinatorHost ? "" : "appliance.coordinator.relieve-host-after = off")}
                     """,
             });
     }
@@ -80,7 +89,7 @@ internal sealed class ApplianceTestCluster : IAsyncDisposable
             Tuning = TestCluster.SmallTuning,
             Timeouts = TestCluster.TestTimeouts,
         };
-        var driver = new PostgresNode(settings, await TestCluster.Binaries());
+        var driver = new PostgresNode(settings, await TestCluster.Binaries(), ServerLog(name));
         var builder = new HostApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
         builder.Logging.AddProvider(new NodeLogForwarder(name, Log));
         builder.Services.AddApplianceNode(options, new PostgresDatabaseInstance(driver), Path.Combine(AppContext.BaseDirectory, "hocon"));
@@ -88,6 +97,20 @@ internal sealed class ApplianceTestCluster : IAsyncDisposable
         await host.StartAsync();
         _running[name] = new RunningNode(host, driver);
         Log($"{name} started (akka {options.AkkaPort}, postgres {options.PgPort})");
+    }
+
+    /// <summary>With APPLIANCE_TEST_LOGS=DIR set, each node's PostgreSQL log goes to DIR/&lt;name&gt;-&lt;start time&gt;.log.</summary>
+    private Action<string>? ServerLog(string name)
+    {
+        var dir = Environment.GetEnvironmentVariable("APPLIANCE_TEST_LOGS");
+        if (string.IsNullOrEmpty(dir)) return null;
+        Directory.CreateDirectory(dir);
+        var file = Path.Combine(dir, $"{name}-{DateTimeOffset.UtcNow:HHmmss}.log");
+        var gate = new object();
+        return line =>
+        {
+            lock (gate) File.AppendAllText(file, line + "\n");
+        };
     }
 
     public async Task StartAllAsync()
@@ -131,6 +154,19 @@ internal sealed class ApplianceTestCluster : IAsyncDisposable
 
     private IActorRef Coordinator(string name) =>
         _running[name].Host.Services.GetRequiredService<ActorRegistry>().Get<CoordinatorKey>();
+
+    /// <summary>The running node whose member is the oldest Up one, where the coordinator singleton runs.</summary>
+    public string CoordinatorHost()
+    {
+        var running = _running.ToDictionary(r => Akka.Cluster.Cluster.Get(r.Value.Host.Services.GetRequiredService<ActorSystem>()).SelfAddress, r => r.Key);
+        var view = Akka.Cluster.Cluster.Get(_running.Values.First().Host.Services.GetRequiredService<ActorSystem>()).State;
+        var oldest = view.Members.Where(m => m.Status == Akka.Cluster.MemberStatus.Up).OrderBy(m => m, Akka.Cluster.Member.AgeOrdering).First();
+        return running[oldest.Address];
+    }
+
+    /// <summary>Every state the coordinator wrote, asked through <paramref name="via"/>.</summary>
+    public async Task<IReadOnlyList<ClusterStateProtocol.StateRecorded>> HistoryAsync(string via) =>
+        (await Coordinator(via).Ask<ClusterStateProtocol.History>(ClusterStateProtocol.GetHistory.Instance, TimeSpan.FromSeconds(15))).Entries;
 
     public Task<NodeSnapshot> SnapshotAsync(string name) =>
         NodeActor(name).Ask<NodeSnapshot>(GetNodeSnapshot.Instance, TimeSpan.FromSeconds(5));

@@ -49,6 +49,7 @@ internal sealed class PlacementTestCluster : IAsyncDisposable
             akka.coordinated-shutdown.run-by-clr-shutdown-hook = off
             appliance.placement.allow-colocation = {(allowColocation ? "on" : "off")}
             appliance.placement.start-interval = 1s
+            appliance.coordinator.relieve-host-after = off
             """;
     }
 

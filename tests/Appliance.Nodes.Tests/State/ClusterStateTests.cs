@@ -87,6 +87,21 @@ public class WalFenceTests
     }
 
     [Fact]
+    public void A_fence_used_by_any_state_of_the_round_stays_up_even_if_a_later_state_moved_the_peer_on()
+    {
+        // Found by the property test once the coordinator's host could be relieved in the same round as a takeover:
+        // s took over (its fence used), then was deposed by a planned move; lifting its fence let s, on a stale view,
+        // stream from p again and acknowledge p's writes as its sync.
+        var tookOver = StateOf(2, "s", "a", ["b"], deposed: ["p"], version: 2);
+        var movedOn = StateOf(3, "a", "b", deposed: ["p", "s"], version: 3);
+        Assert.True(WalFence.StopReceivingWal.IsUnusedBy("s", movedOn));   // the final state alone would lift it
+        Assert.False(WalFence.StopReceivingWal.IsUnusedByRound("s", movedOn, [tookOver, movedOn]));
+        // A round that wrote nothing decides by the current state; one whose states never used the fence lifts it.
+        Assert.True(WalFence.StopReceivingWal.IsUnusedByRound("s", StateOf(1, "p", "s", ["a"]), []));
+        Assert.True(WalFence.StopReceivingWal.IsUnusedByRound("b", movedOn, [tookOver, movedOn]));
+    }
+
+    [Fact]
     public void NameSync_IsLiftedOnlyFromAPrimaryWhoseStateNamesAnotherSync()
     {
         var fence = new WalFence.NameSync("a");

@@ -82,6 +82,22 @@ public class OperatorCommandTests
     }
 
     [Fact]
+    public void Switchover_ToAnAsyncWhosePostgresIsNotRunningYet_IsRefusedNotProbed()
+    {
+        // A cloning async holds WAL only from its clone's start: the old sync behind it could never catch up.
+        var c = ThreePeers();
+        c.PostgresDown("node3").Unreported("node3");
+        var refusal = Refused(c, new OperatorCommand.Switchover("node3"), RefusalReason.DatabaseOffline);
+        Assert.Contains("node3", refusal.Detail);
+        c.Reported("node3", settle: false).PostgresDown("node3");
+        Refused(c, new OperatorCommand.Switchover("node3"), RefusalReason.DatabaseOffline);
+        Assert.Empty(c.Probes);
+        c.PostgresUp("node3", settle: false);
+        Assert.IsType<Transition>(c.Command(new OperatorCommand.Switchover("node3")));
+        Assert.Equal("node3", c.State!.Sync!.Id);
+    }
+
+    [Fact]
     public void Switchover_ToTheSync_WithTheOldPrimaryAlive_DeposesIt_AndItRejoinsByPolicy()
     {
         var c = new ScenarioCluster(rejoin: RejoinPolicy.Auto).Join("node1", settle: false).Join("node2", settle: false).Join("node3");

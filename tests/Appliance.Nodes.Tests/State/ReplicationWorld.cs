@@ -54,6 +54,12 @@ internal sealed class ReplicationWorld
 
     public RejoinPolicy Rejoin { get; }
 
+    /// <summary>
+    /// The node whose host runs the coordinator, always settled, so that <see cref="CoordinatorHostRelief"/> moves
+    /// roles off it at every chance it gets (more often than production, which waits for a quiet spell); null: off.
+    /// </summary>
+    public int? CoordinatorNode { get; init; }
+
     public ClusterState? State { get; private set; }
 
     public int AckedCount => _acked.Count;
@@ -252,6 +258,7 @@ internal sealed class ReplicationWorld
     private Decision Coordinate(OperatorCommand? command)
     {
         var fences = new Dictionary<string, WalFence>();
+        var written = new List<ClusterState>();
         Decision rest = Decision.None;
         for (var lap = 0; lap < 40; lap++)
         {
@@ -260,6 +267,7 @@ internal sealed class ReplicationWorld
             {
                 var previous = State;
                 State = t.Next;
+                written.Add(t.Next);
                 Transitions++;
                 if (t.Next.Primary.Id != previous?.Primary.Id && previous is not null)
                 {
@@ -272,7 +280,7 @@ internal sealed class ReplicationWorld
             rest = decision;
             break;
         }
-        foreach (var (id, fence) in fences) LiftUnusedFence(Node(id), fence);
+        foreach (var (id, fence) in fences) LiftUnusedFence(Node(id), fence, written);
         return rest;
     }
 
@@ -302,9 +310,9 @@ internal sealed class ReplicationWorld
         }
     }
 
-    private void LiftUnusedFence(SimNode p, WalFence fence)
+    private void LiftUnusedFence(SimNode p, WalFence fence, IReadOnlyCollection<ClusterState> written)
     {
-        if (!fence.IsUnusedBy(p.Id, State)) return;
+        if (!fence.IsUnusedByRound(p.Id, State, written)) return;
         if (fence is WalFence.StopReceiving) p.ReceiverStopped = false;
         else p.SyncName = State!.Singleton ? null : State.Sync!.Id;
     }
@@ -325,6 +333,7 @@ internal sealed class ReplicationWorld
             Rejoin = Rejoin,
             Command = command,
             Now = ScenarioCluster.Now,
+            Coordinator = CoordinatorNode is { } c ? new CoordinatorHost([_nodes[c % _nodes.Count].Id], Settled: true) : null,
         };
     }
 

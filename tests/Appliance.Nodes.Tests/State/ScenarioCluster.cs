@@ -29,6 +29,9 @@ internal sealed class ScenarioCluster
 
     public ClusterState? State { get; private set; }
 
+    /// <summary>The coordinator's host as the coordinator would describe it; null (the default) turns the relief off.</summary>
+    public CoordinatorHost? Coordinator { get; set; }
+
     /// <summary>Every transition written so far, in order.</summary>
     public List<Transition> History { get; } = [];
 
@@ -155,6 +158,7 @@ internal sealed class ScenarioCluster
         Rejoin = Rejoin,
         Command = command,
         Now = Now,
+        Coordinator = Coordinator,
     };
 
     private void Apply(Transition t)

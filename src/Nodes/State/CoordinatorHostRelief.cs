@@ -1,0 +1,61 @@
+namespace Appliance.Nodes.State;
+
+/// <summary>
+/// Keeps the coordinator's host off the write path: when the cluster is healthy and settled and the primary or the
+/// sync runs on the coordinator's host, that role moves to another host by a planned change.
+/// </summary>
+/// <remarks>
+/// <para>The coordinator is a cluster singleton, so it runs on the oldest member. When its host crashes, the singleton
+/// moves only after detection, the split-brain resolver's stable-after and the removal margin; if that host also ran
+/// the primary (or the sync, without which the primary takes no writes), writes wait for both. Measured: about 11 s
+/// from kill to first write against about 3 s when the coordinator ran elsewhere (docs/BENCHMARKS.md §1a). Initial
+/// setup lists the coordinator's peer last, but failovers rotate the roles, and after a few the oldest member is the
+/// primary again.</para>
+/// <para>The move costs a short write pause (a switchover's, about 1–2 s) at a moment the coordinator chooses,
+/// instead of several extra seconds at the worst one. It is the same change an operator's switchover makes, so it
+/// keeps the same guarantees: the sync takes over only behind its fence with every acknowledged write, and a new
+/// sync is named behind the primary's. It is the rules' lowest priority: it acts only when every other rule rests,
+/// only when the host knows it is settled (<see cref="CoordinatorHost.Settled"/>), and only when every peer it
+/// involves runs and is close to the primary, so that it never stalls writes waiting for a lagging standby.</para>
+/// </remarks>
+internal static class CoordinatorHostRelief
+{
+    /// <summary>How far (bytes of WAL, by their last reports) a standby may trail the primary and still take its role in a planned move.</summary>
+    public const ulong MaxLagBytes = 16 * 1024 * 1024;
+
+    public static Decision Decide(RuleContext ctx)
+    {
+        var state = ctx.State;
+        if (ctx.Observation.Coordinator is not { Settled: true } host || state.Singleton || state.IsFrozen || state.Sync is not { } sync)
+            return Decision.None;
+        if (ctx.Observation.ReportOf(state.Primary.Id) is not { PostgresUp: true } primary || !ctx.IsPresent(state.Primary))
+            return Decision.None;
+
+        bool Close(PeerId peer) =>
+            ctx.IsPresent(peer) && ctx.Observation.ReportOf(peer.Id) is { PostgresUp: true } report
+            && report.Wal >= state.InitWal && primary.Wal - report.Wal <= MaxLagBytes;
+
+        if (host.Runs(state.Primary) && !host.Runs(sync))
+        {
+            // The sync takes over and async[0] (or the best candidate) becomes the sync; the old primary is deposed
+            // and rejoins at the tail of the chain, which is where the coordinator's host belongs.
+            var candidates = ctx.SyncCandidates();
+            if (!Close(sync) || candidates.IsEmpty || !Close(candidates[0]))
+                return Decision.None;
+            return SyncTakeover.Promote(ctx, TransitionReason.CoordinatorHostRelieved,
+                $"planned move of the primary off the coordinator's host ({state.Primary.Id})");
+        }
+
+        // With both on the coordinator's host (co-location), the sync moves first and the primary at the next lap.
+        if (host.Runs(sync))
+        {
+            var target = ctx.PresentAsyncs.FirstOrDefault(a => !host.Runs(a) && Close(a));
+            if (target is null) return Decision.None;
+            // The old sync goes to the tail, not the head, so that the next takeover does not make it the sync again.
+            var asyncs = ctx.AsyncsWithout(target).Add(sync);
+            return SyncReplacement.Replace(ctx, target, asyncs, TransitionReason.CoordinatorHostRelieved,
+                $"Planned move of the sync off the coordinator's host: {target.Id} became the sync of {state.Primary.Id}, and {sync.Id} moved to the tail of the async chain");
+        }
+        return Decision.None;
+    }
+}
