@@ -32,7 +32,7 @@ internal sealed record FailoverTrial(int Trial, string Fault, string Victim, str
 /// Without it the cluster runs as it would in production, and repeated crashes rotate the primary onto the oldest
 /// node, which hosts the singleton.
 /// </remarks>
-internal sealed class FailoverBench(BenchSettings s, Results results, int seed, bool avoidCoordinator = false)
+internal sealed class FailoverBench(BenchSettings s, Results results, int seed, bool avoidCoordinator = false, int settleSeconds = 0)
 {
     private readonly Random _rng = new(seed);
 
@@ -64,6 +64,7 @@ internal sealed class FailoverBench(BenchSettings s, Results results, int seed, 
                         if (code != 200) throw new InvalidOperationException($"switchover refused: {code} {body}");
                         await cluster.WaitHealthyAsync(TimeSpan.FromSeconds(300));
                     }
+                    if (!avoidCoordinator && settleSeconds > 0) await SettleAsync(cluster);
                     // A random phase against the 500 ms report / evaluation ticks, like the Patroni harness's random delay.
                     var delay = 1.0 + _rng.NextDouble() * 2.0;
                     await Task.Delay(TimeSpan.FromSeconds(delay));
@@ -92,6 +93,29 @@ internal sealed class FailoverBench(BenchSettings s, Results results, int seed, 
             $"{Stats.Of([.. list.Where(t => t.VictimHostedCoordinator).Select(t => t.KillToFirstAck)])}; did not: " +
             $"{Stats.Of([.. list.Where(t => !t.VictimHostedCoordinator).Select(t => t.KillToFirstAck)])}");
         return list;
+    }
+
+    /// <summary>
+    /// As deployed, crashes come minutes apart, not seconds: waits up to <c>--settle</c> seconds for the cluster's own
+    /// relief (appliance.coordinator.relieve-host-after) to move the primary and sync off the coordinator's host, and
+    /// logs whether it did. The kill then finds the cluster as production would.
+    /// </summary>
+    private async Task SettleAsync(ApplianceCluster cluster)
+    {
+        var started = Clock.Now;
+        while (Clock.Now - started < settleSeconds)
+        {
+            var st = await cluster.StateAsync();
+            var host = cluster.CoordinatorHost()?.Name;
+            if (st is not null && host is not null && st.Primary?.Id != host && st.Sync?.Id != host)
+            {
+                await cluster.WaitHealthyAsync(TimeSpan.FromSeconds(300));
+                Log.Line($"settled after {Clock.Now - started:0.0} s: coordinator on {host}, primary {st.Primary?.Id}, sync {st.Sync?.Id}");
+                return;
+            }
+            await Task.Delay(500);
+        }
+        Log.Line($"not settled after {settleSeconds} s: the coordinator's host is still primary or sync");
     }
 
     private async Task<FailoverTrial> OneAsync(ApplianceCluster cluster, Writer writer, Fault fault, int k, double delay)
