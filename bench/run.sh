@@ -24,7 +24,7 @@ if [ "${1:-}" = --smoke ]; then
   "${B[@]}" lifecycle --bootstraps 1 --idle-seconds 5 --scale 2 --rejoins 1 "${COMMON[@]}"
   exit
 fi
-"${B[@]}" failover --faults primary-crash,sync-crash,switchover,sigterm --settle 40 --trials "${TRIALS:-20}" "${COMMON[@]}"
+"${B[@]}" failover --faults primary-crash,sync-crash,switchover,sigterm --settle 60 --trials "${TRIALS:-20}" "${COMMON[@]}"
 "${B[@]}" failover --faults primary-crash --avoid-coordinator --trials "${TRIALS:-20}" "${COMMON[@]}"
 "${B[@]}" throughput --scale 10 --clients 1,4,16 --seconds 30 --rounds 2 "${COMMON[@]}"
 "${B[@]}" lifecycle --bootstraps 5 --idle-seconds 60 --scale 20 --rejoins 3 "${COMMON[@]}"

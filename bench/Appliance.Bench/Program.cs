@@ -11,7 +11,7 @@ internal static class Program
     private const string Usage = """
         usage: appliance-bench VERB [--appliance PATH/appliance.dll] [--work /tmp/appliance-bench] [--base-port 26000]
                                     [--pg-bin /usr/lib/postgresql/15/bin] [--results bench/results/appliance] [--seed 1]
-          failover   --faults primary-crash,sync-crash,switchover,sigterm --trials 20 [--avoid-coordinator | --settle 40]
+          failover   --faults primary-crash,sync-crash,switchover,sigterm --trials 20 [--avoid-coordinator | --settle 60]
                      (--avoid-coordinator: the bench switches over first; --settle S: waits up to S s for the
                       cluster's own relief to move primary and sync off the coordinator's host before each fault)
           throughput --scale 10 --clients 1,4,16 --seconds 30 --rounds 1 [--no-async-baseline]

@@ -125,9 +125,11 @@ internal sealed class ApplianceTestCluster : IAsyncDisposable
     public async Task<DateTimeOffset> KillAsync(string name)
     {
         if (!_running.TryRemove(name, out var node)) throw new InvalidOperationException($"{name} is not running");
+        // The actor system dies first: killed the other way round, the dying node's role could see its PostgreSQL
+        // exit and start it again in the moment before the abort, and that server would outlive the "crash".
+        ((ExtendedActorSystem)node.Host.Services.GetRequiredService<ActorSystem>()).Abort();
         await node.Driver.KillAsync(default);
         var dead = DateTimeOffset.UtcNow;
-        ((ExtendedActorSystem)node.Host.Services.GetRequiredService<ActorSystem>()).Abort();
         Log($"{name} killed");
         await StopHostQuietly(node.Host);
         return dead;
