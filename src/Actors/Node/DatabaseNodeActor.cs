@@ -45,6 +45,10 @@ public sealed class DatabaseNodeActor : ReceiveActor, IWithTimers
     private Nodes.Postgres.BaseBackupProgress? _clone;
     private Nodes.Postgres.InstanceStatus? _status;
     private DateTime _lastContact;
+    private DateTime _lastLeaseCheck;
+    private DateTime _fencedAt;
+    private bool _fencedAfterPause;
+    private readonly Akka.Cluster.Cluster? _cluster;   // null when the system is not clustered (tests of one node)
 
     /// <summary>Creates the node actor.</summary>
     /// <param name="instance">The PostgreSQL instance it supervises.</param>
@@ -59,6 +63,8 @@ public sealed class DatabaseNodeActor : ReceiveActor, IWithTimers
         _mediator = mediator;
         _options = options;
         _rejoin = rejoin;
+        if (((ExtendedActorSystem)Context.System).Provider is Akka.Cluster.ClusterActorRefProvider)
+            _cluster = Akka.Cluster.Cluster.Get(Context.System);
 
         Receive<ClusterStateProtocol.StateChanged>(changed => Adopt(changed.State));
         Receive<ClusterStateProtocol.CurrentState>(current => { if (current.State is { } s) Adopt(s); else Contact(); });
@@ -130,7 +136,7 @@ public sealed class DatabaseNodeActor : ReceiveActor, IWithTimers
     /// <inheritdoc />
     protected override void PreStart()
     {
-        _lastContact = DateTime.UtcNow;
+        _lastContact = _lastLeaseCheck = DateTime.UtcNow;
         _mediator?.Tell(new Subscribe(ClusterStateProtocol.Topic, Self));
         _coordinator.Tell(ClusterStateProtocol.GetState.Instance);
         Timers.StartPeriodicTimer(StateRequestTick.Instance, StateRequestTick.Instance, _options.StateRequestInterval);
@@ -149,9 +155,9 @@ public sealed class DatabaseNodeActor : ReceiveActor, IWithTimers
     private void Adopt(ClusterState state)
     {
         Contact();
-        if (_selfFenced)
+        if (_selfFenced && PrimaryLease.MayServeAgain(DateTime.UtcNow - _fencedAt, _fencedAfterPause, View(), _options.CoordinatorLease))
         {
-            _log.Info("{0}: the coordinator is back; leaving self-fencing", _instance.Peer.Id);
+            _log.Info("{0}: the coordinator is back and {1}; leaving self-fencing", _instance.Peer.Id, View());
             _selfFenced = false;
             StartRole(force: true);
         }
@@ -277,15 +283,28 @@ public sealed class DatabaseNodeActor : ReceiveActor, IWithTimers
 
     private void CheckLease()
     {
+        var now = DateTime.UtcNow;
+        var sinceLastCheck = now - _lastLeaseCheck;
+        _lastLeaseCheck = now;
         if (_selfFenced || _state is null || _state.Singleton || _appliedRole != PeerRole.Primary) return;
-        var silent = DateTime.UtcNow - _lastContact;
-        if (silent < _options.CoordinatorLease) return;
-        _log.Warning("{0}: primary heard nothing from the coordinator for {1:0.0} s (lease {2:0.0} s): fencing itself",
-            _instance.Peer.Id, silent.TotalSeconds, _options.CoordinatorLease.TotalSeconds);
+        if (PrimaryLease.FenceReason(now - _lastContact, sinceLastCheck, View(), _options.CoordinatorLease) is not { } why) return;
+        _log.Warning("{0}: primary fencing itself: {1}", _instance.Peer.Id, why);
         _selfFenced = true;
+        _fencedAt = now;
+        _fencedAfterPause = sinceLastCheck > _options.CoordinatorLease;
         StopRole();
         _instance.SelfFenceAsync(CancellationToken.None).PipeTo(Self, success: () => new SelfFenced(null), failure: e => new SelfFenced(e.Message));
         Report();
+    }
+
+    /// <summary>The database members this node's cluster view shows, and how many it reaches.</summary>
+    private MajorityView View()
+    {
+        if (_cluster is null) return default;
+        var state = _cluster.State;
+        var members = state.Members.Where(m => m.Status == Akka.Cluster.MemberStatus.Up && m.HasRole(Client.ApplianceClient.DatabaseRole)).ToList();
+        var unreachable = members.Count(m => state.Unreachable.Contains(m));
+        return new MajorityView(members.Count - unreachable, members.Count);
     }
 
     /// <summary>The parts of a state that decide what a role actor does; a change restarts it.</summary>
