@@ -251,7 +251,7 @@ public static class DemoRunner
             if (processes[i].HasExited)
             {
                 var log = Path.Combine(Path.GetDirectoryName(nodes[i].DataDir)!, $"{nodes[i].Name}.log");
-                if (processes[i].ExitCode is NodeRunner.DownedExitCode or IslandWatch.ExitCode)
+                if (processes[i].ExitCode is NodeRunner.DownedExitCode or SelfRestartWatch.ExitCode)
                 {
                     // The demo is these nodes' service manager: a node the cluster removed comes back as a new member.
                     Console.WriteLine($"{nodes[i].Name} left the cluster by itself (exit code {processes[i].ExitCode}: removed while unreachable, or alone in a cluster of its own); starting it again");

@@ -1,7 +1,6 @@
 using System.Net.Sockets;
 using Akka.Actor;
 using Akka.Cluster;
-using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 
@@ -13,42 +12,29 @@ namespace Appliance.Host.Node;
 /// incarnation, so it becomes an island: a one-member cluster that never reaches <c>min-nr-of-members</c> and never
 /// merges with the real one (Akka clusters do not merge). Found by the chaos suite (a restart of n1 left the cluster
 /// at primary + sync for good). A long pause can leave the same island behind with the node up (see
-/// <see cref="IsAlone"/>). A node that has been the only member for <see cref="Patience"/> while another seed answers
-/// on its Akka port stops with <see cref="ExitCode"/> so that its supervisor starts it again, and the new incarnation
-/// joins the existing cluster.
+/// <see cref="IsAlone"/>). A node that has been the only member for <see cref="AlonePatience"/> while another seed answers
+/// on its Akka port stops with <see cref="SelfRestartWatch.ExitCode"/> so that its supervisor starts it again, and the
+/// new incarnation joins the existing cluster.
 /// </summary>
 internal sealed class IslandWatch(NodeOptions options, IServiceProvider services, IHostApplicationLifetime lifetime, ILogger<IslandWatch> log)
-    : BackgroundService
+    : SelfRestartWatch(services, lifetime, log)
 {
     /// <summary>How long a node may sit alone in a cluster of its own before it checks for the real one.</summary>
-    public static readonly TimeSpan Patience = TimeSpan.FromSeconds(20);
+    public static readonly TimeSpan AlonePatience = TimeSpan.FromSeconds(20);
 
-    /// <summary>The process's exit code after it stopped to rejoin (EX_TEMPFAIL: systemd's Restart=on-failure restarts it).</summary>
-    public const int ExitCode = 75;
+    protected override TimeSpan Patience => AlonePatience;
 
-    /// <summary>True once this process stopped itself to rejoin.</summary>
-    public static bool Tripped { get; private set; }
-
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    protected override Task<string?> ConditionAsync(ActorSystem system, CancellationToken ct)
     {
-        DateTime? aloneSince = null;
-        while (!stoppingToken.IsCancellationRequested)
-        {
-            try { await Task.Delay(1000, stoppingToken); }
-            catch (OperationCanceledException) { return; }
-            if (services.GetService<ActorSystem>() is not { } system) continue;
-            var cluster = Cluster.Get(system);
-            var alone = IsAlone(cluster.SelfMember.Status, [.. cluster.State.Members.Select(m => m.Address)], cluster.SelfAddress);
-            aloneSince = alone ? aloneSince ?? DateTime.UtcNow : null;
-            if (aloneSince is null || DateTime.UtcNow - aloneSince < Patience) continue;
-            if (await AnotherSeedAnswersAsync(stoppingToken) is not { } seed) continue;
-            log.LogWarning("Node {Name} is alone in a cluster of its own for {Seconds:0} s while seed {Seed} runs: stopping so that a restart joins the existing cluster",
-                options.Name, (DateTime.UtcNow - aloneSince.Value).TotalSeconds, seed);
-            Tripped = true;
-            lifetime.StopApplication();
-            return;
-        }
+        var cluster = Cluster.Get(system);
+        var alone = IsAlone(cluster.SelfMember.Status, [.. cluster.State.Members.Select(m => m.Address)], cluster.SelfAddress);
+        return Task.FromResult(alone ? "alone in a cluster of its own" : null);
     }
+
+    protected override async Task<string?> ConfirmAsync(string condition, TimeSpan lasted, CancellationToken ct) =>
+        await AnotherSeedAnswersAsync(ct) is { } seed
+            ? $"Node {options.Name} has been {condition} for {lasted.TotalSeconds:0} s while seed {seed} runs: a restart joins the existing cluster"
+            : null;
 
     /// <summary>
     /// Whether a node is the only member of its cluster: still joining (a first seed that joined itself), or up after it

@@ -78,6 +78,7 @@ public static class NodeRunner
         builder.Services.AddSingleton<NodeStatusReader>();
         builder.Services.AddHostedService<GracefulShutdown>();   // after AddAkka: stopped before the actor system
         builder.Services.AddHostedService<IslandWatch>();
+        builder.Services.AddHostedService<SingletonWatch>();
         if (options.ExitWithParent is { } parent)
             builder.Services.AddHostedService(sp => new ParentWatch(parent, sp.GetRequiredService<IHostApplicationLifetime>()));
 
@@ -113,7 +114,7 @@ public static class NodeRunner
             return DownedExitCode;
         }
         log.LogInformation("Node {Name} stopped", options.Name);
-        return IslandWatch.Tripped ? IslandWatch.ExitCode : 0;
+        return SelfRestartWatch.Tripped ? SelfRestartWatch.ExitCode : 0;
     }
 
     /// <summary>

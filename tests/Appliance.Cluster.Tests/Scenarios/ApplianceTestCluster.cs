@@ -100,18 +100,7 @@ internal sealed class ApplianceTestCluster : IAsyncDisposable
     }
 
     /// <summary>With APPLIANCE_TEST_LOGS=DIR set, each node's PostgreSQL log goes to DIR/&lt;name&gt;-&lt;start time&gt;.log.</summary>
-    private Action<string>? ServerLog(string name)
-    {
-        var dir = Environment.GetEnvironmentVariable("APPLIANCE_TEST_LOGS");
-        if (string.IsNullOrEmpty(dir)) return null;
-        Directory.CreateDirectory(dir);
-        var file = Path.Combine(dir, $"{name}-{DateTimeOffset.UtcNow:HHmmss}.log");
-        var gate = new object();
-        return line =>
-        {
-            lock (gate) File.AppendAllText(file, line + "\n");
-        };
-    }
+    private static Action<string>? ServerLog(string name) => TestCluster.ServerLogSink($"{name}-{DateTimeOffset.UtcNow:HHmmss}");
 
     public async Task StartAllAsync()
     {

@@ -232,7 +232,7 @@ public sealed class FailoverScenarioSpecs(ITestOutputHelper output) : IAsyncLife
         await _cluster.WritableAsync(tookOver.Primary.Id);
 
         // Planned switchover to the sync: the running primary is deposed, the sync takes writes.
-        var switched = Assert.IsType<OperatorProtocol.Accepted>(await _cluster.SubmitAsync(via, new OperatorCommand.Switchover(tookOver.Sync!.Id)));
+        var switched = await SwitchoverAcceptedAsync(via, tookOver.Sync!.Id);
         Assert.Equal(TransitionReason.Switchover, switched.Recorded.Reason);
         var afterSwitch = await _cluster.StateAsync(s => s.Primary.Is(tookOver.Sync), "switched over to the sync", Long);
         await _cluster.WritableAsync(afterSwitch.Primary.Id);
@@ -240,7 +240,8 @@ public sealed class FailoverScenarioSpecs(ITestOutputHelper output) : IAsyncLife
         // Switchover naming an async: async[0] becomes the sync, the old sync heads the chain.
         var named = await _cluster.StateAsync(s => s.Async.Length >= 1 && s.Version >= afterSwitch.Version, "an async to name", Long);
         var target = named.Async[0].Id;
-        Assert.IsType<OperatorProtocol.Accepted>(await _cluster.SubmitAsync(via, new OperatorCommand.Switchover(target)));
+        // Named straight after the switchover, it may not report PostgreSQL running yet (refused as offline).
+        await SwitchoverAcceptedAsync(via, target);
         var moved = await _cluster.StateAsync(s => s.Sync!.Is(target), $"{target} is the sync", Long);
         Assert.Equal(named.Primary.Id, moved.Primary.Id);
         await _cluster.WritableAsync(moved.Primary.Id);
@@ -266,14 +267,7 @@ public sealed class FailoverScenarioSpecs(ITestOutputHelper output) : IAsyncLife
         {
             var current = (await _cluster.CoordinatorStateAsync(via)).State!;
             if (current.Primary.Is(host)) break;
-            var refusals = new HashSet<RefusalReason>();
-            await Eventually.ReturnsAsync(async () =>
-            {
-                var answer = await _cluster.SubmitAsync(via, new OperatorCommand.Switchover(host));
-                if (answer is OperatorProtocol.Refused refused && refusals.Add(refused.Reason))
-                    _cluster.Log($"switchover to {host} refused: {refused.Reason}: {refused.Detail}");
-                return answer;
-            }, a => a is OperatorProtocol.Accepted, $"a switchover to {host} is accepted", Long);
+            await SwitchoverAcceptedAsync(via, host);
         }
         var onHost = await _cluster.StateAsync(s => s.Primary.Is(host), $"{host}, the coordinator's host, is primary", Long);
         await _cluster.WritableAsync(host);
@@ -298,6 +292,24 @@ public sealed class FailoverScenarioSpecs(ITestOutputHelper output) : IAsyncLife
     }
 
     /// <summary>Fails if <paramref name="condition"/> is ever false during <paramref name="window"/>.</summary>
+    /// <summary>
+    /// Submits a switchover to <paramref name="target"/> until it is accepted, as an operator would ask again: a peer
+    /// named just after a change may be refused for a while (not caught up, or not reporting PostgreSQL running yet).
+    /// Each distinct refusal goes to the log.
+    /// </summary>
+    private async Task<OperatorProtocol.Accepted> SwitchoverAcceptedAsync(string via, string target)
+    {
+        var refusals = new HashSet<RefusalReason>();
+        var answer = await Eventually.ReturnsAsync(async () =>
+        {
+            var reply = await _cluster.SubmitAsync(via, new OperatorCommand.Switchover(target));
+            if (reply is OperatorProtocol.Refused refused && refusals.Add(refused.Reason))
+                _cluster.Log($"switchover to {target} refused: {refused.Reason}: {refused.Detail}");
+            return reply;
+        }, a => a is OperatorProtocol.Accepted, $"a switchover to {target} is accepted", Long);
+        return (OperatorProtocol.Accepted)answer;
+    }
+
     private static async Task HoldsForAsync(Func<Task<bool>> condition, TimeSpan window, string what)
     {
         var until = DateTimeOffset.UtcNow + window;

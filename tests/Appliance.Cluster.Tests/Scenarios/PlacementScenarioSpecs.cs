@@ -33,7 +33,7 @@ public sealed class PlacementScenarioSpecs(ITestOutputHelper output) : IAsyncLif
     private async Task<ClusterState> BootAsync(int hosts, int size)
     {
         _cluster = new PlacementTestCluster(output, size, seeds: 3);
-        for (var i = 0; i < hosts; i++) await _cluster.AddHostAsync();
+        await _cluster.StartHostsAsync(hosts, Long);
         var state = await _cluster.StateAsync(Full, "primary, sync and one async", Long);
         var primary = await Eventually.ReturnsAsync(_cluster.WritablePrimaryAsync, p => p is not null, "a writable primary", Long);
         await Sql.ExecAsync(primary!, "CREATE TABLE acked (id int primary key)");

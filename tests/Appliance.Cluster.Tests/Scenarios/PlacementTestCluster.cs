@@ -61,7 +61,22 @@ internal sealed class PlacementTestCluster : IAsyncDisposable
         catch (InvalidOperationException) { }   // a host still logging after its test ended
     }
 
-    /// <summary>Starts the next host (<c>host-a</c>, <c>host-b</c>, …); the first hosts use the seed ports.</summary>
+    /// <summary>
+    /// Starts <paramref name="count"/> hosts the way an operator brings up a fleet without racing Akka's formation: the
+    /// first two together (one alone never gets Up: min-nr-of-members is 2), then each further host once every running
+    /// host is an Up member. Hosts that join at once through different seeds can form a cluster with two leaders for a
+    /// moment; a singleton manager that saw itself as oldest then hands over and stays in Akka's End state, and no
+    /// coordinator starts after the real oldest dies (in a node process, <c>SingletonWatch</c> restarts such a node).
+    /// </summary>
+    public async Task StartHostsAsync(int count, TimeSpan timeout)
+    {
+        for (var i = 0; i < count; i++)
+        {
+            await AddHostAsync();
+            if (i >= 1) await AllUpAsync(timeout);
+        }
+    }
+
     /// <summary>
     /// Waits until every running host sees every running host as an Up member with none unreachable: a spare host that
     /// is part of the cluster. (A host still joining when another crashes may be downed by the split-brain resolver's
@@ -79,6 +94,7 @@ internal sealed class PlacementTestCluster : IAsyncDisposable
             return Task.FromResult(up);
         }, "every running host is an Up member, none unreachable", timeout);
 
+    /// <summary>Starts the next host (<c>host-a</c>, <c>host-b</c>, …); the first hosts use the seed ports.</summary>
     public async Task<string> AddHostAsync()
     {
         var index = _hosts++;

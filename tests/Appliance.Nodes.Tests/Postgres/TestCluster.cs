@@ -70,12 +70,18 @@ public sealed class TestCluster : IAsyncDisposable
     }
 
     /// <summary>With APPLIANCE_TEST_LOGS=DIR set, each server's log goes to DIR/&lt;random&gt;-&lt;id&gt;.log for debugging.</summary>
-    private Action<string>? LogSink(PeerId self)
+    private Action<string>? LogSink(PeerId self) => ServerLogSink($"{System.IO.Path.GetFileName(Path_)}-{self.Id}");
+
+    /// <summary>
+    /// With APPLIANCE_TEST_LOGS=DIR set, a sink that appends a PostgreSQL server's log lines to DIR/<paramref name="stem"/>.log
+    /// (for debugging a failed run); without it, none.
+    /// </summary>
+    public static Action<string>? ServerLogSink(string stem)
     {
         var dir = Environment.GetEnvironmentVariable("APPLIANCE_TEST_LOGS");
         if (string.IsNullOrEmpty(dir)) return null;
         Directory.CreateDirectory(dir);
-        var file = System.IO.Path.Combine(dir, $"{System.IO.Path.GetFileName(Path_)}-{self.Id}.log");
+        var file = System.IO.Path.Combine(dir, $"{stem}.log");
         var gate = new object();
         return line =>
         {
