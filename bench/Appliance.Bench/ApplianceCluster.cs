@@ -137,12 +137,32 @@ internal sealed class ApplianceCluster : IAsyncDisposable
         return (true, "");
     }
 
+    /// <summary>Nodes that stopped themselves to be started again and were restarted, as a service manager would (a finding, so kept).</summary>
+    public List<string> ServiceRestarts { get; } = [];
+
+    /// <summary>
+    /// Starts again every node that exited with a code that asks for it (3: downed; 75: a self-restart watch), as
+    /// systemd's <c>Restart=on-failure</c> does in a deployment. Nodes the bench killed or stopped are left to it.
+    /// </summary>
+    private void RestartSelfStopped()
+    {
+        foreach (var n in Nodes)
+        {
+            if (n.Process is not { HasExited: true } p || p.ExitCode is not (3 or 75)) continue;
+            ServiceRestarts.Add($"{DateTime.UtcNow:O} {n.Name} exited with {p.ExitCode}");
+            Log.Line($"{n.Name} exited with code {p.ExitCode} (asks for a restart); starting it again as its service manager would");
+            n.KillLeftoverPostmaster();
+            Start(n);
+        }
+    }
+
     public async Task WaitHealthyAsync(TimeSpan timeout)
     {
         var deadline = Clock.Now + timeout.TotalSeconds;
         var why = "";
         while (Clock.Now < deadline)
         {
+            RestartSelfStopped();
             (var ok, why) = await HealthAsync();
             if (ok) return;
             await Task.Delay(200);

@@ -72,7 +72,7 @@ internal sealed class FailoverBench(BenchSettings s, Results results, int seed, 
                     list.Add(trial);
                     Log.Line($"{fault} trial {trial.Trial}: {trial.Victim} -> new primary {trial.NewPrimary}; first ack {trial.KillToFirstAck:0.00} s, " +
                              $"gap {trial.WriteGap:0.00} s, lost {trial.LostAcked}, rejoin {trial.RejoinSeconds:0.0} s ({trial.RejoinMethod}), coordinator on {trial.Coordinator}, load {trial.LoadAvg}");
-                    await results.WriteAsync(name, new { fault = fault.ToString(), trials = list, failures, cluster.FormationFailures });
+                    await results.WriteAsync(name, new { fault = fault.ToString(), trials = list, failures, cluster.FormationFailures, cluster.ServiceRestarts });
                 }
             }
             catch (Exception e) when (e is TimeoutException or InvalidOperationException or Npgsql.NpgsqlException)
@@ -84,11 +84,11 @@ internal sealed class FailoverBench(BenchSettings s, Results results, int seed, 
             await writer.DisposeAsync();
             if (list.Count < trials) await cluster.ResetAsync();
         }
-        await results.WriteAsync(name, new { fault = fault.ToString(), trials = list, failures, cluster.FormationFailures, writes });
+        await results.WriteAsync(name, new { fault = fault.ToString(), trials = list, failures, cluster.FormationFailures, cluster.ServiceRestarts, writes });
         await results.AppendSummaryAsync($"{fault}: kill->first ack {Stats.Of([.. list.Select(t => t.KillToFirstAck)])}; " +
             $"write gap {Stats.Of([.. list.Select(t => t.WriteGap)])}; lost acked {list.Sum(t => t.LostAcked)}; " +
             $"rejoin {Stats.Of([.. list.Where(t => t.RejoinSeconds is not null).Select(t => t.RejoinSeconds!.Value)])}; " +
-            $"failed trials {failures.Count}, failed start-ups {cluster.FormationFailures.Count}");
+            $"failed trials {failures.Count}, failed start-ups {cluster.FormationFailures.Count}, service restarts {cluster.ServiceRestarts.Count}");
         await results.AppendSummaryAsync($"{fault}{(avoidCoordinator ? " (coordinator kept off the primary)" : "")}: victim hosted the coordinator: " +
             $"{Stats.Of([.. list.Where(t => t.VictimHostedCoordinator).Select(t => t.KillToFirstAck)])}; did not: " +
             $"{Stats.Of([.. list.Where(t => !t.VictimHostedCoordinator).Select(t => t.KillToFirstAck)])}");

@@ -1,4 +1,3 @@
-using System.Net.Sockets;
 using Akka.Actor;
 using Akka.Cluster;
 using Microsoft.Extensions.Hosting;
@@ -32,7 +31,7 @@ internal sealed class IslandWatch(NodeOptions options, IServiceProvider services
     }
 
     protected override async Task<string?> ConfirmAsync(string condition, TimeSpan lasted, CancellationToken ct) =>
-        await AnotherSeedAnswersAsync(ct) is { } seed
+        await SeedProbe.AnotherSeedAnswersAsync(options, ct) is { } seed
             ? $"Node {options.Name} has been {condition} for {lasted.TotalSeconds:0} s while seed {seed} runs: a restart joins the existing cluster"
             : null;
 
@@ -44,22 +43,4 @@ internal sealed class IslandWatch(NodeOptions options, IServiceProvider services
     /// </summary>
     public static bool IsAlone(MemberStatus self, IReadOnlyCollection<Address> members, Address selfAddress) =>
         self is MemberStatus.Joining or MemberStatus.Up && members.Count == 1 && members.First().Equals(selfAddress);
-
-    private async Task<string?> AnotherSeedAnswersAsync(CancellationToken ct)
-    {
-        foreach (var seed in options.SeedNodes.Where(s => s != $"{options.Host}:{options.AkkaPort}"))
-        {
-            var parts = seed.Split(':');
-            using var client = new TcpClient();
-            using var timeout = CancellationTokenSource.CreateLinkedTokenSource(ct);
-            timeout.CancelAfter(TimeSpan.FromSeconds(1));
-            try
-            {
-                await client.ConnectAsync(parts[0], int.Parse(parts[1], System.Globalization.CultureInfo.InvariantCulture), timeout.Token);
-                return seed;
-            }
-            catch (Exception e) when (e is SocketException or OperationCanceledException) { }
-        }
-        return null;
-    }
 }

@@ -79,6 +79,7 @@ public static class NodeRunner
         builder.Services.AddHostedService<GracefulShutdown>();   // after AddAkka: stopped before the actor system
         builder.Services.AddHostedService<IslandWatch>();
         builder.Services.AddHostedService<SingletonWatch>();
+        builder.Services.AddHostedService<JoinWatch>();
         if (options.ExitWithParent is { } parent)
             builder.Services.AddHostedService(sp => new ParentWatch(parent, sp.GetRequiredService<IHostApplicationLifetime>()));
 
