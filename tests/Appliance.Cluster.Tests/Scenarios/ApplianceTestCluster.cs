@@ -102,10 +102,35 @@ internal sealed class ApplianceTestCluster : IAsyncDisposable
     /// <summary>With APPLIANCE_TEST_LOGS=DIR set, each node's PostgreSQL log goes to DIR/&lt;name&gt;-&lt;start time&gt;.log.</summary>
     private static Action<string>? ServerLog(string name) => TestCluster.ServerLogSink($"{name}-{DateTimeOffset.UtcNow:HHmmss}");
 
+    /// <summary>
+    /// Starts every node the way an operator brings up a fleet without racing Akka's formation: the first two together
+    /// (one alone never gets Up: min-nr-of-members is 2), then each further node once every running node is an Up
+    /// member. Nodes joining at once through different seeds can form a cluster with two leaders for a moment; a
+    /// singleton manager that saw itself as oldest then hands over and stays in Akka's End state, and no coordinator
+    /// starts after the real oldest dies (CI: the async killed was the oldest). In a node process SingletonWatch
+    /// restarts such a node; this in-process harness has no service manager.
+    /// </summary>
     public async Task StartAllAsync()
     {
-        foreach (var name in Names) await StartAsync(name);
+        var started = 0;
+        foreach (var name in Names)
+        {
+            await StartAsync(name);
+            if (++started >= 2) await AllUpAsync(TimeSpan.FromSeconds(120));
+        }
     }
+
+    private Task AllUpAsync(TimeSpan timeout) =>
+        Eventually.TrueAsync(() =>
+        {
+            var expected = _running.Count;
+            var up = _running.Values.All(n =>
+            {
+                var state = Akka.Cluster.Cluster.Get(n.Host.Services.GetRequiredService<ActorSystem>()).State;
+                return state.Unreachable.Count == 0 && state.Members.Count(m => m.Status == Akka.Cluster.MemberStatus.Up) == expected;
+            });
+            return Task.FromResult(up);
+        }, "every running node is an Up member, none unreachable", timeout);
 
     /// <summary>
     /// Kills a node as a crash of its machine would: the postmaster gets SIGKILL and the actor system stops dead.
