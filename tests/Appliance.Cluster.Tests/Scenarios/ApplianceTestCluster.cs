@@ -121,16 +121,8 @@ internal sealed class ApplianceTestCluster : IAsyncDisposable
     }
 
     private Task AllUpAsync(TimeSpan timeout) =>
-        Eventually.TrueAsync(() =>
-        {
-            var expected = _running.Count;
-            var up = _running.Values.All(n =>
-            {
-                var state = Akka.Cluster.Cluster.Get(n.Host.Services.GetRequiredService<ActorSystem>()).State;
-                return state.Unreachable.Count == 0 && state.Members.Count(m => m.Status == Akka.Cluster.MemberStatus.Up) == expected;
-            });
-            return Task.FromResult(up);
-        }, "every running node is an Up member, none unreachable", timeout);
+        ClusterFormation.AllUpAsync(() => [.. _running.Values.Select(n => n.Host.Services.GetRequiredService<ActorSystem>())],
+            "every running node is an Up member, none unreachable", timeout);
 
     /// <summary>
     /// Kills a node as a crash of its machine would: the postmaster gets SIGKILL and the actor system stops dead.

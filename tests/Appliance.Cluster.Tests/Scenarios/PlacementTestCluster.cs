@@ -83,16 +83,8 @@ internal sealed class PlacementTestCluster : IAsyncDisposable
     /// down-all-when-unstable and exit, as a service manager would then restart it; this harness does not restart.)
     /// </summary>
     public Task AllUpAsync(TimeSpan timeout) =>
-        Eventually.TrueAsync(() =>
-        {
-            var expected = _running.Count;
-            var up = _running.Values.All(h =>
-            {
-                var state = Akka.Cluster.Cluster.Get(h.Host.Services.GetRequiredService<ActorSystem>()).State;
-                return state.Unreachable.Count == 0 && state.Members.Count(m => m.Status == Akka.Cluster.MemberStatus.Up) == expected;
-            });
-            return Task.FromResult(up);
-        }, "every running host is an Up member, none unreachable", timeout);
+        ClusterFormation.AllUpAsync(() => [.. _running.Values.Select(h => h.Host.Services.GetRequiredService<ActorSystem>())],
+            "every running host is an Up member, none unreachable", timeout);
 
     /// <summary>Starts the next host (<c>host-a</c>, <c>host-b</c>, …); the first hosts use the seed ports.</summary>
     public async Task<string> AddHostAsync()

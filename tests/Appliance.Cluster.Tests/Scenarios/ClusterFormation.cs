@@ -1,0 +1,25 @@
+using Akka.Actor;
+using Akka.Cluster;
+using Appliance.Nodes.Tests.Postgres;
+
+namespace Appliance.Cluster.Tests.Scenarios;
+
+/// <summary>Waits on Akka membership across the actor systems of one in-process test cluster.</summary>
+internal static class ClusterFormation
+{
+    /// <summary>
+    /// Waits until every system in <paramref name="systems"/> (read afresh on each check) sees all of them as Up members
+    /// with none unreachable.
+    /// </summary>
+    public static Task AllUpAsync(Func<IReadOnlyCollection<ActorSystem>> systems, string what, TimeSpan timeout) =>
+        Eventually.TrueAsync(() =>
+        {
+            var running = systems();
+            var up = running.All(system =>
+            {
+                var state = Akka.Cluster.Cluster.Get(system).State;
+                return state.Unreachable.Count == 0 && state.Members.Count(m => m.Status == MemberStatus.Up) == running.Count;
+            });
+            return Task.FromResult(up);
+        }, what, timeout);
+}
