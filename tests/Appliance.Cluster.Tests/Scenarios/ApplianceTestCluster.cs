@@ -27,6 +27,7 @@ internal sealed class ApplianceTestCluster : IAsyncDisposable
     private readonly TestCluster _scratch = new();
     private readonly ITestOutputHelper _output;
     private readonly ConcurrentDictionary<string, RunningNode> _running = new();
+    private readonly ConcurrentDictionary<string, Address> _lastAddress = new();
     private readonly List<NodeOptions> _nodes = [];
     private readonly DateTimeOffset _started = DateTimeOffset.UtcNow;
 
@@ -79,7 +80,41 @@ internal sealed class ApplianceTestCluster : IAsyncDisposable
 
     public PostgresNode Driver(string name) => _running[name].Driver;
 
+    /// <summary>
+    /// Starts a node, or starts a killed or stopped one again on its old ports and data directory, the way a service
+    /// manager brings a node back: first it waits until the running nodes have removed the old incarnation (systemd's
+    /// <c>RestartSec</c>), and if the new one is not an Up member within <see cref="JoinPatience"/> it stops it and
+    /// starts it once more, as <c>JoinWatch</c>'s exit 75 and the service manager would. Akka's classic remoting can
+    /// keep peers tied to a dead incarnation on the same address (BENCHMARKS §5 finding 7: the peers answer its
+    /// InitJoin, but nothing of theirs reaches it); in CI that left a restarted node outside the cluster for good.
+    /// </summary>
     public async Task StartAsync(string name)
+    {
+        var restart = _lastAddress.TryGetValue(name, out var previous);
+        if (restart && !_running.IsEmpty)
+            await ClusterFormation.RemovedAsync(Systems, previous!, $"the running nodes removed {name}'s last incarnation", TimeSpan.FromSeconds(60));
+        await LaunchAsync(name);
+        if (!restart || _running.Count < 2) return;
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                await AllUpAsync(JoinPatience);
+                return;
+            }
+            catch (TimeoutException) when (attempt < 3)
+            {
+                Log($"{name} is not an Up member after {JoinPatience.TotalSeconds:0} s; stopping it and starting it again (attempt {attempt + 1})");
+                await StopAsync(name);
+                await LaunchAsync(name);
+            }
+        }
+    }
+
+    /// <summary>How long a restarted node may take to become an Up member, as <c>JoinWatch</c> allows a node process.</summary>
+    private static readonly TimeSpan JoinPatience = TimeSpan.FromSeconds(60);
+
+    private async Task LaunchAsync(string name)
     {
         var options = _nodes.Single(n => n.Name == name);
         Directory.CreateDirectory(options.DataDir);
@@ -96,6 +131,7 @@ internal sealed class ApplianceTestCluster : IAsyncDisposable
         var host = builder.Build();
         await host.StartAsync();
         _running[name] = new RunningNode(host, driver);
+        _lastAddress[name] = Akka.Cluster.Cluster.Get(host.Services.GetRequiredService<ActorSystem>()).SelfAddress;
         Log($"{name} started (akka {options.AkkaPort}, postgres {options.PgPort})");
     }
 
@@ -115,14 +151,15 @@ internal sealed class ApplianceTestCluster : IAsyncDisposable
         var started = 0;
         foreach (var name in Names)
         {
-            await StartAsync(name);
+            await LaunchAsync(name);
             if (++started >= 2) await AllUpAsync(TimeSpan.FromSeconds(120));
         }
     }
 
+    private IReadOnlyCollection<ActorSystem> Systems() => [.. _running.Values.Select(n => n.Host.Services.GetRequiredService<ActorSystem>())];
+
     private Task AllUpAsync(TimeSpan timeout) =>
-        ClusterFormation.AllUpAsync(() => [.. _running.Values.Select(n => n.Host.Services.GetRequiredService<ActorSystem>())],
-            "every running node is an Up member, none unreachable", timeout);
+        ClusterFormation.AllUpAsync(Systems, "every running node is an Up member, none unreachable", timeout);
 
     /// <summary>
     /// Kills a node as a crash of its machine would: the postmaster gets SIGKILL and the actor system stops dead.

@@ -22,4 +22,12 @@ internal static class ClusterFormation
             });
             return Task.FromResult(up);
         }, what, timeout);
+
+    /// <summary>
+    /// Waits until no system in <paramref name="systems"/> still lists a member at <paramref name="address"/> (any
+    /// incarnation): the survivors downed and removed a killed node.
+    /// </summary>
+    public static Task RemovedAsync(Func<IReadOnlyCollection<ActorSystem>> systems, Address address, string what, TimeSpan timeout) =>
+        Eventually.TrueAsync(() => Task.FromResult(
+            systems().All(system => Akka.Cluster.Cluster.Get(system).State.Members.All(m => m.Address != address))), what, timeout);
 }
