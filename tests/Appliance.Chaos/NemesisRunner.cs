@@ -200,14 +200,16 @@ public sealed class NemesisRunner(ChaosCluster cluster, PrimaryPoller poller, Ra
         var hold = fault.Hold < TimeSpan.FromSeconds(12) ? TimeSpan.FromSeconds(12) : fault.Hold;
         var survivors = cluster.Nodes.Where(n => n != p && n != s).ToList();
         // Exit 1 is verify listing problems; 2 means it reached no node (a survivor downed by the split-brain
-        // resolver is restarting), which says nothing yet.
+        // resolver is restarting), which says nothing yet. It must name the wait, not just fail: a survivor restarted
+        // alone runs no coordinator and reads the last state from the store.
+        const string waits = "are both unreachable";
         var (code, output) = (0, "");
-        while (History.Now - crashed < hold || code != 1)
+        while (History.Now - crashed < hold || code != 1 || !output.Contains(waits, StringComparison.Ordinal))
         {
             if (code == 0 && History.Now - crashed > TimeSpan.FromSeconds(8))
                 throw new ChaosCheckException($"{fault}: appliance verify against {survivors[0].Name} exits 0 with primary and sync down:\n{output}");
             if (History.Now - crashed > hold + TimeSpan.FromSeconds(90))
-                throw new ChaosCheckException($"{fault}: appliance verify against {survivors[0].Name} never listed the problem with primary and sync down (exit {code}):\n{output}");
+                throw new ChaosCheckException($"{fault}: appliance verify against {survivors[0].Name} never said that primary and sync are both unreachable (exit {code}):\n{output}");
             await Task.Delay(1000);
             (code, output) = await VerifyCliAsync(survivors[0]);
         }

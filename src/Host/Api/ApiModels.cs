@@ -140,8 +140,12 @@ public sealed record RefusalDto(string Reason, string Detail);
 /// Placement mode: the number of instances the cluster is configured to run (<c>pg-1</c> … <c>pg-N</c>); null in
 /// single-instance mode.
 /// </param>
+/// <param name="StateFromStore">
+/// The state was read from the state store: the coordinator did not answer and the answering node has seen no state
+/// since it started, so it is the last state written, not a live one.
+/// </param>
 public sealed record ClusterViewDto(StateDto? State, IReadOnlyList<PeerViewDto> Peers, RefusalDto? LastRefusal,
-    bool CoordinatorReachable, string AnsweredBy, int? Instances = null);
+    bool CoordinatorReachable, string AnsweredBy, int? Instances = null, bool StateFromStore = false);
 
 /// <summary>One entry of <c>GET /history</c>.</summary>
 /// <param name="Version">State version.</param>

@@ -124,10 +124,13 @@ public static class NodeApi
         var snapshot = await snapshotTask;
         var current = await coordinatorTask;
         var state = current?.State is { } cs && (snapshot.State is null || cs.Version >= snapshot.State.Version) ? cs : snapshot.State;
+        // No coordinator and nothing seen since this process started (a survivor alone after losing primary and sync):
+        // the last state written still says which peers the cluster waits for.
+        var fromStore = state is null && current is null && (state = await access.PersistedStateAsync(TimeSpan.FromSeconds(3), ct)) is not null;
         var peers = state is null ? [] : await prober.ProbeAsync(state, ct);
         var refusal = current?.LastRefusal is { } r ? new RefusalDto(r.Reason.ToString(), r.Detail) : null;
         return new ClusterViewDto(state is null ? null : StateDto.From(state), peers, refusal, current is not null, access.Options.Name,
-            access.Options.IsPlacement ? state?.Instances ?? access.Options.ClusterSize : null);
+            access.Options.IsPlacement ? state?.Instances ?? access.Options.ClusterSize : null, fromStore);
     }
 
     private static async Task StreamAsync(HttpContext http, ClusterEvents events, CancellationToken ct)

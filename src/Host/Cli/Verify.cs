@@ -19,11 +19,16 @@ public static class Verify
             problems.Add("the cluster has no state yet: it is still being set up (it needs at least 2 members that have reported)");
             return problems;
         }
+        if (view.StateFromStore)
+            problems.Add($"no coordinator runs, so the state shown (v{state.Version}) is the last one written to the state store; a coordinator starts once at least 2 database nodes are members of the cluster");
         if (view.LastRefusal is { } refusal)
             problems.Add($"the coordinator cannot make a change the cluster needs ({refusal.Reason}): {refusal.Detail}");
 
         var peers = view.Peers.ToDictionary(p => p.Id);
         PeerViewDto? Peer(PeerDto? p) => p is null ? null : peers.GetValueOrDefault(p.Id);
+
+        if (state.Sync is { } lostSync && Peer(state.Primary) is { Reachable: false } lostPrimary && Peer(lostSync) is { Reachable: false })
+            problems.Add($"primary {lostPrimary.Id} and sync {lostSync.Id} are both unreachable: only they are known to hold every acknowledged write, so no async may take over; the cluster takes no writes and waits until one of them runs again (start its node)");
 
         if (Peer(state.Primary) is { } primary)
         {

@@ -6,6 +6,7 @@ using Appliance.Actors.Placement;
 using Appliance.Actors.Protocol;
 using Appliance.Nodes.Postgres;
 using Appliance.Nodes.State;
+using Microsoft.Extensions.Logging;
 
 namespace Appliance.Host.Node;
 
@@ -20,6 +21,8 @@ public sealed class ClusterUnavailableException(string message) : Exception(mess
 /// </remarks>
 public sealed class ClusterAccess(ActorRegistry registry, NodeOptions options, IServiceProvider services)
 {
+    private readonly Lazy<PersistedStateReader> _journal = new(() => new PersistedStateReader((ActorSystem)services.GetService(typeof(ActorSystem))!));
+
     /// <summary>How long a read of this node's actor may take.</summary>
     public static readonly TimeSpan NodeTimeout = TimeSpan.FromSeconds(3);
 
@@ -62,6 +65,21 @@ public sealed class ClusterAccess(ActorRegistry registry, NodeOptions options, I
         var coordinator = await registry.GetAsync<CoordinatorKey>(ct).ConfigureAwait(false);
         try { return await coordinator.Ask<ClusterStateProtocol.CurrentState>(ClusterStateProtocol.GetState.Instance, timeout, ct).ConfigureAwait(false); }
         catch (AskTimeoutException) { return null; }
+    }
+
+    /// <summary>
+    /// The newest state in the state store, read without the coordinator (<see cref="PersistedStateReader"/>); null if
+    /// none was ever written, or if the store could not be read within <paramref name="timeout"/> (logged).
+    /// </summary>
+    public async Task<ClusterState?> PersistedStateAsync(TimeSpan timeout, CancellationToken ct)
+    {
+        try { return (await _journal.Value.NewestAsync(ct).WaitAsync(timeout, ct).ConfigureAwait(false))?.State; }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            (services.GetService(typeof(ILoggerFactory)) as ILoggerFactory)?.CreateLogger<ClusterAccess>()
+                .LogWarning(e, "Could not read the newest state from the state store");
+            return null;
+        }
     }
 
     /// <summary>Every state the coordinator ever wrote.</summary>

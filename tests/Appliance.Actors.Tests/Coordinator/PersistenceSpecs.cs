@@ -81,6 +81,23 @@ public sealed class PersistenceSpecs(ITestOutputHelper output) : CoordinatorSpec
     }
 
     /// <summary>Setup (v1, v2), then freeze/unfreeze twice (v3–v6).</summary>
+    [Fact]
+    public async Task The_newest_state_can_be_read_from_the_store_without_a_coordinator()
+    {
+        var reader = new PersistedStateReader(Sys);
+        Assert.Null(await reader.NewestAsync(default));   // an empty store: a cluster still being set up
+
+        var coordinator = StartCoordinator();
+        WriteSixStates(coordinator);
+        var written = CurrentState(coordinator).State;
+        Stop(coordinator);
+
+        var newest = await reader.NewestAsync(default);
+        Assert.NotNull(newest);
+        Assert.Equal(written, newest.State);
+        Assert.Equal(TransitionReason.Unfrozen, newest.Reason);
+    }
+
     private void WriteSixStates(IActorRef coordinator)
     {
         ThreeNodeCluster(coordinator);

@@ -187,6 +187,21 @@ public sealed class VerifyTests
     }
 
     [Fact]
+    public void Primary_and_sync_both_lost_says_the_cluster_waits_for_one_of_them_and_names_where_the_state_came_from()
+    {
+        var lost = Fixtures.Healthy(p => p.Id is "n1" or "n2" ? p with { Reachable = false, Error = "refused", Downstreams = [] } : p)
+            with { CoordinatorReachable = false, StateFromStore = true };
+        var problems = Verify.Problems(lost);
+        Assert.Contains(problems, m => m.StartsWith("primary n1 and sync n2 are both unreachable", StringComparison.Ordinal) && m.Contains("waits until one of them runs again"));
+        Assert.Contains(problems, m => m.StartsWith("no coordinator runs, so the state shown (v1) is the last one written", StringComparison.Ordinal));
+        Assert.DoesNotContain(problems, m => m.Contains("no state yet"));
+        // One of them lost is a failover the cluster makes by itself, not a wait.
+        var syncOnly = Verify.Problems(Fixtures.Healthy(p => p.Id == "n2" ? p with { Reachable = false, Error = "refused", Downstreams = [] } : p));
+        Assert.DoesNotContain(syncOnly, m => m.Contains("both unreachable"));
+        Assert.DoesNotContain(syncOnly, m => m.Contains("state store"));
+    }
+
+    [Fact]
     public void Lag_is_not_a_problem() =>
         Assert.Empty(Verify.Problems(Fixtures.Healthy(p => p.Id == "n3" ? p with { LagBytes = 1UL << 30 } : p)));
 

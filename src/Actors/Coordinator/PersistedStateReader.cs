@@ -1,0 +1,29 @@
+using Akka.Actor;
+using Akka.Persistence.Query;
+using Akka.Streams;
+using Akka.Streams.Dsl;
+using Appliance.Actors.Protocol;
+
+namespace Appliance.Actors.Coordinator;
+
+/// <summary>
+/// Reads the newest state the cluster's coordinators have written, straight from the state store's journal, without
+/// a coordinator. A node that runs no coordinator and has seen no state since it started (a survivor alone after its
+/// primary and sync were lost) uses it so that <c>verify</c> can say what the cluster waits for instead of "no state".
+/// It only reads: the journal's compare-and-set stays with the one coordinator that writes.
+/// </summary>
+/// <param name="system">The node's actor system, configured with the state store (<see cref="StateStoreOptions.ToHocon"/>).</param>
+/// <param name="queryPluginId">The read journal.</param>
+public sealed class PersistedStateReader(ActorSystem system, string queryPluginId = StateStoreOptions.QueryPluginId)
+{
+    private readonly Lazy<IMaterializer> _materializer = new(() => system.Materializer(namePrefix: "persisted-state-reader"));
+
+    /// <summary>The last state written, with why; null if none was ever written.</summary>
+    public Task<ClusterStateProtocol.StateRecorded?> NewestAsync(CancellationToken ct) =>
+        PersistenceQuery.Get(system).ReadJournalFor<ICurrentEventsByPersistenceIdQuery>(queryPluginId)
+            .CurrentEventsByPersistenceId(StateStoreOptions.PersistenceId, 0, long.MaxValue)
+            .Select(envelope => envelope.Event as ClusterStateProtocol.StateRecorded)
+            .Where(recorded => recorded is not null)
+            .RunWith(Sink.LastOrDefault<ClusterStateProtocol.StateRecorded?>(), _materializer.Value)
+            .WaitAsync(ct);
+}
