@@ -32,13 +32,14 @@ internal sealed record FailoverTrial(int Trial, string Fault, string Victim, str
 /// Without it the cluster runs as it would in production, and repeated crashes rotate the primary onto the oldest
 /// node, which hosts the singleton.
 /// </remarks>
-internal sealed class FailoverBench(BenchSettings s, Results results, int seed, bool avoidCoordinator = false, int settleSeconds = 0)
+internal sealed class FailoverBench(BenchSettings s, Results results, int seed, bool avoidCoordinator = false, int settleSeconds = 0,
+    int restartAfterSeconds = 0)
 {
     private readonly Random _rng = new(seed);
 
     public async Task<List<FailoverTrial>> RunAsync(Fault fault, int trials)
     {
-        var name = $"failover-{fault.ToString().ToLowerInvariant()}{(avoidCoordinator ? "-offcoordinator" : "")}";
+        var name = $"failover-{fault.ToString().ToLowerInvariant()}{(avoidCoordinator ? "-offcoordinator" : "")}{(restartAfterSeconds > 0 ? $"-restart{restartAfterSeconds}s" : "")}";
         await using var cluster = new ApplianceCluster(s, name);
         var list = new List<FailoverTrial>();
         var failures = new List<string>();
@@ -173,6 +174,9 @@ internal sealed class FailoverBench(BenchSettings s, Results results, int seed, 
         {
             if (fault == Fault.SigtermPrimary) await victim.StopAsync(TimeSpan.FromSeconds(90));   // it exits by itself
             victim.KillLeftoverPostmaster();
+            // As a service manager's restart delay (systemd RestartSec) would: no sooner than --restart-after s after the fault.
+            var wait = at + restartAfterSeconds - Clock.Now;
+            if (wait > 0) await Task.Delay(TimeSpan.FromSeconds(wait));
             var logBefore = victim.LogText().Length;
             var t0 = Clock.Now;
             cluster.Start(victim);

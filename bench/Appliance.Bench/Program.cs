@@ -12,8 +12,11 @@ internal static class Program
         usage: appliance-bench VERB [--appliance PATH/appliance.dll] [--work /tmp/appliance-bench] [--base-port 26000]
                                     [--pg-bin /usr/lib/postgresql/15/bin] [--results bench/results/appliance] [--seed 1]
           failover   --faults primary-crash,sync-crash,switchover,sigterm --trials 20 [--avoid-coordinator | --settle 60]
+                     [--restart-after 0]
                      (--avoid-coordinator: the bench switches over first; --settle S: waits up to S s for the
-                      cluster's own relief to move primary and sync off the coordinator's host before each fault)
+                      cluster's own relief to move primary and sync off the coordinator's host before each fault;
+                      --restart-after S: a killed or stopped node is started again no sooner than S s after the
+                      fault, as systemd's RestartSec would; 0 starts it once writes resume)
           throughput --scale 10 --clients 1,4,16 --seconds 30 --rounds 1 [--no-async-baseline]
           lifecycle  --bootstraps 5 --idle-seconds 60 --scale 20 --rejoins 3
           machine    (prints the machine description)
@@ -48,7 +51,8 @@ internal static class Program
             case "machine":
                 return 0;
             case "failover":
-                var bench = new FailoverBench(s, results, Int("seed", 1), o.ContainsKey("avoid-coordinator"), Int("settle", 0));
+                var bench = new FailoverBench(s, results, Int("seed", 1), o.ContainsKey("avoid-coordinator"), Int("settle", 0),
+                    Int("restart-after", 0));
                 foreach (var f in Get("faults", "primary-crash,sync-crash,switchover,sigterm").Split(','))
                 {
                     try { await bench.RunAsync(ParseFault(f), Int("trials", 20)); }
