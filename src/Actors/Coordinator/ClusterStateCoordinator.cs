@@ -4,6 +4,7 @@ using Akka.Cluster.Tools.PublishSubscribe;
 using Akka.Event;
 using Akka.Pattern;
 using Akka.Persistence;
+using Akka.Persistence.Query;
 using Akka.Streams;
 using Akka.Streams.Dsl;
 using Appliance.Actors.Protocol;
@@ -371,7 +372,10 @@ public sealed class ClusterStateCoordinator : ReceivePersistentActor, IWithTimer
 
     private void AnswerHistory(IActorRef replyTo)
     {
-        PersistedStateReader.Entries(Context.System, _settings.QueryPluginId)
+        var journal = PersistenceQuery.Get(Context.System).ReadJournalFor<ICurrentEventsByPersistenceIdQuery>(_settings.QueryPluginId);
+        journal.CurrentEventsByPersistenceId(PersistenceId, 1, long.MaxValue)
+            .Select(envelope => envelope.Event as ClusterStateProtocol.StateRecorded
+                                ?? throw new InvalidOperationException($"Journal entry {envelope.SequenceNr} is a {envelope.Event.GetType()}, not a state."))
             .RunWith(Sink.Seq<ClusterStateProtocol.StateRecorded>(), _materializer ??= Context.Materializer())
             .PipeTo(replyTo,
                 success: entries => new ClusterStateProtocol.History(entries),
