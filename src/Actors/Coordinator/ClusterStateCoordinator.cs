@@ -41,6 +41,7 @@ public sealed class ClusterStateCoordinator : ReceivePersistentActor, IWithTimer
     private readonly Cluster? _cluster;
     private ClusterState? _state;
     private Refusal? _lastRefusal;
+    private string? _lastDeferred;   // logged once per change, not at every tick
     private EvaluationRound? _round;
     private bool _evaluationWanted;
     private bool _recovered;
@@ -354,6 +355,9 @@ public sealed class ClusterStateCoordinator : ReceivePersistentActor, IWithTimer
             if (rest is Refusal refusal && refusal != _lastRefusal)
                 _log.Warning("Not changing the state: {0}: {1}", refusal.Reason, refusal.Detail);
             _lastRefusal = rest as Refusal;
+            var deferred = (rest as NoChange)?.Deferred;
+            if (deferred is not null && deferred != _lastDeferred) _log.Info("Planned change deferred: {0}.", deferred);
+            _lastDeferred = deferred;
         }
         foreach (var raised in round.Raised.Where(r => r.Fence.IsUnusedByRound(r.PeerId, _state, round.WrittenStates)))
             raised.Node.Tell(new NodeProtocol.LiftFence(raised.Fence));

@@ -9,10 +9,15 @@ namespace Appliance.Host.Node;
 /// <summary>
 /// Follows the state through a <see cref="ClusterStateSubscriber"/> child, feeds <see cref="ClusterEvents"/>, and logs one
 /// structured line per state transition (version, generation, this node's role, reason), reading the reason from
-/// the coordinator's history.
+/// the coordinator's history. A read that failed, or that did not show the newest state yet, is tried again after
+/// <see cref="HistoryRetry"/>: nothing else would read it before the next state change, and <c>/metrics</c> would lack
+/// its counters (or lag by a write) till then.
 /// </summary>
-public sealed class StateFeedActor : ReceiveActor
+public sealed class StateFeedActor : ReceiveActor, IWithTimers
 {
+    /// <summary>How long after a failed read of the coordinator's history it is read again.</summary>
+    public static readonly TimeSpan HistoryRetry = TimeSpan.FromSeconds(2);
+
     private readonly ClusterEvents _events;
     private readonly IActorRef _coordinator;
     private readonly ILogger _log;
@@ -25,6 +30,14 @@ public sealed class StateFeedActor : ReceiveActor
 
     private sealed record StateSeen(ClusterState State);
 
+    private sealed record RetryHistory
+    {
+        public static readonly RetryHistory Instance = new();
+    }
+
+    /// <inheritdoc />
+    public ITimerScheduler Timers { get; set; } = null!;
+
     /// <summary>Creates the feed.</summary>
     public StateFeedActor(ClusterEvents events, IActorRef coordinator, IActorRef mediator, ILogger log, string self)
     {
@@ -36,6 +49,7 @@ public sealed class StateFeedActor : ReceiveActor
         _self = self;
         Receive<StateSeen>(seen => Offer(seen.State));
         Receive<HistoryRead>(OnHistory);
+        Receive<RetryHistory>(_ => ReadHistory());
     }
 
     /// <summary>Props.</summary>
@@ -78,6 +92,8 @@ public sealed class StateFeedActor : ReceiveActor
             LogTransition(latest, "Unknown", read.History is null
                 ? $"the coordinator's history could not be read ({read.Error})"
                 : "the coordinator's history does not show this write yet");
+        if (read.History?.Entries is not { Count: > 0 } entries || entries[^1].State.Version < latest.Version)
+            Timers.StartSingleTimer(RetryHistory.Instance, RetryHistory.Instance, HistoryRetry);
     }
 
     private void LogTransition(ClusterState state, string reason, string detail)

@@ -26,36 +26,52 @@ internal static class CoordinatorHostRelief
     public static Decision Decide(RuleContext ctx)
     {
         var state = ctx.State;
-        if (ctx.Observation.Coordinator is not { Settled: true } host || state.Singleton || state.IsFrozen || state.Sync is not { } sync)
+        if (ctx.Observation.Coordinator is not { } host || state.Singleton || state.IsFrozen || state.Sync is not { } sync)
             return Decision.None;
+        var primaryOnHost = host.Runs(state.Primary) && !host.Runs(sync);
+        if (!primaryOnHost && !host.Runs(sync))
+            return Decision.None;
+        var wanted = primaryOnHost
+            ? $"moving the primary off the coordinator's host ({state.Primary.Id})"
+            : $"moving the sync off the coordinator's host ({sync.Id})";
+        NoChange Waits(string what) => new($"{wanted} waits: {what}");
+
+        if (!host.Settled)
+            return Waits("the cluster has not been quiet long enough (no state written, no peer come or gone, no fence raised)");
         if (ctx.Observation.ReportOf(state.Primary.Id) is not { PostgresUp: true } primary || !ctx.IsPresent(state.Primary))
-            return Decision.None;
+            return Waits($"primary {state.Primary.Id} does not report its PostgreSQL running");
 
-        bool Close(PeerId peer) =>
-            ctx.IsPresent(peer) && ctx.Observation.ReportOf(peer.Id) is { PostgresUp: true } report
-            && report.Wal >= state.InitWal && primary.Wal - report.Wal <= MaxLagBytes;
+        // Why the peer cannot take a role in a planned move now, or null if it can.
+        string? NotClose(PeerId peer)
+        {
+            if (!ctx.IsPresent(peer)) return $"{peer.Id} is not a member";
+            if (ctx.Observation.ReportOf(peer.Id) is not { PostgresUp: true } report)
+                return $"{peer.Id} does not report its PostgreSQL running";
+            if (report.Wal < state.InitWal) return $"{peer.Id} reports WAL at {report.Wal}, short of initWal {state.InitWal}";
+            var lag = primary.Wal - report.Wal;
+            return lag > MaxLagBytes ? $"{peer.Id} trails the primary by {lag} bytes of WAL (at most {MaxLagBytes} allowed)" : null;
+        }
 
-        if (host.Runs(state.Primary) && !host.Runs(sync))
+        if (primaryOnHost)
         {
             // The sync takes over and async[0] (or the best candidate) becomes the sync; the old primary is deposed
             // and rejoins at the tail of the chain, which is where the coordinator's host belongs.
             var candidates = ctx.SyncCandidates();
-            if (!Close(sync) || candidates.IsEmpty || !Close(candidates[0]))
-                return Decision.None;
+            if (candidates.IsEmpty) return Waits("no async could become the new sync");
+            if ((NotClose(sync) ?? NotClose(candidates[0])) is { } why) return Waits(why);
             return SyncTakeover.Promote(ctx, TransitionReason.CoordinatorHostRelieved,
                 $"planned move of the primary off the coordinator's host ({state.Primary.Id})");
         }
 
         // With both on the coordinator's host (co-location), the sync moves first and the primary at the next lap.
-        if (host.Runs(sync))
-        {
-            var target = ctx.PresentAsyncs.FirstOrDefault(a => !host.Runs(a) && Close(a));
-            if (target is null) return Decision.None;
-            // The old sync goes to the tail, not the head, so that the next takeover does not make it the sync again.
-            var asyncs = ctx.AsyncsWithout(target).Add(sync);
-            return SyncReplacement.Replace(ctx, target, asyncs, TransitionReason.CoordinatorHostRelieved,
-                $"Planned move of the sync off the coordinator's host: {target.Id} became the sync of {state.Primary.Id}, and {sync.Id} moved to the tail of the async chain");
-        }
-        return Decision.None;
+        var target = ctx.PresentAsyncs.FirstOrDefault(a => !host.Runs(a) && NotClose(a) is null);
+        if (target is null)
+            return Waits(ctx.PresentAsyncs.FirstOrDefault(a => !host.Runs(a)) is { } first
+                ? NotClose(first)!
+                : "no async runs on another host");
+        // The old sync goes to the tail, not the head, so that the next takeover does not make it the sync again.
+        var asyncs = ctx.AsyncsWithout(target).Add(sync);
+        return SyncReplacement.Replace(ctx, target, asyncs, TransitionReason.CoordinatorHostRelieved,
+            $"Planned move of the sync off the coordinator's host: {target.Id} became the sync of {state.Primary.Id}, and {sync.Id} moved to the tail of the async chain");
     }
 }

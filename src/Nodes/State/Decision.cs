@@ -9,8 +9,12 @@ public abstract record Decision
     public static readonly NoChange None = new();
 }
 
-/// <summary>The state is as it should be.</summary>
-public sealed record NoChange : Decision;
+/// <summary>The state is as it should be, or as it can be for now.</summary>
+/// <param name="Deferred">
+/// When a planned change (one no fault calls for) is wanted but waits: which change, and what it waits for. The
+/// coordinator logs it when it changes, so that an operator can see why, say, the primary stays on its host.
+/// </param>
+public sealed record NoChange(string? Deferred = null) : Decision;
 
 /// <summary>Write <see cref="Next"/> (one compare-and-set on the current version), then act on it.</summary>
 /// <param name="Next">The new state; its version is the current version plus one.</param>

@@ -84,9 +84,15 @@ public sealed class NodeApiAndCliTests(NodeClusterFixture cluster) : IClassFixtu
 
         var metrics = await cluster.Http.GetAsync(node.Url + "/metrics");
         Assert.StartsWith("text/plain", metrics.Content.Headers.ContentType!.ToString());
-        var text = await metrics.Content.ReadAsStringAsync();
-        foreach (var name in new[] { "appliance_role{", "appliance_generation{", "appliance_replication_lag_bytes{", "appliance_read_write{", "appliance_failovers_total{", "appliance_last_transition_timestamp_seconds{" })
-            Assert.Contains(name, text);
+        // The history counters come from the coordinator's history as the node last read it, which follows each state
+        // change (and is read again if a read failed), so they may lag the state for a moment.
+        string[] names = ["appliance_role{", "appliance_generation{", "appliance_replication_lag_bytes{", "appliance_read_write{", "appliance_failovers_total{", "appliance_last_transition_timestamp_seconds{"];
+        var text = "";
+        await Wait.UntilAsync(async () =>
+        {
+            text = await cluster.Http.GetStringAsync(node.Url + "/metrics");
+            return names.All(text.Contains);
+        }, () => $"/metrics has {string.Join(", ", names)}; it was:\n{text}", TimeSpan.FromSeconds(30));
 
         var page = await cluster.Http.GetAsync(node.Url + "/");
         Assert.Equal(HttpStatusCode.OK, page.StatusCode);

@@ -60,6 +60,7 @@ public class CoordinatorHostReliefTests
         c.Settle();
         Assert.DoesNotContain(c.History, h => h.Reason == TransitionReason.CoordinatorHostRelieved);
         Assert.Empty(c.Probes);
+        Assert.Contains("waits: the cluster has not been quiet long enough", Assert.IsType<NoChange>(c.LastRest).Deferred);
 
         c.Coordinator = On("node1");
         c.Settle();
@@ -74,16 +75,17 @@ public class CoordinatorHostReliefTests
         c.Settle();
         Assert.Equal(1, c.State!.Version);
         Assert.Empty(c.Probes);
+        Assert.Null(Assert.IsType<NoChange>(c.LastRest).Deferred);
     }
 
     [Theory]
-    [InlineData("sync behind initWal")]
-    [InlineData("sync far behind the primary")]
-    [InlineData("sync's PostgreSQL down")]
-    [InlineData("no async to become the new sync")]
-    [InlineData("next sync far behind")]
-    [InlineData("frozen")]
-    public void A_primary_on_the_coordinators_host_stays_when_a_move_would_stall_writes_or_is_not_allowed(string why)
+    [InlineData("sync behind initWal", "node2 reports WAL at 0/100, short of initWal 0/200")]
+    [InlineData("sync far behind the primary", "node2 trails the primary by 33554176 bytes of WAL")]
+    [InlineData("sync's PostgreSQL down", "node2 does not report its PostgreSQL running")]
+    [InlineData("no async to become the new sync", "no async could become the new sync")]
+    [InlineData("next sync far behind", "node3 trails the primary by")]
+    [InlineData("frozen", null)]
+    public void A_primary_on_the_coordinators_host_stays_when_a_move_would_stall_writes_or_is_not_allowed(string why, string? deferredBecause)
     {
         var c = FourPeers();
         var initWal = why == "sync behind initWal" ? "0/200" : "0/100";
@@ -105,6 +107,10 @@ public class CoordinatorHostReliefTests
         Assert.Equal("node1", c.State!.Primary.Id);
         Assert.DoesNotContain(c.History, h => h.Reason == TransitionReason.CoordinatorHostRelieved);
         Assert.DoesNotContain(c.Probes, p => p.Fence is WalFence.StopReceiving);
+        // The coordinator logs why the move waits (a frozen cluster wants no move at all).
+        var rest = Assert.IsType<NoChange>(c.LastRest);
+        if (deferredBecause is null) Assert.Null(rest.Deferred);
+        else Assert.StartsWith($"moving the primary off the coordinator's host (node1) waits: {deferredBecause}", rest.Deferred);
     }
 
     [Fact]
