@@ -4,7 +4,6 @@ using Akka.Cluster.Tools.PublishSubscribe;
 using Akka.Event;
 using Akka.Pattern;
 using Akka.Persistence;
-using Akka.Persistence.Query;
 using Akka.Streams;
 using Akka.Streams.Dsl;
 using Appliance.Actors.Protocol;
@@ -376,10 +375,7 @@ public sealed class ClusterStateCoordinator : ReceivePersistentActor, IWithTimer
 
     private void AnswerHistory(IActorRef replyTo)
     {
-        var journal = PersistenceQuery.Get(Context.System).ReadJournalFor<ICurrentEventsByPersistenceIdQuery>(_settings.QueryPluginId);
-        journal.CurrentEventsByPersistenceId(PersistenceId, 1, long.MaxValue)
-            .Select(envelope => envelope.Event as ClusterStateProtocol.StateRecorded
-                                ?? throw new InvalidOperationException($"Journal entry {envelope.SequenceNr} is a {envelope.Event.GetType()}, not a state."))
+        PersistedStateReader.Entries(Context.System, _settings.QueryPluginId)
             .RunWith(Sink.Seq<ClusterStateProtocol.StateRecorded>(), _materializer ??= Context.Materializer())
             .PipeTo(replyTo,
                 success: entries => new ClusterStateProtocol.History(entries),

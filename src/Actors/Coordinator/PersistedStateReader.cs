@@ -1,3 +1,4 @@
+using Akka;
 using Akka.Actor;
 using Akka.Persistence.Query;
 using Akka.Streams;
@@ -19,11 +20,16 @@ public sealed class PersistedStateReader(ActorSystem system, string queryPluginI
     private readonly Lazy<IMaterializer> _materializer = new(() => system.Materializer(namePrefix: "persisted-state-reader"));
 
     /// <summary>The last state written, with why; null if none was ever written.</summary>
-    public Task<ClusterStateProtocol.StateRecorded?> NewestAsync(CancellationToken ct) =>
+    public async Task<ClusterStateProtocol.StateRecorded?> NewestAsync(CancellationToken ct) =>
+        await Entries(system, queryPluginId).RunWith(Sink.LastOrDefault<ClusterStateProtocol.StateRecorded>(), _materializer.Value).WaitAsync(ct);
+
+    /// <summary>
+    /// Every state written, oldest first, as the read journal holds them now (the coordinator's history too). An entry
+    /// that is not a state fails the stream: such a journal is not ours.
+    /// </summary>
+    public static Source<ClusterStateProtocol.StateRecorded, NotUsed> Entries(ActorSystem system, string queryPluginId) =>
         PersistenceQuery.Get(system).ReadJournalFor<ICurrentEventsByPersistenceIdQuery>(queryPluginId)
-            .CurrentEventsByPersistenceId(StateStoreOptions.PersistenceId, 0, long.MaxValue)
-            .Select(envelope => envelope.Event as ClusterStateProtocol.StateRecorded)
-            .Where(recorded => recorded is not null)
-            .RunWith(Sink.LastOrDefault<ClusterStateProtocol.StateRecorded?>(), _materializer.Value)
-            .WaitAsync(ct);
+            .CurrentEventsByPersistenceId(StateStoreOptions.PersistenceId, 1, long.MaxValue)
+            .Select(envelope => envelope.Event as ClusterStateProtocol.StateRecorded
+                                ?? throw new InvalidOperationException($"Journal entry {envelope.SequenceNr} is a {envelope.Event.GetType()}, not a state."));
 }

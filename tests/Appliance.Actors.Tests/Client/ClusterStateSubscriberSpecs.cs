@@ -1,4 +1,5 @@
 using Akka.Actor;
+using Akka.TestKit;
 using Akka.Cluster.Tools.PublishSubscribe;
 using Appliance.Actors.Client;
 using Appliance.Actors.Protocol;
@@ -17,13 +18,18 @@ public sealed class ClusterStateSubscriberSpecs(ITestOutputHelper output) : Akka
 {
     private static ClusterState Version(long v) => SampleMessages.FullState with { Version = v };
 
+    /// <summary>A subscriber between probes: the coordinator, the mediator, and one that receives each handed-on version.</summary>
+    private (TestProbe Coordinator, TestProbe Mediator, TestProbe Seen, IActorRef Subscriber) Start(TimeSpan silence)
+    {
+        var (coordinator, mediator, seen) = (CreateTestProbe(), CreateTestProbe(), CreateTestProbe());
+        var subscriber = Sys.ActorOf(ClusterStateSubscriber.Props(coordinator, mediator, s => seen.Ref.Tell(s.Version), silence));
+        return (coordinator, mediator, seen, subscriber);
+    }
+
     [Fact]
     public void It_subscribes_asks_at_once_and_hands_on_only_newer_versions_in_order()
     {
-        var coordinator = CreateTestProbe();
-        var mediator = CreateTestProbe();
-        var seen = CreateTestProbe();
-        var subscriber = Sys.ActorOf(ClusterStateSubscriber.Props(coordinator, mediator, s => seen.Ref.Tell(s.Version), TimeSpan.FromHours(1)));
+        var (coordinator, mediator, seen, subscriber) = Start(silence: TimeSpan.FromHours(1));
 
         Assert.Equal(ClusterStateProtocol.Topic, mediator.ExpectMsg<Subscribe>().Topic);
         coordinator.ExpectMsg<ClusterStateProtocol.GetState>();
@@ -40,10 +46,7 @@ public sealed class ClusterStateSubscriberSpecs(ITestOutputHelper output) : Akka
     [Fact]
     public void A_subscriber_that_hears_no_state_for_its_silence_asks_the_coordinator_again()
     {
-        var coordinator = CreateTestProbe();
-        var mediator = CreateTestProbe();
-        var seen = CreateTestProbe();
-        var subscriber = Sys.ActorOf(ClusterStateSubscriber.Props(coordinator, mediator, s => seen.Ref.Tell(s.Version), TimeSpan.FromSeconds(2)));
+        var (coordinator, _, seen, subscriber) = Start(silence: TimeSpan.FromSeconds(2));
         coordinator.ExpectMsg<ClusterStateProtocol.GetState>();
         subscriber.Tell(new ClusterStateProtocol.StateChanged(4, Version(4)));
         Assert.Equal(4L, seen.ExpectMsg<long>());
