@@ -4,7 +4,8 @@ namespace Appliance.Nodes.Postgres;
 
 /// <summary>
 /// Copies an upstream (primary or standby) into an empty directory with <c>pg_basebackup -X stream</c>. On any
-/// failure the partial copy is removed, so the directory is empty again and a retry can start over.
+/// failure the partial copy is removed, so the directory is empty again and a retry can start over; a finished copy
+/// carries <c>standby.signal</c>.
 /// </summary>
 public static class BaseBackupCloner
 {
@@ -44,7 +45,15 @@ public static class BaseBackupCloner
             if (result is not { ExitCode: 0 }) RemovePartialCopy(target.Path, existed);
         }
 
-        if (result.ExitCode == 0) return;
+        if (result.ExitCode == 0)
+        {
+            // A copy is a standby until told otherwise, and says so at once: a clone whose first start was cancelled
+            // (a new state arrived) would otherwise look like a former primary, and the next attempt would try to
+            // rewind it onto the timeline it is already on, and wait for a promotion that never comes (CI: a new
+            // sync stuck so, and its primary never took writes). Not cancellable: the copy is complete.
+            await target.SetStandbySignalAsync(true, CancellationToken.None).ConfigureAwait(false);
+            return;
+        }
         var output = result.Output;
         if (output.Any(l => l.Contains("No space left on device", StringComparison.Ordinal)))
             throw new DiskFullException(target.Path, output.Last(l => l.Contains("No space left on device", StringComparison.Ordinal)));

@@ -55,4 +55,25 @@ public sealed class CloneTests
         var last = reports[^1];
         Assert.True(last.BytesDone >= last.BytesTotal * 0.9, $"last progress {last.BytesDone}/{last.BytesTotal}");
     }
+
+    [Fact]
+    public async Task A_finished_clone_is_a_standby_before_its_first_start_so_an_interrupted_start_is_not_taken_for_a_former_primary()
+    {
+        await using var cluster = new TestCluster();
+        var chain = await Chain.BuildAsync(cluster, "p", "s");
+        var async0 = await cluster.NodeAsync(TestCluster.Peer("a0"));
+
+        // What FollowAsync does before it starts the server; a new state can cancel the start right after it. Cloned
+        // from the primary, whose copy has no standby.signal of its own (a standby's does): CI's new sync was cloned
+        // from its upstream just after that upstream was promoted.
+        await BaseBackupCloner.CloneAsync(async0.Binaries, async0.Settings, chain.Peers[0], async0.DataDirectory, null, default);
+        Assert.True(async0.DataDirectory.HasStandbySignal, "a finished clone lacks standby.signal");
+        Assert.False(async0.RejoinPending);
+
+        // The next attempt follows without a rewind, and the clone streams.
+        await async0.FollowAsync(chain.Peers[0], null, null, default);
+        Assert.True((await async0.Probe.ReadStatusAsync(default)).InRecovery);
+        await Sql.ExecAsync(chain[0], "INSERT INTO t VALUES (4242)");
+        await Sql.HasRowAsync(async0, 4242);
+    }
 }
