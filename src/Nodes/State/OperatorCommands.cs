@@ -64,7 +64,15 @@ internal static class OperatorCommands
         if (!ctx.IsPresent(target))
             return new Refusal(RefusalReason.InvalidRequest, $"{role} {targetId} is not a cluster member right now, so it cannot move up.");
         if (role == PeerRole.Sync)
+        {
+            // A planned change must not leave the new primary waiting on a sync that cannot stream yet (a failover has
+            // no such choice). Found by the relief scenario: an async still being cloned from the old sync became the
+            // new sync the moment its upstream was promoted.
+            if (ctx.SyncCandidates() is [var next, ..] && ctx.Observation.ReportOf(next.Id) is not { PostgresUp: true })
+                return new Refusal(RefusalReason.DatabaseOffline,
+                    $"Switchover to {targetId} would make {next.Id} its sync, but {next.Id} does not report its PostgreSQL running (it may still be cloning); ask again once it streams.");
             return SyncTakeover.Promote(ctx, TransitionReason.Switchover, $"switchover requested to {targetId}");
+        }
         if (!ctx.IsPresent(state.Primary))
             return new Refusal(RefusalReason.InvalidRequest,
                 $"Primary {state.Primary.Id} is gone, so only the sync ({state.Sync!.Id}) can move up; an async cannot.");

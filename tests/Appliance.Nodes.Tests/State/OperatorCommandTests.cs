@@ -98,6 +98,21 @@ public class OperatorCommandTests
     }
 
     [Fact]
+    public void Switchover_ToTheSync_WhileTheAsyncThatWouldBecomeItsSyncIsStillCloning_IsRefusedNotProbed()
+    {
+        // The new primary would wait on every commit for a sync that cannot stream yet (found by the relief scenario).
+        var c = ThreePeers();
+        c.PostgresDown("node3");
+        var refusal = Refused(c, new OperatorCommand.Switchover(), RefusalReason.DatabaseOffline);
+        Assert.Contains("node3", refusal.Detail);
+        Assert.Empty(c.Probes);
+        c.PostgresUp("node3", settle: false);
+        Assert.Equal(TransitionReason.Switchover, Assert.IsType<Transition>(c.Command(new OperatorCommand.Switchover())).Reason);
+        Assert.Equal("node2", c.State!.Primary.Id);
+        Assert.Equal("node3", c.State.Sync!.Id);
+    }
+
+    [Fact]
     public void Switchover_ToTheSync_WithTheOldPrimaryAlive_DeposesIt_AndItRejoinsByPolicy()
     {
         var c = new ScenarioCluster(rejoin: RejoinPolicy.Auto).Join("node1", settle: false).Join("node2", settle: false).Join("node3");
