@@ -270,6 +270,8 @@ public sealed class ClusterStateCoordinator : ReceivePersistentActor, IWithTimer
             ReapReplacedIncarnations = _settings.ShardedPlacement,
             Command = round.Command?.Command,
             Now = now,
+            PostgresDownSince = _membership.PostgresDownSince(now),
+            ReplaceDownSyncAfter = _settings.ReplaceDownSyncAfter,
             Coordinator = _settings.RelieveHostAfter is { } after && _cluster is not null
                 ? new CoordinatorHost(_membership.PeersWithCoordinator(now), Settled: now - _quietSince >= after)
                 : null,

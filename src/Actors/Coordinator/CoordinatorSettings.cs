@@ -47,6 +47,12 @@ public sealed record CoordinatorSettings
     /// </summary>
     public TimeSpan? RelieveHostAfter { get; init; } = TimeSpan.FromSeconds(15);
 
+    /// <summary>
+    /// How long the sync may report its PostgreSQL down while its node stays a member before the primary takes a
+    /// running async as its sync (<see cref="ClusterObservation.ReplaceDownSyncAfter"/>); null never.
+    /// </summary>
+    public TimeSpan? ReplaceDownSyncAfter { get; init; } = TimeSpan.FromSeconds(30);
+
     /// <summary>Save a snapshot of the state every this many events; 0 never.</summary>
     public int SnapshotEvery { get; init; } = 100;
 
@@ -76,10 +82,16 @@ public sealed record CoordinatorSettings
             ReportLease = section.GetTimeSpan("report-lease", defaults.ReportLease),
             StartupGrace = section.GetTimeSpan("startup-grace", defaults.StartupGrace),
             SnapshotEvery = section.GetInt("snapshot-every", defaults.SnapshotEvery),
-            RelieveHostAfter = section.HasPath("relieve-host-after") && section.GetString("relieve-host-after") is "off" or "false"
-                ? null
-                : section.GetTimeSpan("relieve-host-after", defaults.RelieveHostAfter),
+            RelieveHostAfter = OptionalTimeSpan(section, "relieve-host-after", defaults.RelieveHostAfter),
+            ReplaceDownSyncAfter = OptionalTimeSpan(section, "replace-down-sync-after", defaults.ReplaceDownSyncAfter),
         };
+    }
+
+    /// <summary>A duration that <c>off</c> (or <c>false</c>) turns into null.</summary>
+    private static TimeSpan? OptionalTimeSpan(Config section, string key, TimeSpan? fallback)
+    {
+        if (!section.HasPath(key)) return fallback;
+        return section.GetString(key) is "off" or "false" ? null : section.GetTimeSpan(key, fallback);
     }
 
     /// <summary>Throws if a value cannot work, naming it.</summary>
@@ -90,6 +102,7 @@ public sealed record CoordinatorSettings
         Positive(ProbeTimeout, nameof(ProbeTimeout));
         Positive(ReportLease, nameof(ReportLease));
         if (RelieveHostAfter is { } relieve) Positive(relieve, nameof(RelieveHostAfter));
+        if (ReplaceDownSyncAfter is { } replace) Positive(replace, nameof(ReplaceDownSyncAfter));
         if (SnapshotEvery < 0) throw new ArgumentException($"{nameof(SnapshotEvery)} is {SnapshotEvery}; use 0 (never) or more.");
         return this;
     }

@@ -37,6 +37,10 @@ internal sealed class PeerMembership(MembershipSource source, TimeSpan reportLea
     public ImmutableDictionary<string, PeerReport> Reports(DateTimeOffset now) =>
         Present(now).ToImmutableDictionary(p => p.Peer.Id, p => p.Report);
 
+    /// <summary>Since when each present peer whose last report says PostgreSQL is down has said so without a break.</summary>
+    public ImmutableDictionary<string, DateTimeOffset> PostgresDownSince(DateTimeOffset now) =>
+        Present(now).Where(p => p.DownSince is not null).ToImmutableDictionary(p => p.Peer.Id, p => p.DownSince!.Value);
+
     /// <summary>The present peers whose node runs in the coordinator's own process; empty when that is unknown.</summary>
     public ImmutableHashSet<string> PeersWithCoordinator(DateTimeOffset now) =>
         coordinatorAddress is null ? [] : [.. Present(now).Where(p => p.Address.Equals(coordinatorAddress)).Select(p => p.Peer.Id)];
@@ -47,9 +51,11 @@ internal sealed class PeerMembership(MembershipSource source, TimeSpan reportLea
         {
             var known = _peers.GetValueOrDefault(report.Peer.Id);
             var returning = known is null || known.Departed || !WithinLease(known, now);
+            // Down since the first report of an unbroken run of "down" reports from this presence.
+            var downSince = report.Report.PostgresUp ? (DateTimeOffset?)null : (returning ? null : known!.DownSince) ?? now;
             _peers[report.Peer.Id] = new KnownPeer(
                 report.Peer, node, address, report.Report, now,
-                returning ? ++_arrivals : known!.Arrival, Departed: false);
+                returning ? ++_arrivals : known!.Arrival, Departed: false, downSince);
         });
 
     /// <summary>Marks a peer gone until it reports again; true if that changed presence.</summary>
@@ -120,5 +126,6 @@ internal sealed class PeerMembership(MembershipSource source, TimeSpan reportLea
     }
 
     private sealed record KnownPeer(
-        PeerId Peer, IActorRef Node, Address Address, PeerReport Report, DateTimeOffset ReportedAt, long Arrival, bool Departed);
+        PeerId Peer, IActorRef Node, Address Address, PeerReport Report, DateTimeOffset ReportedAt, long Arrival, bool Departed,
+        DateTimeOffset? DownSince = null);
 }

@@ -36,6 +36,18 @@ public sealed record ClusterObservation
     /// </summary>
     public CoordinatorHost? Coordinator { get; init; }
 
+    /// <summary>
+    /// Since when each present peer has reported its PostgreSQL down without a break, by peer id. A peer missing here
+    /// reported it running, or has not reported.
+    /// </summary>
+    public ImmutableDictionary<string, DateTimeOffset> PostgresDownSince { get; init; } = ImmutableDictionary<string, DateTimeOffset>.Empty;
+
+    /// <summary>
+    /// How long the sync may report its PostgreSQL down, while its node stays a member, before the primary takes a
+    /// running async as its sync instead (<see cref="SyncReplacement.WhenSyncDown"/>); null never.
+    /// </summary>
+    public TimeSpan? ReplaceDownSyncAfter { get; init; }
+
     /// <summary>An operator command to decide on, if any.</summary>
     public OperatorCommand? Command { get; init; }
 

@@ -61,6 +61,11 @@ public static class ClusterRules
             return upkeep is Transition ? upkeep : replacement;
         }
 
+        // A sync that is a member but runs no PostgreSQL stalls every commit just as a lost one does. Only a change it
+        // can make (or the fence it needs for one) stops the rules below; otherwise they run as usual.
+        var stalled = SyncReplacement.WhenSyncDown(ctx);
+        if (stalled is Transition or Refusal { Reason: RefusalReason.NeedsFencedPosition }) return stalled;
+
         var rejoin = DeposedRejoin.Decide(ctx);
         if (rejoin is Transition) return rejoin;
         var reap = IncarnationReap.Decide(ctx);

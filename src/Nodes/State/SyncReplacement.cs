@@ -26,6 +26,28 @@ internal static class SyncReplacement
             $"Sync {state.Sync.Id} is gone: primary {state.Primary.Id} took {newSync.Id} as its new sync");
     }
 
+    /// <summary>
+    /// The sync is a member but has reported its PostgreSQL down for <see cref="ClusterObservation.ReplaceDownSyncAfter"/>
+    /// (a role that keeps failing, a disk that filled up): every commit on the primary waits on it, so the first async
+    /// that runs PostgreSQL becomes the sync, and the old sync goes to the tail of the chain, where it streams again
+    /// once its PostgreSQL runs. Returns <see cref="Decision.None"/> when it need not or cannot act, so that the rules
+    /// below it still run.
+    /// </summary>
+    public static Decision WhenSyncDown(RuleContext ctx)
+    {
+        var state = ctx.State;
+        var sync = state.Sync!;
+        var observation = ctx.Observation;
+        if (state.IsFrozen || observation.ReplaceDownSyncAfter is not { } after
+            || !observation.PostgresDownSince.TryGetValue(sync.Id, out var since) || observation.Now - since < after)
+            return Decision.None;
+        var newSync = ctx.PresentAsyncs.FirstOrDefault(a => observation.ReportOf(a.Id) is { PostgresUp: true });
+        if (newSync is null) return Decision.None;
+        return Replace(ctx, newSync, ctx.AsyncsWithout(newSync).Add(sync), TransitionReason.SyncReplaced,
+            $"Sync {sync.Id} has reported its PostgreSQL down for {(observation.Now - since).TotalSeconds:0} s: primary {state.Primary.Id} " +
+            $"took {newSync.Id} as its new sync, and {sync.Id} moved to the tail of the async chain");
+    }
+
     /// <summary>Switchover to async[0]: it becomes the sync, and the old sync goes to the head of the chain.</summary>
     public static Decision MoveUp(RuleContext ctx, PeerId target)
     {

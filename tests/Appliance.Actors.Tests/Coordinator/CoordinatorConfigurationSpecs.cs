@@ -17,6 +17,7 @@ public sealed class CoordinatorConfigurationSpecs
         Assert.Equal(TimeSpan.FromMilliseconds(2500), settings.StartupGrace);
         Assert.Equal(100, settings.SnapshotEvery);
         Assert.Equal(TimeSpan.FromSeconds(15), settings.RelieveHostAfter);
+        Assert.Equal(TimeSpan.FromSeconds(30), settings.ReplaceDownSyncAfter);
     }
 
     [Fact]
@@ -26,6 +27,17 @@ public sealed class CoordinatorConfigurationSpecs
         var settings = CoordinatorSettings.FromConfig(ConfigurationFactory.ParseString("appliance.coordinator.relieve-host-after = 0s"));
         var e = Assert.Throws<ArgumentException>(() => settings.EnsureValid());
         Assert.Contains("RelieveHostAfter", e.Message);
+    }
+
+    [Fact]
+    public void Replacing_a_sync_whose_PostgreSQL_is_down_can_be_tuned_or_turned_off_but_not_set_to_zero()
+    {
+        Assert.Null(CoordinatorSettings.FromConfig(ConfigurationFactory.ParseString("appliance.coordinator.replace-down-sync-after = off")).ReplaceDownSyncAfter);
+        Assert.Equal(TimeSpan.FromMinutes(2),
+            CoordinatorSettings.FromConfig(ConfigurationFactory.ParseString("appliance.coordinator.replace-down-sync-after = 2m")).ReplaceDownSyncAfter);
+        var settings = CoordinatorSettings.FromConfig(ConfigurationFactory.ParseString("appliance.coordinator.replace-down-sync-after = 0s"));
+        var e = Assert.Throws<ArgumentException>(() => settings.EnsureValid());
+        Assert.Contains("ReplaceDownSyncAfter", e.Message);
     }
 
     [Fact]

@@ -117,9 +117,56 @@ public sealed class EvaluationLoopSpecs(ITestOutputHelper output) : CoordinatorS
         n1.Probe.ExpectNoMsg(TimeSpan.FromMilliseconds(200));   // the fence named the sync the state names: kept
     }
 
+    /// <summary>With a fast tick every state is republished: skips those and expects <paramref name="version"/> next.</summary>
+    private ClusterState NextVersionPublished(long version)
+    {
+        var publish = Mediator.FishForMessage<Akka.Cluster.Tools.PublishSubscribe.Publish>(
+            p => p.Message is ClusterStateProtocol.StateChanged changed && changed.Version >= version);
+        var state = Assert.IsType<ClusterStateProtocol.StateChanged>(publish.Message).State;
+        Assert.Equal(version, state.Version);
+        return state;
+    }
+
     private ClusterStateProtocol.StateRecorded LastRecorded(Akka.Actor.IActorRef coordinator)
     {
         coordinator.Tell(ClusterStateProtocol.GetHistory.Instance, TestActor);
         return ExpectMsg<ClusterStateProtocol.History>().Entries[^1];
+    }
+
+    [Fact]
+    public void A_sync_that_stays_a_member_with_its_PostgreSQL_down_is_replaced_once_it_has_been_down_long_enough()
+    {
+        // The coordinator's tick evaluates, as in production: a repeated "down" report changes nothing by itself.
+        var coordinator = StartCoordinator(Settings() with { ReplaceDownSyncAfter = TimeSpan.FromSeconds(30), EvaluationInterval = TimeSpan.FromMilliseconds(100) });
+        var (n1, n2, n3) = (Node(coordinator, "n1"), Node(coordinator, "n2"), Node(coordinator, "n3"));
+        n1.Report();
+        n2.Report();
+        NextVersionPublished(1);
+        n3.Report();
+        Assert.Equal("g1 P=n1 S=n2 A=[n3] D=[] W=0/0", NextVersionPublished(2).ToShortString());
+
+        // The coordinator reads the clock when it takes a report, so each report is taken before the clock moves on.
+        void ReportThenAdvance(bool postgresUp, int seconds)
+        {
+            n2.Report(postgresUp);
+            CurrentState(coordinator);
+            Clock.Advance(TimeSpan.FromSeconds(seconds));
+        }
+
+        // Down, then up again: a restart costs nothing, and the clock starts over.
+        ReportThenAdvance(postgresUp: false, 25);
+        ReportThenAdvance(postgresUp: true, 10);
+        ReportThenAdvance(postgresUp: false, 25);
+        ReportThenAdvance(postgresUp: false, 0);
+        n1.Probe.ExpectNoMsg(TimeSpan.FromMilliseconds(300));
+
+        // Down for 31 s without a break: the primary names the running async behind its fence.
+        ReportThenAdvance(postgresUp: false, 6);
+        n1.AnswerFence(new WalFence.NameSync("n3"), "0/6000");
+        var state = NextVersionPublished(3);
+        Assert.Equal("g2 P=n1 S=n3 A=[n2] D=[] W=0/6000", state.ToShortString());
+        var recorded = LastRecorded(coordinator);
+        Assert.Equal(TransitionReason.SyncReplaced, recorded.Reason);
+        Assert.Contains("down for 31 s", recorded.Detail);
     }
 }

@@ -13,6 +13,7 @@ internal sealed class ScenarioCluster
     private readonly List<PeerId> _members = [];
     private readonly Dictionary<string, Lsn> _wal = [];
     private readonly HashSet<string> _postgresDown = [];
+    private readonly Dictionary<string, DateTimeOffset> _downSince = [];
     private readonly HashSet<string> _readyToRejoin = [];
     private readonly HashSet<string> _withData = [];
     private readonly HashSet<string> _unreported = [];
@@ -70,11 +71,21 @@ internal sealed class ScenarioCluster
 
     public Lsn WalOf(string id) => _wal.GetValueOrDefault(id, Lsn.Zero);
 
-    public ScenarioCluster PostgresDown(string id) { _postgresDown.Add(id); return this; }
+    /// <summary>The peer reports its PostgreSQL down, and has done so for <paramref name="for"/> (none: it just went down).</summary>
+    public ScenarioCluster PostgresDown(string id, TimeSpan? @for = null)
+    {
+        _postgresDown.Add(id);
+        _downSince[id] = Now - (@for ?? TimeSpan.Zero);
+        return this;
+    }
+
+    /// <summary>How long a member sync may report PostgreSQL down before it is replaced; the production default.</summary>
+    public TimeSpan? ReplaceDownSyncAfter { get; set; } = TimeSpan.FromSeconds(30);
 
     public ScenarioCluster PostgresUp(string id, bool settle = true)
     {
         _postgresDown.Remove(id);
+        _downSince.Remove(id);
         return settle ? Settle() : this;
     }
 
@@ -154,6 +165,10 @@ internal sealed class ScenarioCluster
                 HasExistingData: _withData.Contains(m.Id),
                 ReadyToRejoin: _readyToRejoin.Contains(m.Id))),
         FencedPositions = fenced,
+        PostgresDownSince = _members
+            .Where(m => _postgresDown.Contains(m.Id) && !_unreported.Contains(m.Id))
+            .ToImmutableDictionary(m => m.Id, m => _downSince.GetValueOrDefault(m.Id, Now)),
+        ReplaceDownSyncAfter = ReplaceDownSyncAfter,
         Mode = Mode,
         Rejoin = Rejoin,
         Command = command,
