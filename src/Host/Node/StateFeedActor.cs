@@ -15,7 +15,7 @@ namespace Appliance.Host.Node;
 /// </summary>
 public sealed class StateFeedActor : ReceiveActor, IWithTimers
 {
-    /// <summary>How long after a failed read of the coordinator's history it is read again.</summary>
+    /// <summary>How long after a read of the coordinator's history that failed, or lacked the newest state, it is read again.</summary>
     public static readonly TimeSpan HistoryRetry = TimeSpan.FromSeconds(2);
 
     private readonly ClusterEvents _events;

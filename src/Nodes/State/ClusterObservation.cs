@@ -61,6 +61,12 @@ public sealed record ClusterObservation
     public PeerReport? ReportOf(string peerId) => Reports.GetValueOrDefault(peerId);
 
     /// <summary>
+    /// True if the peer's last report says its PostgreSQL runs. Stricter than <see cref="IsHealthy"/>: a peer that has
+    /// not reported does not count, as a planned change must not wait on a peer that may still be cloning.
+    /// </summary>
+    public bool ReportsRunning(string peerId) => ReportOf(peerId) is { PostgresUp: true };
+
+    /// <summary>
     /// True if the peer is a member and has not reported its PostgreSQL down. A peer that has not reported yet counts
     /// as healthy, so that a fresh member is not passed over for want of a first report.
     /// </summary>

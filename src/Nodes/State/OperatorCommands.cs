@@ -68,7 +68,7 @@ internal static class OperatorCommands
             // A planned change must not leave the new primary waiting on a sync that cannot stream yet (a failover has
             // no such choice). Found by the relief scenario: an async still being cloned from the old sync became the
             // new sync the moment its upstream was promoted.
-            if (ctx.SyncCandidates() is [var next, ..] && ctx.Observation.ReportOf(next.Id) is not { PostgresUp: true })
+            if (ctx.SyncCandidates() is [var next, ..] && !ctx.Observation.ReportsRunning(next.Id))
                 return new Refusal(RefusalReason.DatabaseOffline,
                     $"Switchover to {targetId} would make {next.Id} its sync, but {next.Id} does not report its PostgreSQL running (it may still be cloning); ask again once it streams.");
             return SyncTakeover.Promote(ctx, TransitionReason.Switchover, $"switchover requested to {targetId}");
@@ -82,7 +82,7 @@ internal static class OperatorCommands
         {
             // An async still being cloned holds WAL only from its clone's start; the old sync, moved behind it, could
             // then ask it for older WAL it never had and never catch up (found by the relief scenario).
-            if (ctx.Observation.ReportOf(targetId) is not { PostgresUp: true })
+            if (!ctx.Observation.ReportsRunning(targetId))
                 return new Refusal(RefusalReason.DatabaseOffline,
                     $"Async {targetId} does not report its PostgreSQL running (it may still be cloning), so it cannot become the sync yet; ask again once it streams.");
             return SyncReplacement.MoveUp(ctx, target);

@@ -12,8 +12,7 @@ internal sealed class ScenarioCluster
 {
     private readonly List<PeerId> _members = [];
     private readonly Dictionary<string, Lsn> _wal = [];
-    private readonly HashSet<string> _postgresDown = [];
-    private readonly Dictionary<string, DateTimeOffset> _downSince = [];
+    private readonly Dictionary<string, DateTimeOffset> _downSince = [];   // peers whose PostgreSQL is down, and since when
     private readonly HashSet<string> _readyToRejoin = [];
     private readonly HashSet<string> _withData = [];
     private readonly HashSet<string> _unreported = [];
@@ -74,7 +73,6 @@ internal sealed class ScenarioCluster
     /// <summary>The peer reports its PostgreSQL down, and has done so for <paramref name="for"/> (none: it just went down).</summary>
     public ScenarioCluster PostgresDown(string id, TimeSpan? @for = null)
     {
-        _postgresDown.Add(id);
         _downSince[id] = Now - (@for ?? TimeSpan.Zero);
         return this;
     }
@@ -84,7 +82,6 @@ internal sealed class ScenarioCluster
 
     public ScenarioCluster PostgresUp(string id, bool settle = true)
     {
-        _postgresDown.Remove(id);
         _downSince.Remove(id);
         return settle ? Settle() : this;
     }
@@ -147,7 +144,7 @@ internal sealed class ScenarioCluster
         {
             Probes.Add(probe);
             // A probe of a peer whose PostgreSQL does not answer fails: the coordinator learns it is down.
-            var answers = !_postgresDown.Contains(probe.PeerId) && _members.Any(m => m.Id == probe.PeerId);
+            var answers = !_downSince.ContainsKey(probe.PeerId) && _members.Any(m => m.Id == probe.PeerId);
             return answers ? WalOf(probe.PeerId) : null;
         });
 
@@ -160,14 +157,14 @@ internal sealed class ScenarioCluster
         Reports = _members
             .Where(m => !_unreported.Contains(m.Id))
             .ToImmutableDictionary(m => m.Id, m => new PeerReport(
-                PostgresUp: !_postgresDown.Contains(m.Id) && !probedDown.Contains(m.Id),
+                PostgresUp: !_downSince.ContainsKey(m.Id) && !probedDown.Contains(m.Id),
                 Wal: WalOf(m.Id),
                 HasExistingData: _withData.Contains(m.Id),
                 ReadyToRejoin: _readyToRejoin.Contains(m.Id))),
         FencedPositions = fenced,
         PostgresDownSince = _members
-            .Where(m => _postgresDown.Contains(m.Id) && !_unreported.Contains(m.Id))
-            .ToImmutableDictionary(m => m.Id, m => _downSince.GetValueOrDefault(m.Id, Now)),
+            .Where(m => _downSince.ContainsKey(m.Id) && !_unreported.Contains(m.Id))
+            .ToImmutableDictionary(m => m.Id, m => _downSince[m.Id]),
         ReplaceDownSyncAfter = ReplaceDownSyncAfter,
         Mode = Mode,
         Rejoin = Rejoin,
