@@ -317,8 +317,14 @@ public sealed class ClusterStateCoordinator : ReceivePersistentActor, IWithTimer
             OnProbeUnanswered(answer.ProbeId, $"the answer came from {answer.PeerId}, not from {pending.Probe.PeerId}");
             return;
         }
+        if (answer.History is not { } history)
+        {
+            // A position without its history cannot be compared safely (a forked WAL can be as long as any other).
+            OnProbeUnanswered(answer.ProbeId, $"{answer.PeerId} answered without its timeline history");
+            return;
+        }
         Timers.Cancel(ProbeTimer);
-        _round!.Answered(answer.Position);
+        _round!.Answered(answer.Position, history);
         Evaluate();
     }
 

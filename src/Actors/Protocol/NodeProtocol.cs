@@ -28,7 +28,10 @@ public static class NodeProtocol
     /// <param name="ProbeId">The probe answered.</param>
     /// <param name="PeerId">The answering peer.</param>
     /// <param name="Position">Its position.</param>
-    public sealed record FenceRaised(long ProbeId, string PeerId, Lsn Position) : IApplianceMessage;
+    /// <param name="History">The history of the timeline <paramref name="Position"/> is on, read behind the same fence.
+    /// Optional on the wire only so that an older node's answer still parses; the coordinator treats an answer without
+    /// one as a failed probe.</param>
+    public sealed record FenceRaised(long ProbeId, string PeerId, Lsn Position, TimelineHistory? History = null) : IApplianceMessage;
 
     /// <summary>The fence could not be raised.</summary>
     /// <param name="ProbeId">The probe answered.</param>

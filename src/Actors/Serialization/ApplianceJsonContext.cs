@@ -20,7 +20,7 @@ namespace Appliance.Actors.Serialization;
     UseStringEnumConverter = true,
     RespectNullableAnnotations = true,
     RespectRequiredConstructorParameters = true,
-    Converters = [typeof(LsnJsonConverter), typeof(ClusterStateJsonConverter), typeof(WalFenceJsonConverter), typeof(OperatorCommandJsonConverter)])]
+    Converters = [typeof(LsnJsonConverter), typeof(ClusterStateJsonConverter), typeof(WalFenceJsonConverter), typeof(OperatorCommandJsonConverter), typeof(TimelineHistoryJsonConverter)])]
 [JsonSerializable(typeof(ClusterStateProtocol.StateChanged))]
 [JsonSerializable(typeof(ClusterStateProtocol.GetState))]
 [JsonSerializable(typeof(ClusterStateProtocol.CurrentState))]
@@ -42,4 +42,5 @@ namespace Appliance.Actors.Serialization;
 [JsonSerializable(typeof(ClusterStateDto))]
 [JsonSerializable(typeof(WalFenceDto))]
 [JsonSerializable(typeof(OperatorCommandDto))]
+[JsonSerializable(typeof(TimelineHistoryDto))]
 internal sealed partial class ApplianceJsonContext : JsonSerializerContext;

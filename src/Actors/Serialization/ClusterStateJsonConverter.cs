@@ -6,6 +6,8 @@ namespace Appliance.Actors.Serialization;
 /// <summary>
 /// The stored shape of a <see cref="ClusterState"/> (v1): its fields only, none of the derived properties
 /// (<see cref="ClusterState.IsFrozen"/>, <see cref="ClusterState.NamedPeers"/>) that writing the record directly would add.
+/// <c>initHistory</c> was added later and is optional: a state stored before it reads with none, which the rules
+/// take as "no history recorded yet" for that one generation.
 /// </summary>
 internal sealed record ClusterStateDto(
     long Version,
@@ -17,7 +19,8 @@ internal sealed record ClusterStateDto(
     Lsn InitWal,
     FreezeInfo? Freeze,
     bool Singleton,
-    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] int? Instances = null);
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] int? Instances = null,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] TimelineHistory? InitHistory = null);
 
 /// <summary>
 /// Reads and writes <see cref="ClusterState"/> through <see cref="ClusterStateDto"/>. It does not validate: a stored
@@ -26,7 +29,7 @@ internal sealed record ClusterStateDto(
 internal sealed class ClusterStateJsonConverter : DtoJsonConverter<ClusterState, ClusterStateDto>
 {
     protected override ClusterStateDto ToDto(ClusterState s) =>
-        new(s.Version, s.Generation, s.Primary, s.Sync, s.Async, s.Deposed, s.InitWal, s.Freeze, s.Singleton, s.Instances);
+        new(s.Version, s.Generation, s.Primary, s.Sync, s.Async, s.Deposed, s.InitWal, s.Freeze, s.Singleton, s.Instances, s.InitHistory);
 
     protected override ClusterState FromDto(ClusterStateDto d) => new()
     {
@@ -40,5 +43,6 @@ internal sealed class ClusterStateJsonConverter : DtoJsonConverter<ClusterState,
         Freeze = d.Freeze,
         Singleton = d.Singleton,
         Instances = d.Instances,
+        InitHistory = d.InitHistory,
     };
 }

@@ -35,6 +35,13 @@ public sealed record ClusterState
     /// <summary>The primary's WAL position when this generation was declared: the sync must reach it to take over.</summary>
     public Lsn InitWal { get; init; } = Lsn.Zero;
 
+    /// <summary>
+    /// The timeline history <see cref="InitWal"/> lies on: the sync must hold WAL up to initWal on this history, not
+    /// just an LSN as large, to take over. Null in states written before histories were recorded (journals of
+    /// earlier versions): the first new generation records one.
+    /// </summary>
+    public TimelineHistory? InitHistory { get; init; }
+
     /// <summary>Set while an operator (or singleton bootstrap) has frozen the cluster.</summary>
     public FreezeInfo? Freeze { get; init; }
 
@@ -164,6 +171,7 @@ public sealed record ClusterState
         && Async.SequenceEqual(other.Async)
         && Deposed.SequenceEqual(other.Deposed)
         && InitWal == other.InitWal
+        && Equals(InitHistory, other.InitHistory)
         && Equals(Freeze, other.Freeze)
         && Singleton == other.Singleton
         && Instances == other.Instances;

@@ -48,6 +48,7 @@ internal static class CoordinatorHostRelief
             if (ctx.Observation.ReportOf(peer.Id) is not { PostgresUp: true } report)
                 return $"{peer.Id} does not report its PostgreSQL running";
             if (report.Wal < state.InitWal) return $"{peer.Id} reports WAL at {report.Wal}, short of initWal {state.InitWal}";
+            if (ctx.NotOnPrimaryHistory(peer) is { } off) return off;
             var lag = primary.Wal - report.Wal;
             return lag > MaxLagBytes ? $"{peer.Id} trails the primary by {lag} bytes of WAL (at most {MaxLagBytes} allowed)" : null;
         }

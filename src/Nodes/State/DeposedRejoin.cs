@@ -15,8 +15,7 @@ internal static class DeposedRejoin
         if (ctx.Observation.Rejoin != RejoinPolicy.Auto)
             return Decision.None;
         var state = ctx.State;
-        var ready = state.Deposed.FirstOrDefault(d =>
-            ctx.IsPresent(d) && ctx.Observation.ReportOf(d.Id)?.ReadyToRejoin == true);
+        var ready = state.Deposed.FirstOrDefault(d => ctx.IsPresent(d) && IsReady(ctx, d));
         if (ready is null)
             return Decision.None;
 
@@ -24,4 +23,14 @@ internal static class DeposedRejoin
         return new Transition(next, TransitionReason.Rejoined,
             $"Deposed peer {ready.Id} rewound onto the current timeline and rejoined as the last async.");
     }
+
+    /// <summary>
+    /// Ready for this state: rewound onto this primary in this generation, and its report shows it on the primary's
+    /// history. A readiness left over from an earlier generation (the peer rewound onto a primary that has since been
+    /// deposed itself, or restarted before its rejoin was written) says nothing about the WAL it holds now.
+    /// </summary>
+    private static bool IsReady(RuleContext ctx, PeerId peer) =>
+        ctx.Observation.ReportOf(peer.Id) is { ReadyToRejoin: true, RewoundOnto: { } onto }
+        && ctx.State.Primary.Is(onto.Primary) && onto.Generation == ctx.State.Generation
+        && ctx.StandingOf(peer) == HistoryStanding.OnHistory;
 }

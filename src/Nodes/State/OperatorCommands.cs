@@ -85,6 +85,8 @@ internal static class OperatorCommands
             if (!ctx.Observation.ReportsRunning(targetId))
                 return new Refusal(RefusalReason.DatabaseOffline,
                     $"Async {targetId} does not report its PostgreSQL running (it may still be cloning), so it cannot become the sync yet; ask again once it streams.");
+            if (ctx.NotOnPrimaryHistory(target) is { } off)
+                return new Refusal(RefusalReason.OffHistory, $"Async {targetId} cannot become the sync yet: {off}.");
             return SyncReplacement.MoveUp(ctx, target);
         }
 

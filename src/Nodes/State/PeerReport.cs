@@ -8,4 +8,16 @@ namespace Appliance.Nodes.State;
 /// peers, since a lost state store must not turn a stale replica into the primary.</param>
 /// <param name="ReadyToRejoin">A deposed peer has rewound (or re-cloned) onto the current timeline and can rejoin as
 /// an async.</param>
-public sealed record PeerReport(bool PostgresUp, Lsn Wal, bool HasExistingData = false, bool ReadyToRejoin = false);
+/// <param name="History">The history of the timeline <paramref name="Wal"/> is on; null when unknown (PostgreSQL down,
+/// or a peer that does not report it). The rules move a peer up the chain only when this shows it on the primary's
+/// history.</param>
+/// <param name="RewoundOnto">What a deposed peer rewound onto, when <paramref name="ReadyToRejoin"/>: its readiness
+/// counts only for that primary and generation.</param>
+public sealed record PeerReport(bool PostgresUp, Lsn Wal, bool HasExistingData = false, bool ReadyToRejoin = false,
+    TimelineHistory? History = null, RejoinTarget? RewoundOnto = null);
+
+/// <summary>The primary, generation and timeline a deposed peer was rewound onto.</summary>
+/// <param name="Primary">The primary it now follows.</param>
+/// <param name="Generation">The generation of the state that named that primary when the rewind finished.</param>
+/// <param name="Timeline">The primary's timeline it was rewound onto.</param>
+public sealed record RejoinTarget(string Primary, long Generation, int Timeline);

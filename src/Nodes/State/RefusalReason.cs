@@ -6,6 +6,12 @@ public enum RefusalReason
     /// <summary>The sync has not replayed up to initWal, so it may lack acknowledged writes.</summary>
     NotCaughtUp,
 
+    /// <summary>
+    /// The sync holds WAL as far as initWal, but not on the generation's timeline history: it forked off it (it kept
+    /// streaming from a primary that was deposed, or was never rewound). Promoting it could lose acknowledged writes.
+    /// </summary>
+    OffHistory,
+
     /// <summary>No async (or unassigned newcomer) is there to become the new sync.</summary>
     NoAsyncAvailable,
 

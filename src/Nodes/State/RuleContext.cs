@@ -28,12 +28,14 @@ internal sealed class RuleContext(ClusterState state, ClusterObservation observa
     /// closest to the sync's WAL); then unassigned newcomers in join order (they clone, and the primary stays
     /// read-only until they catch up); then present asyncs that reported PostgreSQL down.
     /// </summary>
+    /// <remarks>A peer whose report shows it forked off the primary's history is no candidate: it could not stream
+    /// until rewound, so the primary would wait on it.</remarks>
     public ImmutableArray<PeerId> SyncCandidates(params string[] excluded)
     {
-        var asyncs = PresentAsyncs.Where(a => !excluded.Contains(a.Id)).ToList();
+        var asyncs = PresentAsyncs.Where(a => !excluded.Contains(a.Id) && StandingOf(a) != HistoryStanding.Forked).ToList();
         var healthy = asyncs.Where(a => Observation.IsHealthy(a.Id));
         var ailing = asyncs.Where(a => !Observation.IsHealthy(a.Id));
-        var newcomers = Newcomers.Where(n => !excluded.Contains(n.Id));
+        var newcomers = Newcomers.Where(n => !excluded.Contains(n.Id) && StandingOf(n) != HistoryStanding.Forked);
         return [.. healthy.Concat(newcomers).Concat(ailing)];
     }
 
@@ -44,8 +46,31 @@ internal sealed class RuleContext(ClusterState state, ClusterObservation observa
     public bool IsDown(PeerId peer) => !IsPresent(peer) || Observation.ReportOf(peer.Id)?.PostgresUp == false;
 
     /// <summary>The position <paramref name="peer"/> reported behind exactly <paramref name="fence"/>, if any.</summary>
-    public Lsn? FencedPosition(PeerId peer, WalFence fence) =>
-        Observation.FencedPositions.TryGetValue(peer.Id, out var read) && read.Fence == fence ? read.Position : null;
+    public FencedPosition? FencedPosition(PeerId peer, WalFence fence) =>
+        Observation.FencedPositions.TryGetValue(peer.Id, out var read) && read.Fence == fence ? read : null;
+
+    /// <summary>
+    /// Where <paramref name="peer"/>'s WAL stands against the primary's history, by both last reports: on it (it can
+    /// stream from the chain and holds only the primary's WAL), forked off it below its position (it must rewind
+    /// first: PostgreSQL refuses to stream it), or unknown (either report lacks a history).
+    /// </summary>
+    public HistoryStanding StandingOf(PeerId peer)
+    {
+        if (State.Primary.Is(peer)) return HistoryStanding.OnHistory;
+        if (Observation.ReportOf(State.Primary.Id)?.History is not { } primary
+            || Observation.ReportOf(peer.Id) is not { History: { } own } report)
+            return HistoryStanding.Unknown;
+        return primary.Holds(own, report.Wal) ? HistoryStanding.OnHistory : HistoryStanding.Forked;
+    }
+
+    /// <summary>Why <paramref name="peer"/> may not move up the chain now, by its history, or null if it may.</summary>
+    public string? NotOnPrimaryHistory(PeerId peer) => StandingOf(peer) switch
+    {
+        HistoryStanding.OnHistory => null,
+        HistoryStanding.Forked =>
+            $"{peer.Id} is at {Observation.ReportOf(peer.Id)!.Wal} on {Observation.ReportOf(peer.Id)!.History}, which forked off primary {State.Primary.Id}'s history ({Observation.ReportOf(State.Primary.Id)!.History}) below that position; it must rewind first",
+        _ => $"{peer.Id}'s timeline history is not known yet (its last report, or the primary's, has none)",
+    };
 
     /// <summary>The state as the next write: same content, version + 1.</summary>
     public ClusterState Next() => State with { Version = State.Version + 1 };

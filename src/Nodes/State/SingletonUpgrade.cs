@@ -24,7 +24,8 @@ internal static class SingletonUpgrade
             return new Refusal(RefusalReason.NotEnoughPeers, $"{wanted} needs a second peer to become the sync; none is present.");
         if (ctx.IsDown(primary)) return Refusals.Offline(primary, wanted);
         var fence = new WalFence.NameSync(others[0].Id);
-        if (ctx.FencedPosition(primary, fence) is not { } position) return Refusals.NeedsPosition(primary, fence, wanted);
+        if (ctx.FencedPosition(primary, fence) is not { } fenced) return Refusals.NeedsPosition(primary, fence, wanted);
+        var position = fenced.Position;
 
         var next = ctx.NextGeneration() with
         {
@@ -32,6 +33,7 @@ internal static class SingletonUpgrade
             Sync = others[0],
             Async = others.RemoveAt(0),
             InitWal = position,
+            InitHistory = fenced.History,
         };
         return new Transition(next, TransitionReason.SingletonToNormal,
             $"Left singleton mode: {others[0].Id} is the sync of {primary.Id}, asyncs {RuleContext.Ids(next.Async)} (initWal {position}).");

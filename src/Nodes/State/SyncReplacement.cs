@@ -41,7 +41,7 @@ internal static class SyncReplacement
         if (state.IsFrozen || observation.ReplaceDownSyncAfter is not { } after
             || !observation.PostgresDownSince.TryGetValue(sync.Id, out var since) || observation.Now - since < after)
             return Decision.None;
-        var newSync = ctx.PresentAsyncs.FirstOrDefault(a => observation.ReportsRunning(a.Id));
+        var newSync = ctx.PresentAsyncs.FirstOrDefault(a => observation.ReportsRunning(a.Id) && ctx.StandingOf(a) != HistoryStanding.Forked);
         if (newSync is null) return Decision.None;
         return Replace(ctx, newSync, ctx.AsyncsWithout(newSync).Add(sync), TransitionReason.SyncReplaced,
             $"Sync {sync.Id} has reported its PostgreSQL down for {(observation.Now - since).TotalSeconds:0} s: primary {state.Primary.Id} " +
@@ -67,8 +67,8 @@ internal static class SyncReplacement
         var wanted = $"Making {newSync.Id} the sync";
         if (ctx.IsDown(primary)) return Refusals.Offline(primary, wanted);
         var fence = new WalFence.NameSync(newSync.Id);
-        if (ctx.FencedPosition(primary, fence) is not { } position) return Refusals.NeedsPosition(primary, fence, wanted);
-        var next = ctx.NextGeneration() with { Sync = newSync, Async = asyncs, InitWal = position };
-        return new Transition(next, reason, $"{detail} (initWal {position}).");
+        if (ctx.FencedPosition(primary, fence) is not { } fenced) return Refusals.NeedsPosition(primary, fence, wanted);
+        var next = ctx.NextGeneration() with { Sync = newSync, Async = asyncs, InitWal = fenced.Position, InitHistory = fenced.History };
+        return new Transition(next, reason, $"{detail} (initWal {fenced.Position} on timeline {fenced.History.Timeline}).");
     }
 }

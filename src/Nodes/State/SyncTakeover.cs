@@ -11,6 +11,8 @@ namespace Appliance.Nodes.State;
 /// acknowledged write. The sync stops receiving before that read (<see cref="WalFence.StopReceiving"/>), so the
 /// old primary cannot get anything more acknowledged through it, and the new initWal covers everything the new primary
 /// will ever have of the old generation. The old primary may hold WAL the sync never saw, so it is deposed.
+/// Positions are compared on the generation's timeline history (<see cref="ClusterState.InitHistory"/>), never as bare
+/// LSNs: WAL as long as initWal on a history that forked below it does not hold the generation's writes.
 /// </remarks>
 internal static class SyncTakeover
 {
@@ -35,12 +37,20 @@ internal static class SyncTakeover
         var candidates = ctx.SyncCandidates();
         if (candidates.IsEmpty) return Refusals.NoCandidate(wanted);
         if (ctx.IsDown(sync)) return Refusals.Offline(sync, wanted);
-        if (ctx.FencedPosition(sync, WalFence.StopReceivingWal) is not { } position)
+        if (ctx.FencedPosition(sync, WalFence.StopReceivingWal) is not { } fenced)
             return Refusals.NeedsPosition(sync, WalFence.StopReceivingWal, wanted);
+        var position = fenced.Position;
         if (position < state.InitWal)
             return new Refusal(RefusalReason.NotCaughtUp,
                 $"{wanted} is not safe: it has replayed WAL to {position}, short of initWal {state.InitWal}, so it may lack acknowledged writes; " +
                 $"waiting for it to catch up (or for {state.Primary.Id} to return).");
+
+        // A bare LSN proves nothing: a sync that went on streaming from a deposed primary, or was never rewound, can
+        // hold as much WAL as initWal and still lack the writes acknowledged on the generation's history.
+        if (state.InitHistory is { } init && !fenced.History.Holds(init, state.InitWal))
+            return new Refusal(RefusalReason.OffHistory,
+                $"{wanted} is not safe: it is at {position} on {fenced.History}, which parts from the generation's history ({init}) at " +
+                $"{init.ForkPoint(fenced.History)}, below initWal {state.InitWal}, so it may lack acknowledged writes; waiting for {state.Primary.Id} to return.");
 
         var newSync = candidates[0];
         var next = ctx.NextGeneration() with
@@ -50,6 +60,7 @@ internal static class SyncTakeover
             Async = ctx.AsyncsWithout(newSync),
             Deposed = state.Deposed.Add(state.Primary),
             InitWal = position,
+            InitHistory = fenced.History,
         };
         return new Transition(next, reason,
             $"{char.ToUpperInvariant(why[0])}{why[1..]}: sync {sync.Id} became primary at {position}, {newSync.Id} is the new sync, and {state.Primary.Id} is deposed.");

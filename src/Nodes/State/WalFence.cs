@@ -57,7 +57,9 @@ public abstract record WalFence
 /// <summary>A WAL position a peer reported after raising <paramref name="Fence"/>.</summary>
 /// <param name="Position">Current LSN on a primary; received-and-replayed LSN on a standby.</param>
 /// <param name="Fence">The fence that was up when the position was read.</param>
-public sealed record FencedPosition(Lsn Position, WalFence Fence);
+/// <param name="History">The history of the timeline <paramref name="Position"/> is on, read behind the same fence:
+/// a takeover needs the sync on the generation's history, not just far enough along some WAL.</param>
+public sealed record FencedPosition(Lsn Position, WalFence Fence, TimelineHistory History);
 
 /// <summary>A request to fence a peer and read its position, for the rules to evaluate again with the answer.</summary>
 /// <param name="PeerId">The peer to ask.</param>

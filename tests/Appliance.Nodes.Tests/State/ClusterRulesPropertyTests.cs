@@ -37,6 +37,7 @@ public class ClusterRulesPropertyTests(ITestOutputHelper output)
             (1, Gen.Int[0, 5].Select(n => new Step(StepKind.Rebuild, n))),
             (1, Gen.Int[0, 5].Select(n => new Step(StepKind.Reap, n))),
             (3, Gen.Int[0, 5].Select(n => new Step(StepKind.RewindDeposed, n))),
+            (3, Gen.Int[0, 5].Select(n => new Step(StepKind.RewindStandby, n))),
             (1, Gen.Const(new Step(StepKind.LeaveSingleton, 0))));
 
     // Two runs in three have a coordinator host whose roles the rules move away whenever they can.

@@ -258,10 +258,10 @@ public class GapScenarioTests
         private ImmutableDictionary<string, PeerReport> Reports { get; init; } = ImmutableDictionary<string, PeerReport>.Empty;
         private ImmutableDictionary<string, FencedPosition> Positions { get; init; } = ImmutableDictionary<string, FencedPosition>.Empty;
 
-        public Observation WithReport(string id, string wal) => this with { Reports = Reports.SetItem(id, new PeerReport(true, Lsn.Parse(wal))) };
+        public Observation WithReport(string id, string wal) => this with { Reports = Reports.SetItem(id, new PeerReport(true, Lsn.Parse(wal), History: TimelineHistory.First)) };
 
         public Observation Fenced(string id, string lsn, WalFence fence) =>
-            this with { Positions = Positions.SetItem(id, new FencedPosition(Lsn.Parse(lsn), fence)) };
+            this with { Positions = Positions.SetItem(id, new FencedPosition(Lsn.Parse(lsn), fence, TimelineHistory.First)) };
 
         public static implicit operator ClusterObservation(Observation o) => new()
         {

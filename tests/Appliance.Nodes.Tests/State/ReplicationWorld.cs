@@ -7,7 +7,7 @@ namespace Appliance.Nodes.Tests.State;
 internal enum StepKind
 {
     Write, WriteToPrimary, Replicate, ReplicateAll, Deliver, DeliverAll, Coordinate, Crash, Restart, CutFromCoordinator, Isolate, Heal,
-    PostgresCrash, PostgresStart, Freeze, Unfreeze, Switchover, Rebuild, Reap, RewindDeposed, LeaveSingleton,
+    PostgresCrash, PostgresStart, Freeze, Unfreeze, Switchover, Rebuild, Reap, RewindDeposed, LeaveSingleton, RewindStandby,
 }
 
 /// <summary>A step and the node it applies to (ignored by steps that need none).</summary>
@@ -18,7 +18,9 @@ internal sealed record Step(StepKind Kind, int Node, int Arg = 0)
 
 /// <summary>
 /// A model of the world the rules run in, to check data safety: nodes with WAL (a list of write ids), synchronous
-/// replication that acknowledges a commit only once the primary's named sync holds it, nodes that act on the newest
+/// replication that acknowledges a commit only once the primary's named sync holds it, timelines as PostgreSQL keeps
+/// them (a promotion starts a new one; a standby streams only from an upstream whose history holds its position, and
+/// must be rewound otherwise), nodes that act on the newest
 /// state they happen to have received (so views lag), crashes, PostgreSQL failures, partitions (one of them cutting a
 /// node off from the coordinator only, so that an old primary can go on streaming to its sync), fences, rewinds and
 /// operator commands. The coordinator evaluates <see cref="ClusterRules"/> exactly as production will, probes
@@ -118,6 +120,7 @@ internal sealed class ReplicationWorld
             case StepKind.Rebuild: Coordinate(new OperatorCommand.Rebuild(n.Id)); break;
             case StepKind.Reap: Coordinate(new OperatorCommand.Reap(n.Id)); break;
             case StepKind.RewindDeposed: RewindDeposed(n); break;
+            case StepKind.RewindStandby: RewindStandby(n); break;
             case StepKind.LeaveSingleton: Mode = ClusterMode.Normal; break;
         }
         _trace.Add((step, State, _acked.Count));
@@ -139,6 +142,7 @@ internal sealed class ReplicationWorld
             rest = Coordinate(null);
             foreach (var n in _nodes) Deliver(n);
             foreach (var n in _nodes) if (n.View?.RoleOf(n.Id).Role == PeerRole.Deposed) RewindDeposed(n);
+            foreach (var n in _nodes) RewindStandby(n);
             foreach (var n in ChainOrder()) Replicate(n, int.MaxValue);
             CheckAcknowledgedWritesAreOnThePrimary();
         }
@@ -189,22 +193,33 @@ internal sealed class ReplicationWorld
         else _pending[id] = n.Id;
     }
 
+    private SimNode? ServingUpstream(SimNode x)
+    {
+        if (!Serves(x) || !x.ReachesPeers || ActingRole(x) == PeerRole.Primary) return null;
+        var upstream = x.View!.RoleOf(x.Id).Upstream;
+        if (upstream is null) return null;
+        var u = Node(upstream.Id);
+        return Serves(u) && u.ReachesPeers ? u : null;
+    }
+
     private void Replicate(SimNode x, int amount)
     {
-        if (!Serves(x) || !x.ReachesPeers || x.ReceiverStopped || ActingRole(x) == PeerRole.Primary) return;
-        var upstream = x.View!.RoleOf(x.Id).Upstream;
-        if (upstream is null) return;
-        var u = Node(upstream.Id);
-        if (!Serves(u) || !u.ReachesPeers) return;
+        if (x.ReceiverStopped || ServingUpstream(x) is not { } u) return;
+        // A standby runs in recovery: whatever it was before, it now follows its upstream's timelines.
+        x.Promoted = false;
 
-        if (!IsPrefix(x.Log, u.Log))
-        {
-            // PostgreSQL refuses to follow a timeline that forked below its position: the node rewinds onto it.
-            Truncate(x, CommonPrefix(x.Log, u.Log));
-            return;
-        }
+        // PostgreSQL refuses to follow a timeline that forked below its replay point (and never truncates): the
+        // standby stays where it is until it is rewound (RewindStandby).
+        if (!u.History.Holds(x.History, PositionOf(x))) return;
+        // An upstream behind it on the same history has nothing to send yet; one that holds different WAL where both
+        // have some would mean two writers of one timeline, which histories cannot tell apart.
+        if (CommonPrefix(x.Log, u.Log) < Math.Min(x.Log.Count, u.Log.Count))
+            throw new ModelViolation(
+                $"{x.Id} streams from {u.Id} by their timeline histories ({x.History} at {PositionOf(x)}, {u.History}), but their WAL differs: two timelines share a number and a switch point", Trace);
+        if (x.Log.Count >= u.Log.Count) return;
         var take = (int)Math.Min(u.Log.Count, (long)x.Log.Count + Math.Max(1, amount));
         x.Log = u.Log.GetRange(0, take);
+        x.History = u.History;
 
         // Synchronous commit: the primary acknowledges a waiting commit once its named sync has flushed it.
         if (ActingRole(u) == PeerRole.Primary && u.SyncName == x.Id)
@@ -223,6 +238,16 @@ internal sealed class ReplicationWorld
         n.View = State;
         var role = ActingRole(n);
         n.ReceiverStopped = false;
+        if (role == PeerRole.Primary && !n.Promoted)
+        {
+            // Promotion starts a new timeline at the end of its WAL. PostgreSQL numbers it one past the newest it
+            // knows of, so two promotions that never heard of each other can pick the same number at the same point,
+            // and no history can tell their WAL apart; the node promotes onto the generation's number instead
+            // (PromotionTimeline). Generation 1's primary is the cluster's initdb, already a primary on timeline 1.
+            if (State.Generation != 1)
+                n.History = n.History.PromotedAt(PositionOf(n), PromotionTimeline.For(n.History.Timeline, n.View!.Generation));
+            n.Promoted = true;
+        }
         if (role == PeerRole.Primary)
             n.SyncName = State.Singleton ? null : State.Sync!.Id;   // named before any write of the new generation
         else
@@ -232,18 +257,38 @@ internal sealed class ReplicationWorld
                 _pending.Remove(w);   // a deposed primary stops: its waiting commits fail, unacknowledged
     }
 
+    /// <summary>A deposed node rewinds onto the primary of its own view (pg_rewind), and says onto what.</summary>
     private void RewindDeposed(SimNode n)
     {
-        if (State is null || !n.ProcessUp || !n.ReachesPeers || ActingRole(n) != PeerRole.Deposed || !State.IsDeposed(n.Id)) return;
-        var primary = StatePrimary!;
-        if (!primary.ProcessUp || !primary.PostgresUp || !primary.ReachesPeers) return;
-        Truncate(n, CommonPrefix(n.Log, primary.Log));
-        n.Rewound = true;
+        if (n.View is not { } view || !n.ProcessUp || !n.ReachesPeers || ActingRole(n) != PeerRole.Deposed) return;
+        var primary = Node(view.Primary.Id);
+        if (!primary.ProcessUp || !primary.PostgresUp || !primary.ReachesPeers || ActingRole(primary) != PeerRole.Primary) return;
+        RewindOnto(n, primary);
+        n.RewoundOnto = new RejoinTarget(primary.Id, view.Generation, primary.History.Timeline);
     }
 
-    private static void Truncate(SimNode n, int length) => n.Log = n.Log.GetRange(0, length);
+    /// <summary>
+    /// A standby whose upstream's history forked below its replay point rewinds onto it (the node's follow rule);
+    /// a no-op for one that can stream.
+    /// </summary>
+    private void RewindStandby(SimNode n)
+    {
+        if (ServingUpstream(n) is not { } u || u.History.Holds(n.History, PositionOf(n))) return;
+        RewindOnto(n, u);
+    }
 
-    private static bool IsPrefix(ImmutableList<int> a, ImmutableList<int> b) => a.Count <= b.Count && CommonPrefix(a, b) == a.Count;
+    /// <summary>
+    /// pg_rewind: finds where the two histories part (it reads history files, as here) and replaces everything after
+    /// that with the source's WAL; the node then follows the source's timeline as a standby.
+    /// </summary>
+    private static void RewindOnto(SimNode n, SimNode source)
+    {
+        var fork = source.History.ForkPoint(n.History);
+        var keep = (int)Math.Min((ulong)n.Log.Count, Math.Min((ulong)source.Log.Count, fork.Value / LsnBytesPerWrite));
+        n.Log = source.Log.GetRange(0, keep);
+        n.History = source.History;
+        n.Promoted = false;
+    }
 
     private static int CommonPrefix(ImmutableList<int> a, ImmutableList<int> b)
     {
@@ -290,7 +335,7 @@ internal sealed class ReplicationWorld
             var p = Node(probe.PeerId);
             if (!RaiseFence(p, probe.Fence)) return null;
             fences[p.Id] = probe.Fence;
-            return PositionOf(p);
+            return (PositionOf(p), p.History);
         });
 
     /// <summary>A node answers a probe only in the role the fence is for, and only if its PostgreSQL runs.</summary>
@@ -327,7 +372,9 @@ internal sealed class ReplicationWorld
                 PostgresUp: n.PostgresUp && !failed.Contains(n.Id),
                 Wal: PositionOf(n),
                 HasExistingData: !n.Log.IsEmpty,
-                ReadyToRejoin: n.Rewound && State?.IsDeposed(n.Id) == true)),
+                ReadyToRejoin: n.RewoundOnto is not null && State?.IsDeposed(n.Id) == true,
+                History: n.PostgresUp ? n.History : null,
+                RewoundOnto: State?.IsDeposed(n.Id) == true ? n.RewoundOnto : null)),
             FencedPositions = fenced,
             Mode = Mode,
             Rejoin = Rejoin,
@@ -339,7 +386,7 @@ internal sealed class ReplicationWorld
 
     private void CheckAcknowledgedWritesAreOnThePrimary()
     {
-        foreach (var n in _nodes.Where(n => n.Rewound && State?.IsDeposed(n.Id) != true)) n.Rewound = false;
+        foreach (var n in _nodes.Where(n => n.RewoundOnto is not null && State?.IsDeposed(n.Id) != true)) n.RewoundOnto = null;
         if (_acked.Count == 0) return;
         if (State is null) throw new ModelViolation("writes were acknowledged before any state existed", Trace);
         var primary = StatePrimary!;
@@ -363,7 +410,9 @@ internal sealed class ReplicationWorld
         public ClusterState? View { get; set; }
         public string? SyncName { get; set; }           // synchronous_standby_names, kept in the config on disk
         public bool ReceiverStopped { get; set; }       // fence, kept in the config on disk
-        public bool Rewound { get; set; }
+        public RejoinTarget? RewoundOnto { get; set; }  // what its last rewind as a deposed peer was onto
+        public TimelineHistory History { get; set; } = TimelineHistory.First;
+        public bool Promoted { get; set; }              // out of recovery: writes a timeline of its own
     }
 }
 

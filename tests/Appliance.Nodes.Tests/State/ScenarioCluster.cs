@@ -12,6 +12,7 @@ internal sealed class ScenarioCluster
 {
     private readonly List<PeerId> _members = [];
     private readonly Dictionary<string, Lsn> _wal = [];
+    private readonly Dictionary<string, TimelineHistory> _history = [];   // peers not on timeline 1 with no past
     private readonly Dictionary<string, DateTimeOffset> _downSince = [];   // peers whose PostgreSQL is down, and since when
     private readonly HashSet<string> _readyToRejoin = [];
     private readonly HashSet<string> _withData = [];
@@ -69,6 +70,15 @@ internal sealed class ScenarioCluster
     }
 
     public Lsn WalOf(string id) => _wal.GetValueOrDefault(id, Lsn.Zero);
+
+    /// <summary>The peer reports (and answers probes with) <paramref name="history"/> as the history of its WAL.</summary>
+    public ScenarioCluster SetHistory(string id, TimelineHistory history)
+    {
+        _history[id] = history;
+        return this;
+    }
+
+    public TimelineHistory HistoryOf(string id) => _history.GetValueOrDefault(id, TimelineHistory.First);
 
     /// <summary>The peer reports its PostgreSQL down, and has done so for <paramref name="for"/> (none: it just went down).</summary>
     public ScenarioCluster PostgresDown(string id, TimeSpan? @for = null)
@@ -145,7 +155,7 @@ internal sealed class ScenarioCluster
             Probes.Add(probe);
             // A probe of a peer whose PostgreSQL does not answer fails: the coordinator learns it is down.
             var answers = !_downSince.ContainsKey(probe.PeerId) && _members.Any(m => m.Id == probe.PeerId);
-            return answers ? WalOf(probe.PeerId) : null;
+            return answers ? (WalOf(probe.PeerId), HistoryOf(probe.PeerId)) : null;
         });
 
     /// <summary>Every fence-and-read the rules asked for, in order.</summary>
@@ -160,7 +170,10 @@ internal sealed class ScenarioCluster
                 PostgresUp: !_downSince.ContainsKey(m.Id) && !probedDown.Contains(m.Id),
                 Wal: WalOf(m.Id),
                 HasExistingData: _withData.Contains(m.Id),
-                ReadyToRejoin: _readyToRejoin.Contains(m.Id))),
+                ReadyToRejoin: _readyToRejoin.Contains(m.Id),
+                History: _downSince.ContainsKey(m.Id) ? null : HistoryOf(m.Id),
+                // A scenario's "ready" means rewound onto the state it is given in.
+                RewoundOnto: _readyToRejoin.Contains(m.Id) && State is { } s ? new RejoinTarget(s.Primary.Id, s.Generation, HistoryOf(s.Primary.Id).Timeline) : null)),
         FencedPositions = fenced,
         PostgresDownSince = _members
             .Where(m => _downSince.ContainsKey(m.Id) && !_unreported.Contains(m.Id))
