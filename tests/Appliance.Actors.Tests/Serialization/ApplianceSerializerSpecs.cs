@@ -76,6 +76,29 @@ public sealed partial class ApplianceSerializerSpecs : Akka.TestKit.Xunit2.TestK
     }
 
     [Fact]
+    public void The_persisted_event_with_its_initWal_history_keeps_its_stored_form()
+    {
+        AssertGolden("state-recorded.v1", SampleMessages.RecordedWithHistory, "state-recorded.v1.with-history");
+    }
+
+    [Fact]
+    public void A_state_stored_before_histories_were_recorded_reads_with_none()
+    {
+        var path = Path.Combine(AppContext.BaseDirectory, "Serialization", "Golden", "state-recorded.v1.json");
+        var stored = (ClusterStateProtocol.StateRecorded)Serializer.FromBinary(File.ReadAllBytes(path), "state-recorded.v1");
+        Assert.Null(stored.State.InitHistory);
+        Assert.Equal(SampleMessages.FullState, stored.State);
+    }
+
+    [Fact]
+    public void An_out_of_order_history_is_a_serialization_error()
+    {
+        const string json = """{"probeId":1,"peerId":"n1","position":"0/0","history":{"timeline":2,"past":[{"timeline":3,"switchPoint":"0/10"}]}}""";
+        var e = Assert.Throws<SerializationException>(() => Serializer.FromBinary(Encoding.UTF8.GetBytes(json), "fence-raised.v1"));
+        Assert.Contains("out of order", e.ToString());
+    }
+
+    [Fact]
     public void The_persisted_snapshot_keeps_its_stored_form()
     {
         AssertGolden("coordinator-snapshot.v1", new CoordinatorSnapshot(SampleMessages.FullState));
@@ -114,10 +137,10 @@ public sealed partial class ApplianceSerializerSpecs : Akka.TestKit.Xunit2.TestK
         Assert.Contains("\"reason\":\"NotCaughtUp\"", json);
     }
 
-    private void AssertGolden(string manifest, object message)
+    private void AssertGolden(string manifest, object message, string? file = null)
     {
         Assert.Equal(manifest, Serializer.Manifest(message));
-        var path = Path.Combine(AppContext.BaseDirectory, "Serialization", "Golden", manifest + ".json");
+        var path = Path.Combine(AppContext.BaseDirectory, "Serialization", "Golden", (file ?? manifest) + ".json");
         var actual = Encoding.UTF8.GetString(Serializer.ToBinary(message));
         Assert.True(File.Exists(path), $"No golden file {path}. Its content would be:\n{actual}");
         var golden = File.ReadAllText(path).Trim();

@@ -22,6 +22,13 @@ internal static class SampleMessages
         Freeze = new FreezeInfo("maintenance window", At),
     };
 
+    /// <summary>A history with two earlier timelines.</summary>
+    public static readonly TimelineHistory History3 =
+        new(3, [new TimelineSwitch(1, Lsn.Parse("0/3000060")), new TimelineSwitch(2, Lsn.Parse("16/B374D848"))]);
+
+    /// <summary><see cref="FullState"/> as written since states record the history initWal is on.</summary>
+    public static readonly ClusterState FullStateWithHistory = FullState with { InitHistory = History3 };
+
     /// <summary>A singleton state: no sync, no asyncs.</summary>
     public static readonly ClusterState SingletonState = new()
     {
@@ -35,9 +42,14 @@ internal static class SampleMessages
     public static readonly ClusterStateProtocol.StateRecorded Recorded =
         new(FullState, TransitionReason.SyncTakeover, "primary n1 is gone: sync n2 became primary at 16/B374D848.", At);
 
+    /// <summary><see cref="Recorded"/> as written since states record the history initWal is on.</summary>
+    public static readonly ClusterStateProtocol.StateRecorded RecordedWithHistory = Recorded with { State = FullStateWithHistory };
+
     public static IEnumerable<object> All() =>
     [
         new ClusterStateProtocol.StateChanged(7, FullState),
+        new ClusterStateProtocol.StateChanged(7, FullStateWithHistory),
+        RecordedWithHistory,
         new ClusterStateProtocol.StateChanged(1, SingletonState),
         ClusterStateProtocol.GetState.Instance,
         new ClusterStateProtocol.CurrentState(FullState, new Refusal(RefusalReason.NotCaughtUp, "short of initWal")),
@@ -53,6 +65,10 @@ internal static class SampleMessages
         new NodeProtocol.RaiseFence(42, WalFence.StopReceivingWal),
         new NodeProtocol.RaiseFence(43, new WalFence.NameSync("n4")),
         new NodeProtocol.FenceRaised(42, "n3", Lsn.Parse("FFFFFFFF/FFFFFFFF")),
+        new NodeProtocol.FenceRaised(44, "n3", Lsn.Parse("16/B374D848"), History3),
+        new NodeProtocol.StatusReport(new PeerId("n1", "10.0.0.1", 5432),
+            new PeerReport(true, Lsn.Parse("16/B374D848"), HasExistingData: true, ReadyToRejoin: true, History: History3,
+                RewoundOnto: new RejoinTarget("n2", 3, 3)), 7, PeerRole.Deposed, false),
         new NodeProtocol.FenceFailed(43, "n2", "PostgreSQL is not running"),
         new NodeProtocol.LiftFence(new WalFence.NameSync("n4")),
         new OperatorProtocol.Submit(new OperatorCommand.Freeze("upgrade") { ExpectedGeneration = 3 }),
