@@ -242,6 +242,11 @@ public sealed class ClusterStateCoordinator : ReceivePersistentActor, IWithTimer
                 _log.Error("The rules wrote {0} states in one round and still want more; stopping the round. Last state: {1}.", round.Transitions, _state);
                 EndRound(decision);
                 break;
+            case Transition transition when transition.Next.Generation != _state?.Generation && MinorityView() is { } view:
+                _log.Warning("Not writing {0} ({1}): this coordinator's view reaches only {2}; a generation changes only with a majority of the database members in view.",
+                    transition.Next, transition.Reason, view);
+                EndRound(new Refusal(RefusalReason.NoMajority, $"{transition.Reason} waits: the coordinator's view reaches only {view}."));
+                break;
             case Transition transition:
                 Persist(new ClusterStateProtocol.StateRecorded(transition.Next, transition.Reason, transition.Detail, Now()), OnRecorded);
                 break;
@@ -252,6 +257,22 @@ public sealed class ClusterStateCoordinator : ReceivePersistentActor, IWithTimer
                 EndRound(decision);
                 break;
         }
+    }
+
+    /// <summary>
+    /// "R of T database members" when this coordinator's Akka view reaches no majority of the Up database members,
+    /// else null. The journal's compare-and-set already stops a coordinator that lost the singleton; this also stops
+    /// one that still holds it on the minority side of a partition until the split-brain resolver acts.
+    /// </summary>
+    private string? MinorityView()
+    {
+        if (_cluster is null) return null;
+        var state = _cluster.State;
+        var up = state.Members.Where(m => m.Status == MemberStatus.Up).ToList();
+        var database = up.Where(m => m.HasRole(Client.ApplianceClient.DatabaseRole)).ToList();
+        var members = database.Count > 0 ? database : up;   // a cluster without roles (tools, tests): every member counts
+        var reachable = members.Count(m => !state.Unreachable.Contains(m));
+        return members.Count > 0 && reachable * 2 > members.Count ? null : $"{reachable} of {members.Count} database members";
     }
 
     private ClusterObservation Observe(EvaluationRound round)

@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using Akka.Actor;
 using Akka.Cluster.Tools.PublishSubscribe;
 using Akka.Event;
@@ -44,9 +45,10 @@ public sealed class DatabaseNodeActor : ReceiveActor, IWithTimers
     private string? _lastError;
     private Nodes.Postgres.BaseBackupProgress? _clone;
     private Nodes.Postgres.InstanceStatus? _status;
-    private DateTime _lastContact;
-    private DateTime _lastLeaseCheck;
-    private DateTime _fencedAt;
+    // Stopwatch timestamps: the lease must not move with the wall clock (an NTP step, an operator's date).
+    private long _lastContact;
+    private long _lastLeaseCheck;
+    private long _fencedAt;
     private bool _fencedAfterPause;
     private readonly Akka.Cluster.Cluster? _cluster;   // null when the system is not clustered (tests of one node)
 
@@ -67,7 +69,7 @@ public sealed class DatabaseNodeActor : ReceiveActor, IWithTimers
             _cluster = Akka.Cluster.Cluster.Get(Context.System);
 
         Receive<ClusterStateProtocol.StateChanged>(changed => Adopt(changed.State));
-        Receive<ClusterStateProtocol.CurrentState>(current => { if (current.State is { } s) Adopt(s); else Contact(); });
+        Receive<ClusterStateProtocol.CurrentState>(current => { if (current.State is { } s) Adopt(s); else if (_state is null) Contact(); });
         Receive<SubscribeAck>(_ => { });
         Receive<StateRequestTick>(_ => { if (_state is null) _coordinator.Tell(ClusterStateProtocol.GetState.Instance); });
 
@@ -136,7 +138,7 @@ public sealed class DatabaseNodeActor : ReceiveActor, IWithTimers
     /// <inheritdoc />
     protected override void PreStart()
     {
-        _lastContact = _lastLeaseCheck = DateTime.UtcNow;
+        _lastContact = _lastLeaseCheck = Stopwatch.GetTimestamp();
         _mediator?.Tell(new Subscribe(ClusterStateProtocol.Topic, Self));
         _coordinator.Tell(ClusterStateProtocol.GetState.Instance);
         Timers.StartPeriodicTimer(StateRequestTick.Instance, StateRequestTick.Instance, _options.StateRequestInterval);
@@ -150,18 +152,21 @@ public sealed class DatabaseNodeActor : ReceiveActor, IWithTimers
     /// </summary>
     protected override SupervisorStrategy SupervisorStrategy() => new OneForOneStrategy(_ => Directive.Restart);
 
-    private void Contact() => _lastContact = DateTime.UtcNow;
+    private void Contact() => _lastContact = Stopwatch.GetTimestamp();
 
     private void Adopt(ClusterState state)
     {
+        // Only a state at least as new as the one held renews the lease: a stale coordinator (one that lost the
+        // singleton but still runs, say after a pause) republishing an older state must not keep a primary writable.
+        if (_state is not null && state.Version < _state.Version) return;
         Contact();
-        if (_selfFenced && PrimaryLease.MayServeAgain(DateTime.UtcNow - _fencedAt, _fencedAfterPause, View(), _options.CoordinatorLease))
+        if (_selfFenced && PrimaryLease.MayServeAgain(Stopwatch.GetElapsedTime(_fencedAt), _fencedAfterPause, View(), _options.CoordinatorLease))
         {
             _log.Info("{0}: the coordinator is back and {1}; leaving self-fencing", _instance.Peer.Id, View());
             _selfFenced = false;
             StartRole(force: true);
         }
-        if (_state is not null && state.Version <= _state.Version) return;   // pub-sub is at most once and unordered
+        if (_state is not null && state.Version == _state.Version) return;   // pub-sub is at most once and unordered
 
         var previous = _state;
         _state = state;
@@ -283,11 +288,11 @@ public sealed class DatabaseNodeActor : ReceiveActor, IWithTimers
 
     private void CheckLease()
     {
-        var now = DateTime.UtcNow;
-        var sinceLastCheck = now - _lastLeaseCheck;
+        var now = Stopwatch.GetTimestamp();
+        var sinceLastCheck = Stopwatch.GetElapsedTime(_lastLeaseCheck, now);
         _lastLeaseCheck = now;
         if (_selfFenced || _state is null || _state.Singleton || _appliedRole != PeerRole.Primary) return;
-        if (PrimaryLease.FenceReason(now - _lastContact, sinceLastCheck, View(), _options.CoordinatorLease) is not { } why) return;
+        if (PrimaryLease.FenceReason(Stopwatch.GetElapsedTime(_lastContact, now), sinceLastCheck, View(), _options.CoordinatorLease) is not { } why) return;
         _log.Warning("{0}: primary fencing itself: {1}", _instance.Peer.Id, why);
         _selfFenced = true;
         _fencedAt = now;

@@ -27,6 +27,12 @@ public enum RefusalReason
     /// <summary>Both the primary and the sync are gone: no peer provably holds every acknowledged write.</summary>
     PrimaryAndSyncLost,
 
+    /// <summary>
+    /// The coordinator's own cluster view does not reach a majority of the database members, so it writes no new
+    /// generation: on the minority side of a partition it could otherwise depose a primary the majority still uses.
+    /// </summary>
+    NoMajority,
+
     /// <summary>Fewer peers than the mode needs to set the cluster up (or to leave singleton mode).</summary>
     NotEnoughPeers,
 

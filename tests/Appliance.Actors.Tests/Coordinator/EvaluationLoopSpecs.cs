@@ -48,6 +48,19 @@ public sealed class EvaluationLoopSpecs(ITestOutputHelper output) : CoordinatorS
     }
 
     [Fact]
+    public void A_fenced_position_without_its_timeline_history_counts_as_a_failed_probe()
+    {
+        var coordinator = StartCoordinator();
+        var (n1, n2, _) = ThreeNodeCluster(coordinator);
+
+        n1.Depart();
+        n2.AnswerFenceWithoutHistory(WalFence.StopReceivingWal, "0/5000");
+        n2.Probe.ExpectMsg<NodeProtocol.LiftFence>(TimeSpan.FromSeconds(3));
+        Assert.Equal(RefusalReason.DatabaseOffline, CurrentState(coordinator).LastRefusal?.Reason);
+        Assert.Equal(2, CurrentState(coordinator).State!.Version);
+    }
+
+    [Fact]
     public void A_failed_fence_means_no_takeover_and_the_refusal_is_kept()
     {
         var coordinator = StartCoordinator();
@@ -77,7 +90,7 @@ public sealed class EvaluationLoopSpecs(ITestOutputHelper output) : CoordinatorS
         Assert.Equal(RefusalReason.DatabaseOffline, CurrentState(coordinator).LastRefusal?.Reason);
 
         // A late answer to the timed-out probe changes nothing.
-        n2.Probe.Reply(new NodeProtocol.FenceRaised(probeId, "n2", Lsn.Parse("0/5000")));
+        n2.Probe.Reply(new NodeProtocol.FenceRaised(probeId, "n2", Lsn.Parse("0/5000"), TimelineHistory.First));
         Mediator.ExpectNoMsg(TimeSpan.FromMilliseconds(300));
         Assert.Equal(2, CurrentState(coordinator).State!.Version);
     }

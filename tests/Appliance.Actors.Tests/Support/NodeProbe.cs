@@ -33,9 +33,13 @@ public sealed class NodeProbe
         return this;
     }
 
-    public void Report(bool postgresUp = true, string wal = "0/0", long appliedVersion = 0, bool readyToRejoin = false) =>
+    /// <param name="rewoundOnto">With <paramref name="readyToRejoin"/>: the primary and generation it rewound onto.</param>
+    public void Report(bool postgresUp = true, string wal = "0/0", long appliedVersion = 0, bool readyToRejoin = false,
+        (string Primary, long Generation)? rewoundOnto = null) =>
         Probe.Send(_coordinator, new NodeProtocol.StatusReport(
-            Peer, new PeerReport(postgresUp, Lsn.Parse(wal), ReadyToRejoin: readyToRejoin), appliedVersion, PeerRole.Unassigned, false));
+            Peer, new PeerReport(postgresUp, Lsn.Parse(wal), ReadyToRejoin: readyToRejoin, History: postgresUp ? TimelineHistory.First : null,
+                RewoundOnto: rewoundOnto is { } r ? new RejoinTarget(r.Primary, r.Generation, 1) : null),
+            appliedVersion, PeerRole.Unassigned, false));
 
     public void Depart() => Probe.Send(_coordinator, new Appliance.Actors.Coordinator.NodeDeparted(Id, "test"));
 
@@ -49,6 +53,13 @@ public sealed class NodeProbe
 
     /// <summary>Expects a request to raise <paramref name="fence"/> and answers it with <paramref name="position"/>.</summary>
     public void AnswerFence(WalFence fence, string position)
+    {
+        var probeId = ExpectRaiseFence(fence);
+        Probe.Reply(new NodeProtocol.FenceRaised(probeId, Id, Lsn.Parse(position), TimelineHistory.First));
+    }
+
+    /// <summary>Answers a request to raise <paramref name="fence"/> with a position but no timeline history, as an older node would.</summary>
+    public void AnswerFenceWithoutHistory(WalFence fence, string position)
     {
         var probeId = ExpectRaiseFence(fence);
         Probe.Reply(new NodeProtocol.FenceRaised(probeId, Id, Lsn.Parse(position)));
