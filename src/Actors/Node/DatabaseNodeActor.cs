@@ -40,6 +40,7 @@ public sealed class DatabaseNodeActor : ReceiveActor, IWithTimers
     private long _appliedVersion;
     private bool _readWrite;
     private bool _readyToRejoin;
+    private RejoinTarget? _rewoundOnto;
     private bool _selfFenced;
     private WalFence? _fence;
     private string? _lastError;
@@ -76,9 +77,11 @@ public sealed class DatabaseNodeActor : ReceiveActor, IWithTimers
         Receive<RoleProtocol.Applied>(m => m.Token == _token, OnApplied);
         Receive<RoleProtocol.ReadyToRejoin>(m => m.Token == _token, m =>
         {
-            _log.Info("{0} rewound onto the primary's timeline ({1}); ready to rejoin", _instance.Peer.Id, m.Outcome.Method);
             _readyToRejoin = true;
-            Report();
+            _rewoundOnto = new RejoinTarget(_state!.Primary.Id, _state.Generation, 0);
+            _log.Info("{0} rewound onto primary {1}'s timeline ({2}) in generation {3}; ready to rejoin once its status shows it on that history",
+                _instance.Peer.Id, _state.Primary.Id, m.Outcome.Method, _state.Generation);
+            ReadStatus();
         });
         Receive<RoleProtocol.CloneProgress>(m => m.Token == _token, m => _clone = m.Progress);
         Receive<RoleProtocol.Failed>(m => m.Token == _token, m =>
@@ -171,7 +174,8 @@ public sealed class DatabaseNodeActor : ReceiveActor, IWithTimers
         var previous = _state;
         _state = state;
         var assignment = state.RoleOf(_instance.Peer.Id);
-        if (!state.IsDeposed(_instance.Peer.Id)) _readyToRejoin = false;
+        // A readiness speaks only for the primary it was rewound onto.
+        if (!state.IsDeposed(_instance.Peer.Id) || _rewoundOnto?.Primary != state.Primary.Id) (_readyToRejoin, _rewoundOnto) = (false, null);
         _log.Info($"{_instance.Peer.Id}: state v{state.Version} generation {state.Generation}: role {assignment.Role} " +
                   $"(upstream {assignment.Upstream?.Id ?? "-"}, downstream {assignment.Downstream?.Id ?? "-"}) [{state.ToShortString()}]");
         if (_fence is not null)
@@ -248,7 +252,10 @@ public sealed class DatabaseNodeActor : ReceiveActor, IWithTimers
             PostgresUp: _status is not null,
             Wal: _status?.Position ?? Lsn.Zero,
             HasExistingData: _instance.HasData,
-            ReadyToRejoin: _readyToRejoin);
+            ReadyToRejoin: _readyToRejoin && _rewoundOnto is not null,
+            History: _status?.History,
+            // The timeline it now follows, from the status read after the rewind: the rules compare it with the primary's.
+            RewoundOnto: _rewoundOnto is { } onto && _status?.History is { } h ? onto with { Timeline = h.Timeline } : null);
         _coordinator.Tell(new NodeProtocol.StatusReport(_instance.Peer, report, _appliedVersion, _appliedRole, _readWrite && !_selfFenced));
     }
 
@@ -258,23 +265,39 @@ public sealed class DatabaseNodeActor : ReceiveActor, IWithTimers
         _log.Info("{0}: raising fence {1} (probe {2})", _instance.Peer.Id, raise.Fence, raise.ProbeId);
         StopRole();
         _fence = raise.Fence;
-        var work = raise.Fence switch
-        {
-            WalFence.StopReceiving => _instance.StopReceivingAsync(CancellationToken.None),
-            WalFence.NameSync name => _instance.NameSyncAsync(name.PeerId, CancellationToken.None),
-            _ => Task.FromException<Lsn>(new ArgumentOutOfRangeException(nameof(raise), raise.Fence, "unknown fence")),
-        };
-        work.PipeTo(Self,
-            success: lsn => new FenceOutcome(replyTo, raise.ProbeId, raise.Fence, lsn, null),
+        FencedRead(raise.Fence).PipeTo(Self,
+            success: read => new FenceOutcome(replyTo, raise.ProbeId, raise.Fence, read.Position, null, read.History),
             failure: e => new FenceOutcome(replyTo, raise.ProbeId, raise.Fence, null, e.Message));
+    }
+
+    /// <summary>
+    /// Raises the fence and reads the position behind it, with the history of the timeline that position is on. A
+    /// standby's history is read while its WAL receiver still runs (the received timeline is exact then; once stopped,
+    /// only the last restartpoint's timeline is left, which can lag): everything it replays afterwards was received on
+    /// that history. A primary's is read after naming the sync, on its own timeline.
+    /// </summary>
+    private async Task<(Lsn Position, TimelineHistory? History)> FencedRead(WalFence fence)
+    {
+        switch (fence)
+        {
+            case WalFence.StopReceiving:
+                var before = await _instance.ReadStatusAsync(CancellationToken.None).ConfigureAwait(false);
+                var replayed = await _instance.StopReceivingAsync(CancellationToken.None).ConfigureAwait(false);
+                return (replayed, before?.History);
+            case WalFence.NameSync name:
+                var current = await _instance.NameSyncAsync(name.PeerId, CancellationToken.None).ConfigureAwait(false);
+                return (current, (await _instance.ReadStatusAsync(CancellationToken.None).ConfigureAwait(false))?.History);
+            default:
+                throw new ArgumentOutOfRangeException(nameof(fence), fence, "unknown fence");
+        }
     }
 
     private void FenceDone(FenceOutcome outcome)
     {
         if (outcome.Position is { } position)
         {
-            _log.Info("{0}: fence {1} up at {2}", _instance.Peer.Id, outcome.Fence, position);
-            outcome.ReplyTo.Tell(new NodeProtocol.FenceRaised(outcome.ProbeId, _instance.Peer.Id, position));
+            _log.Info("{0}: fence {1} up at {2} on {3}", _instance.Peer.Id, outcome.Fence, position, outcome.History?.ToString() ?? "an unknown timeline history");
+            outcome.ReplyTo.Tell(new NodeProtocol.FenceRaised(outcome.ProbeId, _instance.Peer.Id, position, outcome.History));
             return;
         }
         _log.Warning("{0}: fence {1} failed: {2}", _instance.Peer.Id, outcome.Fence, outcome.Error);

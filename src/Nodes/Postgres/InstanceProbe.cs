@@ -58,7 +58,7 @@ public sealed record InstanceProbe(string Host, int Port, ClusterCredentials Cre
         await using var reader = await command.ExecuteReaderAsync(ct).ConfigureAwait(false);
         await reader.ReadAsync(ct).ConfigureAwait(false);
         var inRecovery = reader.GetBoolean(0);
-        return new InstanceStatus(
+        var status = new InstanceStatus(
             InRecovery: inRecovery,
             ReadWrite: !inRecovery && reader.GetBoolean(1),
             Timeline: reader.GetInt32(6),
@@ -66,6 +66,20 @@ public sealed record InstanceProbe(string Host, int Port, ClusterCredentials Cre
             ReceivedLsn: LsnAt(reader, 4),
             ReplayedLsn: LsnAt(reader, 5),
             SynchronousStandbyNames: reader.GetString(2));
+        await reader.DisposeAsync().ConfigureAwait(false);
+        return status with { History = await ReadHistoryAsync(connection, status.Timeline, ct).ConfigureAwait(false) };
+    }
+
+    /// <summary>
+    /// The history file of <paramref name="timeline"/> from the instance's <c>pg_wal</c>, parsed; timeline 1 has
+    /// none. Null when the file is missing (a standby that has not fetched it yet): the history is then unknown.
+    /// </summary>
+    private static async Task<TimelineHistory?> ReadHistoryAsync(NpgsqlConnection connection, int timeline, CancellationToken ct)
+    {
+        if (timeline <= 1) return TimelineHistory.First;
+        await using var command = new NpgsqlCommand("SELECT pg_read_file(@path, 0, 16777216, true)", connection);
+        command.Parameters.AddWithValue("path", $"pg_wal/{timeline:X8}.history");
+        return await command.ExecuteScalarAsync(ct).ConfigureAwait(false) is string text ? TimelineHistory.Parse(timeline, text) : null;
     }
 
     private const string DownstreamSql = """

@@ -25,12 +25,14 @@ internal static class DeposedRejoin
     }
 
     /// <summary>
-    /// Ready for this state: rewound onto this primary in this generation, and its report shows it on the primary's
-    /// history. A readiness left over from an earlier generation (the peer rewound onto a primary that has since been
-    /// deposed itself, or restarted before its rejoin was written) says nothing about the WAL it holds now.
+    /// Ready for this state: rewound onto this primary, on the timeline the primary reports now, and its report shows
+    /// it on the primary's history. A readiness left over from an earlier primary (one deposed since, or a restart
+    /// before the rejoin was written) says nothing about the WAL the peer holds now. The generation it was rewound in
+    /// is recorded but not compared: a sync change keeps the primary's timeline, and with it the rewind's worth.
     /// </summary>
     private static bool IsReady(RuleContext ctx, PeerId peer) =>
         ctx.Observation.ReportOf(peer.Id) is { ReadyToRejoin: true, RewoundOnto: { } onto }
-        && ctx.State.Primary.Is(onto.Primary) && onto.Generation == ctx.State.Generation
+        && ctx.State.Primary.Is(onto.Primary)
+        && ctx.Observation.ReportOf(ctx.State.Primary.Id)?.History?.Timeline == onto.Timeline
         && ctx.StandingOf(peer) == HistoryStanding.OnHistory;
 }
