@@ -105,6 +105,47 @@ public sealed class DatabaseNodeActorSpecs(ITestOutputHelper output) : TestKit("
     }
 
     [Fact]
+    public async Task A_takeover_fence_survives_a_restart_of_the_node_process_and_only_its_owner_lifts_it()
+    {
+        var state = await ThreeNodeChainAsync();
+        await Sql.HasRowAsync(_nodes.Drivers["n2"], 1);
+        var owner = new FenceOwner("coord-a", 1, 11);
+        _nodes.Actors["n2"].Tell(new NodeProtocol.RaiseFence(11, WalFence.StopReceivingWal, owner), TestActor);
+        FishForMessage<NodeProtocol.FenceRaised>(r => r.ProbeId == 11, TimeSpan.FromSeconds(30));
+
+        // The node process dies and comes back while the coordinator is still deciding: the fence must hold.
+        await _nodes.RestartActorAsync(Sys, "n2", TestActor, RejoinPolicy.Auto, NodeActorHarness.Options);
+        _nodes.Actors["n2"].Tell(new ClusterStateProtocol.StateChanged(state.Version, state, "coord-a"));
+        await _nodes.UntilAsync("n2", s => s.State?.Version == 1, "restarted node has the state");
+        var blocked = await PendingCommit.StartAsync(_nodes.Drivers["n1"], "INSERT INTO t VALUES (20)");
+        await Task.WhenAny(blocked.Task, Task.Delay(TimeSpan.FromSeconds(3)));
+        Assert.False(blocked.Task.IsCompleted, "a commit was acknowledged: the restarted sync lost its fence");
+
+        // A lift for another raise (an earlier probe, or another coordinator) changes nothing.
+        _nodes.Actors["n2"].Tell(new NodeProtocol.LiftFence(WalFence.StopReceivingWal, owner with { ProbeId = 10 }));
+        _nodes.Actors["n2"].Tell(new NodeProtocol.LiftFence(WalFence.StopReceivingWal, owner with { Coordinator = "coord-b" }));
+        await Task.WhenAny(blocked.Task, Task.Delay(TimeSpan.FromSeconds(3)));
+        Assert.False(blocked.Task.IsCompleted, "a lift that was not the owner's took the fence down");
+
+        _nodes.Actors["n2"].Tell(new NodeProtocol.LiftFence(WalFence.StopReceivingWal, owner));
+        await blocked.Task.WaitAsync(TimeSpan.FromSeconds(90));
+        await Sql.HasRowAsync(_nodes.Drivers["n2"], 20);
+    }
+
+    [Fact]
+    public async Task A_fence_raised_for_an_older_state_than_the_node_holds_is_refused()
+    {
+        var state = await ThreeNodeChainAsync();
+        _nodes.Publish(state with { Version = 2 });
+        await _nodes.UntilAsync("n2", s => s.State?.Version == 2, "node has v2");
+        _nodes.Actors["n2"].Tell(new NodeProtocol.RaiseFence(12, WalFence.StopReceivingWal, new FenceOwner("stale", 1, 12)), TestActor);
+        var failed = FishForMessage<NodeProtocol.FenceFailed>(f => f.ProbeId == 12, TimeSpan.FromSeconds(30));
+        Assert.Contains("holds v2", failed.Reason);
+        await Sql.ExecAsync(_nodes.Drivers["n1"], "INSERT INTO t VALUES (21)");
+        await Sql.HasRowAsync(_nodes.Drivers["n2"], 21);
+    }
+
+    [Fact]
     public async Task A_fence_the_node_cannot_raise_is_answered_with_FenceFailed_and_the_role_resumes()
     {
         await ThreeNodeChainAsync();

@@ -44,6 +44,17 @@ internal sealed class NodeActorHarness : IAsyncDisposable
         }
     }
 
+    /// <summary>
+    /// Stops <paramref name="id"/>'s node actor, as a crash of the node process would, and starts a new one on the same
+    /// data directory; what it kept on disk (the data, a fence) is all the new one knows.
+    /// </summary>
+    public async Task RestartActorAsync(ActorSystem system, string id, IActorRef coordinator, RejoinPolicy rejoin, DatabaseNodeOptions options)
+    {
+        await Actors[id].GracefulStop(TimeSpan.FromSeconds(60));
+        Actors = Actors.SetItem(id, system.ActorOf(
+            DatabaseNodeActor.Props(new PostgresDatabaseInstance(Drivers[id]), coordinator, null, options, rejoin), $"{id}-restarted-{Guid.NewGuid():N}"));
+    }
+
     public ClusterState State(long version, long generation, string primary, string? sync, string[]? asyncs = null,
         string[]? deposed = null, Lsn? initWal = null) => new()
     {

@@ -38,6 +38,9 @@ public sealed class ClusterStateCoordinator : ReceivePersistentActor, IWithTimer
     private readonly Queue<QueuedCommand> _commands = new();
     private readonly IActorRef _mediator;
     private readonly Cluster? _cluster;
+
+    // Names this coordinator in the fences it raises and the states it publishes; a restart is a new incarnation.
+    private readonly string _incarnation = Guid.NewGuid().ToString("N")[..12];
     private ClusterState? _state;
     private Refusal? _lastRefusal;
     private string? _lastDeferred;   // logged once per change, not at every tick
@@ -176,7 +179,7 @@ public sealed class ClusterStateCoordinator : ReceivePersistentActor, IWithTimer
         var changed = _membership.Record(report, node, AddressOf(node), Now());
         // Pub-sub may have dropped the state, or the node joined late: a node behind the current version gets it now.
         if (_state is { } state && report.AppliedVersion < state.Version)
-            node.Tell(new ClusterStateProtocol.StateChanged(state.Version, state));
+            node.Tell(new ClusterStateProtocol.StateChanged(state.Version, state, _incarnation));
         MembershipMayHaveChanged(changed);
     }
 
@@ -325,8 +328,9 @@ public sealed class ClusterStateCoordinator : ReceivePersistentActor, IWithTimer
             return;
         }
         var pending = new PendingProbe(_nextProbeId++, probe);
-        round.Asked(pending, node);
-        node.Tell(new NodeProtocol.RaiseFence(pending.ProbeId, probe.Fence));
+        var owner = new FenceOwner(_incarnation, _state?.Version ?? 0, pending.ProbeId);
+        round.Asked(pending, node, owner);
+        node.Tell(new NodeProtocol.RaiseFence(pending.ProbeId, probe.Fence, owner));
         Timers.StartSingleTimer(ProbeTimer, new ProbeTimedOut(pending.ProbeId), _settings.ProbeTimeout);
     }
 
@@ -388,19 +392,19 @@ public sealed class ClusterStateCoordinator : ReceivePersistentActor, IWithTimer
             _lastDeferred = deferred;
         }
         foreach (var raised in round.Raised.Where(r => r.Fence.IsUnusedByRound(r.PeerId, _state, round.WrittenStates)))
-            raised.Node.Tell(new NodeProtocol.LiftFence(raised.Fence));
+            raised.Node.Tell(new NodeProtocol.LiftFence(raised.Fence, raised.Owner));
         StartNextRound();
     }
 
     private void Publish(ClusterState state)
     {
         PublishOnTopic(state);
-        var changed = new ClusterStateProtocol.StateChanged(state.Version, state);
+        var changed = new ClusterStateProtocol.StateChanged(state.Version, state, _incarnation);
         foreach (var node in _membership.Nodes) node.Tell(changed);
     }
 
     private void PublishOnTopic(ClusterState state) =>
-        _mediator.Tell(new Publish(ClusterStateProtocol.Topic, new ClusterStateProtocol.StateChanged(state.Version, state)));
+        _mediator.Tell(new Publish(ClusterStateProtocol.Topic, new ClusterStateProtocol.StateChanged(state.Version, state, _incarnation)));
 
     private void AnswerHistory(IActorRef replyTo)
     {

@@ -14,7 +14,7 @@ internal sealed record QueuedCommand(OperatorCommand Command, IActorRef ReplyTo)
 internal sealed record PendingProbe(long ProbeId, PositionProbe Probe);
 
 /// <summary>A fence the coordinator asked a node to raise in this round, to lift at the end if unused.</summary>
-internal sealed record RaisedFence(string PeerId, WalFence Fence, IActorRef Node);
+internal sealed record RaisedFence(string PeerId, WalFence Fence, IActorRef Node, FenceOwner Owner);
 
 /// <summary>
 /// One evaluation round: laps of evaluate → (probe → evaluate)* → persist → evaluate … until the rules come to rest.
@@ -52,10 +52,10 @@ internal sealed class EvaluationRound(QueuedCommand? command)
         Failed.Contains(probe.PeerId) || (Fenced.TryGetValue(probe.PeerId, out var read) && read.Fence == probe.Fence);
 
     /// <summary>Records that a fence was asked of <paramref name="node"/>; it may be up from now on, answered or not.</summary>
-    public void Asked(PendingProbe pending, IActorRef node)
+    public void Asked(PendingProbe pending, IActorRef node, FenceOwner owner)
     {
         Pending = pending;
-        var raised = new RaisedFence(pending.Probe.PeerId, pending.Probe.Fence, node);
+        var raised = new RaisedFence(pending.Probe.PeerId, pending.Probe.Fence, node, owner);
         if (!Raised.Contains(raised)) Raised.Add(raised);
     }
 

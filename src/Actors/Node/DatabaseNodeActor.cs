@@ -43,6 +43,7 @@ public sealed class DatabaseNodeActor : ReceiveActor, IWithTimers
     private RejoinTarget? _rewoundOnto;
     private bool _selfFenced;
     private WalFence? _fence;
+    private FenceOwner? _fenceOwner;
     private string? _lastError;
     private Nodes.Postgres.BaseBackupProgress? _clone;
     private Nodes.Postgres.InstanceStatus? _status;
@@ -69,7 +70,11 @@ public sealed class DatabaseNodeActor : ReceiveActor, IWithTimers
         if (((ExtendedActorSystem)Context.System).Provider is Akka.Cluster.ClusterActorRefProvider)
             _cluster = Akka.Cluster.Cluster.Get(Context.System);
 
-        Receive<ClusterStateProtocol.StateChanged>(changed => Adopt(changed.State));
+        Receive<ClusterStateProtocol.StateChanged>(changed =>
+        {
+            DropOrphanedFence(changed);
+            Adopt(changed.State);
+        });
         Receive<ClusterStateProtocol.CurrentState>(current => { if (current.State is { } s) Adopt(s); else if (_state is null) Contact(); });
         Receive<SubscribeAck>(_ => { });
         Receive<StateRequestTick>(_ => { if (_state is null) _coordinator.Tell(ClusterStateProtocol.GetState.Instance); });
@@ -115,9 +120,11 @@ public sealed class DatabaseNodeActor : ReceiveActor, IWithTimers
         Receive<FenceOutcome>(FenceDone);
         Receive<NodeProtocol.LiftFence>(lift =>
         {
-            if (_fence is null || _fence != lift.Fence) return;
-            _log.Info("{0}: fence {1} lifted", _instance.Peer.Id, lift.Fence);
-            _fence = null;
+            // A lift takes down only the raise it answers: a late lift from an earlier probe, or from a coordinator that
+            // has been replaced, must not lift a fence a later round still relies on.
+            if (_fence is null || _fence != lift.Fence || !Equals(_fenceOwner, lift.Owner)) return;
+            _log.Info("{0}: fence {1} lifted by its owner ({2})", _instance.Peer.Id, lift.Fence, lift.Owner?.ToString() ?? "no owner");
+            ClearFence();
             StartRole(force: true);
         });
 
@@ -142,6 +149,7 @@ public sealed class DatabaseNodeActor : ReceiveActor, IWithTimers
     protected override void PreStart()
     {
         _lastContact = _lastLeaseCheck = Stopwatch.GetTimestamp();
+        RestoreFence();
         _mediator?.Tell(new Subscribe(ClusterStateProtocol.Topic, Self));
         _coordinator.Tell(ClusterStateProtocol.GetState.Instance);
         Timers.StartPeriodicTimer(StateRequestTick.Instance, StateRequestTick.Instance, _options.StateRequestInterval);
@@ -178,10 +186,10 @@ public sealed class DatabaseNodeActor : ReceiveActor, IWithTimers
         if (!state.IsDeposed(_instance.Peer.Id) || _rewoundOnto?.Primary != state.Primary.Id) (_readyToRejoin, _rewoundOnto) = (false, null);
         _log.Info($"{_instance.Peer.Id}: state v{state.Version} generation {state.Generation}: role {assignment.Role} " +
                   $"(upstream {assignment.Upstream?.Id ?? "-"}, downstream {assignment.Downstream?.Id ?? "-"}) [{state.ToShortString()}]");
-        if (_fence is not null)
+        if (_fence is not null && (_fenceOwner is null || state.Version > _fenceOwner.StateVersion))
         {
             _log.Info("{0}: new state v{1} supersedes fence {2}", _instance.Peer.Id, state.Version, _fence);
-            _fence = null;
+            ClearFence();
             StartRole(force: true);
             return;
         }
@@ -262,10 +270,19 @@ public sealed class DatabaseNodeActor : ReceiveActor, IWithTimers
     private void RaiseFence(NodeProtocol.RaiseFence raise)
     {
         var replyTo = Sender;
-        _log.Info("{0}: raising fence {1} (probe {2})", _instance.Peer.Id, raise.Fence, raise.ProbeId);
+        if (raise.Owner is { } owner && _state is not null && owner.StateVersion < _state.Version)
+        {
+            // A coordinator deciding on an older state than this node holds has been overtaken: its decision is void.
+            _log.Warning("{0}: refusing fence {1} from {2}: this node holds state v{3}", _instance.Peer.Id, raise.Fence, owner, _state.Version);
+            replyTo.Tell(new NodeProtocol.FenceFailed(raise.ProbeId, _instance.Peer.Id,
+                $"the fence was raised for state v{owner.StateVersion}, but {_instance.Peer.Id} holds v{_state.Version}"));
+            return;
+        }
+        _log.Info("{0}: raising fence {1} ({2})", _instance.Peer.Id, raise.Fence, raise.Owner?.ToString() ?? $"probe {raise.ProbeId}");
         StopRole();
         _fence = raise.Fence;
-        FencedRead(raise.Fence).PipeTo(Self,
+        _fenceOwner = raise.Owner;
+        SaveThenRead(raise.Fence, raise.Owner).PipeTo(Self,
             success: read => new FenceOutcome(replyTo, raise.ProbeId, raise.Fence, read.Position, null, read.History),
             failure: e => new FenceOutcome(replyTo, raise.ProbeId, raise.Fence, null, e.Message));
     }
@@ -276,6 +293,13 @@ public sealed class DatabaseNodeActor : ReceiveActor, IWithTimers
     /// only the last restartpoint's timeline is left, which can lag): everything it replays afterwards was received on
     /// that history. A primary's is read after naming the sync, on its own timeline.
     /// </summary>
+    /// <summary>Keeps the fence on disk before raising it, so that a restart in between cannot lose it.</summary>
+    private async Task<(Lsn Position, TimelineHistory? History)> SaveThenRead(WalFence fence, FenceOwner? owner)
+    {
+        if (owner is not null && _instance.Fences is { } file) await file.SaveAsync(fence, owner, CancellationToken.None).ConfigureAwait(false);
+        return await FencedRead(fence).ConfigureAwait(false);
+    }
+
     private async Task<(Lsn Position, TimelineHistory? History)> FencedRead(WalFence fence)
     {
         switch (fence)
@@ -304,8 +328,46 @@ public sealed class DatabaseNodeActor : ReceiveActor, IWithTimers
         outcome.ReplyTo.Tell(new NodeProtocol.FenceFailed(outcome.ProbeId, _instance.Peer.Id, outcome.Error ?? "unknown"));
         if (_fence == outcome.Fence)
         {
-            _fence = null;
+            ClearFence();
             StartRole(force: true);
+        }
+    }
+
+    /// <summary>
+    /// A fence raised by another coordinator incarnation is dropped once this one publishes a state at least as new as
+    /// the one it was raised for: its raiser is gone (the singleton runs once), and a state that used it would be
+    /// newer. Without this, a node restarted while fenced would wait for a lift that can never come.
+    /// </summary>
+    private void DropOrphanedFence(ClusterStateProtocol.StateChanged changed)
+    {
+        if (_fence is null || _fenceOwner is null || changed.Coordinator is not { } publisher
+            || publisher == _fenceOwner.Coordinator || changed.Version < _fenceOwner.StateVersion) return;
+        _log.Info("{0}: dropping fence {1} ({2}): coordinator {3} now publishes v{4}", _instance.Peer.Id, _fence, _fenceOwner, publisher, changed.Version);
+        ClearFence();
+        if (_state is not null && changed.Version <= _state.Version) StartRole(force: true);
+    }
+
+    /// <summary>Restores a fence kept on disk before any role runs (the role would otherwise undo it).</summary>
+    private void RestoreFence()
+    {
+        // A one-off read of a small local file at start-up, before the first message.
+        if (_instance.Fences?.Load() is not { } kept) return;
+        (_fence, _fenceOwner) = kept;
+        _log.Warning("{0}: restored fence {1} ({2}) kept across a restart; no role runs until its owner lifts it or a newer state arrives",
+            _instance.Peer.Id, _fence, _fenceOwner);
+    }
+
+    private void ClearFence()
+    {
+        _fence = null;
+        _fenceOwner = null;
+        try
+        {
+            _instance.Fences?.Clear();
+        }
+        catch (IOException e)
+        {
+            _log.Error("{0}: could not remove the fence file: {1}", _instance.Peer.Id, e.Message);
         }
     }
 

@@ -60,4 +60,7 @@ public interface IDatabaseInstance
 
     /// <summary>Reads the instance's status, or null when PostgreSQL does not answer.</summary>
     Task<InstanceStatus?> ReadStatusAsync(CancellationToken ct);
+
+    /// <summary>Where a raised fence is kept across restarts of the node process; null keeps it in memory only (tests).</summary>
+    FenceFile? Fences => null;
 }

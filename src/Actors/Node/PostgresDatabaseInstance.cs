@@ -28,6 +28,9 @@ public sealed class PostgresDatabaseInstance(PostgresNode node) : IDatabaseInsta
     public Task<PostmasterExit>? Exited => Driver.IsRunning ? Driver.Instance!.Exited : null;
 
     /// <inheritdoc />
+    public FenceFile? Fences { get; } = FenceFile.Beside(node.DataDirectory.Path);
+
+    /// <inheritdoc />
     public Task InitializeAsync(CancellationToken ct) => Driver.InitializeAsync(ct);
 
     /// <inheritdoc />

@@ -22,7 +22,9 @@ public static class NodeProtocol
     /// </summary>
     /// <param name="ProbeId">Echoed in the answer, so that a late answer to an earlier probe is recognised.</param>
     /// <param name="Fence">The fence to raise.</param>
-    public sealed record RaiseFence(long ProbeId, WalFence Fence) : IApplianceMessage;
+    /// <param name="Owner">Who raises it and for which state: a node that holds a newer state refuses the raise, and
+    /// only a lift naming the same owner takes the fence down. Optional on the wire only for older coordinators.</param>
+    public sealed record RaiseFence(long ProbeId, WalFence Fence, FenceOwner? Owner = null) : IApplianceMessage;
 
     /// <summary>The fence is up; <paramref name="Position"/> is the position read behind it.</summary>
     /// <param name="ProbeId">The probe answered.</param>
@@ -44,5 +46,6 @@ public static class NodeProtocol
     /// starts receiving again; a primary names the state's sync again).
     /// </summary>
     /// <param name="Fence">The fence to lift.</param>
-    public sealed record LiftFence(WalFence Fence) : IApplianceMessage;
+    /// <param name="Owner">The owner it was raised with; a node lifts only a fence with this owner.</param>
+    public sealed record LiftFence(WalFence Fence, FenceOwner? Owner = null) : IApplianceMessage;
 }
