@@ -133,6 +133,28 @@ public sealed class DatabaseNodeActorSpecs(ITestOutputHelper output) : TestKit("
     }
 
     [Fact]
+    public async Task A_node_that_played_a_newer_state_refuses_an_older_one_or_another_clusters_after_a_restart_and_says_why()
+    {
+        var state = await ThreeNodeChainAsync();
+        _nodes.Publish(state with { Version = 3, ClusterId = "c1" });
+        await _nodes.UntilAsync("n3", s => s.State?.Version == 3, "n3 played v3");
+        var lineage = Appliance.Nodes.Postgres.StateLineage.Beside(_nodes.Drivers["n3"].DataDirectory.Path);
+        await Eventually.TrueAsync(() => Task.FromResult(lineage.Load()?.Version == 3), "n3 recorded v3 beside its data");
+
+        // The node restarts against a state store restored from an older backup.
+        await _nodes.RestartActorAsync(Sys, "n3", TestActor, RejoinPolicy.Auto, NodeActorHarness.Options);
+        _nodes.Actors["n3"].Tell(new ClusterStateProtocol.StateChanged(2, state with { Version = 2, ClusterId = "c1" }));
+        var refused = await _nodes.UntilAsync("n3", s => s.StateRefused is not null, "n3 refuses v2");
+        Assert.Contains("the state is v2, but this node has already played v3", refused.StateRefused);
+        Assert.Null(refused.State);
+
+        _nodes.Actors["n3"].Tell(new ClusterStateProtocol.StateChanged(4, state with { Version = 4, ClusterId = "c2" }));
+        await _nodes.UntilAsync("n3", s => s.StateRefused?.Contains("belongs to cluster c2, but this node's data belongs to cluster c1") == true,
+            "n3 refuses another cluster's state");
+        Assert.Null((await _nodes.SnapshotAsync("n3")).State);
+    }
+
+    [Fact]
     public async Task A_fence_raised_for_an_older_state_than_the_node_holds_is_refused()
     {
         var state = await ThreeNodeChainAsync();

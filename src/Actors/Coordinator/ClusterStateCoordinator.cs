@@ -41,6 +41,9 @@ public sealed class ClusterStateCoordinator : ReceivePersistentActor, IWithTimer
 
     // Names this coordinator in the fences it raises and the states it publishes; a restart is a new incarnation.
     private readonly string _incarnation = Guid.NewGuid().ToString("N")[..12];
+
+    // The identity of a cluster this coordinator sets up; unused once a state exists.
+    private readonly string _newClusterId = Guid.NewGuid().ToString();
     private ClusterState? _state;
     private Refusal? _lastRefusal;
     private string? _lastDeferred;   // logged once per change, not at every tick
@@ -293,6 +296,7 @@ public sealed class ClusterStateCoordinator : ReceivePersistentActor, IWithTimer
             Rejoin = _settings.Rejoin,
             ReapReplacedIncarnations = _settings.ShardedPlacement,
             Command = round.Command?.Command,
+            NewClusterId = _state is null ? _newClusterId : null,
             Now = now,
             PostgresDownSince = _membership.PostgresDownSince(now),
             ReplaceDownSyncAfter = _settings.ReplaceDownSyncAfter,

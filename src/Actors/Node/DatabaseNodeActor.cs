@@ -44,6 +44,9 @@ public sealed class DatabaseNodeActor : ReceiveActor, IWithTimers
     private bool _selfFenced;
     private WalFence? _fence;
     private FenceOwner? _fenceOwner;
+    private Nodes.Postgres.StateLineage.Seen? _lineage;
+    private Task _lineageWrite = Task.CompletedTask;   // writes run one after another, never two at once
+    private string? _stateRefused;
     private string? _lastError;
     private Nodes.Postgres.BaseBackupProgress? _clone;
     private Nodes.Postgres.InstanceStatus? _status;
@@ -135,7 +138,7 @@ public sealed class DatabaseNodeActor : ReceiveActor, IWithTimers
         });
 
         Receive<GetNodeSnapshot>(_ => Sender.Tell(new NodeSnapshot(_instance.Peer, _state, _appliedRole, _appliedVersion, _readWrite,
-            _selfFenced, _status, _lastError, _clone)));
+            _selfFenced, _status, _lastError, _clone, _stateRefused)));
     }
 
     /// <summary>Props for the actor.</summary>
@@ -150,6 +153,7 @@ public sealed class DatabaseNodeActor : ReceiveActor, IWithTimers
     {
         _lastContact = _lastLeaseCheck = Stopwatch.GetTimestamp();
         RestoreFence();
+        _lineage = _instance.Lineage?.Load();   // a one-off read of a small local file, before the first message
         _mediator?.Tell(new Subscribe(ClusterStateProtocol.Topic, Self));
         _coordinator.Tell(ClusterStateProtocol.GetState.Instance);
         Timers.StartPeriodicTimer(StateRequestTick.Instance, StateRequestTick.Instance, _options.StateRequestInterval);
@@ -170,6 +174,15 @@ public sealed class DatabaseNodeActor : ReceiveActor, IWithTimers
         // Only a state at least as new as the one held renews the lease: a stale coordinator (one that lost the
         // singleton but still runs, say after a pause) republishing an older state must not keep a primary writable.
         if (_state is not null && state.Version < _state.Version) return;
+        if (Nodes.Postgres.StateLineage.Refusal(_lineage, state) is { } refused)
+        {
+            // Neither played nor counted as contact: an old or foreign lineage must not keep a primary writable either.
+            if (refused != _stateRefused) _log.Error("{0}: refusing state v{1}: {2}", _instance.Peer.Id, state.Version, refused);
+            _stateRefused = refused;
+            return;
+        }
+        _stateRefused = null;
+        Remember(state);
         Contact();
         if (_selfFenced && PrimaryLease.MayServeAgain(Stopwatch.GetElapsedTime(_fencedAt), _fencedAfterPause, View(), _options.CoordinatorLease))
         {
@@ -345,6 +358,22 @@ public sealed class DatabaseNodeActor : ReceiveActor, IWithTimers
         _log.Info("{0}: dropping fence {1} ({2}): coordinator {3} now publishes v{4}", _instance.Peer.Id, _fence, _fenceOwner, publisher, changed.Version);
         ClearFence();
         if (_state is not null && changed.Version <= _state.Version) StartRole(force: true);
+    }
+
+    /// <summary>Keeps the newest version played (and the cluster id) on disk, so that a restart still refuses an older lineage.</summary>
+    private void Remember(ClusterState state)
+    {
+        if (_lineage is { } held && held.Version >= state.Version && (held.ClusterId is not null || state.ClusterId is null)) return;
+        var seen = new Nodes.Postgres.StateLineage.Seen(Math.Max(state.Version, _lineage?.Version ?? 0), state.ClusterId ?? _lineage?.ClusterId);
+        _lineage = seen;
+        if (_instance.Lineage is not { } file) return;
+        var peer = _instance.Peer.Id;
+        var log = _log;
+        _lineageWrite = _lineageWrite.ContinueWith(_ => file.SaveAsync(seen, CancellationToken.None), TaskScheduler.Default).Unwrap()
+            .ContinueWith(t =>
+            {
+                if (t.IsFaulted) log.Error("{0}: could not record the state lineage in {1}: {2}", peer, file.Path, t.Exception?.GetBaseException().Message);
+            }, TaskScheduler.Default);
     }
 
     /// <summary>Restores a fence kept on disk before any role runs (the role would otherwise undo it).</summary>

@@ -53,5 +53,7 @@ public sealed record GetNodeSnapshot
 /// <param name="Status">The last status read from PostgreSQL; null if it did not answer.</param>
 /// <param name="LastError">The last failure of its role, if the role has not been applied since.</param>
 /// <param name="CloneProgress">Progress of a clone in flight.</param>
+/// <param name="StateRefused">Why it refuses the coordinator's newest state (another cluster's, or older than one it
+/// played), if it does.</param>
 public sealed record NodeSnapshot(PeerId Peer, ClusterState? State, PeerRole AppliedRole, long AppliedVersion, bool ReadWrite,
-    bool SelfFenced, InstanceStatus? Status, string? LastError, BaseBackupProgress? CloneProgress);
+    bool SelfFenced, InstanceStatus? Status, string? LastError, BaseBackupProgress? CloneProgress, string? StateRefused = null);

@@ -63,4 +63,7 @@ public interface IDatabaseInstance
 
     /// <summary>Where a raised fence is kept across restarts of the node process; null keeps it in memory only (tests).</summary>
     FenceFile? Fences => null;
+
+    /// <summary>Where the newest state played and the cluster id are kept; null keeps them in memory only (tests).</summary>
+    StateLineage? Lineage => null;
 }

@@ -31,6 +31,9 @@ public sealed class PostgresDatabaseInstance(PostgresNode node) : IDatabaseInsta
     public FenceFile? Fences { get; } = FenceFile.Beside(node.DataDirectory.Path);
 
     /// <inheritdoc />
+    public StateLineage? Lineage { get; } = StateLineage.Beside(node.DataDirectory.Path);
+
+    /// <inheritdoc />
     public Task InitializeAsync(CancellationToken ct) => Driver.InitializeAsync(ct);
 
     /// <inheritdoc />

@@ -20,7 +20,8 @@ internal sealed record ClusterStateDto(
     FreezeInfo? Freeze,
     bool Singleton,
     [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] int? Instances = null,
-    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] TimelineHistory? InitHistory = null);
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] TimelineHistory? InitHistory = null,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? ClusterId = null);
 
 /// <summary>
 /// Reads and writes <see cref="ClusterState"/> through <see cref="ClusterStateDto"/>. It does not validate: a stored
@@ -29,7 +30,7 @@ internal sealed record ClusterStateDto(
 internal sealed class ClusterStateJsonConverter : DtoJsonConverter<ClusterState, ClusterStateDto>
 {
     protected override ClusterStateDto ToDto(ClusterState s) =>
-        new(s.Version, s.Generation, s.Primary, s.Sync, s.Async, s.Deposed, s.InitWal, s.Freeze, s.Singleton, s.Instances, s.InitHistory);
+        new(s.Version, s.Generation, s.Primary, s.Sync, s.Async, s.Deposed, s.InitWal, s.Freeze, s.Singleton, s.Instances, s.InitHistory, s.ClusterId);
 
     protected override ClusterState FromDto(ClusterStateDto d) => new()
     {
@@ -44,5 +45,6 @@ internal sealed class ClusterStateJsonConverter : DtoJsonConverter<ClusterState,
         Singleton = d.Singleton,
         Instances = d.Instances,
         InitHistory = d.InitHistory,
+        ClusterId = d.ClusterId,
     };
 }

@@ -94,10 +94,11 @@ public sealed record StateDto(long Version, long Generation, PeerDto? Primary, P
 /// <param name="LastError">The last failure of the role, if not applied since.</param>
 /// <param name="HostPid">This process.</param>
 /// <param name="PostmasterPid">PostgreSQL's postmaster, when running.</param>
+/// <param name="StateRefused">Why the node refuses the coordinator's state, if it does.</param>
 public sealed record StatusDto(string Id, string Host, int PgPort, string Role, string AssignedRole, long? StateVersion,
     long AppliedVersion, long? Generation, bool PostgresRunning, bool ReadWrite, bool SelfFenced, bool Streaming,
     int? Timeline, string? WalPosition, string? ReceivedLsn, string? ReplayedLsn, ulong? LagBytes, double? CloneProgress,
-    string? LastError, int HostPid, int? PostmasterPid);
+    string? LastError, int HostPid, int? PostmasterPid, string? StateRefused = null);
 
 /// <summary>A downstream as its upstream sees it in <c>pg_stat_replication</c>.</summary>
 /// <param name="Name">application_name.</param>
@@ -144,8 +145,10 @@ public sealed record RefusalDto(string Reason, string Detail);
 /// The state was read from the state store: the coordinator did not answer and the answering node has seen no state
 /// since it started, so it is the last state written, not a live one.
 /// </param>
+/// <param name="StateRefused">Why the answering node refuses the coordinator's state (another cluster's, or older than
+/// one it played), if it does.</param>
 public sealed record ClusterViewDto(StateDto? State, IReadOnlyList<PeerViewDto> Peers, RefusalDto? LastRefusal,
-    bool CoordinatorReachable, string AnsweredBy, int? Instances = null, bool StateFromStore = false);
+    bool CoordinatorReachable, string AnsweredBy, int? Instances = null, bool StateFromStore = false, string? StateRefused = null);
 
 /// <summary>One entry of <c>GET /history</c>.</summary>
 /// <param name="Version">State version.</param>

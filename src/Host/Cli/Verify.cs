@@ -14,6 +14,8 @@ public static class Verify
         var problems = new List<string>();
         if (!view.CoordinatorReachable)
             problems.Add($"the coordinator did not answer {view.AnsweredBy}: the cluster may have lost its majority or be electing a new coordinator");
+        if (view.StateRefused is { } refused)
+            problems.Add($"{view.AnsweredBy} refuses the coordinator's state: {refused}");
         if (view.State is not { } state)
         {
             problems.Add("the cluster has no state yet: it is still being set up (it needs at least 2 members that have reported)");

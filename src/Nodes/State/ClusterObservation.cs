@@ -51,6 +51,9 @@ public sealed record ClusterObservation
     /// <summary>An operator command to decide on, if any.</summary>
     public OperatorCommand? Command { get; init; }
 
+    /// <summary>The identity a cluster set up by this evaluation gets (<see cref="ClusterState.ClusterId"/>); drawn by the coordinator.</summary>
+    public string? NewClusterId { get; init; }
+
     /// <summary>The time to stamp on a new freeze.</summary>
     public DateTimeOffset Now { get; init; }
 

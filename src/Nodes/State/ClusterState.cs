@@ -42,6 +42,12 @@ public sealed record ClusterState
     /// </summary>
     public TimelineHistory? InitHistory { get; init; }
 
+    /// <summary>
+    /// The cluster's identity, drawn once at initial setup and kept by every later state. A node that holds data of
+    /// another cluster refuses the state. Null in states written before it was recorded.
+    /// </summary>
+    public string? ClusterId { get; init; }
+
     /// <summary>Set while an operator (or singleton bootstrap) has frozen the cluster.</summary>
     public FreezeInfo? Freeze { get; init; }
 
@@ -172,6 +178,7 @@ public sealed record ClusterState
         && Deposed.SequenceEqual(other.Deposed)
         && InitWal == other.InitWal
         && Equals(InitHistory, other.InitHistory)
+        && ClusterId == other.ClusterId
         && Equals(Freeze, other.Freeze)
         && Singleton == other.Singleton
         && Instances == other.Instances;

@@ -32,7 +32,8 @@ internal static class InitialSetup
                 $"No cluster state exists, but {RuleContext.Ids(withData)} already hold(s) a database; refusing to bootstrap over it. " +
                 "Restore the state store, or move the old data directories away if the data is not wanted.");
 
-        var first = new ClusterState { Version = 1, Generation = 1, Primary = members[0], InitWal = Lsn.Zero, InitHistory = TimelineHistory.First };
+        var first = new ClusterState { Version = 1, Generation = 1, Primary = members[0], InitWal = Lsn.Zero, InitHistory = TimelineHistory.First,
+            ClusterId = observation.NewClusterId };
         if (observation.Mode == ClusterMode.Singleton)
         {
             var singleton = first with { Singleton = true, Freeze = new FreezeInfo(SingletonFreezeReason, observation.Now) };

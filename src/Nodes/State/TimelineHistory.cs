@@ -27,7 +27,12 @@ public readonly record struct TimelineSwitch(int Timeline, Lsn SwitchPoint);
 public sealed record TimelineHistory
 {
     /// <summary>A history of <paramref name="timeline"/> that descends from <paramref name="past"/> (oldest first).</summary>
-    /// <exception cref="ArgumentException">The entries are not in order, or name the timeline itself.</exception>
+    /// <exception cref="ArgumentException">The timelines are not in increasing order, or name the timeline itself.</exception>
+    /// <remarks>
+    /// Switch points need not increase: a standby promoted while it was still replaying an older timeline of its
+    /// target's history (below that history's last switch point) writes a file whose last switch point is lower than
+    /// an earlier one. PostgreSQL resolves positions newest timeline first, and so does <see cref="ForkPoint"/>.
+    /// </remarks>
     public TimelineHistory(int timeline, IEnumerable<TimelineSwitch>? past = null)
     {
         if (timeline < 1) throw new ArgumentException($"Timeline {timeline} does not exist: timelines start at 1.", nameof(timeline));
@@ -35,7 +40,7 @@ public sealed record TimelineHistory
         Past = [.. past ?? []];
         for (var i = 0; i < Past.Length; i++)
         {
-            if (Past[i].Timeline >= timeline || (i > 0 && (Past[i].Timeline <= Past[i - 1].Timeline || Past[i].SwitchPoint < Past[i - 1].SwitchPoint)))
+            if (Past[i].Timeline >= timeline || (i > 0 && Past[i].Timeline <= Past[i - 1].Timeline))
                 throw new ArgumentException($"Timeline history of {timeline} is out of order: {Describe(timeline, Past)}.", nameof(past));
         }
     }
@@ -102,8 +107,25 @@ public sealed record TimelineHistory
     /// <summary>Stands for "never": the fork point of identical histories.</summary>
     public static readonly Lsn Unbounded = new(ulong.MaxValue);
 
-    private List<(int Timeline, Lsn End)> Segments() =>
-        [.. Past.Select(p => (p.Timeline, p.SwitchPoint)), (Timeline, Unbounded)];
+    /// <summary>
+    /// The WAL this history is made of, oldest first: each timeline with where its WAL ends, as PostgreSQL resolves a
+    /// position (newest timeline first, so a later switch point below an earlier one cuts the earlier timeline short,
+    /// and a timeline left where it began holds no WAL of this history at all).
+    /// </summary>
+    private List<(int Timeline, Lsn End)> Segments()
+    {
+        var entries = Past.Select(p => (p.Timeline, End: p.SwitchPoint)).Append((Timeline, End: Unbounded)).ToList();
+        var segments = new List<(int Timeline, Lsn End)>();
+        var limit = Unbounded;   // where the WAL of the newer timelines begins
+        for (var i = entries.Count - 1; i >= 0; i--)
+        {
+            var begin = i == 0 ? Lsn.Zero : entries[i - 1].End;
+            var end = entries[i].End < limit ? entries[i].End : limit;
+            if (begin < end || i == 0) segments.Insert(0, (entries[i].Timeline, end));
+            if (begin < limit) limit = begin;
+        }
+        return segments;
+    }
 
     /// <inheritdoc />
     public bool Equals(TimelineHistory? other) => other is not null && Timeline == other.Timeline && Past.SequenceEqual(other.Past);

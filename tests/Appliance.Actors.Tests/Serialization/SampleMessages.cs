@@ -26,8 +26,8 @@ internal static class SampleMessages
     public static readonly TimelineHistory History3 =
         new(3, [new TimelineSwitch(1, Lsn.Parse("0/3000060")), new TimelineSwitch(2, Lsn.Parse("16/B374D848"))]);
 
-    /// <summary><see cref="FullState"/> as written since states record the history initWal is on.</summary>
-    public static readonly ClusterState FullStateWithHistory = FullState with { InitHistory = History3 };
+    /// <summary><see cref="FullState"/> as written since states record the history initWal is on and the cluster id.</summary>
+    public static readonly ClusterState FullStateWithHistory = FullState with { InitHistory = History3, ClusterId = "0b6f1c1e-5d39-4c55-9a55-3f2e1f7c9d10" };
 
     /// <summary>A singleton state: no sync, no asyncs.</summary>
     public static readonly ClusterState SingletonState = new()

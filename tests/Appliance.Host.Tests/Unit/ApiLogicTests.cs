@@ -175,6 +175,14 @@ public sealed class VerifyTests
     }
 
     [Fact]
+    public void A_node_that_refuses_the_coordinators_state_says_why()
+    {
+        var view = Fixtures.Healthy() with { StateRefused = "the state is v2, but this node has already played v9: the state store is older than the cluster" };
+        var problem = Assert.Single(Verify.Problems(view));
+        Assert.Contains("refuses the coordinator's state: the state is v2, but this node has already played v9", problem);
+    }
+
+    [Fact]
     public void Deposed_peers_no_asyncs_no_state_and_a_blocked_coordinator_are_problems()
     {
         Assert.Contains(Verify.Problems(Fixtures.Healthy(state: Fixtures.State(deposed: true))), m => m.StartsWith("cluster has a deposed peer n0"));

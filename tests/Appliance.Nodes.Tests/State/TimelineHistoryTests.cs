@@ -18,6 +18,21 @@ public class TimelineHistoryTests
         Assert.Equal(TimelineHistory.First, TimelineHistory.Parse(1, null));
     }
 
+    [Fact]
+    public void A_standby_promoted_below_its_targets_last_switch_point_writes_a_lower_switch_point_that_cuts_the_older_timeline_short()
+    {
+        // Timeline 3 forked off 1 at 0/5000000; a standby of it still replaying timeline 1 at 0/3000000 is promoted.
+        var target = TimelineHistory.First.PromotedAt(At5, 3);
+        var promoted = target.PromotedAt(At3, 4);
+        Assert.Equal("tl4 (1@0/5000000, 3@0/3000000)", promoted.ToString());
+        Assert.Equal(At3, promoted.ForkPoint(TimelineHistory.First));
+        Assert.Equal(At3, promoted.ForkPoint(target));
+        Assert.True(promoted.Holds(TimelineHistory.First, At3));
+        Assert.False(promoted.Holds(target, Lsn.Parse("0/4000000")));
+        // The same WAL described with the empty timeline 3 left out is the same WAL.
+        Assert.Equal(TimelineHistory.Unbounded, promoted.ForkPoint(new TimelineHistory(4, [new(1, At3)])));
+    }
+
     [Theory]
     [InlineData("1 0/3000000 x\n1 0/5000000 x")]   // a timeline twice
     [InlineData("2 0/3000000 x")]                   // names the timeline itself
