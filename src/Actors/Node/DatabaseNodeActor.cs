@@ -224,6 +224,8 @@ public sealed class DatabaseNodeActor : ReceiveActor, IWithTimers
         StopRole();
         _roleKey = key;
         _token++;
+        // A deposed role that starts rewinds afresh; whatever it said before speaks for an earlier run.
+        if (assignment.Role == PeerRole.Deposed) (_readyToRejoin, _rewoundOnto) = (false, null);
         _lastError = null;
         _clone = null;
         var context = new RoleContext(_token, _instance, _state, assignment, Self, _options, _rejoin);
