@@ -39,6 +39,7 @@ public sealed class DatabaseNodeActor : ReceiveActor, IWithTimers
     private long _appliedVersion;
     private bool _readWrite;
     private bool _readyToRejoin;
+    private RejoinTarget? _rewoundOnto;
     private bool _selfFenced;
     private WalFence? _fence;
     private string? _lastError;
@@ -74,8 +75,10 @@ public sealed class DatabaseNodeActor : ReceiveActor, IWithTimers
         Receive<RoleProtocol.Applied>(m => m.Token == _token, OnApplied);
         Receive<RoleProtocol.ReadyToRejoin>(m => m.Token == _token, m =>
         {
-            _log.Info("{0} rewound onto the primary's timeline ({1}); ready to rejoin", _instance.Peer.Id, m.Outcome.Method);
+            _log.Info("{0} is on {1}'s timeline {2} for generation {3} ({4}); ready to rejoin", _instance.Peer.Id, m.Target.Primary,
+                m.Target.Timeline, m.Target.Generation, m.Outcome.Method);
             _readyToRejoin = true;
+            _rewoundOnto = m.Target;
             Report();
         });
         Receive<RoleProtocol.CloneProgress>(m => m.Token == _token, m => _clone = m.Progress);
@@ -166,7 +169,10 @@ public sealed class DatabaseNodeActor : ReceiveActor, IWithTimers
         var previous = _state;
         _state = state;
         var assignment = state.RoleOf(_instance.Peer.Id);
-        if (!state.IsDeposed(_instance.Peer.Id)) _readyToRejoin = false;
+        // Readiness holds only for the primary and generation it was reached in; a deposed role rejoins again (cheaply
+        // when it is already on the history) for a new one, since the role key alone would not restart it.
+        var rejoinStale = previous is not null && (!previous.Primary.Is(state.Primary.Id) || previous.Generation != state.Generation);
+        if (!state.IsDeposed(_instance.Peer.Id) || rejoinStale) ClearReadiness();
         _log.Info($"{_instance.Peer.Id}: state v{state.Version} generation {state.Generation}: role {assignment.Role} " +
                   $"(upstream {assignment.Upstream?.Id ?? "-"}, downstream {assignment.Downstream?.Id ?? "-"}) [{state.ToShortString()}]");
         if (_fence is not null)
@@ -176,7 +182,13 @@ public sealed class DatabaseNodeActor : ReceiveActor, IWithTimers
             StartRole(force: true);
             return;
         }
-        StartRole(force: previous is null);
+        StartRole(force: previous is null || (rejoinStale && assignment.Role == PeerRole.Deposed));
+    }
+
+    private void ClearReadiness()
+    {
+        _readyToRejoin = false;
+        _rewoundOnto = null;
     }
 
     private void StartRole(bool force)
@@ -196,6 +208,7 @@ public sealed class DatabaseNodeActor : ReceiveActor, IWithTimers
         _token++;
         _lastError = null;
         _clone = null;
+        if (assignment.Role == PeerRole.Deposed) ClearReadiness();   // a new deposed role has rewound nothing yet
         var context = new RoleContext(_token, _instance, _state, assignment, Self, _options, _rejoin);
         var props = assignment.Role switch
         {
@@ -243,7 +256,9 @@ public sealed class DatabaseNodeActor : ReceiveActor, IWithTimers
             PostgresUp: _status is not null,
             Wal: _status?.Position ?? Lsn.Zero,
             HasExistingData: _instance.HasData,
-            ReadyToRejoin: _readyToRejoin);
+            ReadyToRejoin: _readyToRejoin,
+            History: _status?.History,
+            RewoundOnto: _readyToRejoin ? _rewoundOnto : null);
         _coordinator.Tell(new NodeProtocol.StatusReport(_instance.Peer, report, _appliedVersion, _appliedRole, _readWrite && !_selfFenced));
     }
 
@@ -257,19 +272,20 @@ public sealed class DatabaseNodeActor : ReceiveActor, IWithTimers
         {
             WalFence.StopReceiving => _instance.StopReceivingAsync(CancellationToken.None),
             WalFence.NameSync name => _instance.NameSyncAsync(name.PeerId, CancellationToken.None),
-            _ => Task.FromException<Lsn>(new ArgumentOutOfRangeException(nameof(raise), raise.Fence, "unknown fence")),
+            _ => Task.FromException<FenceReading>(new ArgumentOutOfRangeException(nameof(raise), raise.Fence, "unknown fence")),
         };
         work.PipeTo(Self,
-            success: lsn => new FenceOutcome(replyTo, raise.ProbeId, raise.Fence, lsn, null),
+            success: fenced => new FenceOutcome(replyTo, raise.ProbeId, raise.Fence, fenced, null),
             failure: e => new FenceOutcome(replyTo, raise.ProbeId, raise.Fence, null, e.Message));
     }
 
     private void FenceDone(FenceOutcome outcome)
     {
-        if (outcome.Position is { } position)
+        if (outcome.Position is { } fenced)
         {
-            _log.Info("{0}: fence {1} up at {2}", _instance.Peer.Id, outcome.Fence, position);
-            outcome.ReplyTo.Tell(new NodeProtocol.FenceRaised(outcome.ProbeId, _instance.Peer.Id, position));
+            _log.Info("{0}: fence {1} up at {2} on {3}", _instance.Peer.Id, outcome.Fence, fenced.Position,
+                fenced.History?.ToString() ?? "an unknown history");
+            outcome.ReplyTo.Tell(new NodeProtocol.FenceRaised(outcome.ProbeId, _instance.Peer.Id, fenced.Position, fenced.History));
             return;
         }
         _log.Warning("{0}: fence {1} failed: {2}", _instance.Peer.Id, outcome.Fence, outcome.Error);

@@ -36,21 +36,35 @@ public sealed record InstanceProbe(string Host, int Port, ClusterCredentials Cre
         }
     }
 
+    // The position's timeline and that timeline's history file in one round trip, so that the history belongs to the
+    // position read with it. PostgreSQL names history files in upper-case hex; timeline 1 has none. A standby without a
+    // WAL receiver (its primary just died, or it is fenced) is on the newest timeline it holds a history file of (what
+    // recovery_target_timeline = latest follows): its checkpoint's timeline lags until the next restartpoint, and a
+    // stale one would make a standby that crossed a timeline switch look forked.
     private const string StatusSql = """
-        SELECT pg_is_in_recovery(),
+        WITH s AS (
+            SELECT pg_is_in_recovery() AS recovery,
+                   CASE WHEN pg_is_in_recovery()
+                        THEN COALESCE((SELECT received_tli FROM pg_stat_wal_receiver),
+                                      GREATEST((SELECT timeline_id FROM pg_control_checkpoint()),
+                                               (SELECT max(('x' || substr(name, 1, 8))::bit(32)::int) FROM pg_ls_waldir()
+                                                WHERE name ~ '^[0-9A-F]{8}\.history$')))
+                        ELSE ('x' || substr(pg_walfile_name(pg_current_wal_lsn()), 1, 8))::bit(32)::int
+                   END AS tli)
+        SELECT s.recovery,
                current_setting('default_transaction_read_only') = 'off',
                current_setting('synchronous_standby_names'),
-               CASE WHEN pg_is_in_recovery() THEN NULL ELSE pg_current_wal_lsn()::text END,
+               CASE WHEN s.recovery THEN NULL ELSE pg_current_wal_lsn()::text END,
                pg_last_wal_receive_lsn()::text,
                pg_last_wal_replay_lsn()::text,
-               CASE WHEN pg_is_in_recovery()
-                    THEN COALESCE((SELECT received_tli FROM pg_stat_wal_receiver),
-                                  (SELECT timeline_id FROM pg_control_checkpoint()))
-                    ELSE ('x' || substr(pg_walfile_name(pg_current_wal_lsn()), 1, 8))::bit(32)::int
+               s.tli,
+               CASE WHEN s.tli > 1
+                    THEN pg_read_file('pg_wal/' || upper(lpad(to_hex(s.tli), 8, '0')) || '.history', 0, 1048576, true)
                END
+        FROM s
         """;
 
-    /// <summary>Role, read-write, timeline and WAL positions.</summary>
+    /// <summary>Role, read-write, timeline, its history and WAL positions.</summary>
     public async Task<InstanceStatus> ReadStatusAsync(CancellationToken ct)
     {
         await using var connection = await OpenAsync(ct).ConfigureAwait(false);
@@ -58,14 +72,20 @@ public sealed record InstanceProbe(string Host, int Port, ClusterCredentials Cre
         await using var reader = await command.ExecuteReaderAsync(ct).ConfigureAwait(false);
         await reader.ReadAsync(ct).ConfigureAwait(false);
         var inRecovery = reader.GetBoolean(0);
+        var timeline = reader.GetInt32(6);
+        // A missing file on a later timeline leaves the history unknown rather than claiming a timeline without ancestry.
+        var history = timeline == 1 ? TimelineHistory.First
+            : reader.IsDBNull(7) ? null
+            : TimelineHistory.Parse(timeline, reader.GetString(7));
         return new InstanceStatus(
             InRecovery: inRecovery,
             ReadWrite: !inRecovery && reader.GetBoolean(1),
-            Timeline: reader.GetInt32(6),
+            Timeline: timeline,
             CurrentLsn: LsnAt(reader, 3),
             ReceivedLsn: LsnAt(reader, 4),
             ReplayedLsn: LsnAt(reader, 5),
-            SynchronousStandbyNames: reader.GetString(2));
+            SynchronousStandbyNames: reader.GetString(2),
+            History: history);
     }
 
     private const string DownstreamSql = """

@@ -10,8 +10,10 @@ namespace Appliance.Nodes.Postgres;
 /// <param name="ReceivedLsn">The last WAL position a standby received and flushed; null on a primary or before streaming.</param>
 /// <param name="ReplayedLsn">The last WAL position a standby replayed; null on a primary.</param>
 /// <param name="SynchronousStandbyNames">The value in force for new sessions.</param>
+/// <param name="History">The history of <paramref name="Timeline"/> (its history file); null when that file could not be
+/// read. A position is only comparable with another together with it (see <see cref="TimelineHistory"/>).</param>
 public sealed record InstanceStatus(bool InRecovery, bool ReadWrite, int Timeline, Lsn? CurrentLsn, Lsn? ReceivedLsn,
-    Lsn? ReplayedLsn, string SynchronousStandbyNames)
+    Lsn? ReplayedLsn, string SynchronousStandbyNames, TimelineHistory? History = null)
 {
     /// <summary>The furthest position this instance holds: current on a primary, replayed (or received) on a standby.</summary>
     public Lsn Position => CurrentLsn ?? Lsn.Max(ReplayedLsn ?? Lsn.Zero, ReceivedLsn ?? Lsn.Zero);

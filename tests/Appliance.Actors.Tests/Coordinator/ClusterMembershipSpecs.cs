@@ -89,7 +89,7 @@ public sealed class ClusterMembershipSpecs : CoordinatorSpec
         nodeA.AnswerFence(WalFence.StopReceivingWal, "0/0");
         ExpectMsg<OperatorProtocol.Accepted>();
         Assert.Equal("g2 P=pa S=pc A=[] D=[pb] W=0/0", ExpectPublishedVersion(3).ToShortString());
-        nodeB.Report(readyToRejoin: true);
+        nodeB.Report(readyToRejoin: true, rewoundOnto: new RejoinTarget("pa", 2, 1));
         Assert.Equal("g2 P=pa S=pc A=[pb] D=[] W=0/0", ExpectPublishedVersion(4).ToShortString());
         Clock.Advance(TimeSpan.FromSeconds(14));
         var republished = Mediator.ReceiveWhile(TimeSpan.FromSeconds(1), m => (Akka.Cluster.Tools.PublishSubscribe.Publish)m);

@@ -77,7 +77,7 @@ public sealed class EvaluationLoopSpecs(ITestOutputHelper output) : CoordinatorS
         Assert.Equal(RefusalReason.DatabaseOffline, CurrentState(coordinator).LastRefusal?.Reason);
 
         // A late answer to the timed-out probe changes nothing.
-        n2.Probe.Reply(new NodeProtocol.FenceRaised(probeId, "n2", Lsn.Parse("0/5000")));
+        n2.Probe.Reply(new NodeProtocol.FenceRaised(probeId, "n2", Lsn.Parse("0/5000"), TimelineHistory.First));
         Mediator.ExpectNoMsg(TimeSpan.FromMilliseconds(300));
         Assert.Equal(2, CurrentState(coordinator).State!.Version);
     }

@@ -33,9 +33,13 @@ public sealed class NodeProbe
         return this;
     }
 
-    public void Report(bool postgresUp = true, string wal = "0/0", long appliedVersion = 0, bool readyToRejoin = false) =>
+    /// <summary>Reports a status; a node that is up is on timeline 1, and a ready deposed peer rewound onto <paramref name="rewoundOnto"/>.</summary>
+    public void Report(bool postgresUp = true, string wal = "0/0", long appliedVersion = 0, bool readyToRejoin = false,
+        RejoinTarget? rewoundOnto = null) =>
         Probe.Send(_coordinator, new NodeProtocol.StatusReport(
-            Peer, new PeerReport(postgresUp, Lsn.Parse(wal), ReadyToRejoin: readyToRejoin), appliedVersion, PeerRole.Unassigned, false));
+            Peer, new PeerReport(postgresUp, Lsn.Parse(wal), ReadyToRejoin: readyToRejoin,
+                History: postgresUp ? TimelineHistory.First : null, RewoundOnto: readyToRejoin ? rewoundOnto : null),
+            appliedVersion, PeerRole.Unassigned, false));
 
     public void Depart() => Probe.Send(_coordinator, new Appliance.Actors.Coordinator.NodeDeparted(Id, "test"));
 
@@ -51,6 +55,6 @@ public sealed class NodeProbe
     public void AnswerFence(WalFence fence, string position)
     {
         var probeId = ExpectRaiseFence(fence);
-        Probe.Reply(new NodeProtocol.FenceRaised(probeId, Id, Lsn.Parse(position)));
+        Probe.Reply(new NodeProtocol.FenceRaised(probeId, Id, Lsn.Parse(position), TimelineHistory.First));
     }
 }
