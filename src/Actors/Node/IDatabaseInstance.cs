@@ -41,8 +41,12 @@ public interface IDatabaseInstance
     /// <summary>Waits for <paramref name="sync"/> to catch up, then takes writes.</summary>
     Task EnableWritesWhenSyncCaughtUpAsync(PeerId sync, TimeSpan progressTimeout, CancellationToken ct);
 
-    /// <summary>Runs as a standby of <paramref name="upstream"/>, cloning an empty data directory first.</summary>
-    Task FollowAsync(PeerId upstream, PeerId? downstream, IProgress<BaseBackupProgress>? progress, CancellationToken ct);
+    /// <summary>
+    /// Runs as a standby of <paramref name="upstream"/>, cloning an empty data directory first, and rewinding one whose
+    /// WAL goes past where the upstream's history forked off its own.
+    /// </summary>
+    /// <returns>How it was rewound, when it had to be; otherwise null.</returns>
+    Task<RejoinOutcome?> FollowAsync(PeerId upstream, PeerId? downstream, IProgress<BaseBackupProgress>? progress, CancellationToken ct);
 
     /// <summary>
     /// Rewinds (or re-clones) a former primary onto the history of <paramref name="source"/>, the current primary, and

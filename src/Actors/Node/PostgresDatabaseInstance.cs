@@ -39,7 +39,7 @@ public sealed class PostgresDatabaseInstance(PostgresNode node) : IDatabaseInsta
         Driver.EnableWritesWhenSyncCaughtUpAsync(sync, progressTimeout, ct);
 
     /// <inheritdoc />
-    public Task FollowAsync(PeerId upstream, PeerId? downstream, IProgress<BaseBackupProgress>? progress, CancellationToken ct) =>
+    public Task<RejoinOutcome?> FollowAsync(PeerId upstream, PeerId? downstream, IProgress<BaseBackupProgress>? progress, CancellationToken ct) =>
         Driver.FollowAsync(upstream, downstream, progress, ct);
 
     /// <inheritdoc />

@@ -174,12 +174,9 @@ public sealed class PostgresNode : IAsyncDisposable
     /// </summary>
     /// <exception cref="InvalidRoleTransitionException">It runs as a primary: a primary is deposed, stopped and rejoined, never turned in place.</exception>
     /// <exception cref="ForeignDataDirectoryException">The data directory belongs to another cluster; it was not touched.</exception>
-    public Task FollowAsync(PeerId upstream, PeerId? downstream, IProgress<BaseBackupProgress>? progress, CancellationToken ct) =>
-        Serialised(async () =>
-        {
-            await FollowLockedAsync(upstream, downstream, progress, ct).ConfigureAwait(false);
-            return true;
-        }, ct);
+    /// <returns>How it was put onto the upstream's history first, when that history forked below its WAL; otherwise null.</returns>
+    public Task<RejoinOutcome?> FollowAsync(PeerId upstream, PeerId? downstream, IProgress<BaseBackupProgress>? progress, CancellationToken ct) =>
+        Serialised(() => FollowLockedAsync(upstream, downstream, progress, ct), ct);
 
     /// <summary>
     /// Brings a deposed instance back as a standby of <paramref name="upstream"/>: stops it if it runs, rewinds it
@@ -198,7 +195,7 @@ public sealed class PostgresNode : IAsyncDisposable
     {
         await StopLockedAsync(ct).ConfigureAwait(false);
         var outcome = await RewindOrClone.RunAsync(Binaries, Settings, DataDirectory, source, progress, ct).ConfigureAwait(false);
-        await FollowLockedAsync(upstream, downstream, progress, ct).ConfigureAwait(false);
+        await FollowLockedAsync(upstream, downstream, progress, ct, rewindIfForked: false).ConfigureAwait(false);   // just rewound
         RejoinMarker.For(DataDirectory).Complete();
         return outcome;
     }, ct);
@@ -333,9 +330,11 @@ public sealed class PostgresNode : IAsyncDisposable
         await StopAsync(CancellationToken.None).ConfigureAwait(false);
     }
 
-    private async Task FollowLockedAsync(PeerId upstream, PeerId? downstream, IProgress<BaseBackupProgress>? progress, CancellationToken ct)
+    private async Task<RejoinOutcome?> FollowLockedAsync(PeerId upstream, PeerId? downstream, IProgress<BaseBackupProgress>? progress,
+        CancellationToken ct, bool rewindIfForked = true)
     {
         var role = ApplianceConfig.Standby(Settings, upstream, downstream);
+        RejoinOutcome? rewound = null;
         if (IsRunning)
         {
             var status = await Probe.ReadStatusAsync(ct).ConfigureAwait(false);
@@ -343,8 +342,13 @@ public sealed class PostgresNode : IAsyncDisposable
                 throw new InvalidRoleTransitionException(
                     $"{Settings.Self} runs as a primary and cannot follow {upstream} in place: a former primary may hold " +
                     "transactions the new primary lacks. Stop it and call RejoinAsync, which rewinds it first.");
-            await ReloadLockedAsync(role, ct).ConfigureAwait(false);
-            return;
+            if (!rewindIfForked || !await ForkedWhileRunningAsync(status, upstream, ct).ConfigureAwait(false))
+            {
+                await ReloadLockedAsync(role, ct).ConfigureAwait(false);
+                return null;
+            }
+            // Streaming would fail for ever ("requested timeline is not a child"): stopped, it is compared and rewound below.
+            await StopLockedAsync(ct).ConfigureAwait(false);
         }
 
         switch (DataDirectory.Kind)
@@ -357,9 +361,53 @@ public sealed class PostgresNode : IAsyncDisposable
                 throw new DataDirectoryNotEmptyException(DataDirectory.Path, "files, but no PostgreSQL cluster");
             default:
                 await RequireSameClusterAsUpstreamAsync(upstream, ct).ConfigureAwait(false);
+                if (rewindIfForked) rewound = await RewindIfForkedAsync(upstream, progress, ct).ConfigureAwait(false);
                 break;
         }
         await StartLockedAsync(role, standby: true, ct).ConfigureAwait(false);
+        if (rewound is not null) RejoinMarker.For(DataDirectory).Complete();   // only once it runs on the new history
+        return rewound;
+    }
+
+    /// <summary>
+    /// A standby whose WAL goes past the point where its upstream's history forked off its own can never stream from
+    /// it, and PostgreSQL refuses to start on such a history ("according to history file, WAL location ... belongs to
+    /// timeline ..."). Such WAL was never acknowledged (the primary promoted below it), so it is rewound away first.
+    /// </summary>
+    private async Task<RejoinOutcome?> RewindIfForkedAsync(PeerId upstream, IProgress<BaseBackupProgress>? progress, CancellationToken ct)
+    {
+        // A rewind that was begun and not finished left data that only another rewind (or a clone) makes usable.
+        if (RejoinMarker.For(DataDirectory).IsPending)
+            return await RewindOrClone.RunAsync(Binaries, Settings, DataDirectory, upstream, progress, ct).ConfigureAwait(false);
+        HistoryComparison? standing;
+        try
+        {
+            standing = await RewindOrClone.CompareAsync(Binaries, Settings, DataDirectory, upstream, ct).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is UpstreamUnreachableException or NpgsqlException or System.Net.Sockets.SocketException or TimeoutException)
+        {
+            return null;   // as with the cluster check: it waits for WAL, and the comparison is repeated at the next start
+        }
+        if (standing is not { Forked: true }) return null;
+        var why = $"{Settings.Self}: upstream {upstream}'s history {standing.Upstream} forked off this instance's {standing.Local.History} " +
+                  $"at {standing.ForkPoint}, below its position {standing.Local.Position}; rewinding";
+        _onServerLog?.Invoke("appliance: " + why);
+        var outcome = await RewindOrClone.RunAsync(Binaries, Settings, DataDirectory, upstream, progress, ct).ConfigureAwait(false);
+        return outcome with { Why = why };
+    }
+
+    private async Task<bool> ForkedWhileRunningAsync(InstanceStatus status, PeerId upstream, CancellationToken ct)
+    {
+        if (status.History is not { } own) return false;
+        try
+        {
+            var theirs = (await InstanceProbe.Of(upstream, Settings.Credentials, Settings.Timeouts.Connect).ReadStatusAsync(ct).ConfigureAwait(false)).History;
+            return theirs is not null && !theirs.Holds(own, status.Position);
+        }
+        catch (Exception e) when (e is NpgsqlException or System.Net.Sockets.SocketException or TimeoutException)
+        {
+            return false;
+        }
     }
 
     private async Task RequireSameClusterAsUpstreamAsync(PeerId upstream, CancellationToken ct)

@@ -71,4 +71,44 @@ public sealed class TimelineHistoryTests
         await Sql.HasRowAsync(p, 3);
         Assert.Equal(history, (await Eventually.ReturnsAsync(() => p.Probe.ReadStatusAsync(default), st => st.Timeline == 5, "p follows timeline 5")).History);
     }
+
+    [Fact]
+    public async Task A_standby_with_WAL_past_where_its_new_upstream_forked_is_rewound_before_it_follows()
+    {
+        // Found by a chaos run: an async told to follow an upstream whose history forked below its own WAL could never
+        // start PostgreSQL again ("according to history file, WAL location ... belongs to timeline 62, but previous
+        // recovered WAL file came from timeline 63").
+        await using var cluster = new TestCluster();
+        var chain = await Chain.BuildAsync(cluster, "p", "s", "a0");
+        var (p, s, a0) = (chain[0], chain[1], chain[2]);
+        var cPeer = TestCluster.Peer("c");
+        var c = await cluster.NodeAsync(cPeer);
+        await c.FollowAsync(chain.Peers[0], null, null, default);   // a second standby of p
+        await Sql.HasRowAsync(c, 1);
+
+        // s is fenced; p takes one more write, acknowledged locally only, that reaches c but never s.
+        var fencedAt = await s.StopReceivingAsync(default);
+        await Sql.ExecAsync(p, "SET synchronous_commit = local; INSERT INTO t VALUES (2)");
+        await Sql.HasRowAsync(c, 2);
+        await p.KillAsync(default);
+        await c.StopAsync(default);
+        await s.StartPrimaryAsync(chain.Peers[2], default);
+        await a0.FollowAsync(chain.Peers[1], null, null, default);
+        await s.EnableWritesWhenSyncCaughtUpAsync(chain.Peers[2], Chain.CatchUp, default);
+        await Sql.ExecAsync(s, "INSERT INTO t VALUES (3)");
+
+        var outcome = await c.FollowAsync(chain.Peers[1], null, null, default);
+
+        Assert.NotNull(outcome);
+        Assert.Contains("forked off", outcome.Why);
+        Assert.NotEqual(RejoinMethod.AlreadyOnHistory, outcome.Method);
+        await Sql.HasRowAsync(c, 3);
+        Assert.Equal(0L, await Sql.CountAsync(c, "t", "id = 2"));
+        var status = await Eventually.ReturnsAsync(() => c.Probe.ReadStatusAsync(default), st => st.Timeline == 2, "c streams on timeline 2");
+        Assert.Equal((await s.Probe.ReadStatusAsync(default)).History, status.History);
+        Assert.True(fencedAt < status.Position);
+        // Following again finds nothing to rewind.
+        await c.StopAsync(default);
+        Assert.Null(await c.FollowAsync(chain.Peers[1], null, null, default));
+    }
 }
