@@ -376,9 +376,9 @@ public sealed class PostgresNode : IAsyncDisposable
     /// </summary>
     private async Task<RejoinOutcome?> RewindIfForkedAsync(PeerId upstream, IProgress<BaseBackupProgress>? progress, CancellationToken ct)
     {
-        // A rewind that was begun and not finished left data that only another rewind (or a clone) makes usable.
-        if (RejoinMarker.For(DataDirectory).IsPending)
-            return await RewindOrClone.RunAsync(Binaries, Settings, DataDirectory, upstream, progress, ct).ConfigureAwait(false);
+        // A pending rejoin is RejoinAsync's to finish (callers see it in RejoinPending): it knows the former timeline,
+        // and a second pg_rewind over a rewound directory that never started leaves WAL recovery cannot read.
+        if (RejoinMarker.For(DataDirectory).IsPending) return null;
         HistoryComparison? standing;
         try
         {

@@ -42,7 +42,13 @@ public sealed class TimelineHistoryTests
         var chain = await Chain.BuildAsync(cluster, "p", "s", "a0");
         var (p, s, a0) = (chain[0], chain[1], chain[2]);
 
+        // p dies with a tail s never received, so that it must be rewound onto timeline 5.
+        await s.StopAsync(default);
+        var unacknowledged = await PendingCommit.StartAsync(p, "INSERT INTO t VALUES (9)");
+        await unacknowledged.WaitsForSyncAsync(p);
         await p.KillAsync(default);
+        await Assert.ThrowsAnyAsync<Exception>(() => unacknowledged.Task.WaitAsync(TimeSpan.FromSeconds(30)));
+        await s.FollowAsync(chain.Peers[0], chain.Peers[2], null, default);
         var started = await s.StartPrimaryAsync(chain.Peers[2], generation: 5, default);
 
         Assert.Equal(5, started);
@@ -69,6 +75,7 @@ public sealed class TimelineHistoryTests
         Assert.Equal(RejoinMethod.Rewound, outcome.Method);
         await Sql.ExecAsync(s, "INSERT INTO t VALUES (3)");
         await Sql.HasRowAsync(p, 3);
+        Assert.Equal(0L, await Sql.CountAsync(p, "t", "id = 9"));
         Assert.Equal(history, (await Eventually.ReturnsAsync(() => p.Probe.ReadStatusAsync(default), st => st.Timeline == 5, "p follows timeline 5")).History);
     }
 
