@@ -85,11 +85,11 @@ public sealed class DatabaseNodeActor : ReceiveActor, IWithTimers
         Receive<RoleProtocol.Applied>(m => m.Token == _token, OnApplied);
         Receive<RoleProtocol.ReadyToRejoin>(m => m.Token == _token, m =>
         {
+            _log.Info("{0} is on {1}'s timeline {2} for generation {3} ({4}); ready to rejoin", _instance.Peer.Id, m.Target.Primary,
+                m.Target.Timeline, m.Target.Generation, m.Outcome.Method);
             _readyToRejoin = true;
-            _rewoundOnto = new RejoinTarget(_state!.Primary.Id, _state.Generation, 0);
-            _log.Info("{0} rewound onto primary {1}'s timeline ({2}) in generation {3}; ready to rejoin once its status shows it on that history",
-                _instance.Peer.Id, _state.Primary.Id, m.Outcome.Method, _state.Generation);
-            ReadStatus();
+            _rewoundOnto = m.Target;
+            Report();
         });
         Receive<RoleProtocol.CloneProgress>(m => m.Token == _token, m => _clone = m.Progress);
         Receive<RoleProtocol.Failed>(m => m.Token == _token, m =>
@@ -195,8 +195,10 @@ public sealed class DatabaseNodeActor : ReceiveActor, IWithTimers
         var previous = _state;
         _state = state;
         var assignment = state.RoleOf(_instance.Peer.Id);
-        // A readiness speaks only for the primary it was rewound onto.
-        if (!state.IsDeposed(_instance.Peer.Id) || _rewoundOnto?.Primary != state.Primary.Id) (_readyToRejoin, _rewoundOnto) = (false, null);
+        // Readiness holds only for the primary and generation it was reached in; a deposed role rejoins again (cheaply
+        // when it is already on the history) for a new one, since the role key alone would not restart it.
+        var rejoinStale = previous is not null && (!previous.Primary.Is(state.Primary.Id) || previous.Generation != state.Generation);
+        if (!state.IsDeposed(_instance.Peer.Id) || rejoinStale) ClearReadiness();
         _log.Info($"{_instance.Peer.Id}: state v{state.Version} generation {state.Generation}: role {assignment.Role} " +
                   $"(upstream {assignment.Upstream?.Id ?? "-"}, downstream {assignment.Downstream?.Id ?? "-"}) [{state.ToShortString()}]");
         if (_fence is not null && (_fenceOwner is null || state.Version > _fenceOwner.StateVersion))
@@ -206,7 +208,13 @@ public sealed class DatabaseNodeActor : ReceiveActor, IWithTimers
             StartRole(force: true);
             return;
         }
-        StartRole(force: previous is null);
+        StartRole(force: previous is null || (rejoinStale && assignment.Role == PeerRole.Deposed));
+    }
+
+    private void ClearReadiness()
+    {
+        _readyToRejoin = false;
+        _rewoundOnto = null;
     }
 
     private void StartRole(bool force)
@@ -224,10 +232,9 @@ public sealed class DatabaseNodeActor : ReceiveActor, IWithTimers
         StopRole();
         _roleKey = key;
         _token++;
-        // A deposed role that starts rewinds afresh; whatever it said before speaks for an earlier run.
-        if (assignment.Role == PeerRole.Deposed) (_readyToRejoin, _rewoundOnto) = (false, null);
         _lastError = null;
         _clone = null;
+        if (assignment.Role == PeerRole.Deposed) ClearReadiness();   // a new deposed role has rewound nothing yet
         var context = new RoleContext(_token, _instance, _state, assignment, Self, _options, _rejoin);
         var props = assignment.Role switch
         {
@@ -275,10 +282,9 @@ public sealed class DatabaseNodeActor : ReceiveActor, IWithTimers
             PostgresUp: _status is not null,
             Wal: _status?.Position ?? Lsn.Zero,
             HasExistingData: _instance.HasData,
-            ReadyToRejoin: _readyToRejoin && _rewoundOnto is not null,
+            ReadyToRejoin: _readyToRejoin,
             History: _status?.History,
-            // The timeline it now follows, from the status read after the rewind: the rules compare it with the primary's.
-            RewoundOnto: _rewoundOnto is { } onto && _status?.History is { } h ? onto with { Timeline = h.Timeline } : null);
+            RewoundOnto: _readyToRejoin ? _rewoundOnto : null);
         _coordinator.Tell(new NodeProtocol.StatusReport(_instance.Peer, report, _appliedVersion, _appliedRole, _readWrite && !_selfFenced));
     }
 
@@ -297,46 +303,30 @@ public sealed class DatabaseNodeActor : ReceiveActor, IWithTimers
         StopRole();
         _fence = raise.Fence;
         _fenceOwner = raise.Owner;
-        SaveThenRead(raise.Fence, raise.Owner).PipeTo(Self,
-            success: read => new FenceOutcome(replyTo, raise.ProbeId, raise.Fence, read.Position, null, read.History),
+        SaveThenRaise(raise.Fence, raise.Owner).PipeTo(Self,
+            success: fenced => new FenceOutcome(replyTo, raise.ProbeId, raise.Fence, fenced, null),
             failure: e => new FenceOutcome(replyTo, raise.ProbeId, raise.Fence, null, e.Message));
     }
 
-    /// <summary>
-    /// Raises the fence and reads the position behind it, with the history of the timeline that position is on. A
-    /// standby's history is read while its WAL receiver still runs (the received timeline is exact then; once stopped,
-    /// only the last restartpoint's timeline is left, which can lag): everything it replays afterwards was received on
-    /// that history. A primary's is read after naming the sync, on its own timeline.
-    /// </summary>
     /// <summary>Keeps the fence on disk before raising it, so that a restart in between cannot lose it.</summary>
-    private async Task<(Lsn Position, TimelineHistory? History)> SaveThenRead(WalFence fence, FenceOwner? owner)
+    private async Task<FenceReading> SaveThenRaise(WalFence fence, FenceOwner? owner)
     {
         if (owner is not null && _instance.Fences is { } file) await file.SaveAsync(fence, owner, CancellationToken.None).ConfigureAwait(false);
-        return await FencedRead(fence).ConfigureAwait(false);
-    }
-
-    private async Task<(Lsn Position, TimelineHistory? History)> FencedRead(WalFence fence)
-    {
-        switch (fence)
+        return fence switch
         {
-            case WalFence.StopReceiving:
-                var before = await _instance.ReadStatusAsync(CancellationToken.None).ConfigureAwait(false);
-                var replayed = await _instance.StopReceivingAsync(CancellationToken.None).ConfigureAwait(false);
-                return (replayed, before?.History);
-            case WalFence.NameSync name:
-                var current = await _instance.NameSyncAsync(name.PeerId, CancellationToken.None).ConfigureAwait(false);
-                return (current, (await _instance.ReadStatusAsync(CancellationToken.None).ConfigureAwait(false))?.History);
-            default:
-                throw new ArgumentOutOfRangeException(nameof(fence), fence, "unknown fence");
-        }
+            WalFence.StopReceiving => await _instance.StopReceivingAsync(CancellationToken.None).ConfigureAwait(false),
+            WalFence.NameSync name => await _instance.NameSyncAsync(name.PeerId, CancellationToken.None).ConfigureAwait(false),
+            _ => throw new ArgumentOutOfRangeException(nameof(fence), fence, "unknown fence"),
+        };
     }
 
     private void FenceDone(FenceOutcome outcome)
     {
-        if (outcome.Position is { } position)
+        if (outcome.Position is { } fenced)
         {
-            _log.Info("{0}: fence {1} up at {2} on {3}", _instance.Peer.Id, outcome.Fence, position, outcome.History?.ToString() ?? "an unknown timeline history");
-            outcome.ReplyTo.Tell(new NodeProtocol.FenceRaised(outcome.ProbeId, _instance.Peer.Id, position, outcome.History));
+            _log.Info("{0}: fence {1} up at {2} on {3}", _instance.Peer.Id, outcome.Fence, fenced.Position,
+                fenced.History?.ToString() ?? "an unknown history");
+            outcome.ReplyTo.Tell(new NodeProtocol.FenceRaised(outcome.ProbeId, _instance.Peer.Id, fenced.Position, fenced.History));
             return;
         }
         _log.Warning("{0}: fence {1} failed: {2}", _instance.Peer.Id, outcome.Fence, outcome.Error);

@@ -29,7 +29,7 @@ internal static class DatabaseNodeMessages
 
     public sealed record StatusRead(InstanceStatus? Status);
 
-    public sealed record FenceOutcome(IActorRef ReplyTo, long ProbeId, WalFence Fence, Lsn? Position, string? Error, TimelineHistory? History = null);
+    public sealed record FenceOutcome(IActorRef ReplyTo, long ProbeId, WalFence Fence, FenceReading? Position, string? Error);
 
     public sealed record SelfFenced(string? Error);
 

@@ -31,14 +31,22 @@ public interface IDatabaseInstance
     /// <summary>Creates the cluster's database (initdb) in an empty data directory.</summary>
     Task InitializeAsync(CancellationToken ct);
 
-    /// <summary>Runs as a read-only primary naming <paramref name="sync"/>, or, with null, a writable singleton primary.</summary>
-    Task StartPrimaryAsync(PeerId? sync, CancellationToken ct);
+    /// <summary>
+    /// Runs as a read-only primary naming <paramref name="sync"/>, or, with null, a writable singleton primary. A
+    /// promotion starts the timeline <see cref="PromotionTimeline.For"/> gives for <paramref name="generation"/>.
+    /// </summary>
+    /// <returns>The timeline a promotion started, or null when it did not promote.</returns>
+    Task<int?> StartPrimaryAsync(PeerId? sync, long generation, CancellationToken ct);
 
     /// <summary>Waits for <paramref name="sync"/> to catch up, then takes writes.</summary>
     Task EnableWritesWhenSyncCaughtUpAsync(PeerId sync, TimeSpan progressTimeout, CancellationToken ct);
 
-    /// <summary>Runs as a standby of <paramref name="upstream"/>, cloning an empty data directory first.</summary>
-    Task FollowAsync(PeerId upstream, PeerId? downstream, IProgress<BaseBackupProgress>? progress, CancellationToken ct);
+    /// <summary>
+    /// Runs as a standby of <paramref name="upstream"/>, cloning an empty data directory first, and rewinding one whose
+    /// WAL goes past where the upstream's history forked off its own.
+    /// </summary>
+    /// <returns>How it was rewound, when it had to be; otherwise null.</returns>
+    Task<RejoinOutcome?> FollowAsync(PeerId upstream, PeerId? downstream, IProgress<BaseBackupProgress>? progress, CancellationToken ct);
 
     /// <summary>
     /// Rewinds (or re-clones) a former primary onto the history of <paramref name="source"/>, the current primary, and
@@ -46,11 +54,14 @@ public interface IDatabaseInstance
     /// </summary>
     Task<RejoinOutcome> RejoinAsync(PeerId source, PeerId upstream, PeerId? downstream, IProgress<BaseBackupProgress>? progress, CancellationToken ct);
 
-    /// <summary>Fence for a takeover: stop receiving WAL, replay what arrived, and return that position.</summary>
-    Task<Lsn> StopReceivingAsync(CancellationToken ct);
+    /// <summary>Fence for a takeover: stop receiving WAL, replay what arrived, and return that position with its history.</summary>
+    Task<FenceReading> StopReceivingAsync(CancellationToken ct);
 
-    /// <summary>Fence for a new sync: name <paramref name="syncId"/> (read-only until it catches up) and return the current position.</summary>
-    Task<Lsn> NameSyncAsync(string syncId, CancellationToken ct);
+    /// <summary>
+    /// Fence for a new sync: name <paramref name="syncId"/> (read-only until it catches up) and return the current
+    /// position with its history.
+    /// </summary>
+    Task<FenceReading> NameSyncAsync(string syncId, CancellationToken ct);
 
     /// <summary>Self-fencing: read-only at once, and every client session terminated.</summary>
     Task SelfFenceAsync(CancellationToken ct);
@@ -67,3 +78,9 @@ public interface IDatabaseInstance
     /// <summary>Where the newest state played and the cluster id are kept; null keeps them in memory only (tests).</summary>
     StateLineage? Lineage => null;
 }
+
+/// <summary>A position read behind a fence, with the history of the timeline it is on.</summary>
+/// <param name="Position">The position.</param>
+/// <param name="History">Its timeline's history; null when it could not be read (the coordinator then counts the probe as
+/// failed rather than compare a bare LSN).</param>
+public sealed record FenceReading(Lsn Position, TimelineHistory? History);

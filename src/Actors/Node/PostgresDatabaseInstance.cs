@@ -37,15 +37,15 @@ public sealed class PostgresDatabaseInstance(PostgresNode node) : IDatabaseInsta
     public Task InitializeAsync(CancellationToken ct) => Driver.InitializeAsync(ct);
 
     /// <inheritdoc />
-    public Task StartPrimaryAsync(PeerId? sync, CancellationToken ct) =>
-        sync is null ? Driver.StartSingletonPrimaryAsync(ct) : Driver.StartPrimaryAsync(sync, ct);
+    public Task<int?> StartPrimaryAsync(PeerId? sync, long generation, CancellationToken ct) =>
+        sync is null ? Driver.StartSingletonPrimaryAsync(generation, ct) : Driver.StartPrimaryAsync(sync, generation, ct);
 
     /// <inheritdoc />
     public Task EnableWritesWhenSyncCaughtUpAsync(PeerId sync, TimeSpan progressTimeout, CancellationToken ct) =>
         Driver.EnableWritesWhenSyncCaughtUpAsync(sync, progressTimeout, ct);
 
     /// <inheritdoc />
-    public Task FollowAsync(PeerId upstream, PeerId? downstream, IProgress<BaseBackupProgress>? progress, CancellationToken ct) =>
+    public Task<RejoinOutcome?> FollowAsync(PeerId upstream, PeerId? downstream, IProgress<BaseBackupProgress>? progress, CancellationToken ct) =>
         Driver.FollowAsync(upstream, downstream, progress, ct);
 
     /// <inheritdoc />
@@ -53,10 +53,20 @@ public sealed class PostgresDatabaseInstance(PostgresNode node) : IDatabaseInsta
         CancellationToken ct) => Driver.RejoinAsync(source, upstream, downstream, progress, ct);
 
     /// <inheritdoc />
-    public Task<Lsn> StopReceivingAsync(CancellationToken ct) => Driver.StopReceivingAsync(ct);
+    public async Task<FenceReading> StopReceivingAsync(CancellationToken ct) =>
+        await WithHistoryAsync(await Driver.StopReceivingAsync(ct).ConfigureAwait(false), ct).ConfigureAwait(false);
 
     /// <inheritdoc />
-    public Task<Lsn> NameSyncAsync(string syncId, CancellationToken ct) => Driver.NameSyncAsync(syncId, ct);
+    public async Task<FenceReading> NameSyncAsync(string syncId, CancellationToken ct) =>
+        await WithHistoryAsync(await Driver.NameSyncAsync(syncId, ct).ConfigureAwait(false), ct).ConfigureAwait(false);
+
+    // Read after the fence is up, so nothing moves the instance onto another timeline between the position and this
+    // read: a fenced standby receives nothing, and a fenced primary stays on its timeline.
+    private async Task<FenceReading> WithHistoryAsync(Lsn position, CancellationToken ct)
+    {
+        var status = await Driver.Probe.ReadStatusAsync(ct).ConfigureAwait(false);
+        return new FenceReading(position, status.History);
+    }
 
     /// <inheritdoc />
     public Task SelfFenceAsync(CancellationToken ct) => Driver.FenceAsync(ct);

@@ -36,6 +36,11 @@ public sealed record InstanceProbe(string Host, int Port, ClusterCredentials Cre
         }
     }
 
+    // A primary writes its current timeline; a standby with a WAL receiver is on the timeline it receives (what it
+    // replays later was received on that history). A standby without one (its primary just died, it is fenced, or it
+    // cannot follow a history that forked below it) is asked for the timeline it replays (ReplayTimelineAsync): its
+    // checkpoint's timeline lags until the next restartpoint, and the newest history file in pg_wal can name a timeline
+    // it refused to follow (the WAL receiver fetches history files before it asks to stream).
     private const string StatusSql = """
         SELECT pg_is_in_recovery(),
                current_setting('default_transaction_read_only') = 'off',
@@ -44,40 +49,72 @@ public sealed record InstanceProbe(string Host, int Port, ClusterCredentials Cre
                pg_last_wal_receive_lsn()::text,
                pg_last_wal_replay_lsn()::text,
                CASE WHEN pg_is_in_recovery()
-                    THEN COALESCE((SELECT received_tli FROM pg_stat_wal_receiver),
-                                  (SELECT timeline_id FROM pg_control_checkpoint()))
+                    THEN (SELECT received_tli FROM pg_stat_wal_receiver WHERE pid IS NOT NULL)
                     ELSE ('x' || substr(pg_walfile_name(pg_current_wal_lsn()), 1, 8))::bit(32)::int
-               END
+               END,
+               (SELECT timeline_id FROM pg_control_checkpoint())
         """;
 
-    /// <summary>Role, read-write, timeline and WAL positions.</summary>
+    /// <summary>Role, read-write, timeline, its history and WAL positions.</summary>
     public async Task<InstanceStatus> ReadStatusAsync(CancellationToken ct)
     {
         await using var connection = await OpenAsync(ct).ConfigureAwait(false);
-        await using var command = new NpgsqlCommand(StatusSql, connection);
-        await using var reader = await command.ExecuteReaderAsync(ct).ConfigureAwait(false);
-        await reader.ReadAsync(ct).ConfigureAwait(false);
-        var inRecovery = reader.GetBoolean(0);
-        var status = new InstanceStatus(
-            InRecovery: inRecovery,
-            ReadWrite: !inRecovery && reader.GetBoolean(1),
-            Timeline: reader.GetInt32(6),
-            CurrentLsn: LsnAt(reader, 3),
-            ReceivedLsn: LsnAt(reader, 4),
-            ReplayedLsn: LsnAt(reader, 5),
-            SynchronousStandbyNames: reader.GetString(2));
-        await reader.DisposeAsync().ConfigureAwait(false);
+        InstanceStatus status;
+        await using (var command = new NpgsqlCommand(StatusSql, connection))
+        await using (var reader = await command.ExecuteReaderAsync(ct).ConfigureAwait(false))
+        {
+            await reader.ReadAsync(ct).ConfigureAwait(false);
+            var inRecovery = reader.GetBoolean(0);
+            status = new InstanceStatus(
+                InRecovery: inRecovery,
+                ReadWrite: !inRecovery && reader.GetBoolean(1),
+                Timeline: reader.IsDBNull(6) ? -1 : reader.GetInt32(6),
+                CurrentLsn: LsnAt(reader, 3),
+                ReceivedLsn: LsnAt(reader, 4),
+                ReplayedLsn: LsnAt(reader, 5),
+                SynchronousStandbyNames: reader.GetString(2));
+            if (status.Timeline < 0)
+                status = status with { Timeline = await ReplayTimelineAsync(ct).ConfigureAwait(false) ?? reader.GetInt32(7) };
+        }
         return status with { History = await ReadHistoryAsync(connection, status.Timeline, ct).ConfigureAwait(false) };
     }
 
     /// <summary>
+    /// The timeline a standby replays, from <c>IDENTIFY_SYSTEM</c> over a replication connection (on a standby it
+    /// answers the replay timeline); null when that connection fails, and the caller falls back to the checkpoint's.
+    /// </summary>
+    private async Task<int?> ReplayTimelineAsync(CancellationToken ct)
+    {
+        try
+        {
+            await using var replication = new Npgsql.Replication.PhysicalReplicationConnection(new NpgsqlConnectionStringBuilder
+            {
+                Host = Host,
+                Port = Port,
+                Username = Credentials.ReplicationUser,
+                Password = Credentials.ReplicationPassword,
+                Pooling = false,
+                Timeout = Math.Max(1, (int)Math.Ceiling(ConnectTimeout.TotalSeconds)),
+                ApplicationName = "appliance-timeline-probe",
+            }.ConnectionString);
+            await replication.Open(ct).ConfigureAwait(false);
+            var identity = await replication.IdentifySystem(ct).ConfigureAwait(false);
+            return checked((int)identity.Timeline);
+        }
+        catch (Exception e) when (e is NpgsqlException or System.Net.Sockets.SocketException or TimeoutException)
+        {
+            return null;
+        }
+    }
+
+    /// <summary>
     /// The history file of <paramref name="timeline"/> from the instance's <c>pg_wal</c>, parsed; timeline 1 has
-    /// none. Null when the file is missing (a standby that has not fetched it yet): the history is then unknown.
+    /// none. Null when the file is missing: a later timeline without its ancestry is not claimed.
     /// </summary>
     private static async Task<TimelineHistory?> ReadHistoryAsync(NpgsqlConnection connection, int timeline, CancellationToken ct)
     {
         if (timeline <= 1) return TimelineHistory.First;
-        await using var command = new NpgsqlCommand("SELECT pg_read_file(@path, 0, 16777216, true)", connection);
+        await using var command = new NpgsqlCommand("SELECT pg_read_file(@path, 0, 1048576, true)", connection);
         command.Parameters.AddWithValue("path", $"pg_wal/{timeline:X8}.history");
         return await command.ExecuteScalarAsync(ct).ConfigureAwait(false) is string text ? TimelineHistory.Parse(timeline, text) : null;
     }

@@ -10,10 +10,8 @@ namespace Appliance.Nodes.Postgres;
 /// <param name="ReceivedLsn">The last WAL position a standby received and flushed; null on a primary or before streaming.</param>
 /// <param name="ReplayedLsn">The last WAL position a standby replayed; null on a primary.</param>
 /// <param name="SynchronousStandbyNames">The value in force for new sessions.</param>
-/// <param name="History">The history of <paramref name="Timeline"/> (its history file); null when the file could not be
-/// read. On a standby whose WAL receiver is not running, <paramref name="Timeline"/> is the last restartpoint's, which
-/// may lag a timeline switch already replayed: the history is then older than the WAL, which makes the peer look
-/// forked (it waits or rewinds), never the reverse.</param>
+/// <param name="History">The history of <paramref name="Timeline"/> (its history file); null when that file could not be
+/// read. A position is only comparable with another together with it (see <see cref="TimelineHistory"/>).</param>
 public sealed record InstanceStatus(bool InRecovery, bool ReadWrite, int Timeline, Lsn? CurrentLsn, Lsn? ReceivedLsn,
     Lsn? ReplayedLsn, string SynchronousStandbyNames, TimelineHistory? History = null)
 {

@@ -106,7 +106,14 @@ public sealed class PostgresNode : IAsyncDisposable
     /// primary, promoted from a running (or stopped) standby, or re-pointed at a new sync when already primary.
     /// Call <see cref="EnableWritesWhenSyncCaughtUpAsync"/> next.
     /// </summary>
-    public Task StartPrimaryAsync(PeerId sync, CancellationToken ct) => Serialised(async () =>
+    public Task StartPrimaryAsync(PeerId sync, CancellationToken ct) => StartPrimaryAsync(sync, generation: 0, ct);
+
+    /// <summary>
+    /// As <see cref="StartPrimaryAsync(PeerId, CancellationToken)"/>; a promotion starts the timeline
+    /// <see cref="PromotionTimeline.For"/> gives for <paramref name="generation"/> (0: simply the next one).
+    /// </summary>
+    /// <returns>The timeline a promotion started, or null when this call did not promote.</returns>
+    public Task<int?> StartPrimaryAsync(PeerId sync, long generation, CancellationToken ct) => Serialised(async () =>
     {
         var role = ApplianceConfig.Primary(sync, Settings.Tuning.WalKeepSize, readWrite: false);
         if (IsRunning)
@@ -114,7 +121,7 @@ public sealed class PostgresNode : IAsyncDisposable
             var status = await Probe.ReadStatusAsync(ct).ConfigureAwait(false);
             if (status.InRecovery)
             {
-                await PromoteLockedAsync(role, ct).ConfigureAwait(false);
+                return await PromoteLockedAsync(role, generation, ct).ConfigureAwait(false);
             }
             else if (_role?.SyncStandbyName != sync.Id)
             {
@@ -123,7 +130,7 @@ public sealed class PostgresNode : IAsyncDisposable
                 SyncedDownstream = null;
                 await ReloadLockedAsync(role, ct).ConfigureAwait(false);
             }
-            return true;
+            return (int?)null;
         }
 
         DataDirectory.RequireClusterOf(Binaries);
@@ -132,14 +139,11 @@ public sealed class PostgresNode : IAsyncDisposable
             // A stopped standby becomes primary by promotion (a new timeline), never by starting without
             // standby.signal: that would continue the old primary's timeline and hide any divergence from pg_rewind.
             await StartLockedAsync(role, standby: true, ct).ConfigureAwait(false);
-            await PromoteLockedAsync(role, ct).ConfigureAwait(false);
+            return await PromoteLockedAsync(role, generation, ct).ConfigureAwait(false);
         }
-        else
-        {
-            await StartLockedAsync(role, standby: false, ct).ConfigureAwait(false);
-            await EnsureReplicationRoleAsync(ct).ConfigureAwait(false);
-        }
-        return true;
+        await StartLockedAsync(role, standby: false, ct).ConfigureAwait(false);
+        await EnsureReplicationRoleAsync(ct).ConfigureAwait(false);
+        return null;
     }, ct);
 
     /// <summary>
@@ -170,12 +174,9 @@ public sealed class PostgresNode : IAsyncDisposable
     /// </summary>
     /// <exception cref="InvalidRoleTransitionException">It runs as a primary: a primary is deposed, stopped and rejoined, never turned in place.</exception>
     /// <exception cref="ForeignDataDirectoryException">The data directory belongs to another cluster; it was not touched.</exception>
-    public Task FollowAsync(PeerId upstream, PeerId? downstream, IProgress<BaseBackupProgress>? progress, CancellationToken ct) =>
-        Serialised(async () =>
-        {
-            await FollowLockedAsync(upstream, downstream, progress, ct).ConfigureAwait(false);
-            return true;
-        }, ct);
+    /// <returns>How it was put onto the upstream's history first, when that history forked below its WAL; otherwise null.</returns>
+    public Task<RejoinOutcome?> FollowAsync(PeerId upstream, PeerId? downstream, IProgress<BaseBackupProgress>? progress, CancellationToken ct) =>
+        Serialised(() => FollowLockedAsync(upstream, downstream, progress, ct), ct);
 
     /// <summary>
     /// Brings a deposed instance back as a standby of <paramref name="upstream"/>: stops it if it runs, rewinds it
@@ -194,7 +195,7 @@ public sealed class PostgresNode : IAsyncDisposable
     {
         await StopLockedAsync(ct).ConfigureAwait(false);
         var outcome = await RewindOrClone.RunAsync(Binaries, Settings, DataDirectory, source, progress, ct).ConfigureAwait(false);
-        await FollowLockedAsync(upstream, downstream, progress, ct).ConfigureAwait(false);
+        await FollowLockedAsync(upstream, downstream, progress, ct, rewindIfForked: false).ConfigureAwait(false);   // just rewound
         RejoinMarker.For(DataDirectory).Complete();
         return outcome;
     }, ct);
@@ -223,21 +224,29 @@ public sealed class PostgresNode : IAsyncDisposable
     /// Makes this instance a singleton primary: writable, with no sync, so every commit is acknowledged locally.
     /// Started from a stopped primary, promoted from a standby, or reloaded when already primary.
     /// </summary>
-    public Task StartSingletonPrimaryAsync(CancellationToken ct) => Serialised(async () =>
+    public Task StartSingletonPrimaryAsync(CancellationToken ct) => StartSingletonPrimaryAsync(generation: 0, ct);
+
+    /// <summary>
+    /// As <see cref="StartSingletonPrimaryAsync(CancellationToken)"/>; a promotion starts the timeline
+    /// <see cref="PromotionTimeline.For"/> gives for <paramref name="generation"/> (0: simply the next one).
+    /// </summary>
+    /// <returns>The timeline a promotion started, or null when this call did not promote.</returns>
+    public Task<int?> StartSingletonPrimaryAsync(long generation, CancellationToken ct) => Serialised(async () =>
     {
         var role = ApplianceConfig.SingletonPrimary(Settings.Tuning.WalKeepSize);
         if (IsRunning)
         {
-            if ((await Probe.ReadStatusAsync(ct).ConfigureAwait(false)).InRecovery) await PromoteLockedAsync(role, ct).ConfigureAwait(false);
-            else if (_role != role) await ReloadLockedAsync(role, ct).ConfigureAwait(false);
-            return true;
+            if ((await Probe.ReadStatusAsync(ct).ConfigureAwait(false)).InRecovery)
+                return await PromoteLockedAsync(role, generation, ct).ConfigureAwait(false);
+            if (_role != role) await ReloadLockedAsync(role, ct).ConfigureAwait(false);
+            return (int?)null;
         }
         DataDirectory.RequireClusterOf(Binaries);
         var standby = DataDirectory.HasStandbySignal;
         await StartLockedAsync(role, standby, ct).ConfigureAwait(false);
-        if (standby) await PromoteLockedAsync(role, ct).ConfigureAwait(false);
-        else await EnsureReplicationRoleAsync(ct).ConfigureAwait(false);
-        return true;
+        if (standby) return await PromoteLockedAsync(role, generation, ct).ConfigureAwait(false);
+        await EnsureReplicationRoleAsync(ct).ConfigureAwait(false);
+        return null;
     }, ct);
 
     /// <summary>
@@ -321,9 +330,11 @@ public sealed class PostgresNode : IAsyncDisposable
         await StopAsync(CancellationToken.None).ConfigureAwait(false);
     }
 
-    private async Task FollowLockedAsync(PeerId upstream, PeerId? downstream, IProgress<BaseBackupProgress>? progress, CancellationToken ct)
+    private async Task<RejoinOutcome?> FollowLockedAsync(PeerId upstream, PeerId? downstream, IProgress<BaseBackupProgress>? progress,
+        CancellationToken ct, bool rewindIfForked = true)
     {
         var role = ApplianceConfig.Standby(Settings, upstream, downstream);
+        RejoinOutcome? rewound = null;
         if (IsRunning)
         {
             var status = await Probe.ReadStatusAsync(ct).ConfigureAwait(false);
@@ -331,8 +342,13 @@ public sealed class PostgresNode : IAsyncDisposable
                 throw new InvalidRoleTransitionException(
                     $"{Settings.Self} runs as a primary and cannot follow {upstream} in place: a former primary may hold " +
                     "transactions the new primary lacks. Stop it and call RejoinAsync, which rewinds it first.");
-            await ReloadLockedAsync(role, ct).ConfigureAwait(false);
-            return;
+            if (!rewindIfForked || !await ForkedWhileRunningAsync(status, upstream, ct).ConfigureAwait(false))
+            {
+                await ReloadLockedAsync(role, ct).ConfigureAwait(false);
+                return null;
+            }
+            // Streaming would fail for ever ("requested timeline is not a child"): stopped, it is compared and rewound below.
+            await StopLockedAsync(ct).ConfigureAwait(false);
         }
 
         switch (DataDirectory.Kind)
@@ -345,9 +361,53 @@ public sealed class PostgresNode : IAsyncDisposable
                 throw new DataDirectoryNotEmptyException(DataDirectory.Path, "files, but no PostgreSQL cluster");
             default:
                 await RequireSameClusterAsUpstreamAsync(upstream, ct).ConfigureAwait(false);
+                if (rewindIfForked) rewound = await RewindIfForkedAsync(upstream, progress, ct).ConfigureAwait(false);
                 break;
         }
         await StartLockedAsync(role, standby: true, ct).ConfigureAwait(false);
+        if (rewound is not null) RejoinMarker.For(DataDirectory).Complete();   // only once it runs on the new history
+        return rewound;
+    }
+
+    /// <summary>
+    /// A standby whose WAL goes past the point where its upstream's history forked off its own can never stream from
+    /// it, and PostgreSQL refuses to start on such a history ("according to history file, WAL location ... belongs to
+    /// timeline ..."). Such WAL was never acknowledged (the primary promoted below it), so it is rewound away first.
+    /// </summary>
+    private async Task<RejoinOutcome?> RewindIfForkedAsync(PeerId upstream, IProgress<BaseBackupProgress>? progress, CancellationToken ct)
+    {
+        // A pending rejoin is RejoinAsync's to finish (callers see it in RejoinPending): it knows the former timeline,
+        // and a second pg_rewind over a rewound directory that never started leaves WAL recovery cannot read.
+        if (RejoinMarker.For(DataDirectory).IsPending) return null;
+        HistoryComparison? standing;
+        try
+        {
+            standing = await RewindOrClone.CompareAsync(Binaries, Settings, DataDirectory, upstream, ct).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is UpstreamUnreachableException or NpgsqlException or System.Net.Sockets.SocketException or TimeoutException)
+        {
+            return null;   // as with the cluster check: it waits for WAL, and the comparison is repeated at the next start
+        }
+        if (standing is not { Forked: true }) return null;
+        var why = $"{Settings.Self}: upstream {upstream}'s history {standing.Upstream} forked off this instance's {standing.Local.History} " +
+                  $"at {standing.ForkPoint}, below its position {standing.Local.Position}; rewinding";
+        _onServerLog?.Invoke("appliance: " + why);
+        var outcome = await RewindOrClone.RunAsync(Binaries, Settings, DataDirectory, upstream, progress, ct).ConfigureAwait(false);
+        return outcome with { Why = why };
+    }
+
+    private async Task<bool> ForkedWhileRunningAsync(InstanceStatus status, PeerId upstream, CancellationToken ct)
+    {
+        if (status.History is not { } own) return false;
+        try
+        {
+            var theirs = (await InstanceProbe.Of(upstream, Settings.Credentials, Settings.Timeouts.Connect).ReadStatusAsync(ct).ConfigureAwait(false)).History;
+            return theirs is not null && !theirs.Holds(own, status.Position);
+        }
+        catch (Exception e) when (e is NpgsqlException or System.Net.Sockets.SocketException or TimeoutException)
+        {
+            return false;
+        }
     }
 
     private async Task RequireSameClusterAsUpstreamAsync(PeerId upstream, CancellationToken ct)
@@ -436,12 +496,15 @@ public sealed class PostgresNode : IAsyncDisposable
         }
     }
 
-    private async Task PromoteLockedAsync(RoleParameters primaryRole, CancellationToken ct)
+    private async Task<int?> PromoteLockedAsync(RoleParameters primaryRole, long generation, CancellationToken ct)
     {
         // Name the sync (and stay read-only) before leaving recovery, so there is no moment as a primary with no
         // sync named.
         await ReloadLockedAsync(primaryRole, ct).ConfigureAwait(false);
         SyncedDownstream = null;
+        var before = await Probe.ReadStatusAsync(ct).ConfigureAwait(false);
+        var target = PromotionTimeline.For(before.Timeline, generation);
+        await PlaceSkippedTimelinesAsync(before.Timeline, target, ct).ConfigureAwait(false);
         var waitSeconds = Math.Max(1, (int)Settings.Timeouts.Promote.TotalSeconds);
         await using (var connection = await Probe.OpenAsync(ct).ConfigureAwait(false))
         await using (var command = new NpgsqlCommand($"SELECT pg_promote(wait => true, wait_seconds => {waitSeconds})", connection))
@@ -456,7 +519,42 @@ public sealed class PostgresNode : IAsyncDisposable
                 throw new PostgresDriverException($"{Settings.Self} still reports pg_is_in_recovery() after pg_promote.");
             await Task.Delay(TimeSpan.FromMilliseconds(20), ct).ConfigureAwait(false);
         }
+        return (await Probe.ReadStatusAsync(ct).ConfigureAwait(false)).Timeline;
     }
+
+    /// <summary>
+    /// PostgreSQL starts the timeline one past the newest history file it finds (probing upwards from its own), so
+    /// history files for every number below <paramref name="target"/> make it start <paramref name="target"/>.
+    /// </summary>
+    /// <remarks>
+    /// <para>They stay: a standby that follows the new timeline fetches the history file of every timeline between
+    /// its own and its primary's, and the walsender fails on a missing one.</para>
+    /// <para>Each says the skipped timeline forked off <paramref name="current"/> where <paramref name="current"/>
+    /// began. That is below this standby's replay position, so its startup process, which rescans for newer timelines
+    /// while it waits for WAL (this standby is fenced), refuses to follow one ("forked off ... before current recovery
+    /// point") and keeps <paramref name="current"/> as the parent of the promotion. Each is written under a temporary
+    /// name and renamed: PostgreSQL stops on a history file it cannot parse.</para>
+    /// </remarks>
+    private async Task PlaceSkippedTimelinesAsync(int current, int target, CancellationToken ct)
+    {
+        if (target <= current + 1) return;
+        var currentFile = Path.Combine(DataDirectory.Path, "pg_wal", HistoryFileName(current));
+        var ancestry = current == 1 ? "" : await File.ReadAllTextAsync(currentFile, ct).ConfigureAwait(false);
+        var past = TimelineHistory.Parse(current, ancestry).Past;
+        var began = past.IsEmpty ? Lsn.Zero : past[^1].SwitchPoint;
+        if (ancestry.Length > 0 && !ancestry.EndsWith('\n')) ancestry += "\n";
+        for (var skipped = current + 1; skipped < target; skipped++)
+        {
+            var file = Path.Combine(DataDirectory.Path, "pg_wal", HistoryFileName(skipped));
+            if (File.Exists(file)) continue;
+            var temporary = file + ".appliance-tmp";
+            await PrivateFile.WriteAsync(temporary,
+                ancestry + $"{current}\t{began}\tappliance: number skipped so that the promotion starts timeline {target}\n", ct).ConfigureAwait(false);
+            File.Move(temporary, file);
+        }
+    }
+
+    private static string HistoryFileName(int timeline) => $"{timeline:X8}.history";
 
     private async Task EnsureReplicationRoleAsync(CancellationToken ct)
     {

@@ -10,12 +10,19 @@ public enum RejoinMethod
 
     /// <summary><c>pg_rewind</c> failed, so the instance was cloned afresh.</summary>
     Cloned,
+
+    /// <summary>
+    /// Nothing to rewind: all of its WAL is on the upstream's history (it was rewound before and restarted, or its
+    /// successor had replayed all it wrote). It was only made a standby.
+    /// </summary>
+    AlreadyOnHistory,
 }
 
 /// <summary>The result of <see cref="RewindOrClone.RunAsync"/>.</summary>
 /// <param name="Method">Rewound, or cloned after a failed rewind.</param>
 /// <param name="RewindFailure">Why the rewind failed, when it did.</param>
-public sealed record RejoinOutcome(RejoinMethod Method, string? RewindFailure);
+/// <param name="Why">Why a rewind was needed at all, when a standby found its upstream's history forked below its WAL.</param>
+public sealed record RejoinOutcome(RejoinMethod Method, string? RewindFailure, string? Why = null);
 
 /// <summary>
 /// Puts a stopped, deposed instance back onto the history of its new upstream: <c>pg_rewind</c> first (cheap:
@@ -45,7 +52,20 @@ public static class RewindOrClone
         // the upstream is the timeline this instance diverged on.
         var marker = RejoinMarker.For(dataDirectory);
         var former = marker.FormerTimeline ?? local.CheckpointTimeline;
-        await RequireUpstreamAheadAsync(settings, upstream, former, ct).ConfigureAwait(false);
+        if (marker.IsPending)
+            await RequireUpstreamAheadAsync(settings, upstream, former, ct).ConfigureAwait(false);   // it may be half rewound
+        else if (await CompareAsync(binaries, settings, dataDirectory, upstream, ct).ConfigureAwait(false) is { } standing)
+        {
+            if (standing.UpstreamBehind)
+                throw new UpstreamNotAheadException(upstream, standing.Upstream.Timeline, standing.Local.History.Timeline);
+            if (!standing.Forked)
+            {
+                await dataDirectory.SetStandbySignalAsync(true, ct).ConfigureAwait(false);
+                return new RejoinOutcome(RejoinMethod.AlreadyOnHistory, null);
+            }
+        }
+        else
+            await RequireUpstreamAheadAsync(settings, upstream, former, ct).ConfigureAwait(false);
         await marker.BeginAsync(former, ct).ConfigureAwait(false);
 
         var saved = new Dictionary<string, byte[]>();
@@ -77,6 +97,19 @@ public static class RewindOrClone
         var failure = string.Join('\n', rewind.Output.TakeLast(5));
         await CloneInPlaceAsync(binaries, settings, dataDirectory, upstream, progress, ct).ConfigureAwait(false);
         return new RejoinOutcome(RejoinMethod.Cloned, failure);
+    }
+
+    /// <summary>
+    /// How this stopped instance's WAL stands against <paramref name="upstream"/>'s history; null when either is unknown
+    /// (no history file, or the end of the local WAL could not be found).
+    /// </summary>
+    public static async Task<HistoryComparison?> CompareAsync(PostgresBinaries binaries, NodeSettings settings, DataDirectory dataDirectory,
+        PeerId upstream, CancellationToken ct)
+    {
+        var local = await LocalWal.ReadAsync(binaries, dataDirectory, ct).ConfigureAwait(false);
+        if (local is null) return null;
+        var status = await InstanceProbe.Of(upstream, settings.Credentials, settings.Timeouts.Connect).ReadStatusAsync(ct).ConfigureAwait(false);
+        return status.History is { } history ? new HistoryComparison(local, history, status.Position) : null;
     }
 
     /// <summary>
@@ -137,4 +170,28 @@ public static class RewindOrClone
         Directory.Delete(dataDirectory.Path, recursive: true);
         Directory.Move(fresh.Path, dataDirectory.Path);
     }
+}
+
+/// <summary>A stopped instance's WAL against an upstream's history.</summary>
+/// <param name="Local">Where the instance's WAL ends, and on which history.</param>
+/// <param name="Upstream">The upstream's history.</param>
+/// <param name="UpstreamPosition">The upstream's position.</param>
+public sealed record HistoryComparison(LocalWal Local, TimelineHistory Upstream, Lsn UpstreamPosition)
+{
+    /// <summary>Where the two histories part (<see cref="TimelineHistory.Unbounded"/> on the same timeline).</summary>
+    public Lsn ForkPoint => Upstream.ForkPoint(Local.History);
+
+    /// <summary>The instance holds WAL the upstream's history does not: it must be rewound before it can follow.</summary>
+    public bool Forked => !Upstream.Holds(Local.History, Local.Position);
+
+    /// <summary>
+    /// Same timeline, and the upstream has not reached the instance's end: for a former primary, its successor has not
+    /// promoted yet, and may still promote below that end.
+    /// </summary>
+    public bool UpstreamBehind => ForkPoint == TimelineHistory.Unbounded && UpstreamPosition < Local.Position;
+
+    /// <summary>For logs: both histories and where they part.</summary>
+    public override string ToString() =>
+        $"upstream's history {Upstream} forked off this instance's {Local.History} at {(ForkPoint == TimelineHistory.Unbounded ? "-" : ForkPoint.ToString())}, " +
+        $"its position {Local.Position}";
 }

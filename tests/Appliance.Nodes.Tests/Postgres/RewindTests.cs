@@ -58,6 +58,23 @@ public sealed class RewindTests
     }
 
     [Fact]
+    public async Task A_deposed_primary_restarted_after_its_rewind_rejoins_again_without_rewinding()
+    {
+        // Found by the chaos runs (PauseSpecs, seed 1765872594): a deposed primary restarted after its rewind but before
+        // its rejoin was written was refused for good ("Upstream n1 is on timeline 2, not past this instance's timeline 2").
+        await using var cluster = new TestCluster();
+        var (oldPrimary, newPrimary, newSync, peers) = await DeposeAsync(cluster);
+        Assert.Equal(RejoinMethod.Rewound, (await oldPrimary.RejoinAsync(peers.NewSync, null, null, default)).Method);
+        await oldPrimary.StopAsync(default);
+
+        var again = await oldPrimary.RejoinAsync(peers.NewSync, null, null, default);
+
+        Assert.Equal(RejoinMethod.AlreadyOnHistory, again.Method);
+        Assert.False(oldPrimary.RejoinPending);
+        await AssertRejoinedAsync(oldPrimary, newPrimary, newSync);
+    }
+
+    [Fact]
     public async Task A_deposed_primary_does_not_rejoin_behind_a_successor_that_has_not_been_promoted_yet()
     {
         // Found by the node actor tests: the deposed primary learnt of the new state while its successor was still
@@ -66,7 +83,13 @@ public sealed class RewindTests
         await using var cluster = new TestCluster();
         var chain = await Chain.BuildAsync(cluster, "p", "s", "a0");
         var (p, s) = (chain[0], chain[1]);
-        await p.StopAsync(default);
+        // p holds a tail its successor lacks: a commit that waited for the stopped sync when p died.
+        await s.StopAsync(default);
+        var unacknowledged = await PendingCommit.StartAsync(p, "INSERT INTO t VALUES (2)");
+        await unacknowledged.WaitsForSyncAsync(p);
+        await p.KillAsync(default);
+        await Assert.ThrowsAnyAsync<Exception>(() => unacknowledged.Task.WaitAsync(TimeSpan.FromSeconds(30)));
+        await s.FollowAsync(chain.Peers[0], chain.Peers[2], null, default);
         var controlBefore = await File.ReadAllBytesAsync(Path.Combine(p.DataDirectory.Path, "global", "pg_control"));
 
         var error = await Assert.ThrowsAsync<UpstreamNotAheadException>(() => p.RejoinAsync(chain.Peers[1], null, null, default));

@@ -35,6 +35,10 @@ public sealed class DeposedRole(RoleContext context) : RoleActor(context)
         if (Role.Rejoin != RejoinPolicy.Auto) return;
 
         var outcome = await instance.RejoinAsync(Role.State.Primary, Role.State.Primary, null, CloneProgress(), ct).ConfigureAwait(false);
-        Report(new RoleProtocol.ReadyToRejoin(Role.Token, outcome));
+        // The timeline it now follows, read from the running standby: the coordinator takes readiness only for this
+        // primary and generation, and checks the history the reports show against the primary's.
+        var status = await instance.ReadStatusAsync(ct).ConfigureAwait(false)
+            ?? throw new InvalidOperationException($"{instance.Peer.Id} rejoined behind {Role.State.Primary.Id} but PostgreSQL does not answer.");
+        Report(new RoleProtocol.ReadyToRejoin(Role.Token, outcome, new RejoinTarget(Role.State.Primary.Id, Role.State.Generation, status.Timeline)));
     }
 }

@@ -1,4 +1,5 @@
 using Akka.Actor;
+using Akka.Event;
 using Appliance.Nodes.State;
 
 namespace Appliance.Actors.Node.Roles;
@@ -29,7 +30,15 @@ public sealed class PrimaryRole(RoleContext context) : RoleActor(context)
         }
 
         var sync = state.Singleton ? null : Role.Assignment.Downstream;
-        await instance.StartPrimaryAsync(sync, ct).ConfigureAwait(false);
+        if (await instance.StartPrimaryAsync(sync, state.Generation, ct).ConfigureAwait(false) is { } timeline)
+        {
+            if (timeline >= state.Generation)
+                Log.Info("{0} promoted onto timeline {1} for generation {2}", instance.Peer.Id, timeline, state.Generation);
+            else
+                Log.Error("{0} promoted onto timeline {1}, below generation {2}: PostgreSQL did not start the timeline the " +
+                          "skipped-number history files should have made it pick, so another promotion may share its number",
+                    instance.Peer.Id, timeline, state.Generation);
+        }
         Report(new RoleProtocol.Applied(Role.Token, PeerRole.Primary, ReadWrite: sync is null));
         if (sync is null) return;
 

@@ -15,7 +15,8 @@ public static class RoleProtocol
     /// <summary>A deposed peer has rewound onto the current timeline and can rejoin as an async.</summary>
     /// <param name="Token">The role actor's incarnation.</param>
     /// <param name="Outcome">Whether it rewound or had to clone afresh.</param>
-    public sealed record ReadyToRejoin(long Token, RejoinOutcome Outcome);
+    /// <param name="Target">The primary and generation of the state it rejoined in, and the timeline it now follows.</param>
+    public sealed record ReadyToRejoin(long Token, RejoinOutcome Outcome, RejoinTarget Target);
 
     /// <summary>A clone in progress.</summary>
     /// <param name="Token">The role actor's incarnation.</param>

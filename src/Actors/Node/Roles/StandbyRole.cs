@@ -22,11 +22,17 @@ public abstract class StandbyRole(RoleContext context) : RoleActor(context)
             // is current, where a standby's lags until its next restartpoint.
             var outcome = await instance.RejoinAsync(Role.State.Primary, upstream, Role.Assignment.Downstream, CloneProgress(), ct).ConfigureAwait(false);
             Log.Info("{0} was a primary and now follows {1}: {2}{3}", instance.Peer.Id, upstream.Id,
-                outcome.Method == RejoinMethod.Rewound ? $"rewound onto {Role.State.Primary.Id}'s history" : $"cloned afresh from {Role.State.Primary.Id}",
+                outcome.Method switch
+                {
+                    RejoinMethod.Rewound => $"rewound onto {Role.State.Primary.Id}'s history",
+                    RejoinMethod.AlreadyOnHistory => $"already on {Role.State.Primary.Id}'s history",
+                    _ => $"cloned afresh from {Role.State.Primary.Id}",
+                },
                 outcome.RewindFailure is { } why ? $" (the rewind could not be used: {why})" : "");
         }
-        else
-            await instance.FollowAsync(upstream, Role.Assignment.Downstream, CloneProgress(), ct).ConfigureAwait(false);
+        else if (await instance.FollowAsync(upstream, Role.Assignment.Downstream, CloneProgress(), ct).ConfigureAwait(false) is { } rewound)
+            Log.Warning("{0}; {1}{2}", rewound.Why, rewound.Method,
+                rewound.RewindFailure is { } why ? $" (the rewind could not be used: {why})" : "");
         Report(new RoleProtocol.Applied(Role.Token, Role.Assignment.Role, ReadWrite: false));
     }
 }
