@@ -24,8 +24,8 @@ public sealed class CommitGuardTests
         await Sql.ExecAsync(primary, "CREATE ROLE app LOGIN PASSWORD 'app-pw'; GRANT ALL ON t TO app; " +
                                      "ALTER ROLE app SET synchronous_commit = local");
         await Sql.ExecAsync(primary, "CREATE DATABASE guarddb");
-        await Sql.ExecAsync(primary, "ALTER DATABASE guarddb SET synchronous_commit = local");
         await ExecOnAsync(primary, "guarddb", null, "CREATE TABLE t (id int primary key)");
+        await Sql.ExecAsync(primary, "ALTER DATABASE guarddb SET synchronous_commit = local");
         await sync.StopAsync(default);
 
         await RefusedAsync(primary, "postgres", null, "SET synchronous_commit = local", "INSERT INTO t VALUES (10)");
