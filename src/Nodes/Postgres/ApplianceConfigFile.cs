@@ -36,6 +36,8 @@ public static class ApplianceConfigFile
             // pg_rewind needs hint bits WAL-logged; checksums do that too, this covers data directories without them.
             Setting("wal_log_hints", "on"),
             Setting("recovery_target_timeline", "'latest'"),
+            // Refuses client commits below synchronous_commit = on while a sync is named (ext/appliance_guard).
+            Setting("shared_preload_libraries", ConfValue.Quote(CommitGuard.LibraryName)),
             "",
             "# Role (a reload applies it)",
             Setting("synchronous_commit", "on"),

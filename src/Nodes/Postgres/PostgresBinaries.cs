@@ -29,6 +29,13 @@ public sealed partial record PostgresBinaries(string BinDirectory, int MajorVers
     public string ControlData => Path.Combine(BinDirectory, "pg_controldata");
 
     /// <summary>
+    /// The directory the server loads libraries such as <c>appliance_guard.so</c> from (<c>pg_config --pkglibdir</c>).
+    /// Defaults to <c>../lib</c> beside the bin directory, Debian's layout; <see cref="LocateAsync"/> asks the
+    /// installation's own pg_config when it has one.
+    /// </summary>
+    public string PackageLibDirectory { get; init; } = Path.GetFullPath(Path.Combine(BinDirectory, "..", "lib"));
+
+    /// <summary>
     /// Finds the programs in <paramref name="binDirectory"/> if given, otherwise in the newest
     /// <c><paramref name="searchRoot"/>/*/bin</c>, and asks the server its version.
     /// </summary>
@@ -48,7 +55,7 @@ public sealed partial record PostgresBinaries(string BinDirectory, int MajorVers
         var text = string.Join(' ', result.Output);
         var major = result.ExitCode == 0 ? ParseMajorVersion(text) : null;
         return major is { } m
-            ? new PostgresBinaries(dir, m)
+            ? new PostgresBinaries(dir, m) { PackageLibDirectory = await PackageLibDirectoryAsync(dir, ct).ConfigureAwait(false) }
             : throw new PostgresBinariesNotFoundException(
                 $"{Path.Combine(dir, "postgres")} --version did not report a version (exit {result.ExitCode}: '{text}'). Reinstall postgresql-15.");
     }
@@ -58,6 +65,17 @@ public sealed partial record PostgresBinaries(string BinDirectory, int MajorVers
     {
         var m = VersionPattern().Match(versionOutput);
         return m.Success ? int.Parse(m.Groups[1].Value, CultureInfo.InvariantCulture) : null;
+    }
+
+    private static async Task<string> PackageLibDirectoryAsync(string binDirectory, CancellationToken ct)
+    {
+        var fallback = Path.GetFullPath(Path.Combine(binDirectory, "..", "lib"));
+        var pgConfig = Path.Combine(binDirectory, "pg_config");
+        if (!File.Exists(pgConfig)) return fallback;
+        var result = await PostgresCommand.RunAsync(pgConfig, ["--pkglibdir"], null, null, ct).ConfigureAwait(false);
+        // pg_config writes nothing else to stdout for this option; a broken one leaves the Debian layout as the best guess.
+        var line = result.ExitCode == 0 ? result.Output.FirstOrDefault(l => l.StartsWith('/'))?.Trim() : null;
+        return string.IsNullOrEmpty(line) ? fallback : line;
     }
 
     private static string? Newest(string searchRoot)

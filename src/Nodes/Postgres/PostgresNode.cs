@@ -431,7 +431,8 @@ public sealed class PostgresNode : IAsyncDisposable
     private async Task StartLockedAsync(RoleParameters role, bool standby, CancellationToken ct)
     {
         DataDirectory.RequireClusterOf(Binaries);
-        // Both checks come before writing anything, so a refused start leaves the directory as it was.
+        // The checks come before writing anything, so a refused start leaves the directory as it was.
+        CommitGuard.RequireInstalled(Binaries.PackageLibDirectory);
         DataDirectory.ClearStalePidFile();
         await PostgresInstance.RequirePortFreeAsync(Settings.Self.Host, Settings.Self.Port, ct).ConfigureAwait(false);
         await DataDirectory.EnsureApplianceIncludeAsync(ct).ConfigureAwait(false);
@@ -445,7 +446,34 @@ public sealed class PostgresNode : IAsyncDisposable
         SyncedDownstream = null;
         _instance = await PostgresInstance.StartAsync(Binaries, DataDirectory, ApplianceConfig.ServerFor(Settings),
             Settings.Timeouts.Start, _onServerLog, ct).ConfigureAwait(false);
+        await RequireCommitGuardLoadedAsync(ct).ConfigureAwait(false);
         _role = role;
+    }
+
+    /// <summary>
+    /// The library file exists, but ALTER SYSTEM (postgresql.auto.conf is read after appliance.conf) can still drop it from
+    /// shared_preload_libraries; a server without it is stopped rather than left to acknowledge local commits.
+    /// </summary>
+    private async Task RequireCommitGuardLoadedAsync(CancellationToken ct)
+    {
+        string? enabled, libraries, source;
+        await using (var connection = await Probe.OpenAsync(ct).ConfigureAwait(false))
+        await using (var command = new NpgsqlCommand(
+            $"SELECT current_setting('{CommitGuard.EnabledSetting}', true), setting, sourcefile FROM pg_settings WHERE name = 'shared_preload_libraries'",
+            connection))
+        await using (var reader = await command.ExecuteReaderAsync(ct).ConfigureAwait(false))
+        {
+            await reader.ReadAsync(ct).ConfigureAwait(false);
+            enabled = reader.IsDBNull(0) ? null : reader.GetString(0);
+            libraries = reader.GetString(1);
+            source = reader.IsDBNull(2) ? null : reader.GetString(2);
+        }
+        if (enabled == "on") return;
+        await StopLockedAsync(ct).ConfigureAwait(false);
+        throw new ConfigurationNotAppliedException(
+            $"{Settings.Self} started without the {CommitGuard.LibraryName} library (shared_preload_libraries is '{libraries}', " +
+            $"set in {source ?? "a default"}), so it was stopped again. {ApplianceConfigFile.FileName} owns that setting; " +
+            "if another file sets it (ALTER SYSTEM writes postgresql.auto.conf), remove it there.");
     }
 
     /// <summary>Rewrites the role settings and reloads; returns once a new session sees them.</summary>
@@ -561,8 +589,11 @@ public sealed class PostgresNode : IAsyncDisposable
         await using var connection = await Probe.OpenAsync(ct).ConfigureAwait(false);
         await using var tx = await connection.BeginTransactionAsync(ct).ConfigureAwait(false);
         // The primary is read-only and names a sync that cannot connect before this role exists, so this one
-        // bootstrap transaction is explicitly read-write and does not wait for the sync. No client commit can.
-        await using (var setup = new NpgsqlCommand("SET TRANSACTION READ WRITE; SET LOCAL synchronous_commit = local", connection, tx))
+        // bootstrap transaction is explicitly read-write and does not wait for the sync. No client commit can:
+        // appliance_guard refuses them, and only a superuser may set its escape hatch, for this transaction alone.
+        await using (var setup = new NpgsqlCommand(
+            $"SET TRANSACTION READ WRITE; SET LOCAL {CommitGuard.AllowLocalCommitSetting} = on; SET LOCAL synchronous_commit = local",
+            connection, tx))
             await setup.ExecuteNonQueryAsync(ct).ConfigureAwait(false);
         string? ddl;
         await using (var build = new NpgsqlCommand(

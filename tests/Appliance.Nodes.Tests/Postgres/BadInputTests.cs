@@ -23,6 +23,43 @@ public sealed class BadInputTests
     }
 
     [Fact]
+    public void A_missing_commit_guard_library_names_the_file_and_how_to_install_it()
+    {
+        var libDir = Directory.CreateTempSubdirectory("appliance-no-guard-").FullName;
+        try
+        {
+            var e = Assert.Throws<CommitGuardMissingException>(() => CommitGuard.RequireInstalled(libDir));
+            Assert.Equal(Path.Combine(libDir, "appliance_guard.so"), e.LibraryPath);
+            Assert.Contains(Path.Combine(libDir, "appliance_guard.so"), e.Message);
+            Assert.Contains("make -C ext/appliance_guard install", e.Message);
+            Assert.Contains("postgresql-server-dev-15", e.Message);
+
+            File.WriteAllText(Path.Combine(libDir, "appliance_guard.so"), "");
+            CommitGuard.RequireInstalled(libDir);
+        }
+        finally { Directory.Delete(libDir, recursive: true); }
+    }
+
+    [Fact]
+    public async Task A_node_whose_postgresql_lacks_the_commit_guard_is_not_started_and_its_directory_is_untouched()
+    {
+        await using var cluster = new TestCluster();
+        var binaries = await TestCluster.Binaries();
+        Assert.True(File.Exists(CommitGuard.LibraryPath(binaries.PackageLibDirectory)),
+            $"the real installation must have the guard (make -C ext/appliance_guard install): {binaries.PackageLibDirectory}");
+        var emptyLib = Directory.CreateDirectory(Path.Combine(cluster.Path_, "lib-without-guard")).FullName;
+        var p = TestCluster.Peer("p");
+        var node = new PostgresNode(cluster.Settings(p), binaries with { PackageLibDirectory = emptyLib });
+        await node.InitializeAsync(default);
+        var before = Snapshot(node.DataDirectory.Path);
+
+        var e = await Assert.ThrowsAsync<CommitGuardMissingException>(() => node.StartPrimaryAsync(TestCluster.Peer("s"), default));
+        Assert.Contains(Path.Combine(emptyLib, "appliance_guard.so"), e.Message);
+        Assert.False(node.IsRunning);
+        Assert.Equal(before, Snapshot(node.DataDirectory.Path));
+    }
+
+    [Fact]
     public async Task A_port_in_use_is_reported_and_the_data_directory_is_untouched()
     {
         await using var cluster = new TestCluster();

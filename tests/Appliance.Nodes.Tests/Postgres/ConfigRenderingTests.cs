@@ -55,6 +55,7 @@ public sealed class ConfigRenderingTests
         Assert.Contains("wal_keep_size = '1GB'", text);
         Assert.Contains("wal_log_hints = on", text);
         Assert.Contains("recovery_target_timeline = 'latest'", text);
+        Assert.Contains("shared_preload_libraries = 'appliance_guard'", text);
 
         var writable = ApplianceConfigFile.Render(new ApplianceConfig(server,
             ApplianceConfig.Primary(new PeerId("pg-2", "10.0.0.2", 5432), "1GB", readWrite: true)));
