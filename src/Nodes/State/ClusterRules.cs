@@ -56,9 +56,13 @@ public static class ClusterRules
         {
             var replacement = SyncReplacement.WhenSyncGone(ctx);
             if (replacement is Transition) return replacement;
-            // Without a new sync, writes stall, but the chain is still kept up to date (Manatee falls through too).
+            // Without a new sync, writes stall, but the chain is still kept up to date (Manatee falls through too),
+            // and a deposed peer that has rewound rejoins: with three nodes it is the only possible new sync (the spin
+            // model found writes stalled for good here while it waited).
             var upkeep = AsyncUpkeep.Decide(ctx);
-            return upkeep is Transition ? upkeep : replacement;
+            if (upkeep is Transition) return upkeep;
+            var rejoined = DeposedRejoin.Decide(ctx);
+            return rejoined is Transition ? rejoined : replacement;
         }
 
         // A sync that is a member but runs no PostgreSQL stalls every commit just as a lost one does. Only a change it

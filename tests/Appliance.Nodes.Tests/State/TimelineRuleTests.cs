@@ -79,6 +79,21 @@ public class TimelineRuleTests
     }
 
     [Fact]
+    public void With_the_sync_gone_a_rewound_deposed_peer_rejoins_and_becomes_the_new_sync()
+    {
+        var c = new ScenarioCluster(rejoin: RejoinPolicy.Auto);
+        foreach (var id in new[] { "node1", "node2", "node3" }) c.Join(id);
+        c.Leave("node1");
+        Assert.Equal("g2 P=node2 S=node3 A=[] D=[node1] W=0/0", c.Describe());
+        c.Join("node1").Leave("node3");
+        Assert.Equal(RefusalReason.NoAsyncAvailable, Assert.IsType<Refusal>(c.LastRest).Reason);
+
+        c.ReadyToRejoin("node1");
+        Assert.Equal("g3 P=node2 S=node1 A=[] D=[] W=0/0", c.Describe());
+        Assert.Equal([TransitionReason.Rejoined, TransitionReason.SyncReplaced], c.History.TakeLast(2).Select(h => h.Reason));
+    }
+
+    [Fact]
     public void A_deposed_peer_rejoins_only_when_rewound_onto_this_primary_in_this_generation_and_on_its_history()
     {
         var c = AfterOneTakeover();
