@@ -127,6 +127,10 @@ public sealed class DatabaseNodeActorSpecs(ITestOutputHelper output) : TestKit("
         await Task.WhenAny(blocked.Task, Task.Delay(TimeSpan.FromSeconds(3)));
         Assert.False(blocked.Task.IsCompleted, "a lift that was not the owner's took the fence down");
 
+        // Another coordinator deciding on the same state may not put its own fence over this one.
+        _nodes.Actors["n2"].Tell(new NodeProtocol.RaiseFence(13, WalFence.StopReceivingWal, new FenceOwner("coord-b", 1, 13)), TestActor);
+        Assert.Contains("is up", FishForMessage<NodeProtocol.FenceFailed>(f => f.ProbeId == 13, TimeSpan.FromSeconds(30)).Reason);
+
         _nodes.Actors["n2"].Tell(new NodeProtocol.LiftFence(WalFence.StopReceivingWal, owner));
         await blocked.Task.WaitAsync(TimeSpan.FromSeconds(90));
         await Sql.HasRowAsync(_nodes.Drivers["n2"], 20);

@@ -183,7 +183,21 @@ public sealed class ClusterStateCoordinator : ReceivePersistentActor, IWithTimer
         // Pub-sub may have dropped the state, or the node joined late: a node behind the current version gets it now.
         if (_state is { } state && report.AppliedVersion < state.Version)
             node.Tell(new ClusterStateProtocol.StateChanged(state.Version, state, _incarnation));
+        LiftOrphanedFence(report, node);
         MembershipMayHaveChanged(changed);
+    }
+
+    /// <summary>
+    /// A node that holds a fence raised by another coordinator incarnation (one that died, or lost the singleton,
+    /// mid-round) would wait for good for a lift that never comes: a fenced sync never streams again. This coordinator
+    /// lifts it in that owner's name, but only with a majority in view: then the other incarnation, if it still runs,
+    /// is on a minority side, where it can write no generation that could use the fence.
+    /// </summary>
+    private void LiftOrphanedFence(NodeProtocol.StatusReport report, IActorRef node)
+    {
+        if (report is not { Fence: { } fence, FenceOwner: { } owner } || owner.Coordinator == _incarnation || MinorityView() is not null) return;
+        _log.Warning("{0} holds fence {1} of another coordinator ({2}); lifting it in that owner's name.", report.Peer.Id, fence, owner);
+        node.Tell(new NodeProtocol.LiftFence(fence, owner));
     }
 
     private void OnNodeDeparted(NodeDeparted departed)

@@ -73,11 +73,7 @@ public sealed class DatabaseNodeActor : ReceiveActor, IWithTimers
         if (((ExtendedActorSystem)Context.System).Provider is Akka.Cluster.ClusterActorRefProvider)
             _cluster = Akka.Cluster.Cluster.Get(Context.System);
 
-        Receive<ClusterStateProtocol.StateChanged>(changed =>
-        {
-            DropOrphanedFence(changed);
-            Adopt(changed.State);
-        });
+        Receive<ClusterStateProtocol.StateChanged>(changed => Adopt(changed.State));
         Receive<ClusterStateProtocol.CurrentState>(current => { if (current.State is { } s) Adopt(s); else if (_state is null) Contact(); });
         Receive<SubscribeAck>(_ => { });
         Receive<StateRequestTick>(_ => { if (_state is null) _coordinator.Tell(ClusterStateProtocol.GetState.Instance); });
@@ -285,12 +281,22 @@ public sealed class DatabaseNodeActor : ReceiveActor, IWithTimers
             ReadyToRejoin: _readyToRejoin,
             History: _status?.History,
             RewoundOnto: _readyToRejoin ? _rewoundOnto : null);
-        _coordinator.Tell(new NodeProtocol.StatusReport(_instance.Peer, report, _appliedVersion, _appliedRole, _readWrite && !_selfFenced));
+        _coordinator.Tell(new NodeProtocol.StatusReport(_instance.Peer, report, _appliedVersion, _appliedRole, _readWrite && !_selfFenced,
+            _fence, _fenceOwner));
     }
 
     private void RaiseFence(NodeProtocol.RaiseFence raise)
     {
         var replyTo = Sender;
+        if (raise.Owner is { } raiser && _fenceOwner is { } holder && raiser.Coordinator != holder.Coordinator
+            && raiser.StateVersion <= holder.StateVersion)
+        {
+            // Two coordinators deciding on the same state: replacing the first one's fence, then taking this one down,
+            // would leave the first one's round without the fence it read its position behind (the spin model's finding).
+            _log.Warning("{0}: refusing fence {1} from {2}: fence {3} of {4} is up", _instance.Peer.Id, raise.Fence, raiser, _fence, holder);
+            replyTo.Tell(new NodeProtocol.FenceFailed(raise.ProbeId, _instance.Peer.Id, $"fence {_fence} of {holder} is up"));
+            return;
+        }
         if (raise.Owner is { } owner && _state is not null && owner.StateVersion < _state.Version)
         {
             // A coordinator deciding on an older state than this node holds has been overtaken: its decision is void.
@@ -336,20 +342,6 @@ public sealed class DatabaseNodeActor : ReceiveActor, IWithTimers
             ClearFence();
             StartRole(force: true);
         }
-    }
-
-    /// <summary>
-    /// A fence raised by another coordinator incarnation is dropped once this one publishes a state at least as new as
-    /// the one it was raised for: its raiser is gone (the singleton runs once), and a state that used it would be
-    /// newer. Without this, a node restarted while fenced would wait for a lift that can never come.
-    /// </summary>
-    private void DropOrphanedFence(ClusterStateProtocol.StateChanged changed)
-    {
-        if (_fence is null || _fenceOwner is null || changed.Coordinator is not { } publisher
-            || publisher == _fenceOwner.Coordinator || changed.Version < _fenceOwner.StateVersion) return;
-        _log.Info("{0}: dropping fence {1} ({2}): coordinator {3} now publishes v{4}", _instance.Peer.Id, _fence, _fenceOwner, publisher, changed.Version);
-        ClearFence();
-        if (_state is not null && changed.Version <= _state.Version) StartRole(force: true);
     }
 
     /// <summary>Keeps the newest version played (and the cluster id) on disk, so that a restart still refuses an older lineage.</summary>

@@ -14,9 +14,7 @@ public static class ClusterStateProtocol
     /// </summary>
     /// <param name="Version">The state's version (its journal sequence number).</param>
     /// <param name="State">The state.</param>
-    /// <param name="Coordinator">The incarnation of the coordinator that publishes it. A node drops a fence that another
-    /// incarnation raised once this one publishes a state at least as new: the raiser is gone, and a state that used
-    /// the fence would be newer.</param>
+    /// <param name="Coordinator">The incarnation of the coordinator that publishes it, for the node's log.</param>
     public sealed record StateChanged(long Version, ClusterState State, string? Coordinator = null) : IApplianceMessage;
 
     /// <summary>Ask the coordinator for the current state; it answers <see cref="CurrentState"/>.</summary>

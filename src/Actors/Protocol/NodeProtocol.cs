@@ -14,7 +14,10 @@ public static class NodeProtocol
     /// <param name="AppliedVersion">The newest state version whose role the node has applied, 0 if none.</param>
     /// <param name="Role">The role the node is playing now.</param>
     /// <param name="ReadWrite">The node is a primary that takes writes.</param>
-    public sealed record StatusReport(PeerId Peer, PeerReport Report, long AppliedVersion, PeerRole Role, bool ReadWrite) : IApplianceMessage;
+    /// <param name="Fence">The fence the node holds, if any, so that a coordinator can lift one whose owner is gone.</param>
+    /// <param name="FenceOwner">Who raised <paramref name="Fence"/>.</param>
+    public sealed record StatusReport(PeerId Peer, PeerReport Report, long AppliedVersion, PeerRole Role, bool ReadWrite,
+        WalFence? Fence = null, FenceOwner? FenceOwner = null) : IApplianceMessage;
 
     /// <summary>
     /// Raise <paramref name="Fence"/> and answer with the WAL position read behind it (<see cref="FenceRaised"/>), or

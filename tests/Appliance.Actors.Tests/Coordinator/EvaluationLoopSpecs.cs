@@ -48,6 +48,25 @@ public sealed class EvaluationLoopSpecs(ITestOutputHelper output) : CoordinatorS
     }
 
     [Fact]
+    public void A_fence_another_coordinator_incarnation_left_up_is_lifted_in_its_owners_name_and_its_own_are_not()
+    {
+        var coordinator = StartCoordinator();
+        var (_, n2, _) = ThreeNodeCluster(coordinator);
+
+        // A coordinator that died mid-round left n2 fenced; n2 reports it, and would otherwise wait for good.
+        var orphan = new FenceOwner("gone-incarnation", 2, 5);
+        n2.ReportFenced(WalFence.StopReceivingWal, orphan, appliedVersion: 2);
+        var lift = n2.Probe.FishForMessage<NodeProtocol.LiftFence>(_ => true, TimeSpan.FromSeconds(3));
+        Assert.Equal(new NodeProtocol.LiftFence(WalFence.StopReceivingWal, orphan), lift);
+
+        // A fence this coordinator raised itself is its own round's business: it is not lifted by a report.
+        coordinator.Tell(new OperatorProtocol.Submit(new OperatorCommand.Switchover()), TestActor);
+        var raise = n2.Probe.ExpectMsg<NodeProtocol.RaiseFence>(TimeSpan.FromSeconds(3));
+        n2.ReportFenced(raise.Fence, raise.Owner!, appliedVersion: 2);
+        n2.Probe.ExpectNoMsg(TimeSpan.FromMilliseconds(500));
+    }
+
+    [Fact]
     public void A_fenced_position_without_its_timeline_history_counts_as_a_failed_probe()
     {
         var coordinator = StartCoordinator();

@@ -41,6 +41,11 @@ public sealed class NodeProbe
                 RewoundOnto: rewoundOnto is { } r ? new RejoinTarget(r.Primary, r.Generation, 1) : null),
             appliedVersion, PeerRole.Unassigned, false));
 
+    /// <summary>Reports a status while holding <paramref name="fence"/> raised by <paramref name="owner"/>.</summary>
+    public void ReportFenced(WalFence fence, FenceOwner owner, long appliedVersion) =>
+        Probe.Send(_coordinator, new NodeProtocol.StatusReport(
+            Peer, new PeerReport(true, Lsn.Zero, History: TimelineHistory.First), appliedVersion, PeerRole.Sync, false, fence, owner));
+
     public void Depart() => Probe.Send(_coordinator, new Appliance.Actors.Coordinator.NodeDeparted(Id, "test"));
 
     /// <summary>Expects a request to raise <paramref name="fence"/> and returns its probe id.</summary>
