@@ -23,35 +23,21 @@ public sealed class FenceFile(string path)
     {
         var dto = new Stored(fence is WalFence.NameSync n ? "name-sync" : "stop-receiving", (fence as WalFence.NameSync)?.PeerId,
             owner.Coordinator, owner.StateVersion, owner.ProbeId);
-        var temporary = Path + ".tmp";
-        await using (var stream = new FileStream(temporary, FileMode.Create, FileAccess.Write, FileShare.None, 4096, FileOptions.WriteThrough))
-        {
-            await JsonSerializer.SerializeAsync(stream, dto, cancellationToken: ct).ConfigureAwait(false);
-            stream.Flush(flushToDisk: true);
-        }
-        File.Move(temporary, Path, overwrite: true);
+        await DurableFile.WriteJsonAsync(Path, dto, ct).ConfigureAwait(false);
     }
 
     /// <summary>The fence kept in the file, or null when there is none.</summary>
     /// <exception cref="InvalidDataException">The file exists but does not hold a fence; the message names it.</exception>
     public (WalFence Fence, FenceOwner Owner)? Load()
     {
-        if (!File.Exists(Path)) return null;
-        try
+        if (DurableFile.ReadJson<Stored>(Path, "a fence") is not { } dto) return null;
+        WalFence fence = dto.Kind switch
         {
-            var dto = JsonSerializer.Deserialize<Stored>(File.ReadAllText(Path)) ?? throw new JsonException("null");
-            WalFence fence = dto.Kind switch
-            {
-                "stop-receiving" => WalFence.StopReceivingWal,
-                "name-sync" when dto.PeerId is { } peer => new WalFence.NameSync(peer),
-                _ => throw new JsonException($"unknown fence kind '{dto.Kind}'"),
-            };
-            return (fence, new FenceOwner(dto.Coordinator, dto.StateVersion, dto.ProbeId));
-        }
-        catch (JsonException e)
-        {
-            throw new InvalidDataException($"{Path} does not hold a fence ({e.Message}); it was written by this node's fencing. Remove it only with the node stopped and the cluster's state checked.", e);
-        }
+            "stop-receiving" => WalFence.StopReceivingWal,
+            "name-sync" when dto.PeerId is { } peer => new WalFence.NameSync(peer),
+            _ => throw new InvalidDataException($"{Path} holds an unknown fence kind '{dto.Kind}'."),
+        };
+        return (fence, new FenceOwner(dto.Coordinator, dto.StateVersion, dto.ProbeId));
     }
 
     /// <summary>Removes the file once the fence is lifted or superseded.</summary>

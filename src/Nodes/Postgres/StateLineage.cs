@@ -22,27 +22,13 @@ public sealed class StateLineage(string path)
     /// <exception cref="InvalidDataException">The file is not a lineage; the message names it.</exception>
     public Seen? Load()
     {
-        if (!File.Exists(Path)) return null;
-        try
-        {
-            return JsonSerializer.Deserialize<Seen>(File.ReadAllText(Path)) ?? throw new JsonException("null");
-        }
-        catch (JsonException e)
-        {
-            throw new InvalidDataException($"{Path} does not hold a state lineage ({e.Message}).", e);
-        }
+        return DurableFile.ReadJson<Seen>(Path, "a state lineage");
     }
 
     /// <summary>Records <paramref name="seen"/> durably (temporary file, fsync, rename).</summary>
     public async Task SaveAsync(Seen seen, CancellationToken ct)
     {
-        var temporary = Path + ".tmp";
-        await using (var stream = new FileStream(temporary, FileMode.Create, FileAccess.Write, FileShare.None, 4096, FileOptions.WriteThrough))
-        {
-            await JsonSerializer.SerializeAsync(stream, seen, cancellationToken: ct).ConfigureAwait(false);
-            stream.Flush(flushToDisk: true);
-        }
-        File.Move(temporary, Path, overwrite: true);
+        await DurableFile.WriteJsonAsync(Path, seen, ct).ConfigureAwait(false);
     }
 
     /// <summary>Why a node that has seen <paramref name="seen"/> must refuse <paramref name="state"/>, or null if it may adopt it.</summary>
