@@ -72,6 +72,12 @@ public interface IDatabaseInstance
     /// <summary>Reads the instance's status, or null when PostgreSQL does not answer.</summary>
     Task<InstanceStatus?> ReadStatusAsync(CancellationToken ct);
 
+    /// <summary>
+    /// False if <paramref name="peer"/>'s PostgreSQL answers and runs as a primary (not in recovery); true if it runs
+    /// as a standby or does not answer (the follow then waits for it as before).
+    /// </summary>
+    Task<bool> IsNotAPrimaryAsync(PeerId peer, CancellationToken ct);
+
     /// <summary>Where a raised fence is kept across restarts of the node process; null keeps it in memory only (tests).</summary>
     FenceFile? Fences => null;
 

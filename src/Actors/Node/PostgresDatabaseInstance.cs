@@ -34,6 +34,20 @@ public sealed class PostgresDatabaseInstance(PostgresNode node) : IDatabaseInsta
     public StateLineage? Lineage { get; } = StateLineage.Beside(node.DataDirectory.Path);
 
     /// <inheritdoc />
+    public async Task<bool> IsNotAPrimaryAsync(PeerId peer, CancellationToken ct)
+    {
+        try
+        {
+            var status = await InstanceProbe.Of(peer, Driver.Settings.Credentials, Driver.Settings.Timeouts.Connect).ReadStatusAsync(ct).ConfigureAwait(false);
+            return status.InRecovery;
+        }
+        catch (Exception e) when (e is Npgsql.NpgsqlException or System.Net.Sockets.SocketException or TimeoutException)
+        {
+            return true;
+        }
+    }
+
+    /// <inheritdoc />
     public Task InitializeAsync(CancellationToken ct) => Driver.InitializeAsync(ct);
 
     /// <inheritdoc />

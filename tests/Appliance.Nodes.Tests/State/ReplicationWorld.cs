@@ -199,6 +199,10 @@ internal sealed class ReplicationWorld
         var upstream = x.View!.RoleOf(x.Id).Upstream;
         if (upstream is null) return null;
         var u = Node(upstream.Id);
+        // An async streams only from a standby: an upstream that still runs as a primary (on a stale view) would count
+        // it as its named sync and acknowledge commits the state's primary never sees (found by this model). The node
+        // checks pg_is_in_recovery() on its upstream before it follows.
+        if (ActingRole(x) == PeerRole.Async && (ActingRole(u) == PeerRole.Primary || u.Promoted)) return null;
         return Serves(u) && u.ReachesPeers ? u : null;
     }
 

@@ -1,5 +1,6 @@
 using Akka.Event;
 using Appliance.Nodes.Postgres;
+using Appliance.Nodes.State;
 
 namespace Appliance.Actors.Node.Roles;
 
@@ -16,6 +17,12 @@ public abstract class StandbyRole(RoleContext context) : RoleActor(context)
         var upstream = Role.Assignment.Upstream
             ?? throw new InvalidOperationException($"{Role.Assignment.Role} {Role.Instance.Peer.Id} has no upstream in state v{Role.State.Version}.");
         var instance = Role.Instance;
+        // An async's upstream is a standby. One that still runs as a primary (it has not applied the state that made it
+        // the sync yet) may name this peer in synchronous_standby_names from an older state, and would acknowledge
+        // commits through it that the state's primary never sees (found by the rules' property model).
+        if (Role.Assignment.Role == PeerRole.Async && !await instance.IsNotAPrimaryAsync(upstream, ct).ConfigureAwait(false))
+            throw new InvalidOperationException(
+                $"{instance.Peer.Id} is an async of {upstream.Id} in state v{Role.State.Version}, but {upstream.Id} still runs as a primary; waiting until it runs as a standby.");
         if (instance.WasPrimary)
         {
             // Rewound from the primary, not from the upstream: the primary is on the newest timeline and its pg_control
