@@ -242,7 +242,9 @@ public sealed class NodeApiAndCliTests(NodeClusterFixture cluster) : IClassFixtu
         var postmaster = (await cluster.StatusAsync(primary)).PostmasterPid!.Value;
         var generation = (await cluster.ClusterAsync(next)).State!.Generation;
         primary.Process!.Signal(AppProcess.SigTerm);
-        Assert.Equal(0, await primary.Process.WaitAsync(TimeSpan.FromSeconds(90)));
+        var exit = await primary.Process.WaitAsync(TimeSpan.FromSeconds(90));
+        // CI once saw exit 1 here (an exception out of the node's shutdown) without the process's own words: keep them.
+        Assert.True(exit == 0, $"the node exited with {exit}.\nstdout:\n{primary.Process.Stdout}\nstderr:\n{primary.Process.Stderr}");
         Assert.Contains("switchover accepted", primary.Process.Stdout);
         Assert.Contains("PostgreSQL stopped", primary.Process.Stdout);
         Assert.Throws<ArgumentException>(() => System.Diagnostics.Process.GetProcessById(postmaster));
