@@ -1,3 +1,4 @@
+using Appliance.Actors.Client;
 using System.Collections.Concurrent;
 using Npgsql;
 
@@ -77,7 +78,7 @@ public sealed class Workload(ChaosCluster cluster, PrimaryPoller poller, int fol
                     var fresh = new NpgsqlConnection(ConnectionString(node));
                     // PostgreSQL acknowledges a commit whose wait for the sync was cancelled, with only this warning:
                     // such a commit is not durable on the sync, so the client must not count it as acknowledged.
-                    fresh.Notice += (_, e) => { if (e.Notice.MessageText.Contains("synchronous replication", StringComparison.OrdinalIgnoreCase)) syncWaitCancelled = true; };
+                    fresh.Notice += (_, e) => { if (SyncCommitWatch.IsCancelledSyncWait(e.Notice)) syncWaitCancelled = true; };
                     try { await fresh.OpenAsync(ct); }
                     catch { await fresh.DisposeAsync(); throw; }
                     connection = fresh;

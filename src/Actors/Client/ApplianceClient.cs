@@ -15,7 +15,10 @@ namespace Appliance.Actors.Client;
 /// </summary>
 /// <remarks>
 /// A write in flight when the primary fails gets an error, as with any failover: the application retries it on
-/// <see cref="Primary"/>, which by then points at the new primary (or will, once the state says so). Old data sources
+/// <see cref="Primary"/>, which by then points at the new primary (or will, once the state says so). Writes made
+/// through <see cref="WriteAsync{T}"/> also fail, with <see cref="CommitNotConfirmedException"/>, when PostgreSQL kept
+/// a commit locally after its wait for the sync was cancelled; a connection opened any other way must be watched with
+/// <see cref="SyncCommitWatch"/> for the same guarantee. Old data sources
 /// are disposed a little later, so connections already handed out finish their work.
 /// </remarks>
 public sealed class ApplianceClient : IAsyncDisposable
@@ -89,6 +92,23 @@ public sealed class ApplianceClient : IAsyncDisposable
     public ValueTask<NpgsqlConnection> OpenPrimaryConnectionAsync(CancellationToken ct = default) =>
         (Primary ?? throw new InvalidOperationException("No cluster state yet: the client has not heard from the coordinator."))
             .OpenConnectionAsync(ct);
+
+    /// <summary>
+    /// Runs <paramref name="work"/> on a new connection to the current primary and returns its result, but throws
+    /// <see cref="CommitNotConfirmedException"/> if a commit in it was kept on the primary alone because its wait for
+    /// the sync was cancelled (see <see cref="SyncCommitWatch"/>). Writes that must survive a failover go through here.
+    /// </summary>
+    /// <exception cref="CommitNotConfirmedException">A commit in the work was not confirmed by the sync.</exception>
+    /// <exception cref="InvalidOperationException">No cluster state has arrived yet.</exception>
+    public async Task<T> WriteAsync<T>(Func<NpgsqlConnection, CancellationToken, Task<T>> work, CancellationToken ct = default)
+    {
+        await using var connection = await OpenPrimaryConnectionAsync(ct);
+        return await SyncCommitWatch.RunAsync(connection, c => work(c, ct));
+    }
+
+    /// <inheritdoc cref="WriteAsync{T}"/>
+    public Task WriteAsync(Func<NpgsqlConnection, CancellationToken, Task> work, CancellationToken ct = default) =>
+        WriteAsync<bool>(async (c, token) => { await work(c, token); return true; }, ct);
 
     private void OnState(ClusterState state)
     {

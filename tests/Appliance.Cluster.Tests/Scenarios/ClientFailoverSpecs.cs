@@ -64,13 +64,15 @@ public sealed class ClientFailoverSpecs(ITestOutputHelper output) : IAsyncLifeti
                 Assert.True(DateTimeOffset.UtcNow < deadline, $"write {id} was not acknowledged within two minutes; client state: {client.State}");
                 try
                 {
-                    await using var connection = await client.OpenPrimaryConnectionAsync();
-                    await using var insert = new NpgsqlCommand($"INSERT INTO app VALUES ({id}) ON CONFLICT DO NOTHING", connection);
-                    await insert.ExecuteNonQueryAsync();
+                    await client.WriteAsync(async (connection, ct) =>
+                    {
+                        await using var insert = new NpgsqlCommand($"INSERT INTO app VALUES ({id}) ON CONFLICT DO NOTHING", connection);
+                        await insert.ExecuteNonQueryAsync(ct);
+                    });
                     acknowledged.Add(id);
                     return;
                 }
-                catch (Exception e) when (e is NpgsqlException or TimeoutException or InvalidOperationException)
+                catch (Exception e) when (e is NpgsqlException or TimeoutException or InvalidOperationException or CommitNotConfirmedException)
                 {
                     failed++;
                     await Task.Delay(100);
