@@ -1,6 +1,7 @@
 using Akka.Actor;
 using Akka.Cluster.Tools.PublishSubscribe;
 using Akka.Cluster.Tools.Singleton;
+using Appliance.Nodes.Postgres;
 using Appliance.Nodes.State;
 using Npgsql;
 
@@ -159,6 +160,9 @@ public sealed class ApplianceClient : IAsyncDisposable
         if (peers.Select(p => p.Port).Distinct().Count() > 1)
             builder.Host = string.Join(",", peers.Select(p => $"{p.Host}:{p.Port}"));
         if (loadBalance) builder.LoadBalanceHosts = true;
+        // Finding the new primary must not wait on a name service (PeerConnectionDefaults); an application that
+        // really uses Kerberos says so with GssEncryptionMode=Require in its template.
+        if (builder.GssEncryptionMode == GssEncryptionMode.Prefer) PeerConnectionDefaults.Apply(builder);
         return NpgsqlDataSource.Create(builder.ConnectionString);
     }
 

@@ -30,6 +30,8 @@ public sealed record ConnInfo
         if (applicationName is not null) pairs.Add(new("application_name", applicationName));
         // A dead upstream must not hang a clone or a walreceiver for the OS default of minutes.
         pairs.Add(new("connect_timeout", "5"));
+        // No Kerberos attempt, which may consult a name service (PeerConnectionDefaults).
+        pairs.Add(new("gssencmode", "disable"));
         return new ConnInfo(pairs);
     }
 

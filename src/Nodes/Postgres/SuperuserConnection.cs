@@ -10,7 +10,7 @@ namespace Appliance.Nodes.Postgres;
 internal static class SuperuserConnection
 {
     internal static string ConnectionString(string host, int port, ClusterCredentials credentials, TimeSpan connectTimeout) =>
-        new NpgsqlConnectionStringBuilder
+        PeerConnectionDefaults.Apply(new NpgsqlConnectionStringBuilder
         {
             Host = host,
             Port = port,
@@ -22,7 +22,7 @@ internal static class SuperuserConnection
             CommandTimeout = 0, // the caller's CancellationToken bounds every command
             ApplicationName = "appliance-driver",
             Multiplexing = false,
-        }.ConnectionString;
+        }).ConnectionString;
 
     internal static async Task<NpgsqlConnection> OpenAsync(string host, int port, ClusterCredentials credentials,
         TimeSpan connectTimeout, CancellationToken ct)

@@ -31,7 +31,7 @@ public sealed class ConfigRenderingTests
     public void Conninfo_quotes_every_value_and_can_leave_out_the_password()
     {
         var conninfo = ConnInfo.For("h", 5433, "rep user", @"p'w\d", applicationName: "pg-2");
-        Assert.Equal(@"host='h' port='5433' user='rep user' password='p\'w\\d' application_name='pg-2' connect_timeout='5'",
+        Assert.Equal(@"host='h' port='5433' user='rep user' password='p\'w\\d' application_name='pg-2' connect_timeout='5' gssencmode='disable'",
             conninfo.Render());
         Assert.DoesNotContain("password", conninfo.WithoutPassword().Render());
         Assert.DoesNotContain("p\\'w", conninfo.ToString()); // logs never show it
@@ -71,7 +71,7 @@ public sealed class ConfigRenderingTests
         var text = ApplianceConfigFile.Render(new ApplianceConfig(ApplianceConfig.ServerFor(settings), role));
 
         Assert.Contains(
-            @"primary_conninfo = 'host=''10.0.0.2'' port=''6543'' user=''replicator'' password=''it\\''s a \\\\ secret'' application_name=''pg-3'' connect_timeout=''5'''",
+            @"primary_conninfo = 'host=''10.0.0.2'' port=''6543'' user=''replicator'' password=''it\\''s a \\\\ secret'' application_name=''pg-3'' connect_timeout=''5'' gssencmode=''disable'''",
             text);
         Assert.False(PeerId.IsValidId(ApplianceConfig.NoSyncPlaceholder));
         Assert.Contains($"synchronous_standby_names = 'FIRST 1 (\"{ApplianceConfig.NoSyncPlaceholder}\")'", text);
