@@ -1,37 +1,31 @@
+using System.Collections.Concurrent;
 using Appliance.Nodes.Postgres;
 using Appliance.Nodes.State;
 
 namespace Appliance.Host.Api;
 
 /// <summary>Reads every peer's PostgreSQL over SQL (status and walsenders) for <c>/cluster</c>, <c>/status</c> lag and <c>verify</c>.</summary>
+/// <remarks>
+/// Each read opens an unpooled superuser connection, and these endpoints are open to load balancers and dashboards.
+/// So a peer is read at most once per <see cref="Freshness"/>: every request in that window, and every request that
+/// arrives while a read is in flight, shares that one read. However many requests come in, each peer sees at most
+/// one connection from this node at a time, and <c>max_connections</c> is never at risk.
+/// </remarks>
 public sealed class PeerProber(ClusterCredentials credentials)
 {
     /// <summary>How long one peer may take to answer.</summary>
     public static readonly TimeSpan Timeout = TimeSpan.FromSeconds(2);
 
-    private readonly Lock _gate = new();
-    private (DateTime At, string Primary, Lsn? Position) _primaryCache;
+    /// <summary>How long one read of a peer serves every request.</summary>
+    public static readonly TimeSpan Freshness = TimeSpan.FromMilliseconds(500);
 
-    /// <summary>The primary's current WAL position, cached for half a second (load balancers poll often); null if it does not answer.</summary>
+    private readonly ConcurrentDictionary<PeerId, Lazy<Task<TimedRead>>> _reads = new();
+
+    /// <summary>The primary's current WAL position; null if it does not answer or is not a primary.</summary>
     public async Task<Lsn?> PrimaryPositionAsync(PeerId primary, CancellationToken ct)
     {
-        lock (_gate)
-            if (_primaryCache.Primary == primary.ToString() && DateTime.UtcNow - _primaryCache.At < TimeSpan.FromMilliseconds(500))
-                return _primaryCache.Position;
-        Lsn? position = null;
-        try
-        {
-            using var cts = CancellationTokenSource.CreateLinkedTokenSource(ct);
-            cts.CancelAfter(Timeout);
-            var status = await InstanceProbe.Of(primary, credentials, Timeout).ReadStatusAsync(cts.Token).ConfigureAwait(false);
-            if (!status.InRecovery) position = status.CurrentLsn;
-        }
-        catch (Exception e) when (e is not OperationCanceledException || !ct.IsCancellationRequested)
-        {
-            position = null;
-        }
-        lock (_gate) _primaryCache = (DateTime.UtcNow, primary.ToString(), position);
-        return position;
+        var read = await ReadAsync(primary, ct).ConfigureAwait(false);
+        return read.Status is { InRecovery: false } status ? status.CurrentLsn : null;
     }
 
     /// <summary>Every peer the state names, probed in parallel.</summary>
@@ -54,20 +48,39 @@ public sealed class PeerProber(ClusterCredentials credentials)
         })];
     }
 
-    private async Task<(InstanceStatus? Status, IReadOnlyList<DownstreamStatus> Downstreams, string? Error)> ReadAsync(PeerId peer, CancellationToken ct)
+    /// <summary>The newest read of <paramref name="peer"/>: a fresh one, the one in flight, or a new one.</summary>
+    private async Task<PeerRead> ReadAsync(PeerId peer, CancellationToken ct)
     {
-        using var cts = CancellationTokenSource.CreateLinkedTokenSource(ct);
-        cts.CancelAfter(Timeout);
+        while (true)
+        {
+            var entry = _reads.GetOrAdd(peer, p => new Lazy<Task<TimedRead>>(() => ReadOnceAsync(p)));
+            var read = await entry.Value.WaitAsync(ct).ConfigureAwait(false);
+            if (Environment.TickCount64 - read.AtMs < (long)Freshness.TotalMilliseconds) return read.Read;
+            // Stale: let one caller replace it (the others find the replacement on their next pass).
+            _reads.TryRemove(new KeyValuePair<PeerId, Lazy<Task<TimedRead>>>(peer, entry));
+        }
+    }
+
+    // Not tied to any one request's token: the read is shared, and one caller giving up must not fail the others.
+    private async Task<TimedRead> ReadOnceAsync(PeerId peer)
+    {
+        using var cts = new CancellationTokenSource(Timeout);
         var probe = InstanceProbe.Of(peer, credentials, Timeout);
         try
         {
             var status = await probe.ReadStatusAsync(cts.Token).ConfigureAwait(false);
             var downstreams = await probe.ReadDownstreamsAsync(cts.Token).ConfigureAwait(false);
-            return (status, downstreams, null);
+            return new TimedRead(Environment.TickCount64, new PeerRead(status, downstreams, null));
         }
-        catch (Exception e) when (e is not OperationCanceledException || !ct.IsCancellationRequested)
+        catch (Exception e)
         {
-            return (null, [], e is OperationCanceledException ? $"no answer within {Timeout.TotalSeconds:0} s" : e.Message);
+            var error = e is OperationCanceledException ? $"no answer within {Timeout.TotalSeconds:0} s" : e.Message;
+            return new TimedRead(Environment.TickCount64, new PeerRead(null, [], error));
         }
     }
+
+    private sealed record PeerRead(InstanceStatus? Status, IReadOnlyList<DownstreamStatus> Downstreams, string? Error);
+
+    // A monotonic clock: a wall-clock step must not make a read look fresh for hours.
+    private sealed record TimedRead(long AtMs, PeerRead Read);
 }

@@ -1,0 +1,50 @@
+using Appliance.Host.Api;
+using Appliance.Nodes.State;
+using Appliance.Nodes.Tests.Postgres;
+
+namespace Appliance.Host.Tests.Postgres;
+
+/// <summary>
+/// <c>/cluster</c>, <c>/status</c> and <c>verify</c> read peers through <see cref="PeerProber"/>; a burst of requests must
+/// not turn into a burst of superuser connections (real PostgreSQL with max_connections = 30).
+/// </summary>
+[Trait("Category", "Postgres")]
+public sealed class PeerProberTests
+{
+    [Fact]
+    public async Task Two_hundred_concurrent_probes_share_reads_and_never_exhaust_max_connections()
+    {
+        await using var cluster = new TestCluster();
+        var peer = TestCluster.Peer("p");
+        var node = await cluster.NodeAsync(peer);
+        await node.InitializeAsync(default);
+        await node.StartSingletonPrimaryAsync(default);
+        var maxConnections = int.Parse(await Sql.ScalarAsync<string>(node, "SHOW max_connections"));
+        Assert.True(maxConnections < 200, $"max_connections is {maxConnections}: the burst would not show the problem");
+        var state = new ClusterState { Version = 1, Generation = 1, Primary = peer, Singleton = true };
+        var prober = new PeerProber(TestCluster.Credentials);
+
+        var views = await Task.WhenAll(Enumerable.Range(0, 200).Select(_ => Task.Run(() => prober.ProbeAsync(state, default))));
+        var positions = await Task.WhenAll(Enumerable.Range(0, 200).Select(_ => Task.Run(() => prober.PrimaryPositionAsync(peer, default))));
+
+        Assert.All(views, v => Assert.True(v.Single() is { Reachable: true, ReadWrite: true, Error: null }, $"a probe failed: {v.Single()}"));
+        Assert.All(positions, p => Assert.NotNull(p));
+    }
+
+    [Fact]
+    public async Task A_read_older_than_its_freshness_is_replaced()
+    {
+        await using var cluster = new TestCluster();
+        var peer = TestCluster.Peer("p");
+        var node = await cluster.NodeAsync(peer);
+        await node.InitializeAsync(default);
+        await node.StartSingletonPrimaryAsync(default);
+        var prober = new PeerProber(TestCluster.Credentials);
+        var before = await prober.PrimaryPositionAsync(peer, default);
+
+        await Sql.ExecAsync(node, "CREATE TABLE moved (id int); INSERT INTO moved VALUES (1)");
+
+        await Eventually.TrueAsync(async () => await prober.PrimaryPositionAsync(peer, default) > before,
+            "the prober reports the primary's new WAL position once its read is stale");
+    }
+}
