@@ -10,7 +10,10 @@ namespace Appliance.Chaos.Tests;
 /// </summary>
 public abstract class ScheduleSpec(ITestOutputHelper output)
 {
-    protected async Task RunScheduleAsync(params Fault[] schedule)
+    protected Task RunScheduleAsync(params Fault[] schedule) => RunScheduleAsync(_ => Task.CompletedTask, schedule);
+
+    /// <summary>Runs <paramref name="schedule"/>, the standard checks, then <paramref name="afterwards"/>: the schedule's own checks, which throw <see cref="ChaosCheckException"/>.</summary>
+    protected async Task RunScheduleAsync(Func<ChaosRun, Task> afterwards, params Fault[] schedule)
     {
         var seed = ChaosRun.SeedFromEnvironment();
         ChaosRun started;
@@ -23,6 +26,7 @@ public abstract class ScheduleSpec(ITestOutputHelper output)
             var check = await run.FinishAsync();
             Echo(run.Report(check));
             Assert.True(check.Ok, $"seed {seed} (CHAOS_SEED={seed}), run directory {run.Cluster.Dir}: {check}");
+            await afterwards(run);
         }
         catch (ChaosCheckException e)
         {

@@ -64,7 +64,7 @@ public sealed class ChaosNode
             _process?.Dispose();
             Directory.CreateDirectory(Dir);
             File.SetUnixFileMode(Dir, (UnixFileMode)0b111_101_101);
-            lock (_logGate) _log ??= new StreamWriter(Path.Combine(Cluster.Dir, $"{Name}.log"), append: true) { AutoFlush = true };
+            lock (_logGate) _log ??= new StreamWriter(Log.Path, append: true) { AutoFlush = true };
             var psi = new ProcessStartInfo("ip") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
             string[] args =
             [
@@ -187,17 +187,13 @@ public sealed class ChaosNode
     public string? SingletonState { get; private set; }
 
     /// <summary>The last <paramref name="lines"/> lines of its log.</summary>
-    public string Tail(int lines = 30)
-    {
-        try
-        {
-            var path = Path.Combine(Cluster.Dir, $"{Name}.log");
-            using var fs = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite);
-            using var r = new StreamReader(fs);
-            return string.Join("\n", r.ReadToEnd().Split('\n').TakeLast(lines));
-        }
-        catch (IOException) { return ""; }
-    }
+    public string Tail(int lines = 30) => string.Join("\n", Log.Since(0).TakeLast(lines));
+
+    /// <summary>Its log, <c>nN.log</c> in the run directory: the node's output with the harness's actions interleaved.</summary>
+    public GrowingLog Log => new(Path.Combine(Cluster.Dir, $"{Name}.log"), _logGate);
+
+    /// <summary>PostgreSQL's own log, which the node appends to <c>postgresql.log</c> beside the data directory.</summary>
+    public GrowingLog ServerLog => new(Path.Combine(Dir, "postgresql.log"));
 
     /// <summary>Closes the log.</summary>
     public void CloseLog()
@@ -208,5 +204,43 @@ public sealed class ChaosNode
             _log?.Dispose();
             _log = null;
         }
+    }
+}
+
+/// <summary>A log file that only grows: where it ends now (a mark), and the lines written after a mark.</summary>
+/// <param name="path">The file.</param>
+/// <param name="writerGate">The lock its writer in this process holds while it writes a line, if any: a mark taken under it is at a line's end.</param>
+public sealed class GrowingLog(string path, object? writerGate = null)
+{
+    /// <summary>The file.</summary>
+    public string Path => path;
+
+    /// <summary>Where the file ends now (0 before it exists).</summary>
+    public long Mark
+    {
+        get
+        {
+            if (writerGate is null) return Length();
+            lock (writerGate) return Length();
+        }
+    }
+
+    private long Length()
+    {
+        var file = new FileInfo(path);
+        return file.Exists ? file.Length : 0;
+    }
+
+    /// <summary>The lines after <paramref name="mark"/>; none if the file does not exist.</summary>
+    public IReadOnlyList<string> Since(long mark)
+    {
+        try
+        {
+            using var fs = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite);
+            fs.Seek(mark, SeekOrigin.Begin);
+            using var r = new StreamReader(fs);
+            return r.ReadToEnd().Split('\n');
+        }
+        catch (IOException) { return []; }
     }
 }

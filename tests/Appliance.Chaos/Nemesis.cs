@@ -49,6 +49,13 @@ public enum Nemesis
     RollingRestart,
     /// <summary>Machine crash of the primary and the sync: the design cannot heal without them, and must say so.</summary>
     CrashPrimaryAndSync,
+    /// <summary>
+    /// The primary's WAL forks off its sync's on purpose: the two are cut apart until the primary has flushed WAL the
+    /// sync never received (its clients' commits then wait on the sync), the primary's machine crashes with that WAL,
+    /// the links come back, and it stays down until the sync has taken over (and for the hold). It must come back
+    /// through pg_rewind (or a clone), never with its forked WAL.
+    /// </summary>
+    DivergePrimary,
 }
 
 /// <summary>One fault of a schedule, with how long it lasts.</summary>

@@ -1,4 +1,7 @@
 using System.Diagnostics;
+using Appliance.Nodes.Postgres;
+using Appliance.Nodes.State;
+using Npgsql;
 
 namespace Appliance.Chaos;
 
@@ -8,7 +11,9 @@ namespace Appliance.Chaos;
 /// <param name="At">When it started (run clock).</param>
 /// <param name="HealTime">From the end of the fault (links restored, processes released) until the cluster was healthy.</param>
 /// <param name="Note">What the harness saw on the way, e.g. what verify said while the cluster could not heal.</param>
-public sealed record FaultResult(Fault Fault, IReadOnlyList<string> Targets, TimeSpan At, TimeSpan HealTime, string Note);
+/// <param name="Divergence">For <see cref="Nemesis.DivergePrimary"/>: the fork it made, measured on the servers.</param>
+public sealed record FaultResult(Fault Fault, IReadOnlyList<string> Targets, TimeSpan At, TimeSpan HealTime, string Note,
+    Divergence? Divergence = null);
 
 /// <summary>Injects one fault into a <see cref="ChaosCluster"/>, ends it, and waits until the cluster has healed.</summary>
 public sealed class NemesisRunner(ChaosCluster cluster, PrimaryPoller poller, Random random)
@@ -25,6 +30,7 @@ public sealed class NemesisRunner(ChaosCluster cluster, PrimaryPoller poller, Ra
         var at = History.Now;
         var targets = new List<ChaosNode>();
         var note = "";
+        Divergence? divergence = null;
         async Task<ChaosNode> Role(string role) =>
             await cluster.NodeInRoleAsync(role) ?? throw new ChaosCheckException($"{fault}: no node is {role} in the newest state");
 
@@ -149,6 +155,9 @@ public sealed class NemesisRunner(ChaosCluster cluster, PrimaryPoller poller, Ra
             case Nemesis.CrashPrimaryAndSync:
                 note = await PrimaryAndSyncLostAsync(fault, targets, Role);
                 break;
+            case Nemesis.DivergePrimary:
+                divergence = await DivergeAsync(fault, targets, Role);
+                break;
             default:
                 throw new UnreachableException(fault.Nemesis.ToString());
         }
@@ -158,7 +167,13 @@ public sealed class NemesisRunner(ChaosCluster cluster, PrimaryPoller poller, Ra
         await cluster.WaitHealthyAsync(HealTimeout);
         var heal = History.Now - ended;
         History.Log($"healed in {heal.TotalSeconds:0.0} s: {(await cluster.HealthAsync()).Why}");
-        return new FaultResult(fault, [.. targets.Select(t => t.Name)], at, heal, note);
+        if (divergence is not null)
+        {
+            divergence = await MeasureForkAsync(divergence);
+            History.Log($"{fault}: {divergence}");
+            note = divergence.Why;
+        }
+        return new FaultResult(fault, [.. targets.Select(t => t.Name)], at, heal, note, divergence);
     }
 
     private static string RoleOf(Nemesis n) => n.ToString() switch
@@ -222,6 +237,130 @@ public sealed class NemesisRunner(ChaosCluster cluster, PrimaryPoller poller, Ra
         p.Start();
         s.Start();
         return $"verify exit {code}: {said}";
+    }
+
+    /// <summary>
+    /// Forks the primary's WAL off its sync's: cuts the two apart, commits a row on the primary past anything it could
+    /// have sent before the cut, waits until that WAL is flushed, crashes the primary's machine with it on disk (its
+    /// processes and its kernel's sockets), restores the links, and keeps it down for the hold and until the state names
+    /// its successor, so that it comes back deposed and must be rewound. The fork is only proven once the cluster has
+    /// healed (<see cref="MeasureForkAsync"/>); what stood in the way is recorded, not thrown, so that the fault still
+    /// ends and heals and the schedule's checks say what went wrong.
+    /// </summary>
+    private async Task<Divergence> DivergeAsync(Fault fault, List<ChaosNode> targets, Func<string, Task<ChaosNode>> role)
+    {
+        var p = await role("primary");
+        var s = await role("sync");
+        targets.AddRange([p, s]);
+        var forkedId = -Interlocked.Increment(ref _forks);
+        History.Log($"nemesis {fault}: cut {p.Name} and its sync {s.Name} apart, commit id {forkedId} on {p.Name} alone, crash {p.Name}");
+        cluster.Lab.CutBoth(p.Index, s.Index);
+        var (end, notForked) = await WriteForkedWalAsync(p, forkedId);
+        p.HeldDown = true;
+        p.Crash();
+        cluster.Lab.DropSockets(p.Index);
+        var crashed = History.Now;
+        // Nothing can reach the sync from the old primary any more: this is all it will ever have of that WAL.
+        Lsn? received = null;
+        try { received = await WalProbe.ReceivedAsync(s); }
+        catch (Exception e) when (e is NpgsqlException or TimeoutException or IOException) { History.Log($"{s.Name}'s received position not read: {e.Message}"); }
+        History.Log($"crashed {p.Name} with WAL to {end?.ToString() ?? "(unknown)"}; {s.Name} had received {received?.ToString() ?? "(unknown)"}; links restored");
+        cluster.Lab.HealAll();
+        var successor = await WaitForSuccessorAsync(p, crashed + fault.Hold);
+        p.HeldDown = false;
+        var restartMark = p.Log.Mark;
+        p.Start();
+        return new Divergence(p.Name, s.Name, forkedId, end, received, notForked, successor, restartMark);
+    }
+
+    // Forked rows get ids -1, -2, …: the clients' ids are positive, so the checks never judge them.
+    private long _forks;
+
+    /// <summary>How long the primary may take to flush WAL past where it stood when it was cut from its sync.</summary>
+    public static readonly TimeSpan WalPastTheCutTimeout = TimeSpan.FromSeconds(15);
+
+    /// <summary>
+    /// A walsender sends only WAL that is written (flushed, for physical replication), so everything that left
+    /// <paramref name="p"/> before the cut lies at or below its written position read after it: WAL flushed beyond
+    /// that never reached the sync. The clients' commits do not reliably get there: each client's first commit after
+    /// the cut waits on the sync, and the few in flight may all have been written before the position is read (one
+    /// run waited 4.7 s, and got 64 bytes of background WAL). So the harness commits row <paramref name="forkedId"/>
+    /// itself, with the commit guard's superuser escape hatch (<c>synchronous_commit = local</c>): a write that only
+    /// the old primary ever has, and that no node may hold once the cluster has healed.
+    /// </summary>
+    private async Task<(WalEnd? End, string? NotForked)> WriteForkedWalAsync(ChaosNode p, long forkedId)
+    {
+        try
+        {
+            await using var c = await WalProbe.OpenAsync(p);
+            var bar = (await WalProbe.EndAsync(c)).Written;
+            try
+            {
+                await using (var local = new NpgsqlCommand($"SET {CommitGuard.AllowLocalCommitSetting} = on; SET synchronous_commit = local", c))
+                    await local.ExecuteNonQueryAsync();
+                await using var commit = new NpgsqlCommand("INSERT INTO chaos (id, node) VALUES ($1, $2)", c);
+                commit.Parameters.AddWithValue(forkedId);
+                commit.Parameters.AddWithValue($"fork:{p.Name}");
+                await commit.ExecuteNonQueryAsync();
+            }
+            catch (PostgresException e)
+            {
+                // A primary that fenced itself refuses writes; then only other WAL can pass the bar, and may not.
+                History.Log($"{p.Name} refused the forked row {forkedId}: {e.MessageText}");
+            }
+            var deadline = History.Now + WalPastTheCutTimeout;
+            while (true)
+            {
+                var end = await WalProbe.EndAsync(c);
+                if (end.Flushed > bar)
+                {
+                    History.Log($"{p.Name} flushed WAL to {end}, past {bar} where it stood when cut off from its sync");
+                    return (end, null);
+                }
+                if (History.Now > deadline)
+                    return (end, $"{p.Name} flushed no WAL past {bar} (where it stood when cut off from its sync) in {WalPastTheCutTimeout.TotalSeconds:0} s: no commit reached it");
+                await Task.Delay(50);
+            }
+        }
+        catch (Exception e) when (e is NpgsqlException or TimeoutException or IOException)
+        {
+            return (null, $"{p.Name}'s WAL position could not be read: {e.Message}");
+        }
+    }
+
+    // Waits until the hold is over and the state names a primary other than the crashed one; returns it, or null after
+    // the heal timeout (a takeover is part of healing, and as slow on a loaded machine).
+    private async Task<string?> WaitForSuccessorAsync(ChaosNode old, TimeSpan holdUntil)
+    {
+        var deadline = History.Now + HealTimeout;
+        while (true)
+        {
+            var primary = (await cluster.StateAsync())?.Primary?.Id;
+            if (primary is not null && primary != old.Name && History.Now >= holdUntil)
+            {
+                History.Log($"the state names {primary} primary; starting {old.Name} again");
+                return primary;
+            }
+            if (History.Now > deadline)
+            {
+                History.Log($"no node took over from {old.Name} in {HealTimeout.TotalSeconds:0} s; starting it again");
+                return null;
+            }
+            await Task.Delay(250);
+        }
+    }
+
+    /// <summary>After the heal: the new primary's history (where it left the old timeline) and where every node's PostgreSQL log stands.</summary>
+    private async Task<Divergence> MeasureForkAsync(Divergence d)
+    {
+        var primary = await cluster.NodeInRoleAsync("primary") ?? throw new ChaosCheckException("no primary in the healed state");
+        TimelineHistory history;
+        try { history = await WalProbe.PrimaryHistoryAsync(primary); }
+        catch (Exception e) when (e is NpgsqlException or TimeoutException or IOException)
+        {
+            throw new ChaosCheckException($"the healed primary {primary.Name}'s timeline history could not be read: {e.Message}");
+        }
+        return d with { NewPrimary = primary.Name, NewHistory = history, HealedMarks = cluster.Nodes.ToDictionary(n => n.Name, n => n.ServerLog.Mark) };
     }
 
     /// <summary>Runs <c>appliance verify --endpoint</c> against <paramref name="n"/>, as an operator would.</summary>

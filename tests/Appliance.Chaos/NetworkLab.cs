@@ -141,6 +141,22 @@ public sealed class NetworkLab : IDisposable
         }
     }
 
+    /// <summary>
+    /// Destroys every TCP socket the kernel of node <paramref name="i"/>'s namespace still holds (<c>ss -K</c>). After a
+    /// kill -9 the kernel keeps the dead processes' sockets with their unsent data, and a cut link only holds that data
+    /// back: restored, it delivers it. A machine that crashed sends nothing more, so a crash behind a cut drops them.
+    /// </summary>
+    /// <exception cref="ChaosEnvironmentException">Sockets are left: the kernel cannot destroy sockets (CONFIG_INET_DIAG_DESTROY).</exception>
+    public void DropSockets(int i)
+    {
+        Shell.Must("ip", "netns", "exec", Namespace(i), "ss", "-K", "-a", "-t");
+        // TIME-WAIT sockets hold no data (and ss cannot destroy them).
+        var left = string.Join("\n", Shell.Must("ip", "netns", "exec", Namespace(i), "ss", "-H", "-a", "-t", "-n")
+            .Split('\n', StringSplitOptions.RemoveEmptyEntries).Where(l => !l.StartsWith("TIME-WAIT", StringComparison.Ordinal)));
+        if (left.Length > 0)
+            throw new ChaosEnvironmentException($"'ss -K' left TCP sockets in {Namespace(i)} (the kernel needs CONFIG_INET_DIAG_DESTROY):\n{left}");
+    }
+
     /// <summary>Pids of every process inside node <paramref name="i"/>'s namespace.</summary>
     public IReadOnlyList<int> Pids(int i) => ParsePids(Shell.Run("ip", "netns", "pids", Namespace(i)).Out);
 
