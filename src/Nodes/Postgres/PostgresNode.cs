@@ -17,6 +17,16 @@ public sealed class PostgresNode : IAsyncDisposable
     private readonly Action<string>? _onServerLog;
     private PostgresInstance? _instance;
     private RoleParameters? _role;
+    // The role last written to appliance.conf and signalled. It differs from _role (the last one the server confirmed)
+    // only when a reload's confirmation was interrupted (cancelled, timed out): the server may then be on either. So a
+    // decision to skip a reload needs both to agree, and a fence builds on the written one. Found by the divergence
+    // chaos schedule: a fence that overran the coordinator's probe left _role without the upstream that a later reload
+    // had restored, and every fence after it was refused for 3 minutes ("not a running standby").
+    private RoleParameters? _written;
+
+    private bool RoleConfirmed => _written == _role;
+
+    private RoleParameters? CurrentRole => _written ?? _role;
 
     /// <summary>A driver for the instance <paramref name="settings"/> describes, using <paramref name="binaries"/>.</summary>
     /// <param name="settings">The instance.</param>
@@ -123,7 +133,7 @@ public sealed class PostgresNode : IAsyncDisposable
             {
                 return await PromoteLockedAsync(role, generation, ct).ConfigureAwait(false);
             }
-            else if (_role?.SyncStandbyName != sync.Id)
+            else if (!RoleConfirmed || _role?.SyncStandbyName != sync.Id)
             {
                 // Read-only again and naming the new sync in one reload: a write already in flight waits for the
                 // new sync rather than committing unreplicated.
@@ -210,9 +220,9 @@ public sealed class PostgresNode : IAsyncDisposable
     /// <returns>How many client connections were terminated.</returns>
     public Task<int> FenceAsync(CancellationToken ct) => Serialised(async () =>
     {
-        if (!IsRunning || _role is null) return 0;
+        if (!IsRunning || CurrentRole is not { } current) return 0;
         SyncedDownstream = null;
-        if (!_role.ReadOnly) await ReloadLockedAsync(_role with { ReadOnly = true }, ct).ConfigureAwait(false);
+        if (!current.ReadOnly || !RoleConfirmed) await ReloadLockedAsync(current with { ReadOnly = true }, ct).ConfigureAwait(false);
         await using var connection = await Probe.OpenAsync(ct).ConfigureAwait(false);
         await using var command = new NpgsqlCommand(
             "SELECT count(pg_terminate_backend(pid))::int FROM pg_stat_activity WHERE backend_type = 'client backend' AND pid <> pg_backend_pid()",
@@ -238,7 +248,7 @@ public sealed class PostgresNode : IAsyncDisposable
         {
             if ((await Probe.ReadStatusAsync(ct).ConfigureAwait(false)).InRecovery)
                 return await PromoteLockedAsync(role, generation, ct).ConfigureAwait(false);
-            if (_role != role) await ReloadLockedAsync(role, ct).ConfigureAwait(false);
+            if (_role != role || !RoleConfirmed) await ReloadLockedAsync(role, ct).ConfigureAwait(false);
             return (int?)null;
         }
         DataDirectory.RequireClusterOf(Binaries);
@@ -257,9 +267,10 @@ public sealed class PostgresNode : IAsyncDisposable
     /// <exception cref="InvalidRoleTransitionException">It is not a running standby.</exception>
     public Task<Lsn> StopReceivingAsync(CancellationToken ct) => Serialised(async () =>
     {
-        if (!IsRunning || _role?.PrimaryConnInfo is null || !(await Probe.ReadStatusAsync(ct).ConfigureAwait(false)).InRecovery)
+        // A standby that already has no upstream is fenced again (idempotent): the loop below still proves no receiver runs.
+        if (!IsRunning || CurrentRole is not { } current || !(await Probe.ReadStatusAsync(ct).ConfigureAwait(false)).InRecovery)
             throw new InvalidRoleTransitionException($"{Settings.Self} is not a running standby, so it has no WAL receiver to stop.");
-        await ReloadLockedAsync(_role with { PrimaryConnInfo = null }, ct).ConfigureAwait(false);
+        await ReloadLockedAsync(current with { PrimaryConnInfo = null }, ct).ConfigureAwait(false);
         var deadline = DateTimeOffset.UtcNow + Settings.Timeouts.Reload;
         while (true)
         {
@@ -289,10 +300,10 @@ public sealed class PostgresNode : IAsyncDisposable
     /// <exception cref="InvalidRoleTransitionException">It is not a running primary.</exception>
     public Task<Lsn> NameSyncAsync(string syncId, CancellationToken ct) => Serialised(async () =>
     {
-        if (!IsRunning || _role is null || _role.PrimaryConnInfo is not null || (await Probe.ReadStatusAsync(ct).ConfigureAwait(false)).InRecovery)
+        if (!IsRunning || CurrentRole is not { PrimaryConnInfo: null } current || (await Probe.ReadStatusAsync(ct).ConfigureAwait(false)).InRecovery)
             throw new InvalidRoleTransitionException($"{Settings.Self} is not a running primary, so it cannot name a sync.");
         SyncedDownstream = null;
-        await ReloadLockedAsync(_role with { SyncStandbyName = syncId, ReadOnly = true }, ct).ConfigureAwait(false);
+        await ReloadLockedAsync(current with { SyncStandbyName = syncId, ReadOnly = true }, ct).ConfigureAwait(false);
         // A new session sees the setting before every walsender has re-read it; until they have, the old sync may still
         // acknowledge commits, so the position is read only once none but the named peer counts as synchronous.
         var deadline = DateTimeOffset.UtcNow + Settings.Timeouts.Reload;
@@ -441,6 +452,7 @@ public sealed class PostgresNode : IAsyncDisposable
             ct).ConfigureAwait(false);
         await DataDirectory.WriteFileAsync(ApplianceConfigFile.FileName,
             ApplianceConfigFile.Render(new ApplianceConfig(ApplianceConfig.ServerFor(Settings), role)), ct).ConfigureAwait(false);
+        _written = role;
         await DataDirectory.SetStandbySignalAsync(standby, ct).ConfigureAwait(false);
         PostgresOsUser.GiveTreeToPostgres(DataDirectory.Path);
         SyncedDownstream = null;
@@ -482,6 +494,7 @@ public sealed class PostgresNode : IAsyncDisposable
         var server = ApplianceConfig.ServerFor(Settings);
         await DataDirectory.WriteFileAsync(ApplianceConfigFile.FileName,
             ApplianceConfigFile.Render(new ApplianceConfig(server, role)), ct).ConfigureAwait(false);
+        _written = role;
         if (server != _instance!.StartedWith)
         {
             var standby = (await Probe.ReadStatusAsync(ct).ConfigureAwait(false)).InRecovery;

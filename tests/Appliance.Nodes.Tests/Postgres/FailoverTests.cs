@@ -26,6 +26,26 @@ public sealed class FailoverTests
     }
 
     [Fact]
+    public async Task A_standby_fenced_again_stays_fenced_at_the_same_position_and_follows_once_lifted()
+    {
+        // Found by the divergence chaos schedule: a second fence of a standby that already had no upstream was refused
+        // ("not a running standby"), and every takeover probe after it failed for minutes.
+        await using var cluster = new TestCluster();
+        var chain = await Chain.BuildAsync(cluster, "p", "s");
+        var (primary, sync) = (chain[0], chain[1]);
+
+        var first = await sync.StopReceivingAsync(default);
+        var second = await sync.StopReceivingAsync(default);
+
+        Assert.Equal(first, second);
+        await Eventually.TrueAsync(async () => (await primary.Probe.ReadDownstreamsAsync(default)).Count == 0,
+            "the primary's walsender to the fenced sync is gone");
+        await sync.FollowAsync(chain.Peers[0], null, null, default);
+        await Sql.ExecAsync(primary, "INSERT INTO t VALUES (2)");
+        await Sql.HasRowAsync(sync, 2);
+    }
+
+    [Fact]
     public async Task Without_its_sync_the_primary_blocks_commits_and_after_takeover_writes_resume_across_the_timeline_switch()
     {
         await using var cluster = new TestCluster();
