@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Text;
 using System.Text.Json;
 using Appliance.Actors.Protocol;
+using Appliance.Host.Api.Access;
 using Appliance.Host.Node;
 using Appliance.Nodes.State;
 using Microsoft.AspNetCore.Builder;
@@ -21,10 +22,16 @@ public static class NodeApi
         _ => StatusCodes.Status409Conflict,
     };
 
-    /// <summary>Maps every endpoint.</summary>
+    /// <summary>Maps every endpoint, each behind the door it needs (<see cref="ApiAccess"/>).</summary>
     public static IEndpointRouteBuilder MapNodeApi(this IEndpointRouteBuilder app)
     {
-        app.MapGet("/state", async (ClusterAccess access, CancellationToken ct) =>
+        // Access is decided for groups, not endpoint by endpoint: every change needs the operator (by method, so a new
+        // change endpoint is covered too); the cluster-wide views may need the read token; the node's own status and
+        // the role checks stay open, since load balancers poll them.
+        var api = app.MapGroup("").RequireOperatorForChanges();
+        var restricted = api.MapGroup("").RequireAuthorization(ApiAccess.ReadPolicy);
+
+        restricted.MapGet("/state", async (ClusterAccess access, CancellationToken ct) =>
         {
             var snapshot = await access.SnapshotAsync(ct);
             return snapshot.State is { } s
@@ -32,52 +39,52 @@ public static class NodeApi
                 : Error(503, "This node holds no cluster state yet: the cluster is still being set up (it needs at least 2 members), or the coordinator has not reached this node. Try again shortly.");
         });
 
-        app.MapGet("/status", async (NodeStatusReader reader, CancellationToken ct) => Json(await reader.ReadAsync(ct)));
+        api.MapGet("/status", async (NodeStatusReader reader, CancellationToken ct) => Json(await reader.ReadAsync(ct)));
 
         foreach (var (path, check) in RoleChecks.Paths)
-            app.MapMethods("/" + path, ["GET", "HEAD", "OPTIONS"], (HttpContext http, NodeStatusReader reader, CancellationToken ct) =>
+            api.MapMethods("/" + path, ["GET", "HEAD", "OPTIONS"], (HttpContext http, NodeStatusReader reader, CancellationToken ct) =>
                 RoleCheckAsync(http, reader, check, ct));
 
-        app.MapGet("/cluster", async (ClusterAccess access, PeerProber prober, CancellationToken ct) =>
+        restricted.MapGet("/cluster", async (ClusterAccess access, PeerProber prober, CancellationToken ct) =>
             Json(await ClusterViewAsync(access, prober, ct)));
 
-        app.MapGet("/history", async (ClusterAccess access, CancellationToken ct) =>
+        restricted.MapGet("/history", async (ClusterAccess access, CancellationToken ct) =>
         {
             var history = await access.HistoryAsync(TimeSpan.FromSeconds(10), ct);
             return Json(history.Entries.Select(HistoryEntryDto.From).ToList());
         });
 
-        app.MapGet("/state/stream", StreamAsync);
+        restricted.MapGet("/state/stream", StreamAsync);
 
-        app.MapGet("/metrics", async (NodeStatusReader reader, ClusterEvents events, CancellationToken ct) =>
+        restricted.MapGet("/metrics", async (NodeStatusReader reader, ClusterEvents events, CancellationToken ct) =>
             Results.Text(Metrics.Render(await reader.ReadAsync(ct), events.Latest, events.History), "text/plain; version=0.0.4; charset=utf-8"));
 
-        app.MapGet("/", async (ClusterAccess access, PeerProber prober, NodeStatusReader reader, CancellationToken ct) =>
+        restricted.MapGet("/", async (ClusterAccess access, PeerProber prober, NodeStatusReader reader, CancellationToken ct) =>
             Results.Content(StatusPage.Render(await reader.ReadAsync(ct), await ClusterViewAsync(access, prober, ct)), "text/html; charset=utf-8"));
-        app.MapMethods("/", ["HEAD", "OPTIONS"], (HttpContext http, NodeStatusReader reader, CancellationToken ct) =>
+        api.MapMethods("/", ["HEAD", "OPTIONS"], (HttpContext http, NodeStatusReader reader, CancellationToken ct) =>
             RoleCheckAsync(http, reader, "primary", ct));
 
-        app.MapPost("/freeze", async (HttpContext http, ClusterAccess access, CancellationToken ct) =>
+        api.MapPost("/freeze", async (HttpContext http, ClusterAccess access, CancellationToken ct) =>
         {
             var body = await BodyAsync<FreezeRequest>(http, ct);
             if (body.Error is { } e) return e;
             return await SubmitAsync(access, new OperatorCommand.Freeze(body.Value?.Reason ?? "")
                 { ExpectedGeneration = Generation(http, body.Value?.Generation) }, ct);
         });
-        app.MapPost("/unfreeze", (HttpContext http, ClusterAccess access, CancellationToken ct) =>
+        api.MapPost("/unfreeze", (HttpContext http, ClusterAccess access, CancellationToken ct) =>
             SubmitAsync(access, new OperatorCommand.Unfreeze { ExpectedGeneration = Generation(http, null) }, ct));
-        app.MapPost("/switchover", async (HttpContext http, ClusterAccess access, CancellationToken ct) =>
+        api.MapPost("/switchover", async (HttpContext http, ClusterAccess access, CancellationToken ct) =>
         {
             var body = await BodyAsync<SwitchoverRequest>(http, ct);
             if (body.Error is { } e) return e;
             var to = string.IsNullOrWhiteSpace(body.Value?.To) ? null : body.Value!.To!.Trim();
             return await SubmitAsync(access, new OperatorCommand.Switchover(to) { ExpectedGeneration = Generation(http, body.Value?.Generation) }, ct);
         });
-        app.MapPost("/rebuild/{id}", (string id, HttpContext http, ClusterAccess access, CancellationToken ct) =>
+        api.MapPost("/rebuild/{id}", (string id, HttpContext http, ClusterAccess access, CancellationToken ct) =>
             SubmitAsync(access, new OperatorCommand.Rebuild(id) { ExpectedGeneration = Generation(http, null) }, ct));
-        app.MapPost("/reap/{id}", (string id, HttpContext http, ClusterAccess access, CancellationToken ct) =>
+        api.MapPost("/reap/{id}", (string id, HttpContext http, ClusterAccess access, CancellationToken ct) =>
             SubmitAsync(access, new OperatorCommand.Reap(id) { ExpectedGeneration = Generation(http, null) }, ct));
-        app.MapPost("/scale", async (HttpContext http, ClusterAccess access, CancellationToken ct) =>
+        api.MapPost("/scale", async (HttpContext http, ClusterAccess access, CancellationToken ct) =>
         {
             var body = await BodyAsync<ScaleRequest>(http, ct);
             if (body.Error is { } e) return e;

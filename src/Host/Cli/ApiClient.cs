@@ -2,14 +2,19 @@ using System.Net.Http.Headers;
 using System.Text;
 using System.Text.Json;
 using Appliance.Host.Api;
+using Appliance.Host.Api.Access;
+using Appliance.Host.Node;
 
 namespace Appliance.Host.Cli;
 
 /// <summary>A CLI failure that is not a refusal: the message says what was wrong and what to do.</summary>
-public sealed class CliException(string message, int exitCode = 2) : Exception(message)
+public sealed class CliException(string message, int exitCode = 2, bool retryable = true) : Exception(message)
 {
     /// <summary>The process exit code.</summary>
     public int ExitCode { get; } = exitCode;
+
+    /// <summary>Whether asking again may help (<c>watch</c> retries); a refusal at the API's door needs the operator instead.</summary>
+    public bool Retryable { get; } = retryable;
 }
 
 /// <summary>One HTTP answer: status and body.</summary>
@@ -34,6 +39,30 @@ public sealed record ApiResponse(int Status, string Body)
     }
 }
 
+/// <summary>The API token the CLI sends, and where it came from (for messages; the token itself is never printed).</summary>
+/// <param name="Value">The token.</param>
+/// <param name="Source">"--token-file PATH" or "APPLIANCE_API_TOKEN".</param>
+public sealed record CliToken(string Value, string Source)
+{
+    /// <summary>The variable that carries the token when no <c>--token-file</c> is given.</summary>
+    public const string EnvironmentVariable = "APPLIANCE_API_TOKEN";
+
+    /// <summary>The token from <paramref name="tokenFile"/> if given, else from <paramref name="environmentToken"/>, else none.</summary>
+    /// <exception cref="CliException">The token file cannot be read or is empty.</exception>
+    public static CliToken? Resolve(string? tokenFile, string? environmentToken)
+    {
+        if (tokenFile is { Length: > 0 })
+        {
+            try { return new(ApiTokenFile.Read(tokenFile, "--token-file", requirePrivate: false), $"--token-file {tokenFile}"); }
+            catch (NodeConfigurationException e) { throw new CliException(e.Message); }
+        }
+        return environmentToken?.Trim() is { Length: > 0 } token ? new(token, EnvironmentVariable) : null;
+    }
+
+    /// <inheritdoc />
+    public override string ToString() => Source;
+}
+
 /// <summary>The CLI's view of one node's HTTP API.</summary>
 public sealed class ApiClient : IDisposable
 {
@@ -41,14 +70,16 @@ public sealed class ApiClient : IDisposable
     public const string DefaultEndpoint = "http://127.0.0.1:8008";
 
     private readonly HttpClient _http;
+    private readonly CliToken? _token;
 
-    /// <summary>Creates a client of <paramref name="endpoint"/> (any node's HTTP URL).</summary>
-    public ApiClient(string endpoint, TimeSpan? timeout = null)
+    /// <summary>Creates a client of <paramref name="endpoint"/> (any node's HTTP URL) that sends <paramref name="token"/>, if any, with every request.</summary>
+    public ApiClient(string endpoint, CliToken? token = null, TimeSpan? timeout = null)
     {
         if (!Uri.TryCreate(endpoint, UriKind.Absolute, out var uri) || (uri.Scheme != "http" && uri.Scheme != "https"))
             throw new CliException($"--endpoint '{endpoint}' is not an HTTP URL; give any node's HTTP address, such as {DefaultEndpoint}.");
         Endpoint = uri;
-        _http = new HttpClient { BaseAddress = uri, Timeout = timeout ?? TimeSpan.FromSeconds(30) };
+        _token = token;
+        _http = CreateHttp(timeout ?? TimeSpan.FromSeconds(30));
     }
 
     /// <summary>The node's base URL.</summary>
@@ -57,18 +88,17 @@ public sealed class ApiClient : IDisposable
     /// <summary>GET <paramref name="path"/>.</summary>
     public Task<ApiResponse> GetAsync(string path, CancellationToken ct) => SendAsync(new HttpRequestMessage(HttpMethod.Get, path), ct);
 
-    /// <summary>POST <paramref name="body"/> as JSON (or nothing) to <paramref name="path"/>.</summary>
-    public Task<ApiResponse> PostAsync(string path, object? body, CancellationToken ct)
-    {
-        var request = new HttpRequestMessage(HttpMethod.Post, path);
-        if (body is not null) request.Content = new StringContent(JsonSerializer.Serialize(body, ApiJson.Compact), Encoding.UTF8, "application/json");
-        return SendAsync(request, ct);
-    }
+    /// <summary>POST <paramref name="body"/> as JSON (<c>{}</c> for none: the API takes changes only as JSON) to <paramref name="path"/>.</summary>
+    public Task<ApiResponse> PostAsync(string path, object? body, CancellationToken ct) =>
+        SendAsync(new HttpRequestMessage(HttpMethod.Post, path)
+        {
+            Content = new StringContent(JsonSerializer.Serialize(body ?? new { }, ApiJson.Compact), Encoding.UTF8, "application/json"),
+        }, ct);
 
     /// <summary>Opens <c>/state/stream</c> and yields each event's data line until the stream ends.</summary>
     public async IAsyncEnumerable<string> StreamAsync([System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken ct)
     {
-        using var http = new HttpClient { BaseAddress = Endpoint, Timeout = Timeout.InfiniteTimeSpan };
+        using var http = CreateHttp(Timeout.InfiniteTimeSpan);
         using var request = new HttpRequestMessage(HttpMethod.Get, "/state/stream");
         request.Headers.Accept.Add(new MediaTypeWithQualityHeaderValue("text/event-stream"));
         HttpResponseMessage response;
@@ -76,6 +106,8 @@ public sealed class ApiClient : IDisposable
         catch (HttpRequestException e) { throw Unreachable(e); }
         using (response)
         {
+            if (!response.IsSuccessStatusCode)
+                throw Refused(new ApiResponse((int)response.StatusCode, await response.Content.ReadAsStringAsync(ct)));
             await using var stream = await response.Content.ReadAsStreamAsync(ct);
             using var reader = new StreamReader(stream);
             while (await reader.ReadLineAsync(ct) is { } line)
@@ -90,7 +122,8 @@ public sealed class ApiClient : IDisposable
             try
             {
                 using var response = await _http.SendAsync(request, ct);
-                return new ApiResponse((int)response.StatusCode, await response.Content.ReadAsStringAsync(ct));
+                var answer = new ApiResponse((int)response.StatusCode, await response.Content.ReadAsStringAsync(ct));
+                return answer.Status is 401 or 403 or 415 ? throw Refused(answer) : answer;
             }
             catch (HttpRequestException e) { throw Unreachable(e); }
             catch (TaskCanceledException) when (!ct.IsCancellationRequested)
@@ -99,6 +132,27 @@ public sealed class ApiClient : IDisposable
             }
         }
     }
+
+    private HttpClient CreateHttp(TimeSpan timeout)
+    {
+        var http = new HttpClient { BaseAddress = Endpoint, Timeout = timeout };
+        if (_token is not null) http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", _token.Value);
+        return http;
+    }
+
+    /// <summary>A refusal at the API's door (401, 403, 415), or any other failed answer, as what to pass instead.</summary>
+    private CliException Refused(ApiResponse response) => new($"The node at {Endpoint} answered {response.Status}: {response.ErrorText()} " + Hint(response.Status),
+        retryable: response.Status is not (401 or 403 or 415));
+
+    private string Hint(int status) => (status, _token) switch
+    {
+        (401, null) => $"Pass the API token (the one in the nodes' --api-token-file): --token-file PATH, or set {CliToken.EnvironmentVariable}.",
+        (401, { } t) => $"The token from {t.Source} is not the node's; pass the one in the nodes' --api-token-file (reads also take --api-read-token-file's).",
+        (403, null) => $"If the nodes have an --api-token-file, pass its token: --token-file PATH, or set {CliToken.EnvironmentVariable}.",
+        (403, { } t) => $"The token came from {t.Source}.",
+        (415, _) => "This CLI sends JSON; check that --endpoint is an appliance node of the same version.",
+        _ => "",
+    };
 
     private CliException Unreachable(HttpRequestException e) =>
         new($"Cannot reach a node at {Endpoint} ({e.HttpRequestError}: {e.Message}). Check --endpoint (or APPLIANCE_ENDPOINT): give any running node's HTTP URL, such as {DefaultEndpoint}.");

@@ -20,12 +20,17 @@ public static class CommandLine
             DefaultValueFactory = _ => Environment.GetEnvironmentVariable("APPLIANCE_ENDPOINT") is { Length: > 0 } e ? e : ApiClient.DefaultEndpoint,
             Recursive = true,
         };
+        var tokenFile = new Option<string?>("--token-file")
+        {
+            Description = $"A file with the API token (the one in the nodes' --api-token-file), sent with every request (default: ${CliToken.EnvironmentVariable}).",
+            Recursive = true,
+        };
         var json = new Option<bool>("--json") { Description = "Print the raw JSON instead of a table.", Recursive = true };
         var generation = new Option<long?>("--generation") { Description = "Apply only if the cluster is still at this generation (refused with 412 otherwise)." };
 
         Command Verb(string name, string description, Func<ApiClient, bool, System.CommandLine.ParseResult, CancellationToken, Task<int>> run, params Symbol[] extra)
         {
-            var command = new Command(name, description) { endpoint, json };
+            var command = new Command(name, description) { endpoint, tokenFile, json };
             foreach (var s in extra)
                 switch (s)
                 {
@@ -36,7 +41,8 @@ public static class CommandLine
             {
                 try
                 {
-                    using var api = new ApiClient(parse.GetValue(endpoint)!);
+                    using var api = new ApiClient(parse.GetValue(endpoint)!,
+                        CliToken.Resolve(parse.GetValue(tokenFile), Environment.GetEnvironmentVariable(CliToken.EnvironmentVariable)));
                     return await run(api, parse.GetValue(json), parse, ct);
                 }
                 catch (CliException e)
@@ -108,6 +114,8 @@ public static class CommandLine
             ["exit-with-parent"] = "Stop when the process with this id exits (the demo uses it).",
             ["pg-base-port"] = "Placement mode (with --data-root): the cluster places instances on this host; pg-N listens on BASE+N-1. --name then names the host.",
             ["data-root"] = "Placement mode (with --pg-base-port): each instance placed here keeps its data in DATA-ROOT/pg-N/pgdata.",
+            ["api-token-file"] = "A file (mode 0600) with the token every change over HTTP must send as 'Authorization: Bearer TOKEN' (without it, changes are taken from loopback only).",
+            ["api-read-token-file"] = "A file (mode 0600) with a token that /cluster, /history, /metrics, /state, /state/stream and / then need (the write token works too).",
         };
         var command = new Command("node", "Run one node: PostgreSQL, its cluster member and the HTTP API, until SIGTERM or Ctrl-C.") { config };
         foreach (var key in NodeOptionsLoader.Keys)

@@ -76,7 +76,7 @@ public static class Verbs
                 }
                 await Console.Error.WriteLineAsync($"watch: the stream from {api.Endpoint} ended; reconnecting");
             }
-            catch (CliException e)
+            catch (CliException e) when (e.Retryable)
             {
                 await Console.Error.WriteLineAsync($"watch: {e.Message} Retrying every second; Ctrl-C stops.");
             }

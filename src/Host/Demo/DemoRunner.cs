@@ -31,8 +31,9 @@ public sealed record DemoNode(string Name, int PgPort, int HttpPort, int AkkaPor
 }
 
 /// <summary>
-/// The <c>demo</c> verb: N node processes on loopback sharing one SQLite state store and one superuser password
-/// (passed to each node in <c>APPLIANCE_PG_PASSWORD</c>, kept in DIR/pg-password). Shows progress, waits until a
+/// The <c>demo</c> verb: N node processes on loopback sharing one SQLite state store, one superuser password
+/// (passed to each node in <c>APPLIANCE_PG_PASSWORD</c>, kept in DIR/pg-password) and one API token (DIR/api-token,
+/// mode 0600, passed as <c>--api-token-file</c>, so the demo shows the secure set-up). Shows progress, waits until a
 /// write commits on the primary, prints the connection strings and URLs, then the topology on every change until
 /// Ctrl-C, when it freezes the cluster (so stopping causes no failover), stops every node and makes sure no node or
 /// PostgreSQL process is left.
@@ -43,6 +44,9 @@ public static class DemoRunner
     public const string DefaultDirectory = "./.appliance/demo";
 
     private const string StopFreezeReason = "demo stopped";
+
+    /// <summary>The file, in the demo's directory, with the API token every node requires for changes.</summary>
+    public const string TokenFileName = "api-token";
 
     /// <summary>The nodes of a demo in <paramref name="dir"/>.</summary>
     public static IReadOnlyList<DemoNode> Layout(string dir, int nodes, int basePort) =>
@@ -77,6 +81,7 @@ public static class DemoRunner
         Directory.CreateDirectory(dir);
         if (OperatingSystem.IsLinux()) File.SetUnixFileMode(dir, (UnixFileMode)0b111_101_101);
         var password = NodeFiles.ReadOrCreatePassword(dir);
+        var token = NodeFiles.ReadOrCreateSecret(Path.Combine(dir, TokenFileName));
         Console.WriteLine(reuse
             ? $"Reusing the demo data in {dir} (--fresh starts over)."
             : $"Starting a fresh {options.Nodes}-node cluster in {dir}.");
@@ -91,7 +96,7 @@ public static class DemoRunner
         {
             foreach (var n in nodes) processes.Add(Start(n, nodes, dir, password));
             Console.WriteLine($"Started {string.Join(", ", nodes.Zip(processes, (n, p) => $"{n.Name} (pid {p.Id})"))}; logs in {dir}/n*.log");
-            await RunUntilStoppedAsync(nodes, processes, dir, password, stop.Token);
+            await RunUntilStoppedAsync(nodes, processes, dir, password, token, stop.Token);
             return 0;
         }
         catch (OperationCanceledException) when (stop.IsCancellationRequested)
@@ -105,7 +110,7 @@ public static class DemoRunner
         finally
         {
             Console.CancelKeyPress -= onCancel;
-            await StopAsync(nodes, processes);
+            await StopAsync(nodes, processes, token);
         }
     }
 
@@ -147,7 +152,7 @@ public static class DemoRunner
                      "--pg-port", $"{n.PgPort}", "--data-dir", n.DataDir,
                      "--seed-nodes", string.Join(",", all.Select(x => $"127.0.0.1:{x.AkkaPort}")),
                      "--state-store", $"sqlite:{Path.Combine(dir, "state.db")}", "--cluster-size", $"{all.Count}",
-                     "--exit-with-parent", $"{Environment.ProcessId}",
+                     "--exit-with-parent", $"{Environment.ProcessId}", "--api-token-file", Path.Combine(dir, TokenFileName),
                  })
             psi.ArgumentList.Add(a);
         psi.Environment["APPLIANCE_PG_PASSWORD"] = password;
@@ -162,9 +167,10 @@ public static class DemoRunner
         return Path.GetFileNameWithoutExtension(process) == "dotnet" ? (process, [dll]) : (process, []);
     }
 
-    private static async Task RunUntilStoppedAsync(IReadOnlyList<DemoNode> nodes, List<Process> processes, string dir, string password, CancellationToken ct)
+    private static async Task RunUntilStoppedAsync(IReadOnlyList<DemoNode> nodes, List<Process> processes, string dir, string password, string token,
+        CancellationToken ct)
     {
-        using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(3) };
+        using var http = Http(token, TimeSpan.FromSeconds(3));
         var phases = new Dictionary<string, string>();
         var sw = Stopwatch.StartNew();
         DemoNode? primary = null;
@@ -194,6 +200,9 @@ public static class DemoRunner
         Console.WriteLine($"  any node, follows the primary:  psql \"postgresql://postgres:{password}@{string.Join(",", nodes.Select(n => $"127.0.0.1:{n.PgPort}"))}/postgres?target_session_attrs=read-write\"");
         foreach (var n in nodes) Console.WriteLine($"  {n.Name}: {n.Url}  (status page; /state, /status, /cluster, /metrics)");
         Console.WriteLine($"  CLI: dotnet run --project src/Host -- status --endpoint {nodes[0].Url}");
+        var tokenFile = Path.Combine(dir, TokenFileName);
+        Console.WriteLine($"  Changes (freeze, switchover, rebuild, reap) need the API token in {tokenFile}: add --token-file {tokenFile},");
+        Console.WriteLine($"    or export {CliToken.EnvironmentVariable}=\"$(cat {tokenFile})\"");
         Console.WriteLine("Topology (updates on every change; Ctrl-C stops everything):");
 
         string? shown = null;
@@ -227,7 +236,7 @@ public static class DemoRunner
             if (state is null) continue;
             if (state.Freeze?.Reason == StopFreezeReason)
             {
-                try { await http.PostAsync(n.Url + "/unfreeze", null, ct); }
+                try { await http.PostAsync(n.Url + "/unfreeze", JsonBody("{}"), ct); }
                 catch (HttpRequestException) { }
             }
             return;
@@ -311,18 +320,17 @@ public static class DemoRunner
         catch (Exception e) when (e is HttpRequestException or TaskCanceledException or System.Text.Json.JsonException) { return null; }
     }
 
-    private static async Task StopAsync(IReadOnlyList<DemoNode> nodes, List<Process> processes)
+    private static async Task StopAsync(IReadOnlyList<DemoNode> nodes, List<Process> processes, string token)
     {
         if (processes.Count == 0) return;
         Console.WriteLine();
         Console.WriteLine("Stopping: freezing the cluster (so that stopping causes no failover), then every node.");
-        using (var http = new HttpClient { Timeout = TimeSpan.FromSeconds(5) })
+        using (var http = Http(token, TimeSpan.FromSeconds(5)))
             foreach (var n in nodes)
             {
                 try
                 {
-                    using var response = await http.PostAsync(n.Url + "/freeze",
-                        new StringContent($"{{\"reason\":\"{StopFreezeReason}\"}}", Encoding.UTF8, "application/json"));
+                    using var response = await http.PostAsync(n.Url + "/freeze", JsonBody($"{{\"reason\":\"{StopFreezeReason}\"}}"));
                     if ((int)response.StatusCode is 200 or 409) break;
                 }
                 catch (Exception e) when (e is HttpRequestException or TaskCanceledException) { }
@@ -343,6 +351,13 @@ public static class DemoRunner
         await KillLeftoversAsync(nodes);
         Console.WriteLine("Stopped; no node or PostgreSQL process is left. Run the demo again to reuse the data, or with --fresh to start over.");
     }
+
+    /// <summary>An HTTP client of the demo's nodes that sends the API token with every request.</summary>
+    private static HttpClient Http(string token, TimeSpan timeout) =>
+        new() { Timeout = timeout, DefaultRequestHeaders = { Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", token) } };
+
+    /// <summary>A JSON request body: the API takes changes only as <c>application/json</c>.</summary>
+    private static StringContent JsonBody(string json) => new(json, Encoding.UTF8, "application/json");
 
     /// <summary>Stops PostgreSQL servers a crashed earlier demo may have left on these data directories.</summary>
     private static async Task KillLeftoversAsync(IReadOnlyList<DemoNode> nodes)

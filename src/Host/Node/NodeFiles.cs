@@ -13,26 +13,31 @@ public static class NodeFiles
     /// The password stored in <paramref name="dataDir"/>'s password file, created (32 random characters, mode 0600,
     /// readable only by this process's user) if it does not exist yet.
     /// </summary>
-    public static string ReadOrCreatePassword(string dataDir)
+    public static string ReadOrCreatePassword(string dataDir) => ReadOrCreateSecret(Path.Combine(dataDir, PasswordFileName));
+
+    /// <summary>
+    /// The secret in <paramref name="path"/>, created (32 random letters and digits, mode 0600, readable only by this
+    /// process's user) if the file does not exist yet or is empty.
+    /// </summary>
+    public static string ReadOrCreateSecret(string path)
     {
         if (OperatingSystem.IsWindows()) throw new PlatformNotSupportedException("The appliance runs on Linux.");
-        Directory.CreateDirectory(dataDir);
-        var path = Path.Combine(dataDir, PasswordFileName);
+        Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(path))!);
         if (File.Exists(path))
         {
             var existing = File.ReadAllText(path).Trim();
             if (existing.Length > 0) return existing;
         }
-        var password = RandomNumberGenerator.GetString("abcdefghijkmnopqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789", 32);
+        var secret = RandomNumberGenerator.GetString("abcdefghijkmnopqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789", 32);
         using (var stream = new FileStream(path, new FileStreamOptions
                {
                    Mode = FileMode.Create, Access = FileAccess.Write,
                    UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite,
                }))
         using (var writer = new StreamWriter(stream))
-            writer.WriteLine(password);
+            writer.WriteLine(secret);
         File.SetUnixFileMode(path, UnixFileMode.UserRead | UnixFileMode.UserWrite);
-        return password;
+        return secret;
     }
 
     /// <summary>

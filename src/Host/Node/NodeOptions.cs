@@ -50,6 +50,15 @@ public sealed record NodeOptions
     /// <summary>Extra client networks (CIDR) admitted to PostgreSQL for ordinary connections.</summary>
     public IReadOnlyList<string> ClientNetworks { get; init; } = [];
 
+    /// <summary>
+    /// A file (mode 0600 or stricter) holding the token that every change over HTTP must carry as
+    /// <c>Authorization: Bearer</c>; null accepts changes from loopback only.
+    /// </summary>
+    public string? ApiTokenFile { get; init; }
+
+    /// <summary>A file (mode 0600 or stricter) holding the token that the cluster-wide reads need; null leaves them open.</summary>
+    public string? ApiReadTokenFile { get; init; }
+
     /// <summary>Exit when the process with this id is gone (the demo passes its own, so no node outlives it).</summary>
     public int? ExitWithParent { get; init; }
 

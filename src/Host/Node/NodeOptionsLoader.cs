@@ -20,6 +20,7 @@ public static class NodeOptionsLoader
     [
         "name", "host", "akka-port", "http-port", "pg-port", "data-dir", "seed-nodes", "state-store", "pg-password",
         "cluster-size", "bin-dir", "mode", "rejoin", "client-networks", "exit-with-parent", "pg-base-port", "data-root",
+        "api-token-file", "api-read-token-file",
     ];
 
     /// <summary>The HTTP port a node uses when none is given (Patroni's, so load-balancer examples carry over).</summary>
@@ -186,12 +187,18 @@ public static class NodeOptionsLoader
             ClientNetworks = v.GetValueOrDefault("client-networks") is { Length: > 0 } nets
                 ? nets.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
                 : [],
+            ApiTokenFile = FilePath(v, "api-token-file"),
+            ApiReadTokenFile = FilePath(v, "api-read-token-file"),
             ExitWithParent = v.TryGetValue("exit-with-parent", out var parent) && parent.Length > 0 ? Int(v, "exit-with-parent", 0, 1, int.MaxValue) : null,
             ExtraHocon = extraHocon,
             PgBasePort = placement ? Port(v, "pg-base-port", null) : null,
             DataRoot = placement ? dataDir : null,
         };
     }
+
+    /// <summary>The full path of a file option, or null when it is not given (the file itself is read at start).</summary>
+    private static string? FilePath(Dictionary<string, string> v, string key) =>
+        v.GetValueOrDefault(key)?.Trim() is { Length: > 0 } path ? Path.GetFullPath(path) : null;
 
     private static int Port(Dictionary<string, string> v, string key, int? fallback)
     {

@@ -4,6 +4,7 @@ using System.Net.Sockets;
 using Akka.Actor;
 using Appliance.Actors.Node;
 using Appliance.Host.Api;
+using Appliance.Host.Api.Access;
 using Appliance.Nodes.Postgres;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
@@ -20,8 +21,10 @@ public static class NodeRunner
     public static async Task<int> RunAsync(NodeOptions options, CancellationToken ct)
     {
         PostgresBinaries binaries;
+        ApiTokens tokens;
         try
         {
+            tokens = ApiTokens.Load(options);
             NodeFiles.PrepareDataDirectory(options.DataDir);
             // With this node's own ports free no earlier host of it runs, so a live postmaster is an orphan it left.
             if (PortFree(ListenAddress(options.Host), options.AkkaPort) && PortFree(ListenAddress(options.Host), options.HttpPort)
@@ -76,6 +79,7 @@ public static class NodeRunner
         builder.Services.AddSingleton<ClusterAccess>();
         builder.Services.AddSingleton(sp => new PeerProber(sp.GetRequiredService<ClusterAccess>().Credentials));
         builder.Services.AddSingleton<NodeStatusReader>();
+        builder.Services.AddApiAccess(tokens);
         builder.Services.AddHostedService<GracefulShutdown>();   // after AddAkka: stopped before the actor system
         builder.Services.AddHostedService<IslandWatch>();
         builder.Services.AddHostedService<SingletonWatch>();
@@ -85,8 +89,11 @@ public static class NodeRunner
 
         await using var app = builder.Build();
         app.UseUnavailableAs503();
+        app.UseApiAccess();
         app.MapNodeApi();
         var log = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("Appliance.Node");
+        if (!tokens.WriteConfigured)
+            log.LogWarning("No --api-token-file: this node takes changes over HTTP (freeze, switchover, rebuild, reap, scale) from loopback only, without any token, so every local user and process may make them. Give every node --api-token-file (a file with one random token, mode 0600) and the CLI --token-file or APPLIANCE_API_TOKEN.");
         log.LogInformation("Node {Name} starting: PostgreSQL {Major} from {BinDir} on {Host}:{PgPort}, HTTP on {Host}:{HttpPort}, Akka on {Host}:{AkkaPort}, data in {DataDir}, seeds {Seeds}, {StateStore}, host pid {Pid}",
             options.Name, binaries.MajorVersion, binaries.BinDirectory, options.Host, options.PgPort, options.Host, options.HttpPort,
             options.Host, options.AkkaPort, options.DataDir, string.Join(",", options.SeedNodes),

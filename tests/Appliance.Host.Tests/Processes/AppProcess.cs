@@ -31,13 +31,17 @@ public sealed class AppProcess : IAsyncDisposable
         foreach (var a in args) psi.ArgumentList.Add(a);
         foreach (var (k, v) in env ?? new Dictionary<string, string>()) psi.Environment[k] = v;
         psi.Environment.Remove("APPLIANCE_ENDPOINT");
+        if (env?.ContainsKey("APPLIANCE_API_TOKEN") != true) psi.Environment.Remove("APPLIANCE_API_TOKEN");
         return new AppProcess(Process.Start(psi)!);
     }
 
     /// <summary>Runs a CLI verb to completion.</summary>
-    public static async Task<(int Code, string Out, string Err)> RunAsync(params string[] args)
+    public static Task<(int Code, string Out, string Err)> RunAsync(params string[] args) => RunAsync(null, args);
+
+    /// <summary>Runs a CLI verb to completion with extra environment variables.</summary>
+    public static async Task<(int Code, string Out, string Err)> RunAsync(IReadOnlyDictionary<string, string>? env, params string[] args)
     {
-        await using var p = Start(args);
+        await using var p = Start(args, env);
         var code = await p.WaitAsync(TimeSpan.FromSeconds(60));
         return (code, p.Stdout, p.Stderr);
     }

@@ -1,9 +1,12 @@
 using System.Net;
+using System.Net.Http.Json;
 using System.Net.Sockets;
+using System.Text;
+using Appliance.Host.Api;
 
 namespace Appliance.Host.Tests.Processes;
 
-/// <summary>The <c>demo</c> verb as a process: start, take writes, print what it promises, stop on Ctrl-C leaving nothing, reuse, start over.</summary>
+/// <summary>The <c>demo</c> verb as a process: start, take writes, print what it promises, guard changes with its token, stop on Ctrl-C leaving nothing, reuse, start over.</summary>
 [Trait("Category", "Cluster")]
 public sealed class DemoTests : IDisposable
 {
@@ -36,6 +39,7 @@ public sealed class DemoTests : IDisposable
         var basePort = FreeBasePort();
         var dir = Path.Combine(_dir, "demo");
         string[] args = ["demo", "--dir", dir, "--base-port", $"{basePort}"];
+        var n1 = $"http://127.0.0.1:{basePort + 1}";
 
         await using (var demo = AppProcess.Start(args))
         {
@@ -48,6 +52,16 @@ public sealed class DemoTests : IDisposable
             Assert.Contains($"@127.0.0.1:{basePort}", output);
             for (var i = 0; i < 3; i++) Assert.Contains($"n{i + 1}: http://127.0.0.1:{basePort + 10 * i + 1}", output);
             Assert.Contains("sync (lag", output);
+
+            // The nodes take changes only with the demo's token, kept private, and the demo says how to pass it.
+            var tokenFile = Path.Combine(dir, "api-token");
+            if (!OperatingSystem.IsLinux()) throw new PlatformNotSupportedException("The demo runs on Linux.");
+            Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(tokenFile));
+            Assert.Contains($"--token-file {tokenFile}", output);
+            Assert.Contains($"export APPLIANCE_API_TOKEN=\"$(cat {tokenFile})\"", output);
+            using var http = new HttpClient();
+            using var refused = await http.PostAsync(n1 + "/freeze", new StringContent("""{"reason":"no token"}""", Encoding.UTF8, "application/json"));
+            Assert.Equal(HttpStatusCode.Unauthorized, refused.StatusCode);
             await StopWithCtrlCAsync(demo);
         }
 
@@ -55,6 +69,14 @@ public sealed class DemoTests : IDisposable
         {
             await again.WaitForOutputAsync("The cluster takes writes", TimeSpan.FromSeconds(180));
             Assert.Contains($"Reusing the demo data in {dir}", again.Stdout);
+            // The demo sent its token with the freeze on Ctrl-C and with the unfreeze on this start.
+            using var http = new HttpClient();
+            await Wait.UntilAsync(async () =>
+            {
+                var history = (await http.GetFromJsonAsync<List<HistoryEntryDto>>(n1 + "/history", ApiJson.Options))!;
+                var stopped = history.FindLastIndex(h => h.State.Freeze?.Reason == "demo stopped");
+                return stopped >= 0 && history.Skip(stopped).Any(h => h.Reason == "Unfrozen");
+            }, () => "the history shows the demo's freeze on stop and its unfreeze on start", TimeSpan.FromSeconds(30));
             await again.WaitForOutputAsync("Topology", TimeSpan.FromSeconds(30));
             await StopWithCtrlCAsync(again);
         }

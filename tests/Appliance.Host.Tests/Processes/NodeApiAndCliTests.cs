@@ -6,10 +6,13 @@ using Appliance.Host.Api;
 
 namespace Appliance.Host.Tests.Processes;
 
-/// <summary>The HTTP API and the CLI verbs against three real node processes. Tests run in name order: the last one stops the primary.</summary>
+/// <summary>
+/// The HTTP API and the CLI verbs against three real node processes (their doors are in NodeApiAccessTests.cs, the other
+/// part of this class, so that they share the cluster). Tests run in name order: the last one stops the primary.
+/// </summary>
 [Trait("Category", "Cluster")]
 [TestCaseOrderer("Appliance.Host.Tests.Processes.ByName", "Appliance.Host.Tests")]
-public sealed class NodeApiAndCliTests(NodeClusterFixture cluster) : IClassFixture<NodeClusterFixture>
+public sealed partial class NodeApiAndCliTests(NodeClusterFixture cluster) : IClassFixture<NodeClusterFixture>
 {
     private async Task<int> Code(HttpMethod method, string url)
     {
@@ -17,9 +20,9 @@ public sealed class NodeApiAndCliTests(NodeClusterFixture cluster) : IClassFixtu
         return (int)r.StatusCode;
     }
 
-    private async Task<(int Status, string Body)> Post(string url, string? json = null)
+    private async Task<(int Status, string Body)> Post(string url, string json = "{}")
     {
-        using var r = await cluster.Http.PostAsync(url, json is null ? null : new StringContent(json, Encoding.UTF8, "application/json"));
+        using var r = await cluster.Http.PostAsync(url, new StringContent(json, Encoding.UTF8, "application/json"));
         return ((int)r.StatusCode, await r.Content.ReadAsStringAsync());
     }
 
@@ -104,7 +107,7 @@ public sealed class NodeApiAndCliTests(NodeClusterFixture cluster) : IClassFixtu
     public async Task A3_state_stream_sends_the_current_state_then_every_change()
     {
         var node = cluster.Nodes[1];
-        using var http = new HttpClient { Timeout = Timeout.InfiniteTimeSpan };
+        using var http = new HttpClient { Timeout = Timeout.InfiniteTimeSpan, DefaultRequestHeaders = { Authorization = new("Bearer", NodeClusterFixture.ReadToken) } };
         using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(60));
         using var response = await http.GetAsync(node.Url + "/state/stream", HttpCompletionOption.ResponseHeadersRead, cts.Token);
         Assert.Equal("text/event-stream", response.Content.Headers.ContentType!.MediaType);
@@ -129,27 +132,27 @@ public sealed class NodeApiAndCliTests(NodeClusterFixture cluster) : IClassFixtu
     public async Task B1_status_history_and_verify_print_tables_or_json()
     {
         var e = cluster.Nodes[2].Url;
-        var (code, output, _) = await AppProcess.RunAsync("status", "--endpoint", e);
+        var (code, output, _) = await NodeClusterFixture.CliAsync("status", "--endpoint", e);
         Assert.Equal(0, code);
         Assert.Contains("PEER", output);
         Assert.Matches(@"│ n\d\s+│ primary\s+│", output);
         Assert.Matches(@"│ n\d\s+│ async\s+│", output);
 
-        (code, output, _) = await AppProcess.RunAsync("status", "--endpoint", e, "--json");
+        (code, output, _) = await NodeClusterFixture.CliAsync("status", "--endpoint", e, "--json");
         Assert.Equal(0, code);
         Assert.Equal(3, JsonSerializer.Deserialize<ClusterViewDto>(output, ApiJson.Options)!.Peers.Count);
 
-        (code, output, _) = await AppProcess.RunAsync("history", "--endpoint", e);
+        (code, output, _) = await NodeClusterFixture.CliAsync("history", "--endpoint", e);
         Assert.Equal(0, code);
         Assert.Contains("GENERATION", output);
         Assert.Contains("InitialSetup", output);
-        (code, output, _) = await AppProcess.RunAsync("history", "--endpoint", e, "--json");
+        (code, output, _) = await NodeClusterFixture.CliAsync("history", "--endpoint", e, "--json");
         Assert.Equal("InitialSetup", JsonSerializer.Deserialize<List<HistoryEntryDto>>(output, ApiJson.Options)![0].Reason);
 
-        (code, output, _) = await AppProcess.RunAsync("verify", "--endpoint", e);
+        (code, output, _) = await NodeClusterFixture.CliAsync("verify", "--endpoint", e);
         Assert.True(code == 0, output);
         Assert.StartsWith("ok: 3 peers", output);
-        (code, output, _) = await AppProcess.RunAsync("verify", "--endpoint", e, "--json");
+        (code, output, _) = await NodeClusterFixture.CliAsync("verify", "--endpoint", e, "--json");
         Assert.Equal(0, code);
         Assert.True(JsonDocument.Parse(output).RootElement.GetProperty("ok").GetBoolean());
     }
@@ -174,11 +177,11 @@ public sealed class NodeApiAndCliTests(NodeClusterFixture cluster) : IClassFixtu
         var primary = before.Primary!.Id;
         var asyncId = before.Async[0].Id;
 
-        var (code, output, err) = await AppProcess.RunAsync("freeze", "--endpoint", e);
+        var (code, output, err) = await NodeClusterFixture.CliAsync("freeze", "--endpoint", e);
         Assert.NotEqual(0, code);
         Assert.Contains("--reason", err);
 
-        (code, output, _) = await AppProcess.RunAsync("freeze", "--endpoint", e, "--reason", "maintenance");
+        (code, output, _) = await NodeClusterFixture.CliAsync("freeze", "--endpoint", e, "--reason", "maintenance");
         Assert.Equal(0, code);
         Assert.Contains("accepted (Frozen)", output);
         var frozen = (await cluster.ClusterAsync(cluster.Nodes[0])).State!;
@@ -186,10 +189,10 @@ public sealed class NodeApiAndCliTests(NodeClusterFixture cluster) : IClassFixtu
         // Each refusal: CLI exit 1 and its reason; the HTTP status and body; and nothing written.
         async Task Refused(string[] verb, string reason, int status)
         {
-            var (c, _, stderr) = await AppProcess.RunAsync([.. verb, "--endpoint", e]);
+            var (c, _, stderr) = await NodeClusterFixture.CliAsync([.. verb, "--endpoint", e]);
             Assert.True(c == 1, $"{string.Join(' ', verb)} exited {c}: {stderr}");
             Assert.Contains($"refused ({status} {reason})", stderr);
-            var (jc, json, _) = await AppProcess.RunAsync([.. verb, "--endpoint", e, "--json"]);
+            var (jc, json, _) = await NodeClusterFixture.CliAsync([.. verb, "--endpoint", e, "--json"]);
             Assert.Equal(1, jc);
             var result = JsonSerializer.Deserialize<CommandResultDto>(json, ApiJson.Options)!;
             Assert.False(result.Accepted);
@@ -200,7 +203,7 @@ public sealed class NodeApiAndCliTests(NodeClusterFixture cluster) : IClassFixtu
         await Refused(["switchover"], "ClusterFrozen", 409);
         Assert.Equal(frozen.Version, (await cluster.ClusterAsync(cluster.Nodes[0])).State!.Version);
 
-        (code, output, _) = await AppProcess.RunAsync("unfreeze", "--endpoint", e, "--json");
+        (code, output, _) = await NodeClusterFixture.CliAsync("unfreeze", "--endpoint", e, "--json");
         Assert.Equal(0, code);
         Assert.True(JsonSerializer.Deserialize<CommandResultDto>(output, ApiJson.Options)!.Accepted);
         await Refused(["unfreeze"], "NotFrozen", 409);
@@ -228,7 +231,7 @@ public sealed class NodeApiAndCliTests(NodeClusterFixture cluster) : IClassFixtu
         await cluster.WaitHealthyAsync();
         var oldPrimary = (await cluster.PrimaryAsync())!;
         var sync = await cluster.NodeInRoleAsync("sync");
-        var (code, output, err) = await AppProcess.RunAsync("switchover", "--endpoint", oldPrimary.Url);
+        var (code, output, err) = await NodeClusterFixture.CliAsync("switchover", "--endpoint", oldPrimary.Url);
         Assert.True(code == 0, err);
         Assert.Contains("accepted (Switchover)", output);
         await Wait.UntilAsync(async () => await cluster.PrimaryAsync() == sync, () => $"{sync.Name} is primary" + cluster.Logs(), TimeSpan.FromSeconds(60));

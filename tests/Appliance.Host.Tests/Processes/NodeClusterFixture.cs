@@ -13,16 +13,27 @@ public sealed record TestNode(string Name, int PgPort, int HttpPort, int AkkaPor
     public string Url => $"http://127.0.0.1:{HttpPort}";
 }
 
-/// <summary>Three real <c>appliance node</c> processes sharing a SQLite state store, shared by a test class.</summary>
+/// <summary>
+/// Three real <c>appliance node</c> processes sharing a SQLite state store, shared by a test class. Every node has a
+/// write token (<c>--api-token-file</c>) and a read token (<c>APPLIANCE_API_READ_TOKEN_FILE</c>); <see cref="Http"/>
+/// and <see cref="CliAsync"/> send the write token.
+/// </summary>
 public sealed class NodeClusterFixture : IAsyncLifetime
 {
     public const string Password = "test 'pw' \\x";
+    public const string WriteToken = "write-token-0123456789abcdef";
+    public const string ReadToken = "read-token-0123456789abcdef";
     public string Dir { get; } = Scratch.Create();
     public List<TestNode> Nodes { get; } = [];
-    public HttpClient Http { get; } = new() { Timeout = TimeSpan.FromSeconds(20) };
+    public HttpClient Http { get; } = new() { Timeout = TimeSpan.FromSeconds(20), DefaultRequestHeaders = { Authorization = new("Bearer", WriteToken) } };
+    public string WriteTokenFile => Path.Combine(Dir, "api-token");
+    public string ReadTokenFile => Path.Combine(Dir, "api-read-token");
 
     public async Task InitializeAsync()
     {
+        // With the trailing newline an editor leaves: the node must trim it.
+        PrivateFile(WriteTokenFile, WriteToken + "\n");
+        PrivateFile(ReadTokenFile, ReadToken + "\n");
         for (var i = 1; i <= 3; i++)
             Nodes.Add(new TestNode($"n{i}", TestCluster.FreePort(), TestCluster.FreePort(), TestCluster.FreePort(), Path.Combine(Dir, $"n{i}")));
         foreach (var n in Nodes) n.Process = StartNode(n);
@@ -35,7 +46,20 @@ public sealed class NodeClusterFixture : IAsyncLifetime
         "node", "--name", n.Name, "--akka-port", $"{n.AkkaPort}", "--http-port", $"{n.HttpPort}", "--pg-port", $"{n.PgPort}",
         "--data-dir", n.DataDir, "--seed-nodes", string.Join(",", Nodes.Select(x => $"127.0.0.1:{x.AkkaPort}")),
         "--state-store", $"sqlite:{Path.Combine(Dir, "state.db")}", "--exit-with-parent", $"{Environment.ProcessId}",
-    ], new Dictionary<string, string> { ["APPLIANCE_PG_PASSWORD"] = Password });
+        "--api-token-file", WriteTokenFile,
+    ], new Dictionary<string, string> { ["APPLIANCE_PG_PASSWORD"] = Password, ["APPLIANCE_API_READ_TOKEN_FILE"] = ReadTokenFile });
+
+    /// <summary>Runs a CLI verb with the write token in <c>APPLIANCE_API_TOKEN</c>.</summary>
+    public static Task<(int Code, string Out, string Err)> CliAsync(params string[] args) =>
+        AppProcess.RunAsync(new Dictionary<string, string> { ["APPLIANCE_API_TOKEN"] = WriteToken }, args);
+
+    /// <summary>Writes <paramref name="text"/> to <paramref name="path"/> with mode 0600, as a token file must be.</summary>
+    public static void PrivateFile(string path, string text)
+    {
+        if (!OperatingSystem.IsLinux()) throw new PlatformNotSupportedException("These tests run on Linux.");
+        File.WriteAllText(path, text);
+        File.SetUnixFileMode(path, UnixFileMode.UserRead | UnixFileMode.UserWrite);
+    }
 
     /// <summary>Waits until verify finds nothing (every peer streams as the state says).</summary>
     public Task WaitHealthyAsync() => Wait.UntilAsync(async () =>

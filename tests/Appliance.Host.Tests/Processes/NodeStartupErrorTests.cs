@@ -62,6 +62,27 @@ public sealed class NodeStartupErrorTests : IDisposable
     }
 
     [Fact]
+    public async Task A_token_file_others_may_read_is_refused_with_its_mode_and_the_fix()
+    {
+        if (!OperatingSystem.IsLinux()) throw new PlatformNotSupportedException("These tests run on Linux.");
+        var path = Path.Combine(_dir, "api-token");
+        await File.WriteAllTextAsync(path, "secret\n");
+        File.SetUnixFileMode(path, (UnixFileMode)0b110_100_100);
+        var err = await FailsAsync(Args("--api-token-file", path));
+        Assert.Contains($"--api-token-file {path} has mode 0644", err);
+        Assert.Contains($"chmod 600 {path}", err);
+    }
+
+    [Fact]
+    public async Task A_missing_read_token_file_named_in_the_environment_is_refused()
+    {
+        var (code, _, err) = await AppProcess.RunAsync(
+            new Dictionary<string, string> { ["APPLIANCE_API_READ_TOKEN_FILE"] = "/nonexistent/read-token" }, Args());
+        Assert.True(code == 2, $"exit {code}: {err}");
+        Assert.Contains("--api-read-token-file /nonexistent/read-token does not exist", err);
+    }
+
+    [Fact]
     public async Task Environment_variables_and_a_config_file_supply_options()
     {
         var path = Path.Combine(_dir, "node.conf");

@@ -119,6 +119,29 @@ public sealed class NodeOptionsLoaderTests : IDisposable
     }
 
     [Fact]
+    public void The_token_file_options_come_from_a_file_the_environment_or_flags_as_full_paths()
+    {
+        var none = Build(Minimal);
+        Assert.Null(none.ApiTokenFile);
+        Assert.Null(none.ApiReadTokenFile);
+
+        var path = Path.Combine(_dir, "node.json");
+        File.WriteAllText(path, """{"apiTokenFile": "file-token"}""");
+        var (file, _) = NodeOptionsLoader.FromFile(path);
+        var env = NodeOptionsLoader.FromEnvironment(new Dictionary<string, string?>
+        {
+            ["APPLIANCE_API_TOKEN_FILE"] = "/etc/appliance/env-token", ["APPLIANCE_API_READ_TOKEN_FILE"] = "/etc/appliance/read-token",
+        });
+        var flags = new Dictionary<string, string> { ["api-token-file"] = "/etc/appliance/flag-token" };
+
+        Assert.Equal(Path.GetFullPath("file-token"), Build(Minimal, file).ApiTokenFile);
+        var fromEnv = Build(Minimal, file, env);
+        Assert.Equal("/etc/appliance/env-token", fromEnv.ApiTokenFile);
+        Assert.Equal("/etc/appliance/read-token", fromEnv.ApiReadTokenFile);
+        Assert.Equal("/etc/appliance/flag-token", Build(Minimal, file, env, flags).ApiTokenFile);
+    }
+
+    [Fact]
     public void Generated_password_is_kept_private_and_reused()
     {
         var first = NodeFiles.ReadOrCreatePassword(_dir);
