@@ -102,7 +102,28 @@ public sealed class NetworkLab : IDisposable
             InNamespace(i, "link", "set", $"{host}p", "name", "eth0");
             InNamespace(i, "addr", "add", $"{Address(i)}/24", "dev", "eth0");
             InNamespace(i, "link", "set", "eth0", "up");
+            GiveDeadResolver(ns);
         }
+    }
+
+    /// <summary>
+    /// The address named as every node's DNS server: on the bridge's subnet, held by nobody, so a query is never
+    /// answered and waits out the resolver's timeout. Failover must not depend on DNS (a node once waited on reverse
+    /// lookups for every peer connection and the cluster never formed), so every schedule runs this way.
+    /// </summary>
+    public string DeadResolver => $"10.77.{Subnet}.253";
+
+    // `ip netns exec` bind-mounts /etc/netns/<ns>/resolv.conf over /etc/resolv.conf for what it starts.
+    private static string NamespaceEtc(string ns) => Path.Combine("/etc/netns", ns);
+
+    private void GiveDeadResolver(string ns)
+    {
+        Directory.CreateDirectory(NamespaceEtc(ns));
+        var content = $"# chaos harness: a resolver that never answers\nnameserver {DeadResolver}\noptions timeout:5 attempts:2\n";
+        File.WriteAllText(Path.Combine(NamespaceEtc(ns), "resolv.conf"), content);
+        var seen = Shell.Run("ip", "netns", "exec", ns, "cat", "/etc/resolv.conf");
+        if (seen.Code != 0 || seen.Out != content)
+            throw new ChaosEnvironmentException($"namespace {ns} does not see the harness's resolv.conf (ip netns exec: {seen.Err.Trim()})");
     }
 
     private void InNamespace(int i, params string[] args) => Shell.Ip(["-n", Namespace(i), .. args]);
@@ -173,6 +194,7 @@ public sealed class NetworkLab : IDisposable
     {
         foreach (var pid in ParsePids(Shell.Run("ip", "netns", "pids", ns).Out)) Signals.Send(pid, Signals.Kill);
         Shell.Run("ip", "netns", "del", ns);
+        if (Directory.Exists(NamespaceEtc(ns))) Directory.Delete(NamespaceEtc(ns), recursive: true);
     }
 
     private static IReadOnlyList<int> ParsePids(string text) =>
