@@ -115,6 +115,8 @@ public static class CommandLine
             ["pg-base-port"] = "Placement mode (with --data-root): the cluster places instances on this host; pg-N listens on BASE+N-1. --name then names the host.",
             ["data-root"] = "Placement mode (with --pg-base-port): each instance placed here keeps its data in DATA-ROOT/pg-N/pgdata.",
             ["api-token-file"] = "A file (mode 0600) with the token every change over HTTP must send as 'Authorization: Bearer TOKEN' (without it, changes are taken from loopback only).",
+            ["pg-password-file"] = "A file (mode 0600) with the postgres superuser's password, instead of --pg-password on the command line; systemd's $CREDENTIALS_DIRECTORY/pg-password also works.",
+            ["state-store-file"] = "A file (mode 0600) with the --state-store value, whose connection string may hold a password; systemd's $CREDENTIALS_DIRECTORY/state-store also works.",
             ["api-read-token-file"] = "A file (mode 0600) with a token that /cluster, /history, /metrics, /state, /state/stream and / then need (the write token works too).",
         };
         var command = new Command("node", "Run one node: PostgreSQL, its cluster member and the HTTP API, until SIGTERM or Ctrl-C.") { config };

@@ -20,7 +20,20 @@ public static class NodeOptionsLoader
     [
         "name", "host", "akka-port", "http-port", "pg-port", "data-dir", "seed-nodes", "state-store", "pg-password",
         "cluster-size", "bin-dir", "mode", "rejoin", "client-networks", "exit-with-parent", "pg-base-port", "data-root",
-        "api-token-file", "api-read-token-file",
+        "api-token-file", "api-read-token-file", "pg-password-file", "state-store-file",
+    ];
+
+    /// <summary>Options that hold a secret and may instead name a file with it (<c>--KEY-file</c>).</summary>
+    private static readonly string[] SecretKeys = ["pg-password", "state-store"];
+
+    /// <summary>
+    /// Secrets a node can take from systemd's credentials (<c>LoadCredential=NAME:PATH</c> puts them in
+    /// <c>$CREDENTIALS_DIRECTORY/NAME</c>): the credential's name and the file option it stands for.
+    /// </summary>
+    public static readonly IReadOnlyList<(string Credential, string FileOption)> Credentials =
+    [
+        ("pg-password", "pg-password-file"), ("state-store", "state-store-file"),
+        ("api-token", "api-token-file"), ("api-read-token", "api-read-token-file"),
     ];
 
     /// <summary>The HTTP port a node uses when none is given (Patroni's, so load-balancer examples carry over).</summary>
@@ -36,6 +49,11 @@ public static class NodeOptionsLoader
         foreach (var key in Keys)
             if (environment.TryGetValue(EnvironmentName(key), out var v) && !string.IsNullOrEmpty(v))
                 values[key] = v;
+        // systemd credentials are the lowest-precedence source of a secret file: any explicit value wins over them.
+        if (environment.TryGetValue("CREDENTIALS_DIRECTORY", out var credentials) && !string.IsNullOrEmpty(credentials))
+            foreach (var (credential, fileOption) in Credentials)
+                if (File.Exists(Path.Combine(credentials, credential)) && !values.ContainsKey(fileOption) && !values.ContainsKey(credential))
+                    values[fileOption] = Path.Combine(credentials, credential);
         return values;
     }
 
@@ -130,8 +148,20 @@ public static class NodeOptionsLoader
     {
         var v = new Dictionary<string, string>();
         foreach (var layer in layers)
+        {
+            // A secret and its file are one option: a higher source that gives either replaces both.
+            foreach (var secret in SecretKeys)
+                if (layer.ContainsKey(secret) || layer.ContainsKey(secret + "-file"))
+                {
+                    if (layer.ContainsKey(secret) && layer.ContainsKey(secret + "-file"))
+                        throw new NodeConfigurationException(
+                            $"--{secret} and --{secret}-file are both given; give one (the file keeps the secret out of the process list).");
+                    v.Remove(secret);
+                    v.Remove(secret + "-file");
+                }
             foreach (var (key, value) in layer)
                 v[key] = value;
+        }
 
         string Required(string key, string hint) =>
             v.TryGetValue(key, out var s) && !string.IsNullOrWhiteSpace(s)
@@ -153,7 +183,9 @@ public static class NodeOptionsLoader
             throw new NodeConfigurationException($"--name '{name}' is not a valid instance id: use letters, digits, '-', '_' or '.', such as n1.");
         var host = v.GetValueOrDefault("host")?.Trim() is { Length: > 0 } h ? h : "127.0.0.1";
         var dataDir = Path.GetFullPath(Required("data-dir", "the directory that holds this node's PostgreSQL data"));
-        var stateStore = Required("state-store", "sqlite:PATH for one machine, postgres:CONNECTION-STRING for several");
+        Secret(v, "state-store", "(umask 077; echo 'postgres:Host=…;Password=…' > PATH)");
+        Secret(v, "pg-password", "(umask 077; openssl rand -base64 24 > PATH), the same file on every node");
+        var stateStore = Required("state-store", "sqlite:PATH for one machine, postgres:CONNECTION-STRING for several; or --state-store-file");
         try { StateStoreOptions.Parse(stateStore); }
         catch (FormatException e) { throw new NodeConfigurationException($"--state-store: {e.Message}"); }
 
@@ -194,6 +226,18 @@ public static class NodeOptionsLoader
             PgBasePort = placement ? Port(v, "pg-base-port", null) : null,
             DataRoot = placement ? dataDir : null,
         };
+    }
+
+    /// <summary>
+    /// Takes secret <paramref name="key"/> from its file option (<c>--KEY-file</c>, mode 0600 or stricter) when that
+    /// is given (<see cref="Build"/> has already refused both from one source).
+    /// </summary>
+    private static void Secret(Dictionary<string, string> v, string key, string howToCreate)
+    {
+        var fileOption = key + "-file";
+        if (v.GetValueOrDefault(fileOption)?.Trim() is not { Length: > 0 } path) return;
+        var full = Path.GetFullPath(path);
+        v[key] = SecretFile.Read(full, "--" + fileOption, requirePrivate: true, howToCreate.Replace("PATH", full));
     }
 
     /// <summary>The full path of a file option, or null when it is not given (the file itself is read at start).</summary>

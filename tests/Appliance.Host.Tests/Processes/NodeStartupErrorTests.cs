@@ -74,6 +74,20 @@ public sealed class NodeStartupErrorTests : IDisposable
     }
 
     [Fact]
+    public async Task A_password_file_others_may_read_is_refused_before_anything_starts()
+    {
+        if (!OperatingSystem.IsLinux()) throw new PlatformNotSupportedException("These tests run on Linux.");
+        var path = Path.Combine(_dir, "pg-password");
+        await File.WriteAllTextAsync(path, "secret\n");
+        File.SetUnixFileMode(path, (UnixFileMode)0b110_100_000);
+        var args = Args("--pg-password-file", path).ToList();
+        args.RemoveRange(args.IndexOf("--pg-password"), 2);
+        var err = await FailsAsync([.. args]);
+        Assert.Contains($"--pg-password-file {path} has mode 0640", err);
+        Assert.Contains($"chmod 600 {path}", err);
+    }
+
+    [Fact]
     public async Task A_missing_read_token_file_named_in_the_environment_is_refused()
     {
         var (code, _, err) = await AppProcess.RunAsync(

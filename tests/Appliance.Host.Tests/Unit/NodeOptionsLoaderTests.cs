@@ -141,6 +141,68 @@ public sealed class NodeOptionsLoaderTests : IDisposable
         Assert.Equal("/etc/appliance/flag-token", Build(Minimal, file, env, flags).ApiTokenFile);
     }
 
+    private string PrivateFile(string name, string content, UnixFileMode mode = UnixFileMode.UserRead | UnixFileMode.UserWrite)
+    {
+        var path = Path.Combine(_dir, name);
+        File.WriteAllText(path, content);
+        if (OperatingSystem.IsWindows()) throw new PlatformNotSupportedException();
+        File.SetUnixFileMode(path, mode);
+        return path;
+    }
+
+    [Fact]
+    public void Secrets_come_from_private_files_whose_source_replaces_a_lower_ones_value()
+    {
+        var password = PrivateFile("pg-password", "from file 'pw' \\\n");
+        var store = PrivateFile("state-store", "postgres:Host=10.0.0.9;Password=secret\n");
+        var env = NodeOptionsLoader.FromEnvironment(new Dictionary<string, string?> { ["APPLIANCE_PG_PASSWORD"] = "from env" });
+        var flags = new Dictionary<string, string> { ["pg-password-file"] = password, ["state-store-file"] = store };
+
+        var o = Build(Minimal, env, flags);
+
+        Assert.Equal("from file 'pw' \\", o.PgPassword);
+        Assert.Equal("postgres:Host=10.0.0.9;Password=secret", o.StateStore);
+        // And the other way round: a value given on a higher source replaces a lower source's file.
+        Assert.Equal("flag", Build(Minimal, flags, new Dictionary<string, string> { ["pg-password"] = "flag" }).PgPassword);
+    }
+
+    [Fact]
+    public void A_secret_file_that_others_may_read_or_a_secret_given_twice_in_one_source_is_refused()
+    {
+        var open = PrivateFile("open", "pw", UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.OtherRead);
+        var mode = Assert.Throws<NodeConfigurationException>(() =>
+            Build(Minimal, new Dictionary<string, string> { ["pg-password-file"] = open }));
+        Assert.Contains($"--pg-password-file {open} has mode 0604", mode.Message);
+        Assert.Contains($"chmod 600 {open}", mode.Message);
+
+        var missing = Assert.Throws<NodeConfigurationException>(() =>
+            Build(Minimal, new Dictionary<string, string> { ["state-store-file"] = Path.Combine(_dir, "nope") }));
+        Assert.Contains("does not exist", missing.Message);
+
+        var both = Assert.Throws<NodeConfigurationException>(() =>
+            Build(new Dictionary<string, string>(Minimal) { ["pg-password-file"] = PrivateFile("pw", "pw") }));
+        Assert.Contains("--pg-password and --pg-password-file are both given", both.Message);
+    }
+
+    [Fact]
+    public void Systemd_credentials_supply_secret_files_unless_the_environment_names_the_secret_itself()
+    {
+        var credentials = Directory.CreateDirectory(Path.Combine(_dir, "credentials")).FullName;
+        PrivateFile(Path.Combine("credentials", "pg-password"), "cred-pw", UnixFileMode.UserRead);   // as systemd makes them
+        PrivateFile(Path.Combine("credentials", "api-token"), "t");
+
+        var env = NodeOptionsLoader.FromEnvironment(new Dictionary<string, string?> { ["CREDENTIALS_DIRECTORY"] = credentials });
+        var o = Build(Minimal, env);
+        Assert.Equal("cred-pw", o.PgPassword);
+        Assert.Equal(Path.Combine(credentials, "api-token"), o.ApiTokenFile);
+
+        var explicitPassword = NodeOptionsLoader.FromEnvironment(new Dictionary<string, string?>
+        {
+            ["CREDENTIALS_DIRECTORY"] = credentials, ["APPLIANCE_PG_PASSWORD"] = "env-pw",
+        });
+        Assert.Equal("env-pw", Build(Minimal, explicitPassword).PgPassword);
+    }
+
     [Fact]
     public void Generated_password_is_kept_private_and_reused()
     {

@@ -5,11 +5,6 @@ namespace Appliance.Host.Api.Access;
 /// <summary>Reads a file that holds one API token (<c>--api-token-file</c>, <c>--api-read-token-file</c>, the CLI's <c>--token-file</c>).</summary>
 public static class ApiTokenFile
 {
-    /// <summary>The permission bits that let anyone but the owner at the file.</summary>
-    private const UnixFileMode GroupOrOther =
-        UnixFileMode.GroupRead | UnixFileMode.GroupWrite | UnixFileMode.GroupExecute |
-        UnixFileMode.OtherRead | UnixFileMode.OtherWrite | UnixFileMode.OtherExecute;
-
     /// <summary>
     /// The token in <paramref name="path"/>: its text without the trailing newline an editor or <c>echo</c> adds.
     /// </summary>
@@ -19,28 +14,10 @@ public static class ApiTokenFile
     /// <exception cref="NodeConfigurationException">The file is missing, unreadable, too open, empty, or holds more than one word.</exception>
     public static string Read(string path, string flag, bool requirePrivate)
     {
-        if (OperatingSystem.IsWindows()) throw new PlatformNotSupportedException("The appliance runs on Linux.");
-        if (!File.Exists(path))
-            throw new NodeConfigurationException(
-                $"{flag} {path} does not exist. Create it with one random token, readable only by this user: (umask 077; openssl rand -hex 32 > {path})");
-        if (requirePrivate && (File.GetUnixFileMode(path) & GroupOrOther) != 0)
-            throw new NodeConfigurationException(
-                $"{flag} {path} has mode {Octal(File.GetUnixFileMode(path))}: group or others may read it, and whoever reads the token can change the cluster. " +
-                $"It must be 0600 or stricter: chmod 600 {path} (and make sure the node's user owns it).");
-        string text;
-        try { text = File.ReadAllText(path); }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            throw new NodeConfigurationException($"{flag} {path} cannot be read ({e.Message}). The node's user must own it, with mode 0600.");
-        }
-        var token = text.TrimEnd('\n', '\r');
-        if (token.Length == 0)
-            throw new NodeConfigurationException($"{flag} {path} is empty. Put one random token in it: openssl rand -hex 32 > {path}");
+        var token = SecretFile.Read(path, flag, requirePrivate, $"(umask 077; openssl rand -hex 32 > {path})");
         if (token.Any(c => char.IsWhiteSpace(c) || char.IsControl(c)))
             throw new NodeConfigurationException(
                 $"{flag} {path} holds spaces, tabs or more than one line; a bearer token is one word (such as the output of openssl rand -hex 32) on one line.");
         return token;
     }
-
-    private static string Octal(UnixFileMode mode) => Convert.ToString((int)mode & 0b111_111_111, 8).PadLeft(4, '0');
 }
