@@ -23,10 +23,7 @@ public static class ApiTokenFile
         if (!File.Exists(path))
             throw new NodeConfigurationException(
                 $"{flag} {path} does not exist. Create it with one random token, readable only by this user: (umask 077; openssl rand -hex 32 > {path})");
-        if (requirePrivate && (File.GetUnixFileMode(path) & GroupOrOther) != 0)
-            throw new NodeConfigurationException(
-                $"{flag} {path} has mode {Octal(File.GetUnixFileMode(path))}: group or others may read it, and whoever reads the token can change the cluster. " +
-                $"It must be 0600 or stricter: chmod 600 {path} (and make sure the node's user owns it).");
+        if (requirePrivate) RequireOwnerOnly(path, flag, "whoever reads the token can change the cluster");
         string text;
         try { text = File.ReadAllText(path); }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
@@ -40,6 +37,21 @@ public static class ApiTokenFile
             throw new NodeConfigurationException(
                 $"{flag} {path} holds spaces, tabs or more than one line; a bearer token is one word (such as the output of openssl rand -hex 32) on one line.");
         return token;
+    }
+
+    /// <summary>Refuses <paramref name="path"/> if group or others may read it, as ssh does for keys.</summary>
+    /// <param name="path">A secret file.</param>
+    /// <param name="flag">The flag that named it, for the message.</param>
+    /// <param name="risk">What a reader of the file could do, for the message.</param>
+    /// <exception cref="NodeConfigurationException">Its mode lets group or others at it.</exception>
+    public static void RequireOwnerOnly(string path, string flag, string risk)
+    {
+        if (OperatingSystem.IsWindows()) throw new PlatformNotSupportedException("The appliance runs on Linux.");
+        var mode = File.GetUnixFileMode(path);
+        if ((mode & GroupOrOther) != 0)
+            throw new NodeConfigurationException(
+                $"{flag} {path} has mode {Octal(mode)}: group or others may read it, and {risk}. " +
+                $"It must be 0600 or stricter: chmod 600 {path} (and make sure the node's user owns it).");
     }
 
     private static string Octal(UnixFileMode mode) => Convert.ToString((int)mode & 0b111_111_111, 8).PadLeft(4, '0');
