@@ -101,13 +101,11 @@ public sealed class ApiClient : IDisposable
 
     private static X509Certificate2Collection LoadCa(string file)
     {
-        var roots = new X509Certificate2Collection();
-        try { roots.ImportFromPemFile(file); }
+        try { return CustomRootTrust.Roots(file); }
         catch (Exception e) when (e is CryptographicException or IOException or UnauthorizedAccessException)
         {
             throw new CliException($"--ca {file} cannot be read as PEM certificates ({e.Message}). Give the CA file the nodes have as --tls-ca.");
         }
-        return roots.Count > 0 ? roots : throw new CliException($"--ca {file} holds no PEM certificate. Give the CA file the nodes have as --tls-ca.");
     }
 
     /// <summary>The node's base URL.</summary>

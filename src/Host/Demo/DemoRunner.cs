@@ -375,9 +375,7 @@ public static class DemoRunner
     /// <summary>An HTTP client of the demo's nodes that checks them against the demo's CA and sends the API token with every request.</summary>
     private static HttpClient Http(string dir, string token, TimeSpan timeout)
     {
-        var roots = new System.Security.Cryptography.X509Certificates.X509Certificate2Collection();
-        roots.ImportFromPemFile(CaFile(dir));
-        return new(new SocketsHttpHandler { SslOptions = { RemoteCertificateValidationCallback = CustomRootTrust.ServerCallback(roots) } })
+        return new(new SocketsHttpHandler { SslOptions = { RemoteCertificateValidationCallback = CustomRootTrust.ServerCallback(CustomRootTrust.Roots(CaFile(dir))) } })
         {
             Timeout = timeout, DefaultRequestHeaders = { Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", token) },
         };

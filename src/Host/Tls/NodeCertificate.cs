@@ -68,13 +68,11 @@ public sealed class NodeCertificate : IDisposable
 
     private static X509Certificate2Collection LoadCa(string path)
     {
-        var ca = new X509Certificate2Collection();
-        try { ca.ImportFromPemFile(path); }
+        try { return CustomRootTrust.Roots(path); }
         catch (Exception e) when (e is CryptographicException or IOException or UnauthorizedAccessException)
         {
             throw new NodeConfigurationException($"--tls-ca {path} cannot be read as PEM certificates ({e.Message}).");
         }
-        return ca.Count > 0 ? ca : throw new NodeConfigurationException($"--tls-ca {path} holds no PEM certificate (-----BEGIN CERTIFICATE-----).");
     }
 
     /// <inheritdoc />
@@ -91,6 +89,16 @@ public sealed class NodeCertificate : IDisposable
 /// </summary>
 public static class CustomRootTrust
 {
+    /// <summary>The certificates in <paramref name="pemFile"/>, as trusted roots.</summary>
+    /// <exception cref="CryptographicException">The file holds no PEM certificate, or a malformed one.</exception>
+    /// <exception cref="IOException">The file cannot be read.</exception>
+    public static X509Certificate2Collection Roots(string pemFile)
+    {
+        var roots = new X509Certificate2Collection();
+        roots.ImportFromPemFile(pemFile);
+        return roots.Count > 0 ? roots : throw new CryptographicException("no -----BEGIN CERTIFICATE----- in it");
+    }
+
     /// <summary>Null if <paramref name="certificate"/> chains to one of <paramref name="roots"/>; otherwise why not.</summary>
     /// <param name="certificate">The certificate presented.</param>
     /// <param name="roots">The trusted roots.</param>

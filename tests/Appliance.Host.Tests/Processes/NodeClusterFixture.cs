@@ -33,7 +33,7 @@ public class NodeClusterFixture : IAsyncLifetime
         {
             using var ca = CertificateAuthority.Create("test cluster CA");
             ca.WriteNodeFiles(TlsDir, ["n1", "n2", "n3"]);
-            handler.SslOptions.RemoteCertificateValidationCallback = CustomRootTrust.ServerCallback(CaRoots(CaFile));
+            handler.SslOptions.RemoteCertificateValidationCallback = CustomRootTrust.ServerCallback(CustomRootTrust.Roots(CaFile));
         }
         Http = new HttpClient(handler) { Timeout = TimeSpan.FromSeconds(20), DefaultRequestHeaders = { Authorization = new("Bearer", WriteToken) } };
     }
@@ -41,14 +41,6 @@ public class NodeClusterFixture : IAsyncLifetime
     public bool Tls { get; }
     public string TlsDir => Path.Combine(Dir, "tls");
     public string CaFile => Path.Combine(TlsDir, CertificateAuthority.CaFileName);
-
-    /// <summary>The certificates in a PEM file, as trusted roots.</summary>
-    public static System.Security.Cryptography.X509Certificates.X509Certificate2Collection CaRoots(string file)
-    {
-        var roots = new System.Security.Cryptography.X509Certificates.X509Certificate2Collection();
-        roots.ImportFromPemFile(file);
-        return roots;
-    }
 
     public const string Password = "test 'pw' \\x";
     public const string WriteToken = "write-token-0123456789abcdef";
