@@ -41,9 +41,10 @@ public sealed class ApplianceClient : IAsyncDisposable
     private NpgsqlDataSource? _primary;
     private NpgsqlDataSource? _replicas;
 
-    private ApplianceClient(ActorSystem system, string connectionTemplate)
+    private ApplianceClient(ActorSystem system, string connectionTemplate, string? caFile)
     {
         var template = new NpgsqlConnectionStringBuilder(connectionTemplate);
+        if (caFile is not null) PeerConnectionDefaults.VerifyAgainst(template, caFile);
         _primaryFactory = primary => Build(template, [primary]);
         _replicaFactory = replicas => replicas.Count == 0 ? null : Build(template, replicas, loadBalance: true);
         var coordinator = system.ActorOf(ClusterSingletonProxy.Props("/user/coordinator",
@@ -61,7 +62,12 @@ public sealed class ApplianceClient : IAsyncDisposable
     /// Everything of the connection string but the host and port (user, password, database, timeouts), such as
     /// <c>Username=postgres;Password=…;Database=postgres</c>.
     /// </param>
-    public static ApplianceClient Start(ActorSystem system, string connectionTemplate) => new(system, connectionTemplate);
+    /// <param name="caFile">
+    /// The cluster's CA (PEM, the nodes' <c>--tls-ca</c>): connections then require TLS and a server certificate it
+    /// signed (<c>SslMode=VerifyCA</c>). Null leaves TLS to the template.
+    /// </param>
+    public static ApplianceClient Start(ActorSystem system, string connectionTemplate, string? caFile = null) =>
+        new(system, connectionTemplate, caFile);
 
     /// <summary>The newest cluster state seen, or null before the first.</summary>
     public ClusterState? State { get; private set; }

@@ -1,9 +1,13 @@
 using System.Net.Http.Headers;
+using System.Security.Authentication;
+using System.Security.Cryptography;
+using System.Security.Cryptography.X509Certificates;
 using System.Text;
 using System.Text.Json;
 using Appliance.Host.Api;
 using Appliance.Host.Api.Access;
 using Appliance.Host.Node;
+using Appliance.Host.Tls;
 
 namespace Appliance.Host.Cli;
 
@@ -69,17 +73,39 @@ public sealed class ApiClient : IDisposable
     /// <summary>The endpoint when neither <c>--endpoint</c> nor <c>APPLIANCE_ENDPOINT</c> is given.</summary>
     public const string DefaultEndpoint = "http://127.0.0.1:8008";
 
+    /// <summary>The variable that names the CA file when no <c>--ca</c> is given.</summary>
+    public const string CaEnvironmentVariable = "APPLIANCE_CA";
+
     private readonly HttpClient _http;
     private readonly CliToken? _token;
+    private readonly (string File, X509Certificate2Collection Roots)? _ca;
+    private string? _refusedCertificate;
 
     /// <summary>Creates a client of <paramref name="endpoint"/> (any node's HTTP URL) that sends <paramref name="token"/>, if any, with every request.</summary>
-    public ApiClient(string endpoint, CliToken? token = null, TimeSpan? timeout = null)
+    /// <param name="endpoint">Any node's URL.</param>
+    /// <param name="token">The API token, if any.</param>
+    /// <param name="timeout">How long one request may take.</param>
+    /// <param name="caFile">
+    /// The cluster's CA (PEM): an https node must present a certificate it signed, for the endpoint's host. Null
+    /// trusts the system's store, as any HTTPS client does.
+    /// </param>
+    public ApiClient(string endpoint, CliToken? token = null, TimeSpan? timeout = null, string? caFile = null)
     {
         if (!Uri.TryCreate(endpoint, UriKind.Absolute, out var uri) || (uri.Scheme != "http" && uri.Scheme != "https"))
             throw new CliException($"--endpoint '{endpoint}' is not an HTTP URL; give any node's HTTP address, such as {DefaultEndpoint}.");
         Endpoint = uri;
         _token = token;
+        _ca = caFile is { Length: > 0 } ? (caFile, LoadCa(caFile)) : null;
         _http = CreateHttp(timeout ?? TimeSpan.FromSeconds(30));
+    }
+
+    private static X509Certificate2Collection LoadCa(string file)
+    {
+        try { return CustomRootTrust.Roots(file); }
+        catch (Exception e) when (e is CryptographicException or IOException or UnauthorizedAccessException)
+        {
+            throw new CliException($"--ca {file} cannot be read as PEM certificates ({e.Message}). Give the CA file the nodes have as --tls-ca.");
+        }
     }
 
     /// <summary>The node's base URL.</summary>
@@ -135,7 +161,11 @@ public sealed class ApiClient : IDisposable
 
     private HttpClient CreateHttp(TimeSpan timeout)
     {
-        var http = new HttpClient { BaseAddress = Endpoint, Timeout = timeout };
+        var handler = new SocketsHttpHandler();
+        if (_ca is { } ca)
+            handler.SslOptions.RemoteCertificateValidationCallback = CustomRootTrust.ServerCallback(ca.Roots,
+                problem => _refusedCertificate = $"{problem} (checked against --ca {ca.File})");
+        var http = new HttpClient(handler) { BaseAddress = Endpoint, Timeout = timeout };
         if (_token is not null) http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", _token.Value);
         return http;
     }
@@ -154,8 +184,11 @@ public sealed class ApiClient : IDisposable
         _ => "",
     };
 
-    private CliException Unreachable(HttpRequestException e) =>
-        new($"Cannot reach a node at {Endpoint} ({e.HttpRequestError}: {e.Message}). Check --endpoint (or APPLIANCE_ENDPOINT): give any running node's HTTP URL, such as {DefaultEndpoint}.");
+    private CliException Unreachable(HttpRequestException e) => e.InnerException is AuthenticationException
+        ? new($"Refused the node at {Endpoint}: {_refusedCertificate ?? e.InnerException.Message}. " +
+              $"Pass the CA that signed the nodes' --tls-cert: --ca FILE, or set {CaEnvironmentVariable}; and use the address its certificate names.",
+            retryable: false)
+        : new($"Cannot reach a node at {Endpoint} ({e.HttpRequestError}: {e.Message}). Check --endpoint (or APPLIANCE_ENDPOINT): give any running node's HTTP URL, such as {DefaultEndpoint}.");
 
     /// <inheritdoc />
     public void Dispose() => _http.Dispose();

@@ -25,12 +25,18 @@ public static class CommandLine
             Description = $"A file with the API token (the one in the nodes' --api-token-file), sent with every request (default: ${CliToken.EnvironmentVariable}).",
             Recursive = true,
         };
+        var ca = new Option<string?>("--ca")
+        {
+            Description = $"The cluster's CA certificate (PEM, the nodes' --tls-ca): an https endpoint must present a certificate it signed (default: ${ApiClient.CaEnvironmentVariable}).",
+            DefaultValueFactory = _ => Environment.GetEnvironmentVariable(ApiClient.CaEnvironmentVariable) is { Length: > 0 } f ? f : null,
+            Recursive = true,
+        };
         var json = new Option<bool>("--json") { Description = "Print the raw JSON instead of a table.", Recursive = true };
         var generation = new Option<long?>("--generation") { Description = "Apply only if the cluster is still at this generation (refused with 412 otherwise)." };
 
         Command Verb(string name, string description, Func<ApiClient, bool, System.CommandLine.ParseResult, CancellationToken, Task<int>> run, params Symbol[] extra)
         {
-            var command = new Command(name, description) { endpoint, tokenFile, json };
+            var command = new Command(name, description) { endpoint, tokenFile, ca, json };
             foreach (var s in extra)
                 switch (s)
                 {
@@ -42,7 +48,8 @@ public static class CommandLine
                 try
                 {
                     using var api = new ApiClient(parse.GetValue(endpoint)!,
-                        CliToken.Resolve(parse.GetValue(tokenFile), Environment.GetEnvironmentVariable(CliToken.EnvironmentVariable)));
+                        CliToken.Resolve(parse.GetValue(tokenFile), Environment.GetEnvironmentVariable(CliToken.EnvironmentVariable)),
+                        caFile: parse.GetValue(ca));
                     return await run(api, parse.GetValue(json), parse, ct);
                 }
                 catch (CliException e)
@@ -118,6 +125,9 @@ public static class CommandLine
             ["pg-password-file"] = "A file (mode 0600) with the postgres superuser's password, instead of --pg-password on the command line; systemd's $CREDENTIALS_DIRECTORY/pg-password also works.",
             ["state-store-file"] = "A file (mode 0600) with the --state-store value, whose connection string may hold a password; systemd's $CREDENTIALS_DIRECTORY/state-store also works.",
             ["api-read-token-file"] = "A file (mode 0600) with a token that /cluster, /history, /metrics, /state, /state/stream and / then need (the write token works too).",
+            ["tls-cert"] = "This node's certificate (PEM), signed by --tls-ca; with --tls-key and --tls-ca: HTTPS, mutual TLS between nodes, TLS to PostgreSQL.",
+            ["tls-key"] = "The certificate's private key (PEM, mode 0600).",
+            ["tls-ca"] = "The cluster's CA certificate (PEM): the only root that peers' certificates are checked against.",
         };
         var command = new Command("node", "Run one node: PostgreSQL, its cluster member and the HTTP API, until SIGTERM or Ctrl-C.") { config };
         foreach (var key in NodeOptionsLoader.Keys)

@@ -6,6 +6,7 @@ using System.Text;
 using Appliance.Host.Api;
 using Appliance.Host.Cli;
 using Appliance.Host.Node;
+using Appliance.Host.Tls;
 using Appliance.Nodes.Postgres;
 using Npgsql;
 
@@ -27,13 +28,15 @@ public sealed record DemoOptions(int Nodes, string? Directory, int BasePort, boo
 public sealed record DemoNode(string Name, int PgPort, int HttpPort, int AkkaPort, string DataDir)
 {
     /// <summary>Its HTTP URL.</summary>
-    public string Url => $"http://127.0.0.1:{HttpPort}";
+    public string Url => $"https://127.0.0.1:{HttpPort}";
 }
 
 /// <summary>
 /// The <c>demo</c> verb: N node processes on loopback sharing one SQLite state store, one superuser password
 /// (passed to each node in <c>APPLIANCE_PG_PASSWORD</c>, kept in DIR/pg-password) and one API token (DIR/api-token,
-/// mode 0600, passed as <c>--api-token-file</c>, so the demo shows the secure set-up). Shows progress, waits until a
+/// mode 0600, passed as <c>--api-token-file</c>) and one throwaway CA that signs each node's certificate (DIR/tls,
+/// keys 0600; every node gets <c>--tls-cert/--tls-key/--tls-ca</c>), so the secure set-up is the one people try
+/// first. Shows progress, waits until a
 /// write commits on the primary, prints the connection strings and URLs, then the topology on every change until
 /// Ctrl-C, when it freezes the cluster (so stopping causes no failover), stops every node and makes sure no node or
 /// PostgreSQL process is left.
@@ -47,6 +50,16 @@ public static class DemoRunner
 
     /// <summary>The file, in the demo's directory, with the API token every node requires for changes.</summary>
     public const string TokenFileName = "api-token";
+
+    /// <summary>The directory, in the demo's directory, with the CA (<c>ca.crt</c>) and each node's certificate and key.</summary>
+    public const string TlsDirectoryName = "tls";
+
+    /// <summary>The TLS files of node <paramref name="name"/> of a demo in <paramref name="dir"/>.</summary>
+    public static TlsFiles TlsFilesOf(string dir, string name) => new(
+        Path.Combine(dir, TlsDirectoryName, $"{name}.crt"), Path.Combine(dir, TlsDirectoryName, $"{name}.key"), CaFile(dir));
+
+    /// <summary>The demo's CA certificate, which clients verify the nodes against.</summary>
+    public static string CaFile(string dir) => Path.Combine(dir, TlsDirectoryName, CertificateAuthority.CaFileName);
 
     /// <summary>The nodes of a demo in <paramref name="dir"/>.</summary>
     public static IReadOnlyList<DemoNode> Layout(string dir, int nodes, int basePort) =>
@@ -82,6 +95,9 @@ public static class DemoRunner
         if (OperatingSystem.IsLinux()) File.SetUnixFileMode(dir, (UnixFileMode)0b111_101_101);
         var password = NodeFiles.ReadOrCreatePassword(dir);
         var token = NodeFiles.ReadOrCreateSecret(Path.Combine(dir, TokenFileName));
+        // A new CA at every start: its key is never written down, and certificates from an earlier run stop working.
+        using (var ca = CertificateAuthority.Create("appliance demo CA"))
+            ca.WriteNodeFiles(Path.Combine(dir, TlsDirectoryName), nodes.Select(n => n.Name));
         Console.WriteLine(reuse
             ? $"Reusing the demo data in {dir} (--fresh starts over)."
             : $"Starting a fresh {options.Nodes}-node cluster in {dir}.");
@@ -110,7 +126,7 @@ public static class DemoRunner
         finally
         {
             Console.CancelKeyPress -= onCancel;
-            await StopAsync(nodes, processes, token);
+            await StopAsync(nodes, processes, dir, token);
         }
     }
 
@@ -137,6 +153,7 @@ public static class DemoRunner
 
     private static Process Start(DemoNode n, IReadOnlyList<DemoNode> all, string dir, string password)
     {
+        var tls = TlsFilesOf(dir, n.Name);
         var (program, prefix) = SelfCommand();
         var psi = new ProcessStartInfo("/bin/sh") { UseShellExecute = false };
         // setsid: the node is in its own session, so Ctrl-C reaches only the demo, which stops the nodes in order.
@@ -153,6 +170,7 @@ public static class DemoRunner
                      "--seed-nodes", string.Join(",", all.Select(x => $"127.0.0.1:{x.AkkaPort}")),
                      "--state-store", $"sqlite:{Path.Combine(dir, "state.db")}", "--cluster-size", $"{all.Count}",
                      "--exit-with-parent", $"{Environment.ProcessId}", "--api-token-file", Path.Combine(dir, TokenFileName),
+                     "--tls-cert", tls.CertFile, "--tls-key", tls.KeyFile, "--tls-ca", tls.CaFile,
                  })
             psi.ArgumentList.Add(a);
         psi.Environment["APPLIANCE_PG_PASSWORD"] = password;
@@ -170,7 +188,7 @@ public static class DemoRunner
     private static async Task RunUntilStoppedAsync(IReadOnlyList<DemoNode> nodes, List<Process> processes, string dir, string password, string token,
         CancellationToken ct)
     {
-        using var http = Http(token, TimeSpan.FromSeconds(3));
+        using var http = Http(dir, token, TimeSpan.FromSeconds(3));
         var phases = new Dictionary<string, string>();
         var sw = Stopwatch.StartNew();
         DemoNode? primary = null;
@@ -187,7 +205,7 @@ public static class DemoRunner
                     phases[n.Name] = phase;
                     Console.WriteLine($"[{sw.Elapsed.TotalSeconds,5:0.0}s] {n.Name}: {phase}");
                 }
-                if (status is { Role: "primary", ReadWrite: true } && await TakesWritesAsync(n, password, ct)) primary = n;
+                if (status is { Role: "primary", ReadWrite: true } && await TakesWritesAsync(n, password, CaFile(dir), ct)) primary = n;
             }
             if (primary is null) await Delay(500, ct);
         }
@@ -196,10 +214,12 @@ public static class DemoRunner
 
         Console.WriteLine();
         Console.WriteLine($"The cluster takes writes ({sw.Elapsed.TotalSeconds:0.0} s). Primary: {primary.Name}.");
-        Console.WriteLine($"  psql \"postgresql://postgres:{password}@127.0.0.1:{primary.PgPort}/postgres\"");
-        Console.WriteLine($"  any node, follows the primary:  psql \"postgresql://postgres:{password}@{string.Join(",", nodes.Select(n => $"127.0.0.1:{n.PgPort}"))}/postgres?target_session_attrs=read-write\"");
+        var verified = $"sslmode=verify-ca&sslrootcert={CaFile(dir)}";
+        Console.WriteLine($"  psql \"postgresql://postgres:{password}@127.0.0.1:{primary.PgPort}/postgres?{verified}\"");
+        Console.WriteLine($"  any node, follows the primary:  psql \"postgresql://postgres:{password}@{string.Join(",", nodes.Select(n => $"127.0.0.1:{n.PgPort}"))}/postgres?target_session_attrs=read-write&{verified}\"");
         foreach (var n in nodes) Console.WriteLine($"  {n.Name}: {n.Url}  (status page; /state, /status, /cluster, /metrics)");
-        Console.WriteLine($"  CLI: dotnet run --project src/Host -- status --endpoint {nodes[0].Url}");
+        Console.WriteLine($"  Every plane is TLS with the demo's CA {CaFile(dir)}: curl --cacert {CaFile(dir)} {nodes[0].Url}/status");
+        Console.WriteLine($"  CLI: dotnet run --project src/Host -- status --endpoint {nodes[0].Url} --ca {CaFile(dir)}   (or export {ApiClient.CaEnvironmentVariable}={CaFile(dir)})");
         var tokenFile = Path.Combine(dir, TokenFileName);
         Console.WriteLine($"  Changes (freeze, switchover, rebuild, reap) need the API token in {tokenFile}: add --token-file {tokenFile},");
         Console.WriteLine($"    or export {CliToken.EnvironmentVariable}=\"$(cat {tokenFile})\"");
@@ -291,14 +311,14 @@ public static class DemoRunner
 
     private static string First(string e) => e.Split('\n')[0] is { Length: > 120 } l ? l[..120] + "…" : e.Split('\n')[0];
 
-    private static async Task<bool> TakesWritesAsync(DemoNode n, string password, CancellationToken ct)
+    private static async Task<bool> TakesWritesAsync(DemoNode n, string password, string caFile, CancellationToken ct)
     {
         try
         {
             var cs = new NpgsqlConnectionStringBuilder
             {
                 Host = "127.0.0.1", Port = n.PgPort, Username = "postgres", Password = password, Database = "postgres",
-                Timeout = 3, CommandTimeout = 10, Pooling = false,
+                Timeout = 3, CommandTimeout = 10, Pooling = false, SslMode = SslMode.VerifyCA, RootCertificate = caFile,
             };
             await using var connection = new NpgsqlConnection(cs.ConnectionString);
             await connection.OpenAsync(ct);
@@ -320,12 +340,12 @@ public static class DemoRunner
         catch (Exception e) when (e is HttpRequestException or TaskCanceledException or System.Text.Json.JsonException) { return null; }
     }
 
-    private static async Task StopAsync(IReadOnlyList<DemoNode> nodes, List<Process> processes, string token)
+    private static async Task StopAsync(IReadOnlyList<DemoNode> nodes, List<Process> processes, string dir, string token)
     {
         if (processes.Count == 0) return;
         Console.WriteLine();
         Console.WriteLine("Stopping: freezing the cluster (so that stopping causes no failover), then every node.");
-        using (var http = Http(token, TimeSpan.FromSeconds(5)))
+        using (var http = Http(dir, token, TimeSpan.FromSeconds(5)))
             foreach (var n in nodes)
             {
                 try
@@ -352,9 +372,14 @@ public static class DemoRunner
         Console.WriteLine("Stopped; no node or PostgreSQL process is left. Run the demo again to reuse the data, or with --fresh to start over.");
     }
 
-    /// <summary>An HTTP client of the demo's nodes that sends the API token with every request.</summary>
-    private static HttpClient Http(string token, TimeSpan timeout) =>
-        new() { Timeout = timeout, DefaultRequestHeaders = { Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", token) } };
+    /// <summary>An HTTP client of the demo's nodes that checks them against the demo's CA and sends the API token with every request.</summary>
+    private static HttpClient Http(string dir, string token, TimeSpan timeout)
+    {
+        return new(new SocketsHttpHandler { SslOptions = { RemoteCertificateValidationCallback = CustomRootTrust.ServerCallback(CustomRootTrust.Roots(CaFile(dir))) } })
+        {
+            Timeout = timeout, DefaultRequestHeaders = { Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", token) },
+        };
+    }
 
     /// <summary>A JSON request body: the API takes changes only as <c>application/json</c>.</summary>
     private static StringContent JsonBody(string json) => new(json, Encoding.UTF8, "application/json");

@@ -2,12 +2,14 @@ using Akka.Actor;
 using Akka.Cluster.Hosting;
 using Akka.Cluster.Sharding;
 using Akka.Cluster.Tools.PublishSubscribe;
+using Akka.Event;
 using Akka.Hosting;
 using Akka.Remote.Hosting;
 using Appliance.Actors.Coordinator;
 using Appliance.Actors.Node;
 using Appliance.Actors.Placement;
 using Appliance.Actors.Serialization;
+using Appliance.Host.Tls;
 using Appliance.Nodes.Placement;
 using Appliance.Nodes.Postgres;
 using Microsoft.Extensions.DependencyInjection;
@@ -113,6 +115,7 @@ public static class ApplianceNodeHosting
             // The host decides the order of a planned stop (GracefulShutdown, then Akka.Hosting's coordinated shutdown);
             // the CLR exit hook would otherwise leave the cluster first, before the primary could hand over.
             builder.AddHocon("akka.coordinated-shutdown.run-by-clr-shutdown-hook = off", HoconAddMode.Prepend);
+            if (provider.GetService<NodeCertificate>() is { } certificate) builder.WithMutualTls(certificate);
             builder
                 .AddHocon(baseConfig, HoconAddMode.Append)
                 .AddHocon(ApplianceSerialization.Config, HoconAddMode.Append)
@@ -142,17 +145,46 @@ public static class ApplianceNodeHosting
         return services;
     }
 
+    /// <summary>
+    /// Akka remoting over mutual TLS: every member presents its certificate and accepts a peer only if the peer's
+    /// chains to our CA (a custom trust root, never the system's store). No host name check: members are addressed
+    /// by IP and every certificate the CA signed is a member's.
+    /// </summary>
+    private static AkkaConfigurationBuilder WithMutualTls(this AkkaConfigurationBuilder builder, NodeCertificate certificate)
+    {
+        Akka.Remote.Transport.DotNetty.CertificateValidationCallback ourCaOnly = (peer, chain, remote, _, log) =>
+        {
+            // The platform's verdict (errors) is against the system's roots, so it is ignored; ours decides alone.
+            var problem = peer is null ? "no certificate" : CustomRootTrust.Problem(peer, certificate.Ca, chain);
+            if (problem is not null)
+                log.Warning("TLS: refused {0}: its certificate is not signed by our CA ({1})", remote, problem);
+            return problem is null;
+        };
+        return builder
+            .AddHocon("akka.remote.dot-netty.tcp.enable-ssl = true", HoconAddMode.Prepend)
+            .AddSetup(new Akka.Remote.Transport.DotNetty.DotNettySslSetup(certificate.Certificate, suppressValidation: false,
+                requireMutualAuthentication: true, validateCertificateHostname: false, ourCaOnly));
+    }
+
     /// <summary>The driver settings for the node's PostgreSQL instance.</summary>
     public static NodeSettings DriverSettings(NodeOptions options) => DriverSettings(options, options.Peer, options.PgDataDirectory);
 
     private static NodeSettings DriverSettings(NodeOptions options, Appliance.Nodes.State.PeerId peer, string dataDirectory) =>
-        new(peer, dataDirectory,
-            new ClusterCredentials(options.PgPassword, "replicator", options.PgPassword),
+        new(peer, dataDirectory, Credentials(options),
             [.. options.SeedNodes.Select(s => s.Split(':')[0]).Append(options.Host).Distinct()])
         {
             BinDirectory = options.BinDir,
             ClientNetworks = options.ClientNetworks,
         };
+
+    /// <summary>The cluster's credentials as this node uses them, with PostgreSQL's TLS files if TLS is on.</summary>
+    public static ClusterCredentials Credentials(NodeOptions options) => new(options.PgPassword, "replicator", options.PgPassword)
+    {
+        Tls = options.Tls is null ? null : PostgresTls.In(PostgresTlsDirectory(options)),
+    };
+
+    /// <summary>Where <see cref="PostgresTls.Install"/> puts PostgreSQL's copies of the TLS files (shared by the instances of a host).</summary>
+    public static string PostgresTlsDirectory(NodeOptions options) => Path.Combine(options.DataDir, "tls");
 
     /// <summary>
     /// The driver settings of instance <paramref name="instanceId"/> placed on this host: peer <c>INSTANCE.HOST</c>,

@@ -33,7 +33,7 @@ public sealed class ClusterAccess(ActorRegistry registry, NodeOptions options, I
     public NodeOptions Options { get; } = options;
 
     /// <summary>The cluster credentials, for probing peers over SQL.</summary>
-    public ClusterCredentials Credentials { get; } = new(options.PgPassword, "replicator", options.PgPassword);
+    public ClusterCredentials Credentials { get; } = ApplianceNodeHosting.Credentials(options);
 
     /// <summary>The instances this node runs now (single-instance mode: always its one instance).</summary>
     public async Task<IReadOnlyList<LocalInstance>> LocalAsync(CancellationToken ct)

@@ -59,6 +59,12 @@ public sealed record NodeOptions
     /// <summary>A file (mode 0600 or stricter) holding the token that the cluster-wide reads need; null leaves them open.</summary>
     public string? ApiReadTokenFile { get; init; }
 
+    /// <summary>
+    /// This node's certificate, key and the cluster's CA (<c>--tls-cert</c>, <c>--tls-key</c>, <c>--tls-ca</c>): HTTPS
+    /// on the API, mutual TLS between Akka members and TLS for PostgreSQL. Null: all three planes in clear text.
+    /// </summary>
+    public Tls.TlsFiles? Tls { get; init; }
+
     /// <summary>Exit when the process with this id is gone (the demo passes its own, so no node outlives it).</summary>
     public int? ExitWithParent { get; init; }
 
@@ -89,6 +95,12 @@ public sealed record NodeOptions
     /// <summary>This node as a peer of the cluster state.</summary>
     public PeerId Peer => new(Name, Host, PgPort);
 
+    /// <summary>The scheme of this node's HTTP API: <c>https</c> with TLS.</summary>
+    public string HttpScheme => Tls is null ? "http" : "https";
+
     /// <summary>The seed nodes as Akka addresses.</summary>
-    public IEnumerable<string> SeedAddresses => SeedNodes.Select(s => $"akka.tcp://{SystemName}@{s}");
+    public IEnumerable<string> SeedAddresses => SeedNodes.Select(s => $"{AkkaProtocol}://{SystemName}@{s}");
+
+    /// <summary>Akka remoting's protocol: DotNetty names its TLS transport <c>akka.ssl.tcp</c>.</summary>
+    public string AkkaProtocol => Tls is null ? "akka.tcp" : "akka.ssl.tcp";
 }

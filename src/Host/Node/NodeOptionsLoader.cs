@@ -20,7 +20,7 @@ public static class NodeOptionsLoader
     [
         "name", "host", "akka-port", "http-port", "pg-port", "data-dir", "seed-nodes", "state-store", "pg-password",
         "cluster-size", "bin-dir", "mode", "rejoin", "client-networks", "exit-with-parent", "pg-base-port", "data-root",
-        "api-token-file", "api-read-token-file", "pg-password-file", "state-store-file",
+        "api-token-file", "api-read-token-file", "pg-password-file", "state-store-file", "tls-cert", "tls-key", "tls-ca",
     ];
 
     /// <summary>Options that hold a secret and may instead name a file with it (<c>--KEY-file</c>).</summary>
@@ -221,6 +221,7 @@ public static class NodeOptionsLoader
                 : [],
             ApiTokenFile = FilePath(v, "api-token-file"),
             ApiReadTokenFile = FilePath(v, "api-read-token-file"),
+            Tls = TlsFiles(v),
             ExitWithParent = v.TryGetValue("exit-with-parent", out var parent) && parent.Length > 0 ? Int(v, "exit-with-parent", 0, 1, int.MaxValue) : null,
             ExtraHocon = extraHocon,
             PgBasePort = placement ? Port(v, "pg-base-port", null) : null,
@@ -238,6 +239,19 @@ public static class NodeOptionsLoader
         if (v.GetValueOrDefault(fileOption)?.Trim() is not { Length: > 0 } path) return;
         var full = Path.GetFullPath(path);
         v[key] = SecretFile.Read(full, "--" + fileOption, requirePrivate: true, howToCreate.Replace("PATH", full));
+    }
+
+    /// <summary>The three TLS files, or null when none is given (the files themselves are checked at start).</summary>
+    private static Tls.TlsFiles? TlsFiles(Dictionary<string, string> v)
+    {
+        string[] keys = ["tls-cert", "tls-key", "tls-ca"];
+        var given = keys.Select(k => FilePath(v, k)).ToArray();
+        if (given.All(f => f is null)) return null;
+        if (given.Any(f => f is null))
+            throw new NodeConfigurationException(
+                $"--tls-cert, --tls-key and --tls-ca go together, and {string.Join(", ", keys.Where((_, i) => given[i] is null).Select(k => "--" + k))} is missing: " +
+                "give all three (PEM files: this node's certificate, its key, the cluster's CA) for TLS on the API, between nodes and to PostgreSQL, or none.");
+        return new Tls.TlsFiles(given[0]!, given[1]!, given[2]!);
     }
 
     /// <summary>The full path of a file option, or null when it is not given (the file itself is read at start).</summary>

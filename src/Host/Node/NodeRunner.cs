@@ -5,6 +5,7 @@ using Akka.Actor;
 using Appliance.Actors.Node;
 using Appliance.Host.Api;
 using Appliance.Host.Api.Access;
+using Appliance.Host.Tls;
 using Appliance.Nodes.Postgres;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
@@ -22,10 +23,14 @@ public static class NodeRunner
     {
         PostgresBinaries binaries;
         ApiTokens tokens;
+        NodeCertificate? certificate;
         try
         {
             tokens = ApiTokens.Load(options);
+            certificate = options.Tls is { } tls ? NodeCertificate.Load(tls) : null;
             NodeFiles.PrepareDataDirectory(options.DataDir);
+            if (options.Tls is { } files)
+                PostgresTls.Install(files.CertFile, files.KeyFile, files.CaFile, ApplianceNodeHosting.PostgresTlsDirectory(options));
             // With this node's own ports free no earlier host of it runs, so a live postmaster is an orphan it left.
             if (PortFree(ListenAddress(options.Host), options.AkkaPort) && PortFree(ListenAddress(options.Host), options.HttpPort)
                 && await LeftoverPostmaster.StopAsync(options.PgDataDirectory, TimeSpan.FromSeconds(30), ct) is { } orphan)
@@ -44,7 +49,12 @@ public static class NodeRunner
         var hoconDir = Path.Combine(AppContext.BaseDirectory, "hocon");
         var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { ContentRootPath = AppContext.BaseDirectory, Args = [] });
         ConfigureLogging(builder.Logging);
-        builder.WebHost.ConfigureKestrel(k => k.Listen(ListenAddress(options.Host), options.HttpPort));
+        builder.WebHost.ConfigureKestrel(k => k.Listen(ListenAddress(options.Host), options.HttpPort, listen =>
+        {
+            // Clients check the server against the CA; the API authenticates them by token, not by certificate.
+            if (certificate is not null) listen.UseHttps(certificate.Certificate);
+        }));
+        if (certificate is not null) builder.Services.AddSingleton(certificate);
         builder.Services.Configure<HostOptions>(h => h.ShutdownTimeout = TimeSpan.FromSeconds(90));
 
         var serverLogs = new System.Collections.Concurrent.ConcurrentBag<ServerLog>();
@@ -92,10 +102,15 @@ public static class NodeRunner
         app.UseApiAccess();
         app.MapNodeApi();
         var log = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("Appliance.Node");
+        if (certificate is null)
+            log.LogWarning("No --tls-cert, --tls-key, --tls-ca: the HTTP API (with its token), the Akka cluster's messages and PostgreSQL's connections and replication travel in clear text, and any host that reaches the Akka port can join the cluster. Give every node a certificate signed by one CA (docs/SECURITY.md §2).");
+        else
+            log.LogInformation("TLS on: HTTPS, mutual TLS between members and TLS to PostgreSQL with {Subject}, trusting only {Ca}",
+                certificate.Certificate.Subject, string.Join(", ", certificate.Ca.Select(c => c.Subject)));
         if (!tokens.WriteConfigured)
             log.LogWarning("No --api-token-file: this node takes changes over HTTP (freeze, switchover, rebuild, reap, scale) from loopback only, without any token, so every local user and process may make them. Give every node --api-token-file (a file with one random token, mode 0600) and the CLI --token-file or APPLIANCE_API_TOKEN.");
-        log.LogInformation("Node {Name} starting: PostgreSQL {Major} from {BinDir} on {Host}:{PgPort}, HTTP on {Host}:{HttpPort}, Akka on {Host}:{AkkaPort}, data in {DataDir}, seeds {Seeds}, {StateStore}, host pid {Pid}",
-            options.Name, binaries.MajorVersion, binaries.BinDirectory, options.Host, options.PgPort, options.Host, options.HttpPort,
+        log.LogInformation("Node {Name} starting: PostgreSQL {Major} from {BinDir} on {Host}:{PgPort}, HTTP on {Scheme}://{Host}:{HttpPort}, Akka on {Host}:{AkkaPort}, data in {DataDir}, seeds {Seeds}, {StateStore}, host pid {Pid}",
+            options.Name, binaries.MajorVersion, binaries.BinDirectory, options.Host, options.PgPort, options.HttpScheme, options.Host, options.HttpPort,
             options.Host, options.AkkaPort, options.DataDir, string.Join(",", options.SeedNodes),
             Actors.Coordinator.StateStoreOptions.Parse(options.StateStore), Environment.ProcessId);
         // RunAsync disposes the services, so the actor system is captured while they are alive.

@@ -24,10 +24,7 @@ public static class SecretFile
         if (OperatingSystem.IsWindows()) throw new PlatformNotSupportedException("The appliance runs on Linux.");
         if (!File.Exists(path))
             throw new NodeConfigurationException($"{flag} {path} does not exist. Create it, readable only by the node's user: {howToCreate}");
-        if (requirePrivate && (File.GetUnixFileMode(path) & GroupOrOther) != 0)
-            throw new NodeConfigurationException(
-                $"{flag} {path} has mode {Octal(File.GetUnixFileMode(path))}: group or others may read it, and it holds a secret. " +
-                $"It must be 0600 or stricter: chmod 600 {path} (and make sure the node's user owns it).");
+        if (requirePrivate) RequireOwnerOnly(path, flag, "it holds a secret");
         string text;
         try { text = File.ReadAllText(path); }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
@@ -38,6 +35,21 @@ public static class SecretFile
         if (secret.Length == 0)
             throw new NodeConfigurationException($"{flag} {path} is empty. {howToCreate}");
         return secret;
+    }
+
+    /// <summary>Refuses <paramref name="path"/> if group or others may read it, as ssh does for keys.</summary>
+    /// <param name="path">A secret file.</param>
+    /// <param name="flag">The flag that named it, for the message.</param>
+    /// <param name="risk">What a reader of the file could do, for the message.</param>
+    /// <exception cref="NodeConfigurationException">Its mode lets group or others at it.</exception>
+    public static void RequireOwnerOnly(string path, string flag, string risk)
+    {
+        if (OperatingSystem.IsWindows()) throw new PlatformNotSupportedException("The appliance runs on Linux.");
+        var mode = File.GetUnixFileMode(path);
+        if ((mode & GroupOrOther) != 0)
+            throw new NodeConfigurationException(
+                $"{flag} {path} has mode {Octal(mode)}: group or others may read it, and {risk}. " +
+                $"It must be 0600 or stricter: chmod 600 {path} (and make sure the node's user owns it).");
     }
 
     private static string Octal(UnixFileMode mode) => Convert.ToString((int)mode & 0b111_111_111, 8).PadLeft(4, '0');

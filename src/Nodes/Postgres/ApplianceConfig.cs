@@ -21,7 +21,8 @@ public sealed record ApplianceConfig(ServerParameters Server, RoleParameters Rol
         ClusterName: settings.Self.Id,
         SharedBuffers: settings.Tuning.SharedBuffers,
         MaxConnections: settings.Tuning.MaxConnections,
-        MaxWalSenders: settings.Tuning.MaxWalSenders);
+        MaxWalSenders: settings.Tuning.MaxWalSenders,
+        Tls: settings.Credentials.Tls);
 
     /// <summary>A primary that names <paramref name="sync"/> and is read-only unless <paramref name="readWrite"/>.</summary>
     public static RoleParameters Primary(PeerId sync, string walKeepSize, bool readWrite) =>
@@ -39,7 +40,7 @@ public sealed record ApplianceConfig(ServerParameters Server, RoleParameters Rol
         new(SyncStandbyName: downstream?.Id ?? NoSyncPlaceholder,
             ReadOnly: true,
             PrimaryConnInfo: ConnInfo.For(upstream.Host, upstream.Port, settings.Credentials.ReplicationUser,
-                settings.Credentials.ReplicationPassword, applicationName: settings.Self.Id),
+                settings.Credentials.ReplicationPassword, applicationName: settings.Self.Id, tls: settings.Credentials.Tls),
             WalKeepSize: settings.Tuning.WalKeepSize);
 }
 
@@ -50,8 +51,9 @@ public sealed record ApplianceConfig(ServerParameters Server, RoleParameters Rol
 /// <param name="SharedBuffers">shared_buffers.</param>
 /// <param name="MaxConnections">max_connections.</param>
 /// <param name="MaxWalSenders">max_wal_senders.</param>
+/// <param name="Tls">ssl and its files; null: ssl off.</param>
 public sealed record ServerParameters(string ListenAddress, int Port, string ClusterName, string SharedBuffers,
-    int MaxConnections, int MaxWalSenders);
+    int MaxConnections, int MaxWalSenders, PostgresTls? Tls = null);
 
 /// <summary>Settings of <c>appliance.conf</c> that a reload applies.</summary>
 /// <param name="SyncStandbyName">The one standby named in synchronous_standby_names; empty only for a singleton primary.</param>

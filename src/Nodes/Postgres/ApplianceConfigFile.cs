@@ -38,6 +38,11 @@ public static class ApplianceConfigFile
             Setting("recovery_target_timeline", "'latest'"),
             // Refuses client commits below synchronous_commit = on while a sync is named (ext/appliance_guard).
             Setting("shared_preload_libraries", ConfValue.Quote(CommitGuard.LibraryName)),
+            Setting("ssl", s.Tls is null ? "off" : "on"),
+            Setting("ssl_cert_file", ConfValue.Quote(s.Tls?.CertFile ?? "server.crt")),
+            Setting("ssl_key_file", ConfValue.Quote(s.Tls?.KeyFile ?? "server.key")),
+            Setting("ssl_ca_file", ConfValue.Quote(s.Tls?.CaFile ?? "")),
+            Setting("ssl_min_protocol_version", "'TLSv1.2'"),
             "",
             "# Role (a reload applies it)",
             Setting("synchronous_commit", "on"),

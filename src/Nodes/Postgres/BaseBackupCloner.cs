@@ -28,7 +28,7 @@ public static class BaseBackupCloner
         // The application_name holds a ':' that no peer id may hold, so a primary can never mistake the clone's WAL
         // stream for its sync.
         var conninfo = ConnInfo.For(upstream.Host, upstream.Port, settings.Credentials.ReplicationUser, password: null,
-            applicationName: $"appliance-clone:{settings.Self.Id}");
+            applicationName: $"appliance-clone:{settings.Self.Id}", tls: settings.Credentials.Tls);
         string[] args = ["-D", target.Path, "-X", "stream", "--checkpoint=fast", "--progress", "--no-password", "-d", conninfo.Render()];
         CommandResult? result = null;
         try

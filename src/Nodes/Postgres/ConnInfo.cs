@@ -16,8 +16,15 @@ public sealed record ConnInfo
     /// <summary>A connection string naming host, port, user, password (if any) and application_name, in that order.</summary>
     /// <remarks>Leave the password out of strings that end up on a command line, where any local user can read it;
     /// pass it in <c>PGPASSWORD</c> instead.</remarks>
+    /// <param name="host">The peer's address.</param>
+    /// <param name="port">Its port.</param>
+    /// <param name="user">The role.</param>
+    /// <param name="password">The password, if any.</param>
+    /// <param name="applicationName">application_name, if any.</param>
+    /// <param name="database">dbname, if any.</param>
+    /// <param name="tls">With TLS on: <c>sslmode=verify-ca</c> against our CA (the same as <see cref="PeerConnectionDefaults"/>).</param>
     public static ConnInfo For(string host, int port, string user, string? password, string? applicationName = null,
-        string? database = null)
+        string? database = null, PostgresTls? tls = null)
     {
         var pairs = new List<KeyValuePair<string, string>>
         {
@@ -32,6 +39,11 @@ public sealed record ConnInfo
         pairs.Add(new("connect_timeout", "5"));
         // No Kerberos attempt, which may consult a name service (PeerConnectionDefaults).
         pairs.Add(new("gssencmode", "disable"));
+        if (tls is not null)
+        {
+            pairs.Add(new("sslmode", "verify-ca"));
+            pairs.Add(new("sslrootcert", tls.CaFile));
+        }
         return new ConnInfo(pairs);
     }
 

@@ -13,8 +13,11 @@ public static class HbaFile
     /// <param name="replicationUser">The only role admitted for replication.</param>
     /// <param name="peerHosts">Hosts of every instance (IP addresses or names); each may connect and replicate.</param>
     /// <param name="clientNetworks">Extra CIDR networks admitted for ordinary connections only.</param>
-    public static string Render(string replicationUser, IEnumerable<string> peerHosts, IEnumerable<string> clientNetworks)
+    /// <param name="tlsOnly">Admit peers and client networks over TLS only (<c>hostssl</c>); loopback never leaves the machine.</param>
+    public static string Render(string replicationUser, IEnumerable<string> peerHosts, IEnumerable<string> clientNetworks, bool tlsOnly = false)
     {
+        string[] loopback = ["127.0.0.1/32", "::1/128"];
+        string TypeFor(string source) => tlsOnly && !loopback.Contains(source) ? "hostssl" : "host   ";
         var repl = QuoteName(replicationUser);
         var sources = new List<string> { "127.0.0.1/32", "::1/128" };
         foreach (var host in peerHosts)
@@ -30,14 +33,14 @@ public static class HbaFile
             .Append("local   all          postgres          peer\n");
         foreach (var source in sources)
         {
-            sb.Append($"host    all          all   {source}  scram-sha-256\n");
-            sb.Append($"host    replication  {repl}  {source}  scram-sha-256\n");
+            sb.Append($"{TypeFor(source)} all          all   {source}  scram-sha-256\n");
+            sb.Append($"{TypeFor(source)} replication  {repl}  {source}  scram-sha-256\n");
         }
         foreach (var network in clientNetworks)
         {
             if (network.Any(char.IsWhiteSpace) || network.Length == 0)
                 throw new ArgumentException($"Client network '{network}' is not a CIDR such as 10.0.0.0/8.", nameof(clientNetworks));
-            sb.Append($"host    all          all   {network}  scram-sha-256\n");
+            sb.Append($"{TypeFor(network)} all          all   {network}  scram-sha-256\n");
         }
         return sb.ToString();
     }

@@ -96,7 +96,7 @@ public sealed record InstanceProbe(string Host, int Port, ClusterCredentials Cre
                 Pooling = false,
                 Timeout = Math.Max(1, (int)Math.Ceiling(ConnectTimeout.TotalSeconds)),
                 ApplicationName = "appliance-timeline-probe",
-            }).ConnectionString);
+            }, Credentials.Tls).ConnectionString);
             await replication.Open(ct).ConfigureAwait(false);
             var identity = await replication.IdentifySystem(ct).ConfigureAwait(false);
             return checked((int)identity.Timeline);

@@ -15,9 +15,23 @@ namespace Appliance.Nodes.Postgres;
 public static class PeerConnectionDefaults
 {
     /// <summary>Applies the defaults to <paramref name="builder"/> and returns it.</summary>
-    public static NpgsqlConnectionStringBuilder Apply(NpgsqlConnectionStringBuilder builder)
+    /// <param name="builder">A connection to a peer.</param>
+    /// <param name="tls">With TLS on, the connection is encrypted and the server verified against our CA.</param>
+    public static NpgsqlConnectionStringBuilder Apply(NpgsqlConnectionStringBuilder builder, PostgresTls? tls = null)
     {
         builder.GssEncryptionMode = GssEncryptionMode.Disable;
+        if (tls is not null) VerifyAgainst(builder, tls.CaFile);
+        return builder;
+    }
+
+    /// <summary>
+    /// Requires TLS and a server certificate signed by <paramref name="caFile"/>'s CA. No host name check: peers are
+    /// addressed by IP, and every certificate our CA signed is one of ours.
+    /// </summary>
+    public static NpgsqlConnectionStringBuilder VerifyAgainst(NpgsqlConnectionStringBuilder builder, string caFile)
+    {
+        builder.SslMode = SslMode.VerifyCA;
+        builder.RootCertificate = caFile;
         return builder;
     }
 }

@@ -448,7 +448,8 @@ public sealed class PostgresNode : IAsyncDisposable
         await PostgresInstance.RequirePortFreeAsync(Settings.Self.Host, Settings.Self.Port, ct).ConfigureAwait(false);
         await DataDirectory.EnsureApplianceIncludeAsync(ct).ConfigureAwait(false);
         await DataDirectory.WriteFileAsync(HbaFile.FileName,
-            HbaFile.Render(Settings.Credentials.ReplicationUser, Settings.PeerHosts.Append(Settings.Self.Host), Settings.ClientNetworks),
+            HbaFile.Render(Settings.Credentials.ReplicationUser, Settings.PeerHosts.Append(Settings.Self.Host), Settings.ClientNetworks,
+                tlsOnly: Settings.Credentials.Tls is not null),
             ct).ConfigureAwait(false);
         await DataDirectory.WriteFileAsync(ApplianceConfigFile.FileName,
             ApplianceConfigFile.Render(new ApplianceConfig(ApplianceConfig.ServerFor(Settings), role)), ct).ConfigureAwait(false);

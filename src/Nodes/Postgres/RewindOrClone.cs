@@ -82,7 +82,8 @@ public static class RewindOrClone
 
         // pg_rewind may first run crash recovery in single-user mode, which cannot run as a standby.
         await dataDirectory.SetStandbySignalAsync(false, ct).ConfigureAwait(false);
-        var source = ConnInfo.For(upstream.Host, upstream.Port, ClusterCredentials.Superuser, password: null, database: "postgres");
+        var source = ConnInfo.For(upstream.Host, upstream.Port, ClusterCredentials.Superuser, password: null, database: "postgres",
+            tls: settings.Credentials.Tls);
         var rewind = await PostgresCommand.RunAsync(binaries.Rewind,
             ["--target-pgdata", dataDirectory.Path, "--source-server", source.Render()],
             new Dictionary<string, string> { ["PGPASSWORD"] = settings.Credentials.SuperuserPassword }, null, ct).ConfigureAwait(false);

@@ -22,7 +22,7 @@ internal static class SuperuserConnection
             CommandTimeout = 0, // the caller's CancellationToken bounds every command
             ApplicationName = "appliance-driver",
             Multiplexing = false,
-        }).ConnectionString;
+        }, credentials.Tls).ConnectionString;
 
     internal static async Task<NpgsqlConnection> OpenAsync(string host, int port, ClusterCredentials credentials,
         TimeSpan connectTimeout, CancellationToken ct)

@@ -31,15 +31,22 @@ public sealed class DemoTests : IDisposable
         Assert.Empty(AppProcess.ProcessesMentioning(_dir));
     }
 
+    /// <summary>An HTTP client that checks the demo's nodes against the CA of its current run.</summary>
+    private static HttpClient TrustingDemoCa(string dir) => new(new SocketsHttpHandler
+    {
+        SslOptions = { RemoteCertificateValidationCallback = Tls.CustomRootTrust.ServerCallback(Tls.CustomRootTrust.Roots(Path.Combine(dir, "tls", "ca.crt"))) },
+    });
+
     [Fact]
     public async Task Demo_takes_writes_prints_connection_urls_and_topology_stops_cleanly_and_reuses_its_data()
     {
+        if (!OperatingSystem.IsLinux()) throw new PlatformNotSupportedException("The demo runs on Linux.");
         Assert.False(AppProcess.IgnoresSigInt(),
             "the test process ignores SIGINT (it was started in the background with '&'), so the demo it starts cannot see Ctrl-C; run the tests in the foreground");
         var basePort = FreeBasePort();
         var dir = Path.Combine(_dir, "demo");
         string[] args = ["demo", "--dir", dir, "--base-port", $"{basePort}"];
-        var n1 = $"http://127.0.0.1:{basePort + 1}";
+        var n1 = $"https://127.0.0.1:{basePort + 1}";
 
         await using (var demo = AppProcess.Start(args))
         {
@@ -50,16 +57,20 @@ public sealed class DemoTests : IDisposable
             Assert.Contains("The cluster takes writes", output);
             Assert.Contains($"psql \"postgresql://postgres:", output);
             Assert.Contains($"@127.0.0.1:{basePort}", output);
-            for (var i = 0; i < 3; i++) Assert.Contains($"n{i + 1}: http://127.0.0.1:{basePort + 10 * i + 1}", output);
+            for (var i = 0; i < 3; i++) Assert.Contains($"n{i + 1}: https://127.0.0.1:{basePort + 10 * i + 1}", output);
+            // Every plane is TLS with the demo's throwaway CA; its keys are private and psql is told to verify.
+            var caFile = Path.Combine(dir, "tls", "ca.crt");
+            Assert.Contains($"sslmode=verify-ca&sslrootcert={caFile}", output);
+            Assert.Contains($"--ca {caFile}", output);
+            Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(Path.Combine(dir, "tls", "n1.key")));
             Assert.Contains("sync (lag", output);
 
             // The nodes take changes only with the demo's token, kept private, and the demo says how to pass it.
             var tokenFile = Path.Combine(dir, "api-token");
-            if (!OperatingSystem.IsLinux()) throw new PlatformNotSupportedException("The demo runs on Linux.");
             Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(tokenFile));
             Assert.Contains($"--token-file {tokenFile}", output);
             Assert.Contains($"export APPLIANCE_API_TOKEN=\"$(cat {tokenFile})\"", output);
-            using var http = new HttpClient();
+            using var http = TrustingDemoCa(dir);
             using var refused = await http.PostAsync(n1 + "/freeze", new StringContent("""{"reason":"no token"}""", Encoding.UTF8, "application/json"));
             Assert.Equal(HttpStatusCode.Unauthorized, refused.StatusCode);
             await StopWithCtrlCAsync(demo);
@@ -70,7 +81,7 @@ public sealed class DemoTests : IDisposable
             await again.WaitForOutputAsync("The cluster takes writes", TimeSpan.FromSeconds(180));
             Assert.Contains($"Reusing the demo data in {dir}", again.Stdout);
             // The demo sent its token with the freeze on Ctrl-C and with the unfreeze on this start.
-            using var http = new HttpClient();
+            using var http = TrustingDemoCa(dir);
             await Wait.UntilAsync(async () =>
             {
                 var history = (await http.GetFromJsonAsync<List<HistoryEntryDto>>(n1 + "/history", ApiJson.Options))!;

@@ -1,6 +1,7 @@
 using System.Net.Http.Json;
 using Appliance.Host.Api;
 using Appliance.Host.Cli;
+using Appliance.Host.Tls;
 using Appliance.Nodes.Tests.Postgres;
 using Npgsql;
 
@@ -10,22 +11,43 @@ namespace Appliance.Host.Tests.Processes;
 public sealed record TestNode(string Name, int PgPort, int HttpPort, int AkkaPort, string DataDir)
 {
     public AppProcess? Process { get; set; }
-    public string Url => $"http://127.0.0.1:{HttpPort}";
+    public string Scheme { get; init; } = "http";
+    public string Url => $"{Scheme}://127.0.0.1:{HttpPort}";
 }
 
 /// <summary>
 /// Three real <c>appliance node</c> processes sharing a SQLite state store, shared by a test class. Every node has a
 /// write token (<c>--api-token-file</c>) and a read token (<c>APPLIANCE_API_READ_TOKEN_FILE</c>); <see cref="Http"/>
-/// and <see cref="CliAsync"/> send the write token.
+/// and <see cref="CliAsync"/> send the write token. With <c>tls</c>, every node has a certificate from one CA
+/// (<see cref="TlsDir"/>) and <see cref="Http"/> checks the nodes against it.
 /// </summary>
-public sealed class NodeClusterFixture : IAsyncLifetime
+public class NodeClusterFixture : IAsyncLifetime
 {
+    public NodeClusterFixture() : this(tls: false) { }
+
+    protected NodeClusterFixture(bool tls)
+    {
+        Tls = tls;
+        var handler = new SocketsHttpHandler();
+        if (tls)
+        {
+            using var ca = CertificateAuthority.Create("test cluster CA");
+            ca.WriteNodeFiles(TlsDir, ["n1", "n2", "n3"]);
+            handler.SslOptions.RemoteCertificateValidationCallback = CustomRootTrust.ServerCallback(CustomRootTrust.Roots(CaFile));
+        }
+        Http = new HttpClient(handler) { Timeout = TimeSpan.FromSeconds(20), DefaultRequestHeaders = { Authorization = new("Bearer", WriteToken) } };
+    }
+
+    public bool Tls { get; }
+    public string TlsDir => Path.Combine(Dir, "tls");
+    public string CaFile => Path.Combine(TlsDir, CertificateAuthority.CaFileName);
+
     public const string Password = "test 'pw' \\x";
     public const string WriteToken = "write-token-0123456789abcdef";
     public const string ReadToken = "read-token-0123456789abcdef";
     public string Dir { get; } = Scratch.Create();
     public List<TestNode> Nodes { get; } = [];
-    public HttpClient Http { get; } = new() { Timeout = TimeSpan.FromSeconds(20), DefaultRequestHeaders = { Authorization = new("Bearer", WriteToken) } };
+    public HttpClient Http { get; }
     public string WriteTokenFile => Path.Combine(Dir, "api-token");
     public string ReadTokenFile => Path.Combine(Dir, "api-read-token");
 
@@ -35,19 +57,33 @@ public sealed class NodeClusterFixture : IAsyncLifetime
         PrivateFile(WriteTokenFile, WriteToken + "\n");
         PrivateFile(ReadTokenFile, ReadToken + "\n");
         for (var i = 1; i <= 3; i++)
-            Nodes.Add(new TestNode($"n{i}", TestCluster.FreePort(), TestCluster.FreePort(), TestCluster.FreePort(), Path.Combine(Dir, $"n{i}")));
+            Nodes.Add(new TestNode($"n{i}", TestCluster.FreePort(), TestCluster.FreePort(), TestCluster.FreePort(), Path.Combine(Dir, $"n{i}"))
+                { Scheme = Tls ? "https" : "http" });
         foreach (var n in Nodes) n.Process = StartNode(n);
         await Wait.UntilAsync(async () => await PrimaryAsync() is not null, () => "a primary takes writes" + Logs(), TimeSpan.FromSeconds(120));
         await WaitHealthyAsync();
     }
 
-    public AppProcess StartNode(TestNode n) => AppProcess.Start(
-    [
-        "node", "--name", n.Name, "--akka-port", $"{n.AkkaPort}", "--http-port", $"{n.HttpPort}", "--pg-port", $"{n.PgPort}",
-        "--data-dir", n.DataDir, "--seed-nodes", string.Join(",", Nodes.Select(x => $"127.0.0.1:{x.AkkaPort}")),
-        "--state-store", $"sqlite:{Path.Combine(Dir, "state.db")}", "--exit-with-parent", $"{Environment.ProcessId}",
-        "--api-token-file", WriteTokenFile,
-    ], new Dictionary<string, string> { ["APPLIANCE_PG_PASSWORD"] = Password, ["APPLIANCE_API_READ_TOKEN_FILE"] = ReadTokenFile });
+    public AppProcess StartNode(TestNode n) => StartNode(n, Tls ? new TlsFiles(Path.Combine(TlsDir, $"{n.Name}.crt"), Path.Combine(TlsDir, $"{n.Name}.key"), CaFile) : null);
+
+    /// <summary>Starts <paramref name="n"/> as a member of this cluster, with <paramref name="tls"/> (passed as APPLIANCE_TLS_* variables) if given.</summary>
+    public AppProcess StartNode(TestNode n, TlsFiles? tls)
+    {
+        var env = new Dictionary<string, string> { ["APPLIANCE_PG_PASSWORD"] = Password, ["APPLIANCE_API_READ_TOKEN_FILE"] = ReadTokenFile };
+        if (tls is not null)
+        {
+            env["APPLIANCE_TLS_CERT"] = tls.CertFile;
+            env["APPLIANCE_TLS_KEY"] = tls.KeyFile;
+            env["APPLIANCE_TLS_CA"] = tls.CaFile;
+        }
+        return AppProcess.Start(
+        [
+            "node", "--name", n.Name, "--akka-port", $"{n.AkkaPort}", "--http-port", $"{n.HttpPort}", "--pg-port", $"{n.PgPort}",
+            "--data-dir", n.DataDir, "--seed-nodes", string.Join(",", Nodes.Take(3).Select(x => $"127.0.0.1:{x.AkkaPort}")),
+            "--state-store", $"sqlite:{Path.Combine(Dir, "state.db")}", "--exit-with-parent", $"{Environment.ProcessId}",
+            "--api-token-file", WriteTokenFile,
+        ], env);
+    }
 
     /// <summary>Runs a CLI verb with the write token in <c>APPLIANCE_API_TOKEN</c>.</summary>
     public static Task<(int Code, string Out, string Err)> CliAsync(params string[] args) =>

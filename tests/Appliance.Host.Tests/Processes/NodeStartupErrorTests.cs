@@ -1,5 +1,6 @@
 using System.Net;
 using System.Net.Sockets;
+using Appliance.Host.Tls;
 using Appliance.Nodes.Tests.Postgres;
 
 namespace Appliance.Host.Tests.Processes;
@@ -105,6 +106,65 @@ public sealed class NodeStartupErrorTests : IDisposable
         await using var p = AppProcess.Start(["node", "--config", path], new Dictionary<string, string> { ["APPLIANCE_PG_PORT"] = "99999" });
         Assert.Equal(2, await p.WaitAsync(TimeSpan.FromSeconds(60)));
         Assert.Contains("--pg-port is '99999'", p.Stderr);
+    }
+
+    /// <summary>Certificates for n1 and n2 from one CA, and for x1 from another, in this test's directory.</summary>
+    private (TlsFiles N1, TlsFiles N2, TlsFiles Foreign) Certificates()
+    {
+        using var ca = CertificateAuthority.Create("test CA");
+        var ours = ca.WriteNodeFiles(Path.Combine(_dir, "tls"), ["n1", "n2"]);
+        using var other = CertificateAuthority.Create("other CA");
+        return (ours[0], ours[1], other.WriteNodeFiles(Path.Combine(_dir, "other"), ["x1"])[0]);
+    }
+
+    private static string[] TlsFlags(string cert, string key, string ca) => ["--tls-cert", cert, "--tls-key", key, "--tls-ca", ca];
+
+    [Fact]
+    public async Task A_partial_tls_set_names_what_is_missing()
+    {
+        var (n1, _, _) = Certificates();
+        var err = await FailsAsync(Args("--tls-cert", n1.CertFile, "--tls-key", n1.KeyFile));
+        Assert.Contains("--tls-cert, --tls-key and --tls-ca go together, and --tls-ca is missing", err);
+        var (code, _, err2) = await AppProcess.RunAsync(new Dictionary<string, string> { ["APPLIANCE_TLS_CA"] = n1.CaFile }, Args());
+        Assert.True(code == 2, err2);
+        Assert.Contains("--tls-cert, --tls-key is missing", err2);
+    }
+
+    [Fact]
+    public async Task A_missing_tls_file_is_named()
+    {
+        var (n1, _, _) = Certificates();
+        var err = await FailsAsync(Args(TlsFlags(n1.CertFile, "/nonexistent/n1.key", n1.CaFile)));
+        Assert.Contains("--tls-key /nonexistent/n1.key does not exist", err);
+    }
+
+    [Fact]
+    public async Task A_key_others_may_read_is_refused_with_the_fix()
+    {
+        if (!OperatingSystem.IsLinux()) throw new PlatformNotSupportedException("These tests run on Linux.");
+        var (n1, _, _) = Certificates();
+        File.SetUnixFileMode(n1.KeyFile, (UnixFileMode)0b110_100_000);
+        var err = await FailsAsync(Args(TlsFlags(n1.CertFile, n1.KeyFile, n1.CaFile)));
+        Assert.Contains($"--tls-key {n1.KeyFile} has mode 0640", err);
+        Assert.Contains($"chmod 600 {n1.KeyFile}", err);
+    }
+
+    [Fact]
+    public async Task A_key_that_is_not_the_certificates_is_refused()
+    {
+        var (n1, n2, _) = Certificates();
+        var err = await FailsAsync(Args(TlsFlags(n1.CertFile, n2.KeyFile, n1.CaFile)));
+        Assert.Contains($"--tls-cert {n1.CertFile} with --tls-key {n2.KeyFile} cannot be used", err);
+        Assert.Contains("the key must be the certificate's own", err);
+    }
+
+    [Fact]
+    public async Task A_certificate_the_ca_did_not_sign_is_refused()
+    {
+        var (n1, _, foreign) = Certificates();
+        var err = await FailsAsync(Args(TlsFlags(foreign.CertFile, foreign.KeyFile, n1.CaFile)));
+        Assert.Contains($"--tls-cert {foreign.CertFile} does not chain to --tls-ca {n1.CaFile}", err);
+        Assert.Contains("issued by 'CN=other CA'", err);
     }
 
     public void Dispose() => Directory.Delete(_dir, recursive: true);
