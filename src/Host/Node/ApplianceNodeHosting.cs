@@ -147,7 +147,7 @@ public static class ApplianceNodeHosting
 
     private static NodeSettings DriverSettings(NodeOptions options, Appliance.Nodes.State.PeerId peer, string dataDirectory) =>
         new(peer, dataDirectory,
-            new ClusterCredentials(options.PgPassword, "replicator", options.PgPassword),
+            ClusterCredentials.FromSecret(options.PgPassword),
             [.. options.SeedNodes.Select(s => s.Split(':')[0]).Append(options.Host).Distinct()])
         {
             BinDirectory = options.BinDir,

@@ -32,8 +32,8 @@ public sealed class ClusterAccess(ActorRegistry registry, NodeOptions options, I
     /// <summary>The node's options.</summary>
     public NodeOptions Options { get; } = options;
 
-    /// <summary>The cluster credentials, for probing peers over SQL.</summary>
-    public ClusterCredentials Credentials { get; } = new(options.PgPassword, "replicator", options.PgPassword);
+    /// <summary>The cluster credentials, for probing peers over SQL (as the monitoring role).</summary>
+    public ClusterCredentials Credentials { get; } = ClusterCredentials.FromSecret(options.PgPassword);
 
     /// <summary>The instances this node runs now (single-instance mode: always its one instance).</summary>
     public async Task<IReadOnlyList<LocalInstance>> LocalAsync(CancellationToken ct)
