@@ -12,4 +12,11 @@ internal sealed record BenchSettings(string ApplianceDll, string WorkDir, int Ba
     public const string Password = "bench-pw";
 
     public static readonly IReadOnlyDictionary<string, string> PgEnv = new Dictionary<string, string> { ["PGPASSWORD"] = Password };
+
+    /// <summary>The environment for connecting as an appliance cluster's replication role, whose password the nodes derive
+    /// from <see cref="Password"/>.</summary>
+    public static readonly IReadOnlyDictionary<string, string> ReplicationPgEnv = new Dictionary<string, string>
+    {
+        ["PGPASSWORD"] = Appliance.Nodes.Postgres.ClusterCredentials.FromSecret(Password).ReplicationPassword,
+    };
 }

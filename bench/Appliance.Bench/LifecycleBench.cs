@@ -83,7 +83,7 @@ internal sealed class LifecycleBench(BenchSettings s, Results results)
     }
 
     /// <summary>Raw clone speed: pg_basebackup from the appliance's primary into a scratch directory, as the driver's clone does
-    /// (as the <c>replicator</c> role, whose password the host sets to the superuser's).</summary>
+    /// (as the <c>replicator</c> role, whose password the nodes derive from the superuser's).</summary>
     private async Task BaseBackupAsync(ApplianceCluster cluster, long dbBytes, int runs)
     {
         var primary = (await cluster.PrimaryAsync())!;
@@ -98,7 +98,7 @@ internal sealed class LifecycleBench(BenchSettings s, Results results)
             var load = Machine.LoadAverage();
             var t0 = Clock.Now;
             await Os.RunAsPostgresAsync(Path.Combine(s.PgBin, "pg_basebackup"), ["-h", "127.0.0.1", "-p", $"{primary.PgPort}", "-U", "replicator",
-                "-D", target, "-X", "stream", "-c", "fast"], BenchSettings.PgEnv, TimeSpan.FromMinutes(20));
+                "-D", target, "-X", "stream", "-c", "fast"], BenchSettings.ReplicationPgEnv, TimeSpan.FromMinutes(20));
             var secs = Clock.Now - t0;
             var bytes = Os.DirectoryBytes(target);
             Directory.Delete(target, recursive: true);

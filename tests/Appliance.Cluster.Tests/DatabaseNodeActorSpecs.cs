@@ -1,6 +1,7 @@
 using Akka.Actor;
 using Akka.TestKit.Xunit2;
 using Appliance.Actors.Protocol;
+using Appliance.Nodes.Postgres;
 using Appliance.Nodes.State;
 using Appliance.Nodes.Tests.Postgres;
 using Xunit.Abstractions;
@@ -177,6 +178,49 @@ public sealed class DatabaseNodeActorSpecs(ITestOutputHelper output) : TestKit("
         Assert.Contains("not a running primary", failed.Reason);
         await Sql.ExecAsync(_nodes.Drivers["n1"], "INSERT INTO t VALUES (4)");
         await Sql.HasRowAsync(_nodes.Drivers["n3"], 4);
+    }
+
+    [Fact]
+    public async Task A_state_that_names_a_new_peer_has_pg_hba_rewritten_and_reloaded_so_that_it_may_connect_without_a_restart()
+    {
+        await _nodes.StartAsync(Sys, TestActor, RejoinPolicy.Auto, NodeActorHarness.Options, "n1", "n2");
+        var first = _nodes.State(1, 1, "n1", "n2");
+        _nodes.Publish(first);
+        await _nodes.UntilAsync("n1", s => s.ReadWrite, "primary takes writes");
+        await _nodes.UntilAsync("n2", s => s.AppliedRole == PeerRole.Sync, "sync applied");
+        var (n1, n2) = (_nodes.Drivers["n1"], _nodes.Drivers["n2"]);
+        var pids = (n1.Instance!.Pid, n2.Instance!.Pid);
+
+        // A host that is not a seed (the seeds are 127.0.0.1): its connections to n1 come from 127.0.0.2.
+        var newcomer = new PeerId("n9", "127.0.0.2", TestCluster.FreePort());
+        await using var relay = TcpRelay.Start(newcomer.Host, n1.Settings.Self.Host, n1.Settings.Self.Port);
+        var n1FromNewcomer = InstanceProbe.Of(new PeerId("n1", "127.0.0.1", relay.Port), TestCluster.Credentials, TimeSpan.FromSeconds(3));
+        Assert.Equal(Npgsql.PostgresErrorCodes.InvalidAuthorizationSpecification, await LoginOutcomeAsync(n1FromNewcomer));
+
+        _nodes.Publish(first with { Version = 2, Async = [newcomer] });
+        await Eventually.ReturnsAsync(() => LoginOutcomeAsync(n1FromNewcomer), outcome => outcome == "admitted", "n1 admits the peer state v2 names");
+        foreach (var driver in new[] { n1, n2 })   // n2 too: it is the newcomer's upstream
+            Assert.Contains("127.0.0.2/32", await File.ReadAllTextAsync(driver.DataDirectory.File(HbaFile.FileName)));
+        Assert.Equal(pids, (n1.Instance!.Pid, n2.Instance!.Pid));   // reloaded, not restarted
+        await Sql.ExecAsync(n1, "CREATE TABLE t (id int primary key); INSERT INTO t VALUES (1)");   // and still writable
+
+        _nodes.Publish(first with { Version = 3 });
+        await Eventually.ReturnsAsync(() => LoginOutcomeAsync(n1FromNewcomer),
+            outcome => outcome == Npgsql.PostgresErrorCodes.InvalidAuthorizationSpecification, "n1 refuses the peer state v3 dropped");
+    }
+
+    /// <summary>"admitted", or the SQLSTATE of the refusal.</summary>
+    private static async Task<string> LoginOutcomeAsync(InstanceProbe probe)
+    {
+        try
+        {
+            await using var connection = await probe.OpenAsync(default);
+            return "admitted";
+        }
+        catch (Npgsql.PostgresException e)
+        {
+            return e.SqlState;
+        }
     }
 
     [Fact]

@@ -46,6 +46,7 @@ public sealed class DatabaseNodeActor : ReceiveActor, IWithTimers
     private FenceOwner? _fenceOwner;
     private Nodes.Postgres.StateLineage.Seen? _lineage;
     private Task _lineageWrite = Task.CompletedTask;   // writes run one after another, never two at once
+    private Task _admission = Task.CompletedTask;      // likewise the pg_hba rewrites, in state order
     private string? _stateRefused;
     private string? _lastError;
     private Nodes.Postgres.BaseBackupProgress? _clone;
@@ -114,6 +115,19 @@ public sealed class DatabaseNodeActor : ReceiveActor, IWithTimers
             _status = read.Status;
             Report();
         });
+
+        Receive<PeersAdmitted>(admitted =>
+        {
+            if (admitted.Error is not null)
+            {
+                _log.Warning("{0}: could not admit the peers of state v{1} to PostgreSQL (pg_hba.conf): {2}; retrying",
+                    _instance.Peer.Id, admitted.Version, admitted.Error);
+                Timers.StartSingleTimer(AdmitRetry.Instance, AdmitRetry.Instance, _options.MaxRetryBackoff);
+            }
+            else if (admitted.Changed)
+                _log.Info("{0}: pg_hba.conf rewritten for the peers of state v{1} (and reloaded, if PostgreSQL runs)", _instance.Peer.Id, admitted.Version);
+        });
+        Receive<AdmitRetry>(_ => AdmitPeers());
 
         Receive<NodeProtocol.RaiseFence>(RaiseFence);
         Receive<FenceOutcome>(FenceDone);
@@ -190,6 +204,7 @@ public sealed class DatabaseNodeActor : ReceiveActor, IWithTimers
 
         var previous = _state;
         _state = state;
+        AdmitPeers();
         var assignment = state.RoleOf(_instance.Peer.Id);
         // Readiness holds only for the primary and generation it was reached in; a deposed role rejoins again (cheaply
         // when it is already on the history) for a new one, since the role key alone would not restart it.
@@ -205,6 +220,21 @@ public sealed class DatabaseNodeActor : ReceiveActor, IWithTimers
             return;
         }
         StartRole(force: previous is null || (rejoinStale && assignment.Role == PeerRole.Deposed));
+    }
+
+    /// <summary>
+    /// Has PostgreSQL admit the peers the newest state names (pg_hba.conf, reloaded, never restarted), whatever this peer's
+    /// role, fence or lease: a peer the state adds must be able to clone and stream. The rewrites run one after another in
+    /// state order, so an older state's hosts never land last; a failed one is retried with the newest state.
+    /// </summary>
+    private void AdmitPeers()
+    {
+        if (_state is not { } state) return;
+        var instance = _instance;
+        var admission = _admission.ContinueWith(_ => instance.AdmitPeersAsync(state, CancellationToken.None), TaskScheduler.Default).Unwrap();
+        _admission = admission;
+        admission.PipeTo(Self, success: changed => new PeersAdmitted(state.Version, changed, null),
+            failure: e => new PeersAdmitted(state.Version, false, e.GetBaseException().Message));
     }
 
     private void ClearReadiness()

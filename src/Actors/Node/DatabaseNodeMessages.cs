@@ -29,6 +29,13 @@ internal static class DatabaseNodeMessages
 
     public sealed record StatusRead(InstanceStatus? Status);
 
+    public sealed record PeersAdmitted(long Version, bool Changed, string? Error);
+
+    public sealed record AdmitRetry
+    {
+        public static readonly AdmitRetry Instance = new();
+    }
+
     public sealed record FenceOutcome(IActorRef ReplyTo, long ProbeId, WalFence Fence, FenceReading? Position, string? Error);
 
     public sealed record SelfFenced(string? Error);

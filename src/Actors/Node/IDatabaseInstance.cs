@@ -78,6 +78,13 @@ public interface IDatabaseInstance
     /// </summary>
     Task<bool> IsNotAPrimaryAsync(PeerId peer, CancellationToken ct);
 
+    /// <summary>
+    /// Admits the peers <paramref name="state"/> names, besides the configured ones, to PostgreSQL (pg_hba), reloading it
+    /// when that changed anything; never restarts it.
+    /// </summary>
+    /// <returns>True if the admitted hosts changed.</returns>
+    Task<bool> AdmitPeersAsync(ClusterState state, CancellationToken ct);
+
     /// <summary>Where a raised fence is kept across restarts of the node process; null keeps it in memory only (tests).</summary>
     FenceFile? Fences => null;
 

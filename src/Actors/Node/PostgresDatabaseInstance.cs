@@ -48,6 +48,10 @@ public sealed class PostgresDatabaseInstance(PostgresNode node) : IDatabaseInsta
     }
 
     /// <inheritdoc />
+    public Task<bool> AdmitPeersAsync(ClusterState state, CancellationToken ct) =>
+        Driver.AdmitHostsAsync(HbaFile.AdmittedHosts(state, Driver.Settings), ct);
+
+    /// <inheritdoc />
     public Task InitializeAsync(CancellationToken ct) => Driver.InitializeAsync(ct);
 
     /// <inheritdoc />

@@ -32,7 +32,7 @@ public sealed class ClusterAccess(ActorRegistry registry, NodeOptions options, I
     /// <summary>The node's options.</summary>
     public NodeOptions Options { get; } = options;
 
-    /// <summary>The cluster credentials, for probing peers over SQL.</summary>
+    /// <summary>The cluster credentials, for probing peers over SQL (as the monitoring role).</summary>
     public ClusterCredentials Credentials { get; } = ApplianceNodeHosting.Credentials(options);
 
     /// <summary>The instances this node runs now (single-instance mode: always its one instance).</summary>

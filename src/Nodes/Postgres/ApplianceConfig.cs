@@ -34,13 +34,14 @@ public sealed record ApplianceConfig(ServerParameters Server, RoleParameters Rol
 
     /// <summary>
     /// A standby of <paramref name="upstream"/>. It names its own downstream as the sync it would want if it were
-    /// promoted, so that a promotion never passes through a moment with no sync named.
+    /// promoted, so that a promotion never passes through a moment with no sync named. It streams as the replication role,
+    /// whose password its WAL receiver reads from <see cref="ReplicationPassFile"/>, not from the setting.
     /// </summary>
     public static RoleParameters Standby(NodeSettings settings, PeerId upstream, PeerId? downstream) =>
         new(SyncStandbyName: downstream?.Id ?? NoSyncPlaceholder,
             ReadOnly: true,
-            PrimaryConnInfo: ConnInfo.For(upstream.Host, upstream.Port, settings.Credentials.ReplicationUser,
-                settings.Credentials.ReplicationPassword, applicationName: settings.Self.Id, tls: settings.Credentials.Tls),
+            PrimaryConnInfo: ConnInfo.For(upstream.Host, upstream.Port, settings.Credentials.ReplicationUser, password: null,
+                applicationName: settings.Self.Id, passFile: ReplicationPassFile.PathIn(settings.DataDirectory), tls: settings.Credentials.Tls),
             WalKeepSize: settings.Tuning.WalKeepSize);
 }
 

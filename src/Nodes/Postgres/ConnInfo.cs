@@ -13,18 +13,21 @@ public sealed record ConnInfo
 
     private ConnInfo(IReadOnlyList<KeyValuePair<string, string>> pairs) => _pairs = pairs;
 
-    /// <summary>A connection string naming host, port, user, password (if any) and application_name, in that order.</summary>
+    /// <summary>A connection string naming host, port, user, password or password file (if any), database (if any) and
+    /// application_name, in that order.</summary>
     /// <remarks>Leave the password out of strings that end up on a command line, where any local user can read it;
-    /// pass it in <c>PGPASSWORD</c> instead.</remarks>
+    /// pass it in <c>PGPASSWORD</c> instead. Leave it out of settings too (<c>primary_conninfo</c>): roles with
+    /// <c>pg_read_all_settings</c> read them; name a <paramref name="passFile"/> instead.</remarks>
     /// <param name="host">The peer's address.</param>
     /// <param name="port">Its port.</param>
     /// <param name="user">The role.</param>
     /// <param name="password">The password, if any.</param>
     /// <param name="applicationName">application_name, if any.</param>
     /// <param name="database">dbname, if any.</param>
+    /// <param name="passFile">A password file (libpq's passfile), if any.</param>
     /// <param name="tls">With TLS on: <c>sslmode=verify-ca</c> against our CA (the same as <see cref="PeerConnectionDefaults"/>).</param>
     public static ConnInfo For(string host, int port, string user, string? password, string? applicationName = null,
-        string? database = null, PostgresTls? tls = null)
+        string? database = null, string? passFile = null, PostgresTls? tls = null)
     {
         var pairs = new List<KeyValuePair<string, string>>
         {
@@ -33,6 +36,7 @@ public sealed record ConnInfo
             new("user", user),
         };
         if (password is not null) pairs.Add(new("password", password));
+        if (passFile is not null) pairs.Add(new("passfile", passFile));
         if (database is not null) pairs.Add(new("dbname", database));
         if (applicationName is not null) pairs.Add(new("application_name", applicationName));
         // A dead upstream must not hang a clone or a walreceiver for the OS default of minutes.

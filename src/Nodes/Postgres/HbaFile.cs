@@ -1,5 +1,6 @@
 using System.Net;
 using System.Text;
+using Appliance.Nodes.State;
 
 namespace Appliance.Nodes.Postgres;
 
@@ -9,9 +10,24 @@ public static class HbaFile
     /// <summary>The file's name inside the data directory.</summary>
     public const string FileName = "pg_hba.conf";
 
+    /// <summary>
+    /// The hosts an instance admits: the configured seed hosts (<see cref="NodeSettings.PeerHosts"/>), itself, and every
+    /// peer <paramref name="state"/> names (primary, sync, asyncs, deposed), so that a peer added later (one that is not a
+    /// seed, or a host placement chose) can clone and stream once the state names it, and one the state dropped can no longer.
+    /// </summary>
+    /// <param name="state">The newest cluster state; null before the first.</param>
+    /// <param name="settings">The instance's settings.</param>
+    /// <returns>Seeds and self first, in that order, then the state's hosts sorted, without repeats: a change of roles alone
+    /// leaves the list, and so the file, as it was.</returns>
+    public static IReadOnlyList<string> AdmittedHosts(ClusterState? state, NodeSettings settings) =>
+        [.. settings.PeerHosts.Append(settings.Self.Host)
+            .Concat((state?.NamedPeers ?? []).Select(p => p.Host).Order(StringComparer.Ordinal))
+            .Distinct(StringComparer.Ordinal)];
+
     /// <summary>The whole file.</summary>
-    /// <param name="replicationUser">The only role admitted for replication.</param>
-    /// <param name="peerHosts">Hosts of every instance (IP addresses or names); each may connect and replicate.</param>
+    /// <param name="replicationUser">The only role admitted for replication, and refused for anything else.</param>
+    /// <param name="peerHosts">Hosts of the instances (IP addresses or names, see <see cref="AdmittedHosts"/>); each may
+    /// connect and replicate.</param>
     /// <param name="clientNetworks">Extra CIDR networks admitted for ordinary connections only.</param>
     /// <param name="tlsOnly">Admit peers and client networks over TLS only (<c>hostssl</c>); loopback never leaves the machine.</param>
     public static string Render(string replicationUser, IEnumerable<string> peerHosts, IEnumerable<string> clientNetworks, bool tlsOnly = false)
@@ -27,10 +43,13 @@ public static class HbaFile
         }
 
         var sb = new StringBuilder()
-            .Append("# Written by the Appliance driver at every start; do not edit.\n")
+            .Append("# Written by the Appliance driver from its settings and the cluster state; do not edit.\n")
             .Append("# TYPE  DATABASE     USER  ADDRESS  METHOD\n")
             // No Unix socket is configured; this line serves an operator who adds one.
-            .Append("local   all          postgres          peer\n");
+            .Append("local   all          postgres          peer\n")
+            // The replication role streams and clones, nothing else: no session in any database, from anywhere.
+            // ("all" never matches a replication connection, so this line leaves those to the lines below.)
+            .Append($"host    all          {repl}  all  reject\n");
         foreach (var source in sources)
         {
             sb.Append($"{TypeFor(source)} all          all   {source}  scram-sha-256\n");

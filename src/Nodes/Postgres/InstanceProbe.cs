@@ -3,10 +3,13 @@ using Npgsql;
 
 namespace Appliance.Nodes.Postgres;
 
-/// <summary>Reads positions and health from one instance over SQL. Every call opens a fresh connection.</summary>
+/// <summary>
+/// Reads positions and health from one instance over SQL. Every call opens a fresh connection; the reads run as the
+/// monitoring role (<see cref="OpenMonitorAsync"/>), which can read but not write.
+/// </summary>
 /// <param name="Host">Where the instance listens.</param>
 /// <param name="Port">Its port.</param>
-/// <param name="Credentials">The cluster credentials (the superuser's password is used).</param>
+/// <param name="Credentials">The cluster credentials (the monitoring role's, and the superuser's for <see cref="OpenAsync"/>).</param>
 /// <param name="ConnectTimeout">Connect timeout.</param>
 public sealed record InstanceProbe(string Host, int Port, ClusterCredentials Credentials, TimeSpan ConnectTimeout)
 {
@@ -14,9 +17,31 @@ public sealed record InstanceProbe(string Host, int Port, ClusterCredentials Cre
     public static InstanceProbe Of(PeerId peer, ClusterCredentials credentials, TimeSpan connectTimeout) =>
         new(peer.Host, peer.Port, credentials, connectTimeout);
 
-    /// <summary>Opens a superuser connection to the instance.</summary>
+    /// <summary>Opens a superuser connection to the instance, for the driver's administrative work.</summary>
     public Task<NpgsqlConnection> OpenAsync(CancellationToken ct) =>
-        SuperuserConnection.OpenAsync(Host, Port, Credentials, ConnectTimeout, ct);
+        DriverConnection.OpenSuperuserAsync(Host, Port, Credentials, ConnectTimeout, ct);
+
+    /// <summary>
+    /// Opens a connection for reading, as the monitoring role (<see cref="ClusterCredentials.MonitorUser"/>).
+    /// </summary>
+    /// <remarks>
+    /// The primary makes that role (<see cref="ApplianceRoles"/>), and standbys receive it by replication. Before it exists
+    /// its login is refused, and the superuser's connection is used instead: a new cluster's first status reads (before its
+    /// first primary has made the role), a standby cloned just before, a peer of a version without the role during an
+    /// upgrade. Only then: once the role exists, its login succeeds and nothing falls back.
+    /// </remarks>
+    public async Task<NpgsqlConnection> OpenMonitorAsync(CancellationToken ct)
+    {
+        try
+        {
+            return await DriverConnection.OpenMonitorAsync(Host, Port, Credentials, ConnectTimeout, ct).ConfigureAwait(false);
+        }
+        catch (PostgresException e) when (e.SqlState == PostgresErrorCodes.InvalidPassword)
+        {
+            // PostgreSQL answers a role that does not exist (yet) as a wrong password, so as not to tell who exists.
+            return await OpenAsync(ct).ConfigureAwait(false);
+        }
+    }
 
     /// <summary>A cheap liveness check: true if <c>SELECT 1</c> answers within <paramref name="timeout"/>.</summary>
     public async Task<bool> IsAliveAsync(TimeSpan timeout, CancellationToken ct)
@@ -25,7 +50,7 @@ public sealed record InstanceProbe(string Host, int Port, ClusterCredentials Cre
         cts.CancelAfter(timeout);
         try
         {
-            await using var connection = await OpenAsync(cts.Token).ConfigureAwait(false);
+            await using var connection = await OpenMonitorAsync(cts.Token).ConfigureAwait(false);
             await using var command = new NpgsqlCommand("SELECT 1", connection);
             return await command.ExecuteScalarAsync(cts.Token).ConfigureAwait(false) is 1;
         }
@@ -58,7 +83,7 @@ public sealed record InstanceProbe(string Host, int Port, ClusterCredentials Cre
     /// <summary>Role, read-write, timeline, its history and WAL positions.</summary>
     public async Task<InstanceStatus> ReadStatusAsync(CancellationToken ct)
     {
-        await using var connection = await OpenAsync(ct).ConfigureAwait(false);
+        await using var connection = await OpenMonitorAsync(ct).ConfigureAwait(false);
         InstanceStatus status;
         await using (var command = new NpgsqlCommand(StatusSql, connection))
         await using (var reader = await command.ExecuteReaderAsync(ct).ConfigureAwait(false))
@@ -111,11 +136,14 @@ public sealed record InstanceProbe(string Host, int Port, ClusterCredentials Cre
     /// The history file of <paramref name="timeline"/> from the instance's <c>pg_wal</c>, parsed; timeline 1 has
     /// none. Null when the file is missing: a later timeline without its ancestry is not claimed.
     /// </summary>
+    /// <remarks>The monitoring role reads it through the one function it may call; the superuser (the fallback of
+    /// <see cref="OpenMonitorAsync"/>, before that function exists) reads the file itself.</remarks>
     private static async Task<TimelineHistory?> ReadHistoryAsync(NpgsqlConnection connection, int timeline, CancellationToken ct)
     {
         if (timeline <= 1) return TimelineHistory.First;
-        await using var command = new NpgsqlCommand("SELECT pg_read_file(@path, 0, 1048576, true)", connection);
-        command.Parameters.AddWithValue("path", $"pg_wal/{timeline:X8}.history");
+        await using var command = connection.UserName == ClusterCredentials.MonitorUser
+            ? new NpgsqlCommand($"SELECT {ApplianceRoles.Schema}.timeline_history({timeline})", connection)
+            : new NpgsqlCommand($"SELECT pg_read_file('pg_wal/{timeline:X8}.history', 0, 1048576, true)", connection);
         return await command.ExecuteScalarAsync(ct).ConfigureAwait(false) is string text ? TimelineHistory.Parse(timeline, text) : null;
     }
 
@@ -139,7 +167,7 @@ public sealed record InstanceProbe(string Host, int Port, ClusterCredentials Cre
 
     private async Task<IReadOnlyList<DownstreamStatus>> ReadDownstreamsAsync(string? name, CancellationToken ct)
     {
-        await using var connection = await OpenAsync(ct).ConfigureAwait(false);
+        await using var connection = await OpenMonitorAsync(ct).ConfigureAwait(false);
         await using var command = new NpgsqlCommand(DownstreamSql, connection);
         command.Parameters.Add(new NpgsqlParameter<string?>("name", NpgsqlTypes.NpgsqlDbType.Text) { TypedValue = name });
         await using var reader = await command.ExecuteReaderAsync(ct).ConfigureAwait(false);
@@ -159,7 +187,7 @@ public sealed record InstanceProbe(string Host, int Port, ClusterCredentials Cre
     /// <summary>The value of a setting as a new session sees it, with the file that set it.</summary>
     public async Task<(string Value, string? SourceFile)> ReadSettingAsync(string name, CancellationToken ct)
     {
-        await using var connection = await OpenAsync(ct).ConfigureAwait(false);
+        await using var connection = await OpenMonitorAsync(ct).ConfigureAwait(false);
         await using var command = new NpgsqlCommand("SELECT setting, sourcefile FROM pg_settings WHERE name = @name", connection);
         command.Parameters.AddWithValue("name", name);
         await using var reader = await command.ExecuteReaderAsync(ct).ConfigureAwait(false);

@@ -5,8 +5,9 @@ namespace Appliance.Nodes.Postgres;
 /// <summary>Everything the driver needs to know about the one PostgreSQL instance it manages.</summary>
 /// <param name="Self">This instance: its id (its <c>application_name</c>), and the address and port PostgreSQL listens on.</param>
 /// <param name="DataDirectory">The data directory. Every parent must be traversable by the <c>postgres</c> OS user when the driver runs as root.</param>
-/// <param name="Credentials">The superuser and replication passwords, the same on every instance of the cluster.</param>
-/// <param name="PeerHosts">The hosts of every instance in the cluster; only they (and loopback) may connect.</param>
+/// <param name="Credentials">The superuser, replication and monitoring credentials, the same on every instance of the cluster.</param>
+/// <param name="PeerHosts">The seed hosts: always admitted by pg_hba (with loopback and this instance), before any cluster
+/// state and whatever it says; the driver also admits every peer the newest state names (<see cref="HbaFile.AdmittedHosts"/>).</param>
 public sealed record NodeSettings(PeerId Self, string DataDirectory, ClusterCredentials Credentials, IReadOnlyList<string> PeerHosts)
 {
     /// <summary>The PostgreSQL bin directory; null picks the newest <c>/usr/lib/postgresql/*/bin</c>.</summary>
@@ -23,9 +24,11 @@ public sealed record NodeSettings(PeerId Self, string DataDirectory, ClusterCred
 }
 
 /// <summary>The cluster-wide credentials. Clones copy the roles, so every instance holds the same ones.</summary>
-/// <param name="SuperuserPassword">Password of the <c>postgres</c> superuser, which the driver itself and TCP clients use.</param>
-/// <param name="ReplicationUser">The role standbys stream as.</param>
-/// <param name="ReplicationPassword">Its password.</param>
+/// <param name="SuperuserPassword">Password of the <c>postgres</c> superuser: the cluster secret. The driver's administrative
+/// work (initdb, fencing, promotion, pg_rewind, checkpoints, the roles themselves) uses it; no standby stores it.</param>
+/// <param name="ReplicationUser">The role standbys stream as: <c>LOGIN REPLICATION</c> and nothing else, admitted by
+/// pg_hba for replication only.</param>
+/// <param name="ReplicationPassword">Its password (production: <see cref="FromSecret"/> derives it).</param>
 public sealed record ClusterCredentials(string SuperuserPassword, string ReplicationUser, string ReplicationPassword)
 {
     /// <summary>
@@ -34,8 +37,32 @@ public sealed record ClusterCredentials(string SuperuserPassword, string Replica
     /// </summary>
     public PostgresTls? Tls { get; init; }
 
+    private readonly string? _monitorPassword;
+
     /// <summary>The superuser's name.</summary>
     public const string Superuser = "postgres";
+
+    /// <summary>The replication role's name in production.</summary>
+    public const string DefaultReplicationUser = "replicator";
+
+    /// <summary>The role status reads run as: <c>LOGIN</c>, a member of <c>pg_monitor</c>, and allowed to read timeline
+    /// history files (see <see cref="ApplianceRoles"/>).</summary>
+    public const string MonitorUser = "appliance_monitor";
+
+    /// <summary>The monitoring role's password: derived from the superuser's unless set.</summary>
+    public string MonitorPassword
+    {
+        get => _monitorPassword ?? DerivedPassword.Derive(SuperuserPassword, DerivedPassword.MonitorPurpose);
+        init => _monitorPassword = value;
+    }
+
+    /// <summary>
+    /// The production credentials, from the cluster secret alone: the replication role <see cref="DefaultReplicationUser"/>
+    /// with a password derived from it (<see cref="DerivedPassword"/>), so every node computes the same one and a standby's
+    /// settings reveal nothing about the secret.
+    /// </summary>
+    public static ClusterCredentials FromSecret(string superuserPassword) =>
+        new(superuserPassword, DefaultReplicationUser, DerivedPassword.Derive(superuserPassword, DerivedPassword.ReplicationPurpose));
 
     /// <inheritdoc />
     public override string ToString() => $"ClusterCredentials {{ ReplicationUser = {ReplicationUser}, passwords hidden }}";

@@ -16,6 +16,10 @@ public sealed class PostgresNode : IAsyncDisposable
     private readonly SemaphoreSlim _gate = new(1, 1);
     private readonly Action<string>? _onServerLog;
     private PostgresInstance? _instance;
+    private PostgresInstance? _rolesEnsuredFor;
+    private readonly SemaphoreSlim _hbaGate = new(1, 1);
+    private IReadOnlyList<string> _admittedHosts;
+    private int _admissions;   // counts AdmitHostsAsync's rewrites, so a start can tell one happened while it ran
     private RoleParameters? _role;
     // The role last written to appliance.conf and signalled. It differs from _role (the last one the server confirmed)
     // only when a reload's confirmation was interrupted (cancelled, timed out): the server may then be on either. So a
@@ -38,6 +42,7 @@ public sealed class PostgresNode : IAsyncDisposable
         Binaries = binaries;
         DataDirectory = new DataDirectory(Path.GetFullPath(settings.DataDirectory));
         Probe = InstanceProbe.Of(settings.Self, settings.Credentials, settings.Timeouts.Connect);
+        _admittedHosts = HbaFile.AdmittedHosts(null, settings);
         _onServerLog = onServerLog;
     }
 
@@ -126,12 +131,13 @@ public sealed class PostgresNode : IAsyncDisposable
     public Task<int?> StartPrimaryAsync(PeerId sync, long generation, CancellationToken ct) => Serialised(async () =>
     {
         var role = ApplianceConfig.Primary(sync, Settings.Tuning.WalKeepSize, readWrite: false);
+        int? promoted = null;
         if (IsRunning)
         {
             var status = await Probe.ReadStatusAsync(ct).ConfigureAwait(false);
             if (status.InRecovery)
             {
-                return await PromoteLockedAsync(role, generation, ct).ConfigureAwait(false);
+                promoted = await PromoteLockedAsync(role, generation, ct).ConfigureAwait(false);
             }
             else if (!RoleConfirmed || _role?.SyncStandbyName != sync.Id)
             {
@@ -140,20 +146,22 @@ public sealed class PostgresNode : IAsyncDisposable
                 SyncedDownstream = null;
                 await ReloadLockedAsync(role, ct).ConfigureAwait(false);
             }
-            return (int?)null;
         }
-
-        DataDirectory.RequireClusterOf(Binaries);
-        if (DataDirectory.HasStandbySignal)
+        else
         {
-            // A stopped standby becomes primary by promotion (a new timeline), never by starting without
-            // standby.signal: that would continue the old primary's timeline and hide any divergence from pg_rewind.
-            await StartLockedAsync(role, standby: true, ct).ConfigureAwait(false);
-            return await PromoteLockedAsync(role, generation, ct).ConfigureAwait(false);
+            DataDirectory.RequireClusterOf(Binaries);
+            if (DataDirectory.HasStandbySignal)
+            {
+                // A stopped standby becomes primary by promotion (a new timeline), never by starting without
+                // standby.signal: that would continue the old primary's timeline and hide any divergence from pg_rewind.
+                await StartLockedAsync(role, standby: true, ct).ConfigureAwait(false);
+                promoted = await PromoteLockedAsync(role, generation, ct).ConfigureAwait(false);
+            }
+            else
+                await StartLockedAsync(role, standby: false, ct).ConfigureAwait(false);
         }
-        await StartLockedAsync(role, standby: false, ct).ConfigureAwait(false);
-        await EnsureReplicationRoleAsync(ct).ConfigureAwait(false);
-        return null;
+        await EnsureRolesLockedAsync(ct).ConfigureAwait(false);
+        return promoted;
     }, ct);
 
     /// <summary>
@@ -244,19 +252,23 @@ public sealed class PostgresNode : IAsyncDisposable
     public Task<int?> StartSingletonPrimaryAsync(long generation, CancellationToken ct) => Serialised(async () =>
     {
         var role = ApplianceConfig.SingletonPrimary(Settings.Tuning.WalKeepSize);
+        int? promoted = null;
         if (IsRunning)
         {
             if ((await Probe.ReadStatusAsync(ct).ConfigureAwait(false)).InRecovery)
-                return await PromoteLockedAsync(role, generation, ct).ConfigureAwait(false);
-            if (_role != role || !RoleConfirmed) await ReloadLockedAsync(role, ct).ConfigureAwait(false);
-            return (int?)null;
+                promoted = await PromoteLockedAsync(role, generation, ct).ConfigureAwait(false);
+            else if (_role != role || !RoleConfirmed)
+                await ReloadLockedAsync(role, ct).ConfigureAwait(false);
         }
-        DataDirectory.RequireClusterOf(Binaries);
-        var standby = DataDirectory.HasStandbySignal;
-        await StartLockedAsync(role, standby, ct).ConfigureAwait(false);
-        if (standby) return await PromoteLockedAsync(role, generation, ct).ConfigureAwait(false);
-        await EnsureReplicationRoleAsync(ct).ConfigureAwait(false);
-        return null;
+        else
+        {
+            DataDirectory.RequireClusterOf(Binaries);
+            var standby = DataDirectory.HasStandbySignal;
+            await StartLockedAsync(role, standby, ct).ConfigureAwait(false);
+            if (standby) promoted = await PromoteLockedAsync(role, generation, ct).ConfigureAwait(false);
+        }
+        await EnsureRolesLockedAsync(ct).ConfigureAwait(false);
+        return promoted;
     }, ct);
 
     /// <summary>
@@ -447,10 +459,10 @@ public sealed class PostgresNode : IAsyncDisposable
         DataDirectory.ClearStalePidFile();
         await PostgresInstance.RequirePortFreeAsync(Settings.Self.Host, Settings.Self.Port, ct).ConfigureAwait(false);
         await DataDirectory.EnsureApplianceIncludeAsync(ct).ConfigureAwait(false);
-        await DataDirectory.WriteFileAsync(HbaFile.FileName,
-            HbaFile.Render(Settings.Credentials.ReplicationUser, Settings.PeerHosts.Append(Settings.Self.Host), Settings.ClientNetworks,
-                tlsOnly: Settings.Credentials.Tls is not null),
-            ct).ConfigureAwait(false);
+        var admissions = Volatile.Read(ref _admissions);
+        await WriteHbaAsync(ct).ConfigureAwait(false);
+        await DataDirectory.WriteFileAsync(ReplicationPassFile.FileName,
+            ReplicationPassFile.Render(Settings.Credentials.ReplicationUser, Settings.Credentials.ReplicationPassword), ct).ConfigureAwait(false);
         await DataDirectory.WriteFileAsync(ApplianceConfigFile.FileName,
             ApplianceConfigFile.Render(new ApplianceConfig(ApplianceConfig.ServerFor(Settings), role)), ct).ConfigureAwait(false);
         _written = role;
@@ -459,8 +471,53 @@ public sealed class PostgresNode : IAsyncDisposable
         SyncedDownstream = null;
         _instance = await PostgresInstance.StartAsync(Binaries, DataDirectory, ApplianceConfig.ServerFor(Settings),
             Settings.Timeouts.Start, _onServerLog, ct).ConfigureAwait(false);
+        // An admission that rewrote the file after the postmaster had read it, but before it counted as running, found
+        // nothing to reload.
+        if (Volatile.Read(ref _admissions) != admissions) _instance.Reload();
         await RequireCommitGuardLoadedAsync(ct).ConfigureAwait(false);
         _role = role;
+    }
+
+    /// <summary>
+    /// Admits <paramref name="hosts"/> (<see cref="HbaFile.AdmittedHosts"/>: the seeds, this instance, and the peers the
+    /// cluster state names) in <c>pg_hba.conf</c>: rewrites the file when that changes it and has a running server reload
+    /// it (SIGHUP, as <c>pg_reload_conf()</c> sends), which applies to new connections without a restart. Not serialised
+    /// with role changes, so a long clone or start never holds it up; a start renders the newest hosts too.
+    /// </summary>
+    /// <returns>True if the file changed.</returns>
+    public async Task<bool> AdmitHostsAsync(IReadOnlyList<string> hosts, CancellationToken ct)
+    {
+        await _hbaGate.WaitAsync(ct).ConfigureAwait(false);
+        try
+        {
+            _admittedHosts = hosts;
+            if (DataDirectory.Kind != DataDirectoryKind.Cluster || !await WriteHbaLockedAsync(ct).ConfigureAwait(false)) return false;
+            Interlocked.Increment(ref _admissions);
+            if (IsRunning) _instance!.Reload();
+            return true;
+        }
+        finally
+        {
+            _hbaGate.Release();
+        }
+    }
+
+    private async Task WriteHbaAsync(CancellationToken ct)
+    {
+        await _hbaGate.WaitAsync(ct).ConfigureAwait(false);
+        try { await WriteHbaLockedAsync(ct).ConfigureAwait(false); }
+        finally { _hbaGate.Release(); }
+    }
+
+    /// <summary>Writes <c>pg_hba.conf</c> for the hosts admitted now, only if that changes it.</summary>
+    private async Task<bool> WriteHbaLockedAsync(CancellationToken ct)
+    {
+        var text = HbaFile.Render(Settings.Credentials.ReplicationUser, _admittedHosts, Settings.ClientNetworks,
+            tlsOnly: Settings.Credentials.Tls is not null);
+        var path = DataDirectory.File(HbaFile.FileName);
+        if (File.Exists(path) && await File.ReadAllTextAsync(path, ct).ConfigureAwait(false) == text) return false;
+        await DataDirectory.WriteFileAsync(HbaFile.FileName, text, ct).ConfigureAwait(false);
+        return true;
     }
 
     /// <summary>
@@ -598,32 +655,22 @@ public sealed class PostgresNode : IAsyncDisposable
 
     private static string HistoryFileName(int timeline) => $"{timeline:X8}.history";
 
-    private async Task EnsureReplicationRoleAsync(CancellationToken ct)
+    /// <summary>
+    /// Makes sure the roles are as the credentials say (<see cref="ApplianceRoles"/>), once per postmaster that runs as a
+    /// primary: after its first start, after a promotion, and again after a failed attempt. So an upgraded cluster's
+    /// replication role gets its new password from the first primary that runs the new version, and a bootstrap commit
+    /// lost in a failover is made again by the next primary.
+    /// </summary>
+    private async Task EnsureRolesLockedAsync(CancellationToken ct)
     {
-        await using var connection = await Probe.OpenAsync(ct).ConfigureAwait(false);
-        await using var tx = await connection.BeginTransactionAsync(ct).ConfigureAwait(false);
-        // The primary is read-only and names a sync that cannot connect before this role exists, so this one
-        // bootstrap transaction is explicitly read-write and does not wait for the sync. No client commit can:
-        // appliance_guard refuses them, and only a superuser may set its escape hatch, for this transaction alone.
-        await using (var setup = new NpgsqlCommand(
-            $"SET TRANSACTION READ WRITE; SET LOCAL {CommitGuard.AllowLocalCommitSetting} = on; SET LOCAL synchronous_commit = local",
-            connection, tx))
-            await setup.ExecuteNonQueryAsync(ct).ConfigureAwait(false);
-        string? ddl;
-        await using (var build = new NpgsqlCommand(
-            "SELECT format('CREATE ROLE %I WITH LOGIN REPLICATION PASSWORD %L', @user::text, @password::text) " +
-            "WHERE NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = @user)", connection, tx))
+        if (_rolesEnsuredFor == _instance) return;
+        await using (var connection = await Probe.OpenAsync(ct).ConfigureAwait(false))
         {
-            build.Parameters.AddWithValue("user", Settings.Credentials.ReplicationUser);
-            build.Parameters.AddWithValue("password", Settings.Credentials.ReplicationPassword);
-            ddl = (string?)await build.ExecuteScalarAsync(ct).ConfigureAwait(false);
+            if (await ApplianceRoles.EnsureAsync(connection, Settings.Credentials, ct).ConfigureAwait(false))
+                _onServerLog?.Invoke($"appliance: {Settings.Self}: created or corrected the roles {Settings.Credentials.ReplicationUser} " +
+                                     $"and {ClusterCredentials.MonitorUser}");
         }
-        if (ddl is not null)
-        {
-            await using var create = new NpgsqlCommand(ddl, connection, tx);
-            await create.ExecuteNonQueryAsync(ct).ConfigureAwait(false);
-        }
-        await tx.CommitAsync(ct).ConfigureAwait(false);
+        _rolesEnsuredFor = _instance;
     }
 
     private async Task<PostmasterExit?> StopLockedAsync(CancellationToken ct)

@@ -16,7 +16,7 @@ public sealed record UpstreamIdentity(ulong SystemIdentifier, int MajorVersion)
     {
         try
         {
-            await using var connection = await SuperuserConnection.OpenAsync(upstream.Host, upstream.Port, credentials, connectTimeout, ct)
+            await using var connection = await DriverConnection.OpenSuperuserAsync(upstream.Host, upstream.Port, credentials, connectTimeout, ct)
                 .ConfigureAwait(false);
             await using var command = new NpgsqlCommand(
                 "SELECT system_identifier, current_setting('server_version_num')::int / 10000 FROM pg_control_system()", connection);

@@ -162,7 +162,7 @@ public sealed class PlacementScenarioSpecs(ITestOutputHelper output) : IAsyncLif
 
     private async Task<IReadOnlyList<string>> VerifyAsync(ClusterState state, int configured)
     {
-        var prober = new PeerProber(new ClusterCredentials(PlacementTestCluster.Password, "replicator", PlacementTestCluster.Password));
+        var prober = new PeerProber(ClusterCredentials.FromSecret(PlacementTestCluster.Password));
         var peers = await prober.ProbeAsync(state, default);
         var problems = Verify.Problems(new ClusterViewDto(StateDto.From(state), peers, null, true, "test", configured));
         foreach (var p in problems) _cluster.Log($"verify: {p}");

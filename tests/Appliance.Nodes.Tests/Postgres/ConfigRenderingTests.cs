@@ -70,9 +70,12 @@ public sealed class ConfigRenderingTests
         var role = ApplianceConfig.Standby(settings, upstream, downstream: null);
         var text = ApplianceConfigFile.Render(new ApplianceConfig(ApplianceConfig.ServerFor(settings), role));
 
+        // The password is in a private file, not in the setting: pg_monitor's members read every setting.
         Assert.Contains(
-            @"primary_conninfo = 'host=''10.0.0.2'' port=''6543'' user=''replicator'' password=''it\\''s a \\\\ secret'' application_name=''pg-3'' connect_timeout=''5'' gssencmode=''disable'''",
+            @"primary_conninfo = 'host=''10.0.0.2'' port=''6543'' user=''replicator'' passfile=''/data/pg/appliance.pgpass'' application_name=''pg-3'' connect_timeout=''5'' gssencmode=''disable'''",
             text);
+        Assert.DoesNotContain("secret", text);
+        Assert.DoesNotContain("password=", text);
         Assert.False(PeerId.IsValidId(ApplianceConfig.NoSyncPlaceholder));
         Assert.Contains($"synchronous_standby_names = 'FIRST 1 (\"{ApplianceConfig.NoSyncPlaceholder}\")'", text);
         Assert.Contains("default_transaction_read_only = on", text);
@@ -103,8 +106,29 @@ public sealed class ConfigRenderingTests
         Assert.Contains("host replication replicator db3.example scram-sha-256", lines);
         Assert.Contains("host all all 192.168.0.0/16 scram-sha-256", lines);
         Assert.DoesNotContain(lines, l => l.Contains("192.168.0.0/16") && l.Contains("replication"));
-        Assert.All(lines, l => Assert.EndsWith("scram-sha-256", l));
+        // The replication role gets no session in a database, from anywhere, before any line could admit it.
+        Assert.Equal("host all replicator all reject", lines[0]);
+        Assert.All(lines.Skip(1), l => Assert.EndsWith("scram-sha-256", l));
+        Assert.DoesNotContain(lines, l => l.StartsWith("host replication") && !l.Contains(" replicator "));
         Assert.DoesNotContain("trust", text);
+    }
+
+    [Fact]
+    public void Pg_hba_admits_the_seeds_itself_and_every_peer_the_state_names_in_an_order_roles_do_not_change()
+    {
+        var settings = Settings("pg-1");
+        Assert.Equal(["10.0.0.2", "10.0.0.3", "10.0.0.1"], HbaFile.AdmittedHosts(null, settings));
+
+        var state = new ClusterState
+        {
+            Version = 7, Generation = 2,
+            Primary = new PeerId("pg-9", "10.0.0.9", 5432), Sync = new PeerId("pg-2", "10.0.0.2", 5432),
+            Async = [new PeerId("pg-7", "10.0.0.7", 5432)], Deposed = [new PeerId("pg-8", "db8.example", 5432)],
+        };
+        Assert.Equal(["10.0.0.2", "10.0.0.3", "10.0.0.1", "10.0.0.7", "10.0.0.9", "db8.example"], HbaFile.AdmittedHosts(state, settings));
+
+        var swapped = state with { Primary = state.Sync!, Sync = state.Primary, Version = 8 };
+        Assert.Equal(HbaFile.AdmittedHosts(state, settings), HbaFile.AdmittedHosts(swapped, settings));
     }
 
     [Fact]

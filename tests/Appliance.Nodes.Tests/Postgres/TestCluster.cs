@@ -34,7 +34,8 @@ public sealed class TestCluster : IAsyncDisposable
 
     public string Path_ { get; }
 
-    public static ClusterCredentials Credentials { get; } = new("s3cret 'super' \\pw", "replicator", "r3pl 'pw'");
+    /// <summary>The production credentials (<see cref="ClusterCredentials.FromSecret"/>) of a secret that needs quoting.</summary>
+    public static ClusterCredentials Credentials { get; } = ClusterCredentials.FromSecret("s3cret 'super' \\pw");
 
     public static ServerTuning SmallTuning { get; } = new("16MB", 30, 10, "64MB");
 
