@@ -29,7 +29,7 @@ public sealed class CommitConfirmationTests
 
         // An autocommit write cancelled by pg_cancel_backend while it waits for the sync.
         var cancelled = SyncCommitWatch.RunAsync(connection, c => ExecAsync(c, "INSERT INTO t VALUES (3)"));
-        await WaitsForSyncAsync(primary, connection.ProcessID, cancelled);
+        await PendingCommit.WaitsForSyncAsync(primary, connection.ProcessID, cancelled);
         await Sql.ExecAsync(primary, $"SELECT pg_cancel_backend({connection.ProcessID})");
         var e = await Assert.ThrowsAsync<CommitNotConfirmedException>(() => cancelled.WaitAsync(Answer));
         // Matched by the routine's name, which lc_messages does not translate.
@@ -47,7 +47,7 @@ public sealed class CommitConfirmationTests
             await tx.CommitAsync(cancel.Token);
             return 0;
         });
-        await WaitsForSyncAsync(primary, connection.ProcessID, abandoned);
+        await PendingCommit.WaitsForSyncAsync(primary, connection.ProcessID, abandoned);
         cancel.Cancel();
         await Assert.ThrowsAsync<CommitNotConfirmedException>(() => abandoned.WaitAsync(Answer));
         Assert.Equal(1L, await Sql.CountAsync(primary, "t", "id = 4"));
@@ -66,13 +66,4 @@ public sealed class CommitConfirmationTests
         await using var command = new NpgsqlCommand(sql, connection);
         return await command.ExecuteNonQueryAsync();
     }
-
-    private static Task WaitsForSyncAsync(PostgresNode primary, int pid, Task write) =>
-        Eventually.TrueAsync(async () =>
-            {
-                if (write.IsCompleted) throw new InvalidOperationException("The write finished before it waited for the sync.", write.Exception);
-                return await Sql.ScalarAsync<bool>(primary,
-                    $"SELECT EXISTS (SELECT 1 FROM pg_stat_activity WHERE pid = {pid} AND wait_event = 'SyncRep')");
-            },
-            $"backend {pid} waits for the sync to confirm its commit");
 }

@@ -58,13 +58,16 @@ public sealed class PendingCommit
     }
 
     /// <summary>Waits until the backend is waiting for the sync to confirm its commit (wait_event SyncRep).</summary>
-    public Task WaitsForSyncAsync(PostgresNode primary) =>
+    public Task WaitsForSyncAsync(PostgresNode primary) => WaitsForSyncAsync(primary, BackendPid, Task);
+
+    /// <summary>Waits until backend <paramref name="pid"/>, running <paramref name="write"/>, waits for the sync (wait_event SyncRep).</summary>
+    public static Task WaitsForSyncAsync(PostgresNode primary, int pid, Task write) =>
         Eventually.TrueAsync(async () =>
             {
-                // Fail at once with the client's own error rather than at the deadline.
-                if (Task.IsFaulted) throw new InvalidOperationException("The client's transaction failed.", Task.Exception);
+                // Fail at once with the client's own outcome rather than at the deadline.
+                if (write.IsCompleted) throw new InvalidOperationException("The client's transaction ended before it waited for the sync.", write.Exception);
                 return await Sql.ScalarAsync<bool>(primary,
-                    $"SELECT EXISTS (SELECT 1 FROM pg_stat_activity WHERE pid = {BackendPid} AND wait_event = 'SyncRep')");
+                    $"SELECT EXISTS (SELECT 1 FROM pg_stat_activity WHERE pid = {pid} AND wait_event = 'SyncRep')");
             },
-            $"backend {BackendPid} waits for the sync to confirm its commit");
+            $"backend {pid} waits for the sync to confirm its commit");
 }
