@@ -36,6 +36,9 @@ public sealed class ClusterStateCoordinator : ReceivePersistentActor, IWithTimer
     private readonly ILoggingAdapter _log = Context.GetLogger();
     private readonly PeerMembership _membership;
     private readonly Queue<QueuedCommand> _commands = new();
+    // Only for an operator's password rotation: which passwords each node holds (fingerprints). Not persisted: every
+    // node reports twice a second.
+    private readonly Dictionary<string, IReadOnlyList<string>> _secretFingerprints = [];
     private readonly IActorRef _mediator;
     private readonly Cluster? _cluster;
 
@@ -84,6 +87,8 @@ public sealed class ClusterStateCoordinator : ReceivePersistentActor, IWithTimer
         });
         Command<ClusterStateProtocol.GetState>(_ => Sender.Tell(new ClusterStateProtocol.CurrentState(_state, _lastRefusal)));
         Command<ClusterStateProtocol.GetHistory>(_ => AnswerHistory(Sender));
+        Command<CredentialProtocol.GetSecretFingerprints>(_ =>
+            Sender.Tell(new CredentialProtocol.SecretFingerprints(_secretFingerprints.ToDictionary())));
         Command<EvaluationTick>(_ => OnTick());
         Command<ClusterEvent.IMemberEvent>(e => MembershipMayHaveChanged(_membership.MemberChanged(e.Member, Now())));
         Command<ClusterEvent.UnreachableMember>(e => MembershipMayHaveChanged(_membership.ReachabilityChanged(e.Member, false, Now())));
@@ -180,6 +185,7 @@ public sealed class ClusterStateCoordinator : ReceivePersistentActor, IWithTimer
     {
         var node = Sender;
         var changed = _membership.Record(report, node, AddressOf(node), Now());
+        if (report.SecretFingerprints is { } fingerprints) _secretFingerprints[report.Peer.Id] = fingerprints;
         // Pub-sub may have dropped the state, or the node joined late: a node behind the current version gets it now.
         if (_state is { } state && report.AppliedVersion < state.Version)
             node.Tell(new ClusterStateProtocol.StateChanged(state.Version, state, _incarnation));

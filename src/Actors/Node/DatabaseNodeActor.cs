@@ -312,7 +312,7 @@ public sealed class DatabaseNodeActor : ReceiveActor, IWithTimers
             History: _status?.History,
             RewoundOnto: _readyToRejoin ? _rewoundOnto : null);
         _coordinator.Tell(new NodeProtocol.StatusReport(_instance.Peer, report, _appliedVersion, _appliedRole, _readWrite && !_selfFenced,
-            _fence, _fenceOwner));
+            _fence, _fenceOwner, _instance.SecretFingerprints));
     }
 
     private void RaiseFence(NodeProtocol.RaiseFence raise)

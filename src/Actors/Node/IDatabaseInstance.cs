@@ -88,6 +88,9 @@ public interface IDatabaseInstance
     /// <summary>Where a raised fence is kept across restarts of the node process; null keeps it in memory only (tests).</summary>
     FenceFile? Fences => null;
 
+    /// <summary>Fingerprints of the superuser passwords this node holds, newest first (<see cref="Appliance.Nodes.Postgres.ClusterSecret.Fingerprints"/>); null if it cannot tell.</summary>
+    IReadOnlyList<string>? SecretFingerprints => null;
+
     /// <summary>Where the newest state played and the cluster id are kept; null keeps them in memory only (tests).</summary>
     StateLineage? Lineage => null;
 }

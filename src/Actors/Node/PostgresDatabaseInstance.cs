@@ -34,6 +34,9 @@ public sealed class PostgresDatabaseInstance(PostgresNode node) : IDatabaseInsta
     public StateLineage? Lineage { get; } = StateLineage.Beside(node.DataDirectory.Path);
 
     /// <inheritdoc />
+    public IReadOnlyList<string>? SecretFingerprints => Driver.Settings.Credentials.Secret?.Fingerprints;
+
+    /// <inheritdoc />
     public async Task<bool> IsNotAPrimaryAsync(PeerId peer, CancellationToken ct)
     {
         try

@@ -16,8 +16,11 @@ public static class NodeProtocol
     /// <param name="ReadWrite">The node is a primary that takes writes.</param>
     /// <param name="Fence">The fence the node holds, if any, so that a coordinator can lift one whose owner is gone.</param>
     /// <param name="FenceOwner">Who raised <paramref name="Fence"/>.</param>
+    /// <param name="SecretFingerprints">Fingerprints of the superuser passwords the node holds, newest first, so that a
+    /// rotation can first check that every node holds the new one (<see cref="CredentialProtocol"/>); null from a node
+    /// without them.</param>
     public sealed record StatusReport(PeerId Peer, PeerReport Report, long AppliedVersion, PeerRole Role, bool ReadWrite,
-        WalFence? Fence = null, FenceOwner? FenceOwner = null) : IApplianceMessage;
+        WalFence? Fence = null, FenceOwner? FenceOwner = null, IReadOnlyList<string>? SecretFingerprints = null) : IApplianceMessage;
 
     /// <summary>
     /// Raise <paramref name="Fence"/> and answer with the WAL position read behind it (<see cref="FenceRaised"/>), or

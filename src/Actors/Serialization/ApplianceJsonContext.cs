@@ -39,6 +39,8 @@ namespace Appliance.Actors.Serialization;
 [JsonSerializable(typeof(CoordinatorSnapshot))]
 [JsonSerializable(typeof(InstanceProtocol.StartInstance))]
 [JsonSerializable(typeof(InstanceProtocol.StopInstance))]
+[JsonSerializable(typeof(CredentialProtocol.GetSecretFingerprints))]
+[JsonSerializable(typeof(CredentialProtocol.SecretFingerprints))]
 [JsonSerializable(typeof(ClusterStateDto))]
 [JsonSerializable(typeof(WalFenceDto))]
 [JsonSerializable(typeof(OperatorCommandDto))]

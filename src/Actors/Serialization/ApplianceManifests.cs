@@ -37,6 +37,8 @@ public static class ApplianceManifests
         ("coordinator-snapshot.v1", typeof(CoordinatorSnapshot)),
         ("start-instance.v1", typeof(InstanceProtocol.StartInstance)),
         ("stop-instance.v1", typeof(InstanceProtocol.StopInstance)),
+        ("get-secret-fingerprints.v1", typeof(CredentialProtocol.GetSecretFingerprints)),
+        ("secret-fingerprints.v1", typeof(CredentialProtocol.SecretFingerprints)),
     ];
 
     private static readonly FrozenDictionary<string, Type> TypeByManifest = All.ToFrozenDictionary(m => m.Manifest, m => m.Type);

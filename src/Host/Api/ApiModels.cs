@@ -186,3 +186,7 @@ public sealed record SwitchoverRequest(string? To, long? Generation);
 /// <param name="Force">Go below the minimum (3, or 1 in singleton mode).</param>
 /// <param name="Generation">The generation the operator saw, if the command is bound to one.</param>
 public sealed record ScaleRequest(int? Instances, bool? Force, long? Generation);
+
+/// <summary>Body of <c>POST /rotate-password</c>.</summary>
+/// <param name="Role"><c>superuser</c> or <c>replication</c>.</param>
+public sealed record RotatePasswordRequest(string? Role);

@@ -94,6 +94,13 @@ public static class NodeApi
             return await SubmitAsync(access, new OperatorCommand.Scale(instances, body.Value.Force ?? false)
                 { ExpectedGeneration = Generation(http, body.Value.Generation) }, ct);
         });
+        api.MapPost("/rotate-password", async (HttpContext http, PasswordRotation rotation, CancellationToken ct) =>
+        {
+            var body = await BodyAsync<RotatePasswordRequest>(http, ct);
+            if (body.Error is { } e) return e;
+            var (status, result) = await rotation.RotateAsync(body.Value?.Role?.Trim().ToLowerInvariant(), ct);
+            return Json(result, status);
+        });
         return app;
     }
 
@@ -198,6 +205,7 @@ public static class NodeApi
     private static string Example<T>() =>
         typeof(T) == typeof(FreezeRequest) ? "{\"reason\":\"maintenance\"}"
         : typeof(T) == typeof(ScaleRequest) ? "{\"instances\":5}"
+        : typeof(T) == typeof(RotatePasswordRequest) ? "{\"role\":\"replication\"}"
         : "{\"to\":\"n2\"}";
 
     private static IResult Json(object value, int status = 200) => Results.Json(value, ApiJson.Options, statusCode: status);

@@ -93,6 +93,14 @@ public static class CommandLine
         root.Subcommands.Add(Verb("scale", "Change the number of instances: grow adds asyncs at the tail, shrink removes asyncs above the new size.",
             (api, j, p, ct) => Verbs.CommandAsync(api, "/scale" + Query(p.GetValue(generation)),
                 new { instances = p.GetValue(instances), force = p.GetValue(force) }, j, Console.Out, Console.Error, ct), instances, force, generation));
+        var role = new Option<string>("--role")
+        {
+            Description = "superuser (first put the new password on the first line of every node's --pg-password-file, the old one on the second) or replication.",
+            Required = true,
+        };
+        role.AcceptOnlyFromAmong("superuser", "replication");
+        root.Subcommands.Add(Verb("rotate-password", "Change the superuser's or the replication role's password on every node, with no failover.",
+            (api, j, p, ct) => Verbs.CommandAsync(api, "/rotate-password", new { role = p.GetValue(role) }, j, Console.Out, Console.Error, ct), role));
         return root;
     }
 

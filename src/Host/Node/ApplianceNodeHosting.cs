@@ -178,7 +178,7 @@ public static class ApplianceNodeHosting
         };
 
     /// <summary>The cluster's credentials as this node uses them, with PostgreSQL's TLS files if TLS is on.</summary>
-    public static ClusterCredentials Credentials(NodeOptions options) => ClusterCredentials.FromSecret(options.PgPassword) with
+    public static ClusterCredentials Credentials(NodeOptions options) => ClusterCredentials.FromSecret(options.Secret) with
     {
         Tls = options.Tls is null ? null : PostgresTls.In(PostgresTlsDirectory(options)),
     };

@@ -93,6 +93,17 @@ public sealed class ClusterAccess(ActorRegistry registry, NodeOptions options, I
         }
     }
 
+    /// <summary>Which passwords every node holds, as the coordinator last heard (fingerprints only).</summary>
+    public async Task<CredentialProtocol.SecretFingerprints> SecretFingerprintsAsync(TimeSpan timeout, CancellationToken ct)
+    {
+        var coordinator = await registry.GetAsync<CoordinatorKey>(ct).ConfigureAwait(false);
+        try { return await coordinator.Ask<CredentialProtocol.SecretFingerprints>(CredentialProtocol.GetSecretFingerprints.Instance, timeout, ct).ConfigureAwait(false); }
+        catch (AskTimeoutException)
+        {
+            throw new ClusterUnavailableException(CoordinatorSilent(timeout));
+        }
+    }
+
     /// <summary>Submits an operator command; the answer is <see cref="OperatorProtocol.Accepted"/> or <see cref="OperatorProtocol.Refused"/>.</summary>
     public async Task<IApplianceMessage> SubmitAsync(OperatorCommand command, CancellationToken ct)
     {

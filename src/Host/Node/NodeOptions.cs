@@ -35,6 +35,28 @@ public sealed record NodeOptions
     /// <summary>Password of the <c>postgres</c> superuser for TCP clients; the same on every node.</summary>
     public required string PgPassword { get; init; }
 
+    /// <summary>
+    /// The file <see cref="PgPassword"/> came from (<c>--pg-password-file</c>), read again when PostgreSQL refuses the
+    /// password in use: during a rotation it holds the new password on its first line and the old one on the second.
+    /// </summary>
+    public string? PgPasswordFile { get; init; }
+
+    private Appliance.Nodes.Postgres.ClusterSecret? _secret;
+
+    /// <summary>The cluster secret this node uses, one object for all its instances and its API (see <see cref="PgPasswordFile"/>).</summary>
+    public Appliance.Nodes.Postgres.ClusterSecret Secret => _secret ??= new Appliance.Nodes.Postgres.ClusterSecret(PasswordCandidates);
+
+    private IReadOnlyList<string> PasswordCandidates()
+    {
+        if (PgPasswordFile is null) return [PgPassword];
+        try { return NodeOptionsLoader.PasswordLines(File.ReadAllText(PgPasswordFile)); }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or NodeConfigurationException)
+        {
+            // The file was fine at start; an operator editing it now must not take the node's password away.
+            return [PgPassword];
+        }
+    }
+
     /// <summary>The number of instances the cluster aims for.</summary>
     public int ClusterSize { get; init; } = 3;
 

@@ -200,7 +200,9 @@ public static class NodeOptionsLoader
 
         var mode = Enum<ClusterMode>(v, "mode", ClusterMode.Normal);
         var rejoin = Enum<RejoinPolicy>(v, "rejoin", RejoinPolicy.Auto);
-        var password = v.TryGetValue("pg-password", out var pw) && pw.Length > 0 ? pw : generatePassword(dataDir);
+        // A password file may hold a second line during a rotation (SECURITY.md): the new password first, the old one after.
+        var passwordFile = v.GetValueOrDefault("pg-password-file")?.Trim() is { Length: > 0 } pf ? Path.GetFullPath(pf) : null;
+        var password = v.TryGetValue("pg-password", out var pw) && pw.Length > 0 ? PasswordLines(pw)[0] : generatePassword(dataDir);
         return new NodeOptions
         {
             Name = name,
@@ -212,6 +214,7 @@ public static class NodeOptionsLoader
             SeedNodes = seeds,
             StateStore = stateStore,
             PgPassword = password,
+            PgPasswordFile = passwordFile,
             ClusterSize = Int(v, "cluster-size", 3, 1, 64),
             BinDir = v.GetValueOrDefault("bin-dir") is { Length: > 0 } bin ? bin : null,
             Mode = mode,
@@ -228,6 +231,12 @@ public static class NodeOptionsLoader
             DataRoot = placement ? dataDir : null,
         };
     }
+
+    /// <summary>The passwords a password file's text holds, one per line, newest first; blank lines skipped.</summary>
+    public static IReadOnlyList<string> PasswordLines(string text) =>
+        text.Split('\n').Select(l => l.TrimEnd('\r')).Where(l => l.Length > 0).ToArray() is { Length: > 0 } lines
+            ? lines
+            : throw new NodeConfigurationException("The password is empty.");
 
     /// <summary>
     /// Takes secret <paramref name="key"/> from its file option (<c>--KEY-file</c>, mode 0600 or stricter) when that

@@ -88,6 +88,7 @@ public static class NodeRunner
         }
         builder.Services.AddSingleton<ClusterAccess>();
         builder.Services.AddSingleton(sp => new PeerProber(sp.GetRequiredService<ClusterAccess>().Credentials));
+        builder.Services.AddSingleton<Appliance.Host.Api.PasswordRotation>();
         builder.Services.AddSingleton<NodeStatusReader>();
         builder.Services.AddApiAccess(tokens);
         builder.Services.AddHostedService<GracefulShutdown>();   // after AddAkka: stopped before the actor system

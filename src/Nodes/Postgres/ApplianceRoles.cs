@@ -36,8 +36,25 @@ public static class ApplianceRoles
                          AND f.prosecdef AND f.prosrc = @body AND f.proconfig = @config
                          AND pg_get_userbyid(f.proowner) = current_user
                          AND has_function_privilege(r.oid, f.oid, 'EXECUTE')
-                         AND NOT has_function_privilege('public', f.oid, 'EXECUTE'))
+                         AND NOT has_function_privilege('public', f.oid, 'EXECUTE')),
+               (SELECT shobj_description(oid, 'pg_authid') FROM pg_roles WHERE rolname = @replication)
         """;
+
+    /// <summary>
+    /// The version of the replication role's password, which the role's comment records
+    /// (<c>appliance/replication/vN</c>, see <see cref="DerivedPassword.ReplicationPurposeOf"/>): replication copies it to
+    /// every standby with the password itself, so every node can tell which one is in use. No comment: version 1.
+    /// </summary>
+    public const string ReplicationVersionSql =
+        "SELECT shobj_description(oid, 'pg_authid') FROM pg_roles WHERE rolname = @replication";
+
+    /// <summary>The version a replication role's comment names; 1 for none or another text.</summary>
+    public static int ReplicationVersionOf(string? comment) =>
+        comment is not null && comment.StartsWith("appliance/replication/v", StringComparison.Ordinal)
+        && int.TryParse(comment.AsSpan("appliance/replication/v".Length), System.Globalization.NumberStyles.None,
+            System.Globalization.CultureInfo.InvariantCulture, out var v) && v >= 1
+            ? v
+            : 1;
 
     /// <summary>
     /// Creates the roles, or corrects their attributes, passwords and grants, in one transaction on
@@ -72,6 +89,8 @@ public static class ApplianceRoles
             replicationVerifier = reader.IsDBNull(0) ? null : reader.GetString(0);
             monitorVerifier = reader.IsDBNull(1) ? null : reader.GetString(1);
             grantsInPlace = reader.GetBoolean(2);
+            // A rotated password stays rotated: this runs at every start and promotion, and must not set version 1 again.
+            credentials.Secret?.UseReplicationVersion(ReplicationVersionOf(reader.IsDBNull(3) ? null : reader.GetString(3)));
         }
 
         var changed = false;
@@ -102,6 +121,72 @@ public static class ApplianceRoles
         }
         if (changed) await tx.CommitAsync(ct).ConfigureAwait(false);
         return changed;
+    }
+
+    /// <summary>
+    /// Gives the replication role the password of the next version, and records that version in its comment, in one
+    /// transaction on <paramref name="connection"/> (a superuser's, to the primary, which must take writes: the commit waits
+    /// for the sync like any other). Standbys keep streaming on the connections they have; each node reads the new version
+    /// from its own copy of the catalog at its next status read and writes its password file again.
+    /// </summary>
+    /// <returns>The new version.</returns>
+    /// <exception cref="InvalidOperationException">The credentials do not follow a <see cref="ClusterSecret"/>.</exception>
+    public static async Task<int> RotateReplicationAsync(NpgsqlConnection connection, ClusterCredentials credentials, CancellationToken ct)
+    {
+        var secret = credentials.Secret ?? throw new InvalidOperationException("Rotation needs credentials derived from a cluster secret.");
+        await using var tx = await connection.BeginTransactionAsync(ct).ConfigureAwait(false);
+        int version;
+        await using (var read = new NpgsqlCommand(ReplicationVersionSql, connection, tx))
+        {
+            read.Parameters.AddWithValue("replication", credentials.ReplicationUser);
+            version = ReplicationVersionOf(await read.ExecuteScalarAsync(ct).ConfigureAwait(false) as string) + 1;
+        }
+        await SetRoleAsync(connection, tx, credentials.ReplicationUser, "LOGIN REPLICATION",
+            DerivedPassword.Derive(secret.Password, DerivedPassword.ReplicationPurposeOf(version)), ct).ConfigureAwait(false);
+        await CommentAsync(connection, tx, credentials.ReplicationUser, DerivedPassword.ReplicationPurposeOf(version), ct).ConfigureAwait(false);
+        await tx.CommitAsync(ct).ConfigureAwait(false);
+        secret.UseReplicationVersion(version);
+        return version;
+    }
+
+    /// <summary>
+    /// Gives the superuser <paramref name="newPassword"/>, and the replication and monitoring roles the passwords derived
+    /// from it, in one transaction on <paramref name="connection"/> (a superuser's, to the primary, which must take writes).
+    /// Every node then follows: PostgreSQL refuses its old password, and its <see cref="ClusterSecret"/> takes the candidate
+    /// it accepts.
+    /// </summary>
+    /// <exception cref="InvalidOperationException">The credentials do not follow a <see cref="ClusterSecret"/>.</exception>
+    public static async Task RotateSuperuserAsync(NpgsqlConnection connection, ClusterCredentials credentials, string newPassword,
+        CancellationToken ct)
+    {
+        var secret = credentials.Secret ?? throw new InvalidOperationException("Rotation needs credentials derived from a cluster secret.");
+        await using var tx = await connection.BeginTransactionAsync(ct).ConfigureAwait(false);
+        int version;
+        await using (var read = new NpgsqlCommand(ReplicationVersionSql, connection, tx))
+        {
+            read.Parameters.AddWithValue("replication", credentials.ReplicationUser);
+            version = ReplicationVersionOf(await read.ExecuteScalarAsync(ct).ConfigureAwait(false) as string);
+        }
+        await using (var build = new NpgsqlCommand("SELECT format('ALTER ROLE %I PASSWORD %L', @role::text, @secret::text)", connection, tx))
+        {
+            build.Parameters.AddWithValue("role", ClusterCredentials.Superuser);
+            build.Parameters.AddWithValue("secret", ScramVerifier.CanHash(newPassword) ? ScramVerifier.Create(newPassword) : newPassword);
+            await ExecuteAsync(connection, tx, (string)(await build.ExecuteScalarAsync(ct).ConfigureAwait(false))!, ct).ConfigureAwait(false);
+        }
+        await SetRoleAsync(connection, tx, credentials.ReplicationUser, "LOGIN REPLICATION",
+            DerivedPassword.Derive(newPassword, DerivedPassword.ReplicationPurposeOf(version)), ct).ConfigureAwait(false);
+        await SetRoleAsync(connection, tx, ClusterCredentials.MonitorUser, "LOGIN NOREPLICATION",
+            DerivedPassword.Derive(newPassword, DerivedPassword.MonitorPurpose), ct).ConfigureAwait(false);
+        await tx.CommitAsync(ct).ConfigureAwait(false);
+        secret.UsePassword(newPassword);
+    }
+
+    private static async Task CommentAsync(NpgsqlConnection connection, NpgsqlTransaction tx, string role, string comment, CancellationToken ct)
+    {
+        await using var build = new NpgsqlCommand("SELECT format('COMMENT ON ROLE %I IS %L', @role::text, @comment::text)", connection, tx);
+        build.Parameters.AddWithValue("role", role);
+        build.Parameters.AddWithValue("comment", comment);
+        await ExecuteAsync(connection, tx, (string)(await build.ExecuteScalarAsync(ct).ConfigureAwait(false))!, ct).ConfigureAwait(false);
     }
 
     /// <summary>

@@ -15,8 +15,12 @@ namespace Appliance.Nodes.Postgres;
 /// </remarks>
 public static class DerivedPassword
 {
-    /// <summary>The purpose of the replication role's password.</summary>
+    /// <summary>The purpose of the replication role's first password.</summary>
     public const string ReplicationPurpose = "appliance/replication/v1";
+
+    /// <summary>The purpose of the replication role's password version <paramref name="version"/> (1 before any rotation).</summary>
+    public static string ReplicationPurposeOf(int version) =>
+        version >= 1 ? $"appliance/replication/v{version}" : throw new ArgumentOutOfRangeException(nameof(version), version, "Versions start at 1.");
 
     /// <summary>The purpose of the monitoring role's password.</summary>
     public const string MonitorPurpose = "appliance/monitor/v1";

@@ -12,9 +12,13 @@ namespace Appliance.Nodes.Postgres;
 /// </remarks>
 internal static class DriverConnection
 {
+    /// <remarks>A refused password is not the end when the credentials follow a <see cref="ClusterSecret"/>: the cluster's
+    /// password may have been rotated, and the secret then finds the candidate PostgreSQL accepts.</remarks>
     internal static Task<NpgsqlConnection> OpenSuperuserAsync(string host, int port, ClusterCredentials credentials,
         TimeSpan connectTimeout, CancellationToken ct) =>
-        OpenAsync(host, port, ClusterCredentials.Superuser, credentials.SuperuserPassword, credentials.Tls, connectTimeout, ct);
+        credentials.Secret is { } secret
+            ? secret.OpenWithFallbackAsync(password => OpenAsync(host, port, ClusterCredentials.Superuser, password, credentials.Tls, connectTimeout, ct))
+            : OpenAsync(host, port, ClusterCredentials.Superuser, credentials.SuperuserPassword, credentials.Tls, connectTimeout, ct);
 
     internal static Task<NpgsqlConnection> OpenMonitorAsync(string host, int port, ClusterCredentials credentials,
         TimeSpan connectTimeout, CancellationToken ct) =>

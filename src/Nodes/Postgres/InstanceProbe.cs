@@ -77,7 +77,8 @@ public sealed record InstanceProbe(string Host, int Port, ClusterCredentials Cre
                     THEN (SELECT received_tli FROM pg_stat_wal_receiver WHERE pid IS NOT NULL)
                     ELSE ('x' || substr(pg_walfile_name(pg_current_wal_lsn()), 1, 8))::bit(32)::int
                END,
-               (SELECT timeline_id FROM pg_control_checkpoint())
+               (SELECT timeline_id FROM pg_control_checkpoint()),
+               (SELECT shobj_description(oid, 'pg_authid') FROM pg_roles WHERE rolname = @replication)
         """;
 
     /// <summary>Role, read-write, timeline, its history and WAL positions.</summary>
@@ -85,10 +86,12 @@ public sealed record InstanceProbe(string Host, int Port, ClusterCredentials Cre
     {
         await using var connection = await OpenMonitorAsync(ct).ConfigureAwait(false);
         InstanceStatus status;
-        await using (var command = new NpgsqlCommand(StatusSql, connection))
+        await using (var command = new NpgsqlCommand(StatusSql, connection) { Parameters = { new("replication", Credentials.ReplicationUser) } })
         await using (var reader = await command.ExecuteReaderAsync(ct).ConfigureAwait(false))
         {
             await reader.ReadAsync(ct).ConfigureAwait(false);
+            // A rotated replication password reaches this node with the catalog; its password file follows (ClusterSecret).
+            Credentials.Secret?.UseReplicationVersion(ApplianceRoles.ReplicationVersionOf(reader.IsDBNull(8) ? null : reader.GetString(8)));
             var inRecovery = reader.GetBoolean(0);
             status = new InstanceStatus(
                 InRecovery: inRecovery,

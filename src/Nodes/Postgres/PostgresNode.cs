@@ -18,6 +18,7 @@ public sealed class PostgresNode : IAsyncDisposable
     private PostgresInstance? _instance;
     private PostgresInstance? _rolesEnsuredFor;
     private readonly SemaphoreSlim _hbaGate = new(1, 1);
+    private readonly SemaphoreSlim _passFileGate = new(1, 1);
     private IReadOnlyList<string> _admittedHosts;
     private int _admissions;   // counts AdmitHostsAsync's rewrites, so a start can tell one happened while it ran
     private RoleParameters? _role;
@@ -44,6 +45,39 @@ public sealed class PostgresNode : IAsyncDisposable
         Probe = InstanceProbe.Of(settings.Self, settings.Credentials, settings.Timeouts.Connect);
         _admittedHosts = HbaFile.AdmittedHosts(null, settings);
         _onServerLog = onServerLog;
+        if (settings.Credentials.Secret is { } secret) secret.Changed += OnSecretChanged;
+    }
+
+    // A rotated password (the superuser's, from which the replication password is derived, or the replication password's
+    // version) reaches this node with the catalog. The WAL receiver keeps streaming on the connection it has, but its next
+    // one reads the password file: write it now, so that a reconnect never fails on a stale password.
+    private void OnSecretChanged() => _ = RewritePassFileAsync();
+
+    private async Task RewritePassFileAsync()
+    {
+        await _passFileGate.WaitAsync().ConfigureAwait(false);
+        try
+        {
+            if (!File.Exists(ReplicationPassFile.PathIn(DataDirectory.Path))) return;
+            await WritePassFileAsync(CancellationToken.None).ConfigureAwait(false);
+            _onServerLog?.Invoke($"appliance: {Settings.Self}: the cluster's passwords changed (replication password version " +
+                                 $"{Settings.Credentials.Secret?.ReplicationVersion}); wrote {ReplicationPassFile.FileName} again");
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            _onServerLog?.Invoke($"appliance: {Settings.Self}: could not write {ReplicationPassFile.FileName} after a password change: {e.Message}");
+        }
+        finally
+        {
+            _passFileGate.Release();
+        }
+    }
+
+    private async Task WritePassFileAsync(CancellationToken ct)
+    {
+        await DataDirectory.WriteFileAsync(ReplicationPassFile.FileName,
+            ReplicationPassFile.Render(Settings.Credentials.ReplicationUser, Settings.Credentials.ReplicationPassword), ct).ConfigureAwait(false);
+        PostgresOsUser.GiveToPostgres(ReplicationPassFile.PathIn(DataDirectory.Path));
     }
 
     /// <summary>Locates the binaries (<see cref="NodeSettings.BinDirectory"/> or the newest installed) and creates the driver.</summary>
@@ -364,6 +398,7 @@ public sealed class PostgresNode : IAsyncDisposable
     /// <summary>Stops the server if it runs.</summary>
     public async ValueTask DisposeAsync()
     {
+        if (Settings.Credentials.Secret is { } secret) secret.Changed -= OnSecretChanged;
         await StopAsync(CancellationToken.None).ConfigureAwait(false);
     }
 
@@ -475,8 +510,9 @@ public sealed class PostgresNode : IAsyncDisposable
         await DataDirectory.EnsureApplianceIncludeAsync(ct).ConfigureAwait(false);
         var admissions = Volatile.Read(ref _admissions);
         await WriteHbaAsync(ct).ConfigureAwait(false);
-        await DataDirectory.WriteFileAsync(ReplicationPassFile.FileName,
-            ReplicationPassFile.Render(Settings.Credentials.ReplicationUser, Settings.Credentials.ReplicationPassword), ct).ConfigureAwait(false);
+        await _passFileGate.WaitAsync(ct).ConfigureAwait(false);
+        try { await WritePassFileAsync(ct).ConfigureAwait(false); }
+        finally { _passFileGate.Release(); }
         await DataDirectory.WriteFileAsync(ApplianceConfigFile.FileName,
             ApplianceConfigFile.Render(new ApplianceConfig(ApplianceConfig.ServerFor(Settings), role)), ct).ConfigureAwait(false);
         _written = role;

@@ -18,10 +18,16 @@ public sealed record UpstreamIdentity(ulong SystemIdentifier, int MajorVersion)
         {
             await using var connection = await DriverConnection.OpenSuperuserAsync(upstream.Host, upstream.Port, credentials, connectTimeout, ct)
                 .ConfigureAwait(false);
+            // The replication password's version too: a node about to clone holds no catalog of its own to read it from.
             await using var command = new NpgsqlCommand(
-                "SELECT system_identifier, current_setting('server_version_num')::int / 10000 FROM pg_control_system()", connection);
+                "SELECT system_identifier, current_setting('server_version_num')::int / 10000, " +
+                "(SELECT shobj_description(oid, 'pg_authid') FROM pg_roles WHERE rolname = @replication) FROM pg_control_system()", connection)
+            {
+                Parameters = { new("replication", credentials.ReplicationUser) },
+            };
             await using var reader = await command.ExecuteReaderAsync(ct).ConfigureAwait(false);
             await reader.ReadAsync(ct).ConfigureAwait(false);
+            credentials.Secret?.UseReplicationVersion(ApplianceRoles.ReplicationVersionOf(reader.IsDBNull(2) ? null : reader.GetString(2)));
             return new UpstreamIdentity((ulong)reader.GetInt64(0), reader.GetInt32(1));
         }
         catch (Exception e) when (e is NpgsqlException or SocketException or TimeoutException && !ct.IsCancellationRequested)

@@ -72,6 +72,8 @@ internal static class SampleMessages
         new NodeProtocol.StatusReport(new PeerId("n1", "10.0.0.1", 5432),
             new PeerReport(true, Lsn.Parse("16/B374D848"), HasExistingData: true, ReadyToRejoin: true, History: History3,
                 RewoundOnto: new RejoinTarget("n2", 3, 3)), 7, PeerRole.Deposed, false),
+        new NodeProtocol.StatusReport(new PeerId("n2", "10.0.0.2", 5432), new PeerReport(true, Lsn.Parse("0/3000060")), 7, PeerRole.Sync, false,
+            SecretFingerprints: ["5d41402abc4b2a76b9719d911017c592", "7d793037a0760186574b0282f2f435e7"]),
         new NodeProtocol.FenceFailed(43, "n2", "PostgreSQL is not running"),
         new NodeProtocol.LiftFence(new WalFence.NameSync("n4")),
         new OperatorProtocol.Submit(new OperatorCommand.Freeze("upgrade") { ExpectedGeneration = 3 }),
@@ -89,6 +91,8 @@ internal static class SampleMessages
         new ClusterStateProtocol.StateChanged(8, FullState with { Version = 8, Instances = 5 }),
         new InstanceProtocol.StartInstance("pg-3"),
         new InstanceProtocol.StopInstance("pg-5"),
+        CredentialProtocol.GetSecretFingerprints.Instance,
+        new CredentialProtocol.SecretFingerprints(new Dictionary<string, IReadOnlyList<string>> { ["n1"] = ["00ff", "a1b2"], ["n2"] = [] }),
     ];
 
     /// <summary>Records holding lists compare them by reference; this compares what a reader sees.</summary>
@@ -97,6 +101,15 @@ internal static class SampleMessages
         Assert.Equal(expected.GetType(), actual.GetType());
         if (expected is ClusterStateProtocol.History h)
             Assert.Equal(h.Entries, ((ClusterStateProtocol.History)actual).Entries);
+        else if (expected is CredentialProtocol.SecretFingerprints f)
+            Assert.Equal(f.ByPeer.OrderBy(p => p.Key).Select(p => (p.Key, string.Join(",", p.Value))),
+                ((CredentialProtocol.SecretFingerprints)actual).ByPeer.OrderBy(p => p.Key).Select(p => (p.Key, string.Join(",", p.Value))));
+        else if (expected is NodeProtocol.StatusReport { SecretFingerprints: { } fingerprints } report)
+        {
+            var read = (NodeProtocol.StatusReport)actual;
+            Assert.Equal(fingerprints, read.SecretFingerprints);
+            Assert.Equal(report with { SecretFingerprints = null }, read with { SecretFingerprints = null });
+        }
         else
             Assert.Equal(expected, actual);
     }

@@ -69,7 +69,8 @@ public class NodeClusterFixture : IAsyncLifetime
     /// <summary>Starts <paramref name="n"/> as a member of this cluster, with <paramref name="tls"/> (passed as APPLIANCE_TLS_* variables) if given.</summary>
     public AppProcess StartNode(TestNode n, TlsFiles? tls)
     {
-        var env = new Dictionary<string, string> { ["APPLIANCE_PG_PASSWORD"] = Password, ["APPLIANCE_API_READ_TOKEN_FILE"] = ReadTokenFile };
+        var env = new Dictionary<string, string> { ["APPLIANCE_API_READ_TOKEN_FILE"] = ReadTokenFile };
+        AddPassword(n, env);
         if (tls is not null)
         {
             env["APPLIANCE_TLS_CERT"] = tls.CertFile;
@@ -84,6 +85,9 @@ public class NodeClusterFixture : IAsyncLifetime
             "--api-token-file", WriteTokenFile,
         ], env);
     }
+
+    /// <summary>Gives node <paramref name="n"/> the superuser's password (here in <c>APPLIANCE_PG_PASSWORD</c>).</summary>
+    protected virtual void AddPassword(TestNode n, Dictionary<string, string> env) => env["APPLIANCE_PG_PASSWORD"] = Password;
 
     /// <summary>Runs a CLI verb with the write token in <c>APPLIANCE_API_TOKEN</c>.</summary>
     public static Task<(int Code, string Out, string Err)> CliAsync(params string[] args) =>
@@ -133,9 +137,9 @@ public class NodeClusterFixture : IAsyncLifetime
         throw new InvalidOperationException($"no live node is {role}");
     }
 
-    public static async Task<long> WriteAsync(TestNode n)
+    public static async Task<long> WriteAsync(TestNode n, string password = Password)
     {
-        var cs = new NpgsqlConnectionStringBuilder { Host = "127.0.0.1", Port = n.PgPort, Username = "postgres", Password = Password, Database = "postgres", Timeout = 5, Pooling = false };
+        var cs = new NpgsqlConnectionStringBuilder { Host = "127.0.0.1", Port = n.PgPort, Username = "postgres", Password = password, Database = "postgres", Timeout = 5, Pooling = false };
         await using var c = new NpgsqlConnection(cs.ConnectionString);
         await c.OpenAsync();
         await using var cmd = new NpgsqlCommand("CREATE TABLE IF NOT EXISTS w (id bigserial PRIMARY KEY, at timestamptz DEFAULT now()); INSERT INTO w DEFAULT VALUES RETURNING id", c);

@@ -167,6 +167,23 @@ public sealed class NodeOptionsLoaderTests : IDisposable
     }
 
     [Fact]
+    public void A_password_file_during_a_rotation_holds_the_new_password_first_and_the_node_reads_it_again_when_it_changes()
+    {
+        var file = PrivateFile("pg-password", "new pw\r\nold pw\n\n");
+
+        var o = Build(Minimal, new Dictionary<string, string> { ["pg-password-file"] = file });
+
+        Assert.Equal("new pw", o.PgPassword);
+        Assert.Equal(file, o.PgPasswordFile);
+        Assert.Equal(["new pw", "old pw"], o.Secret.Candidates);
+        File.WriteAllText(file, "newer\nnew pw\n");
+        Assert.Equal(["newer", "new pw"], o.Secret.Candidates);
+        Assert.Same(o.Secret, o.Secret);
+        // A password given as a value cannot change while the node runs.
+        Assert.Equal(["flag"], Build(Minimal, new Dictionary<string, string> { ["pg-password"] = "flag" }).Secret.Candidates);
+    }
+
+    [Fact]
     public void A_secret_file_that_others_may_read_or_a_secret_given_twice_in_one_source_is_refused()
     {
         var open = PrivateFile("open", "pw", UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.OtherRead);

@@ -97,4 +97,47 @@ public sealed class RoleSecretsTests
         Assert.Throws<ArgumentException>(() => ReplicationPassFile.Render("replicator", "a\nb"));
         Assert.Equal("/data/pg/appliance.pgpass", ReplicationPassFile.PathIn("/data/pg"));
     }
+
+    [Fact]
+    public void The_first_replication_version_is_the_purpose_of_before_rotations_and_a_role_comment_names_later_ones()
+    {
+        Assert.Equal(DerivedPassword.ReplicationPurpose, DerivedPassword.ReplicationPurposeOf(1));
+        Assert.Equal("appliance/replication/v7", DerivedPassword.ReplicationPurposeOf(7));
+        Assert.Throws<ArgumentOutOfRangeException>(() => DerivedPassword.ReplicationPurposeOf(0));
+        Assert.Equal(7, ApplianceRoles.ReplicationVersionOf("appliance/replication/v7"));
+        Assert.All(new string?[] { null, "", "someone's note", "appliance/replication/v", "appliance/replication/v0", "appliance/replication/v-2" },
+            c => Assert.Equal(1, ApplianceRoles.ReplicationVersionOf(c)));
+    }
+
+    [Fact]
+    public void A_cluster_secret_uses_its_first_candidate_and_moves_the_replication_version_only_forward()
+    {
+        string[] lines = ["new", "old"];
+        var secret = new ClusterSecret(() => lines);
+        var changes = 0;
+        secret.Changed += () => changes++;
+        var credentials = ClusterCredentials.FromSecret(secret);
+
+        Assert.Equal("new", credentials.SuperuserPassword);
+        Assert.Equal(DerivedPassword.Derive("new", DerivedPassword.ReplicationPurposeOf(1)), credentials.ReplicationPassword);
+        Assert.True(secret.UseReplicationVersion(3));
+        Assert.False(secret.UseReplicationVersion(2));   // a standby that has not replayed the rotation yet
+        Assert.Equal(DerivedPassword.Derive("new", DerivedPassword.ReplicationPurposeOf(3)), credentials.ReplicationPassword);
+        secret.UsePassword("old");
+        Assert.Equal(("old", DerivedPassword.Derive("old", DerivedPassword.MonitorPurpose)), (credentials.SuperuserPassword, credentials.MonitorPassword));
+        Assert.Equal(2, changes);
+        Assert.Equal("new", secret.Newest);
+        lines = ["newer", "new"];
+        Assert.Equal([ClusterSecret.Fingerprint("newer"), ClusterSecret.Fingerprint("new")], secret.Fingerprints);
+    }
+
+    [Fact]
+    public void A_fingerprint_identifies_a_password_without_revealing_it()
+    {
+        var a = ClusterSecret.Fingerprint("s3cret");
+        Assert.Equal(a, ClusterSecret.Fingerprint("s3cret"));
+        Assert.NotEqual(a, ClusterSecret.Fingerprint("s3cret "));
+        Assert.Matches("^[0-9a-f]{32}$", a);
+        Assert.DoesNotContain("s3cret", a);
+    }
 }
