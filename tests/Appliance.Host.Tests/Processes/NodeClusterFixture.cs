@@ -32,7 +32,8 @@ public class NodeClusterFixture : IAsyncLifetime
         if (tls)
         {
             using var ca = CertificateAuthority.Create("test cluster CA");
-            ca.WriteNodeFiles(TlsDir, ["n1", "n2", "n3"]);
+            // n4 is a spare: a node that is not a seed, for a test to add.
+            ca.WriteNodeFiles(TlsDir, ["n1", "n2", "n3", "n4"]);
             handler.SslOptions.RemoteCertificateValidationCallback = CustomRootTrust.ServerCallback(CustomRootTrust.Roots(CaFile));
         }
         Http = new HttpClient(handler) { Timeout = TimeSpan.FromSeconds(20), DefaultRequestHeaders = { Authorization = new("Bearer", WriteToken) } };

@@ -1,4 +1,10 @@
 using System.Net.Http.Json;
+using Akka.Actor;
+using Akka.Actor.Setup;
+using Akka.Configuration;
+using Akka.Remote.Transport.DotNetty;
+using Appliance.Actors.Client;
+using Appliance.Actors.Serialization;
 using Appliance.Host.Api;
 using Appliance.Host.Tls;
 using Appliance.Nodes.Tests.Postgres;
@@ -84,5 +90,74 @@ public sealed class TlsClusterTests(TlsNodeClusterFixture cluster) : IClassFixtu
         Assert.DoesNotContain("Welcome from", process.Stdout);
         var peers = (await cluster.ClusterAsync(cluster.Nodes[0])).Peers;
         Assert.DoesNotContain(peers, p => p.Id == "x1");
+    }
+
+    [Fact]
+    public async Task A_node_outside_the_seed_list_joins_clones_and_streams_over_tls_as_the_replication_role()
+    {
+        await cluster.WaitHealthyAsync();
+        // Not in cluster.Nodes, so not a seed: pg_hba admits it only because the cluster state names it.
+        var n4 = new TestNode("n4", TestCluster.FreePort(), TestCluster.FreePort(), TestCluster.FreePort(), Path.Combine(cluster.Dir, "n4")) { Scheme = "https" };
+        await using (var process = cluster.StartNode(n4))
+        {
+            string? upstreamId = null;
+            await Wait.UntilAsync(async () =>
+                (upstreamId = (await cluster.ClusterAsync(cluster.Nodes[0])).Peers.SingleOrDefault(p => p.Id == "n4")?.Upstream) is not null,
+                () => "the cluster gives n4 an upstream" + cluster.Logs() + $"\n--- n4 ---\n{process.Stdout}{process.Stderr}", TimeSpan.FromSeconds(60));
+            var upstream = cluster.Nodes.Single(n => n.Name == upstreamId);
+            var cs = new NpgsqlConnectionStringBuilder
+            {
+                Host = "127.0.0.1", Port = upstream.PgPort, Username = "postgres", Password = NodeClusterFixture.Password, Database = "postgres",
+                Pooling = false, SslMode = SslMode.VerifyCA, RootCertificate = cluster.CaFile,
+            };
+            (string User, bool Ssl)? stream = null;
+            await Wait.UntilAsync(async () =>
+            {
+                await using var c = new NpgsqlConnection(cs.ConnectionString);
+                await c.OpenAsync();
+                await using var read = new NpgsqlCommand(
+                    "SELECT usename, ssl FROM pg_stat_replication JOIN pg_stat_ssl USING (pid) WHERE application_name = 'n4' AND state = 'streaming'", c);
+                await using var reader = await read.ExecuteReaderAsync();
+                if (await reader.ReadAsync()) stream = (reader.GetString(0), reader.GetBoolean(1));
+                return stream is not null;
+            }, () => $"n4 streams from {upstreamId}" + cluster.Logs() + $"\n--- n4 ---\n{process.Stdout}{process.Stderr}", TimeSpan.FromSeconds(120));
+            Assert.Equal(("replicator", true), stream);
+            process.Signal(AppProcess.SigTerm);
+            await process.WaitAsync(TimeSpan.FromSeconds(60));
+        }
+        // The other tests of this class see the three nodes again.
+        await Wait.UntilAsync(async () => (await cluster.ClusterAsync(cluster.Nodes[0])).State is { } state
+                && !state.Async.Append(state.Sync).Append(state.Primary).Concat(state.Deposed).Any(p => p?.Id == "n4"),
+            () => "the state no longer names n4" + cluster.Logs(), TimeSpan.FromSeconds(60));
+    }
+
+    [Fact]
+    public async Task An_application_with_a_certificate_from_the_ca_follows_the_cluster_and_its_client_connects_verified_by_the_ca()
+    {
+        await cluster.WaitHealthyAsync();
+        using var certificate = NodeCertificate.Load(new TlsFiles(Path.Combine(cluster.TlsDir, "n4.crt"), Path.Combine(cluster.TlsDir, "n4.key"), cluster.CaFile));
+        CertificateValidationCallback ourCaOnly = (peer, chain, _, _, _) => peer is not null && CustomRootTrust.Problem(peer, certificate.Ca, chain) is null;
+        var config = ConfigurationFactory.ParseString($$"""
+            akka.actor.provider = cluster
+            akka.remote.dot-netty.tcp { hostname = 127.0.0.1, port = 0, enable-ssl = true }
+            akka.cluster.roles = ["{{ApplianceClient.ClientRole}}"]
+            akka.cluster.seed-nodes = [{{string.Join(", ", cluster.Nodes.Select(n => $"\"akka.ssl.tcp://appliance@127.0.0.1:{n.AkkaPort}\""))}}]
+            akka.coordinated-shutdown.exit-clr = off
+            akka.coordinated-shutdown.run-by-clr-shutdown-hook = off
+            akka.loglevel = WARNING
+            """).WithFallback(ApplianceSerialization.Config);
+        using var application = ActorSystem.Create("appliance", BootstrapSetup.Create().WithConfig(config)
+            .And(new DotNettySslSetup(certificate.Certificate, suppressValidation: false, requireMutualAuthentication: true,
+                validateCertificateHostname: false, ourCaOnly)));
+
+        await using var client = ApplianceClient.Start(application,
+            $"Host=unused;Username=postgres;Password={NodeClusterFixture.Password};Database=postgres;Timeout=5", cluster.CaFile);
+        var state = await client.WaitForStateAsync(_ => true).WaitAsync(TimeSpan.FromSeconds(60));
+        await using var connection = await client.OpenPrimaryConnectionAsync();
+        Assert.Equal(state.Primary.Port, connection.Port);
+        await using var ssl = new NpgsqlCommand("SELECT ssl FROM pg_stat_ssl WHERE pid = pg_backend_pid()", connection);
+        Assert.True((bool)(await ssl.ExecuteScalarAsync())!);
+        Assert.Equal(SslMode.VerifyCA, new NpgsqlConnectionStringBuilder(client.Primary!.ConnectionString).SslMode);
+        await CoordinatedShutdown.Get(application).Run(CoordinatedShutdown.ClrExitReason.Instance);
     }
 }
