@@ -65,8 +65,13 @@ public static class CommandLine
             (api, j, _, ct) => Verbs.StatusAsync(api, j, Console.Out, ct)));
         root.Subcommands.Add(Verb("watch", "Show the cluster again on every state change, until Ctrl-C.",
             (api, j, _, ct) => Verbs.WatchAsync(api, j, Console.Out, ct)));
+        var since = new Option<long?>("--since") { Description = "Only the states after this version (the last version of the page before)." };
+        var limit = new Option<int?>("--limit") { Description = "At most this many states." };
         root.Subcommands.Add(Verb("history", "Every state the cluster went through: generation, time, primary, sync, asyncs, deposed, reason.",
-            (api, j, _, ct) => Verbs.HistoryAsync(api, j, Console.Out, ct)));
+            (api, j, p, ct) => Verbs.HistoryAsync(api, j, Console.Out, ct, p.GetValue(since), p.GetValue(limit)), since, limit));
+        var dsnRole = new Option<string>("--role") { Description = "primary (read-write), replica (prefer-standby) or any.", DefaultValueFactory = _ => "primary" };
+        root.Subcommands.Add(Verb("dsn", "Print a libpq connection string naming every peer, for psql or an application (no password in it).",
+            (api, j, p, ct) => Dsn.RunAsync(api, p.GetValue(dsnRole)!, p.GetValue(ca), j, Console.Out, ct), dsnRole));
         root.Subcommands.Add(Verb("verify", "Check the cluster; print one line per problem and exit 1 if there is any.",
             (api, j, _, ct) => Verbs.VerifyAsync(api, j, Console.Out, ct)));
 

@@ -69,7 +69,11 @@ public class NodeClusterFixture : IAsyncLifetime
     /// <summary>Starts <paramref name="n"/> as a member of this cluster, with <paramref name="tls"/> (passed as APPLIANCE_TLS_* variables) if given.</summary>
     public AppProcess StartNode(TestNode n, TlsFiles? tls)
     {
-        var env = new Dictionary<string, string> { ["APPLIANCE_PG_PASSWORD"] = Password, ["APPLIANCE_API_READ_TOKEN_FILE"] = ReadTokenFile };
+        // A small size limit, so that PostgreSQL's log rotates during the tests (NodeApiSurfaceTests).
+        var env = new Dictionary<string, string>
+        {
+            ["APPLIANCE_PG_PASSWORD"] = Password, ["APPLIANCE_API_READ_TOKEN_FILE"] = ReadTokenFile, ["APPLIANCE_PG_LOG_MAX_SIZE"] = "64kB",
+        };
         if (tls is not null)
         {
             env["APPLIANCE_TLS_CERT"] = tls.CertFile;
