@@ -13,6 +13,7 @@ public static class CommandLine
         var root = new RootCommand("appliance: highly available PostgreSQL 15 on an Akka.NET cluster.");
         root.Subcommands.Add(NodeCommand());
         root.Subcommands.Add(DemoCommand());
+        root.Subcommands.Add(ServiceUnit.Command());
 
         var endpoint = new Option<string>("--endpoint", "-e")
         {

@@ -56,6 +56,9 @@ public static class NodeRunner
         }));
         if (certificate is not null) builder.Services.AddSingleton(certificate);
         builder.Services.Configure<HostOptions>(h => h.ShutdownTimeout = TimeSpan.FromSeconds(90));
+        // Under systemd (packaging/appliance.service, Type=notify): READY=1 once started, STOPPING=1 on stop, and log
+        // lines with journald's priorities. Elsewhere it does nothing.
+        builder.Services.AddSystemd();
 
         var serverLogs = new System.Collections.Concurrent.ConcurrentBag<RotatingLog>();
         PostgresDatabaseInstance? instance = null;
