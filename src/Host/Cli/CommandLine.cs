@@ -130,7 +130,7 @@ public static class CommandLine
             ["api-token-file"] = "A file (mode 0600) with the token every change over HTTP must send as 'Authorization: Bearer TOKEN' (without it, changes are taken from loopback only).",
             ["pg-password-file"] = "A file (mode 0600) with the postgres superuser's password, instead of --pg-password on the command line; systemd's $CREDENTIALS_DIRECTORY/pg-password also works.",
             ["state-store-file"] = "A file (mode 0600) with the --state-store value, whose connection string may hold a password; systemd's $CREDENTIALS_DIRECTORY/state-store also works.",
-            ["api-read-token-file"] = "A file (mode 0600) with a token that /cluster, /history, /metrics, /state, /state/stream and / then need (the write token works too).",
+            ["api-read-token-file"] = "A file (mode 0600) with a token that /cluster, /history, /metrics, /state, /state/stream and /ui then need (the write token works too).",
             ["tls-cert"] = "This node's certificate (PEM), signed by --tls-ca; with --tls-key and --tls-ca: HTTPS, mutual TLS between nodes, TLS to PostgreSQL.",
             ["tls-key"] = "The certificate's private key (PEM, mode 0600).",
             ["tls-ca"] = "The cluster's CA certificate (PEM): the only root that peers' certificates are checked against.",
