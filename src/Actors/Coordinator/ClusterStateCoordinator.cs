@@ -5,7 +5,6 @@ using Akka.Event;
 using Akka.Pattern;
 using Akka.Persistence;
 using Akka.Streams;
-using Akka.Streams.Dsl;
 using Appliance.Actors.Protocol;
 using Appliance.Nodes.State;
 
