@@ -5,7 +5,6 @@ using Akka.Event;
 using Akka.Pattern;
 using Akka.Persistence;
 using Akka.Streams;
-using Akka.Streams.Dsl;
 using Appliance.Actors.Protocol;
 using Appliance.Nodes.State;
 
@@ -49,6 +48,7 @@ public sealed class ClusterStateCoordinator : ReceivePersistentActor, IWithTimer
     private readonly string _newClusterId = Guid.NewGuid().ToString();
     private ClusterState? _state;
     private Refusal? _lastRefusal;
+    private readonly LastPrimaryWal _primaryWal = new();
     private string? _lastDeferred;   // logged once per change, not at every tick
     private EvaluationRound? _round;
     private bool _evaluationWanted;
@@ -85,8 +85,8 @@ public sealed class ClusterStateCoordinator : ReceivePersistentActor, IWithTimer
             _commands.Enqueue(new QueuedCommand(m.Command, Sender));
             StartNextRound();
         });
-        Command<ClusterStateProtocol.GetState>(_ => Sender.Tell(new ClusterStateProtocol.CurrentState(_state, _lastRefusal)));
-        Command<ClusterStateProtocol.GetHistory>(_ => AnswerHistory(Sender));
+        Command<ClusterStateProtocol.GetState>(_ => Sender.Tell(new ClusterStateProtocol.CurrentState(_state, _lastRefusal, _primaryWal.Of(_state))));
+        Command<ClusterStateProtocol.GetHistory>(m => AnswerHistory(m, Sender));
         Command<CredentialProtocol.GetSecretFingerprints>(_ =>
             Sender.Tell(new CredentialProtocol.SecretFingerprints(_secretFingerprints.ToDictionary())));
         Command<EvaluationTick>(_ => OnTick());
@@ -186,6 +186,7 @@ public sealed class ClusterStateCoordinator : ReceivePersistentActor, IWithTimer
         var node = Sender;
         var changed = _membership.Record(report, node, AddressOf(node), Now());
         if (report.SecretFingerprints is { } fingerprints) _secretFingerprints[report.Peer.Id] = fingerprints;
+        _primaryWal.Observe(_state, report);
         // Pub-sub may have dropped the state, or the node joined late: a node behind the current version gets it now.
         if (_state is { } state && report.AppliedVersion < state.Version)
             node.Tell(new ClusterStateProtocol.StateChanged(state.Version, state, _incarnation));
@@ -430,14 +431,9 @@ public sealed class ClusterStateCoordinator : ReceivePersistentActor, IWithTimer
     private void PublishOnTopic(ClusterState state) =>
         _mediator.Tell(new Publish(ClusterStateProtocol.Topic, new ClusterStateProtocol.StateChanged(state.Version, state, _incarnation)));
 
-    private void AnswerHistory(IActorRef replyTo)
-    {
-        PersistedStateReader.Entries(Context.System, _settings.QueryPluginId)
-            .RunWith(Sink.Seq<ClusterStateProtocol.StateRecorded>(), _materializer ??= Context.Materializer())
-            .PipeTo(replyTo,
-                success: entries => new ClusterStateProtocol.History(entries),
-                failure: e => new Status.Failure(e));
-    }
+    private void AnswerHistory(ClusterStateProtocol.GetHistory ask, IActorRef replyTo) =>
+        HistoryPages.ReadAsync(Context.System, _settings.QueryPluginId, ask, _materializer ??= Context.Materializer())
+            .PipeTo(replyTo, failure: e => new Status.Failure(e));
 
     private Address AddressOf(IActorRef node)
     {

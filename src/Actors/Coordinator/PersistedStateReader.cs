@@ -27,9 +27,12 @@ public sealed class PersistedStateReader(ActorSystem system, string queryPluginI
     /// Every state written, oldest first, as the read journal holds them now (the coordinator's history too). An entry
     /// that is not a state fails the stream: such a journal is not ours.
     /// </summary>
-    public static Source<ClusterStateProtocol.StateRecorded, NotUsed> Entries(ActorSystem system, string queryPluginId) =>
+    /// <param name="system">The actor system with the state store.</param>
+    /// <param name="queryPluginId">The read journal.</param>
+    /// <param name="fromVersion">The first version to read (a version is its journal sequence number).</param>
+    public static Source<ClusterStateProtocol.StateRecorded, NotUsed> Entries(ActorSystem system, string queryPluginId, long fromVersion = 1) =>
         PersistenceQuery.Get(system).ReadJournalFor<ICurrentEventsByPersistenceIdQuery>(queryPluginId)
-            .CurrentEventsByPersistenceId(StateStoreOptions.PersistenceId, 1, long.MaxValue)
+            .CurrentEventsByPersistenceId(StateStoreOptions.PersistenceId, fromVersion, long.MaxValue)
             .Select(envelope => envelope.Event as ClusterStateProtocol.StateRecorded
                                 ?? throw new InvalidOperationException($"Journal entry {envelope.SequenceNr} is a {envelope.Event.GetType()}, not a state."));
 }

@@ -27,12 +27,20 @@ public static class ClusterStateProtocol
     /// <summary>The coordinator's current state, or null before the cluster was set up.</summary>
     /// <param name="State">The state.</param>
     /// <param name="LastRefusal">Why the coordinator is not changing the state although something is wrong, if so.</param>
-    public sealed record CurrentState(ClusterState? State, Refusal? LastRefusal) : IApplianceMessage;
+    /// <param name="PrimaryWal">The newest WAL position the state's primary reported to this coordinator, if it reported
+    /// at all; kept after the primary stops reporting, so that replicas' lag can still be measured while it is down.</param>
+    public sealed record CurrentState(ClusterState? State, Refusal? LastRefusal, Lsn? PrimaryWal = null) : IApplianceMessage;
 
-    /// <summary>Ask the coordinator for every state it ever wrote; it answers <see cref="History"/>.</summary>
-    public sealed record GetHistory : IApplianceMessage
+    /// <summary>
+    /// Ask the coordinator for the states it wrote after version <paramref name="Since"/> (all when null), oldest first;
+    /// it answers <see cref="History"/>, one page: at most <paramref name="Limit"/> entries, and never more than fit
+    /// well inside Akka's frame size. <see cref="History.More"/> says whether to ask again from the page's last version.
+    /// </summary>
+    /// <param name="Since">Only versions above this one.</param>
+    /// <param name="Limit">At most this many entries.</param>
+    public sealed record GetHistory(long? Since = null, int? Limit = null) : IApplianceMessage
     {
-        /// <summary>The one instance.</summary>
+        /// <summary>The first page of the whole history.</summary>
         public static readonly GetHistory Instance = new();
     }
 
@@ -43,7 +51,8 @@ public static class ClusterStateProtocol
     /// <param name="At">When the coordinator wrote it.</param>
     public sealed record StateRecorded(ClusterState State, TransitionReason Reason, string Detail, DateTimeOffset At) : IApplianceMessage;
 
-    /// <summary>Every state written, oldest first.</summary>
+    /// <summary>One page of the states written, oldest first.</summary>
     /// <param name="Entries">The writes.</param>
-    public sealed record History(IReadOnlyList<StateRecorded> Entries) : IApplianceMessage;
+    /// <param name="More">True when the journal holds more after the last entry (ask again with its version as <see cref="GetHistory.Since"/>).</param>
+    public sealed record History(IReadOnlyList<StateRecorded> Entries, bool More = false) : IApplianceMessage;
 }

@@ -48,10 +48,12 @@ public static class NodeApi
         restricted.MapGet("/cluster", async (ClusterAccess access, PeerProber prober, CancellationToken ct) =>
             Json(await ClusterViewAsync(access, prober, ct)));
 
-        restricted.MapGet("/history", async (ClusterAccess access, CancellationToken ct) =>
+        restricted.MapGet("/history", async (HttpContext http, ClusterAccess access, CancellationToken ct) =>
         {
+            if (!HistoryQuery.TryParse(http.Request.Query["since"], http.Request.Query["limit"], out var query, out var error))
+                return Error(400, error);
             var history = await access.HistoryAsync(TimeSpan.FromSeconds(10), ct);
-            return Json(history.Entries.Select(HistoryEntryDto.From).ToList());
+            return Json(query.Page(history).Select(HistoryEntryDto.From).ToList());
         });
 
         restricted.MapGet("/state/stream", StreamAsync);
@@ -59,9 +61,10 @@ public static class NodeApi
         restricted.MapGet("/metrics", async (NodeStatusReader reader, ClusterEvents events, CancellationToken ct) =>
             Results.Text(Metrics.Render(await reader.ReadAsync(ct), events.Latest, events.History), "text/plain; version=0.0.4; charset=utf-8"));
 
-        restricted.MapGet("/", async (ClusterAccess access, PeerProber prober, NodeStatusReader reader, CancellationToken ct) =>
+        // GET / is Patroni's primary check too (HAProxy's 'option httpchk GET /'); the human page is /ui.
+        restricted.MapGet("/ui", async (ClusterAccess access, PeerProber prober, NodeStatusReader reader, CancellationToken ct) =>
             Results.Content(StatusPage.Render(await reader.ReadAsync(ct), await ClusterViewAsync(access, prober, ct)), "text/html; charset=utf-8"));
-        api.MapMethods("/", ["HEAD", "OPTIONS"], (HttpContext http, NodeStatusReader reader, CancellationToken ct) =>
+        api.MapMethods("/", ["GET", "HEAD", "OPTIONS"], (HttpContext http, NodeStatusReader reader, CancellationToken ct) =>
             RoleCheckAsync(http, reader, "primary", ct));
 
         api.MapPost("/freeze", async (HttpContext http, ClusterAccess access, CancellationToken ct) =>

@@ -3,7 +3,7 @@ using System.Text;
 
 namespace Appliance.Host.Api;
 
-/// <summary>The human status page at <c>GET /</c>: this node, the topology and the API's endpoints.</summary>
+/// <summary>The human status page at <c>GET /ui</c>: this node, the topology and the API's endpoints.</summary>
 public static class StatusPage
 {
     /// <summary>Renders the page.</summary>
@@ -39,7 +39,7 @@ public static class StatusPage
         }
         if (cluster.LastRefusal is { } r) sb.Append("<p>coordinator: ").Append(E(r.Reason)).Append(": ").Append(E(r.Detail)).Append("</p>");
         sb.Append("<h2>API</h2><p>");
-        foreach (var path in new[] { "/state", "/status", "/cluster", "/history", "/metrics", "/state/stream", "/primary", "/replica", "/sync", "/async", "/health" })
+        foreach (var path in new[] { "/state", "/status", "/cluster", "/history", "/metrics", "/state/stream", "/", "/primary", "/replica", "/sync", "/async", "/health" })
             sb.Append("<a href=\"").Append(path).Append("\">").Append(path).Append("</a> ");
         sb.Append("</p></body></html>");
         return sb.ToString();

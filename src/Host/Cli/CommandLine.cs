@@ -13,6 +13,7 @@ public static class CommandLine
         var root = new RootCommand("appliance: highly available PostgreSQL 15 on an Akka.NET cluster.");
         root.Subcommands.Add(NodeCommand());
         root.Subcommands.Add(DemoCommand());
+        root.Subcommands.Add(ServiceUnit.Command());
 
         var endpoint = new Option<string>("--endpoint", "-e")
         {
@@ -65,8 +66,13 @@ public static class CommandLine
             (api, j, _, ct) => Verbs.StatusAsync(api, j, Console.Out, ct)));
         root.Subcommands.Add(Verb("watch", "Show the cluster again on every state change, until Ctrl-C.",
             (api, j, _, ct) => Verbs.WatchAsync(api, j, Console.Out, ct)));
+        var since = new Option<long?>("--since") { Description = "Only the states after this version (the last version of the page before)." };
+        var limit = new Option<int?>("--limit") { Description = "At most this many states." };
         root.Subcommands.Add(Verb("history", "Every state the cluster went through: generation, time, primary, sync, asyncs, deposed, reason.",
-            (api, j, _, ct) => Verbs.HistoryAsync(api, j, Console.Out, ct)));
+            (api, j, p, ct) => Verbs.HistoryAsync(api, j, Console.Out, ct, p.GetValue(since), p.GetValue(limit)), since, limit));
+        var dsnRole = new Option<string>("--role") { Description = "primary (read-write), replica (prefer-standby) or any.", DefaultValueFactory = _ => "primary" };
+        root.Subcommands.Add(Verb("dsn", "Print a libpq connection string naming every peer, for psql or an application (no password in it).",
+            (api, j, p, ct) => Dsn.RunAsync(api, p.GetValue(dsnRole)!, p.GetValue(ca), j, Console.Out, ct), dsnRole));
         root.Subcommands.Add(Verb("verify", "Check the cluster; print one line per problem and exit 1 if there is any.",
             (api, j, _, ct) => Verbs.VerifyAsync(api, j, Console.Out, ct)));
 
@@ -132,7 +138,7 @@ public static class CommandLine
             ["api-token-file"] = "A file (mode 0600) with the token every change over HTTP must send as 'Authorization: Bearer TOKEN' (without it, changes are taken from loopback only).",
             ["pg-password-file"] = "A file (mode 0600) with the postgres superuser's password, instead of --pg-password on the command line; systemd's $CREDENTIALS_DIRECTORY/pg-password also works.",
             ["state-store-file"] = "A file (mode 0600) with the --state-store value, whose connection string may hold a password; systemd's $CREDENTIALS_DIRECTORY/state-store also works.",
-            ["api-read-token-file"] = "A file (mode 0600) with a token that /cluster, /history, /metrics, /state, /state/stream and / then need (the write token works too).",
+            ["api-read-token-file"] = "A file (mode 0600) with a token that /cluster, /history, /metrics, /state, /state/stream and /ui then need (the write token works too).",
             ["tls-cert"] = "This node's certificate (PEM), signed by --tls-ca; with --tls-key and --tls-ca: HTTPS, mutual TLS between nodes, TLS to PostgreSQL.",
             ["tls-key"] = "The certificate's private key (PEM, mode 0600).",
             ["tls-ca"] = "The cluster's CA certificate (PEM): the only root that peers' certificates are checked against.",

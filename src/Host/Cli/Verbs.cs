@@ -17,9 +17,10 @@ public static class Verbs
     }
 
     /// <summary><c>history</c>.</summary>
-    public static async Task<int> HistoryAsync(ApiClient api, bool json, TextWriter output, CancellationToken ct)
+    public static async Task<int> HistoryAsync(ApiClient api, bool json, TextWriter output, CancellationToken ct, long? since = null, int? limit = null)
     {
-        var response = await ExpectAsync(api.GetAsync("/history", ct));
+        var query = string.Join("&", new[] { since is { } s ? $"since={s}" : null, limit is { } l ? $"limit={l}" : null }.OfType<string>());
+        var response = await ExpectAsync(api.GetAsync(query.Length > 0 ? "/history?" + query : "/history", ct));
         if (json) { output.WriteLine(response.Body); return 0; }
         Render.History(Render.Console(), response.Read<List<HistoryEntryDto>>());
         return 0;

@@ -189,13 +189,14 @@ public static class DemoRunner
         CancellationToken ct)
     {
         using var http = Http(dir, token, TimeSpan.FromSeconds(3));
+        var supervisor = new NodeSupervisor(nodes, processes, n => Start(n, nodes, dir, password), Console.Out);
         var phases = new Dictionary<string, string>();
         var sw = Stopwatch.StartNew();
         DemoNode? primary = null;
         while (primary is null)
         {
             ct.ThrowIfCancellationRequestedOrStop();
-            CheckAlive(nodes, processes, dir, password);
+            supervisor.Check();
             foreach (var n in nodes)
             {
                 var status = await TryGetAsync<StatusDto>(http, n.Url + "/status", ct);
@@ -217,18 +218,19 @@ public static class DemoRunner
         var verified = $"sslmode=verify-ca&sslrootcert={CaFile(dir)}";
         Console.WriteLine($"  psql \"postgresql://postgres:{password}@127.0.0.1:{primary.PgPort}/postgres?{verified}\"");
         Console.WriteLine($"  any node, follows the primary:  psql \"postgresql://postgres:{password}@{string.Join(",", nodes.Select(n => $"127.0.0.1:{n.PgPort}"))}/postgres?target_session_attrs=read-write&{verified}\"");
-        foreach (var n in nodes) Console.WriteLine($"  {n.Name}: {n.Url}  (status page; /state, /status, /cluster, /metrics)");
+        foreach (var n in nodes) Console.WriteLine($"  {n.Name}: {n.Url}/ui  (status page; /state, /status, /cluster, /metrics; GET / is the primary check)");
         Console.WriteLine($"  Every plane is TLS with the demo's CA {CaFile(dir)}: curl --cacert {CaFile(dir)} {nodes[0].Url}/status");
         Console.WriteLine($"  CLI: dotnet run --project src/Host -- status --endpoint {nodes[0].Url} --ca {CaFile(dir)}   (or export {ApiClient.CaEnvironmentVariable}={CaFile(dir)})");
         var tokenFile = Path.Combine(dir, TokenFileName);
         Console.WriteLine($"  Changes (freeze, switchover, rebuild, reap) need the API token in {tokenFile}: add --token-file {tokenFile},");
         Console.WriteLine($"    or export {CliToken.EnvironmentVariable}=\"$(cat {tokenFile})\"");
+        Console.WriteLine($"  A node process that dies (try kill -9 on the primary's) is started again after {NodeSupervisor.RestartDelay.TotalSeconds:0} s, as systemd would.");
         Console.WriteLine("Topology (updates on every change; Ctrl-C stops everything):");
 
         string? shown = null;
         while (!ct.IsCancellationRequested)
         {
-            CheckAlive(nodes, processes, dir, password);
+            supervisor.Check();
             foreach (var n in nodes)
             {
                 var view = await TryGetAsync<ClusterViewDto>(http, n.Url + "/cluster", ct);
@@ -272,24 +274,6 @@ public static class DemoRunner
     {
         try { await Task.Delay(ms, ct); }
         catch (OperationCanceledException) { }
-    }
-
-    private static void CheckAlive(IReadOnlyList<DemoNode> nodes, List<Process> processes, string dir, string password)
-    {
-        for (var i = 0; i < processes.Count; i++)
-            if (processes[i].HasExited)
-            {
-                var log = Path.Combine(Path.GetDirectoryName(nodes[i].DataDir)!, $"{nodes[i].Name}.log");
-                if (processes[i].ExitCode is NodeRunner.DownedExitCode or SelfRestartWatch.ExitCode)
-                {
-                    // The demo is these nodes' service manager: a node the cluster removed comes back as a new member.
-                    Console.WriteLine($"{nodes[i].Name} left the cluster by itself (exit code {processes[i].ExitCode}: removed while unreachable, or alone in a cluster of its own); starting it again");
-                    processes[i] = Start(nodes[i], nodes, dir, password);
-                    continue;
-                }
-                var tail = File.Exists(log) ? string.Join("\n    ", File.ReadLines(log).TakeLast(5)) : "";
-                throw new DemoFailedException($"node {nodes[i].Name} exited with code {processes[i].ExitCode}; its log is {log}:\n    {tail}");
-            }
     }
 
     /// <summary>One line for a node's progress.</summary>

@@ -82,11 +82,15 @@ public sealed class ClusterAccess(ActorRegistry registry, NodeOptions options, I
         }
     }
 
-    /// <summary>Every state the coordinator ever wrote.</summary>
-    public async Task<ClusterStateProtocol.History> HistoryAsync(TimeSpan timeout, CancellationToken ct)
+    /// <summary>
+    /// Every state the coordinator ever wrote: this node's copy (<see cref="ClusterEvents.Book"/>), first brought up to
+    /// date with the entries it lacks.
+    /// </summary>
+    public async Task<IReadOnlyList<ClusterStateProtocol.StateRecorded>> HistoryAsync(TimeSpan timeout, CancellationToken ct)
     {
         var coordinator = await registry.GetAsync<CoordinatorKey>(ct).ConfigureAwait(false);
-        try { return await coordinator.Ask<ClusterStateProtocol.History>(ClusterStateProtocol.GetHistory.Instance, timeout, ct).ConfigureAwait(false); }
+        var book = ((ClusterEvents)services.GetService(typeof(ClusterEvents))!).Book;
+        try { return await book.CatchUpAsync(coordinator, timeout, ct).ConfigureAwait(false); }
         catch (AskTimeoutException)
         {
             throw new ClusterUnavailableException(CoordinatorSilent(timeout));

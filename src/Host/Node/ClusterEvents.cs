@@ -1,4 +1,5 @@
 using System.Threading.Channels;
+using Appliance.Actors.Client;
 using Appliance.Actors.Protocol;
 using Appliance.Nodes.State;
 
@@ -16,8 +17,11 @@ public sealed class ClusterEvents
     /// <summary>The newest state seen.</summary>
     public ClusterState? Latest { get; private set; }
 
+    /// <summary>This node's copy of the coordinator's history, brought up to date page by page.</summary>
+    public HistoryBook Book { get; } = new();
+
     /// <summary>The newest history read from the coordinator, oldest first; null before the first read.</summary>
-    public IReadOnlyList<ClusterStateProtocol.StateRecorded>? History { get; internal set; }
+    public IReadOnlyList<ClusterStateProtocol.StateRecorded>? History => Book.Entries;
 
     /// <summary>Offers a state; older or equal versions are ignored.</summary>
     /// <returns>True if it was newer.</returns>

@@ -56,8 +56,11 @@ public static class NodeRunner
         }));
         if (certificate is not null) builder.Services.AddSingleton(certificate);
         builder.Services.Configure<HostOptions>(h => h.ShutdownTimeout = TimeSpan.FromSeconds(90));
+        // Under systemd (packaging/appliance.service, Type=notify): READY=1 once started, STOPPING=1 on stop, and log
+        // lines with journald's priorities. Elsewhere it does nothing.
+        builder.Services.AddSystemd();
 
-        var serverLogs = new System.Collections.Concurrent.ConcurrentBag<ServerLog>();
+        var serverLogs = new System.Collections.Concurrent.ConcurrentBag<RotatingLog>();
         PostgresDatabaseInstance? instance = null;
         try
         {
@@ -68,20 +71,20 @@ public static class NodeRunner
                     // Each instance placed here: DATA-ROOT/pg-N/{pgdata,postgresql.log}.
                     var dir = Path.Combine(options.DataRoot!, id);
                     NodeFiles.PrepareDataDirectory(dir);
-                    var log = new ServerLog(Path.Combine(dir, "postgresql.log"));
+                    var log = RotatingLog.ForPostgres(dir);
                     serverLogs.Add(log);
                     return new PostgresDatabaseInstance(new PostgresNode(ApplianceNodeHosting.InstanceSettings(options, id), binaries, log.Write));
                 }, hoconDir);
             }
             else
             {
-                var serverLog = new ServerLog(Path.Combine(options.DataDir, "postgresql.log"));
+                var serverLog = RotatingLog.ForPostgres(options.DataDir);
                 serverLogs.Add(serverLog);
                 instance = new PostgresDatabaseInstance(new PostgresNode(ApplianceNodeHosting.DriverSettings(options), binaries, serverLog.Write));
                 builder.Services.AddApplianceNode(options, instance, hoconDir);
             }
         }
-        catch (FileNotFoundException e)
+        catch (Exception e) when (e is FileNotFoundException or NodeConfigurationException)
         {
             Console.Error.WriteLine($"appliance node: {e.Message}");
             return 2;
@@ -206,29 +209,6 @@ public static class NodeRunner
         logging.SetMinimumLevel(LogLevel.Information);
         logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
         logging.AddFilter("Microsoft.Hosting", LogLevel.Warning);
-    }
-
-    /// <summary>PostgreSQL's own log lines, appended to a file beside the data directory.</summary>
-    private sealed class ServerLog(string path) : IDisposable
-    {
-        private readonly StreamWriter _writer = new(new FileStream(path, FileMode.Append, FileAccess.Write, FileShare.ReadWrite)) { AutoFlush = true };
-        private readonly Lock _gate = new();
-        private bool _closed;
-
-        public void Write(string line)
-        {
-            lock (_gate)
-                if (!_closed) _writer.WriteLine(line);
-        }
-
-        public void Dispose()
-        {
-            lock (_gate)
-            {
-                _closed = true;
-                _writer.Dispose();
-            }
-        }
     }
 }
 

@@ -9,7 +9,7 @@ namespace Appliance.Host.Node;
 /// <summary>
 /// Follows the state through a <see cref="ClusterStateSubscriber"/> child, feeds <see cref="ClusterEvents"/>, and logs one
 /// structured line per state transition (version, generation, this node's role, reason), reading the reason from
-/// the coordinator's history. A read that failed, or that did not show the newest state yet, is tried again after
+/// the coordinator's history (only the entries this node lacks, <see cref="HistoryBook"/>). A read that failed, or that did not show the newest state yet, is tried again after
 /// <see cref="HistoryRetry"/>: nothing else would read it before the next state change, and <c>/metrics</c> would lack
 /// its counters (or lag by a write) till then.
 /// </summary>
@@ -26,7 +26,7 @@ public sealed class StateFeedActor : ReceiveActor, IWithTimers
     private bool _reading;
     private bool _again;
 
-    private sealed record HistoryRead(ClusterStateProtocol.History? History, string? Error);
+    private sealed record HistoryRead(IReadOnlyList<ClusterStateProtocol.StateRecorded>? History, string? Error);
 
     private sealed record StateSeen(ClusterState State);
 
@@ -66,7 +66,7 @@ public sealed class StateFeedActor : ReceiveActor, IWithTimers
     {
         if (_reading) { _again = true; return; }
         _reading = true;
-        _coordinator.Ask<ClusterStateProtocol.History>(ClusterStateProtocol.GetHistory.Instance, TimeSpan.FromSeconds(10))
+        _events.Book.CatchUpAsync(_coordinator, TimeSpan.FromSeconds(10))
             .PipeTo(Self, success: h => new HistoryRead(h, null), failure: e => new HistoryRead(null, e.Message));
     }
 
@@ -76,10 +76,9 @@ public sealed class StateFeedActor : ReceiveActor, IWithTimers
         var latest = _events.Latest!;
         if (read.History is { } history)
         {
-            _events.History = history.Entries;
             // The first time, log only the state in force; after that, every write since the last one logged.
             var from = _logged == 0 ? latest.Version : _logged + 1;
-            foreach (var entry in history.Entries.Where(e => e.State.Version >= from && e.State.Version <= latest.Version))
+            foreach (var entry in history.Where(e => e.State.Version >= from && e.State.Version <= latest.Version))
                 LogTransition(entry.State, entry.Reason.ToString(), entry.Detail);
         }
         if (_again)
@@ -92,7 +91,7 @@ public sealed class StateFeedActor : ReceiveActor, IWithTimers
             LogTransition(latest, "Unknown", read.History is null
                 ? $"the coordinator's history could not be read ({read.Error})"
                 : "the coordinator's history does not show this write yet");
-        if (read.History?.Entries is not { Count: > 0 } entries || entries[^1].State.Version < latest.Version)
+        if (read.History is not { Count: > 0 } entries || entries[^1].State.Version < latest.Version)
             Timers.StartSingleTimer(RetryHistory.Instance, RetryHistory.Instance, HistoryRetry);
     }
 

@@ -14,21 +14,9 @@ namespace Appliance.Actors.Tests.Coordinator;
 /// from cluster members, and reports, states and fences cross the wire through the appliance serializer.
 /// </summary>
 [Trait("Category", "Cluster")]
-public sealed class ClusterMembershipSpecs : CoordinatorSpec
+public sealed class ClusterMembershipSpecs : ClusterCoordinatorSpec
 {
-    private static readonly Config ClusterConfig = ConfigurationFactory.ParseString("""
-        akka.actor.provider = cluster
-        akka.remote.dot-netty.tcp { hostname = 127.0.0.1, port = 0 }
-        akka.coordinated-shutdown.exit-clr = off
-        akka.coordinated-shutdown.run-by-clr-shutdown-hook = off
-        # The test downs members itself; no split-brain resolver decisions during it.
-        akka.cluster.downing-provider-class = ""
-        akka.cluster.pub-sub.send-to-dead-letters-when-no-subscribers = off
-        """);
-
-    private readonly List<ActorSystem> _others = [];
-
-    public ClusterMembershipSpecs(ITestOutputHelper output) : base(output, ClusterConfig)
+    public ClusterMembershipSpecs(ITestOutputHelper output) : base(output)
     {
     }
 
@@ -111,17 +99,6 @@ public sealed class ClusterMembershipSpecs : CoordinatorSpec
         return state;
     }
 
-    private ActorSystem JoinedSystem()
-    {
-        var system = ActorSystem.Create(SystemName, ClusterConfig.WithFallback(Appliance.Actors.Serialization.ApplianceSerialization.Config));
-        _others.Add(system);
-        Cluster.Get(system).Join(Cluster.Get(Sys).SelfAddress);
-        var address = Cluster.Get(system).SelfAddress;
-        AwaitAssert(() => Assert.Contains(Cluster.Get(Sys).State.Members, m => m.Address.Equals(address) && m.Status == MemberStatus.Up),
-            TimeSpan.FromSeconds(20), TimeSpan.FromMilliseconds(100));
-        return system;
-    }
-
     /// <summary>A node probe in <paramref name="system"/> that reaches the coordinator through remoting.</summary>
     private NodeProbe RemoteNode(ActorSystem system, string id, bool withStates = true)
     {
@@ -129,11 +106,5 @@ public sealed class ClusterMembershipSpecs : CoordinatorSpec
         var remote = system.ActorSelection(path).ResolveOne(TimeSpan.FromSeconds(10)).GetAwaiter().GetResult();
         var node = new NodeProbe(this, remote, id, system);
         return withStates ? node.WithStates() : node;
-    }
-
-    protected override void AfterAll()
-    {
-        foreach (var system in _others) Shutdown(system, verifySystemShutdown: false);
-        base.AfterAll();
     }
 }

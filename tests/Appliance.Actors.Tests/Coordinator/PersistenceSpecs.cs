@@ -122,4 +122,17 @@ public sealed class PersistenceSpecs(ITestOutputHelper output) : CoordinatorSpec
         store.Tell(new LoadSnapshot(StateStoreOptions.PersistenceId, SnapshotSelectionCriteria.Latest, long.MaxValue), TestActor);
         return ExpectMsg<LoadSnapshotResult>().Snapshot;
     }
+
+    [Fact]
+    public void The_current_state_carries_the_last_position_the_primary_reported_after_it_stops_reporting()
+    {
+        var coordinator = StartCoordinator();
+        var (n1, n2, _) = ThreeNodeCluster(coordinator);
+        Assert.Null(CurrentState(coordinator).PrimaryWal);
+
+        n1.Report(wal: "0/5000000", appliedVersion: 2);
+        n2.Report(wal: "0/6000000", appliedVersion: 2);   // not the primary: not taken
+        n1.Report(postgresUp: false, wal: "0/0", appliedVersion: 2);   // down: the last position stays
+        AwaitAssert(() => Assert.Equal(Lsn.Parse("0/5000000"), CurrentState(coordinator).PrimaryWal));
+    }
 }

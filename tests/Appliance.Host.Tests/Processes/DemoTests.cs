@@ -102,6 +102,53 @@ public sealed class DemoTests : IDisposable
     }
 
     [Fact]
+    public async Task The_demo_starts_a_killed_primary_node_again_and_shows_it_back_in_the_chain()
+    {
+        Assert.False(AppProcess.IgnoresSigInt(), "the test process ignores SIGINT; run the tests in the foreground");
+        var basePort = FreeBasePort();
+        var dir = Path.Combine(_dir, "supervised");
+        await using var demo = AppProcess.Start(["demo", "--dir", dir, "--base-port", $"{basePort}"]);
+        await demo.WaitForOutputAsync("primary (read-write", TimeSpan.FromSeconds(180));
+        Assert.Contains("is started again after 10 s", demo.Stdout);
+
+        using var http = TrustingDemoCa(dir);
+        var urls = Enumerable.Range(0, 3).Select(i => (Name: $"n{i + 1}", Url: $"https://127.0.0.1:{basePort + 10 * i + 1}")).ToList();
+        StatusDto? primary = null;
+        await Wait.UntilAsync(async () =>
+        {
+            foreach (var (_, url) in urls)
+                if (await TryStatusAsync(http, url) is { Role: "primary", ReadWrite: true } s) { primary = s; return true; }
+            return false;
+        }, () => "a node reports itself primary", TimeSpan.FromSeconds(30));
+        var killed = primary!.Id;
+
+        // SIGKILL of the primary's node process: no hand-over, as in a crash.
+        using (var node = System.Diagnostics.Process.GetProcessById(primary.HostPid)) node.Kill();
+        await demo.WaitForOutputAsync($"{killed} (pid {primary.HostPid}) was killed by SIGKILL (exit code 137); starting it again in 10 s", TimeSpan.FromSeconds(30));
+        // The failover shows live: another node is primary.
+        await Wait.UntilAsync(() => Task.FromResult(System.Text.RegularExpressions.Regex.IsMatch(AfterKill(), @"^  (?!" + killed + @" )n\d primary \(read-write", System.Text.RegularExpressions.RegexOptions.Multiline)),
+            () => $"the demo shows a new primary after {killed} was killed; its output:\n{demo.Stdout}", TimeSpan.FromSeconds(60));
+        await demo.WaitForOutputAsync($"{killed}: started again", TimeSpan.FromSeconds(60));
+        // It rejoins: back in the chain as a replica, on screen and in the cluster's view.
+        await Wait.UntilAsync(() => Task.FromResult(System.Text.RegularExpressions.Regex.IsMatch(AfterRestart(), $@"└─ {killed} (sync|async) \(lag")),
+            () => $"the demo shows {killed} back in the chain; its output:\n{demo.Stdout}", TimeSpan.FromSeconds(180));
+        var status = await TryStatusAsync(http, urls.Single(u => u.Name == killed).Url);
+        Assert.NotNull(status);
+        Assert.NotEqual(primary.HostPid, status.HostPid);
+        Assert.False(demo.HasExited);
+        await StopWithCtrlCAsync(demo);
+
+        string AfterKill() => demo.Stdout[demo.Stdout.IndexOf("was killed by SIGKILL", StringComparison.Ordinal)..];
+        string AfterRestart() => demo.Stdout[demo.Stdout.IndexOf($"{killed}: started again", StringComparison.Ordinal)..];
+    }
+
+    private static async Task<StatusDto?> TryStatusAsync(HttpClient http, string url)
+    {
+        try { return await http.GetFromJsonAsync<StatusDto>(url + "/status", ApiJson.Options); }
+        catch (Exception e) when (e is HttpRequestException or TaskCanceledException) { return null; }
+    }
+
+    [Fact]
     public async Task A_busy_port_is_refused_with_the_fix()
     {
         var basePort = FreeBasePort();

@@ -125,7 +125,7 @@ public sealed partial class NodeApiAndCliTests
     {
         var primary = await cluster.NodeInRoleAsync("primary");
         var sync = await cluster.NodeInRoleAsync("sync");
-        string[] guarded = ["/cluster", "/history", "/metrics", "/state", "/"];
+        string[] guarded = ["/cluster", "/history", "/metrics", "/state", "/ui"];
         using (var anonymous = Client())
         using (var wrong = Client("wrong"))
         {
@@ -146,6 +146,7 @@ public sealed partial class NodeApiAndCliTests
             Assert.Equal(HttpStatusCode.OK, (await anonymous.GetAsync(sync.Url + "/health")).StatusCode);
             Assert.Equal(HttpStatusCode.OK, (await anonymous.GetAsync(sync.Url + "/status")).StatusCode);
             Assert.Equal(HttpStatusCode.OK, (await anonymous.SendAsync(new HttpRequestMessage(HttpMethod.Options, primary.Url + "/"))).StatusCode);
+            Assert.Equal(HttpStatusCode.OK, (await anonymous.GetAsync(primary.Url + "/")).StatusCode);
             Assert.Equal(HttpStatusCode.OK, (await anonymous.SendAsync(new HttpRequestMessage(HttpMethod.Head, primary.Url + "/primary"))).StatusCode);
         }
         using var reader = Client(NodeClusterFixture.ReadToken);

@@ -39,6 +39,8 @@ public sealed partial class NodeApiAndCliTests(NodeClusterFixture cluster) : ICl
             ["/sync"] = (503, 200, 503), ["/synchronous"] = (503, 200, 503), ["/async"] = (503, 503, 200), ["/asynchronous?lag=1GB"] = (503, 503, 200),
             ["/read-only"] = (200, 200, 200), ["/read-only-sync"] = (200, 200, 503), ["/health"] = (200, 200, 200),
             ["/liveness"] = (200, 200, 200), ["/readiness"] = (200, 200, 200), ["/standby-leader"] = (503, 503, 503),
+            // GET / is Patroni's primary check, so 'option httpchk GET /' keeps working.
+            ["/"] = (200, 503, 503),
         };
         foreach (var (path, (p, s, a)) in expected)
         {
@@ -97,7 +99,7 @@ public sealed partial class NodeApiAndCliTests(NodeClusterFixture cluster) : ICl
             return names.All(text.Contains);
         }, () => $"/metrics has {string.Join(", ", names)}; it was:\n{text}", TimeSpan.FromSeconds(30));
 
-        var page = await cluster.Http.GetAsync(node.Url + "/");
+        var page = await cluster.Http.GetAsync(node.Url + "/ui");
         Assert.Equal(HttpStatusCode.OK, page.StatusCode);
         Assert.StartsWith("text/html", page.Content.Headers.ContentType!.ToString());
         Assert.Contains("appliance node n1", await page.Content.ReadAsStringAsync());

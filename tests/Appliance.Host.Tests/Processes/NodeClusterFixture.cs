@@ -63,14 +63,29 @@ public class NodeClusterFixture : IAsyncLifetime
         foreach (var n in Nodes) n.Process = StartNode(n);
         await Wait.UntilAsync(async () => await PrimaryAsync() is not null, () => "a primary takes writes" + Logs(), TimeSpan.FromSeconds(120));
         await WaitHealthyAsync();
+        await WaitSettledAsync();
     }
+
+    /// <summary>
+    /// Once the cluster has been quiet for <c>relieve-host-after</c> (15 s, hocon/coordinator.conf), the coordinator moves
+    /// the primary or sync off its own host by a switchover. Waits until no state was written for longer than that (so
+    /// the move, if one was due, has happened) and verify finds no problem, so that no such move lands in the middle of
+    /// a test that reads the roles (A1 failed so, finding the primary moved or no async between two requests).
+    /// </summary>
+    public Task WaitSettledAsync() => Wait.UntilAsync(async () =>
+    {
+        var via = Live().First();
+        var history = (await Http.GetFromJsonAsync<List<HistoryEntryDto>>(via.Url + "/history", ApiJson.Options))!;
+        return DateTimeOffset.UtcNow - history[^1].At > TimeSpan.FromSeconds(20) && Verify.Problems(await ClusterAsync(via)).Count == 0;
+    }, () => "no state written for 20 s (past the coordinator's 15 s relief of its own host) and verify finds no problem" + Logs(), TimeSpan.FromSeconds(120));
 
     public AppProcess StartNode(TestNode n) => StartNode(n, Tls ? new TlsFiles(Path.Combine(TlsDir, $"{n.Name}.crt"), Path.Combine(TlsDir, $"{n.Name}.key"), CaFile) : null);
 
     /// <summary>Starts <paramref name="n"/> as a member of this cluster, with <paramref name="tls"/> (passed as APPLIANCE_TLS_* variables) if given.</summary>
     public AppProcess StartNode(TestNode n, TlsFiles? tls)
     {
-        var env = new Dictionary<string, string> { ["APPLIANCE_API_READ_TOKEN_FILE"] = ReadTokenFile };
+        // A small size limit, so that PostgreSQL's log rotates during the tests (NodeApiSurfaceTests).
+        var env = new Dictionary<string, string> { ["APPLIANCE_API_READ_TOKEN_FILE"] = ReadTokenFile, ["APPLIANCE_PG_LOG_MAX_SIZE"] = "64kB" };
         AddPassword(n, env);
         if (tls is not null)
         {

@@ -164,7 +164,7 @@ public sealed class ApiAccessTests : IDisposable
             changes.Select(e => e.RoutePattern.RawText!.TrimStart('/').Insert(0, "/")).Order(StringComparer.Ordinal));
         Assert.All(changes, e => Assert.True(Policy(e) == ApiAccess.OperatePolicy, Name(e)));
 
-        string[] guarded = ["/state", "/cluster", "/history", "/state/stream", "/metrics", "/"];
+        string[] guarded = ["/state", "/cluster", "/history", "/state/stream", "/metrics", "/ui"];
         var reads = endpoints.Where(e => !Changes(e)).ToList();
         foreach (var e in reads)
         {
@@ -173,6 +173,8 @@ public sealed class ApiAccessTests : IDisposable
             Assert.True(expected == Policy(e), $"{Name(e)}: {Policy(e) ?? "open"}, expected {expected ?? "open"}");
         }
         Assert.Contains(reads, e => e.RoutePattern.RawText!.EndsWith("primary") && Policy(e) is null);
+        // GET / is the primary check a load balancer polls, open like /primary.
+        Assert.Contains(reads, e => e.RoutePattern.RawText!.TrimStart('/') == "" && e.Metadata.GetMetadata<HttpMethodMetadata>()!.HttpMethods.Contains("GET") && Policy(e) is null);
     }
 
     [Fact]

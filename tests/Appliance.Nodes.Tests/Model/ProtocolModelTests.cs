@@ -17,7 +17,8 @@ public partial class ProtocolModelTests(ITestOutputHelper output)
 
     public sealed record ModelRun(string Name, string Defines, string PanFlags, bool ExpectClean);
 
-    private static string RepoRoot()
+    /// <summary>The repository's root (where Appliance.sln is), above the test binaries.</summary>
+    public static string RepoRoot()
     {
         for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
             if (File.Exists(Path.Combine(dir.FullName, "Appliance.sln")))
