@@ -14,6 +14,6 @@ public sealed class NodeStatusReader(ClusterAccess access, PeerProber prober)
         if (snapshot.Status is { InRecovery: true } status && snapshot.State is { } state && !state.Primary.Is(snapshot.Peer))
             lag = await prober.PrimaryPositionAsync(state.Primary, ct) is { } primary ? primary - status.Position : null;
         int? postmaster = snapshot.Status is not null ? await access.PostmasterPidAsync(ct) : null;
-        return RoleChecks.Status(snapshot, lag, Environment.ProcessId, postmaster);
+        return RoleChecks.Status(snapshot, lag, Environment.ProcessId, postmaster, access.Options.Tags);
     }
 }
