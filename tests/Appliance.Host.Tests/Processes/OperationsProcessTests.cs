@@ -18,6 +18,20 @@ public sealed class OperationsProcessTests
 
     private static async Task<StateDto> StateAsync(NodeClusterFixture cluster, TestNode via) => (await cluster.ClusterAsync(via)).State!;
 
+    /// <summary>Waits until <paramref name="condition"/> holds; a node that does not answer yet counts as "not yet".</summary>
+    private static Task Until(Func<Task<bool>> condition, Func<string> what) => Wait.UntilAsync(async () =>
+    {
+        try { return await condition(); }
+        catch (Exception e) when (e is HttpRequestException or TaskCanceledException or System.Text.Json.JsonException) { return false; }
+    }, what, Long);
+
+    private static async Task<TestNode> PrimaryAsync(NodeClusterFixture cluster)
+    {
+        TestNode? primary = null;
+        await Until(async () => (primary = await cluster.PrimaryAsync()) is not null, () => "a primary takes writes" + cluster.Logs());
+        return primary!;
+    }
+
     [Fact]
     public async Task Maintenance_leaves_PostgreSQL_to_the_operator_and_nofailover_keeps_a_tagged_node_from_becoming_sync()
     {
@@ -30,14 +44,14 @@ public sealed class OperationsProcessTests
             NodeClusterFixture.PrivateFile(hook, $"#!/bin/sh\necho \"$1 $2 $3 $APPLIANCE_PEER\" >> {hookLog}\n");
             if (OperatingSystem.IsLinux()) File.SetUnixFileMode(hook, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
             var n4 = cluster.AddNode("n4", "--tag", "nofailover,noloadbalance", "--on-role-change", hook);
-            var primary = (await cluster.PrimaryAsync())!;
+            var primary = await PrimaryAsync(cluster);
 
             // n4 joins the chain as an async; its hook runs with new role, old role and generation.
-            await Wait.UntilAsync(async () => (await StateAsync(cluster, primary)).Async.Any(a => a.Id == "n4") && (await cluster.StatusAsync(n4)).Streaming,
-                () => "n4 streams as an async" + cluster.Logs(), Long);
+            await Until(async () => (await StateAsync(cluster, primary)).Async.Any(a => a.Id == "n4") && (await cluster.StatusAsync(n4)).Streaming,
+                () => "n4 streams as an async" + cluster.Logs());
             var generation = (await StateAsync(cluster, primary)).Generation;
-            await Wait.UntilAsync(() => Task.FromResult(File.Exists(hookLog) && File.ReadAllText(hookLog).Contains($"async unassigned {generation} n4")),
-                () => $"the hook ran for n4 (log: {(File.Exists(hookLog) ? File.ReadAllText(hookLog) : "none")})" + cluster.Logs(), Long);
+            await Until(() => Task.FromResult(File.Exists(hookLog) && File.ReadAllText(hookLog).Contains($"async unassigned {generation} n4")),
+                () => $"the hook ran for n4 (log: {(File.Exists(hookLog) ? File.ReadAllText(hookLog) : "none")})" + cluster.Logs());
             var n4Status = await cluster.StatusAsync(n4);
             Assert.Equal(["nofailover", "noloadbalance"], n4Status.Tags!);
             using (var replica = await cluster.Http.GetAsync(n4.Url + "/replica"))
@@ -56,30 +70,30 @@ public sealed class OperationsProcessTests
             var state = await StateAsync(cluster, primary);
             Assert.Equal([other.Name], state.Maintenance!);
             Assert.DoesNotContain(state.Async, a => a.Id == other.Name);
-            await Wait.UntilAsync(async () => (await cluster.StatusAsync(other)) is { Maintenance: true, Role: "maintenance" },
-                () => $"{other.Name} applies maintenance" + cluster.Logs(), Long);
+            await Until(async () => (await cluster.StatusAsync(other)) is { Maintenance: true, Role: "maintenance" },
+                () => $"{other.Name} applies maintenance" + cluster.Logs());
 
             // The operator stops its PostgreSQL by hand (a fast shutdown of the postmaster); nothing restarts it.
             var postmaster = (await cluster.StatusAsync(other)).PostmasterPid!.Value;
             using (var stop = System.Diagnostics.Process.Start("kill", ["-INT", $"{postmaster}"]))   // pg_ctl stop -m fast does the same
                 await stop.WaitForExitAsync();
-            await Wait.UntilAsync(async () => !(await cluster.StatusAsync(other)).PostgresRunning,
-                () => $"{other.Name}'s PostgreSQL is down" + cluster.Logs(), Long);
+            await Until(async () => !(await cluster.StatusAsync(other)).PostgresRunning,
+                () => $"{other.Name}'s PostgreSQL is down" + cluster.Logs());
             for (var deadline = DateTime.UtcNow.AddSeconds(5); DateTime.UtcNow < deadline; await Task.Delay(250))
                 Assert.False((await cluster.StatusAsync(other)).PostgresRunning, $"{other.Name}'s PostgreSQL was started again during maintenance");
 
             // The sync is lost. The only async is tagged nofailover and the other peer is in maintenance, so the
             // cluster takes neither as its sync: it waits, and says why.
             sync.Process!.Signal(9);
-            await Wait.UntilAsync(async () => (await cluster.ClusterAsync(primary)).LastRefusal?.Reason == "NoAsyncAvailable",
-                () => "the coordinator finds no candidate for the sync" + cluster.Logs(), Long);
+            await Until(async () => (await cluster.ClusterAsync(primary)).LastRefusal?.Reason == "NoAsyncAvailable",
+                () => "the coordinator finds no candidate for the sync" + cluster.Logs());
             Assert.Equal(sync.Name, (await StateAsync(cluster, primary)).Sync!.Id);
 
             // Maintenance off: the node starts its PostgreSQL again and becomes the new sync; writes flow.
             var off = await Cli(primary, "maintenance", "off", other.Name);
             Assert.True(off.Code == 0, off.Out + off.Err);
-            await Wait.UntilAsync(async () => (await StateAsync(cluster, primary)).Sync?.Id == other.Name && await cluster.PrimaryAsync() == primary,
-                () => $"{other.Name} becomes the sync and the primary takes writes" + cluster.Logs(), Long);
+            await Until(async () => (await StateAsync(cluster, primary)).Sync?.Id == other.Name && await cluster.PrimaryAsync() == primary,
+                () => $"{other.Name} becomes the sync and the primary takes writes" + cluster.Logs());
             await NodeClusterFixture.WriteAsync(primary);
             Assert.True((await cluster.StatusAsync(other)).PostgresRunning);
 
@@ -104,9 +118,9 @@ public sealed class OperationsProcessTests
             // Five nodes, so that the three left after losing two still hold a majority.
             cluster.AddNode("n4");
             cluster.AddNode("n5");
-            var primary = (await cluster.PrimaryAsync())!;
-            await Wait.UntilAsync(async () => (await StateAsync(cluster, primary)).Async.Count == 3 && (await cluster.ClusterAsync(primary)).Peers.All(p => p.Reachable),
-                () => "five nodes in the chain" + cluster.Logs(), Long);
+            var primary = await PrimaryAsync(cluster);
+            await Until(async () => (await StateAsync(cluster, primary)).Async.Count == 3 && (await cluster.ClusterAsync(primary)).Peers.All(p => p.Reachable),
+                () => "five nodes in the chain" + cluster.Logs());
             for (var i = 0; i < 5; i++) await NodeClusterFixture.WriteAsync(primary);
 
             var before = await StateAsync(cluster, primary);
@@ -116,8 +130,8 @@ public sealed class OperationsProcessTests
             var target = cluster.Nodes.Single(n => n.Name == before.Async[1].Id);
             primary.Process!.Signal(9);
             sync.Process!.Signal(9);
-            await Wait.UntilAsync(async () => (await cluster.ClusterAsync(target)).LastRefusal?.Reason == "PrimaryAndSyncLost",
-                () => "the cluster waits for the lost primary and sync" + cluster.Logs(), Long);
+            await Until(async () => (await cluster.ClusterAsync(target)).LastRefusal?.Reason == "PrimaryAndSyncLost",
+                () => "the cluster waits for the lost primary and sync" + cluster.Logs());
 
             var refused = await Cli(target, "failover", "--to", target.Name);
             Assert.True(refused.Code == 1, refused.Out + refused.Err);
