@@ -112,6 +112,7 @@ byte stopMask = 0;          /* owners that are StopReceiving fences */
 byte nsMask = 0;            /* owners that are NameSync fences */
 bool fencedOut[N];          /* counted absent and deposed by a takeover; not yet told (§11 fencing order) */
 bool lost[N];               /* crashed for good when the faults ended */
+bool maint[N];              /* in maintenance (ClusterState.Maintenance): the rules treat it as gone; -DMAINT only */
 
 /* Commits. wpn[w] = node + 1 while a commit with synchronous_commit = on waits for the sync; ack[w] once the
  * client got its acknowledgement. A cancelled wait (the client got a WARNING) leaves the write in the WAL but
@@ -404,13 +405,13 @@ inline rules() {
   :: !present(hP) ->
      /* rule 4, SyncTakeover.WhenPrimaryGone; PrimaryAndSyncLost, NoAsyncAvailable refuse */
      if
-     :: majority && reach(hS) && present(hX) && jD[stv] != hX -> takeover(true)
+     :: majority && reach(hS) && present(hX) && !maint[hX] && jD[stv] != hX -> takeover(true)
      :: else
      fi
   :: present(hP) && !present(hS) ->
      /* rule 5, SyncReplacement.WhenSyncGone: the old sync is simply dropped */
      if
-     :: majority && reach(hP) && present(hX) && jD[stv] != hX -> syncReplace()
+     :: majority && reach(hP) && present(hX) && !maint[hX] && jD[stv] != hX -> syncReplace()
 #ifndef CODE_RULE_ORDER
      /* FINDING (see README): ClusterRules returns after WhenSyncGone/AsyncUpkeep, so a deposed peer cannot rejoin
       * while the sync is gone, and with 3 nodes it is the only candidate: writes stall for good. The model lets the
@@ -422,9 +423,9 @@ inline rules() {
   :: present(hP) && present(hS) ->
      if
      :: jD[stv] == hX && reach(hX) && readyRep(hX) -> rejoin()
-     :: jA[stv] == hX && !present(hX) ->
+     :: jA[stv] == hX && (!present(hX) || maint[hX]) ->
         writeState(hP, hS, NONE, jD[stv], jG[stv], jT[stv], jL[stv])   /* rule 7: an absent async drops out */
-     :: jA[stv] != hX && jD[stv] != hX && reach(hX) ->
+     :: jA[stv] != hX && jD[stv] != hX && reach(hX) && !maint[hX] ->
         admitted(hX, hP, hok);                                         /* rule 7: a newcomer joins the tail */
         if
         :: hok -> writeState(hP, hS, hX, NONE, jG[stv], jT[stv], jL[stv])
@@ -665,7 +666,7 @@ end:
        ops++; printf("TRAIL operator: switchover\n");
        hP = jP[stv]; hS = jS[stv]; hX = 3 - hP - hS;
        if
-       :: present(hX) && jD[stv] != hX -> takeover(false)
+       :: present(hX) && !maint[hX] && jD[stv] != hX -> takeover(false)
        :: else
        fi;
        hok = false; hok2 = false; hokR = false;
@@ -689,6 +690,21 @@ end:
        ops++; printf("TRAIL operator: reap n%d\n", jD[stv]);
        writeState(jP[stv], jS[stv], jA[stv], NONE, jG[stv], jT[stv], jL[stv]);
        checkInv() }
+#ifdef MAINT
+  /* operator: maintenance on the async (MaintenanceMode: refused for the primary, the sync and a deposed peer). It
+   * leaves the chain in the same write; from then on the rules treat it as gone, and its node runs no role. */
+  :: atomic { !calm && stv < MAXV && ops < MAXOPS && jA[stv] != NONE && !maint[jA[stv]] ->
+       ops++; printf("TRAIL operator: maintenance on n%d\n", jA[stv]);
+       maint[jA[stv]] = true;
+       writeState(jP[stv], jS[stv], NONE, jD[stv], jG[stv], jT[stv], jL[stv]);
+       checkInv() }
+  /* operator: maintenance off; the peer is a newcomer again, admitted only on the primary's history */
+  :: atomic { !calm && stv < MAXV && (maint[0] || maint[1] || maint[2]) ->
+       printf("TRAIL operator: maintenance off\n");
+       maint[0] = false; maint[1] = false; maint[2] = false;
+       writeState(jP[stv], jS[stv], jA[stv], jD[stv], jG[stv], jT[stv], jL[stv]);
+       checkInv() }
+#endif
   /* the singleton moves: incarnation 2 reads the journal; incarnation 1 lingers with the state it had */
 #ifndef NO_HANDOVER
   :: atomic { !calm && inc == 1 -> printf("TRAIL coordinator moves: incarnation 2\n"); inc = 2; oldv = stv }
@@ -715,6 +731,7 @@ inline healAll() {
   :: else -> break
   od;
   oldv = 0;                                     /* the stale incarnation is gone */
+  maint[0] = false; maint[1] = false; maint[2] = false;   /* the operator ends any maintenance */
   hk = 0;
   do
   :: hk < HEALROUNDS ->

@@ -321,10 +321,23 @@ public sealed class ClusterStateCoordinator : ReceivePersistentActor, IWithTimer
             Now = now,
             PostgresDownSince = _membership.PostgresDownSince(now),
             ReplaceDownSyncAfter = _settings.ReplaceDownSyncAfter,
+            Absent = AbsentRolePeers(now),
+            ForcedFailoverHoldDown = _settings.ForcedFailoverHoldDown,
             Coordinator = _settings.RelieveHostAfter is { } after && _cluster is not null
                 ? new CoordinatorHost(_membership.PeersWithCoordinator(now), Settled: now - _quietSince >= after)
                 : null,
         };
+    }
+
+    /// <summary>What is known of absent peers; the primary and sync this coordinator never heard from count from its start.</summary>
+    private System.Collections.Immutable.ImmutableDictionary<string, LastSeen> AbsentRolePeers(DateTimeOffset now)
+    {
+        var absent = _membership.Absent(now);
+        var members = _membership.Members(now);
+        foreach (var peer in new[] { _state?.Primary, _state?.Sync }.OfType<PeerId>())
+            if (!absent.ContainsKey(peer.Id) && !members.Any(m => m.Is(peer)))
+                absent = absent.SetItem(peer.Id, new LastSeen(null, _recoveredAt));
+        return absent;
     }
 
     private void OnRecorded(ClusterStateProtocol.StateRecorded recorded)

@@ -53,6 +53,13 @@ public sealed record CoordinatorSettings
     /// </summary>
     public TimeSpan? ReplaceDownSyncAfter { get; init; } = TimeSpan.FromSeconds(30);
 
+    /// <summary>
+    /// How long the lost primary and sync must have been gone before an operator's forced failover
+    /// (<see cref="ClusterObservation.ForcedFailoverHoldDown"/>): well past a primary's coordinator lease (1.5 s), so that
+    /// a primary cut off together with its sync has fenced itself before another peer is promoted.
+    /// </summary>
+    public TimeSpan ForcedFailoverHoldDown { get; init; } = TimeSpan.FromSeconds(5);
+
     /// <summary>Save a snapshot of the state every this many events; 0 never.</summary>
     public int SnapshotEvery { get; init; } = 100;
 
@@ -84,6 +91,7 @@ public sealed record CoordinatorSettings
             SnapshotEvery = section.GetInt("snapshot-every", defaults.SnapshotEvery),
             RelieveHostAfter = OptionalTimeSpan(section, "relieve-host-after", defaults.RelieveHostAfter),
             ReplaceDownSyncAfter = OptionalTimeSpan(section, "replace-down-sync-after", defaults.ReplaceDownSyncAfter),
+            ForcedFailoverHoldDown = section.GetTimeSpan("forced-failover-hold-down", defaults.ForcedFailoverHoldDown),
         };
     }
 

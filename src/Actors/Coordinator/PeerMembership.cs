@@ -37,6 +37,14 @@ internal sealed class PeerMembership(MembershipSource source, TimeSpan reportLea
     public ImmutableDictionary<string, PeerReport> Reports(DateTimeOffset now) =>
         Present(now).ToImmutableDictionary(p => p.Peer.Id, p => p.Report);
 
+    /// <summary>The last report of each peer that reported once and is no longer present, with when it came.</summary>
+    public ImmutableDictionary<string, LastSeen> Absent(DateTimeOffset now)
+    {
+        var present = Present(now).Select(p => p.Peer.Id).ToHashSet();
+        return _peers.Values.Where(p => !present.Contains(p.Peer.Id))
+            .ToImmutableDictionary(p => p.Peer.Id, p => new LastSeen(p.Report, p.ReportedAt));
+    }
+
     /// <summary>Since when each present peer whose last report says PostgreSQL is down has said so without a break.</summary>
     public ImmutableDictionary<string, DateTimeOffset> PostgresDownSince(DateTimeOffset now) =>
         Present(now).Where(p => p.DownSince is not null).ToImmutableDictionary(p => p.Peer.Id, p => p.DownSince!.Value);

@@ -141,6 +141,16 @@ public sealed class DatabaseNodeActor : ReceiveActor, IWithTimers
             StartRole(force: true);
         });
 
+        Receive<RoleChangeHookDone>(done =>
+        {
+            if (done.Outcome.TimedOut)
+                _log.Warning("{0}: --on-role-change ({1} -> {2}) ran past {3} s and was killed", _instance.Peer.Id, done.Old, done.New, _options.OnRoleChange?.Timeout.TotalSeconds);
+            else if (done.Outcome.Error is { } error)
+                _log.Warning("{0}: --on-role-change ({1} -> {2}) could not start: {3}", _instance.Peer.Id, done.Old, done.New, error);
+            else
+                _log.Info("{0}: --on-role-change ({1} -> {2}) exited with code {3}", _instance.Peer.Id, done.Old, done.New, done.Outcome.ExitCode);
+        });
+
         Receive<LeaseTick>(_ => CheckLease());
         Receive<SelfFenced>(done =>
         {
@@ -268,6 +278,7 @@ public sealed class DatabaseNodeActor : ReceiveActor, IWithTimers
             PeerRole.Sync => SyncRole.Props(context),
             PeerRole.Async => AsyncRole.Props(context),
             PeerRole.Deposed => DeposedRole.Props(context),
+            PeerRole.Maintenance => MaintenanceRole.Props(context),
             _ => UnassignedRole.Props(context),
         };
         var supervised = BackoffSupervisor.Props(
@@ -287,6 +298,7 @@ public sealed class DatabaseNodeActor : ReceiveActor, IWithTimers
     private void OnApplied(RoleProtocol.Applied applied)
     {
         var changed = applied.Role != _appliedRole || applied.ReadWrite != _readWrite || _appliedVersion != _state!.Version;
+        var previousRole = _appliedRole;
         _appliedRole = applied.Role;
         _appliedVersion = _state!.Version;
         _readWrite = applied.ReadWrite;
@@ -294,9 +306,18 @@ public sealed class DatabaseNodeActor : ReceiveActor, IWithTimers
         _clone = null;
         if (changed)
             _log.Info("{0}: role {1} applied for state v{2}{3}", _instance.Peer.Id, applied.Role, _appliedVersion, applied.ReadWrite ? ", taking writes" : "");
+        if (applied.Role != previousRole) RunRoleChangeHook(applied.Role, previousRole);
         var token = _token;
         _instance.Exited?.PipeTo(Self, success: exit => new PostmasterExited(token, exit));
         ReadStatus();
+    }
+
+    /// <summary>Runs the operator's hook in the background; its outcome comes back as a message and is only logged.</summary>
+    private void RunRoleChangeHook(PeerRole role, PeerRole previous)
+    {
+        if (_options.OnRoleChange is not { } hook) return;
+        hook.RunAsync(_instance.Peer.Id, role, previous, _state?.Generation ?? 0)
+            .PipeTo(Self, success: outcome => new RoleChangeHookDone(role, previous, outcome));
     }
 
     private void ReadStatus() =>
@@ -310,7 +331,8 @@ public sealed class DatabaseNodeActor : ReceiveActor, IWithTimers
             HasExistingData: _instance.HasData,
             ReadyToRejoin: _readyToRejoin,
             History: _status?.History,
-            RewoundOnto: _readyToRejoin ? _rewoundOnto : null);
+            RewoundOnto: _readyToRejoin ? _rewoundOnto : null,
+            Tags: _options.Tags);
         _coordinator.Tell(new NodeProtocol.StatusReport(_instance.Peer, report, _appliedVersion, _appliedRole, _readWrite && !_selfFenced,
             _fence, _fenceOwner, _instance.SecretFingerprints));
     }

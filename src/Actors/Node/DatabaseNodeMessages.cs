@@ -40,6 +40,9 @@ internal static class DatabaseNodeMessages
 
     public sealed record SelfFenced(string? Error);
 
+    /// <summary>The <c>--on-role-change</c> hook for a change from <paramref name="Old"/> to <paramref name="New"/> ended.</summary>
+    public sealed record RoleChangeHookDone(PeerRole New, PeerRole Old, RoleChangeHook.Outcome Outcome);
+
     public sealed record PostmasterExited(long Token, PostmasterExit Exit);
 }
 

@@ -1,4 +1,5 @@
 using Akka.Configuration;
+using Appliance.Nodes.State;
 
 namespace Appliance.Actors.Node;
 
@@ -21,6 +22,12 @@ public sealed record DatabaseNodeOptions(
     TimeSpan MaxRetryBackoff,
     TimeSpan StateRequestInterval)
 {
+    /// <summary>This node's tags (<c>--tag</c>), sent in every report.</summary>
+    public PeerTags Tags { get; init; }
+
+    /// <summary>The command to run after each role change (<c>--on-role-change</c>), if any.</summary>
+    public RoleChangeHook? OnRoleChange { get; init; }
+
     /// <summary>Defaults for a LAN: see <c>hocon/appliance.conf</c> for the reasoning.</summary>
     public static readonly DatabaseNodeOptions Default = new(
         ReportInterval: TimeSpan.FromMilliseconds(500),

@@ -7,7 +7,8 @@ namespace Appliance.Actors.Serialization;
 /// The stored shape of a <see cref="ClusterState"/> (v1): its fields only, none of the derived properties
 /// (<see cref="ClusterState.IsFrozen"/>, <see cref="ClusterState.NamedPeers"/>) that writing the record directly would add.
 /// <c>initHistory</c> was added later and is optional: a state stored before it reads with none, which the rules
-/// take as "no history recorded yet" for that one generation.
+/// take as "no history recorded yet" for that one generation. <c>maintenance</c> and <c>scheduledSwitchover</c> are
+/// optional too, and written only when set.
 /// </summary>
 internal sealed record ClusterStateDto(
     long Version,
@@ -21,7 +22,9 @@ internal sealed record ClusterStateDto(
     bool Singleton,
     [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] int? Instances = null,
     [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] TimelineHistory? InitHistory = null,
-    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? ClusterId = null);
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? ClusterId = null,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] IReadOnlyList<string>? Maintenance = null,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] ScheduledSwitchover? ScheduledSwitchover = null);
 
 /// <summary>
 /// Reads and writes <see cref="ClusterState"/> through <see cref="ClusterStateDto"/>. It does not validate: a stored
@@ -30,7 +33,8 @@ internal sealed record ClusterStateDto(
 internal sealed class ClusterStateJsonConverter : DtoJsonConverter<ClusterState, ClusterStateDto>
 {
     protected override ClusterStateDto ToDto(ClusterState s) =>
-        new(s.Version, s.Generation, s.Primary, s.Sync, s.Async, s.Deposed, s.InitWal, s.Freeze, s.Singleton, s.Instances, s.InitHistory, s.ClusterId);
+        new(s.Version, s.Generation, s.Primary, s.Sync, s.Async, s.Deposed, s.InitWal, s.Freeze, s.Singleton, s.Instances, s.InitHistory, s.ClusterId,
+            s.Maintenance.IsEmpty ? null : s.Maintenance, s.ScheduledSwitchover);
 
     protected override ClusterState FromDto(ClusterStateDto d) => new()
     {
@@ -46,5 +50,7 @@ internal sealed class ClusterStateJsonConverter : DtoJsonConverter<ClusterState,
         Instances = d.Instances,
         InitHistory = d.InitHistory,
         ClusterId = d.ClusterId,
+        Maintenance = d.Maintenance is null ? [] : [.. d.Maintenance],
+        ScheduledSwitchover = d.ScheduledSwitchover,
     };
 }

@@ -10,11 +10,15 @@ namespace Appliance.Actors.Serialization;
 /// <param name="To">The switchover target, null for the sync.</param>
 /// <param name="PeerId">The deposed peer to rebuild or reap.</param>
 /// <param name="Instances">The new number of instances (scale).</param>
-/// <param name="Force">Scale below the minimum.</param>
+/// <param name="Force">Scale below the minimum; for a failover, the accepted data loss.</param>
+/// <param name="On">Maintenance on (true) or off.</param>
+/// <param name="At">When a scheduled switchover is due.</param>
 internal sealed record OperatorCommandDto(
     string Kind, long? ExpectedGeneration = null, string? Reason = null, string? To = null, string? PeerId = null,
     [property: System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)] int? Instances = null,
-    [property: System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)] bool? Force = null);
+    [property: System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)] bool? Force = null,
+    [property: System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)] bool? On = null,
+    [property: System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)] DateTimeOffset? At = null);
 
 /// <summary>Reads and writes the closed <see cref="OperatorCommand"/> hierarchy by kind name.</summary>
 internal sealed class OperatorCommandJsonConverter : DtoJsonConverter<OperatorCommand, OperatorCommandDto>
@@ -27,6 +31,10 @@ internal sealed class OperatorCommandJsonConverter : DtoJsonConverter<OperatorCo
         OperatorCommand.Rebuild r => new OperatorCommandDto("rebuild", r.ExpectedGeneration, PeerId: r.PeerId),
         OperatorCommand.Reap r => new OperatorCommandDto("reap", r.ExpectedGeneration, PeerId: r.PeerId),
         OperatorCommand.Scale s => new OperatorCommandDto("scale", s.ExpectedGeneration, Instances: s.Instances, Force: s.Force),
+        OperatorCommand.Maintenance m => new OperatorCommandDto("maintenance", m.ExpectedGeneration, PeerId: m.PeerId, On: m.On),
+        OperatorCommand.Failover f => new OperatorCommandDto("failover", f.ExpectedGeneration, To: f.To, Force: f.AcceptDataLoss),
+        OperatorCommand.ScheduleSwitchover s => new OperatorCommandDto("schedule-switchover", s.ExpectedGeneration, To: s.To, At: s.At),
+        OperatorCommand.CancelSwitchover c => new OperatorCommandDto("cancel-switchover", c.ExpectedGeneration),
         _ => throw new JsonException($"No wire form for command {value}; add a kind for it."),
     };
 
@@ -40,7 +48,11 @@ internal sealed class OperatorCommandJsonConverter : DtoJsonConverter<OperatorCo
             "rebuild" => new OperatorCommand.Rebuild(Required(d.PeerId, d.Kind, "peerId")),
             "reap" => new OperatorCommand.Reap(Required(d.PeerId, d.Kind, "peerId")),
             "scale" => new OperatorCommand.Scale(d.Instances ?? throw new JsonException("A scale command needs 'instances'."), d.Force ?? false),
-            _ => throw new JsonException($"Unknown operator command kind '{d.Kind}'; expected freeze, unfreeze, switchover, rebuild, reap or scale."),
+            "maintenance" => new OperatorCommand.Maintenance(Required(d.PeerId, d.Kind, "peerId"), d.On ?? throw new JsonException("A maintenance command needs 'on'.")),
+            "failover" => new OperatorCommand.Failover(Required(d.To, d.Kind, "to"), d.Force ?? false),
+            "schedule-switchover" => new OperatorCommand.ScheduleSwitchover(d.At ?? throw new JsonException("A schedule-switchover command needs 'at'."), d.To),
+            "cancel-switchover" => new OperatorCommand.CancelSwitchover(),
+            _ => throw new JsonException($"Unknown operator command kind '{d.Kind}'; expected freeze, unfreeze, switchover, rebuild, reap, scale, maintenance, failover, schedule-switchover or cancel-switchover."),
         };
         return command with { ExpectedGeneration = d.ExpectedGeneration };
     }

@@ -33,6 +33,12 @@ public sealed record PeerDto(string Id, string Host, int Port)
     public static PeerDto? From(PeerId? peer) => peer is null ? null : new(peer.Id, peer.Host, peer.Port);
 }
 
+/// <summary>A scheduled switchover.</summary>
+/// <param name="At">When it is due.</param>
+/// <param name="To">The peer to move up; null for the sync.</param>
+/// <param name="Since">When it was scheduled.</param>
+public sealed record ScheduledSwitchoverDto(DateTimeOffset At, string? To, DateTimeOffset Since);
+
 /// <summary>A freeze.</summary>
 /// <param name="Reason">Why.</param>
 /// <param name="Since">Since when.</param>
@@ -49,14 +55,20 @@ public sealed record FreezeDto(string Reason, DateTimeOffset Since);
 /// <param name="Freeze">The freeze, if frozen.</param>
 /// <param name="Singleton">One-node write mode.</param>
 /// <param name="Instances">Placement mode: the number of instances the cluster was scaled to (absent until the first scale).</param>
+/// <param name="Maintenance">Peers in maintenance (ids); absent when none.</param>
+/// <param name="ScheduledSwitchover">The scheduled switchover, if any.</param>
 public sealed record StateDto(long Version, long Generation, PeerDto? Primary, PeerDto? Sync, IReadOnlyList<PeerDto> Async,
     IReadOnlyList<PeerDto> Deposed, string InitWal, FreezeDto? Freeze, bool Singleton,
-    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] int? Instances = null)
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] int? Instances = null,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] IReadOnlyList<string>? Maintenance = null,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] ScheduledSwitchoverDto? ScheduledSwitchover = null)
 {
     /// <summary>From the model.</summary>
     public static StateDto From(ClusterState s) => new(s.Version, s.Generation, PeerDto.From(s.Primary), PeerDto.From(s.Sync),
         [.. s.Async.Select(p => PeerDto.From(p)!)], [.. s.Deposed.Select(p => PeerDto.From(p)!)], s.InitWal.ToString(),
-        s.Freeze is { } f ? new FreezeDto(f.Reason, f.Since) : null, s.Singleton, s.Instances);
+        s.Freeze is { } f ? new FreezeDto(f.Reason, f.Since) : null, s.Singleton, s.Instances,
+        s.Maintenance.IsEmpty ? null : [.. s.Maintenance],
+        s.ScheduledSwitchover is { } planned ? new ScheduledSwitchoverDto(planned.At, planned.To, planned.Since) : null);
 
     /// <summary>The role this state gives <paramref name="id"/>, as the API spells it.</summary>
     public string RoleOf(string id) =>
@@ -64,6 +76,7 @@ public sealed record StateDto(long Version, long Generation, PeerDto? Primary, P
         : Sync?.Id == id ? "sync"
         : Async.Any(p => p.Id == id) ? "async"
         : Deposed.Any(p => p.Id == id) ? "deposed"
+        : Maintenance?.Contains(id) == true ? "maintenance"
         : "unassigned";
 
     /// <summary>Every named peer in role order.</summary>
@@ -95,10 +108,13 @@ public sealed record StateDto(long Version, long Generation, PeerDto? Primary, P
 /// <param name="HostPid">This process.</param>
 /// <param name="PostmasterPid">PostgreSQL's postmaster, when running.</param>
 /// <param name="StateRefused">Why the node refuses the coordinator's state, if it does.</param>
+/// <param name="Maintenance">An operator put this node in maintenance: the node leaves its PostgreSQL alone.</param>
+/// <param name="Tags">This node's tags (<c>--tag</c>): <c>nofailover</c>, <c>noloadbalance</c>.</param>
 public sealed record StatusDto(string Id, string Host, int PgPort, string Role, string AssignedRole, long? StateVersion,
     long AppliedVersion, long? Generation, bool PostgresRunning, bool ReadWrite, bool SelfFenced, bool Streaming,
     int? Timeline, string? WalPosition, string? ReceivedLsn, string? ReplayedLsn, ulong? LagBytes, double? CloneProgress,
-    string? LastError, int HostPid, int? PostmasterPid, string? StateRefused = null);
+    string? LastError, int HostPid, int? PostmasterPid, string? StateRefused = null, bool Maintenance = false,
+    IReadOnlyList<string>? Tags = null);
 
 /// <summary>A downstream as its upstream sees it in <c>pg_stat_replication</c>.</summary>
 /// <param name="Name">application_name.</param>
@@ -179,7 +195,18 @@ public sealed record FreezeRequest(string? Reason, long? Generation);
 /// <summary>Body of <c>POST /switchover</c>.</summary>
 /// <param name="To">The peer to move up; null for the sync.</param>
 /// <param name="Generation">Apply only at this generation.</param>
-public sealed record SwitchoverRequest(string? To, long? Generation);
+/// <param name="At">Schedule it for this time (kept in the cluster state) instead of switching over now.</param>
+/// <param name="Cancel">Cancel the scheduled switchover instead.</param>
+public sealed record SwitchoverRequest(string? To, long? Generation, DateTimeOffset? At = null, bool? Cancel = null);
+
+/// <summary>Body of <c>POST /maintenance/{id}</c>.</summary>
+/// <param name="On">True to start maintenance, false to end it.</param>
+public sealed record MaintenanceRequest(bool? On);
+
+/// <summary>Body of <c>POST /failover</c>.</summary>
+/// <param name="To">The peer to make primary.</param>
+/// <param name="AcceptDataLoss">Must be true: the operator accepts losing acknowledged writes only the lost peers hold.</param>
+public sealed record FailoverRequest(string? To, bool? AcceptDataLoss);
 
 /// <summary>Body of <c>POST /scale</c>.</summary>
 /// <param name="Instances">The new number of instances.</param>

@@ -18,7 +18,7 @@ public static class NodeApi
     public static int RefusalStatus(RefusalReason reason) => reason switch
     {
         RefusalReason.StaleGeneration or RefusalReason.UnknownPeer or RefusalReason.NotDeposed or RefusalReason.InvalidRequest
-            => StatusCodes.Status412PreconditionFailed,
+            or RefusalReason.DataLossNotAccepted => StatusCodes.Status412PreconditionFailed,
         _ => StatusCodes.Status409Conflict,
     };
 
@@ -81,7 +81,13 @@ public static class NodeApi
             var body = await BodyAsync<SwitchoverRequest>(http, ct);
             if (body.Error is { } e) return e;
             var to = string.IsNullOrWhiteSpace(body.Value?.To) ? null : body.Value!.To!.Trim();
-            return await SubmitAsync(access, new OperatorCommand.Switchover(to) { ExpectedGeneration = Generation(http, body.Value?.Generation) }, ct);
+            OperatorCommand command = body.Value switch
+            {
+                { Cancel: true } => new OperatorCommand.CancelSwitchover(),
+                { At: { } at } => new OperatorCommand.ScheduleSwitchover(at, to),
+                _ => new OperatorCommand.Switchover(to),
+            };
+            return await SubmitAsync(access, command with { ExpectedGeneration = Generation(http, body.Value?.Generation) }, ct);
         });
         api.MapPost("/rebuild/{id}", (string id, HttpContext http, ClusterAccess access, CancellationToken ct) =>
             SubmitAsync(access, new OperatorCommand.Rebuild(id) { ExpectedGeneration = Generation(http, null) }, ct));
@@ -104,6 +110,7 @@ public static class NodeApi
             var (status, result) = await rotation.RotateAsync(body.Value?.Role?.Trim().ToLowerInvariant(), ct);
             return Json(result, status);
         });
+        api.MapOperationsApi();
         return app;
     }
 
@@ -178,7 +185,7 @@ public static class NodeApi
         }
     }
 
-    private static async Task<IResult> SubmitAsync(ClusterAccess access, OperatorCommand command, CancellationToken ct) =>
+    internal static async Task<IResult> SubmitAsync(ClusterAccess access, OperatorCommand command, CancellationToken ct) =>
         await access.SubmitAsync(command, ct) switch
         {
             OperatorProtocol.Accepted a => Json(new CommandResultDto(true, a.Recorded.Reason.ToString(), a.Recorded.Detail, StateDto.From(a.Recorded.State))),
@@ -186,10 +193,10 @@ public static class NodeApi
             var other => Error(500, $"The coordinator answered {other.GetType().Name}, which this node does not understand; the command may or may not be applied."),
         };
 
-    private static long? Generation(HttpContext http, long? fromBody) =>
+    internal static long? Generation(HttpContext http, long? fromBody) =>
         fromBody ?? (long.TryParse(http.Request.Query["generation"], NumberStyles.Integer, CultureInfo.InvariantCulture, out var g) ? g : null);
 
-    private static async Task<(T? Value, IResult? Error)> BodyAsync<T>(HttpContext http, CancellationToken ct) where T : class
+    internal static async Task<(T? Value, IResult? Error)> BodyAsync<T>(HttpContext http, CancellationToken ct) where T : class
     {
         if (http.Request.ContentLength is 0 || (http.Request.ContentLength is null && !http.Request.Headers.TransferEncoding.Any()))
             return (null, null);
@@ -211,7 +218,7 @@ public static class NodeApi
         : typeof(T) == typeof(RotatePasswordRequest) ? "{\"role\":\"replication\"}"
         : "{\"to\":\"n2\"}";
 
-    private static IResult Json(object value, int status = 200) => Results.Json(value, ApiJson.Options, statusCode: status);
+    internal static IResult Json(object value, int status = 200) => Results.Json(value, ApiJson.Options, statusCode: status);
 
     private static IResult Error(int status, string message) => Results.Json(new { error = message }, ApiJson.Options, statusCode: status);
 }

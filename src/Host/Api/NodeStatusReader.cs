@@ -24,6 +24,6 @@ public sealed class NodeStatusReader(ClusterAccess access, PeerProber prober)
             lag = primary is { } p ? p - status.Position : null;
         }
         int? postmaster = snapshot.Status is not null ? await access.PostmasterPidAsync(ct) : null;
-        return RoleChecks.Status(snapshot, lag, Environment.ProcessId, postmaster);
+        return RoleChecks.Status(snapshot, lag, Environment.ProcessId, postmaster, access.Options.Tags);
     }
 }

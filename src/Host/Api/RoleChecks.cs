@@ -41,7 +41,7 @@ public static partial class RoleChecks
         {
             "primary" => primary,
             "standby-leader" => false,
-            "replica" => standby && lagOk && stateOk,
+            "replica" => standby && lagOk && stateOk && s.Tags?.Contains("noloadbalance") != true,
             "read-only" => primary || (s.Role == "primary" && s.PostgresRunning) || (standby && lagOk),
             "sync" => standby && s.Role == "sync" && lagOk && stateOk,
             "read-only-sync" => primary || (standby && s.Role == "sync" && lagOk),
@@ -85,7 +85,8 @@ public static partial class RoleChecks
     /// <param name="lagBytes">How far behind the primary (null if unknown).</param>
     /// <param name="hostPid">This process's id.</param>
     /// <param name="postmasterPid">PostgreSQL's postmaster, if running.</param>
-    public static StatusDto Status(NodeSnapshot n, ulong? lagBytes, int hostPid, int? postmasterPid)
+    /// <param name="tags">This node's tags (<c>--tag</c>).</param>
+    public static StatusDto Status(NodeSnapshot n, ulong? lagBytes, int hostPid, int? postmasterPid, PeerTags tags = PeerTags.None)
     {
         var role = n.AppliedRole;
         var assigned = n.State?.RoleOf(n.Peer.Id).Role ?? PeerRole.Unassigned;
@@ -95,6 +96,7 @@ public static partial class RoleChecks
             n.AppliedVersion, n.State?.Generation, st is not null, n.ReadWrite && !n.SelfFenced, n.SelfFenced, streaming,
             st?.Timeline, st?.Position.ToString(), st?.ReceivedLsn?.ToString(), st?.ReplayedLsn?.ToString(),
             role == PeerRole.Primary && st is not null ? 0 : lagBytes,
-            n.CloneProgress is { } c ? Math.Round(c.Fraction * 100, 1) : null, n.LastError, hostPid, postmasterPid, n.StateRefused);
+            n.CloneProgress is { } c ? Math.Round(c.Fraction * 100, 1) : null, n.LastError, hostPid, postmasterPid, n.StateRefused,
+            n.State?.InMaintenance(n.Peer.Id) == true, PeerTagNames.Names(tags));
     }
 }

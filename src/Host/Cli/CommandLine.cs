@@ -83,9 +83,22 @@ public static class CommandLine
         root.Subcommands.Add(Verb("unfreeze", "Lift a freeze.",
             (api, j, p, ct) => Verbs.CommandAsync(api, "/unfreeze" + Query(p.GetValue(generation)), null, j, Console.Out, Console.Error, ct), generation));
         var to = new Option<string?>("--to") { Description = "The peer to move up (default: the sync, which becomes primary)." };
-        root.Subcommands.Add(Verb("switchover", "Planned change of primary (or move an async up).",
+        var at = new Option<string?>("--at") { Description = "Schedule the switchover for this time (ISO 8601, such as 2026-12-05T03:00:00Z, or +30m, +2h) instead of now." };
+        var cancel = new Option<bool>("--cancel") { Description = "Cancel the scheduled switchover." };
+        root.Subcommands.Add(Verb("switchover", "Planned change of primary (or move an async up), now or at a scheduled time.",
             (api, j, p, ct) => Verbs.CommandAsync(api, "/switchover" + Query(p.GetValue(generation)),
-                new { to = p.GetValue(to) }, j, Console.Out, Console.Error, ct), to, generation));
+                OperationVerbs.SwitchoverBody(p.GetValue(to), p.GetValue(at), p.GetValue(cancel), DateTimeOffset.UtcNow), j, Console.Out, Console.Error, ct),
+            to, at, cancel, generation));
+        var maintenanceMode = new Argument<string>("on|off") { Description = "on: the cluster treats the node as gone and leaves its PostgreSQL alone; off: back in the chain." };
+        var maintenanceId = new Argument<string?>("id") { Description = "The peer (default: the node at --endpoint).", Arity = ArgumentArity.ZeroOrOne };
+        root.Subcommands.Add(Verb("maintenance", "Put a standby in maintenance (stop and start its PostgreSQL by hand) or take it out.",
+            (api, j, p, ct) => OperationVerbs.MaintenanceAsync(api, p.GetValue(maintenanceMode)!, p.GetValue(maintenanceId), j, Console.Out, Console.Error, ct),
+            maintenanceMode, maintenanceId));
+        var failoverTo = new Option<string>("--to") { Description = "The peer to make primary.", Required = true };
+        var acceptDataLoss = new Option<bool>("--accept-data-loss") { Description = "Accept losing acknowledged writes that only the lost primary and sync hold (required)." };
+        root.Subcommands.Add(Verb("failover", "With primary and sync both lost, make another peer primary, giving up what it lacks.",
+            (api, j, p, ct) => Verbs.CommandAsync(api, "/failover", new { to = p.GetValue(failoverTo), acceptDataLoss = p.GetValue(acceptDataLoss) },
+                j, Console.Out, Console.Error, ct), failoverTo, acceptDataLoss));
         var rebuildId = new Argument<string>("id") { Description = "The deposed peer." };
         root.Subcommands.Add(Verb("rebuild", "Let a deposed peer serve again after it is rebuilt from a replica.",
             (api, j, p, ct) => Verbs.CommandAsync(api, $"/rebuild/{Uri.EscapeDataString(p.GetValue(rebuildId)!)}" + Query(p.GetValue(generation)),
@@ -142,6 +155,9 @@ public static class CommandLine
             ["tls-cert"] = "This node's certificate (PEM), signed by --tls-ca; with --tls-key and --tls-ca: HTTPS, mutual TLS between nodes, TLS to PostgreSQL.",
             ["tls-key"] = "The certificate's private key (PEM, mode 0600).",
             ["tls-ca"] = "The cluster's CA certificate (PEM): the only root that peers' certificates are checked against.",
+            ["tag"] = "Tags, comma-separated: nofailover (never sync, never primary), noloadbalance (/replica answers 503).",
+            ["on-role-change"] = "A shell command run after each role change, with NEW-ROLE OLD-ROLE GENERATION appended (also $APPLIANCE_NEW_ROLE, $APPLIANCE_OLD_ROLE, $APPLIANCE_GENERATION, $APPLIANCE_PEER).",
+            ["on-role-change-timeout"] = "Seconds --on-role-change may run before it is killed (default 30).",
         };
         var command = new Command("node", "Run one node: PostgreSQL, its cluster member and the HTTP API, until SIGTERM or Ctrl-C.") { config };
         foreach (var key in NodeOptionsLoader.Keys)

@@ -30,7 +30,9 @@ public static class Render
     /// <summary>The state's one-line header: generation, version, initWal, mode and freeze.</summary>
     public static string Header(StateDto s) =>
         $"generation {s.Generation} (version {s.Version}), initWal {s.InitWal}, mode {(s.Singleton ? "singleton" : "normal")}, " +
-        (s.Freeze is { } f ? $"frozen since {f.Since.ToUniversalTime():yyyy-MM-dd HH:mm:ss}Z: {f.Reason}" : "not frozen");
+        (s.Freeze is { } f ? $"frozen since {f.Since.ToUniversalTime():yyyy-MM-dd HH:mm:ss}Z: {f.Reason}" : "not frozen") +
+        (s.Maintenance is { Count: > 0 } m ? $", in maintenance: {string.Join(",", m)}" : "") +
+        (s.ScheduledSwitchover is { } planned ? $", switchover to {planned.To ?? "the sync"} scheduled for {planned.At.ToUniversalTime():yyyy-MM-dd HH:mm:ss}Z" : "");
 
     /// <summary><c>status</c>: header, peer table, the coordinator's refusal and the problems <see cref="Verify"/> finds.</summary>
     public static void Cluster(IAnsiConsole console, ClusterViewDto view)

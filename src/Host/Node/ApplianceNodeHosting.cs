@@ -56,7 +56,7 @@ public static class ApplianceNodeHosting
                 instance,
                 registry.Get<CoordinatorKey>(),
                 DistributedPubSub.Get(system).Mediator,
-                DatabaseNodeOptions.FromConfig(system.Settings.Config),
+                NodeExtras.Apply(DatabaseNodeOptions.FromConfig(system.Settings.Config), options),
                 options.Rejoin), "node");
             registry.Register<DatabaseNodeKey>(node);
         });
@@ -81,7 +81,7 @@ public static class ApplianceNodeHosting
             var placement = PlacementSettings.FromConfig(system.Settings.Config);
             var coordinator = registry.Get<CoordinatorKey>();
             var mediator = DistributedPubSub.Get(system).Mediator;
-            var nodeOptions = DatabaseNodeOptions.FromConfig(system.Settings.Config);
+            var nodeOptions = NodeExtras.Apply(DatabaseNodeOptions.FromConfig(system.Settings.Config), options);
             var region = ClusterSharding.Get(system).Start(
                 "instance",
                 id => InstanceEntity.Props(id, createInstance,

@@ -102,6 +102,15 @@ public sealed record NodeOptions
     /// </summary>
     public int? PgBasePort { get; init; }
 
+    /// <summary>This node's tags (<c>--tag nofailover,noloadbalance</c>), sent to the coordinator in every report.</summary>
+    public PeerTags Tags { get; init; }
+
+    /// <summary>A shell command run after every role change (<c>--on-role-change</c>), with new role, old role, generation.</summary>
+    public string? OnRoleChange { get; init; }
+
+    /// <summary>How long <see cref="OnRoleChange"/> may run before it is killed (<c>--on-role-change-timeout</c>, seconds).</summary>
+    public TimeSpan OnRoleChangeTimeout { get; init; } = Actors.Node.RoleChangeHook.DefaultTimeout;
+
     /// <summary>Placement mode: the directory under which each instance placed here gets <c>pg-N/pgdata</c>.</summary>
     public string? DataRoot { get; init; }
 

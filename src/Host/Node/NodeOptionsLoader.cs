@@ -21,6 +21,7 @@ public static class NodeOptionsLoader
         "name", "host", "akka-port", "http-port", "pg-port", "data-dir", "seed-nodes", "state-store", "pg-password",
         "cluster-size", "bin-dir", "mode", "rejoin", "client-networks", "exit-with-parent", "pg-base-port", "data-root",
         "api-token-file", "api-read-token-file", "pg-password-file", "state-store-file", "tls-cert", "tls-key", "tls-ca",
+        "tag", "on-role-change", "on-role-change-timeout",
     ];
 
     /// <summary>Options that hold a secret and may instead name a file with it (<c>--KEY-file</c>).</summary>
@@ -229,6 +230,9 @@ public static class NodeOptionsLoader
             ExtraHocon = extraHocon,
             PgBasePort = placement ? Port(v, "pg-base-port", null) : null,
             DataRoot = placement ? dataDir : null,
+            Tags = NodeExtras.Tags(v),
+            OnRoleChange = v.GetValueOrDefault("on-role-change") is { Length: > 0 } hook ? hook : null,
+            OnRoleChangeTimeout = TimeSpan.FromSeconds(Int(v, "on-role-change-timeout", (int)Actors.Node.RoleChangeHook.DefaultTimeout.TotalSeconds, 1, 3600)),
         };
     }
 

@@ -48,6 +48,18 @@ public sealed record ClusterObservation
     /// </summary>
     public TimeSpan? ReplaceDownSyncAfter { get; init; }
 
+    /// <summary>
+    /// The last report and when it came, of every peer the coordinator heard from that is no longer present (for a peer
+    /// it never heard from, the time it started observing). A forced failover records the positions it gives up from here.
+    /// </summary>
+    public ImmutableDictionary<string, LastSeen> Absent { get; init; } = ImmutableDictionary<string, LastSeen>.Empty;
+
+    /// <summary>
+    /// How long the lost primary and sync must have been gone before a forced failover: longer than a primary's
+    /// coordinator lease, so that a primary cut off with its sync has fenced itself and acknowledges nothing more.
+    /// </summary>
+    public TimeSpan ForcedFailoverHoldDown { get; init; }
+
     /// <summary>An operator command to decide on, if any.</summary>
     public OperatorCommand? Command { get; init; }
 
@@ -56,6 +68,18 @@ public sealed record ClusterObservation
 
     /// <summary>The time to stamp on a new freeze.</summary>
     public DateTimeOffset Now { get; init; }
+
+    /// <summary>False if the peer's last report carries <see cref="PeerTags.NoFailover"/>.</summary>
+    public bool MayLead(string peerId) => ReportOf(peerId)?.Tags.HasFlag(PeerTags.NoFailover) != true;
+
+    /// <summary>The observation without <paramref name="peers"/>: the rules then treat them as gone.</summary>
+    public ClusterObservation Without(IReadOnlyCollection<string> peers) => peers.Count == 0 ? this : this with
+    {
+        Members = [.. Members.Where(m => !peers.Contains(m.Id))],
+        Reports = Reports.RemoveRange(peers),
+        FencedPositions = FencedPositions.RemoveRange(peers),
+        PostgresDownSince = PostgresDownSince.RemoveRange(peers),
+    };
 
     /// <summary>True if <paramref name="peerId"/> is a member.</summary>
     public bool IsPresent(string peerId) => Members.Any(m => m.Is(peerId));
@@ -75,3 +99,8 @@ public sealed record ClusterObservation
     /// </summary>
     public bool IsHealthy(string peerId) => IsPresent(peerId) && ReportOf(peerId)?.PostgresUp != false;
 }
+
+/// <summary>What the coordinator last knew of a peer that is no longer present.</summary>
+/// <param name="Report">Its last report, or null if it never reported to this coordinator.</param>
+/// <param name="Since">When that report came (or, without one, when this coordinator started observing).</param>
+public sealed record LastSeen(PeerReport? Report, DateTimeOffset Since);

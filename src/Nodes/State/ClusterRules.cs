@@ -40,6 +40,8 @@ public static class ClusterRules
         if (current is null)
             return InitialSetup.Decide(observation);
 
+        // A peer in maintenance is treated exactly as a peer that is gone: it is neither present nor a newcomer.
+        observation = observation.Without(current.Maintenance);
         var ctx = new RuleContext(current, observation);
         if (observation.Mode == ClusterMode.Singleton && !current.Singleton)
             return new Refusal(RefusalReason.ModeMismatch,
@@ -75,6 +77,8 @@ public static class ClusterRules
         var reap = IncarnationReap.Decide(ctx);
         if (reap is Transition) return reap;
         var chain = AsyncUpkeep.Decide(ctx);
-        return chain is NoChange ? CoordinatorHostRelief.Decide(ctx) : chain;
+        if (chain is not NoChange) return chain;
+        var scheduled = SwitchoverSchedule.WhenDue(ctx);
+        return scheduled is NoChange { Deferred: null } ? CoordinatorHostRelief.Decide(ctx) : scheduled;
     }
 }

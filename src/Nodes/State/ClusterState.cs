@@ -61,6 +61,18 @@ public sealed record ClusterState
     /// </summary>
     public int? Instances { get; init; }
 
+    /// <summary>
+    /// Peers an operator put in maintenance (<c>appliance maintenance on ID</c>): the rules treat them as gone, and their
+    /// node leaves PostgreSQL to the operator until maintenance is off. Never the primary, the sync or a deposed peer.
+    /// </summary>
+    public ImmutableArray<string> Maintenance { get; init; } = [];
+
+    /// <summary>A switchover an operator scheduled (<c>appliance switchover --at TIME</c>), carried out when due.</summary>
+    public ScheduledSwitchover? ScheduledSwitchover { get; init; }
+
+    /// <summary>True if <paramref name="peerId"/> is in maintenance.</summary>
+    public bool InMaintenance(string peerId) => Maintenance.Contains(peerId);
+
     /// <summary>True while frozen.</summary>
     public bool IsFrozen => Freeze is not null;
 
@@ -96,6 +108,8 @@ public sealed record ClusterState
             return new RoleAssignment(PeerRole.Primary, null, Singleton ? null : Sync);
         if (IsDeposed(peerId))
             return RoleAssignment.Deposed;
+        if (InMaintenance(peerId))
+            return RoleAssignment.InMaintenance;
         if (Singleton || Sync is null)
             return RoleAssignment.Unassigned;
         if (Sync.Is(peerId))
@@ -140,6 +154,8 @@ public sealed record ClusterState
             if (Sync is not null && Sync.Is(d)) problems.Add($"peer {d.Id} is both sync and deposed");
             if (Async.Any(a => a.Is(d))) problems.Add($"deposed peer {d.Id} is in the async list");
         }
+        foreach (var m in Maintenance.Where(m => Primary?.Is(m) == true || Sync?.Is(m) == true || Async.Any(a => a.Is(m)) || IsDeposed(m)))
+            problems.Add($"peer {m} is in maintenance and also has a role");
         foreach (var dup in Async.GroupBy(p => p.Id).Where(g => g.Count() > 1))
             problems.Add($"peer {dup.Key} appears {dup.Count()} times in the async list");
         foreach (var dup in Deposed.GroupBy(p => p.Id).Where(g => g.Count() > 1))
@@ -162,6 +178,8 @@ public sealed record ClusterState
         if (Singleton) sb.Append(" singleton");
         if (Freeze is not null) sb.Append($" frozen({Freeze.Reason})");
         if (Instances is { } n) sb.Append($" instances={n}");
+        if (!Maintenance.IsEmpty) sb.Append($" maintenance=[{string.Join(",", Maintenance)}]");
+        if (ScheduledSwitchover is { } planned) sb.Append($" switchover@{planned.At:u}->{planned.To ?? "sync"}");
         return sb.ToString();
     }
 
@@ -181,7 +199,9 @@ public sealed record ClusterState
         && ClusterId == other.ClusterId
         && Equals(Freeze, other.Freeze)
         && Singleton == other.Singleton
-        && Instances == other.Instances;
+        && Instances == other.Instances
+        && Maintenance.SequenceEqual(other.Maintenance)
+        && Equals(ScheduledSwitchover, other.ScheduledSwitchover);
 
     /// <inheritdoc />
     public override int GetHashCode() => HashCode.Combine(Version, Generation, Primary, Sync, Async.Length, InitWal, Singleton);

@@ -20,9 +20,6 @@ namespace Appliance.Nodes.State;
 /// </remarks>
 internal static class CoordinatorHostRelief
 {
-    /// <summary>How far (bytes of WAL, by their last reports) a standby may trail the primary and still take its role in a planned move.</summary>
-    public const ulong MaxLagBytes = 16 * 1024 * 1024;
-
     public static Decision Decide(RuleContext ctx)
     {
         var state = ctx.State;
@@ -41,17 +38,7 @@ internal static class CoordinatorHostRelief
         if (ctx.Observation.ReportOf(state.Primary.Id) is not { PostgresUp: true } primary || !ctx.IsPresent(state.Primary))
             return Waits($"primary {state.Primary.Id} does not report its PostgreSQL running");
 
-        // Why the peer cannot take a role in a planned move now, or null if it can.
-        string? NotClose(PeerId peer)
-        {
-            if (!ctx.IsPresent(peer)) return $"{peer.Id} is not a member";
-            if (ctx.Observation.ReportOf(peer.Id) is not { PostgresUp: true } report)
-                return $"{peer.Id} does not report its PostgreSQL running";
-            if (report.Wal < state.InitWal) return $"{peer.Id} reports WAL at {report.Wal}, short of initWal {state.InitWal}";
-            if (ctx.NotOnPrimaryHistory(peer) is { } off) return off;
-            var lag = primary.Wal - report.Wal;
-            return lag > MaxLagBytes ? $"{peer.Id} trails the primary by {lag} bytes of WAL (at most {MaxLagBytes} allowed)" : null;
-        }
+        string? NotClose(PeerId peer) => PlannedMove.NotClose(ctx, peer, primary);
 
         if (primaryOnHost)
         {
@@ -65,7 +52,7 @@ internal static class CoordinatorHostRelief
         }
 
         // With both on the coordinator's host (co-location), the sync moves first and the primary at the next lap.
-        var target = ctx.PresentAsyncs.FirstOrDefault(a => !host.Runs(a) && NotClose(a) is null);
+        var target = ctx.PresentAsyncs.FirstOrDefault(a => !host.Runs(a) && ctx.MayLead(a) && NotClose(a) is null);
         if (target is null)
             return Waits(ctx.PresentAsyncs.FirstOrDefault(a => !host.Runs(a)) is { } first
                 ? NotClose(first)!

@@ -32,6 +32,12 @@ internal static class InitialSetup
                 $"No cluster state exists, but {RuleContext.Ids(withData)} already hold(s) a database; refusing to bootstrap over it. " +
                 "Restore the state store, or move the old data directories away if the data is not wanted.");
 
+        // Peers tagged nofailover never lead: the first two others in join order are primary and sync.
+        var leaders = members.Where(m => observation.MayLead(m.Id)).ToList();
+        if (leaders.Count < needed)
+            return new Refusal(RefusalReason.NotEnoughPeers,
+                $"Setting the cluster up needs {needed} peer(s) not tagged nofailover; {leaders.Count} present.");
+        members = [.. leaders.Take(needed), .. members.Where(m => !leaders.Take(needed).Contains(m))];
         var first = new ClusterState { Version = 1, Generation = 1, Primary = members[0], InitWal = Lsn.Zero, InitHistory = TimelineHistory.First,
             ClusterId = observation.NewClusterId };
         if (observation.Mode == ClusterMode.Singleton)

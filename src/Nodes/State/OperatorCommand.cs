@@ -43,4 +43,28 @@ public abstract record OperatorCommand
     /// <param name="Instances">The new number of instances.</param>
     /// <param name="Force">Allow going below the minimum.</param>
     public sealed record Scale(int Instances, bool Force = false) : OperatorCommand;
+
+    /// <summary>
+    /// Put a peer in maintenance (or take it out): while on, the rules treat it as gone and its node leaves PostgreSQL
+    /// alone. Refused for the primary, the sync and deposed peers.
+    /// </summary>
+    /// <param name="PeerId">The peer.</param>
+    /// <param name="On">True to start maintenance, false to end it.</param>
+    public sealed record Maintenance(string PeerId, bool On) : OperatorCommand;
+
+    /// <summary>
+    /// With primary and sync both lost, make <paramref name="To"/> the primary and accept losing what it lacks. Refused
+    /// without <paramref name="AcceptDataLoss"/>, and while the primary or the sync is present.
+    /// </summary>
+    /// <param name="To">The peer to promote.</param>
+    /// <param name="AcceptDataLoss">The operator accepts losing acknowledged writes.</param>
+    public sealed record Failover(string To, bool AcceptDataLoss) : OperatorCommand;
+
+    /// <summary>Schedule a switchover (as <see cref="Switchover"/>) for <paramref name="At"/>, kept in the cluster state.</summary>
+    /// <param name="At">When it is due.</param>
+    /// <param name="To">The peer to move up, or null for the sync.</param>
+    public sealed record ScheduleSwitchover(DateTimeOffset At, string? To = null) : OperatorCommand;
+
+    /// <summary>Cancel the scheduled switchover.</summary>
+    public sealed record CancelSwitchover : OperatorCommand;
 }

@@ -11,7 +11,8 @@ internal static class OperatorCommands
             return new Refusal(RefusalReason.StaleGeneration,
                 $"The command was issued for generation {expected}, but the cluster is at generation {state.Generation}; look at the current state and ask again.");
 
-        var ctx = new RuleContext(state, observation);
+        // Peers in maintenance are gone to every rule; only the maintenance command itself sees them.
+        var ctx = new RuleContext(state, command is OperatorCommand.Maintenance ? observation : observation.Without(state.Maintenance));
         return command switch
         {
             OperatorCommand.Freeze f => Freeze(ctx, f.Reason),
@@ -20,6 +21,10 @@ internal static class OperatorCommands
             OperatorCommand.Rebuild r => Rebuild(ctx, r.PeerId),
             OperatorCommand.Reap r => Reap(ctx, r.PeerId),
             OperatorCommand.Scale s => Scaling.Decide(ctx, s.Instances, s.Force),
+            OperatorCommand.Maintenance m => MaintenanceMode.Decide(ctx, m.PeerId, m.On),
+            OperatorCommand.Failover f => ForcedFailover.Decide(ctx, f.To, f.AcceptDataLoss),
+            OperatorCommand.ScheduleSwitchover s => SwitchoverSchedule.Schedule(ctx, s.At, s.To),
+            OperatorCommand.CancelSwitchover => SwitchoverSchedule.Cancel(ctx),
             _ => throw new ArgumentOutOfRangeException(nameof(command), command, "Unknown operator command."),
         };
     }
@@ -42,7 +47,8 @@ internal static class OperatorCommands
             $"Cluster unfrozen (it was frozen: {ctx.State.Freeze.Reason}).");
     }
 
-    private static Decision Switchover(RuleContext ctx, string? to)
+    /// <summary>A switchover now (also a scheduled one, when due: <see cref="SwitchoverSchedule.WhenDue"/>).</summary>
+    public static Decision Switchover(RuleContext ctx, string? to)
     {
         var state = ctx.State;
         if (state.Singleton)
@@ -52,6 +58,8 @@ internal static class OperatorCommands
 
         var targetId = to ?? state.Sync!.Id;
         var role = state.RoleOf(targetId).Role;
+        if (role == PeerRole.Maintenance)
+            return new Refusal(RefusalReason.InvalidRequest, $"Peer {targetId} is in maintenance; take it out of maintenance first.");
         if (role == PeerRole.Unassigned)
             return new Refusal(RefusalReason.UnknownPeer,
                 $"Peer {targetId} is not the sync or an async (the sync is {state.Sync!.Id}; asyncs are {RuleContext.Ids(state.Async)}).");
@@ -61,6 +69,8 @@ internal static class OperatorCommands
             return new Refusal(RefusalReason.InvalidRequest, $"Peer {targetId} is deposed; it must rejoin before it can move up.");
 
         var target = state.Find(targetId)!;
+        if (!ctx.MayLead(target))
+            return new Refusal(RefusalReason.TaggedNoFailover, $"Peer {targetId} is tagged nofailover; it never becomes the sync or the primary.");
         if (!ctx.IsPresent(target))
             return new Refusal(RefusalReason.InvalidRequest, $"{role} {targetId} is not a cluster member right now, so it cannot move up.");
         if (role == PeerRole.Sync)

@@ -13,8 +13,10 @@ namespace Appliance.Nodes.State;
 /// history.</param>
 /// <param name="RewoundOnto">What a deposed peer rewound onto, when <paramref name="ReadyToRejoin"/>: its readiness
 /// counts only for that primary and generation.</param>
+/// <param name="Tags">The node's tags (<c>--tag</c>): <see cref="PeerTags.NoFailover"/> keeps it from ever becoming
+/// the sync or the primary.</param>
 public sealed record PeerReport(bool PostgresUp, Lsn Wal, bool HasExistingData = false, bool ReadyToRejoin = false,
-    TimelineHistory? History = null, RejoinTarget? RewoundOnto = null);
+    TimelineHistory? History = null, RejoinTarget? RewoundOnto = null, PeerTags Tags = PeerTags.None);
 
 /// <summary>The primary, generation and timeline a deposed peer was rewound onto.</summary>
 /// <param name="Primary">The primary it now follows.</param>

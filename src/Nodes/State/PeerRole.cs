@@ -17,4 +17,10 @@ public enum PeerRole
 
     /// <summary>A former primary whose WAL may have diverged: it never serves again until rewound or rebuilt.</summary>
     Deposed,
+
+    /// <summary>
+    /// Put in maintenance by an operator: out of the chain, treated as gone by the rules, and its node neither starts
+    /// nor stops PostgreSQL until maintenance is off.
+    /// </summary>
+    Maintenance,
 }

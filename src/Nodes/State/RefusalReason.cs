@@ -77,4 +77,19 @@ public enum RefusalReason
 
     /// <summary>A scale would remove the primary or the sync; switch over first.</summary>
     SwitchoverFirst,
+
+    /// <summary>A forced failover was asked without accepting the data loss it may cause.</summary>
+    DataLossNotAccepted,
+
+    /// <summary>A forced failover was asked while the primary or the sync is present: a safe path exists.</summary>
+    SafePathExists,
+
+    /// <summary>
+    /// A forced failover was asked before the lost primary and sync have been gone for the hold-down: a primary cut off
+    /// with its sync may still acknowledge writes until its coordinator lease runs out.
+    /// </summary>
+    LostTooRecently,
+
+    /// <summary>The peer is tagged <c>nofailover</c>: it never becomes the sync or the primary.</summary>
+    TaggedNoFailover,
 }

@@ -12,4 +12,7 @@ public sealed record RoleAssignment(PeerRole Role, PeerId? Upstream, PeerId? Dow
 
     /// <summary>A peer in the deposed list.</summary>
     public static readonly RoleAssignment Deposed = new(PeerRole.Deposed, null, null);
+
+    /// <summary>A peer an operator put in maintenance.</summary>
+    public static readonly RoleAssignment InMaintenance = new(PeerRole.Maintenance, null, null);
 }

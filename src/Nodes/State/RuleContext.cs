@@ -29,15 +29,18 @@ internal sealed class RuleContext(ClusterState state, ClusterObservation observa
     /// read-only until they catch up); then present asyncs that reported PostgreSQL down.
     /// </summary>
     /// <remarks>A peer whose report shows it forked off the primary's history is no candidate: it could not stream
-    /// until rewound, so the primary would wait on it.</remarks>
+    /// until rewound, so the primary would wait on it. Nor is a peer tagged <see cref="PeerTags.NoFailover"/>.</remarks>
     public ImmutableArray<PeerId> SyncCandidates(params string[] excluded)
     {
-        var asyncs = PresentAsyncs.Where(a => !excluded.Contains(a.Id) && StandingOf(a) != HistoryStanding.Forked).ToList();
+        var asyncs = PresentAsyncs.Where(a => !excluded.Contains(a.Id) && StandingOf(a) != HistoryStanding.Forked && MayLead(a)).ToList();
         var healthy = asyncs.Where(a => Observation.IsHealthy(a.Id));
         var ailing = asyncs.Where(a => !Observation.IsHealthy(a.Id));
-        var newcomers = Newcomers.Where(n => !excluded.Contains(n.Id) && StandingOf(n) != HistoryStanding.Forked);
+        var newcomers = Newcomers.Where(n => !excluded.Contains(n.Id) && StandingOf(n) != HistoryStanding.Forked && MayLead(n));
         return [.. healthy.Concat(newcomers).Concat(ailing)];
     }
+
+    /// <summary>False for a peer tagged <see cref="PeerTags.NoFailover"/>: it never becomes the sync or the primary.</summary>
+    public bool MayLead(PeerId peer) => Observation.MayLead(peer.Id);
 
     /// <summary>The present asyncs after <paramref name="newSync"/> leaves the chain to become sync.</summary>
     public ImmutableArray<PeerId> AsyncsWithout(PeerId newSync) => [.. PresentAsyncs.Where(a => !a.Is(newSync))];

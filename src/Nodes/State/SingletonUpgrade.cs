@@ -19,7 +19,10 @@ internal static class SingletonUpgrade
             return Decision.None;
         const string wanted = "Leaving singleton mode";
         if (state.IsFrozen) return Refusals.Frozen(state, wanted);
-        var others = ctx.Newcomers;
+        // Join order, but a peer tagged nofailover never becomes the sync.
+        System.Collections.Immutable.ImmutableArray<PeerId> others = [.. ctx.Newcomers.Where(ctx.MayLead), .. ctx.Newcomers.Where(n => !ctx.MayLead(n))];
+        if (!others.IsEmpty && !ctx.MayLead(others[0]))
+            return new Refusal(RefusalReason.NotEnoughPeers, $"{wanted} needs a second peer not tagged nofailover to become the sync; none is present.");
         if (others.IsEmpty)
             return new Refusal(RefusalReason.NotEnoughPeers, $"{wanted} needs a second peer to become the sync; none is present.");
         if (ctx.IsDown(primary)) return Refusals.Offline(primary, wanted);

@@ -41,7 +41,7 @@ internal static class SyncReplacement
         if (state.IsFrozen || observation.ReplaceDownSyncAfter is not { } after
             || !observation.PostgresDownSince.TryGetValue(sync.Id, out var since) || observation.Now - since < after)
             return Decision.None;
-        var newSync = ctx.PresentAsyncs.FirstOrDefault(a => observation.ReportsRunning(a.Id) && ctx.StandingOf(a) != HistoryStanding.Forked);
+        var newSync = ctx.PresentAsyncs.FirstOrDefault(a => observation.ReportsRunning(a.Id) && ctx.StandingOf(a) != HistoryStanding.Forked && ctx.MayLead(a));
         if (newSync is null) return Decision.None;
         return Replace(ctx, newSync, ctx.AsyncsWithout(newSync).Add(sync), TransitionReason.SyncReplaced,
             $"Sync {sync.Id} has reported its PostgreSQL down for {(observation.Now - since).TotalSeconds:0} s: primary {state.Primary.Id} " +

@@ -50,4 +50,22 @@ public enum TransitionReason
     /// host, made when the cluster was healthy and settled, so that a crash of that host does not also stop writes.
     /// </summary>
     CoordinatorHostRelieved,
+
+    /// <summary>An operator put a peer in maintenance (same generation): the rules treat it as gone.</summary>
+    MaintenanceOn,
+
+    /// <summary>An operator took a peer out of maintenance; it rejoins the async tail when present.</summary>
+    MaintenanceOff,
+
+    /// <summary>
+    /// With primary and sync both lost, an operator made another peer primary and accepted the loss of whatever it
+    /// lacked (generation + 1; the old primary and sync are deposed).
+    /// </summary>
+    ForcedFailover,
+
+    /// <summary>An operator scheduled a switchover for a later time (same generation).</summary>
+    SwitchoverScheduled,
+
+    /// <summary>An operator cancelled a scheduled switchover, or the rules dropped one that no longer applies.</summary>
+    SwitchoverCancelled,
 }

@@ -93,6 +93,20 @@ internal static class SampleMessages
         new InstanceProtocol.StopInstance("pg-5"),
         CredentialProtocol.GetSecretFingerprints.Instance,
         new CredentialProtocol.SecretFingerprints(new Dictionary<string, IReadOnlyList<string>> { ["n1"] = ["00ff", "a1b2"], ["n2"] = [] }),
+        new OperatorProtocol.Submit(new OperatorCommand.Maintenance("n4", On: true)),
+        new OperatorProtocol.Submit(new OperatorCommand.Maintenance("n4", On: false) { ExpectedGeneration = 3 }),
+        new OperatorProtocol.Submit(new OperatorCommand.Failover("n4", AcceptDataLoss: true)),
+        new OperatorProtocol.Submit(new OperatorCommand.Failover("n5", AcceptDataLoss: false)),
+        new OperatorProtocol.Submit(new OperatorCommand.ScheduleSwitchover(At.AddHours(2), "n4")),
+        new OperatorProtocol.Submit(new OperatorCommand.ScheduleSwitchover(At.AddHours(2))),
+        new OperatorProtocol.Submit(new OperatorCommand.CancelSwitchover()),
+        new ClusterStateProtocol.StateChanged(9, FullState with
+        {
+            Version = 9, Async = [new PeerId("n4", "10.0.0.4", 5432)], Maintenance = ["n5"],
+            ScheduledSwitchover = new ScheduledSwitchover(At.AddHours(2), "n4", At),
+        }),
+        new NodeProtocol.StatusReport(new PeerId("n5", "10.0.0.5", 5432),
+            new PeerReport(true, Lsn.Parse("0/3000060"), Tags: PeerTags.NoFailover | PeerTags.NoLoadBalance), 9, PeerRole.Maintenance, false),
     ];
 
     /// <summary>Records holding lists compare them by reference; this compares what a reader sees.</summary>

@@ -82,7 +82,7 @@ public class NodeClusterFixture : IAsyncLifetime
     public AppProcess StartNode(TestNode n) => StartNode(n, Tls ? new TlsFiles(Path.Combine(TlsDir, $"{n.Name}.crt"), Path.Combine(TlsDir, $"{n.Name}.key"), CaFile) : null);
 
     /// <summary>Starts <paramref name="n"/> as a member of this cluster, with <paramref name="tls"/> (passed as APPLIANCE_TLS_* variables) if given.</summary>
-    public AppProcess StartNode(TestNode n, TlsFiles? tls)
+    public AppProcess StartNode(TestNode n, TlsFiles? tls, IEnumerable<string>? extra = null)
     {
         // A small size limit, so that PostgreSQL's log rotates during the tests (NodeApiSurfaceTests).
         var env = new Dictionary<string, string> { ["APPLIANCE_API_READ_TOKEN_FILE"] = ReadTokenFile, ["APPLIANCE_PG_LOG_MAX_SIZE"] = "64kB" };
@@ -99,11 +99,21 @@ public class NodeClusterFixture : IAsyncLifetime
             "--data-dir", n.DataDir, "--seed-nodes", string.Join(",", Nodes.Take(3).Select(x => $"127.0.0.1:{x.AkkaPort}")),
             "--state-store", $"sqlite:{Path.Combine(Dir, "state.db")}", "--exit-with-parent", $"{Environment.ProcessId}",
             "--api-token-file", WriteTokenFile,
+            .. extra ?? [],
         ], env);
     }
 
     /// <summary>Gives node <paramref name="n"/> the superuser's password (here in <c>APPLIANCE_PG_PASSWORD</c>).</summary>
     protected virtual void AddPassword(TestNode n, Dictionary<string, string> env) => env["APPLIANCE_PG_PASSWORD"] = Password;
+
+    /// <summary>Adds a node to the running cluster with <paramref name="extra"/> flags (the first three are the seeds).</summary>
+    public TestNode AddNode(string name, params string[] extra)
+    {
+        var n = new TestNode(name, TestCluster.FreePort(), TestCluster.FreePort(), TestCluster.FreePort(), Path.Combine(Dir, name)) { Scheme = Tls ? "https" : "http" };
+        Nodes.Add(n);
+        n.Process = StartNode(n, null, extra);
+        return n;
+    }
 
     /// <summary>Runs a CLI verb with the write token in <c>APPLIANCE_API_TOKEN</c>.</summary>
     public static Task<(int Code, string Out, string Err)> CliAsync(params string[] args) =>

@@ -160,7 +160,7 @@ public sealed class ApiAccessTests : IDisposable
         string Name(RouteEndpoint e) => e.DisplayName ?? e.RoutePattern.RawText!;
 
         var changes = endpoints.Where(Changes).ToList();
-        Assert.Equal(["/freeze", "/reap/{id}", "/rebuild/{id}", "/rotate-password", "/scale", "/switchover", "/unfreeze"],
+        Assert.Equal(["/failover", "/freeze", "/maintenance/{id}", "/reap/{id}", "/rebuild/{id}", "/rotate-password", "/scale", "/switchover", "/unfreeze"],
             changes.Select(e => e.RoutePattern.RawText!.TrimStart('/').Insert(0, "/")).Order(StringComparer.Ordinal));
         Assert.All(changes, e => Assert.True(Policy(e) == ApiAccess.OperatePolicy, Name(e)));
 

@@ -155,16 +155,61 @@ public class ClusterRulesPropertyTests(ITestOutputHelper output)
         Assert.True(violations > 0, "unfenced positions never lost a write: the model does not exercise the fences");
     }
 
+    /// <summary>
+    /// The steps above with maintenance toggles and forced failovers mixed in, over runs where one node may be tagged
+    /// nofailover. A separate generator, so the seeds above keep replaying the runs they were drawn from.
+    /// </summary>
+    private static readonly Gen<Run> OperationsRunGen =
+        Gen.Select(Runs(Gen.Frequency(
+                (60, StepGen),
+                (2, Gen.Int[0, 5].Select(n => new Step(StepKind.Maintenance, n))),
+                (2, Gen.Int[0, 5].Select(n => new Step(StepKind.ForcedFailover, n))),
+                (1, Gen.Const(new Step(StepKind.CutPrimaryAndSync, 0))))), Gen.Int[-3, 4])
+            .Select(t => t.Item1 with { NoFailoverNode = t.Item2 < 0 ? null : t.Item2 % t.Item1.Nodes });
+
+    [Fact]
+    public void WithMaintenanceForcedFailoversAndTags_OnlyAcceptedLossesGo_TaggedPeersNeverLead_AndTheClusterHeals()
+    {
+        long forced = 0, givenUp = 0, acked = 0, maintenance = 0, healed = 0;
+        OperationsRunGen.Sample(run =>
+        {
+            var world = run.Play();
+            Interlocked.Add(ref forced, world.ForcedFailovers);
+            Interlocked.Add(ref givenUp, world.GivenUp);
+            Interlocked.Add(ref acked, world.AckedCount);
+            if (world.State is { Maintenance.IsEmpty: false }) Interlocked.Increment(ref maintenance);
+            if (world.State is null || run.Mode == ClusterMode.Singleton) return;
+            world.EndMaintenance();
+            var rest = world.HealEverything();
+            if (rest is Refusal r && !(r.Reason == RefusalReason.NotEnoughPeers && run.NoFailoverNode is not null))
+                throw new ModelViolation($"healed cluster still refuses: {r.Reason}: {r.Detail}", world.Trace);
+            if (world.State.IsFrozen || rest is Refusal) return;
+            if (!world.TakesWrites())
+                throw new ModelViolation($"healed cluster {world.State} does not acknowledge writes", world.Trace);
+            Interlocked.Increment(ref healed);
+        }, iter: Sequences / 2);
+        output.WriteLine($"{Sequences / 2} runs: {forced} forced failovers giving up {givenUp} acknowledged writes; {acked} kept; {maintenance} ended with a peer in maintenance; {healed} healed");
+        Assert.True(forced > Sequences / 250, $"only {forced} forced failovers");
+        Assert.True(maintenance > Sequences / 100, $"only {maintenance} runs ended in maintenance");
+        Assert.True(healed > Sequences / 10, $"only {healed} runs healed");
+    }
+
     internal sealed record Run(int Nodes, ClusterMode Mode, RejoinPolicy Rejoin, Step[] Steps, int? CoordinatorNode = null)
     {
+        public int? NoFailoverNode { get; init; }
+
         public ReplicationWorld Play(bool raiseFences = true)
         {
-            var world = new ReplicationWorld(Nodes, Mode, Rejoin) { RaiseFences = raiseFences, CoordinatorNode = CoordinatorNode };
+            var world = new ReplicationWorld(Nodes, Mode, Rejoin)
+            {
+                RaiseFences = raiseFences, CoordinatorNode = CoordinatorNode,
+                NoFailover = NoFailoverNode is { } t ? new HashSet<string> { $"n{t}" } : new HashSet<string>(),
+            };
             foreach (var step in Steps) world.Apply(step);
             return world;
         }
 
         public override string ToString() =>
-            $"{Nodes} nodes, {Mode}, rejoin {Rejoin}, coordinator host {(CoordinatorNode is { } c ? $"n{c % Nodes}" : "none")}: {string.Join(" ", Steps.Select(s => s.ToString()))}";
+            $"{Nodes} nodes, {Mode}, rejoin {Rejoin}, nofailover {(NoFailoverNode is { } t ? $"n{t}" : "none")}, coordinator host {(CoordinatorNode is { } c ? $"n{c % Nodes}" : "none")}: {string.Join(" ", Steps.Select(s => s.ToString()))}";
     }
 }

@@ -28,16 +28,20 @@ internal static class HistoryInvariants
 
         var primaryChanged = !previous.Primary.Is(next.Primary);
         var syncChanged = previous.Sync?.Id != next.Sync?.Id;
+        // A forced failover (primary and sync both lost, data loss accepted) promotes another peer and deposes both.
+        var forced = transition.Reason == TransitionReason.ForcedFailover;
+        if (forced && !(next.IsDeposed(previous.Primary.Id) && next.IsDeposed(previous.Sync!.Id)))
+            problems.Add("a forced failover did not depose both the old primary and the old sync");
         if (primaryChanged)
         {
             if (generationUp != 1) problems.Add("the primary changed within a generation");
-            if (!next.Primary.Is(previous.Sync)) problems.Add($"new primary {next.Primary.Id} was not the sync ({previous.Sync?.Id})");
+            if (!forced && !next.Primary.Is(previous.Sync)) problems.Add($"new primary {next.Primary.Id} was not the sync ({previous.Sync?.Id})");
             if (!next.IsDeposed(previous.Primary.Id)) problems.Add($"old primary {previous.Primary.Id} was not deposed");
         }
         if (generationUp == 1 && !primaryChanged && !syncChanged) problems.Add("a new generation changed neither primary nor sync");
         if (syncChanged && generationUp != 1) problems.Add("the sync changed within a generation");
         if (generationUp == 0 && previous.InitWal != next.InitWal) problems.Add("initWal changed within a generation");
-        if (next.InitWal < previous.InitWal) problems.Add($"initWal went back from {previous.InitWal} to {next.InitWal}");
+        if (next.InitWal < previous.InitWal && !forced) problems.Add($"initWal went back from {previous.InitWal} to {next.InitWal}");
         if (generationUp == 1 && (previous.IsFrozen || next.IsFrozen)) problems.Add("a generation changed while frozen");
 
         var freezeChanged = !Equals(previous.Freeze, next.Freeze);
@@ -48,7 +52,7 @@ internal static class HistoryInvariants
             if (transition.Reason is not (TransitionReason.Rebuilt or TransitionReason.Reaped or TransitionReason.Rejoined))
                 problems.Add($"deposed peer {gone.Id} left the list by {transition.Reason}");
         foreach (var added in next.Deposed.Where(d => !previous.IsDeposed(d.Id)))
-            if (!added.Is(previous.Primary)) problems.Add($"{added.Id} was deposed without having been the primary");
+            if (!added.Is(previous.Primary) && !(forced && added.Is(previous.Sync))) problems.Add($"{added.Id} was deposed without having been the primary");
         Throw(problems, previous, transition);
     }
 

@@ -8,6 +8,7 @@ internal enum StepKind
 {
     Write, WriteToPrimary, Replicate, ReplicateAll, Deliver, DeliverAll, Coordinate, Crash, Restart, CutFromCoordinator, Isolate, Heal,
     PostgresCrash, PostgresStart, Freeze, Unfreeze, Switchover, Rebuild, Reap, RewindDeposed, LeaveSingleton, RewindStandby,
+    Maintenance, ForcedFailover, CutPrimaryAndSync,
 }
 
 /// <summary>A step and the node it applies to (ignored by steps that need none).</summary>
@@ -55,6 +56,15 @@ internal sealed class ReplicationWorld
     public bool RaiseFences { get; init; } = true;
 
     public RejoinPolicy Rejoin { get; }
+
+    /// <summary>Nodes tagged nofailover: they report the tag, and no state may make them sync or primary.</summary>
+    public IReadOnlySet<string> NoFailover { get; init; } = new HashSet<string>();
+
+    /// <summary>Forced failovers accepted, and the acknowledged writes they gave up (the only writes allowed to go).</summary>
+    public int ForcedFailovers { get; private set; }
+
+    /// <summary>Acknowledged writes a forced failover gave up, with the operator's consent.</summary>
+    public int GivenUp { get; private set; }
 
     /// <summary>
     /// The node whose host runs the coordinator, always settled, so that <see cref="CoordinatorHostRelief"/> moves
@@ -122,6 +132,25 @@ internal sealed class ReplicationWorld
             case StepKind.RewindDeposed: RewindDeposed(n); break;
             case StepKind.RewindStandby: RewindStandby(n); break;
             case StepKind.LeaveSingleton: Mode = ClusterMode.Normal; break;
+            case StepKind.Maintenance when State is not null:
+                Coordinate(new OperatorCommand.Maintenance(n.Id, !State.InMaintenance(n.Id)));
+                break;
+            case StepKind.CutPrimaryAndSync when State is { Sync: { } lostSync }:
+                // Both leave the coordinator's view together and stay up: the case a forced failover is for, and the
+                // dangerous one, since the old primary still reaches its sync.
+                foreach (var lost in new[] { State.Primary, lostSync }) Node(lost.Id).SeenByCoordinator = false;
+                break;
+            case StepKind.ForcedFailover when State is not null:
+                // The coordinator holds a forced failover back until the lost primary and sync have been gone longer
+                // than a primary's lease (ForcedFailoverHoldDown), so a primary cut off with them has fenced itself:
+                // read-only, its waiting commits cut off, unacknowledged. The model takes that as given.
+                foreach (var cut in _nodes.Where(c => c.ProcessUp && !c.SeenByCoordinator && ActingRole(c) == PeerRole.Primary))
+                {
+                    cut.SelfFenced = true;
+                    foreach (var w in _pending.Where(p => p.Value == cut.Id).Select(p => p.Key).ToList()) _pending.Remove(w);
+                }
+                Coordinate(new OperatorCommand.Failover(n.Id, AcceptDataLoss: true));
+                break;
         }
         _trace.Add((step, State, _acked.Count));
         CheckAcknowledgedWritesAreOnThePrimary();
@@ -147,6 +176,12 @@ internal sealed class ReplicationWorld
             CheckAcknowledgedWritesAreOnThePrimary();
         }
         return rest;
+    }
+
+    /// <summary>An operator ends every maintenance (before a heal: a peer left in maintenance stays out for good).</summary>
+    public void EndMaintenance()
+    {
+        foreach (var id in State?.Maintenance ?? []) Coordinate(new OperatorCommand.Maintenance(id, On: false));
     }
 
     /// <summary>Writes once to the state's primary and replicates to its sync; true if the write was acknowledged.</summary>
@@ -186,7 +221,7 @@ internal sealed class ReplicationWorld
     private void Write(SimNode n)
     {
         // Clients reach a primary even when the cluster cannot: a cut-off primary keeps taking writes.
-        if (!Serves(n) || ActingRole(n) != PeerRole.Primary) return;
+        if (!Serves(n) || ActingRole(n) != PeerRole.Primary || n.SelfFenced) return;
         var id = _nextWrite++;
         n.Log = n.Log.Add(id);
         if (n.SyncName is null) _acked.Add(id);   // no synchronous_standby_names: acknowledged at once (singleton)
@@ -237,6 +272,7 @@ internal sealed class ReplicationWorld
 
     private void Deliver(SimNode n)
     {
+        if (State is not null && n.ProcessUp && n.SeenByCoordinator) n.SelfFenced = false;   // the coordinator reaches it again
         if (State is null || !n.ProcessUp || !n.SeenByCoordinator || n.View?.Version >= State.Version) return;
         var before = ActingRole(n);
         n.View = State;
@@ -324,6 +360,13 @@ internal sealed class ReplicationWorld
                     if (_acked.Count > 0) TakeoversAfterAcknowledgedWrites++;
                 }
                 HistoryInvariants.Check(previous, t);
+                if (t.Reason == TransitionReason.ForcedFailover)
+                {
+                    // The operator accepted losing what the new primary lacks: only those writes may go.
+                    var kept = Node(t.Next.Primary.Id).Log;
+                    GivenUp += _acked.RemoveWhere(w => !kept.Contains(w));
+                    ForcedFailovers++;
+                }
                 continue;
             }
             rest = decision;
@@ -378,7 +421,8 @@ internal sealed class ReplicationWorld
                 HasExistingData: !n.Log.IsEmpty,
                 ReadyToRejoin: n.RewoundOnto is not null && State?.IsDeposed(n.Id) == true,
                 History: n.PostgresUp ? n.History : null,
-                RewoundOnto: State?.IsDeposed(n.Id) == true ? n.RewoundOnto : null)),
+                RewoundOnto: State?.IsDeposed(n.Id) == true ? n.RewoundOnto : null,
+                Tags: NoFailover.Contains(n.Id) ? PeerTags.NoFailover : PeerTags.None)),
             FencedPositions = fenced,
             Mode = Mode,
             Rejoin = Rejoin,
@@ -391,6 +435,8 @@ internal sealed class ReplicationWorld
     private void CheckAcknowledgedWritesAreOnThePrimary()
     {
         foreach (var n in _nodes.Where(n => n.RewoundOnto is not null && State?.IsDeposed(n.Id) != true)) n.RewoundOnto = null;
+        if (State is { } s && new[] { s.Primary, s.Sync }.OfType<PeerId>().FirstOrDefault(p => NoFailover.Contains(p.Id)) is { } tagged)
+            throw new ModelViolation($"{tagged.Id} is tagged nofailover but the state makes it {s.RoleOf(tagged.Id).Role}", Trace);
         if (_acked.Count == 0) return;
         if (State is null) throw new ModelViolation("writes were acknowledged before any state existed", Trace);
         var primary = StatePrimary!;
@@ -417,6 +463,7 @@ internal sealed class ReplicationWorld
         public RejoinTarget? RewoundOnto { get; set; }  // what its last rewind as a deposed peer was onto
         public TimelineHistory History { get; set; } = TimelineHistory.First;
         public bool Promoted { get; set; }              // out of recovery: writes a timeline of its own
+        public bool SelfFenced { get; set; }            // a primary whose coordinator lease ran out: read-only
     }
 }
 

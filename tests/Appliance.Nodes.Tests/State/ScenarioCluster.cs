@@ -17,6 +17,8 @@ internal sealed class ScenarioCluster
     private readonly HashSet<string> _readyToRejoin = [];
     private readonly HashSet<string> _withData = [];
     private readonly HashSet<string> _unreported = [];
+    private readonly Dictionary<string, PeerTags> _tags = [];
+    private readonly Dictionary<string, LastSeen> _left = [];   // what the coordinator last knew of peers that left
 
     public ScenarioCluster(ClusterMode mode = ClusterMode.Normal, RejoinPolicy rejoin = RejoinPolicy.Manual)
     {
@@ -41,6 +43,19 @@ internal sealed class ScenarioCluster
 
     public static DateTimeOffset Now { get; } = new(2026, 11, 26, 6, 0, 0, TimeSpan.Zero);
 
+    /// <summary>The coordinator's clock in this scenario (<see cref="ClusterObservation.Now"/>); starts at <see cref="Now"/>.</summary>
+    public DateTimeOffset Clock { get; set; } = Now;
+
+    /// <summary>The hold-down before a forced failover (<see cref="ClusterObservation.ForcedFailoverHoldDown"/>).</summary>
+    public TimeSpan ForcedFailoverHoldDown { get; set; }
+
+    /// <summary>Gives a peer tags (its reports carry them from now on).</summary>
+    public ScenarioCluster Tag(string id, PeerTags tags, bool settle = true)
+    {
+        _tags[id] = tags;
+        return settle ? Settle() : this;
+    }
+
     public static PeerId Peer(string id) => new(id, $"10.0.0.{id.Last()}", 5432);
 
     public string Describe() => State?.ToShortString() ?? "no state";
@@ -54,12 +69,14 @@ internal sealed class ScenarioCluster
     {
         if (_members.Any(m => m.Id == id)) throw new InvalidOperationException($"{id} is already a member");
         _members.Add(Peer(id));
+        _left.Remove(id);
         return settle ? Settle() : this;
     }
 
     public ScenarioCluster Leave(string id, bool settle = true)
     {
         if (_members.RemoveAll(m => m.Id == id) != 1) throw new InvalidOperationException($"{id} is not a member");
+        _left[id] = new LastSeen(new PeerReport(!_downSince.ContainsKey(id), WalOf(id), History: HistoryOf(id), Tags: _tags.GetValueOrDefault(id)), Clock);
         return settle ? Settle() : this;
     }
 
@@ -173,7 +190,10 @@ internal sealed class ScenarioCluster
                 ReadyToRejoin: _readyToRejoin.Contains(m.Id),
                 History: _downSince.ContainsKey(m.Id) ? null : HistoryOf(m.Id),
                 // A scenario's "ready" means rewound onto the state it is given in.
-                RewoundOnto: _readyToRejoin.Contains(m.Id) && State is { } s ? new RejoinTarget(s.Primary.Id, s.Generation, HistoryOf(s.Primary.Id).Timeline) : null)),
+                RewoundOnto: _readyToRejoin.Contains(m.Id) && State is { } s ? new RejoinTarget(s.Primary.Id, s.Generation, HistoryOf(s.Primary.Id).Timeline) : null,
+                Tags: _tags.GetValueOrDefault(m.Id))),
+        Absent = _left.ToImmutableDictionary(),
+        ForcedFailoverHoldDown = ForcedFailoverHoldDown,
         FencedPositions = fenced,
         PostgresDownSince = _members
             .Where(m => _downSince.ContainsKey(m.Id) && !_unreported.Contains(m.Id))
@@ -182,7 +202,7 @@ internal sealed class ScenarioCluster
         Mode = Mode,
         Rejoin = Rejoin,
         Command = command,
-        Now = Now,
+        Now = Clock,
         Coordinator = Coordinator,
     };
 
