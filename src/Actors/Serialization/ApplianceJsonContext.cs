@@ -39,6 +39,8 @@ namespace Appliance.Actors.Serialization;
 [JsonSerializable(typeof(CoordinatorSnapshot))]
 [JsonSerializable(typeof(InstanceProtocol.StartInstance))]
 [JsonSerializable(typeof(InstanceProtocol.StopInstance))]
+[JsonSerializable(typeof(NodeCommandProtocol.Command))]
+[JsonSerializable(typeof(NodeCommandProtocol.Outcome))]
 [JsonSerializable(typeof(ClusterStateDto))]
 [JsonSerializable(typeof(WalFenceDto))]
 [JsonSerializable(typeof(OperatorCommandDto))]

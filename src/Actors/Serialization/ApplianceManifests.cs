@@ -37,6 +37,8 @@ public static class ApplianceManifests
         ("coordinator-snapshot.v1", typeof(CoordinatorSnapshot)),
         ("start-instance.v1", typeof(InstanceProtocol.StartInstance)),
         ("stop-instance.v1", typeof(InstanceProtocol.StopInstance)),
+        ("node-command.v1", typeof(NodeCommandProtocol.Command)),
+        ("node-command-outcome.v1", typeof(NodeCommandProtocol.Outcome)),
     ];
 
     private static readonly FrozenDictionary<string, Type> TypeByManifest = All.ToFrozenDictionary(m => m.Manifest, m => m.Type);

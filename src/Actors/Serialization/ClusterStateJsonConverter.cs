@@ -6,7 +6,7 @@ namespace Appliance.Actors.Serialization;
 /// <summary>
 /// The stored shape of a <see cref="ClusterState"/> (v1): its fields only, none of the derived properties
 /// (<see cref="ClusterState.IsFrozen"/>, <see cref="ClusterState.NamedPeers"/>) that writing the record directly would add.
-/// <c>initHistory</c> was added later and is optional: a state stored before it reads with none, which the rules
+/// <c>initHistory</c> and <c>settings</c> (written only when some are set) were added later and are optional: a state stored before it reads with none, which the rules
 /// take as "no history recorded yet" for that one generation.
 /// </summary>
 internal sealed record ClusterStateDto(
@@ -21,7 +21,8 @@ internal sealed record ClusterStateDto(
     bool Singleton,
     [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] int? Instances = null,
     [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] TimelineHistory? InitHistory = null,
-    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? ClusterId = null);
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? ClusterId = null,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] IReadOnlyDictionary<string, string>? Settings = null);
 
 /// <summary>
 /// Reads and writes <see cref="ClusterState"/> through <see cref="ClusterStateDto"/>. It does not validate: a stored
@@ -30,7 +31,8 @@ internal sealed record ClusterStateDto(
 internal sealed class ClusterStateJsonConverter : DtoJsonConverter<ClusterState, ClusterStateDto>
 {
     protected override ClusterStateDto ToDto(ClusterState s) =>
-        new(s.Version, s.Generation, s.Primary, s.Sync, s.Async, s.Deposed, s.InitWal, s.Freeze, s.Singleton, s.Instances, s.InitHistory, s.ClusterId);
+        new(s.Version, s.Generation, s.Primary, s.Sync, s.Async, s.Deposed, s.InitWal, s.Freeze, s.Singleton, s.Instances, s.InitHistory, s.ClusterId,
+            s.Settings.IsEmpty ? null : s.Settings);
 
     protected override ClusterState FromDto(ClusterStateDto d) => new()
     {
@@ -46,5 +48,6 @@ internal sealed class ClusterStateJsonConverter : DtoJsonConverter<ClusterState,
         Instances = d.Instances,
         InitHistory = d.InitHistory,
         ClusterId = d.ClusterId,
+        Settings = d.Settings is null ? ClusterState.NoSettings : ClusterState.NoSettings.AddRange(d.Settings),
     };
 }

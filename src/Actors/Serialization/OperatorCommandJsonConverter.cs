@@ -11,10 +11,14 @@ namespace Appliance.Actors.Serialization;
 /// <param name="PeerId">The deposed peer to rebuild or reap.</param>
 /// <param name="Instances">The new number of instances (scale).</param>
 /// <param name="Force">Scale below the minimum.</param>
+/// <param name="Set">Settings to set (configure).</param>
+/// <param name="Unset">Settings to remove (configure).</param>
 internal sealed record OperatorCommandDto(
     string Kind, long? ExpectedGeneration = null, string? Reason = null, string? To = null, string? PeerId = null,
     [property: System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)] int? Instances = null,
-    [property: System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)] bool? Force = null);
+    [property: System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)] bool? Force = null,
+    [property: System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)] IReadOnlyDictionary<string, string>? Set = null,
+    [property: System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)] IReadOnlyList<string>? Unset = null);
 
 /// <summary>Reads and writes the closed <see cref="OperatorCommand"/> hierarchy by kind name.</summary>
 internal sealed class OperatorCommandJsonConverter : DtoJsonConverter<OperatorCommand, OperatorCommandDto>
@@ -27,6 +31,7 @@ internal sealed class OperatorCommandJsonConverter : DtoJsonConverter<OperatorCo
         OperatorCommand.Rebuild r => new OperatorCommandDto("rebuild", r.ExpectedGeneration, PeerId: r.PeerId),
         OperatorCommand.Reap r => new OperatorCommandDto("reap", r.ExpectedGeneration, PeerId: r.PeerId),
         OperatorCommand.Scale s => new OperatorCommandDto("scale", s.ExpectedGeneration, Instances: s.Instances, Force: s.Force),
+        OperatorCommand.Configure c => new OperatorCommandDto("configure", c.ExpectedGeneration, Set: c.Set, Unset: c.Unset),
         _ => throw new JsonException($"No wire form for command {value}; add a kind for it."),
     };
 
@@ -40,7 +45,8 @@ internal sealed class OperatorCommandJsonConverter : DtoJsonConverter<OperatorCo
             "rebuild" => new OperatorCommand.Rebuild(Required(d.PeerId, d.Kind, "peerId")),
             "reap" => new OperatorCommand.Reap(Required(d.PeerId, d.Kind, "peerId")),
             "scale" => new OperatorCommand.Scale(d.Instances ?? throw new JsonException("A scale command needs 'instances'."), d.Force ?? false),
-            _ => throw new JsonException($"Unknown operator command kind '{d.Kind}'; expected freeze, unfreeze, switchover, rebuild, reap or scale."),
+            "configure" => new OperatorCommand.Configure(d.Set ?? new Dictionary<string, string>(), d.Unset ?? []),
+            _ => throw new JsonException($"Unknown operator command kind '{d.Kind}'; expected freeze, unfreeze, switchover, rebuild, reap, scale or configure."),
         };
         return command with { ExpectedGeneration = d.ExpectedGeneration };
     }

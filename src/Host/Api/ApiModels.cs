@@ -95,10 +95,13 @@ public sealed record StateDto(long Version, long Generation, PeerDto? Primary, P
 /// <param name="HostPid">This process.</param>
 /// <param name="PostmasterPid">PostgreSQL's postmaster, when running.</param>
 /// <param name="StateRefused">Why the node refuses the coordinator's state, if it does.</param>
+/// <param name="PendingRestart">PostgreSQL holds a setting whose new value needs a restart (<c>appliance restart --pending</c>).</param>
+/// <param name="PendingRestartSettings">Which settings (<c>pg_settings.pending_restart</c>).</param>
 public sealed record StatusDto(string Id, string Host, int PgPort, string Role, string AssignedRole, long? StateVersion,
     long AppliedVersion, long? Generation, bool PostgresRunning, bool ReadWrite, bool SelfFenced, bool Streaming,
     int? Timeline, string? WalPosition, string? ReceivedLsn, string? ReplayedLsn, ulong? LagBytes, double? CloneProgress,
-    string? LastError, int HostPid, int? PostmasterPid, string? StateRefused = null);
+    string? LastError, int HostPid, int? PostmasterPid, string? StateRefused = null, bool PendingRestart = false,
+    IReadOnlyList<string>? PendingRestartSettings = null);
 
 /// <summary>A downstream as its upstream sees it in <c>pg_stat_replication</c>.</summary>
 /// <param name="Name">application_name.</param>
@@ -123,8 +126,10 @@ public sealed record DownstreamDto(string Name, string State, string SyncState, 
 /// <param name="WalPosition">Furthest position held.</param>
 /// <param name="LagBytes">Behind the primary, bytes (null if unknown).</param>
 /// <param name="Downstreams">Its walsenders.</param>
+/// <param name="PendingRestart">Settings its PostgreSQL takes only at a restart.</param>
 public sealed record PeerViewDto(string Id, string Host, int Port, string Role, string? Upstream, bool Reachable, string? Error,
-    bool ReadWrite, bool InRecovery, int? Timeline, string? WalPosition, ulong? LagBytes, IReadOnlyList<DownstreamDto> Downstreams);
+    bool ReadWrite, bool InRecovery, int? Timeline, string? WalPosition, ulong? LagBytes, IReadOnlyList<DownstreamDto> Downstreams,
+    IReadOnlyList<string>? PendingRestart = null);
 
 /// <summary>Why the coordinator is not changing the state although something is wrong.</summary>
 /// <param name="Reason">The rule's reason.</param>

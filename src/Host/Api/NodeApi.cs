@@ -94,6 +94,7 @@ public static class NodeApi
             return await SubmitAsync(access, new OperatorCommand.Scale(instances, body.Value.Force ?? false)
                 { ExpectedGeneration = Generation(http, body.Value.Generation) }, ct);
         });
+        SettingsApi.Map(api, restricted);
         return app;
     }
 
@@ -168,7 +169,7 @@ public static class NodeApi
         }
     }
 
-    private static async Task<IResult> SubmitAsync(ClusterAccess access, OperatorCommand command, CancellationToken ct) =>
+    internal static async Task<IResult> SubmitAsync(ClusterAccess access, OperatorCommand command, CancellationToken ct) =>
         await access.SubmitAsync(command, ct) switch
         {
             OperatorProtocol.Accepted a => Json(new CommandResultDto(true, a.Recorded.Reason.ToString(), a.Recorded.Detail, StateDto.From(a.Recorded.State))),
@@ -179,7 +180,7 @@ public static class NodeApi
     private static long? Generation(HttpContext http, long? fromBody) =>
         fromBody ?? (long.TryParse(http.Request.Query["generation"], NumberStyles.Integer, CultureInfo.InvariantCulture, out var g) ? g : null);
 
-    private static async Task<(T? Value, IResult? Error)> BodyAsync<T>(HttpContext http, CancellationToken ct) where T : class
+    internal static async Task<(T? Value, IResult? Error)> BodyAsync<T>(HttpContext http, CancellationToken ct) where T : class
     {
         if (http.Request.ContentLength is 0 || (http.Request.ContentLength is null && !http.Request.Headers.TransferEncoding.Any()))
             return (null, null);
@@ -200,7 +201,7 @@ public static class NodeApi
         : typeof(T) == typeof(ScaleRequest) ? "{\"instances\":5}"
         : "{\"to\":\"n2\"}";
 
-    private static IResult Json(object value, int status = 200) => Results.Json(value, ApiJson.Options, statusCode: status);
+    internal static IResult Json(object value, int status = 200) => Results.Json(value, ApiJson.Options, statusCode: status);
 
     private static IResult Error(int status, string message) => Results.Json(new { error = message }, ApiJson.Options, statusCode: status);
 }

@@ -95,6 +95,7 @@ public static partial class RoleChecks
             n.AppliedVersion, n.State?.Generation, st is not null, n.ReadWrite && !n.SelfFenced, n.SelfFenced, streaming,
             st?.Timeline, st?.Position.ToString(), st?.ReceivedLsn?.ToString(), st?.ReplayedLsn?.ToString(),
             role == PeerRole.Primary && st is not null ? 0 : lagBytes,
-            n.CloneProgress is { } c ? Math.Round(c.Fraction * 100, 1) : null, n.LastError, hostPid, postmasterPid, n.StateRefused);
+            n.CloneProgress is { } c ? Math.Round(c.Fraction * 100, 1) : null, n.LastError, hostPid, postmasterPid, n.StateRefused,
+            st?.PendingRestart.Count > 0, st?.PendingRestart ?? []);
     }
 }

@@ -61,6 +61,16 @@ public sealed record ClusterState
     /// </summary>
     public int? Instances { get; init; }
 
+    /// <summary>
+    /// Cluster-wide PostgreSQL settings an operator set (<c>appliance config set</c>), by name; every node writes them
+    /// into its configuration (<see cref="ClusterSettings"/>). Empty until the first <c>config set</c>. Changing them keeps
+    /// the generation.
+    /// </summary>
+    public ImmutableSortedDictionary<string, string> Settings { get; init; } = NoSettings;
+
+    /// <summary>No settings, ordered by ordinal name.</summary>
+    public static readonly ImmutableSortedDictionary<string, string> NoSettings = ImmutableSortedDictionary.Create<string, string>(StringComparer.Ordinal);
+
     /// <summary>True while frozen.</summary>
     public bool IsFrozen => Freeze is not null;
 
@@ -144,6 +154,7 @@ public sealed record ClusterState
             problems.Add($"peer {dup.Key} appears {dup.Count()} times in the async list");
         foreach (var dup in Deposed.GroupBy(p => p.Id).Where(g => g.Count() > 1))
             problems.Add($"peer {dup.Key} appears {dup.Count()} times in the deposed list");
+        problems.AddRange(ClusterSettings.Problems(Settings));
         return problems;
     }
 
@@ -162,6 +173,7 @@ public sealed record ClusterState
         if (Singleton) sb.Append(" singleton");
         if (Freeze is not null) sb.Append($" frozen({Freeze.Reason})");
         if (Instances is { } n) sb.Append($" instances={n}");
+        if (!Settings.IsEmpty) sb.Append($" settings={Settings.Count}");
         return sb.ToString();
     }
 
@@ -181,7 +193,8 @@ public sealed record ClusterState
         && ClusterId == other.ClusterId
         && Equals(Freeze, other.Freeze)
         && Singleton == other.Singleton
-        && Instances == other.Instances;
+        && Instances == other.Instances
+        && Settings.SequenceEqual(other.Settings);
 
     /// <inheritdoc />
     public override int GetHashCode() => HashCode.Combine(Version, Generation, Primary, Sync, Async.Length, InitWal, Singleton);

@@ -20,6 +20,7 @@ internal static class OperatorCommands
             OperatorCommand.Rebuild r => Rebuild(ctx, r.PeerId),
             OperatorCommand.Reap r => Reap(ctx, r.PeerId),
             OperatorCommand.Scale s => Scaling.Decide(ctx, s.Instances, s.Force),
+            OperatorCommand.Configure c => SettingsChange.Decide(ctx, c.Set, c.Unset),
             _ => throw new ArgumentOutOfRangeException(nameof(command), command, "Unknown operator command."),
         };
     }

@@ -50,4 +50,7 @@ public enum TransitionReason
     /// host, made when the cluster was healthy and settled, so that a crash of that host does not also stop writes.
     /// </summary>
     CoordinatorHostRelieved,
+
+    /// <summary>An operator changed the cluster-wide PostgreSQL settings (same generation).</summary>
+    SettingsChanged,
 }
