@@ -1,3 +1,5 @@
+using System.Text.RegularExpressions;
+
 namespace Appliance.Nodes.Postgres;
 
 /// <summary>
@@ -6,8 +8,11 @@ namespace Appliance.Nodes.Postgres;
 /// the file and checks every value (name, type, unit, range, enum, check hooks) and exits without touching any data
 /// directory. Nothing a hand-written table would get wrong across versions.
 /// </summary>
-public static class SettingsCheck
+public static partial class SettingsCheck
 {
+    [GeneratedRegex(@" in file "".*"" line \d+$")]
+    private static partial Regex WhereInFile();
+
     /// <summary>
     /// The problems PostgreSQL reports for <paramref name="settings"/>, one line each; empty when it accepts them.
     /// </summary>
@@ -45,7 +50,7 @@ public static class SettingsCheck
         foreach (var level in new[] { "FATAL:", "ERROR:", "LOG:", "HINT:", "DETAIL:" })
         {
             var at = line.IndexOf(level, StringComparison.Ordinal);
-            if (at >= 0) return (level == "HINT:" ? "hint: " : "") + line[(at + level.Length)..].Trim();
+            if (at >= 0) return (level == "HINT:" ? "hint: " : "") + WhereInFile().Replace(line[(at + level.Length)..].Trim(), "");
         }
         return null;
     }
