@@ -100,6 +100,7 @@ public sealed partial class DatabaseNodeActor
         // The role stands aside while PostgreSQL restarts (it would take the stop for a crash) and starts again after.
         _restarting = true;
         StopRole();
+        _token++;   // the stop is no crash: the old postmaster's exit (piped with the old token) is ignored
         var onlyIfPending = command.Action == NodeCommandProtocol.Action.RestartIfPending;
         _instance.RestartAsync(onlyIfPending, CancellationToken.None).PipeTo(Self,
             success: skipped => new CommandDone(replyTo, command.Action, skipped, null),
