@@ -8,6 +8,7 @@ using Appliance.Nodes.Postgres;
 using Appliance.Nodes.State;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Routing;
 
 namespace Appliance.Host.Api;
@@ -81,7 +82,7 @@ public static class SettingsApi
             return await NodeApi.SubmitAsync(access, new OperatorCommand.Configure(set, unset) { ExpectedGeneration = body.Value?.Generation }, ct);
         });
 
-        api.MapPost("/reload", async (ClusterAccess access, ActorSystem system, CancellationToken ct) =>
+        api.MapPost("/reload", async (ClusterAccess access, [FromServices] ActorSystem system, CancellationToken ct) =>
         {
             var state = await StateAsync(access, ct);
             var steps = await Task.WhenAll(state.NamedPeers.Where(p => !state.IsDeposed(p.Id)).Select(async p =>
@@ -92,7 +93,7 @@ public static class SettingsApi
             return NodeApi.Json(steps);
         });
 
-        api.MapPost("/restart", async (HttpContext http, ClusterAccess access, PeerProber prober, ActorSystem system, CancellationToken ct) =>
+        api.MapPost("/restart", async (HttpContext http, ClusterAccess access, PeerProber prober, [FromServices] ActorSystem system, CancellationToken ct) =>
         {
             var body = await NodeApi.BodyAsync<RestartRequest>(http, ct);
             if (body.Error is { } e)
