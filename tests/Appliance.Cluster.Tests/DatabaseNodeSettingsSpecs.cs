@@ -1,30 +1,17 @@
 using Akka.Actor;
-using Akka.TestKit.Xunit2;
 using Appliance.Actors.Protocol;
 using Appliance.Nodes.State;
 using Appliance.Nodes.Tests.Postgres;
-using Xunit.Abstractions;
 
 namespace Appliance.Cluster.Tests;
 
 /// <summary>
-/// The node actor's part in cluster-wide settings, against real PostgreSQL 15: a state's settings reach every node
+/// The node actor's part in cluster-wide settings (the other part of this class): a state's settings reach every node
 /// with a reload, a restart-only one is reported pending, and a node command restarts a standby (never the primary)
 /// in its role, after which it streams again.
 /// </summary>
-[Trait("Category", "Postgres")]
-public sealed class DatabaseNodeSettingsSpecs(ITestOutputHelper output) : TestKit("akka.loglevel = INFO", output), IAsyncLifetime
+public sealed partial class DatabaseNodeActorSpecs
 {
-    private readonly NodeActorHarness _nodes = new();
-
-    public Task InitializeAsync() => Task.CompletedTask;
-
-    public async Task DisposeAsync()
-    {
-        Shutdown();
-        await _nodes.DisposeAsync();
-    }
-
     private Task<NodeCommandProtocol.Outcome> Command(string peer, NodeCommandProtocol.Action action) =>
         _nodes.Actors[peer].Ask<NodeCommandProtocol.Outcome>(new NodeCommandProtocol.Command(peer, action), TimeSpan.FromSeconds(90));
 
