@@ -70,12 +70,16 @@ public sealed class RollingRestart(ClusterAccess access, PeerProber prober,
         return await WaitStreamingAsync(peer, ct);
     }
 
-    private async Task<string?> SwitchOverAsync(ClusterState state, CancellationToken ct)
+    private async Task<string?> SwitchOverAsync(ClusterState planned, CancellationToken ct)
     {
-        var old = state.Primary.Id;
-        var answer = await access.SubmitAsync(new OperatorCommand.Switchover { ExpectedGeneration = state.Generation }, ct);
-        if (answer is OperatorProtocol.Refused r) return $"switchover refused ({r.Reason}): {r.Detail}";
-        if (answer is not OperatorProtocol.Accepted) return $"the coordinator answered {answer.GetType().Name}";
+        var old = planned.Primary.Id;
+        // The state may have moved on since the roll began (a relief move, a failover): decide on the current one.
+        var current = (await access.CoordinatorStateAsync(TimeSpan.FromSeconds(3), ct))?.State ?? planned;
+        if (!current.Primary.Is(old))
+            return current.Names(old) ? await RestartStandbyAsync(old, ct) : $"failed: {old} is no longer named by the state";
+        var answer = await access.SubmitAsync(new OperatorCommand.Switchover { ExpectedGeneration = current.Generation }, ct);
+        if (answer is OperatorProtocol.Refused r) return $"failed: switchover refused ({r.Reason}): {r.Detail}";
+        if (answer is not OperatorProtocol.Accepted) return $"failed: the coordinator answered {answer.GetType().Name}";
         return await WaitStreamingAsync(old, ct);
     }
 

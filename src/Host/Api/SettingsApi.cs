@@ -78,7 +78,7 @@ public static class SettingsApi
             var problems = await SettingsCheck.ProblemsAsync(await BinariesAsync(access, ct),
                 set.ToDictionary(kv => ClusterSettings.Normalize(kv.Key), kv => kv.Value), ct);
             if (problems.Count > 0)
-                return Refused($"Nothing was changed: PostgreSQL would not start with these settings: {string.Join("; ", problems)}.");
+                return Refused($"Nothing was changed: PostgreSQL would not start with these settings: {string.Join("; ", problems).TrimEnd('.')}.");
             return await NodeApi.SubmitAsync(access, new OperatorCommand.Configure(set, unset) { ExpectedGeneration = body.Value?.Generation }, ct);
         });
 

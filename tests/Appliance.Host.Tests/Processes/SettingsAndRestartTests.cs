@@ -185,7 +185,8 @@ public sealed class SettingsAndRestartTests(NodeClusterFixture cluster, ITestOut
         {
             get
             {
-                var times = _acked.Select(a => a.At).Where(t => t >= _rollStart).OrderBy(t => t).Prepend(_rollStart).ToList();
+                var end = Math.Min(_rollEnd, Stopwatch.GetTimestamp());
+                var times = _acked.Select(a => a.At).Where(t => t >= _rollStart && t <= end).Order().Prepend(_rollStart).Append(end).ToList();
                 var longest = times.Zip(times.Skip(1), (a, b) => b - a).DefaultIfEmpty(0).Max();
                 return Stopwatch.GetElapsedTime(0, longest);
             }
