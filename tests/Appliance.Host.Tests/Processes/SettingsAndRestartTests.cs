@@ -96,7 +96,9 @@ public sealed class SettingsAndRestartTests(NodeClusterFixture cluster, ITestOut
             var (status, body) = await PatchAsync(json);
             output.WriteLine($"{json} -> {status} {body}");
             Assert.Equal(412, status);
-            Assert.Contains(says, body);
+            var result = System.Text.Json.JsonSerializer.Deserialize<CommandResultDto>(body, ApiJson.Options)!;
+            Assert.False(result.Accepted);
+            Assert.Contains(says, result.Detail);
         }
 
         var bad = await NodeClusterFixture.CliAsync("config", "set", "shared_buffers=lots", "--endpoint", cluster.Nodes[2].Url);
