@@ -13,7 +13,7 @@ namespace Appliance.Cluster.Tests;
 /// gate, both fences, takeover with a rewound deposed primary, and self-fencing. The test plays the coordinator.
 /// </summary>
 [Trait("Category", "Postgres")]
-public sealed class DatabaseNodeActorSpecs(ITestOutputHelper output) : TestKit("akka.loglevel = INFO", output), IAsyncLifetime
+public sealed partial class DatabaseNodeActorSpecs(ITestOutputHelper output) : TestKit("akka.loglevel = INFO", output), IAsyncLifetime
 {
     private readonly NodeActorHarness _nodes = new();
 

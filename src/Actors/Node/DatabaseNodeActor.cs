@@ -23,7 +23,7 @@ namespace Appliance.Actors.Node;
 /// already running. While a fence is up no role actor runs, so nothing can undo the fence before the coordinator
 /// decides.
 /// </remarks>
-public sealed class DatabaseNodeActor : ReceiveActor, IWithTimers
+public sealed partial class DatabaseNodeActor : ReceiveActor, IWithTimers
 {
     private readonly IDatabaseInstance _instance;
     private readonly IActorRef _coordinator;
@@ -157,6 +157,8 @@ public sealed class DatabaseNodeActor : ReceiveActor, IWithTimers
             if (done.Error is not null) _log.Error("{0}: self-fencing failed: {1}", _instance.Peer.Id, done.Error);
         });
 
+        ReceiveSettingsAndCommands();
+
         Receive<GetNodeSnapshot>(_ => Sender.Tell(new NodeSnapshot(_instance.Peer, _state, _appliedRole, _appliedVersion, _readWrite,
             _selfFenced, _status, _lastError, _clone, _stateRefused)));
     }
@@ -175,6 +177,7 @@ public sealed class DatabaseNodeActor : ReceiveActor, IWithTimers
         RestoreFence();
         _lineage = _instance.Lineage?.Load();   // a one-off read of a small local file, before the first message
         _mediator?.Tell(new Subscribe(ClusterStateProtocol.Topic, Self));
+        SubscribeToCommands();
         _coordinator.Tell(ClusterStateProtocol.GetState.Instance);
         Timers.StartPeriodicTimer(StateRequestTick.Instance, StateRequestTick.Instance, _options.StateRequestInterval);
         Timers.StartPeriodicTimer(ReportTick.Instance, ReportTick.Instance, TimeSpan.Zero, _options.ReportInterval);
@@ -215,6 +218,7 @@ public sealed class DatabaseNodeActor : ReceiveActor, IWithTimers
         var previous = _state;
         _state = state;
         AdmitPeers();
+        ApplySettings();
         var assignment = state.RoleOf(_instance.Peer.Id);
         // Readiness holds only for the primary and generation it was reached in; a deposed role rejoins again (cheaply
         // when it is already on the history) for a new one, since the role key alone would not restart it.
@@ -255,7 +259,7 @@ public sealed class DatabaseNodeActor : ReceiveActor, IWithTimers
 
     private void StartRole(bool force)
     {
-        if (_state is null || _fence is not null || _selfFenced) return;
+        if (_state is null || _fence is not null || _selfFenced || _restarting) return;
         var assignment = _state.RoleOf(_instance.Peer.Id);
         var key = RoleKey.Of(_state, assignment);
         if (!force && key == _roleKey && _roleActor is not null)

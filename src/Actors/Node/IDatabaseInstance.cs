@@ -85,6 +85,22 @@ public interface IDatabaseInstance
     /// <returns>True if the admitted hosts changed.</returns>
     Task<bool> AdmitPeersAsync(ClusterState state, CancellationToken ct);
 
+    /// <summary>
+    /// Writes the cluster-wide settings (over the node's defaults) and reloads a running server; a later start uses them
+    /// too. The settings are taken before the method first waits.
+    /// </summary>
+    Task<SettingsApplied> ApplySettingsAsync(IReadOnlyDictionary<string, string> settings, CancellationToken ct) =>
+        Task.FromResult(new SettingsApplied(false, []));
+
+    /// <summary>Reloads a running server and waits until the reload is in force; false if none runs.</summary>
+    Task<bool> ReloadAsync(CancellationToken ct) => Task.FromResult(false);
+
+    /// <summary>
+    /// Restarts a running server in its role; with <paramref name="onlyIfPending"/>, only if a setting waits for a
+    /// restart. Returns null when it restarted, else why not.
+    /// </summary>
+    Task<string?> RestartAsync(bool onlyIfPending, CancellationToken ct) => Task.FromResult<string?>("this instance cannot restart");
+
     /// <summary>Where a raised fence is kept across restarts of the node process; null keeps it in memory only (tests).</summary>
     FenceFile? Fences => null;
 

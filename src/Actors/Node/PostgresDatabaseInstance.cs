@@ -110,5 +110,20 @@ public sealed class PostgresDatabaseInstance(PostgresNode node) : IDatabaseInsta
     }
 
     /// <inheritdoc />
+    public Task<SettingsApplied> ApplySettingsAsync(IReadOnlyDictionary<string, string> settings, CancellationToken ct) =>
+        Driver.ApplySettingsAsync(settings, ct);
+
+    /// <inheritdoc />
+    public Task<bool> ReloadAsync(CancellationToken ct) => Driver.ReloadAsync(ct);
+
+    /// <inheritdoc />
+    public async Task<string?> RestartAsync(bool onlyIfPending, CancellationToken ct)
+    {
+        if (!Driver.IsRunning) return "PostgreSQL does not run";
+        if (onlyIfPending && (await Driver.PendingRestartAsync(ct).ConfigureAwait(false)).Count == 0) return "no restart pending";
+        return await Driver.RestartAsync(ct).ConfigureAwait(false) ? null : "PostgreSQL does not run";
+    }
+
+    /// <inheritdoc />
     public ValueTask DisposeAsync() => Driver.DisposeAsync();
 }

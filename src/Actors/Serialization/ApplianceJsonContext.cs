@@ -41,6 +41,8 @@ namespace Appliance.Actors.Serialization;
 [JsonSerializable(typeof(InstanceProtocol.StopInstance))]
 [JsonSerializable(typeof(CredentialProtocol.GetSecretFingerprints))]
 [JsonSerializable(typeof(CredentialProtocol.SecretFingerprints))]
+[JsonSerializable(typeof(NodeCommandProtocol.Command))]
+[JsonSerializable(typeof(NodeCommandProtocol.Outcome))]
 [JsonSerializable(typeof(ClusterStateDto))]
 [JsonSerializable(typeof(WalFenceDto))]
 [JsonSerializable(typeof(OperatorCommandDto))]

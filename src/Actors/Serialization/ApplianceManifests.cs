@@ -39,6 +39,8 @@ public static class ApplianceManifests
         ("stop-instance.v1", typeof(InstanceProtocol.StopInstance)),
         ("get-secret-fingerprints.v1", typeof(CredentialProtocol.GetSecretFingerprints)),
         ("secret-fingerprints.v1", typeof(CredentialProtocol.SecretFingerprints)),
+        ("node-command.v1", typeof(NodeCommandProtocol.Command)),
+        ("node-command-outcome.v1", typeof(NodeCommandProtocol.Outcome)),
     ];
 
     private static readonly FrozenDictionary<string, Type> TypeByManifest = All.ToFrozenDictionary(m => m.Manifest, m => m.Type);

@@ -7,8 +7,8 @@ namespace Appliance.Actors.Serialization;
 /// The stored shape of a <see cref="ClusterState"/> (v1): its fields only, none of the derived properties
 /// (<see cref="ClusterState.IsFrozen"/>, <see cref="ClusterState.NamedPeers"/>) that writing the record directly would add.
 /// <c>initHistory</c> was added later and is optional: a state stored before it reads with none, which the rules
-/// take as "no history recorded yet" for that one generation. <c>maintenance</c> and <c>scheduledSwitchover</c> are
-/// optional too, and written only when set.
+/// take as "no history recorded yet" for that one generation. <c>maintenance</c>, <c>scheduledSwitchover</c> and
+/// <c>settings</c> are optional too, and written only when set.
 /// </summary>
 internal sealed record ClusterStateDto(
     long Version,
@@ -24,7 +24,8 @@ internal sealed record ClusterStateDto(
     [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] TimelineHistory? InitHistory = null,
     [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? ClusterId = null,
     [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] IReadOnlyList<string>? Maintenance = null,
-    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] ScheduledSwitchover? ScheduledSwitchover = null);
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] ScheduledSwitchover? ScheduledSwitchover = null,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] IReadOnlyDictionary<string, string>? Settings = null);
 
 /// <summary>
 /// Reads and writes <see cref="ClusterState"/> through <see cref="ClusterStateDto"/>. It does not validate: a stored
@@ -34,7 +35,8 @@ internal sealed class ClusterStateJsonConverter : DtoJsonConverter<ClusterState,
 {
     protected override ClusterStateDto ToDto(ClusterState s) =>
         new(s.Version, s.Generation, s.Primary, s.Sync, s.Async, s.Deposed, s.InitWal, s.Freeze, s.Singleton, s.Instances, s.InitHistory, s.ClusterId,
-            s.Maintenance.IsEmpty ? null : s.Maintenance, s.ScheduledSwitchover);
+            s.Maintenance.IsEmpty ? null : s.Maintenance, s.ScheduledSwitchover,
+            s.Settings.IsEmpty ? null : s.Settings);
 
     protected override ClusterState FromDto(ClusterStateDto d) => new()
     {
@@ -52,5 +54,6 @@ internal sealed class ClusterStateJsonConverter : DtoJsonConverter<ClusterState,
         ClusterId = d.ClusterId,
         Maintenance = d.Maintenance is null ? [] : [.. d.Maintenance],
         ScheduledSwitchover = d.ScheduledSwitchover,
+        Settings = d.Settings is null ? ClusterState.NoSettings : ClusterState.NoSettings.AddRange(d.Settings),
     };
 }

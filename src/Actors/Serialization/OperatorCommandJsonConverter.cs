@@ -13,12 +13,16 @@ namespace Appliance.Actors.Serialization;
 /// <param name="Force">Scale below the minimum; for a failover, the accepted data loss.</param>
 /// <param name="On">Maintenance on (true) or off.</param>
 /// <param name="At">When a scheduled switchover is due.</param>
+/// <param name="Set">Settings to set (configure).</param>
+/// <param name="Unset">Settings to remove (configure).</param>
 internal sealed record OperatorCommandDto(
     string Kind, long? ExpectedGeneration = null, string? Reason = null, string? To = null, string? PeerId = null,
     [property: System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)] int? Instances = null,
     [property: System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)] bool? Force = null,
     [property: System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)] bool? On = null,
-    [property: System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)] DateTimeOffset? At = null);
+    [property: System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)] DateTimeOffset? At = null,
+    [property: System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)] IReadOnlyDictionary<string, string>? Set = null,
+    [property: System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)] IReadOnlyList<string>? Unset = null);
 
 /// <summary>Reads and writes the closed <see cref="OperatorCommand"/> hierarchy by kind name.</summary>
 internal sealed class OperatorCommandJsonConverter : DtoJsonConverter<OperatorCommand, OperatorCommandDto>
@@ -35,6 +39,7 @@ internal sealed class OperatorCommandJsonConverter : DtoJsonConverter<OperatorCo
         OperatorCommand.Failover f => new OperatorCommandDto("failover", f.ExpectedGeneration, To: f.To, Force: f.AcceptDataLoss),
         OperatorCommand.ScheduleSwitchover s => new OperatorCommandDto("schedule-switchover", s.ExpectedGeneration, To: s.To, At: s.At),
         OperatorCommand.CancelSwitchover c => new OperatorCommandDto("cancel-switchover", c.ExpectedGeneration),
+        OperatorCommand.Configure c => new OperatorCommandDto("configure", c.ExpectedGeneration, Set: c.Set, Unset: c.Unset),
         _ => throw new JsonException($"No wire form for command {value}; add a kind for it."),
     };
 
@@ -52,7 +57,8 @@ internal sealed class OperatorCommandJsonConverter : DtoJsonConverter<OperatorCo
             "failover" => new OperatorCommand.Failover(Required(d.To, d.Kind, "to"), d.Force ?? false),
             "schedule-switchover" => new OperatorCommand.ScheduleSwitchover(d.At ?? throw new JsonException("A schedule-switchover command needs 'at'."), d.To),
             "cancel-switchover" => new OperatorCommand.CancelSwitchover(),
-            _ => throw new JsonException($"Unknown operator command kind '{d.Kind}'; expected freeze, unfreeze, switchover, rebuild, reap, scale, maintenance, failover, schedule-switchover or cancel-switchover."),
+            "configure" => new OperatorCommand.Configure(d.Set ?? new Dictionary<string, string>(), d.Unset ?? []),
+            _ => throw new JsonException($"Unknown operator command kind '{d.Kind}'; expected freeze, unfreeze, switchover, rebuild, reap, scale, maintenance, failover, schedule-switchover, cancel-switchover or configure."),
         };
         return command with { ExpectedGeneration = d.ExpectedGeneration };
     }

@@ -57,18 +57,21 @@ public sealed record FreezeDto(string Reason, DateTimeOffset Since);
 /// <param name="Instances">Placement mode: the number of instances the cluster was scaled to (absent until the first scale).</param>
 /// <param name="Maintenance">Peers in maintenance (ids); absent when none.</param>
 /// <param name="ScheduledSwitchover">The scheduled switchover, if any.</param>
+/// <param name="Settings">Cluster-wide PostgreSQL settings (absent until the first <c>config set</c>).</param>
 public sealed record StateDto(long Version, long Generation, PeerDto? Primary, PeerDto? Sync, IReadOnlyList<PeerDto> Async,
     IReadOnlyList<PeerDto> Deposed, string InitWal, FreezeDto? Freeze, bool Singleton,
     [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] int? Instances = null,
     [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] IReadOnlyList<string>? Maintenance = null,
-    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] ScheduledSwitchoverDto? ScheduledSwitchover = null)
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] ScheduledSwitchoverDto? ScheduledSwitchover = null,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] IReadOnlyDictionary<string, string>? Settings = null)
 {
     /// <summary>From the model.</summary>
     public static StateDto From(ClusterState s) => new(s.Version, s.Generation, PeerDto.From(s.Primary), PeerDto.From(s.Sync),
         [.. s.Async.Select(p => PeerDto.From(p)!)], [.. s.Deposed.Select(p => PeerDto.From(p)!)], s.InitWal.ToString(),
         s.Freeze is { } f ? new FreezeDto(f.Reason, f.Since) : null, s.Singleton, s.Instances,
         s.Maintenance.IsEmpty ? null : [.. s.Maintenance],
-        s.ScheduledSwitchover is { } planned ? new ScheduledSwitchoverDto(planned.At, planned.To, planned.Since) : null);
+        s.ScheduledSwitchover is { } planned ? new ScheduledSwitchoverDto(planned.At, planned.To, planned.Since) : null,
+        s.Settings.IsEmpty ? null : s.Settings);
 
     /// <summary>The role this state gives <paramref name="id"/>, as the API spells it.</summary>
     public string RoleOf(string id) =>
@@ -110,11 +113,13 @@ public sealed record StateDto(long Version, long Generation, PeerDto? Primary, P
 /// <param name="StateRefused">Why the node refuses the coordinator's state, if it does.</param>
 /// <param name="Maintenance">An operator put this node in maintenance: the node leaves its PostgreSQL alone.</param>
 /// <param name="Tags">This node's tags (<c>--tag</c>): <c>nofailover</c>, <c>noloadbalance</c>.</param>
+/// <param name="PendingRestart">PostgreSQL holds a setting whose new value needs a restart (<c>appliance restart --pending</c>).</param>
+/// <param name="PendingRestartSettings">Which settings (<c>pg_settings.pending_restart</c>).</param>
 public sealed record StatusDto(string Id, string Host, int PgPort, string Role, string AssignedRole, long? StateVersion,
     long AppliedVersion, long? Generation, bool PostgresRunning, bool ReadWrite, bool SelfFenced, bool Streaming,
     int? Timeline, string? WalPosition, string? ReceivedLsn, string? ReplayedLsn, ulong? LagBytes, double? CloneProgress,
     string? LastError, int HostPid, int? PostmasterPid, string? StateRefused = null, bool Maintenance = false,
-    IReadOnlyList<string>? Tags = null);
+    IReadOnlyList<string>? Tags = null, bool PendingRestart = false, IReadOnlyList<string>? PendingRestartSettings = null);
 
 /// <summary>A downstream as its upstream sees it in <c>pg_stat_replication</c>.</summary>
 /// <param name="Name">application_name.</param>
@@ -139,8 +144,10 @@ public sealed record DownstreamDto(string Name, string State, string SyncState, 
 /// <param name="WalPosition">Furthest position held.</param>
 /// <param name="LagBytes">Behind the primary, bytes (null if unknown).</param>
 /// <param name="Downstreams">Its walsenders.</param>
+/// <param name="PendingRestart">Settings its PostgreSQL takes only at a restart.</param>
 public sealed record PeerViewDto(string Id, string Host, int Port, string Role, string? Upstream, bool Reachable, string? Error,
-    bool ReadWrite, bool InRecovery, int? Timeline, string? WalPosition, ulong? LagBytes, IReadOnlyList<DownstreamDto> Downstreams);
+    bool ReadWrite, bool InRecovery, int? Timeline, string? WalPosition, ulong? LagBytes, IReadOnlyList<DownstreamDto> Downstreams,
+    IReadOnlyList<string>? PendingRestart = null);
 
 /// <summary>Why the coordinator is not changing the state although something is wrong.</summary>
 /// <param name="Reason">The rule's reason.</param>

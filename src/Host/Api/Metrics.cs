@@ -32,6 +32,7 @@ public static class Metrics
         Metric("appliance_state_version", "gauge", "Version of the newest cluster state this node holds.", ("", s.StateVersion));
         Metric("appliance_read_write", "gauge", "1 if this node is a primary that takes writes.", ("", s.ReadWrite ? 1 : 0));
         Metric("appliance_postgres_running", "gauge", "1 if PostgreSQL answers on this node.", ("", s.PostgresRunning ? 1 : 0));
+        Metric("appliance_pending_restart", "gauge", "1 if PostgreSQL holds a setting that takes effect only at a restart (appliance restart --pending).", ("", s.PendingRestart ? 1 : 0));
         Metric("appliance_self_fenced", "gauge", "1 if this primary fenced itself after losing the coordinator.", ("", s.SelfFenced ? 1 : 0));
         Metric("appliance_replication_lag_bytes", "gauge", "Bytes this node's replay is behind the primary (0 on the primary).", ("", s.LagBytes));
         Metric("appliance_wal_position_bytes", "gauge", "The furthest WAL position this node holds, as a byte offset.",

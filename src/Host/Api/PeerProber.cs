@@ -44,7 +44,8 @@ public sealed class PeerProber(ClusterCredentials credentials)
             return new PeerViewDto(p.Id, p.Host, p.Port, ApiJson.Name(assignment.Role), assignment.Upstream?.Id,
                 status is not null, error, status?.ReadWrite ?? false, status?.InRecovery ?? false, status?.Timeline,
                 status?.Position.ToString(), lag,
-                [.. downstreams.Select(d => new DownstreamDto(d.ApplicationName, d.State, d.SyncState, d.FlushLsn?.ToString(), d.ReplayLsn?.ToString(), d.LagBytes))]);
+                [.. downstreams.Select(d => new DownstreamDto(d.ApplicationName, d.State, d.SyncState, d.FlushLsn?.ToString(), d.ReplayLsn?.ToString(), d.LagBytes))],
+                status?.PendingRestart ?? []);
         })];
     }
 

@@ -97,6 +97,7 @@ public static partial class RoleChecks
             st?.Timeline, st?.Position.ToString(), st?.ReceivedLsn?.ToString(), st?.ReplayedLsn?.ToString(),
             role == PeerRole.Primary && st is not null ? 0 : lagBytes,
             n.CloneProgress is { } c ? Math.Round(c.Fraction * 100, 1) : null, n.LastError, hostPid, postmasterPid, n.StateRefused,
-            n.State?.InMaintenance(n.Peer.Id) == true, PeerTagNames.Names(tags));
+            n.State?.InMaintenance(n.Peer.Id) == true, PeerTagNames.Names(tags),
+            st?.PendingRestart.Count > 0, st?.PendingRestart ?? []);
     }
 }

@@ -121,6 +121,42 @@ public sealed class ApiClient : IDisposable
             Content = new StringContent(JsonSerializer.Serialize(body ?? new { }, ApiJson.Compact), Encoding.UTF8, "application/json"),
         }, ct);
 
+    /// <summary>PATCH <paramref name="body"/> as JSON to <paramref name="path"/>.</summary>
+    public Task<ApiResponse> PatchAsync(string path, object body, CancellationToken ct) =>
+        SendAsync(new HttpRequestMessage(HttpMethod.Patch, path)
+        {
+            Content = new StringContent(JsonSerializer.Serialize(body, ApiJson.Compact), Encoding.UTF8, "application/json"),
+        }, ct);
+
+    /// <summary>
+    /// POSTs <paramref name="body"/> and hands each line of a 200 answer to <paramref name="onLine"/> as it arrives (a
+    /// long operation's progress); any other answer comes back whole.
+    /// </summary>
+    public async Task<ApiResponse> PostLinesAsync(string path, object? body, Action<string> onLine, CancellationToken ct)
+    {
+        using var http = CreateHttp(Timeout.InfiniteTimeSpan);
+        using var request = new HttpRequestMessage(HttpMethod.Post, path)
+        {
+            Content = new StringContent(JsonSerializer.Serialize(body ?? new { }, ApiJson.Compact), Encoding.UTF8, "application/json"),
+        };
+        HttpResponseMessage response;
+        try { response = await http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, ct); }
+        catch (HttpRequestException e) { throw Unreachable(e); }
+        using (response)
+        {
+            if (response.StatusCode != System.Net.HttpStatusCode.OK)
+            {
+                var answer = new ApiResponse((int)response.StatusCode, await response.Content.ReadAsStringAsync(ct));
+                return answer.Status is 401 or 403 or 415 ? throw Refused(answer) : answer;
+            }
+            await using var stream = await response.Content.ReadAsStreamAsync(ct);
+            using var reader = new StreamReader(stream);
+            while (await reader.ReadLineAsync(ct) is { } line)
+                if (line.Length > 0) onLine(line);
+            return new ApiResponse(200, "");
+        }
+    }
+
     /// <summary>Opens <c>/state/stream</c> and yields each event's data line until the stream ends.</summary>
     public async IAsyncEnumerable<string> StreamAsync([System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken ct)
     {

@@ -120,7 +120,29 @@ public static class CommandLine
         role.AcceptOnlyFromAmong("superuser", "replication");
         root.Subcommands.Add(Verb("rotate-password", "Change the superuser's or the replication role's password on every node, with no failover.",
             (api, j, p, ct) => Verbs.CommandAsync(api, "/rotate-password", new { role = p.GetValue(role) }, j, Console.Out, Console.Error, ct), role));
+        AddSettingsVerbs(root, Verb, generation);
         return root;
+    }
+
+    private static void AddSettingsVerbs(RootCommand root,
+        Func<string, string, Func<ApiClient, bool, System.CommandLine.ParseResult, CancellationToken, Task<int>>, Symbol[], Command> verb, Option<long?> generation)
+    {
+        var config = new Command("config", "Cluster-wide PostgreSQL settings, kept in the cluster state: show, set KEY=VALUE…, unset KEY….");
+        config.Subcommands.Add(verb("show", "Show the cluster's settings, the defaults and which peers wait for a restart.",
+            (api, j, _, ct) => SettingsVerbs.ShowAsync(api, j, Console.Out, ct), []));
+        var pairs = new Argument<string[]>("settings") { Description = "KEY=VALUE pairs, such as work_mem=8MB.", Arity = ArgumentArity.OneOrMore };
+        config.Subcommands.Add(verb("set", "Set settings on every node (reloaded at once; a restart-only one shows as pending restart).",
+            (api, j, p, ct) => SettingsVerbs.ChangeAsync(api, p.GetValue(pairs)!, [], p.GetValue(generation), j, Console.Out, Console.Error, ct), [pairs, generation]));
+        var names = new Argument<string[]>("names") { Description = "Setting names.", Arity = ArgumentArity.OneOrMore };
+        config.Subcommands.Add(verb("unset", "Remove settings (back to the defaults).",
+            (api, j, p, ct) => SettingsVerbs.ChangeAsync(api, [], p.GetValue(names)!, p.GetValue(generation), j, Console.Out, Console.Error, ct), [names, generation]));
+        root.Subcommands.Add(config);
+        root.Subcommands.Add(verb("reload", "Reload PostgreSQL's configuration on every node.",
+            (api, j, _, ct) => SettingsVerbs.ReloadAsync(api, j, Console.Out, ct), []));
+        var pending = new Option<bool>("--pending") { Description = "Restart only the peers whose PostgreSQL reports a pending restart." };
+        var ids = new Argument<string[]>("ids") { Description = "Restart only these peers (default: all).", Arity = ArgumentArity.ZeroOrMore };
+        root.Subcommands.Add(verb("restart", "Rolling restart: asyncs, then the sync, then the primary by a switchover; writes go on throughout.",
+            (api, j, p, ct) => SettingsVerbs.RestartAsync(api, p.GetValue(pending), p.GetValue(ids) ?? [], j, Console.Out, Console.Error, ct), [pending, ids]));
     }
 
     private static string Query(long? generation) => generation is { } g ? $"?generation={g}" : "";

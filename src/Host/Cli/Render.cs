@@ -54,6 +54,8 @@ public static class Render
         }
         console.Write(table);
         if (view.LastRefusal is { } r) console.WriteLine($"coordinator: {r.Reason}: {r.Detail}");
+        foreach (var p in view.Peers.Where(p => p.PendingRestart is { Count: > 0 }))
+            console.WriteLine($"pending restart: {p.Id} ({string.Join(", ", p.PendingRestart!)}); run 'appliance restart --pending'");
         foreach (var problem in Verify.Problems(view)) console.WriteLine($"warning: {problem}");
     }
 

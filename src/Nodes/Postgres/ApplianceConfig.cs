@@ -19,8 +19,6 @@ public sealed record ApplianceConfig(ServerParameters Server, RoleParameters Rol
         ListenAddress: settings.Self.Host,
         Port: settings.Self.Port,
         ClusterName: settings.Self.Id,
-        SharedBuffers: settings.Tuning.SharedBuffers,
-        MaxConnections: settings.Tuning.MaxConnections,
         MaxWalSenders: settings.Tuning.MaxWalSenders,
         Tls: settings.Credentials.Tls);
 
@@ -49,12 +47,10 @@ public sealed record ApplianceConfig(ServerParameters Server, RoleParameters Rol
 /// <param name="ListenAddress">listen_addresses.</param>
 /// <param name="Port">port.</param>
 /// <param name="ClusterName">cluster_name, which shows in process titles.</param>
-/// <param name="SharedBuffers">shared_buffers.</param>
-/// <param name="MaxConnections">max_connections.</param>
 /// <param name="MaxWalSenders">max_wal_senders.</param>
 /// <param name="Tls">ssl and its files; null: ssl off.</param>
-public sealed record ServerParameters(string ListenAddress, int Port, string ClusterName, string SharedBuffers,
-    int MaxConnections, int MaxWalSenders, PostgresTls? Tls = null);
+/// <remarks>shared_buffers and max_connections are cluster settings (<see cref="ClusterSettingsFile"/>), no longer here.</remarks>
+public sealed record ServerParameters(string ListenAddress, int Port, string ClusterName, int MaxWalSenders, PostgresTls? Tls = null);
 
 /// <summary>Settings of <c>appliance.conf</c> that a reload applies.</summary>
 /// <param name="SyncStandbyName">The one standby named in synchronous_standby_names; empty only for a singleton primary.</param>

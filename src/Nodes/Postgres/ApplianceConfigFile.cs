@@ -21,6 +21,9 @@ public static class ApplianceConfigFile
             "# Written by the Appliance driver; every role change rewrites it. Do not edit.",
             "# Put your own settings in postgresql.conf: this file is included last and owns only the keys below.",
             "",
+            "# Cluster-wide settings (appliance config set); the keys below override them.",
+            ClusterSettingsFile.IncludeLine,
+            "",
             "# Server (a change needs a restart)",
             Setting("listen_addresses", ConfValue.Quote(s.ListenAddress)),
             Setting("port", Int(s.Port)),
@@ -28,8 +31,6 @@ public static class ApplianceConfigFile
             // (or unwritable by the postgres user) is a failure mode we do not need.
             Setting("unix_socket_directories", "''"),
             Setting("cluster_name", ConfValue.Quote(s.ClusterName)),
-            Setting("shared_buffers", ConfValue.Quote(s.SharedBuffers)),
-            Setting("max_connections", Int(s.MaxConnections)),
             Setting("max_wal_senders", Int(s.MaxWalSenders)),
             Setting("wal_level", "replica"),
             Setting("hot_standby", "on"),

@@ -78,7 +78,8 @@ public sealed record InstanceProbe(string Host, int Port, ClusterCredentials Cre
                     ELSE ('x' || substr(pg_walfile_name(pg_current_wal_lsn()), 1, 8))::bit(32)::int
                END,
                (SELECT timeline_id FROM pg_control_checkpoint()),
-               (SELECT shobj_description(oid, 'pg_authid') FROM pg_roles WHERE rolname = @replication)
+               (SELECT shobj_description(oid, 'pg_authid') FROM pg_roles WHERE rolname = @replication),
+               (SELECT coalesce(string_agg(name, ',' ORDER BY name), '') FROM pg_settings WHERE pending_restart) AS pending_restart
         """;
 
     /// <summary>Role, read-write, timeline, its history and WAL positions.</summary>
@@ -100,7 +101,10 @@ public sealed record InstanceProbe(string Host, int Port, ClusterCredentials Cre
                 CurrentLsn: LsnAt(reader, 3),
                 ReceivedLsn: LsnAt(reader, 4),
                 ReplayedLsn: LsnAt(reader, 5),
-                SynchronousStandbyNames: reader.GetString(2));
+                SynchronousStandbyNames: reader.GetString(2))
+            {
+                PendingRestart = reader.GetString(reader.GetOrdinal("pending_restart")).Split(',', StringSplitOptions.RemoveEmptyEntries),
+            };
             if (status.Timeline < 0)
                 status = status with { Timeline = await ReplayTimelineAsync(ct).ConfigureAwait(false) ?? reader.GetInt32(7) };
         }

@@ -17,6 +17,9 @@ public sealed record InstanceStatus(bool InRecovery, bool ReadWrite, int Timelin
 {
     /// <summary>The furthest position this instance holds: current on a primary, replayed (or received) on a standby.</summary>
     public Lsn Position => CurrentLsn ?? Lsn.Max(ReplayedLsn ?? Lsn.Zero, ReceivedLsn ?? Lsn.Zero);
+
+    /// <summary>Settings whose new value the server takes only at its next restart (<c>pg_settings.pending_restart</c>).</summary>
+    public IReadOnlyList<string> PendingRestart { get; init; } = [];
 }
 
 /// <summary>One downstream as its upstream sees it in <c>pg_stat_replication</c>.</summary>

@@ -11,7 +11,7 @@ namespace Appliance.Nodes.Postgres;
 /// Role changes are serialised: each public operation waits for the one before it. Every operation is
 /// cancellable; a cancelled start stops the half-started server, and a cancelled clone removes its partial copy.
 /// </remarks>
-public sealed class PostgresNode : IAsyncDisposable
+public sealed partial class PostgresNode : IAsyncDisposable
 {
     private readonly SemaphoreSlim _gate = new(1, 1);
     private readonly Action<string>? _onServerLog;
@@ -513,6 +513,7 @@ public sealed class PostgresNode : IAsyncDisposable
         await _passFileGate.WaitAsync(ct).ConfigureAwait(false);
         try { await WritePassFileAsync(ct).ConfigureAwait(false); }
         finally { _passFileGate.Release(); }
+        await WriteClusterSettingsAsync(ct).ConfigureAwait(false);
         await DataDirectory.WriteFileAsync(ApplianceConfigFile.FileName,
             ApplianceConfigFile.Render(new ApplianceConfig(ApplianceConfig.ServerFor(Settings), role)), ct).ConfigureAwait(false);
         _written = role;

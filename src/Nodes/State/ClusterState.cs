@@ -73,6 +73,16 @@ public sealed record ClusterState
     /// <summary>True if <paramref name="peerId"/> is in maintenance.</summary>
     public bool InMaintenance(string peerId) => Maintenance.Contains(peerId);
 
+    /// <summary>
+    /// Cluster-wide PostgreSQL settings an operator set (<c>appliance config set</c>), by name; every node writes them
+    /// into its configuration (<see cref="ClusterSettings"/>). Empty until the first <c>config set</c>. Changing them keeps
+    /// the generation.
+    /// </summary>
+    public ImmutableSortedDictionary<string, string> Settings { get; init; } = NoSettings;
+
+    /// <summary>No settings, ordered by ordinal name.</summary>
+    public static readonly ImmutableSortedDictionary<string, string> NoSettings = ImmutableSortedDictionary.Create<string, string>(StringComparer.Ordinal);
+
     /// <summary>True while frozen.</summary>
     public bool IsFrozen => Freeze is not null;
 
@@ -160,6 +170,7 @@ public sealed record ClusterState
             problems.Add($"peer {dup.Key} appears {dup.Count()} times in the async list");
         foreach (var dup in Deposed.GroupBy(p => p.Id).Where(g => g.Count() > 1))
             problems.Add($"peer {dup.Key} appears {dup.Count()} times in the deposed list");
+        problems.AddRange(ClusterSettings.Problems(Settings));
         return problems;
     }
 
@@ -180,6 +191,7 @@ public sealed record ClusterState
         if (Instances is { } n) sb.Append($" instances={n}");
         if (!Maintenance.IsEmpty) sb.Append($" maintenance=[{string.Join(",", Maintenance)}]");
         if (ScheduledSwitchover is { } planned) sb.Append($" switchover@{planned.At:u}->{planned.To ?? "sync"}");
+        if (!Settings.IsEmpty) sb.Append($" settings={Settings.Count}");
         return sb.ToString();
     }
 
@@ -201,7 +213,8 @@ public sealed record ClusterState
         && Singleton == other.Singleton
         && Instances == other.Instances
         && Maintenance.SequenceEqual(other.Maintenance)
-        && Equals(ScheduledSwitchover, other.ScheduledSwitchover);
+        && Equals(ScheduledSwitchover, other.ScheduledSwitchover)
+        && Settings.SequenceEqual(other.Settings);
 
     /// <inheritdoc />
     public override int GetHashCode() => HashCode.Combine(Version, Generation, Primary, Sync, Async.Length, InitWal, Singleton);

@@ -67,4 +67,21 @@ public abstract record OperatorCommand
 
     /// <summary>Cancel the scheduled switchover.</summary>
     public sealed record CancelSwitchover : OperatorCommand;
+
+    /// <summary>
+    /// Change the cluster-wide PostgreSQL settings (<see cref="ClusterState.Settings"/>): set each of
+    /// <paramref name="Set"/> and remove each of <paramref name="Unset"/>. Decided by <see cref="SettingsChange"/>.
+    /// </summary>
+    /// <param name="Set">Names and values to set.</param>
+    /// <param name="Unset">Names to remove (back to the node's default).</param>
+    public sealed record Configure(IReadOnlyDictionary<string, string> Set, IReadOnlyList<string> Unset) : OperatorCommand
+    {
+        /// <summary>Compares the settings by content, not by reference.</summary>
+        public bool Equals(Configure? other) =>
+            other is not null && ExpectedGeneration == other.ExpectedGeneration && Unset.SequenceEqual(other.Unset)
+            && Set.Count == other.Set.Count && Set.All(kv => other.Set.TryGetValue(kv.Key, out var v) && v == kv.Value);
+
+        /// <inheritdoc />
+        public override int GetHashCode() => HashCode.Combine(ExpectedGeneration, Set.Count, Unset.Count);
+    }
 }

@@ -25,6 +25,7 @@ internal static class OperatorCommands
             OperatorCommand.Failover f => ForcedFailover.Decide(ctx, f.To, f.AcceptDataLoss),
             OperatorCommand.ScheduleSwitchover s => SwitchoverSchedule.Schedule(ctx, s.At, s.To),
             OperatorCommand.CancelSwitchover => SwitchoverSchedule.Cancel(ctx),
+            OperatorCommand.Configure c => SettingsChange.Decide(ctx, c.Set, c.Unset),
             _ => throw new ArgumentOutOfRangeException(nameof(command), command, "Unknown operator command."),
         };
     }

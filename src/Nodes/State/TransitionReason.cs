@@ -68,4 +68,6 @@ public enum TransitionReason
 
     /// <summary>An operator cancelled a scheduled switchover, or the rules dropped one that no longer applies.</summary>
     SwitchoverCancelled,
+    /// <summary>An operator changed the cluster-wide PostgreSQL settings (same generation).</summary>
+    SettingsChanged,
 }

@@ -105,6 +105,22 @@ public sealed partial class ApplianceSerializerSpecs : Akka.TestKit.Xunit2.TestK
     }
 
     [Fact]
+    public void Settings_are_written_only_when_set_and_read_back_by_name()
+    {
+        var json = Encoding.UTF8.GetString(Serializer.ToBinary(new CoordinatorSnapshot(SampleMessages.FullStateWithSettings)));
+        Assert.Contains("\"settings\":{\"max_connections\":\"200\",\"work_mem\":\"8MB\"}", json);
+        var read = (CoordinatorSnapshot)Serializer.FromBinary(Encoding.UTF8.GetBytes(json), "coordinator-snapshot.v1");
+        Assert.Equal(SampleMessages.FullStateWithSettings, read.State);
+        Assert.Equal("8MB", read.State.Settings["work_mem"]);
+        Assert.DoesNotContain("settings", Encoding.UTF8.GetString(Serializer.ToBinary(new CoordinatorSnapshot(SampleMessages.FullState))));
+        var command = Encoding.UTF8.GetString(Serializer.ToBinary(new OperatorProtocol.Submit(
+            new OperatorCommand.Configure(new Dictionary<string, string> { ["work_mem"] = "8MB" }, ["x"]))));
+        Assert.Contains("\"kind\":\"configure\"", command);
+        Assert.Contains("\"set\":{\"work_mem\":\"8MB\"}", command);
+        Assert.Contains("\"unset\":[\"x\"]", command);
+    }
+
+    [Fact]
     public void An_unknown_manifest_is_a_serialization_error_that_names_it()
     {
         var e = Assert.Throws<SerializationException>(() => Serializer.FromBinary("{}"u8.ToArray(), "state-recorded.v99"));

@@ -107,7 +107,21 @@ internal static class SampleMessages
         }),
         new NodeProtocol.StatusReport(new PeerId("n5", "10.0.0.5", 5432),
             new PeerReport(true, Lsn.Parse("0/3000060"), Tags: PeerTags.NoFailover | PeerTags.NoLoadBalance), 9, PeerRole.Maintenance, false),
+        new ClusterStateProtocol.StateChanged(9, FullStateWithSettings),
+        new OperatorProtocol.Submit(new OperatorCommand.Configure(new Dictionary<string, string> { ["work_mem"] = "8MB", ["max_connections"] = "200" },
+            ["statement_timeout"]) { ExpectedGeneration = 3 }),
+        new OperatorProtocol.Submit(new OperatorCommand.Configure(new Dictionary<string, string>(), ["work_mem"])),
+        new NodeCommandProtocol.Command("n3", NodeCommandProtocol.Action.RestartIfPending),
+        new NodeCommandProtocol.Command("n4", NodeCommandProtocol.Action.Reload),
+        new NodeCommandProtocol.Outcome("n3", false, "not restarted: no restart pending"),
     ];
+
+    /// <summary><see cref="FullState"/> with cluster-wide settings.</summary>
+    public static readonly ClusterState FullStateWithSettings = FullState with
+    {
+        Version = 9,
+        Settings = ClusterState.NoSettings.Add("work_mem", "8MB").Add("max_connections", "200"),
+    };
 
     /// <summary>Records holding lists compare them by reference; this compares what a reader sees.</summary>
     public static void AssertSame(object expected, object actual)

@@ -1,0 +1,111 @@
+using System.Diagnostics;
+using System.Runtime.CompilerServices;
+using Appliance.Actors.Protocol;
+using Appliance.Host.Node;
+using Appliance.Nodes.State;
+
+namespace Appliance.Host.Api;
+
+/// <summary>
+/// <c>appliance restart</c>: restarts PostgreSQL across the cluster while it takes writes. The asyncs go first (tail
+/// first), then the sync (commits wait while it restarts, as for any sync restart, and go on as soon as it streams
+/// again), then the primary by a switchover to the sync: the old primary is deposed, rewinds and starts again as a
+/// standby, with the new settings, and rejoins the chain. The only write gap beyond the sync's restart is that one
+/// switchover. Each step waits until the peer streams again before the next begins; a failed step stops the roll.
+/// </summary>
+/// <param name="access">The coordinator, for the state and the switchover.</param>
+/// <param name="prober">Reads each peer over SQL (pending restarts, who streams).</param>
+/// <param name="command">Sends a node command and waits for its outcome.</param>
+public sealed class RollingRestart(ClusterAccess access, PeerProber prober,
+    Func<string, NodeCommandProtocol.Action, TimeSpan, CancellationToken, Task<NodeCommandProtocol.Outcome>> command)
+{
+    /// <summary>How long one node may take to restart.</summary>
+    public static readonly TimeSpan RestartTimeout = TimeSpan.FromMinutes(3);
+
+    /// <summary>How long a restarted standby (or a switched-over primary) may take to stream again.</summary>
+    public static readonly TimeSpan StreamTimeout = TimeSpan.FromMinutes(3);
+
+    /// <summary>The order: asyncs from the tail, then the sync, then the primary.</summary>
+    public static IReadOnlyList<PeerId> Order(ClusterState state) =>
+        [.. state.Async.Reverse(), .. state.Sync is null ? Array.Empty<PeerId>() : [state.Sync], state.Primary];
+
+    /// <summary>Runs the roll over the peers of <paramref name="state"/> (all, or <paramref name="only"/>), yielding each step.</summary>
+    public async IAsyncEnumerable<NodeStepDto> RunAsync(ClusterState state, bool pendingOnly, IReadOnlyList<string> only,
+        [EnumeratorCancellation] CancellationToken ct)
+    {
+        var views = (await prober.ProbeAsync(state, ct)).ToDictionary(p => p.Id);
+        var ok = true;
+        foreach (var peer in Order(state))
+        {
+            if (only.Count > 0 && !only.Contains(peer.Id)) continue;
+            var pending = views.TryGetValue(peer.Id, out var view) ? view.PendingRestart ?? [] : [];
+            if (pendingOnly && pending.Count == 0)
+            {
+                yield return new NodeStepDto(peer.Id, "skipped", true, "no restart pending");
+                continue;
+            }
+            var isPrimary = state.Primary.Is(peer) && !state.Singleton;
+            yield return new NodeStepDto(peer.Id, isPrimary ? "switchover" : "restarting", true,
+                (isPrimary ? $"primary: switching over to {state.Sync!.Id}, then it restarts as a standby" : "restarting")
+                + (pending.Count > 0 ? $" (pending: {string.Join(", ", pending)})" : ""));
+            var clock = Stopwatch.StartNew();
+            var failure = isPrimary ? await SwitchOverAsync(state, ct) : await RestartStandbyAsync(peer.Id, ct);
+            if (failure is not null)
+            {
+                yield return new NodeStepDto(peer.Id, failure.StartsWith("not restarted", StringComparison.Ordinal) ? "skipped" : "failed",
+                    false, failure);
+                ok = false;
+                break;
+            }
+            yield return new NodeStepDto(peer.Id, "restarted", true,
+                $"{(isPrimary ? "switched over; restarted as a standby" : "restarted")} and streaming again after {clock.Elapsed.TotalSeconds:0.0} s");
+        }
+        yield return new NodeStepDto("", "done", ok, ok ? "rolling restart complete" : "rolling restart stopped");
+    }
+
+    private async Task<string?> RestartStandbyAsync(string peer, CancellationToken ct)
+    {
+        var outcome = await command(peer, NodeCommandProtocol.Action.Restart, RestartTimeout, ct);
+        if (!outcome.Done) return outcome.Detail;
+        return await WaitStreamingAsync(peer, ct);
+    }
+
+    private async Task<string?> SwitchOverAsync(ClusterState planned, CancellationToken ct)
+    {
+        var old = planned.Primary.Id;
+        // The state may have moved on since the roll began (a relief move, a failover): decide on the current one.
+        var current = (await access.CoordinatorStateAsync(TimeSpan.FromSeconds(3), ct))?.State ?? planned;
+        if (!current.Primary.Is(old))
+            return current.Names(old) ? await RestartStandbyAsync(old, ct) : $"failed: {old} is no longer named by the state";
+        var answer = await access.SubmitAsync(new OperatorCommand.Switchover { ExpectedGeneration = current.Generation }, ct);
+        if (answer is OperatorProtocol.Refused r) return $"failed: switchover refused ({r.Reason}): {r.Detail}";
+        if (answer is not OperatorProtocol.Accepted) return $"failed: the coordinator answered {answer.GetType().Name}";
+        return await WaitStreamingAsync(old, ct);
+    }
+
+    /// <summary>Waits until the state gives <paramref name="peer"/> a standby role and its upstream shows it streaming.</summary>
+    private async Task<string?> WaitStreamingAsync(string peer, CancellationToken ct)
+    {
+        var deadline = Stopwatch.StartNew();
+        var last = "no state";
+        while (deadline.Elapsed < StreamTimeout)
+        {
+            if ((await access.CoordinatorStateAsync(TimeSpan.FromSeconds(2), ct))?.State is { } state)
+            {
+                var role = state.RoleOf(peer);
+                if (role.Upstream is { } upstream)
+                {
+                    var views = await prober.ProbeAsync(state, ct);
+                    var up = views.FirstOrDefault(v => v.Id == upstream.Id);
+                    var self = views.FirstOrDefault(v => v.Id == peer);
+                    if (up?.Downstreams.Any(d => d.Name == peer && d.State == "streaming") == true && self is { Reachable: true, InRecovery: true })
+                        return null;
+                    last = $"{peer} is {role.Role.ToString().ToLowerInvariant()} of {upstream.Id} but does not stream yet";
+                }
+                else last = $"{peer} is {role.Role.ToString().ToLowerInvariant()} in state v{state.Version}";
+            }
+            await Task.Delay(TimeSpan.FromMilliseconds(250), ct);
+        }
+        return $"failed: {peer} did not stream again within {StreamTimeout.TotalSeconds:0} s ({last})";
+    }
+}

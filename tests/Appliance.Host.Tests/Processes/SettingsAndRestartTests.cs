@@ -1,0 +1,269 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using System.Net.Http.Json;
+using System.Text;
+using Appliance.Host.Api;
+using Npgsql;
+using Xunit.Abstractions;
+
+namespace Appliance.Host.Tests.Processes;
+
+/// <summary>
+/// Cluster-wide settings, reloads and the rolling restart against three real node processes (issue 15, parts 1 and 2).
+/// Tests run in name order on one cluster: a reloadable setting, the refusals, a reload, then a restart-only setting and
+/// <c>restart --pending</c> under a writer.
+/// </summary>
+[Trait("Category", "Cluster")]
+[TestCaseOrderer("Appliance.Host.Tests.Processes.ByName", "Appliance.Host.Tests")]
+public sealed class SettingsAndRestartTests(NodeClusterFixture cluster, ITestOutputHelper output) : IClassFixture<NodeClusterFixture>
+{
+    private static NpgsqlConnectionStringBuilder Connection(TestNode n) => new()
+    {
+        Host = "127.0.0.1", Port = n.PgPort, Username = "postgres", Password = NodeClusterFixture.Password, Database = "postgres",
+        Timeout = 5, Pooling = false,
+    };
+
+    private static async Task<string> ShowAsync(TestNode n, string setting)
+    {
+        await using var c = new NpgsqlConnection(Connection(n).ConnectionString);
+        await c.OpenAsync();
+        await using var cmd = new NpgsqlCommand($"SHOW {setting}", c);
+        return (string)(await cmd.ExecuteScalarAsync())!;
+    }
+
+    private async Task<StateDto> StateAsync() =>
+        (await cluster.Http.GetFromJsonAsync<StateDto>(cluster.Nodes[0].Url + "/state", ApiJson.Options))!;
+
+    private async Task<(int Status, string Body)> PatchAsync(string json)
+    {
+        using var r = await cluster.Http.PatchAsync(cluster.Nodes[1].Url + "/config", new StringContent(json, Encoding.UTF8, "application/json"));
+        return ((int)r.StatusCode, await r.Content.ReadAsStringAsync());
+    }
+
+    [Fact]
+    public async Task C1_a_reloadable_setting_reaches_every_node_within_seconds()
+    {
+        var (code, stdout, stderr) = await NodeClusterFixture.CliAsync("config", "set", "work_mem=8MB", "statement_timeout=1min", "--endpoint", cluster.Nodes[2].Url);
+        Assert.True(code == 0, stdout + stderr);
+        Assert.Contains("accepted (SettingsChanged)", stdout);
+        var clock = Stopwatch.StartNew();
+        foreach (var n in cluster.Nodes)
+            await Wait.UntilAsync(async () => await ShowAsync(n, "work_mem") == "8MB", () => $"{n.Name} shows work_mem = 8MB" + cluster.Logs(),
+                TimeSpan.FromSeconds(15));
+        output.WriteLine($"work_mem on every node after {clock.Elapsed.TotalSeconds:0.0} s");
+        foreach (var n in cluster.Nodes)
+        {
+            Assert.Equal("1min", await ShowAsync(n, "statement_timeout"));
+            Assert.False((await cluster.StatusAsync(n)).PendingRestart);
+        }
+
+        var state = await StateAsync();
+        Assert.Equal("8MB", state.Settings!["work_mem"]);
+        var show = await NodeClusterFixture.CliAsync("config", "show", "--endpoint", cluster.Nodes[0].Url);
+        Assert.True(show.Code == 0, show.Out + show.Err);
+        Assert.Contains("work_mem = 8MB", show.Out);
+        Assert.Contains("max_connections = 100", show.Out);   // the node's default, no longer hard-coded in appliance.conf
+
+        var unset = await NodeClusterFixture.CliAsync("config", "unset", "statement_timeout", "--endpoint", cluster.Nodes[0].Url);
+        Assert.True(unset.Code == 0, unset.Out + unset.Err);
+        foreach (var n in cluster.Nodes)
+            await Wait.UntilAsync(async () => await ShowAsync(n, "statement_timeout") == "0", () => $"{n.Name} shows statement_timeout = 0",
+                TimeSpan.FromSeconds(15));
+        // A settings change keeps the generation.
+        Assert.Equal(state.Generation, (await StateAsync()).Generation);
+    }
+
+    [Fact]
+    public async Task C2_owned_settings_and_values_PostgreSQL_would_not_start_with_are_refused_and_change_nothing()
+    {
+        var before = await StateAsync();
+
+        var owned = await NodeClusterFixture.CliAsync("config", "set", "synchronous_commit=local", "--endpoint", cluster.Nodes[0].Url);
+        Assert.Equal(1, owned.Code);
+        Assert.Contains("synchronous_commit is owned by the appliance", owned.Err);
+
+        foreach (var (json, says) in new[]
+        {
+            ("""{"set":{"work_mem":"8XB"}}""", "invalid value for parameter \"work_mem\""),
+            ("""{"set":{"max_connections":99999999}}""", "outside the valid range for parameter \"max_connections\""),
+            ("""{"set":{"wal_compression":"sometimes"}}""", "invalid value for parameter \"wal_compression\""),
+            ("""{"set":{"enable_seqscan":"maybe"}}""", "requires a Boolean value"),
+            ("""{"set":{"no_such_setting":"1"}}""", "unrecognized configuration parameter \"no_such_setting\""),
+            ("""{"set":{"listen_addresses":"*"}}""", "owned by the appliance"),
+            ("""{"unset":["never_set"]}""", "not set"),
+        })
+        {
+            var (status, body) = await PatchAsync(json);
+            output.WriteLine($"{json} -> {status} {body}");
+            Assert.Equal(412, status);
+            var result = System.Text.Json.JsonSerializer.Deserialize<CommandResultDto>(body, ApiJson.Options)!;
+            Assert.False(result.Accepted);
+            Assert.Contains(says, result.Detail);
+        }
+
+        var bad = await NodeClusterFixture.CliAsync("config", "set", "shared_buffers=lots", "--endpoint", cluster.Nodes[2].Url);
+        Assert.Equal(1, bad.Code);
+        Assert.Contains("PostgreSQL would not start with these settings", bad.Err);
+
+        var after = await StateAsync();
+        Assert.Equal(before.Version, after.Version);
+        Assert.Equal(before.Settings, after.Settings);
+        foreach (var n in cluster.Nodes) Assert.Equal("on", await ShowAsync(n, "synchronous_commit"));
+    }
+
+    [Fact]
+    public async Task C3_reload_reloads_every_node()
+    {
+        var (code, stdout, stderr) = await NodeClusterFixture.CliAsync("reload", "--endpoint", cluster.Nodes[0].Url);
+        Assert.True(code == 0, stdout + stderr);
+        foreach (var n in cluster.Nodes) Assert.Contains($"{n.Name}: reloaded", stdout);
+    }
+
+    [Fact]
+    public async Task C4_a_restart_only_setting_is_pending_until_restart_pending_applies_it_while_a_writer_loses_nothing()
+    {
+        await cluster.WaitHealthyAsync();
+        var oldPrimary = (await cluster.PrimaryAsync())!;
+        await using var writer = new GapWriter(cluster);
+        await writer.StartAsync();
+
+        var set = await NodeClusterFixture.CliAsync("config", "set", "max_connections=120", "--endpoint", cluster.Nodes[0].Url);
+        Assert.True(set.Code == 0, set.Out + set.Err);
+        foreach (var n in cluster.Nodes)
+            await Wait.UntilAsync(async () => (await cluster.StatusAsync(n)) is { PendingRestart: true, PendingRestartSettings: var s } && s!.Contains("max_connections"),
+                () => $"{n.Name} reports a pending restart of max_connections" + cluster.Logs(), TimeSpan.FromSeconds(15));
+        Assert.Contains("appliance_pending_restart 1", await cluster.Http.GetStringAsync(cluster.Nodes[0].Url + "/metrics"));
+        var status = await NodeClusterFixture.CliAsync("status", "--endpoint", cluster.Nodes[0].Url);
+        Assert.Contains("pending restart:", status.Out);
+        Assert.Equal("100", await ShowAsync(cluster.Nodes[0], "max_connections"));
+
+        writer.MarkRollStart();
+        var roll = await NodeClusterFixture.CliAsync("restart", "--pending", "--endpoint", cluster.Nodes[0].Url);
+        writer.MarkRollEnd();
+        output.WriteLine(roll.Out + roll.Err);
+        Assert.True(roll.Code == 0, roll.Out + roll.Err + cluster.Logs());
+        foreach (var n in cluster.Nodes) Assert.Contains($"{n.Name}: restarted:", roll.Out);
+        Assert.Contains($"{oldPrimary.Name}: switchover:", roll.Out);
+        Assert.Contains("rolling restart complete", roll.Out);
+
+        foreach (var n in cluster.Nodes)
+        {
+            Assert.Equal("120", await ShowAsync(n, "max_connections"));
+            Assert.False((await cluster.StatusAsync(n)).PendingRestart, $"{n.Name} still reports a pending restart");
+        }
+        var newPrimary = (await cluster.PrimaryAsync())!;
+        Assert.NotEqual(oldPrimary.Name, newPrimary.Name);
+
+        await writer.MoreAcknowledgedAsync(20);
+        await writer.DisposeAsync();
+        output.WriteLine(writer.Summary);
+        Assert.True(writer.AcknowledgedDuringRoll > 0, writer.Summary);
+        // At most one switchover's gap: the sync's restart and the switchover each pause commits for a moment, never long.
+        Assert.True(writer.LongestGapDuringRoll < GapWriter.OneSwitchover, writer.Summary);
+        var missing = await writer.MissingOnAsync(newPrimary);
+        Assert.True(missing.Count == 0, $"acknowledged writes lost: {string.Join(", ", missing.Take(20))}; {writer.Summary}");
+    }
+
+    /// <summary>
+    /// Inserts ids into the primary one short transaction at a time and records which commits were acknowledged and the
+    /// longest wait between two acknowledged commits. A commit answered with PostgreSQL's "canceling wait for synchronous
+    /// replication" warning is not acknowledged.
+    /// </summary>
+    private sealed class GapWriter(NodeClusterFixture cluster) : IAsyncDisposable
+    {
+        /// <summary>The bound for one switchover's write pause on a loaded 2-core machine (measured 1–2 s unloaded).</summary>
+        public static readonly TimeSpan OneSwitchover = TimeSpan.FromSeconds(10);
+
+        private readonly ConcurrentQueue<(int Id, long At)> _acked = new();
+        private readonly CancellationTokenSource _stop = new();
+        private Task? _loop;
+        private int _next;
+        private long _rollStart = long.MaxValue, _rollEnd = long.MaxValue;
+        private int _failed;
+
+        public int AcknowledgedDuringRoll => _acked.Count(a => a.At >= _rollStart && a.At <= _rollEnd);
+
+        public TimeSpan LongestGapDuringRoll
+        {
+            get
+            {
+                var end = Math.Min(_rollEnd, Stopwatch.GetTimestamp());
+                var times = _acked.Select(a => a.At).Where(t => t >= _rollStart && t <= end).Order().Prepend(_rollStart).Append(end).ToList();
+                var longest = times.Zip(times.Skip(1), (a, b) => b - a).DefaultIfEmpty(0).Max();
+                return Stopwatch.GetElapsedTime(0, longest);
+            }
+        }
+
+        public string Summary => $"writer: {_acked.Count} acknowledged ({AcknowledgedDuringRoll} during the roll), {_failed} failed, longest gap during the roll {LongestGapDuringRoll.TotalSeconds:0.00} s";
+
+        public async Task StartAsync()
+        {
+            var primary = (await cluster.PrimaryAsync())!;
+            await using (var c = new NpgsqlConnection(Connection(primary).ConnectionString))
+            {
+                await c.OpenAsync();
+                await using var cmd = new NpgsqlCommand("CREATE TABLE IF NOT EXISTS rolling (id int PRIMARY KEY)", c);
+                await cmd.ExecuteNonQueryAsync();
+            }
+            _loop = Task.Run(RunAsync);
+            await MoreAcknowledgedAsync(10);
+        }
+
+        public void MarkRollStart() => _rollStart = Stopwatch.GetTimestamp();
+
+        public void MarkRollEnd() => _rollEnd = Stopwatch.GetTimestamp();
+
+        public Task MoreAcknowledgedAsync(int count)
+        {
+            var target = _acked.Count + count;
+            return Wait.UntilAsync(() => Task.FromResult(_acked.Count >= target), () => $"{count} more acknowledged writes ({Summary})", TimeSpan.FromSeconds(60));
+        }
+
+        private async Task RunAsync()
+        {
+            TestNode? target = null;
+            while (!_stop.IsCancellationRequested)
+            {
+                try
+                {
+                    target ??= await cluster.PrimaryAsync();
+                    if (target is null) { await Task.Delay(50); continue; }
+                    var id = Interlocked.Increment(ref _next);
+                    await using var c = new NpgsqlConnection(Connection(target).ConnectionString);
+                    var cancelled = false;
+                    c.Notice += (_, e) => cancelled |= e.Notice.MessageText.Contains("canceling wait for synchronous replication", StringComparison.Ordinal);
+                    await c.OpenAsync(_stop.Token);
+                    // No command timeout: a timeout would cancel the wait for the sync, which commits locally.
+                    await using var cmd = new NpgsqlCommand($"INSERT INTO rolling (id) VALUES ({id})", c) { CommandTimeout = 0 };
+                    await cmd.ExecuteNonQueryAsync(_stop.Token);
+                    if (!cancelled) _acked.Enqueue((id, Stopwatch.GetTimestamp()));
+                }
+                catch (Exception) when (!_stop.IsCancellationRequested)
+                {
+                    _failed++;
+                    target = null;   // ask again where the primary is
+                    await Task.Delay(50);
+                }
+                catch (Exception) { }
+            }
+        }
+
+        public async Task<IReadOnlyList<int>> MissingOnAsync(TestNode primary)
+        {
+            await using var c = new NpgsqlConnection(Connection(primary).ConnectionString);
+            await c.OpenAsync();
+            await using var cmd = new NpgsqlCommand("SELECT id FROM rolling", c);
+            var present = new HashSet<int>();
+            await using (var reader = await cmd.ExecuteReaderAsync())
+                while (await reader.ReadAsync()) present.Add(reader.GetInt32(0));
+            return [.. _acked.Select(a => a.Id).Where(id => !present.Contains(id)).Order()];
+        }
+
+        public async ValueTask DisposeAsync()
+        {
+            if (_stop.IsCancellationRequested) return;
+            await _stop.CancelAsync();
+            if (_loop is not null) await _loop;
+        }
+    }
+}
