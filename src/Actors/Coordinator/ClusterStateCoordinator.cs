@@ -85,7 +85,7 @@ public sealed class ClusterStateCoordinator : ReceivePersistentActor, IWithTimer
             _commands.Enqueue(new QueuedCommand(m.Command, Sender));
             StartNextRound();
         });
-        Command<ClusterStateProtocol.GetState>(_ => Sender.Tell(new ClusterStateProtocol.CurrentState(_state, _lastRefusal, _primaryWal.Of(_state))));
+        Command<ClusterStateProtocol.GetState>(_ => Sender.Tell(new ClusterStateProtocol.CurrentState(_state, _lastRefusal, _primaryWal.Of(_state), PeerTagsNow())));
         Command<ClusterStateProtocol.GetHistory>(m => AnswerHistory(m, Sender));
         Command<CredentialProtocol.GetSecretFingerprints>(_ =>
             Sender.Tell(new CredentialProtocol.SecretFingerprints(_secretFingerprints.ToDictionary())));
@@ -180,6 +180,10 @@ public sealed class ClusterStateCoordinator : ReceivePersistentActor, IWithTimer
         if (_state is not null) Publish(_state);   // a new incarnation (failover, restart) heals every view at once
         RequestEvaluation();
     }
+
+    private Dictionary<string, IReadOnlyList<string>> PeerTagsNow() =>
+        _membership.Reports(Now()).Where(r => r.Value.Tags != PeerTags.None)
+            .ToDictionary(r => r.Key, r => PeerTagNames.Names(r.Value.Tags));
 
     private void OnStatusReport(NodeProtocol.StatusReport report)
     {

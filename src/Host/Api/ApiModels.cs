@@ -170,8 +170,11 @@ public sealed record RefusalDto(string Reason, string Detail);
 /// </param>
 /// <param name="StateRefused">Why the answering node refuses the coordinator's state (another cluster's, or older than
 /// one it played), if it does.</param>
+/// <param name="Tags">Each tagged peer's tags (<c>nofailover</c>, <c>noloadbalance</c>) as its node reported them to the
+/// coordinator; absent when none is tagged or the coordinator does not answer.</param>
 public sealed record ClusterViewDto(StateDto? State, IReadOnlyList<PeerViewDto> Peers, RefusalDto? LastRefusal,
-    bool CoordinatorReachable, string AnsweredBy, int? Instances = null, bool StateFromStore = false, string? StateRefused = null);
+    bool CoordinatorReachable, string AnsweredBy, int? Instances = null, bool StateFromStore = false, string? StateRefused = null,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] IReadOnlyDictionary<string, IReadOnlyList<string>>? Tags = null);
 
 /// <summary>One entry of <c>GET /history</c>.</summary>
 /// <param name="Version">State version.</param>

@@ -91,12 +91,13 @@ public sealed class PasswordRotation(ClusterAccess access)
     {
         var coordinator = await access.SecretFingerprintsAsync(TimeSpan.FromSeconds(3), ct).ConfigureAwait(false);
         var missing = new List<string>();
-        foreach (var peer in state.NamedPeers)
+        // Peers in maintenance are out of the chain but come back to it: they need the new password as much.
+        foreach (var id in state.NamedPeers.Select(p => p.Id).Concat(state.Maintenance).Distinct())
         {
-            if (!coordinator.ByPeer.TryGetValue(peer.Id, out var held))
-                missing.Add($"{peer.Id} has not told the coordinator which passwords it holds (is its node running this version?)");
+            if (!coordinator.ByPeer.TryGetValue(id, out var held))
+                missing.Add($"{id} has not told the coordinator which passwords it holds (is its node running this version?)");
             else if (!held.Contains(fingerprint))
-                missing.Add($"{peer.Id} does not hold the new password");
+                missing.Add($"{id} does not hold the new password");
         }
         return missing;
     }

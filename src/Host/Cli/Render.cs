@@ -54,6 +54,8 @@ public static class Render
         }
         console.Write(table);
         if (view.LastRefusal is { } r) console.WriteLine($"coordinator: {r.Reason}: {r.Detail}");
+        foreach (var (id, tags) in view.Tags ?? new Dictionary<string, IReadOnlyList<string>>())
+            console.WriteLine($"tags: {id}: {string.Join(", ", tags)}");
         foreach (var p in view.Peers.Where(p => p.PendingRestart is { Count: > 0 }))
             console.WriteLine($"pending restart: {p.Id} ({string.Join(", ", p.PendingRestart!)}); run 'appliance restart --pending'");
         foreach (var problem in Verify.Problems(view)) console.WriteLine($"warning: {problem}");

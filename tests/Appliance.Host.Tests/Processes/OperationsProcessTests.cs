@@ -54,6 +54,8 @@ public sealed class OperationsProcessTests
                 () => $"the hook ran for n4 (log: {(File.Exists(hookLog) ? File.ReadAllText(hookLog) : "none")})" + cluster.Logs());
             var n4Status = await cluster.StatusAsync(n4);
             Assert.Equal(["nofailover", "noloadbalance"], n4Status.Tags!);
+            var status = await Cli(primary, "status");
+            Assert.True(status.Code == 0 && status.Out.Contains("tags: n4: nofailover, noloadbalance"), status.Out + status.Err);
             using (var replica = await cluster.Http.GetAsync(n4.Url + "/replica"))
                 Assert.Equal(503, (int)replica.StatusCode);   // noloadbalance, although it streams
 

@@ -47,13 +47,17 @@ public sealed class PasswordRotationTests(PasswordFileClusterFixture cluster) : 
         // Superuser: a node that does not hold the new password would lose PostgreSQL, so nothing changes.
         var (n3, others) = (cluster.Nodes[2], cluster.Nodes.Take(2).ToList());
         foreach (var n in others) NodeClusterFixture.PrivateFile(cluster.PasswordFile(n), $"{NewPassword}\n{NodeClusterFixture.Password}\n");
-        var refused = await RotateSuperuserUntilAsync(primary, r => r.Code == 1 && r.Err.Contains($"{n3.Name} does not hold the new password"));
+        // The node asked takes the new password from its own file: n3's still starts with the one in use.
+        var unchanged = await NodeClusterFixture.CliAsync("rotate-password", "--role", "superuser", "--endpoint", n3.Url);
+        Assert.True(unchanged.Code == 1 && unchanged.Err.Contains("is the password in use"), unchanged.Out + unchanged.Err);
+        var via = others[0];
+        var refused = await RotateSuperuserUntilAsync(via, r => r.Code == 1 && r.Err.Contains($"{n3.Name} does not hold the new password"));
         Assert.True(refused.Code == 1, $"expected a refusal naming {n3.Name}: {refused.Out}{refused.Err}");
         await NodeClusterFixture.WriteAsync(primary, NodeClusterFixture.Password);
 
         // Every node holds it: the rotation goes through, the old password is refused, and nobody failed over.
         NodeClusterFixture.PrivateFile(cluster.PasswordFile(n3), $"{NewPassword}\n{NodeClusterFixture.Password}\n");
-        var accepted = await RotateSuperuserUntilAsync(primary, r => r.Code == 0);
+        var accepted = await RotateSuperuserUntilAsync(via, r => r.Code == 0);
         Assert.True(accepted.Code == 0, $"rotate-password --role superuser: {accepted.Out}{accepted.Err}{cluster.Logs()}");
         Assert.Contains("Every peer", accepted.Out);
         var old = await Assert.ThrowsAsync<PostgresException>(() => NodeClusterFixture.WriteAsync(primary, NodeClusterFixture.Password));
