@@ -29,6 +29,8 @@ public sealed class ClusterSecret
     private readonly SemaphoreSlim _fallback = new(1, 1);
     private volatile Current _current;
     private volatile Fingerprinted? _fingerprints;
+    private long _fingerprintsReadAt = long.MinValue / 2;
+    private int _refreshing;
 
     private sealed record Current(string Password, int ReplicationVersion);
 
@@ -71,19 +73,41 @@ public sealed class ClusterSecret
 
     /// <summary>
     /// <see cref="Fingerprint"/> of every candidate, newest first, so the coordinator can tell an operator which nodes do not
-    /// hold a new password yet without any node sending a password. Computed again only when the candidates changed.
+    /// hold a new password yet without any node sending a password; null until first computed.
     /// </summary>
-    public IReadOnlyList<string> Fingerprints
+    /// <remarks>
+    /// Read twice a second by the node actor's report, so it never reads the file or hashes there: it returns the last
+    /// result and, at most once a second, starts <see cref="RefreshFingerprints"/> on the thread pool.
+    /// </remarks>
+    public IReadOnlyList<string>? Fingerprints
     {
         get
         {
-            var candidates = Read();
-            var known = _fingerprints;
-            if (known is not null && known.Candidates.SequenceEqual(candidates)) return known.Fingerprints;
-            var computed = new Fingerprinted(candidates, [.. candidates.Select(Fingerprint)]);
-            _fingerprints = computed;
-            return computed.Fingerprints;
+            if (Environment.TickCount64 - Interlocked.Read(ref _fingerprintsReadAt) >= 1000 && Interlocked.Exchange(ref _refreshing, 1) == 0)
+                _ = Task.Run(() =>
+                {
+                    try { RefreshFingerprints(); }
+                    catch (Exception e) when (e is IOException or UnauthorizedAccessException) { }
+                    finally
+                    {
+                        Interlocked.Exchange(ref _fingerprintsReadAt, Environment.TickCount64);
+                        Volatile.Write(ref _refreshing, 0);
+                    }
+                });
+            return _fingerprints?.Fingerprints;
         }
+    }
+
+    /// <summary>Reads the candidates again and computes <see cref="Fingerprints"/> if they changed.</summary>
+    /// <returns>The fingerprints now.</returns>
+    public IReadOnlyList<string> RefreshFingerprints()
+    {
+        var candidates = Read();
+        var known = _fingerprints;
+        if (known is not null && known.Candidates.SequenceEqual(candidates)) return known.Fingerprints;
+        var computed = new Fingerprinted(candidates, [.. candidates.Select(Fingerprint)]);
+        _fingerprints = computed;
+        return computed.Fingerprints;
     }
 
     /// <summary>

@@ -128,7 +128,8 @@ public sealed class RoleSecretsTests
         Assert.Equal(2, changes);
         Assert.Equal("new", secret.Newest);
         lines = ["newer", "new"];
-        Assert.Equal([ClusterSecret.Fingerprint("newer"), ClusterSecret.Fingerprint("new")], secret.Fingerprints);
+        Assert.Equal([ClusterSecret.Fingerprint("newer"), ClusterSecret.Fingerprint("new")], secret.RefreshFingerprints());
+        Assert.Equal(secret.RefreshFingerprints(), secret.Fingerprints);
     }
 
     [Fact]
