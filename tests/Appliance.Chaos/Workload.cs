@@ -24,6 +24,33 @@ public sealed class Workload(ChaosCluster cluster, PrimaryPoller poller, int fol
     public IEnumerable<WritableSample> Samples =>
         Writes.Select(w => new WritableSample($"client{w.Client}", w.Node, w.Start, w.End, w.Outcome == Outcome.Acknowledged));
 
+    /// <summary>
+    /// Creates table <c>chaos</c> on the primary, waiting (and logging each refusal) while no primary takes it: on a
+    /// saturated machine the primary of a cluster that was healthy a moment ago can be fenced by its lease for a
+    /// moment (read-only, 25006), which is the product working, not a fault of the run. No client writes before this.
+    /// </summary>
+    private async Task CreateTableAsync(ChaosNode primary)
+    {
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(120);
+        while (true)
+        {
+            var target = poller.CurrentPrimary ?? primary;
+            try
+            {
+                await using var c = new NpgsqlConnection(ConnectionString(target));
+                await c.OpenAsync();
+                await using var cmd = new NpgsqlCommand("CREATE TABLE IF NOT EXISTS chaos (id bigint PRIMARY KEY, node text NOT NULL, at timestamptz NOT NULL DEFAULT now())", c);
+                await cmd.ExecuteNonQueryAsync();
+                return;
+            }
+            catch (NpgsqlException e) when (DateTime.UtcNow < deadline)
+            {
+                cluster.History.Log($"workload: {target.Name} did not take the table yet ({e.Message}); waiting for a primary that does");
+                await Task.Delay(500);
+            }
+        }
+    }
+
     /// <summary>Connection string to <paramref name="n"/> as the superuser, without pooling (each client owns its connection).</summary>
     public static string ConnectionString(ChaosNode n) => new NpgsqlConnectionStringBuilder
     {
@@ -34,12 +61,7 @@ public sealed class Workload(ChaosCluster cluster, PrimaryPoller poller, int fol
     /// <summary>Creates the table on the current primary, then starts the clients.</summary>
     public async Task StartAsync(ChaosNode primary)
     {
-        await using (var c = new NpgsqlConnection(ConnectionString(primary)))
-        {
-            await c.OpenAsync();
-            await using var cmd = new NpgsqlCommand("CREATE TABLE IF NOT EXISTS chaos (id bigint PRIMARY KEY, node text NOT NULL, at timestamptz NOT NULL DEFAULT now())", c);
-            await cmd.ExecuteNonQueryAsync();
-        }
+        await CreateTableAsync(primary);
         for (var c = 0; c < followers; c++)
         {
             var client = c;

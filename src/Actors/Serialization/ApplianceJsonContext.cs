@@ -43,6 +43,8 @@ namespace Appliance.Actors.Serialization;
 [JsonSerializable(typeof(CredentialProtocol.SecretFingerprints))]
 [JsonSerializable(typeof(NodeCommandProtocol.Command))]
 [JsonSerializable(typeof(NodeCommandProtocol.Outcome))]
+[JsonSerializable(typeof(FormationProtocol.Probe))]
+[JsonSerializable(typeof(FormationProtocol.Answer))]
 [JsonSerializable(typeof(ClusterStateDto))]
 [JsonSerializable(typeof(WalFenceDto))]
 [JsonSerializable(typeof(OperatorCommandDto))]

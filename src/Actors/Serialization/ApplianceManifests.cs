@@ -41,6 +41,8 @@ public static class ApplianceManifests
         ("secret-fingerprints.v1", typeof(CredentialProtocol.SecretFingerprints)),
         ("node-command.v1", typeof(NodeCommandProtocol.Command)),
         ("node-command-outcome.v1", typeof(NodeCommandProtocol.Outcome)),
+        ("formation-probe.v1", typeof(FormationProtocol.Probe)),
+        ("formation-answer.v1", typeof(FormationProtocol.Answer)),
     ];
 
     private static readonly FrozenDictionary<string, Type> TypeByManifest = All.ToFrozenDictionary(m => m.Manifest, m => m.Type);

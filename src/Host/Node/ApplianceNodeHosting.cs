@@ -6,8 +6,10 @@ using Akka.Event;
 using Akka.Hosting;
 using Akka.Remote.Hosting;
 using Appliance.Actors.Coordinator;
+using Appliance.Actors.Formation;
 using Appliance.Actors.Node;
 using Appliance.Actors.Placement;
+using Appliance.Actors.Protocol;
 using Appliance.Actors.Serialization;
 using Appliance.Host.Tls;
 using Appliance.Nodes.Placement;
@@ -121,7 +123,9 @@ public static class ApplianceNodeHosting
                 .AddHocon(ApplianceSerialization.Config, HoconAddMode.Append)
                 .AddHocon(StateStoreOptions.Parse(options.StateStore).ToConfig(), HoconAddMode.Append)
                 .WithRemoting(options.Host, options.AkkaPort)
-                .WithClustering(new ClusterOptions { Roles = ["db"], SeedNodes = [.. options.SeedAddresses] })
+                // No seed nodes: FormationActor decides who forms the cluster and whom to join (Akka's first seed would form
+                // one alone after seed-node-timeout, and a non-first seed retries only that often).
+                .WithClustering(new ClusterOptions { Roles = ["db"] })
                 .WithDistributedPubSub(string.Empty)   // every member, so that client-role applications can subscribe too
                 .WithSingleton<CoordinatorKey>("coordinator",
                     (system, _, _) => ClusterStateCoordinator.SupervisedProps(
@@ -132,6 +136,8 @@ public static class ApplianceNodeHosting
                     new ClusterSingletonOptions { Role = "db" })
                 .WithActors((system, registry) =>
                 {
+                    system.ActorOf(FormationActor.Props([.. options.SeedAddresses.Select(Address.Parse)],
+                        FormationSettings.FromConfig(system.Settings.Config)), FormationProtocol.ActorName);
                     addNodes(system, registry, provider);
                     var feed = system.ActorOf(StateFeedActor.Props(
                         provider.GetRequiredService<ClusterEvents>(),

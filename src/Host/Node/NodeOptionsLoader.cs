@@ -190,7 +190,7 @@ public static class NodeOptionsLoader
         try { StateStoreOptions.Parse(stateStore); }
         catch (FormatException e) { throw new NodeConfigurationException($"--state-store: {e.Message}"); }
 
-        var seeds = Required("seed-nodes", "the Akka host:port of the first node(s), the same list on every node; the first node lists itself")
+        var seeds = Required("seed-nodes", "the Akka host:port of the seed nodes, the same list on every node: a majority of them forms the cluster")
             .Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
         foreach (var seed in seeds)
         {

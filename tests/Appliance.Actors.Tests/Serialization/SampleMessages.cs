@@ -114,6 +114,9 @@ internal static class SampleMessages
         new NodeCommandProtocol.Command("n3", NodeCommandProtocol.Action.RestartIfPending),
         new NodeCommandProtocol.Command("n4", NodeCommandProtocol.Action.Reload),
         new NodeCommandProtocol.Outcome("n3", false, "not restarted: no restart pending"),
+        FormationProtocol.Probe.Instance,
+        new FormationProtocol.Answer("akka.tcp://appliance@10.0.0.1:4053", []),
+        new FormationProtocol.Answer("akka.tcp://appliance@10.0.0.2:4053", ["akka.tcp://appliance@10.0.0.1:4053", "akka.tcp://appliance@10.0.0.2:4053"]),
     ];
 
     /// <summary><see cref="FullState"/> with cluster-wide settings.</summary>
@@ -137,6 +140,12 @@ internal static class SampleMessages
             var read = (NodeProtocol.StatusReport)actual;
             Assert.Equal(fingerprints, read.SecretFingerprints);
             Assert.Equal(report with { SecretFingerprints = null }, read with { SecretFingerprints = null });
+        }
+        else if (expected is FormationProtocol.Answer answer)
+        {
+            var read = (FormationProtocol.Answer)actual;
+            Assert.Equal(answer.Address, read.Address);
+            Assert.Equal(answer.Members, read.Members);
         }
         else
             Assert.Equal(expected, actual);

@@ -139,21 +139,15 @@ internal sealed class ApplianceTestCluster : IAsyncDisposable
     private static Action<string>? ServerLog(string name) => TestCluster.ServerLogSink($"{name}-{DateTimeOffset.UtcNow:HHmmss}");
 
     /// <summary>
-    /// Starts every node the way an operator brings up a fleet without racing Akka's formation: the first two together
-    /// (one alone never gets Up: min-nr-of-members is 2), then each further node once every running node is an Up
-    /// member. Nodes joining at once through different seeds can form a cluster with two leaders for a moment; a
-    /// singleton manager that saw itself as oldest then hands over and stays in Akka's End state, and no coordinator
-    /// starts after the real oldest dies (CI: the async killed was the oldest). In a node process SingletonWatch
-    /// restarts such a node; this in-process harness has no service manager.
+    /// Starts every node, as an operator brings up a fleet, and waits until all are Up members. The formation rule lets
+    /// the lowest address of a majority of the seeds form the cluster and everyone else join a member that answered,
+    /// so there is no race between seeds: under Akka's seed process, nodes joining at once through different seeds
+    /// could form a cluster with two leaders for a moment, and this harness had to start them one by one.
     /// </summary>
     public async Task StartAllAsync()
     {
-        var started = 0;
-        foreach (var name in Names)
-        {
-            await LaunchAsync(name);
-            if (++started >= 2) await AllUpAsync(TimeSpan.FromSeconds(120));
-        }
+        foreach (var name in Names) await LaunchAsync(name);
+        await AllUpAsync(TimeSpan.FromSeconds(120));
     }
 
     private IReadOnlyCollection<ActorSystem> Systems() => [.. _running.Values.Select(n => n.Host.Services.GetRequiredService<ActorSystem>())];

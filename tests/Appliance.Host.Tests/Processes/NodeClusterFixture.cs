@@ -52,7 +52,17 @@ public class NodeClusterFixture : IAsyncLifetime
     public string WriteTokenFile => Path.Combine(Dir, "api-token");
     public string ReadTokenFile => Path.Combine(Dir, "api-read-token");
 
-    public async Task InitializeAsync()
+    public virtual async Task InitializeAsync()
+    {
+        PrepareNodes();
+        foreach (var n in Nodes) n.Process = StartNode(n);
+        await Wait.UntilAsync(async () => await PrimaryAsync() is not null, () => "a primary takes writes" + Logs(), TimeSpan.FromSeconds(120));
+        await WaitHealthyAsync();
+        await WaitSettledAsync();
+    }
+
+    /// <summary>Writes the token files and adds the three seed nodes to <see cref="Nodes"/>, none of them started.</summary>
+    protected void PrepareNodes()
     {
         // With the trailing newline an editor leaves: the node must trim it.
         PrivateFile(WriteTokenFile, WriteToken + "\n");
@@ -60,10 +70,6 @@ public class NodeClusterFixture : IAsyncLifetime
         for (var i = 1; i <= 3; i++)
             Nodes.Add(new TestNode($"n{i}", TestCluster.FreePort(), TestCluster.FreePort(), TestCluster.FreePort(), Path.Combine(Dir, $"n{i}"))
                 { Scheme = Tls ? "https" : "http" });
-        foreach (var n in Nodes) n.Process = StartNode(n);
-        await Wait.UntilAsync(async () => await PrimaryAsync() is not null, () => "a primary takes writes" + Logs(), TimeSpan.FromSeconds(120));
-        await WaitHealthyAsync();
-        await WaitSettledAsync();
     }
 
     /// <summary>

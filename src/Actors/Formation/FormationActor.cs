@@ -1,0 +1,140 @@
+using Akka.Actor;
+using Akka.Cluster;
+using Akka.Event;
+using Appliance.Actors.Protocol;
+
+namespace Appliance.Actors.Formation;
+
+/// <summary>
+/// Brings a database node into the cluster in place of Akka's seed-node process (the node configures no seed nodes):
+/// it probes the formation actor of every seed, decides with <see cref="FormationRule"/>, and joins a member or itself.
+/// It answers every probe for as long as it runs, and keeps probing while its node is not a member or is the only
+/// member of its cluster, so that <see cref="GetAnswers"/> tells a lone node whether the others run a cluster without it.
+/// </summary>
+public sealed class FormationActor : ReceiveActor, IWithTimers
+{
+    private static readonly MemberStatus[] InCluster = [MemberStatus.Joining, MemberStatus.WeaklyUp, MemberStatus.Up, MemberStatus.Leaving];
+
+    private readonly Cluster _cluster = Cluster.Get(Context.System);
+    private readonly ILoggingAdapter _log = Context.GetLogger();
+    private readonly IReadOnlyList<Address> _seeds;
+    private readonly FormationSettings _settings;
+    private readonly Func<DateTime> _now;
+    private readonly Dictionary<Address, (IReadOnlyList<Address> Members, DateTime At)> _answers = [];
+    private string _answering = "";
+    private DateTime _stableSince;
+    private string? _lastReason;
+    private (Address To, DateTime At)? _lastJoin;
+
+    private sealed record Tick
+    {
+        public static readonly Tick Instance = new();
+    }
+
+    /// <summary>Asks for the fresh answers of the other seeds; the reply is <see cref="Answers"/>.</summary>
+    public sealed record GetAnswers
+    {
+        /// <summary>The one instance.</summary>
+        public static readonly GetAnswers Instance = new();
+    }
+
+    /// <summary>The fresh answers of the other seeds, by address: the members of each one's cluster, empty if none.</summary>
+    /// <param name="ByAddress">The answers.</param>
+    public sealed record Answers(IReadOnlyDictionary<Address, IReadOnlyList<Address>> ByAddress);
+
+    /// <inheritdoc />
+    public ITimerScheduler Timers { get; set; } = null!;
+
+    /// <summary>Creates the actor.</summary>
+    /// <param name="seeds">The seed list's addresses, the same on every node.</param>
+    /// <param name="settings">The timings.</param>
+    /// <param name="now">The clock (UTC).</param>
+    public FormationActor(IReadOnlyList<Address> seeds, FormationSettings settings, Func<DateTime> now)
+    {
+        _seeds = seeds;
+        _settings = settings;
+        _now = now;
+        _stableSince = now();
+        Receive<FormationProtocol.Probe>(_ => Sender.Tell(new FormationProtocol.Answer(_cluster.SelfAddress.ToString(), [.. OwnMembers().Select(a => a.ToString())])));
+        Receive<FormationProtocol.Answer>(OnAnswer);
+        Receive<Tick>(_ => OnTick());
+        Receive<GetAnswers>(_ => Sender.Tell(new Answers(FreshAnswers().Where(a => !a.Key.Equals(_cluster.SelfAddress))
+            .ToDictionary(a => a.Key, a => a.Value))));
+    }
+
+    /// <summary>Props.</summary>
+    public static Props Props(IReadOnlyList<Address> seeds, FormationSettings settings) =>
+        Akka.Actor.Props.Create(() => new FormationActor(seeds, settings, () => DateTime.UtcNow));
+
+    /// <inheritdoc />
+    protected override void PreStart()
+    {
+        _log.Info("Forming or joining the cluster through seeds {0}", string.Join(", ", _seeds));
+        Timers.StartPeriodicTimer(Tick.Instance, Tick.Instance, TimeSpan.Zero, _settings.ProbeInterval);
+    }
+
+    private IReadOnlyList<Address> OwnMembers() =>
+        InCluster.Contains(_cluster.SelfMember.Status)
+            ? [.. _cluster.State.Members.Where(m => InCluster.Contains(m.Status)).Select(m => m.Address)]
+            : [];
+
+    private void OnAnswer(FormationProtocol.Answer answer)
+    {
+        if (!TryParse(answer.Address, out var from)) return;
+        var members = new List<Address>();
+        foreach (var m in answer.Members)
+            if (TryParse(m, out var address)) members.Add(address);
+        _answers[from] = (members, _now());
+    }
+
+    private void OnTick()
+    {
+        var own = OwnMembers();
+        foreach (var seed in _seeds.Where(s => !s.Equals(_cluster.SelfAddress)))
+            Context.ActorSelection(new RootActorPath(seed) / "user" / FormationProtocol.ActorName).Tell(FormationProtocol.Probe.Instance);
+        if (own.Count > 1) return;   // a member among others: nothing to decide, and no island to watch for
+        if (own.Count == 1) { _lastReason = null; return; }   // alone: keep the answers fresh for GetAnswers
+
+        var fresh = FreshAnswers();
+        fresh[_cluster.SelfAddress] = [];
+        var answering = string.Join(",", fresh.OrderBy(a => a.Key, Member.AddressOrdering).Select(a => $"{a.Key}={a.Value.Count}"));
+        if (answering != _answering) { _answering = answering; _stableSince = _now(); }
+        var decision = FormationRule.Decide(_cluster.SelfAddress, _seeds, fresh, _now() - _stableSince, _settings.StableMargin);
+        switch (decision)
+        {
+            case FormNew form when !JoinedRecently(_cluster.SelfAddress):
+                _log.Info("Forming a new cluster: {0}", form.Reason);
+                Join(_cluster.SelfAddress);
+                break;
+            case JoinExisting join when !JoinedRecently(join.Via):
+                _log.Info("Joining the cluster through {0}: {1}", join.Via, join.Reason);
+                Join(join.Via);
+                break;
+            case KeepProbing wait when wait.Reason != _lastReason:
+                _log.Info("Not joining yet: {0}", wait.Reason);
+                break;
+        }
+        _lastReason = decision.Reason;
+    }
+
+    // A join that is still in flight is not sent again; one that got no welcome is, after JoinRetry.
+    private bool JoinedRecently(Address to) => _lastJoin is { } last && last.To.Equals(to) && _now() - last.At < _settings.JoinRetry;
+
+    private void Join(Address to)
+    {
+        _lastJoin = (to, _now());
+        _cluster.Join(to);
+    }
+
+    private Dictionary<Address, IReadOnlyList<Address>> FreshAnswers()
+    {
+        var oldest = _now() - _settings.AnswerFreshness;
+        return _answers.Where(a => a.Value.At >= oldest).ToDictionary(a => a.Key, a => a.Value.Members);
+    }
+
+    private static bool TryParse(string text, out Address address)
+    {
+        try { address = Address.Parse(text); return true; }
+        catch (Exception e) when (e is UriFormatException or ArgumentException) { address = null!; return false; }
+    }
+}

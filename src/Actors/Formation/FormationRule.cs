@@ -1,0 +1,49 @@
+using Akka.Actor;
+using Akka.Cluster;
+
+namespace Appliance.Actors.Formation;
+
+/// <summary>
+/// Who forms the cluster, and whom a node joins: the decision of Akka.Management's Cluster Bootstrap (join any cluster
+/// a contact point is in; otherwise the lowest address of a confirmed quorum of contact points forms one, once that
+/// quorum has been stable for a margin), taken over Akka remoting rather than a separate HTTP port.
+/// </summary>
+/// <remarks>
+/// A node forms a cluster only with the answers of a majority of the seed list, all of them not members of any
+/// cluster. Two disjoint majorities of one list do not exist, so a cold start cannot split into two clusters the way
+/// Akka's "first seed joins itself after seed-node-timeout" could, and a restarted node whose peers run on as a
+/// cluster joins them, because they answer as members. A node that is not in the seed list never forms a cluster.
+/// </remarks>
+public static class FormationRule
+{
+    /// <summary>Decides for a node that is not a member of any cluster.</summary>
+    /// <param name="self">This node's address.</param>
+    /// <param name="seeds">The seed list (<c>--seed-nodes</c>), the same on every node.</param>
+    /// <param name="answers">The fresh answers by address, this node's own included.</param>
+    /// <param name="stableFor">How long the set of answering non-members has been what it is now.</param>
+    /// <param name="stableMargin">How long that set must be unchanged before the lowest forms a cluster.</param>
+    public static FormationDecision Decide(Address self, IReadOnlyCollection<Address> seeds,
+        IReadOnlyDictionary<Address, IReadOnlyList<Address>> answers, TimeSpan stableFor, TimeSpan stableMargin)
+    {
+        // The largest cluster that answered, then the lowest address: two answering clusters (an island that a long
+        // pause left behind) must not split the newcomers between them.
+        var existing = answers
+            .Where(a => !a.Key.Equals(self) && a.Value.Any(m => !m.Equals(self)))
+            .OrderByDescending(a => a.Value.Count).ThenBy(a => a.Key, Member.AddressOrdering)
+            .Select(a => a.Key).FirstOrDefault();
+        if (existing is not null)
+            return new JoinExisting(existing, $"{existing} is a member of a cluster of {answers[existing].Count}");
+
+        if (!seeds.Contains(self))
+            return new KeepProbing("this node is not a seed, so it waits for a seed to form the cluster and then joins it");
+        var quorum = seeds.Count / 2 + 1;
+        var confirmed = answers.Keys.Where(seeds.Contains).OrderBy(a => a, Member.AddressOrdering).ToList();
+        if (confirmed.Count < quorum)
+            return new KeepProbing($"{confirmed.Count} of {seeds.Count} seeds answer, none a member; forming a cluster needs {quorum}");
+        if (stableFor < stableMargin)
+            return new KeepProbing($"{confirmed.Count} of {seeds.Count} seeds answer; waiting until that has held for {stableMargin.TotalSeconds:0.#} s");
+        return confirmed[0].Equals(self)
+            ? new FormNew($"{confirmed.Count} of {seeds.Count} seeds answer, none a member, and this node has the lowest address")
+            : new KeepProbing($"{confirmed.Count} of {seeds.Count} seeds answer, none a member; {confirmed[0]}, the lowest address, forms the cluster");
+    }
+}

@@ -1,0 +1,32 @@
+namespace Appliance.Actors.Protocol;
+
+/// <summary>
+/// How database nodes decide, before any of them is a member, who forms the cluster and whom to join. Every node's
+/// <see cref="Formation.FormationActor"/> sends <see cref="Probe"/> to the formation actor of every listed seed
+/// (<c>--seed-nodes</c>) over Akka remoting, which is mutually authenticated when TLS is on, and answers probes for
+/// as long as it runs.
+/// </summary>
+public static class FormationProtocol
+{
+    /// <summary>The name of the formation actor under <c>/user</c> on every database node.</summary>
+    public const string ActorName = "formation";
+
+    /// <summary>Asks a node whether it is a member of a cluster; it answers <see cref="Answer"/>.</summary>
+    public sealed record Probe : IApplianceMessage
+    {
+        /// <summary>The one instance.</summary>
+        public static readonly Probe Instance = new();
+    }
+
+    /// <summary>What a node knows of its own membership.</summary>
+    /// <param name="Address">The node's Akka address (<c>akka.tcp://system@host:port</c>).</param>
+    /// <param name="Members">
+    /// The members of the cluster it is in (joining, up or leaving; itself included), or empty if it is not a member of
+    /// any cluster yet.
+    /// </param>
+    public sealed record Answer(string Address, IReadOnlyList<string> Members) : IApplianceMessage
+    {
+        /// <summary>Whether the node is a member of a cluster.</summary>
+        public bool IsMember => Members.Count > 0;
+    }
+}
