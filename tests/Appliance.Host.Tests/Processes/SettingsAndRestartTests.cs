@@ -11,7 +11,7 @@ namespace Appliance.Host.Tests.Processes;
 /// <summary>
 /// Cluster-wide settings, reloads and the rolling restart against three real node processes (issue 15, parts 1 and 2).
 /// Tests run in name order on one cluster: a reloadable setting, the refusals, a reload, then a restart-only setting and
-/// <c>restart --pending</c> under a writer.
+/// <c>restart --pending</c> under a writer, whose pauses are held against those of a plain switchover.
 /// </summary>
 [Trait("Category", "Cluster")]
 [TestCaseOrderer("Appliance.Host.Tests.Processes.ByName", "Appliance.Host.Tests")]
@@ -119,13 +119,30 @@ public sealed class SettingsAndRestartTests(NodeClusterFixture cluster, ITestOut
         foreach (var n in cluster.Nodes) Assert.Contains($"{n.Name}: reloaded", stdout);
     }
 
+    /// <summary>
+    /// How much longer than the plain switchover's the roll's longest write pause may be. The two are measured one after
+    /// the other on a 2-core machine that other engineers' clusters share, by a writer that finds the new primary by
+    /// polling every node and reconnecting, so the same pause varies with scheduling (measured with a load average near
+    /// 20: switchover 3.0 and 3.8 s, the roll's longest 2.3 and 2.6 s). 2 s covers that noise, while a roll that pauses
+    /// writes for two switchovers' time (about 6 s) still fails.
+    /// </summary>
+    private static readonly TimeSpan Noise = TimeSpan.FromSeconds(2);
+
     [Fact]
     public async Task C4_a_restart_only_setting_is_pending_until_restart_pending_applies_it_while_a_writer_loses_nothing()
     {
         await cluster.WaitHealthyAsync();
-        var oldPrimary = (await cluster.PrimaryAsync())!;
         await using var writer = new GapWriter(cluster);
         await writer.StartAsync();
+
+        // First the yardstick: the writer's longest pause during one plain switchover.
+        var switchover = await writer.MeasureAsync(() => NodeClusterFixture.CliAsync("switchover", "--endpoint", cluster.Nodes[0].Url));
+        Assert.True(switchover.Result.Code == 0, switchover.Result.Out + switchover.Result.Err);
+        output.WriteLine($"switchover: {writer.Summary(switchover.Window)}");
+        // The deposed primary rewinds and rejoins, and the coordinator moves the sync off its own host: let that end
+        // before the roll, so that the roll's window holds only the roll.
+        await cluster.WaitSettledAsync();
+        var oldPrimary = (await cluster.PrimaryAsync())!;
 
         var set = await NodeClusterFixture.CliAsync("config", "set", "max_connections=120", "--endpoint", cluster.Nodes[0].Url);
         Assert.True(set.Code == 0, set.Out + set.Err);
@@ -137,10 +154,9 @@ public sealed class SettingsAndRestartTests(NodeClusterFixture cluster, ITestOut
         Assert.Contains("pending restart:", status.Out);
         Assert.Equal("100", await ShowAsync(cluster.Nodes[0], "max_connections"));
 
-        writer.MarkRollStart();
-        var roll = await NodeClusterFixture.CliAsync("restart", "--pending", "--endpoint", cluster.Nodes[0].Url);
-        writer.MarkRollEnd();
+        var (roll, rollWindow) = await writer.MeasureAsync(() => NodeClusterFixture.CliAsync("restart", "--pending", "--endpoint", cluster.Nodes[0].Url));
         output.WriteLine(roll.Out + roll.Err);
+        output.WriteLine($"restart --pending: {writer.Summary(rollWindow)}");
         Assert.True(roll.Code == 0, roll.Out + roll.Err + cluster.Logs());
         foreach (var n in cluster.Nodes) Assert.Contains($"{n.Name}: restarted:", roll.Out);
         Assert.Contains($"{oldPrimary.Name}: switchover:", roll.Out);
@@ -154,14 +170,15 @@ public sealed class SettingsAndRestartTests(NodeClusterFixture cluster, ITestOut
         var newPrimary = (await cluster.PrimaryAsync())!;
         Assert.NotEqual(oldPrimary.Name, newPrimary.Name);
 
-        await writer.MoreAcknowledgedAsync(20);
         await writer.DisposeAsync();
-        output.WriteLine(writer.Summary);
-        Assert.True(writer.AcknowledgedDuringRoll > 0, writer.Summary);
-        // At most one switchover's gap: the sync's restart and the switchover each pause commits for a moment, never long.
-        Assert.True(writer.LongestGapDuringRoll < GapWriter.OneSwitchover, writer.Summary);
+        output.WriteLine(writer.Summary(rollWindow));
+        Assert.True(writer.AcknowledgedIn(rollWindow) > 0, writer.Summary(rollWindow));
+        // The issue's bound: during the roll the writer never waits longer than one switchover.
+        var yardstick = writer.LongestGap(switchover.Window);
+        Assert.True(writer.LongestGap(rollWindow) <= yardstick + Noise,
+            $"the roll paused writes for {writer.LongestGap(rollWindow).TotalSeconds:0.00} s, more than the switchover's {yardstick.TotalSeconds:0.00} s + {Noise.TotalSeconds} s");
         var missing = await writer.MissingOnAsync(newPrimary);
-        Assert.True(missing.Count == 0, $"acknowledged writes lost: {string.Join(", ", missing.Take(20))}; {writer.Summary}");
+        Assert.True(missing.Count == 0, $"acknowledged writes lost: {string.Join(", ", missing.Take(20))}; {writer.Summary(rollWindow)}");
     }
 
     /// <summary>
@@ -171,30 +188,39 @@ public sealed class SettingsAndRestartTests(NodeClusterFixture cluster, ITestOut
     /// </summary>
     private sealed class GapWriter(NodeClusterFixture cluster) : IAsyncDisposable
     {
-        /// <summary>The bound for one switchover's write pause on a loaded 2-core machine (measured 1–2 s unloaded).</summary>
-        public static readonly TimeSpan OneSwitchover = TimeSpan.FromSeconds(10);
+        /// <summary>A stretch of the writer's run, in <see cref="Stopwatch"/> ticks.</summary>
+        public sealed record Window(long Start, long End);
 
         private readonly ConcurrentQueue<(int Id, long At)> _acked = new();
         private readonly CancellationTokenSource _stop = new();
         private Task? _loop;
         private int _next;
-        private long _rollStart = long.MaxValue, _rollEnd = long.MaxValue;
         private int _failed;
 
-        public int AcknowledgedDuringRoll => _acked.Count(a => a.At >= _rollStart && a.At <= _rollEnd);
+        public int AcknowledgedIn(Window w) => _acked.Count(a => a.At >= w.Start && a.At <= w.End);
 
-        public TimeSpan LongestGapDuringRoll
+        /// <summary>The longest wait between two acknowledged commits in <paramref name="w"/>, its edges counted as commits.</summary>
+        public TimeSpan LongestGap(Window w)
         {
-            get
-            {
-                var end = Math.Min(_rollEnd, Stopwatch.GetTimestamp());
-                var times = _acked.Select(a => a.At).Where(t => t >= _rollStart && t <= end).Order().Prepend(_rollStart).Append(end).ToList();
-                var longest = times.Zip(times.Skip(1), (a, b) => b - a).DefaultIfEmpty(0).Max();
-                return Stopwatch.GetElapsedTime(0, longest);
-            }
+            var times = _acked.Select(a => a.At).Where(t => t >= w.Start && t <= w.End).Order().Prepend(w.Start).Append(w.End).ToList();
+            var longest = times.Zip(times.Skip(1), (a, b) => b - a).DefaultIfEmpty(0).Max();
+            return Stopwatch.GetElapsedTime(0, longest);
         }
 
-        public string Summary => $"writer: {_acked.Count} acknowledged ({AcknowledgedDuringRoll} during the roll), {_failed} failed, longest gap during the roll {LongestGapDuringRoll.TotalSeconds:0.00} s";
+        public string Summary(Window w) =>
+            $"writer: {_acked.Count} acknowledged ({AcknowledgedIn(w)} in {Stopwatch.GetElapsedTime(w.Start, w.End).TotalSeconds:0.0} s), {_failed} failed, longest gap {LongestGap(w).TotalSeconds:0.00} s";
+
+        /// <summary>
+        /// Runs <paramref name="operation"/> and waits until writes flow again (20 more acknowledged, on whichever node
+        /// is primary now), so that the window holds the whole pause, including the writer finding the new primary.
+        /// </summary>
+        public async Task<(T Result, Window Window)> MeasureAsync<T>(Func<Task<T>> operation)
+        {
+            var start = Stopwatch.GetTimestamp();
+            var result = await operation();
+            await MoreAcknowledgedAsync(20);
+            return (result, new Window(start, Stopwatch.GetTimestamp()));
+        }
 
         public async Task StartAsync()
         {
@@ -209,14 +235,10 @@ public sealed class SettingsAndRestartTests(NodeClusterFixture cluster, ITestOut
             await MoreAcknowledgedAsync(10);
         }
 
-        public void MarkRollStart() => _rollStart = Stopwatch.GetTimestamp();
-
-        public void MarkRollEnd() => _rollEnd = Stopwatch.GetTimestamp();
-
         public Task MoreAcknowledgedAsync(int count)
         {
             var target = _acked.Count + count;
-            return Wait.UntilAsync(() => Task.FromResult(_acked.Count >= target), () => $"{count} more acknowledged writes ({Summary})", TimeSpan.FromSeconds(60));
+            return Wait.UntilAsync(() => Task.FromResult(_acked.Count >= target), () => $"{count} more acknowledged writes ({_acked.Count} acknowledged, {_failed} failed)", TimeSpan.FromSeconds(60));
         }
 
         private async Task RunAsync()
