@@ -90,9 +90,9 @@ public sealed class FormationActor : ReceiveActor, IWithTimers
     private void OnTick()
     {
         var own = OwnMembers();
+        if (own.Count > 1) { _answers.Clear(); return; }   // a member among others: nothing to decide, no island to watch for
         foreach (var seed in _seeds.Where(s => !s.Equals(_cluster.SelfAddress)))
             Context.ActorSelection(new RootActorPath(seed) / "user" / FormationProtocol.ActorName).Tell(FormationProtocol.Probe.Instance);
-        if (own.Count > 1) return;   // a member among others: nothing to decide, and no island to watch for
         if (own.Count == 1) { _lastReason = null; return; }   // alone: keep the answers fresh for GetAnswers
 
         var fresh = FreshAnswers();

@@ -159,7 +159,7 @@ public static class CommandLine
             ["http-port"] = $"HTTP API port (default {NodeOptionsLoader.DefaultHttpPort}).",
             ["pg-port"] = "PostgreSQL port.",
             ["data-dir"] = "This node's directory; PostgreSQL's data is in pgdata inside it.",
-            ["seed-nodes"] = "host:port[,host:port…] of the seed nodes' Akka remoting, the same on every node.",
+            ["seed-nodes"] = "host:port[,host:port…] of every database node's Akka remoting, the same on every node; a majority of them forms the cluster.",
             ["state-store"] = "sqlite:PATH or postgres:CONNECTION-STRING: where the coordinator keeps the cluster state.",
             ["pg-password"] = "Password of the postgres superuser, the same on every node (default: generated and kept in DATA-DIR/pg-password).",
             ["cluster-size"] = "The number of instances the cluster aims for (default 3).",
