@@ -25,6 +25,7 @@ public sealed class FormationActor : ReceiveActor, IWithTimers
     private DateTime _stableSince;
     private string? _lastReason;
     private (Address To, DateTime At)? _lastJoin;
+    private bool _wasMember;
 
     private sealed record Tick
     {
@@ -55,7 +56,13 @@ public sealed class FormationActor : ReceiveActor, IWithTimers
         _settings = settings;
         _now = now;
         _stableSince = now();
-        Receive<FormationProtocol.Probe>(_ => Sender.Tell(new FormationProtocol.Answer(_cluster.SelfAddress.ToString(), [.. OwnMembers().Select(a => a.ToString())])));
+        Receive<FormationProtocol.Probe>(_ =>
+        {
+            // A node on its way out (exiting, downed) does not answer: it must neither count towards a majority that
+            // forms a cluster nor be joined through.
+            if (_wasMember && !InCluster.Contains(_cluster.SelfMember.Status)) return;
+            Sender.Tell(new FormationProtocol.Answer(_cluster.SelfAddress.ToString(), [.. OwnMembers().Select(a => a.ToString())]));
+        });
         Receive<FormationProtocol.Answer>(OnAnswer);
         Receive<Tick>(_ => OnTick());
         Receive<GetAnswers>(_ => Sender.Tell(new Answers(FreshAnswers().Where(a => !a.Key.Equals(_cluster.SelfAddress))
@@ -70,6 +77,11 @@ public sealed class FormationActor : ReceiveActor, IWithTimers
     protected override void PreStart()
     {
         _log.Info("Forming or joining the cluster through seeds {0}", string.Join(", ", _seeds));
+        // Akka's join-only seed process as well (this node not in its list, so it never forms a cluster): members of
+        // an older version, which run no formation actor, answer its InitJoin, so the first node upgraded in a rolling
+        // upgrade still gets in. The first Join this actor sends stops it.
+        var others = _seeds.Where(s => !s.Equals(_cluster.SelfAddress)).ToList();
+        if (others.Count > 0) _cluster.JoinSeedNodes(others);
         Timers.StartPeriodicTimer(Tick.Instance, Tick.Instance, TimeSpan.Zero, _settings.ProbeInterval);
     }
 
@@ -90,6 +102,8 @@ public sealed class FormationActor : ReceiveActor, IWithTimers
     private void OnTick()
     {
         var own = OwnMembers();
+        if (own.Count > 0) _wasMember = true;
+        else if (_wasMember) { Timers.Cancel(Tick.Instance); return; }   // left or downed: the process is on its way out
         if (own.Count > 1) { _answers.Clear(); return; }   // a member among others: nothing to decide, no island to watch for
         foreach (var seed in _seeds.Where(s => !s.Equals(_cluster.SelfAddress)))
             Context.ActorSelection(new RootActorPath(seed) / "user" / FormationProtocol.ActorName).Tell(FormationProtocol.Probe.Instance);
@@ -102,13 +116,17 @@ public sealed class FormationActor : ReceiveActor, IWithTimers
         var decision = FormationRule.Decide(_cluster.SelfAddress, _seeds, fresh, _now() - _stableSince, _settings.StableMargin);
         switch (decision)
         {
-            case FormNew form when !JoinedRecently(_cluster.SelfAddress):
+            case FormNew form when !JoinedRecently():
                 _log.Info("Forming a new cluster: {0}", form.Reason);
                 Join(_cluster.SelfAddress);
                 break;
-            case JoinExisting join when !JoinedRecently(join.Via):
-                _log.Info("Joining the cluster through {0}: {1}", join.Via, join.Reason);
-                Join(join.Via);
+            case JoinExisting join when !JoinedRecently():
+                // Stay with the member joined last while it still answers as one: every new join abandons the one
+                // in flight, whose welcome would then be ignored.
+                var via = _lastJoin is { } last && fresh.TryGetValue(last.To, out var members) && members.Any(m => !m.Equals(_cluster.SelfAddress))
+                    ? last.To : join.Via;
+                _log.Info("Joining the cluster through {0}: {1}", via, join.Reason);
+                Join(via);
                 break;
             case KeepProbing wait when wait.Reason != _lastReason:
                 _log.Info("Not joining yet: {0}", wait.Reason);
@@ -117,8 +135,8 @@ public sealed class FormationActor : ReceiveActor, IWithTimers
         _lastReason = decision.Reason;
     }
 
-    // A join that is still in flight is not sent again; one that got no welcome is, after JoinRetry.
-    private bool JoinedRecently(Address to) => _lastJoin is { } last && last.To.Equals(to) && _now() - last.At < _settings.JoinRetry;
+    // No join is sent while one is in flight; one that got no welcome is followed by another after JoinRetry.
+    private bool JoinedRecently() => _lastJoin is { } last && _now() - last.At < _settings.JoinRetry;
 
     private void Join(Address to)
     {

@@ -11,7 +11,7 @@ namespace Appliance.Host.Node;
 /// incarnation: they receive its InitJoin and answer, but nothing of theirs reaches it, and it retries "Couldn't join
 /// seed nodes" for good (found by the failover bench on a quiet machine: a killed primary, restarted 5 s later, stayed
 /// outside for 5 minutes). A new incarnation, with a new handshake, gets in. A cold start of the whole cluster forms
-/// within about 20 s (the first seed's 15 s seed-node timeout), well inside the patience.
+/// within a few seconds (<see cref="Appliance.Actors.Formation.FormationRule"/>), well inside the patience.
 /// </summary>
 internal sealed class JoinWatch(NodeOptions options, IServiceProvider services, IHostApplicationLifetime lifetime, ILogger<JoinWatch> log)
     : SelfRestartWatch(services, lifetime, log)
