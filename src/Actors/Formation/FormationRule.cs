@@ -10,9 +10,11 @@ namespace Appliance.Actors.Formation;
 /// </summary>
 /// <remarks>
 /// A node forms a cluster only with the answers of a majority of the seed list, all of them not members of any
-/// cluster. Two disjoint majorities of one list do not exist, so a cold start cannot split into two clusters the way
-/// Akka's "first seed joins itself after seed-node-timeout" could, and a restarted node whose peers run on as a
-/// cluster joins them, because they answer as members. A node that is not in the seed list never forms a cluster.
+/// cluster. Two disjoint majorities of one list do not exist, so a cold start split into two groups cannot form two
+/// clusters the way Akka's "first seed joins itself after seed-node-timeout" could, and a restarted node whose peers
+/// run on as a cluster joins them, because they answer as members. A node that is not in the seed list never forms a
+/// cluster. Not excluded: links that fail in one direction only can let two nodes each see themselves as the lowest
+/// of a majority (docs/ARCHITECTURE.md §10, "Forming the cluster").
 /// </remarks>
 public static class FormationRule
 {

@@ -28,8 +28,8 @@ public static class ClusterStateProtocol
     /// <param name="State">The state.</param>
     /// <param name="LastRefusal">Why the coordinator is not changing the state although something is wrong, if so.</param>
     /// <param name="PrimaryWal">The newest WAL position the state's primary reported to this coordinator, if it reported
-    /// <param name="PeerTags">The tags (<c>--tag</c>) each present peer's node reported, by peer id; peers without tags are left out.</param>
     /// at all; kept after the primary stops reporting, so that replicas' lag can still be measured while it is down.</param>
+    /// <param name="PeerTags">The tags (<c>--tag</c>) each present peer's node reported, by peer id; peers without tags are left out.</param>
     public sealed record CurrentState(ClusterState? State, Refusal? LastRefusal, Lsn? PrimaryWal = null,
         IReadOnlyDictionary<string, IReadOnlyList<string>>? PeerTags = null) : IApplianceMessage;
 
