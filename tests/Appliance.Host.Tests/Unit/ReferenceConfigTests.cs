@@ -17,7 +17,7 @@ public sealed class ReferenceConfigTests : IDisposable
 
     public void Dispose() => Directory.Delete(_dir, recursive: true);
 
-    /// <summary>Every key of <c>src/Host/reference.conf</c> with the value a production node has run with since issue 16.</summary>
+    /// <summary>Every key of <c>src/Host/reference.conf</c> with the value production nodes ran with when it was read from <c>hocon/</c>.</summary>
     public static TheoryData<string, string> AkkaTuning => new()
     {
         { "akka.actor.provider", "cluster" },
