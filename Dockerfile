@@ -16,7 +16,6 @@
 FROM mcr.microsoft.com/dotnet/sdk:10.0 AS build
 WORKDIR /src
 COPY Directory.Build.props Directory.Packages.props Appliance.sln ./
-COPY hocon/ hocon/
 COPY src/ src/
 RUN dotnet publish src/Host/Appliance.Host.csproj -c Release -r linux-x64 --self-contained -o /out
 

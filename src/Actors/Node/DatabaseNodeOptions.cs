@@ -3,7 +3,10 @@ using Appliance.Nodes.State;
 
 namespace Appliance.Actors.Node;
 
-/// <summary>Timings of a <see cref="DatabaseNodeActor"/>; the host reads them from <c>hocon/</c>.</summary>
+/// <summary>
+/// Timings of a <see cref="DatabaseNodeActor"/>: <c>appliance.node</c>, read over <c>src/Actors/reference.conf</c>
+/// (<see cref="ActorsConfig.Reference"/>), the only source of their defaults.
+/// </summary>
 /// <param name="ReportInterval">How often the node reports its status to the coordinator (it also reports on every change).</param>
 /// <param name="CoordinatorLease">
 /// A primary that hears nothing from the coordinator for this long fences itself: read-only, clients cut off
@@ -28,26 +31,19 @@ public sealed record DatabaseNodeOptions(
     /// <summary>The command to run after each role change (<c>--on-role-change</c>), if any.</summary>
     public RoleChangeHook? OnRoleChange { get; init; }
 
-    /// <summary>Defaults for a LAN: see <c>hocon/appliance.conf</c> for the reasoning.</summary>
-    public static readonly DatabaseNodeOptions Default = new(
-        ReportInterval: TimeSpan.FromMilliseconds(500),
-        CoordinatorLease: TimeSpan.FromMilliseconds(1500),
-        CatchUpProgressTimeout: TimeSpan.FromSeconds(60),
-        MinRetryBackoff: TimeSpan.FromMilliseconds(200),
-        MaxRetryBackoff: TimeSpan.FromSeconds(5),
-        StateRequestInterval: TimeSpan.FromSeconds(1));
+    /// <summary>The reference configuration's values (<c>appliance.node</c> of <c>src/Actors/reference.conf</c>, which gives the reasoning).</summary>
+    public static DatabaseNodeOptions Default { get; } = FromConfig(Config.Empty);
 
-    /// <summary>Reads <c>appliance.node</c> from <paramref name="config"/>; missing keys keep <see cref="Default"/>.</summary>
+    /// <summary>Reads <c>appliance.node</c> from <paramref name="config"/> over the reference configuration; a missing key keeps the reference value.</summary>
     public static DatabaseNodeOptions FromConfig(Config config)
     {
-        var section = config.GetConfig("appliance.node");
-        if (section is null || section.IsEmpty) return Default;
+        var section = ActorsConfig.Section(config, "appliance.node");
         return new DatabaseNodeOptions(
-            ReportInterval: section.GetTimeSpan("report-interval", Default.ReportInterval),
-            CoordinatorLease: section.GetTimeSpan("coordinator-lease", Default.CoordinatorLease),
-            CatchUpProgressTimeout: section.GetTimeSpan("catch-up-progress-timeout", Default.CatchUpProgressTimeout),
-            MinRetryBackoff: section.GetTimeSpan("min-retry-backoff", Default.MinRetryBackoff),
-            MaxRetryBackoff: section.GetTimeSpan("max-retry-backoff", Default.MaxRetryBackoff),
-            StateRequestInterval: section.GetTimeSpan("state-request-interval", Default.StateRequestInterval));
+            ReportInterval: section.GetTimeSpan("report-interval"),
+            CoordinatorLease: section.GetTimeSpan("coordinator-lease"),
+            CatchUpProgressTimeout: section.GetTimeSpan("catch-up-progress-timeout"),
+            MinRetryBackoff: section.GetTimeSpan("min-retry-backoff"),
+            MaxRetryBackoff: section.GetTimeSpan("max-retry-backoff"),
+            StateRequestInterval: section.GetTimeSpan("state-request-interval"));
     }
 }

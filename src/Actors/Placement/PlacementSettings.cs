@@ -2,21 +2,23 @@ using Akka.Configuration;
 
 namespace Appliance.Actors.Placement;
 
-/// <summary>The <c>appliance.placement</c> section of <c>hocon/placement.conf</c>.</summary>
+/// <summary>
+/// The <c>appliance.placement</c> section, read over <c>src/Actors/reference.conf</c> (<see cref="ActorsConfig.Reference"/>),
+/// the only source of its defaults.
+/// </summary>
 /// <param name="AllowColocation">Whether a host may hold more than one instance.</param>
 /// <param name="StartInterval">How often each host's starter asks for every instance of the cluster size.</param>
 public sealed record PlacementSettings(bool AllowColocation, TimeSpan StartInterval)
 {
-    /// <summary>One instance per host; start messages every 2 s.</summary>
-    public static readonly PlacementSettings Default = new(false, TimeSpan.FromSeconds(2));
+    /// <summary>The reference configuration's values (<c>appliance.placement</c> of <c>src/Actors/reference.conf</c>).</summary>
+    public static PlacementSettings Default { get; } = FromConfig(Config.Empty);
 
-    /// <summary>Reads <c>appliance.placement</c>; missing keys keep <see cref="Default"/>.</summary>
+    /// <summary>Reads <c>appliance.placement</c> over the reference configuration; a missing key keeps the reference value.</summary>
     public static PlacementSettings FromConfig(Config config)
     {
-        var section = config.GetConfig("appliance.placement");
-        if (section is null || section.IsEmpty) return Default;
+        var section = ActorsConfig.Section(config, "appliance.placement");
         return new PlacementSettings(
-            section.GetBoolean("allow-colocation", Default.AllowColocation),
-            section.GetTimeSpan("start-interval", Default.StartInterval));
+            section.GetBoolean("allow-colocation"),
+            section.GetTimeSpan("start-interval"));
     }
 }

@@ -35,24 +35,21 @@ public sealed class InstanceRegionKey;
 public sealed class InstanceStarterKey;
 
 /// <summary>
-/// Wires one appliance node with Akka.Hosting: remoting and clustering, the HOCON of <c>hocon/</c>, the serializer,
+/// Wires one appliance node with Akka.Hosting: remoting and clustering, the reference configurations
+/// (<see cref="HostConfig.Reference"/>) under the operator's extra HOCON, the serializer,
 /// the state store, distributed pub-sub, the coordinator singleton and its proxy, and the database node actor.
 /// </summary>
 public static class ApplianceNodeHosting
 {
-    /// <summary>The HOCON files the host loads, in order; later files do not override earlier ones.</summary>
-    public static readonly string[] HoconFiles = ["cluster.conf", "coordinator.conf", "placement.conf"];
-
     /// <summary>Adds the node's actor system to <paramref name="services"/>.</summary>
     /// <param name="services">The host's services.</param>
     /// <param name="options">The node's options.</param>
     /// <param name="instance">The PostgreSQL instance the node supervises.</param>
-    /// <param name="hoconDirectory">Where the <c>hocon/</c> files are (the build copies them next to the binary).</param>
     public static IServiceCollection AddApplianceNode(this IServiceCollection services, NodeOptions options,
-        IDatabaseInstance instance, string hoconDirectory)
+        IDatabaseInstance instance)
     {
         services.AddSingleton(instance);
-        return services.AddAppliance(options, hoconDirectory, (system, registry, _) =>
+        return services.AddAppliance(options, (system, registry, _) =>
         {
             var node = system.ActorOf(DatabaseNodeActor.Props(
                 instance,
@@ -72,13 +69,12 @@ public static class ApplianceNodeHosting
     /// <param name="services">The host's services.</param>
     /// <param name="options">The node's options (<see cref="NodeOptions.IsPlacement"/>).</param>
     /// <param name="createInstance">Creates this host's incarnation of an instance id (see <see cref="InstanceSettings"/>).</param>
-    /// <param name="hoconDirectory">Where the <c>hocon/</c> files are.</param>
     public static IServiceCollection AddApplianceHost(this IServiceCollection services, NodeOptions options,
-        Func<string, IDatabaseInstance> createInstance, string hoconDirectory)
+        Func<string, IDatabaseInstance> createInstance)
     {
         var local = new LocalInstances();
         services.AddSingleton(local);
-        return services.AddAppliance(options, hoconDirectory, (system, registry, _) =>
+        return services.AddAppliance(options, (system, registry, _) =>
         {
             var placement = PlacementSettings.FromConfig(system.Settings.Config);
             var coordinator = registry.Get<CoordinatorKey>();
@@ -99,10 +95,9 @@ public static class ApplianceNodeHosting
         });
     }
 
-    private static IServiceCollection AddAppliance(this IServiceCollection services, NodeOptions options, string hoconDirectory,
+    private static IServiceCollection AddAppliance(this IServiceCollection services, NodeOptions options,
         Action<ActorSystem, IActorRegistry, IServiceProvider> addNodes)
     {
-        var baseConfig = LoadHocon(hoconDirectory);
         services.AddSingleton(options);
         services.AddSingleton<ClusterEvents>();
         services.AddAkka(options.SystemName, (builder, provider) =>
@@ -113,13 +108,16 @@ public static class ApplianceNodeHosting
                 setup.ClearLoggers();
                 setup.AddLoggerFactory();
             });
+            // The operator's extra HOCON (the akka/appliance sections of --config) wins over the reference configurations.
             if (options.ExtraHocon is { } extra) builder.AddHocon(extra, HoconAddMode.Prepend);
             // The host decides the order of a planned stop (GracefulShutdown, then Akka.Hosting's coordinated shutdown);
             // the CLR exit hook would otherwise leave the cluster first, before the primary could hand over.
             builder.AddHocon("akka.coordinated-shutdown.run-by-clr-shutdown-hook = off", HoconAddMode.Prepend);
             if (provider.GetService<NodeCertificate>() is { } certificate) builder.WithMutualTls(certificate);
             builder
-                .AddHocon(baseConfig, HoconAddMode.Append)
+                // Every default: the host's Akka tuning and the actors' appliance.* timings (the settings classes fall back
+                // on the latter by themselves; it is here so that the system's config shows every value in effect).
+                .AddHocon(HostConfig.Reference, HoconAddMode.Append)
                 .AddHocon(ApplianceSerialization.Config, HoconAddMode.Append)
                 .AddHocon(StateStoreOptions.Parse(options.StateStore).ToConfig(), HoconAddMode.Append)
                 .WithRemoting(options.Host, options.AkkaPort)
@@ -208,17 +206,4 @@ public static class ApplianceNodeHosting
     /// <summary>PostgreSQL's data directory for <paramref name="instanceId"/> on this host.</summary>
     public static string InstanceDirectory(NodeOptions options, string instanceId) =>
         Path.Combine(options.DataRoot!, instanceId, "pgdata");
-
-    private static Akka.Configuration.Config LoadHocon(string directory)
-    {
-        var config = Akka.Configuration.Config.Empty;
-        foreach (var file in HoconFiles)
-        {
-            var path = Path.Combine(directory, file);
-            if (!File.Exists(path))
-                throw new FileNotFoundException($"The appliance's configuration {path} is missing; it ships in hocon/ beside the binary.", path);
-            config = config.WithFallback(Akka.Configuration.ConfigurationFactory.ParseString(File.ReadAllText(path)));
-        }
-        return config;
-    }
 }

@@ -93,7 +93,7 @@ public sealed record NodeOptions
     /// <summary>The Akka system name, the same on every node.</summary>
     public string SystemName { get; init; } = "appliance";
 
-    /// <summary>Extra HOCON layered over <c>hocon/</c> (tests use it to shorten timings).</summary>
+    /// <summary>Extra HOCON layered over the embedded reference configurations (<see cref="HostConfig.Reference"/>); tests use it to shorten timings.</summary>
     public string? ExtraHocon { get; init; }
 
     /// <summary>

@@ -60,9 +60,9 @@ public static class NodeOptionsLoader
 
     /// <summary>
     /// Reads a config file: JSON (an object whose keys are option names) or HOCON (option names as top-level keys;
-    /// an <c>akka</c> or <c>appliance</c> section is layered over <c>hocon/</c> as extra configuration).
+    /// an <c>akka</c> or <c>appliance</c> section is layered over the embedded reference configurations as extra configuration).
     /// </summary>
-    /// <returns>The option values, and the HOCON to layer over <c>hocon/</c> (null for JSON or none).</returns>
+    /// <returns>The option values, and the HOCON to layer over the reference configurations (null for JSON or none).</returns>
     public static (Dictionary<string, string> Values, string? ExtraHocon) FromFile(string path)
     {
         if (!File.Exists(path))
@@ -142,7 +142,7 @@ public static class NodeOptionsLoader
 
     /// <summary>Layers the sources (later wins) and validates the result.</summary>
     /// <param name="layers">Option values, lowest precedence first.</param>
-    /// <param name="extraHocon">HOCON to layer over <c>hocon/</c>, if any.</param>
+    /// <param name="extraHocon">HOCON to layer over the reference configurations (<see cref="HostConfig.Reference"/>), if any.</param>
     /// <param name="generatePassword">Supplies the password when none is given (reads or creates the node's password file).</param>
     public static NodeOptions Build(IEnumerable<IReadOnlyDictionary<string, string>> layers, string? extraHocon,
         Func<string, string> generatePassword)

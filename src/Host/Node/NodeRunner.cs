@@ -46,7 +46,6 @@ public static class NodeRunner
             return 2;
         }
 
-        var hoconDir = Path.Combine(AppContext.BaseDirectory, "hocon");
         var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { ContentRootPath = AppContext.BaseDirectory, Args = [] });
         ConfigureLogging(builder.Logging);
         builder.WebHost.ConfigureKestrel(k => k.Listen(ListenAddress(options.Host), options.HttpPort, listen =>
@@ -74,17 +73,17 @@ public static class NodeRunner
                     var log = RotatingLog.ForPostgres(dir);
                     serverLogs.Add(log);
                     return new PostgresDatabaseInstance(new PostgresNode(ApplianceNodeHosting.InstanceSettings(options, id), binaries, log.Write));
-                }, hoconDir);
+                });
             }
             else
             {
                 var serverLog = RotatingLog.ForPostgres(options.DataDir);
                 serverLogs.Add(serverLog);
                 instance = new PostgresDatabaseInstance(new PostgresNode(ApplianceNodeHosting.DriverSettings(options), binaries, serverLog.Write));
-                builder.Services.AddApplianceNode(options, instance, hoconDir);
+                builder.Services.AddApplianceNode(options, instance);
             }
         }
-        catch (Exception e) when (e is FileNotFoundException or NodeConfigurationException)
+        catch (NodeConfigurationException e)
         {
             Console.Error.WriteLine($"appliance node: {e.Message}");
             return 2;

@@ -8,9 +8,9 @@ namespace Appliance.Actors.Tests.Coordinator;
 public sealed class CoordinatorConfigurationSpecs
 {
     [Fact]
-    public void The_shipped_hocon_gives_the_documented_timings()
+    public void The_reference_configuration_gives_the_documented_timings()
     {
-        var settings = CoordinatorSettings.FromConfig(ConfigurationFactory.ParseString(File.ReadAllText(ShippedHocon())));
+        var settings = CoordinatorSettings.Default;
         Assert.Equal(TimeSpan.FromMilliseconds(500), settings.EvaluationInterval);
         Assert.Equal(TimeSpan.FromSeconds(3), settings.ProbeTimeout);
         Assert.Equal(TimeSpan.FromMilliseconds(2500), settings.ReportLease);
@@ -18,6 +18,8 @@ public sealed class CoordinatorConfigurationSpecs
         Assert.Equal(100, settings.SnapshotEvery);
         Assert.Equal(TimeSpan.FromSeconds(15), settings.RelieveHostAfter);
         Assert.Equal(TimeSpan.FromSeconds(30), settings.ReplaceDownSyncAfter);
+        Assert.Equal(TimeSpan.FromSeconds(5), settings.ForcedFailoverHoldDown);
+        Assert.Equal(settings, CoordinatorSettings.FromConfig(Config.Empty));
     }
 
     [Fact]
@@ -46,7 +48,7 @@ public sealed class CoordinatorConfigurationSpecs
         var settings = CoordinatorSettings.FromConfig(ConfigurationFactory.ParseString("appliance.coordinator { probe-timeout = 750ms, snapshot-every = 5 }"));
         Assert.Equal(TimeSpan.FromMilliseconds(750), settings.ProbeTimeout);
         Assert.Equal(5, settings.SnapshotEvery);
-        Assert.Equal(new CoordinatorSettings().EvaluationInterval, settings.EvaluationInterval);
+        Assert.Equal(CoordinatorSettings.Default.EvaluationInterval, settings.EvaluationInterval);
         var e = Assert.Throws<ArgumentException>(() => (settings with { ReportLease = TimeSpan.Zero }).EnsureValid());
         Assert.Contains("ReportLease", e.Message);
     }
@@ -76,15 +78,5 @@ public sealed class CoordinatorConfigurationSpecs
         var e = Assert.Throws<FormatException>(() => StateStoreOptions.Parse("mysql:x"));
         Assert.Contains("sqlite:PATH", e.Message);
         Assert.Contains("postgres:", e.Message);
-    }
-
-    private static string ShippedHocon()
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-        {
-            var path = Path.Combine(dir.FullName, "hocon", "coordinator.conf");
-            if (File.Exists(path)) return path;
-        }
-        throw new FileNotFoundException("hocon/coordinator.conf not found above " + AppContext.BaseDirectory);
     }
 }

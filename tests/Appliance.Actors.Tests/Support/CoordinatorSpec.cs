@@ -66,7 +66,7 @@ public abstract class CoordinatorSpec : Akka.TestKit.Xunit2.TestKit
     /// Settings for single-system tests: presence by report lease, and a tick and lease so long that nothing happens
     /// unless the test makes it (tests that need the tick or lease set their own).
     /// </summary>
-    protected CoordinatorSettings Settings(IActorRef? mediator = null) => new()
+    protected CoordinatorSettings Settings(IActorRef? mediator = null) => CoordinatorSettings.Default with
     {
         Membership = MembershipSource.ReportLease,
         EvaluationInterval = TimeSpan.FromHours(1),

@@ -16,7 +16,7 @@ namespace Appliance.Cluster.Tests.Scenarios;
 
 /// <summary>
 /// Real appliance nodes in one test process: each has its own Akka.Hosting host and actor system (remoting on
-/// loopback, the production HOCON of <c>hocon/</c>), its own PostgreSQL 15 server, and all share one SQLite state
+/// loopback, the production reference configurations), its own PostgreSQL 15 server, and all share one SQLite state
 /// store. A node can be killed abruptly (its actor system aborted and its postmaster SIGKILLed) and started again on
 /// the same ports and data directory.
 /// </summary>
@@ -127,7 +127,7 @@ internal sealed class ApplianceTestCluster : IAsyncDisposable
         var driver = new PostgresNode(settings, await TestCluster.Binaries(), ServerLog(name));
         var builder = new HostApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
         builder.Logging.AddProvider(new NodeLogForwarder(name, Log));
-        builder.Services.AddApplianceNode(options, new PostgresDatabaseInstance(driver), Path.Combine(AppContext.BaseDirectory, "hocon"));
+        builder.Services.AddApplianceNode(options, new PostgresDatabaseInstance(driver));
         var host = builder.Build();
         await host.StartAsync();
         _running[name] = new RunningNode(host, driver);

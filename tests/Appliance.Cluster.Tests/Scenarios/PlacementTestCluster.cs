@@ -126,7 +126,7 @@ internal sealed class PlacementTestCluster : IAsyncDisposable
                 Timeouts = TestCluster.TestTimeouts,
             };
             return new PostgresDatabaseInstance(new PostgresNode(settings, binaries));
-        }, Path.Combine(AppContext.BaseDirectory, "hocon"));
+        });
         var host = builder.Build();
         await host.StartAsync();
         _running[name] = new RunningHost(host, options);

@@ -73,7 +73,7 @@ public class NodeClusterFixture : IAsyncLifetime
     }
 
     /// <summary>
-    /// Once the cluster has been quiet for <c>relieve-host-after</c> (15 s, hocon/coordinator.conf), the coordinator moves
+    /// Once the cluster has been quiet for <c>relieve-host-after</c> (15 s, src/Actors/reference.conf), the coordinator moves
     /// the primary or sync off its own host by a switchover. Waits until no state was written for longer than that (so
     /// the move, if one was due, has happened) and verify finds no problem, so that no such move lands in the middle of
     /// a test that reads the roles (A1 failed so, finding the primary moved or no async between two requests).
