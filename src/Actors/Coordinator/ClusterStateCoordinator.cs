@@ -85,7 +85,8 @@ public sealed class ClusterStateCoordinator : ReceivePersistentActor, IWithTimer
             _commands.Enqueue(new QueuedCommand(m.Command, Sender));
             StartNextRound();
         });
-        Command<ClusterStateProtocol.GetState>(_ => Sender.Tell(new ClusterStateProtocol.CurrentState(_state, _lastRefusal, _primaryWal.Of(_state), PeerTagsNow())));
+        Command<ClusterStateProtocol.GetState>(_ => Sender.Tell(new ClusterStateProtocol.CurrentState(_state, _lastRefusal, _primaryWal.Of(_state), PeerTagsNow(),
+            [.. _membership.PeersWithCoordinator(Now()).Order(StringComparer.Ordinal)])));
         Command<ClusterStateProtocol.GetHistory>(m => AnswerHistory(m, Sender));
         Command<CredentialProtocol.GetSecretFingerprints>(_ =>
             Sender.Tell(new CredentialProtocol.SecretFingerprints(_secretFingerprints.ToDictionary())));

@@ -30,8 +30,10 @@ public static class ClusterStateProtocol
     /// <param name="PrimaryWal">The newest WAL position the state's primary reported to this coordinator, if it reported
     /// at all; kept after the primary stops reporting, so that replicas' lag can still be measured while it is down.</param>
     /// <param name="PeerTags">The tags (<c>--tag</c>) each present peer's node reported, by peer id; peers without tags are left out.</param>
+    /// <param name="CoordinatorPeers">The peers whose node runs in the coordinator's own host process (empty before that
+    /// node reported; null from a coordinator of a version without the field).</param>
     public sealed record CurrentState(ClusterState? State, Refusal? LastRefusal, Lsn? PrimaryWal = null,
-        IReadOnlyDictionary<string, IReadOnlyList<string>>? PeerTags = null) : IApplianceMessage;
+        IReadOnlyDictionary<string, IReadOnlyList<string>>? PeerTags = null, IReadOnlyList<string>? CoordinatorPeers = null) : IApplianceMessage;
 
     /// <summary>
     /// Ask the coordinator for the states it wrote after version <paramref name="Since"/> (all when null), oldest first;

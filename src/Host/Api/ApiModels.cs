@@ -172,9 +172,12 @@ public sealed record RefusalDto(string Reason, string Detail);
 /// one it played), if it does.</param>
 /// <param name="Tags">Each tagged peer's tags (<c>nofailover</c>, <c>noloadbalance</c>) as its node reported them to the
 /// coordinator; absent when none is tagged or the coordinator does not answer.</param>
+/// <param name="CoordinatorPeers">The peers on the host that runs the coordinator (the cluster's oldest member); absent
+/// when the coordinator does not answer. <c>relieve-host-after</c> keeps the primary and sync off that host.</param>
 public sealed record ClusterViewDto(StateDto? State, IReadOnlyList<PeerViewDto> Peers, RefusalDto? LastRefusal,
     bool CoordinatorReachable, string AnsweredBy, int? Instances = null, bool StateFromStore = false, string? StateRefused = null,
-    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] IReadOnlyDictionary<string, IReadOnlyList<string>>? Tags = null);
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] IReadOnlyDictionary<string, IReadOnlyList<string>>? Tags = null,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] IReadOnlyList<string>? CoordinatorPeers = null);
 
 /// <summary>One entry of <c>GET /history</c>.</summary>
 /// <param name="Version">State version.</param>

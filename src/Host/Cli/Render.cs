@@ -53,6 +53,7 @@ public static class Render
                 p.Reachable ? Bytes(p.LagBytes) : "-", p.Upstream ?? "-", p.Reachable ? health : $"down: {p.Error}"));
         }
         console.Write(table);
+        if (view.CoordinatorPeers is { Count: > 0 } here) console.WriteLine($"coordinator: runs on the host of {string.Join(", ", here)}");
         if (view.LastRefusal is { } r) console.WriteLine($"coordinator: {r.Reason}: {r.Detail}");
         foreach (var (id, tags) in view.Tags ?? new Dictionary<string, IReadOnlyList<string>>())
             console.WriteLine($"tags: {id}: {string.Join(", ", tags)}");

@@ -4,8 +4,15 @@ namespace Appliance.Nodes.State;
 
 /// <summary>
 /// The first state of a cluster: the first member to join is primary, the second sync, the rest asyncs in join
-/// order; in singleton mode the first member alone, frozen.
+/// order; in singleton mode the first member alone, frozen. Peers on the coordinator's own host go last when enough
+/// others can lead, so that <see cref="CoordinatorHostRelief"/> has nothing to move.
 /// </summary>
+/// <remarks>
+/// The first member to join is the oldest, and the coordinator singleton runs on the oldest member: join order alone
+/// would put the primary on the coordinator's host in every new cluster, and the relief would then move it by a
+/// switchover (a write pause) as soon as the cluster had been quiet for <c>relieve-host-after</c>. The new cluster holds
+/// no data yet, so the order is free.
+/// </remarks>
 internal static class InitialSetup
 {
     /// <summary>The reason a singleton cluster starts frozen (Flynn's wording).</summary>
@@ -37,7 +44,9 @@ internal static class InitialSetup
         if (leaders.Count < needed)
             return new Refusal(RefusalReason.NotEnoughPeers,
                 $"Setting the cluster up needs {needed} peer(s) not tagged nofailover; {leaders.Count} present.");
-        members = [.. leaders.Take(needed), .. members.Where(m => !leaders.Take(needed).Contains(m))];
+        leaders = AwayFromCoordinator(leaders, observation.Coordinator, needed);
+        var chosen = leaders.Take(needed).ToList();
+        members = [.. chosen, .. AwayFromCoordinator([.. members.Where(m => !chosen.Contains(m))], observation.Coordinator, 0)];
         var first = new ClusterState { Version = 1, Generation = 1, Primary = members[0], InitWal = Lsn.Zero, InitHistory = TimelineHistory.First,
             ClusterId = observation.NewClusterId };
         if (observation.Mode == ClusterMode.Singleton)
@@ -50,5 +59,17 @@ internal static class InitialSetup
         var normal = first with { Sync = members[1], Async = ImmutableArray.Create(members, 2, members.Length - 2) };
         return new Transition(normal, TransitionReason.InitialSetup,
             $"Cluster set up: primary {members[0].Id}, sync {members[1].Id}, asyncs {RuleContext.Ids(normal.Async)}.");
+    }
+
+    /// <summary>
+    /// <paramref name="peers"/> in join order, with those on the coordinator's host moved to the end, if at least
+    /// <paramref name="needed"/> others remain ahead of them; otherwise unchanged. Unchanged too when the relief is off
+    /// (<paramref name="coordinator"/> null): the operator then chose not to keep roles off that host.
+    /// </summary>
+    private static List<PeerId> AwayFromCoordinator(List<PeerId> peers, CoordinatorHost? coordinator, int needed)
+    {
+        if (coordinator is null) return peers;
+        var elsewhere = peers.Where(p => !coordinator.Runs(p)).ToList();
+        return elsewhere.Count >= needed ? [.. elsewhere, .. peers.Where(coordinator.Runs)] : peers;
     }
 }

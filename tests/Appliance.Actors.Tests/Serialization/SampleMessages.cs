@@ -56,6 +56,7 @@ internal static class SampleMessages
         new ClusterStateProtocol.CurrentState(FullState, new Refusal(RefusalReason.NeedsFencedPosition, "read it",
             new PositionProbe("n3", new WalFence.NameSync("n4")))),
         new ClusterStateProtocol.CurrentState(null, null),
+        new ClusterStateProtocol.CurrentState(FullState, null, CoordinatorPeers: ["node3"]),
         ClusterStateProtocol.GetHistory.Instance,
         Recorded,
         new ClusterStateProtocol.History([Recorded, Recorded with { State = SingletonState, Reason = TransitionReason.InitialSetup }]),
@@ -140,6 +141,12 @@ internal static class SampleMessages
             var read = (NodeProtocol.StatusReport)actual;
             Assert.Equal(fingerprints, read.SecretFingerprints);
             Assert.Equal(report with { SecretFingerprints = null }, read with { SecretFingerprints = null });
+        }
+        else if (expected is ClusterStateProtocol.CurrentState { CoordinatorPeers: { } coordinatorPeers } current)
+        {
+            var read = (ClusterStateProtocol.CurrentState)actual;
+            Assert.Equal(coordinatorPeers, read.CoordinatorPeers!);
+            Assert.Equal(current with { CoordinatorPeers = null }, read with { CoordinatorPeers = null });
         }
         else if (expected is FormationProtocol.Answer answer)
         {

@@ -7,6 +7,8 @@ public sealed class PasswordFileClusterFixture : NodeClusterFixture
 {
     public string PasswordFile(TestNode n) => Path.Combine(Dir, $"{n.Name}.pg-password");
 
+    protected override bool ReliefOn => false;
+
     protected override void AddPassword(TestNode n, Dictionary<string, string> env)
     {
         if (!File.Exists(PasswordFile(n))) PrivateFile(PasswordFile(n), Password + "\n");

@@ -41,6 +41,45 @@ public class CoordinatorHostReliefTests
     }
 
     [Fact]
+    public void A_new_cluster_puts_the_coordinators_host_last_so_that_nothing_has_to_move_later()
+    {
+        var c = new ScenarioCluster { Coordinator = On("node1") };
+        foreach (var id in new[] { "node1", "node2", "node3", "node4" }) c.Join(id, settle: false).SetWal(id, "0/100");
+        c.Settle();
+
+        var setup = Assert.Single(c.History, h => h.Reason == TransitionReason.InitialSetup);
+        Assert.Equal("g1 P=node2 S=node3 A=[node4,node1] D=[] W=0/0", setup.Next.ToShortString());
+        Assert.DoesNotContain(c.History, h => h.Reason == TransitionReason.CoordinatorHostRelieved);
+        Assert.Empty(c.Probes);
+    }
+
+    [Fact]
+    public void A_new_cluster_of_two_or_with_the_relief_off_keeps_join_order()
+    {
+        var two = new ScenarioCluster { Coordinator = On("node1", settled: false) };
+        foreach (var id in new[] { "node1", "node2" }) two.Join(id, settle: false).SetWal(id, "0/100");
+        two.Settle();
+        Assert.StartsWith("g1 P=node1 S=node2 A=[] ", Assert.Single(two.History).Next.ToShortString());
+
+        var off = new ScenarioCluster();
+        foreach (var id in new[] { "node1", "node2", "node3" }) off.Join(id, settle: false).SetWal(id, "0/100");
+        off.Settle();
+        Assert.StartsWith("g1 P=node1 S=node2 A=[node3] ", Assert.Single(off.History).Next.ToShortString());
+    }
+
+    [Fact]
+    public void A_new_cluster_keeps_a_nofailover_peer_out_of_the_lead_and_the_coordinators_host_at_the_tail()
+    {
+        var c = new ScenarioCluster { Coordinator = On("node1") };
+        foreach (var id in new[] { "node1", "node2", "node3", "node4" }) c.Join(id, settle: false).SetWal(id, "0/100");
+        c.Tag("node2", PeerTags.NoFailover, settle: false);
+        c.Settle();
+
+        var setup = Assert.Single(c.History, h => h.Reason == TransitionReason.InitialSetup);
+        Assert.Equal("g1 P=node3 S=node4 A=[node2,node1] D=[] W=0/0", setup.Next.ToShortString());
+    }
+
+    [Fact]
     public void A_sync_on_the_coordinators_host_gives_way_to_the_first_close_async_and_goes_to_the_tail()
     {
         var c = FourPeers();
