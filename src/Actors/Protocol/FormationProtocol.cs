@@ -24,9 +24,5 @@ public static class FormationProtocol
     /// The members of the cluster it is in (joining, up or leaving; itself included), or empty if it is not a member of
     /// any cluster yet.
     /// </param>
-    public sealed record Answer(string Address, IReadOnlyList<string> Members) : IApplianceMessage
-    {
-        /// <summary>Whether the node is a member of a cluster.</summary>
-        public bool IsMember => Members.Count > 0;
-    }
+    public sealed record Answer(string Address, IReadOnlyList<string> Members) : IApplianceMessage;
 }

@@ -25,19 +25,15 @@ internal sealed class IslandWatch(NodeOptions options, IServiceProvider services
 
     protected override TimeSpan Patience => AlonePatience;
 
-    private ActorSystem? _system;
-
     protected override Task<string?> ConditionAsync(ActorSystem system, CancellationToken ct)
     {
-        _system = system;
         var cluster = Cluster.Get(system);
         var alone = IsAlone(cluster.SelfMember.Status, [.. cluster.State.Members.Select(m => m.Address)], cluster.SelfAddress);
         return Task.FromResult(alone ? "alone in a cluster of its own" : null);
     }
 
-    protected override async Task<string?> ConfirmAsync(string condition, TimeSpan lasted, CancellationToken ct)
+    protected override async Task<string?> ConfirmAsync(ActorSystem system, string condition, TimeSpan lasted, CancellationToken ct)
     {
-        if (_system is not { } system) return null;
         FormationActor.Answers answers;
         try
         {

@@ -28,7 +28,7 @@ internal sealed class JoinWatch(NodeOptions options, IServiceProvider services, 
         return Task.FromResult(outside ? "outside the cluster (not a member)" : null);
     }
 
-    protected override async Task<string?> ConfirmAsync(string condition, TimeSpan lasted, CancellationToken ct) =>
+    protected override async Task<string?> ConfirmAsync(ActorSystem system, string condition, TimeSpan lasted, CancellationToken ct) =>
         await SeedProbe.AnotherSeedAnswersAsync(options, ct) is { } seed
             ? $"Node {options.Name} has been {condition} for {lasted.TotalSeconds:0} s while seed {seed} runs: a new incarnation joins afresh"
             : null;

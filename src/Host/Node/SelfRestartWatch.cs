@@ -28,7 +28,7 @@ internal abstract class SelfRestartWatch(IServiceProvider services, IHostApplica
     /// After <see cref="Patience"/>: the log line that explains the stop, or null to keep waiting (for instance until
     /// a restart could help).
     /// </summary>
-    protected abstract Task<string?> ConfirmAsync(string condition, TimeSpan lasted, CancellationToken ct);
+    protected abstract Task<string?> ConfirmAsync(ActorSystem system, string condition, TimeSpan lasted, CancellationToken ct);
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
@@ -41,7 +41,7 @@ internal abstract class SelfRestartWatch(IServiceProvider services, IHostApplica
             var condition = await ConditionAsync(system, stoppingToken);
             since = condition is null ? null : since ?? DateTime.UtcNow;
             if (condition is null || since is null || DateTime.UtcNow - since < Patience) continue;
-            if (await ConfirmAsync(condition, DateTime.UtcNow - since.Value, stoppingToken) is not { } reason) continue;
+            if (await ConfirmAsync(system, condition, DateTime.UtcNow - since.Value, stoppingToken) is not { } reason) continue;
             log.LogError("{Reason}; stopping with exit code {Code} so that a new incarnation of the node is started", reason, ExitCode);
             Tripped = true;
             lifetime.StopApplication();

@@ -41,7 +41,7 @@ internal sealed class SingletonWatch(NodeOptions options, IServiceProvider servi
         return await MissingSingletonAsync(system) is { } path ? $"the oldest member of a settled cluster without {path}" : null;
     }
 
-    protected override Task<string?> ConfirmAsync(string condition, TimeSpan lasted, CancellationToken ct) =>
+    protected override Task<string?> ConfirmAsync(ActorSystem system, string condition, TimeSpan lasted, CancellationToken ct) =>
         Task.FromResult<string?>($"Node {options.Name} has been {condition} for {lasted.TotalSeconds:0} s: its singleton manager is stuck " +
             "(it handed the singleton over at formation and waits to leave), and only a new incarnation starts it afresh");
 
