@@ -34,6 +34,13 @@ public sealed record StateStoreOptions(StateStoreKind Kind, string ConnectionStr
     /// <summary>The read journal <c>GetHistory</c> queries.</summary>
     public const string QueryPluginId = "akka.persistence.query.journal.sql";
 
+    /// <summary>
+    /// How often the read journal's sequence actor reads the journal's highest ordering (Akka.Persistence.Sql's
+    /// <c>journal-sequence-retrieval.query-delay</c>). Nothing here queries by ordering, so it only costs a read of
+    /// the state store; a day keeps an idle cluster's store unread.
+    /// </summary>
+    public const string SequencePollDelay = "1d";
+
     /// <summary>A SQLite file at <paramref name="path"/> (created if missing).</summary>
     public static StateStoreOptions Sqlite(string path) => new(StateStoreKind.Sqlite, $"Data Source={path}");
 
@@ -86,6 +93,11 @@ public sealed record StateStoreOptions(StateStoreKind Kind, string ConnectionStr
                 connection-string = {{connection}}
                 provider-name = {{provider}}
                 write-plugin = "akka.persistence.journal.sql"
+                # The read journal's sequence actor polls the journal's highest ordering every query-delay (1 s by
+                # default) from the first query on, for ever; only the ordering queries (all events, by tag) use it,
+                # and the coordinator's history and PersistedStateReader read by persistence id. At 1 s it was the
+                # only reader of an idle cluster's state store (a SQLite read transaction a second).
+                journal-sequence-retrieval.query-delay = {{SequencePollDelay}}
               }
             }
             {{ApplianceSerialization.Hocon}}

@@ -72,6 +72,17 @@ public sealed class CoordinatorConfigurationSpecs
         Assert.DoesNotContain("Password", store.ToString());
     }
 
+    [Theory]
+    [InlineData("sqlite:/var/lib/appliance/state.db")]
+    [InlineData("postgres:Host=db;Username=a;Password=p")]
+    public void The_read_journal_does_not_poll_the_store_while_the_cluster_is_idle(string spec)
+    {
+        // Akka.Persistence.Sql's default (1 s) made the coordinator's host read the state store every second for ever
+        // once its history had been read; only ordering queries, which the appliance never runs, need that poll.
+        var config = StateStoreOptions.Parse(spec).ToConfig();
+        Assert.True(config.GetTimeSpan("akka.persistence.query.journal.sql.journal-sequence-retrieval.query-delay") >= TimeSpan.FromHours(1));
+    }
+
     [Fact]
     public void An_unknown_state_store_form_is_refused_with_both_forms_named()
     {
