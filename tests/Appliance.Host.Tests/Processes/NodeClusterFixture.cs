@@ -79,11 +79,19 @@ public class NodeClusterFixture : IAsyncLifetime
     /// them by a switchover, in the middle of a test that reads the roles (A1 failed so, finding the primary moved or no
     /// async between two requests). A new cluster puts the coordinator's host last, so this usually holds at once.
     /// </summary>
-    public Task WaitSettledAsync() => Wait.UntilAsync(async () =>
+    public Task WaitSettledAsync()
     {
-        var view = await ClusterAsync(Live().First());
-        return Verify.Problems(view).Count == 0 && (!ReliefOn || NothingToRelieve(view));
-    }, () => "verify finds no problem and neither primary nor sync runs on the coordinator's host" + Logs(), TimeSpan.FromSeconds(120));
+        var last = "no answer yet";
+        return Wait.UntilAsync(async () =>
+        {
+            var view = await ClusterAsync(Live().First());
+            var problems = Verify.Problems(view);
+            last = problems.Count > 0 ? "verify: " + string.Join("; ", problems)
+                : $"coordinator's host peers [{string.Join(",", view.CoordinatorPeers ?? [])}], state {view.State?.Primary?.Id}/{view.State?.Sync?.Id}";
+            return problems.Count == 0 && (!ReliefOn || NothingToRelieve(view));
+        }, () => $"verify finds no problem and neither primary nor sync runs on the coordinator's host (last: {last})" + Logs(),
+            TimeSpan.FromSeconds(120));
+    }
 
     /// <summary>The coordinator moves the primary or sync off its own host (<c>relieve-host-after</c> is not <c>off</c>).</summary>
     protected virtual bool ReliefOn => true;
@@ -141,11 +149,16 @@ public class NodeClusterFixture : IAsyncLifetime
     }
 
     /// <summary>Waits until verify finds nothing (every peer streams as the state says).</summary>
-    public Task WaitHealthyAsync() => Wait.UntilAsync(async () =>
+    public Task WaitHealthyAsync()
     {
-        var view = await ClusterAsync(Live().First());
-        return Verify.Problems(view).Count == 0;
-    }, () => "verify finds no problem" + Logs(), TimeSpan.FromSeconds(120));
+        var last = "no answer yet";
+        return Wait.UntilAsync(async () =>
+        {
+            var problems = Verify.Problems(await ClusterAsync(Live().First()));
+            last = string.Join("; ", problems);
+            return problems.Count == 0;
+        }, () => $"verify finds no problem (last: {last})" + Logs(), TimeSpan.FromSeconds(120));
+    }
 
     public IEnumerable<TestNode> Live() => Nodes.Where(n => n.Process is { HasExited: false });
 
