@@ -9,9 +9,10 @@ namespace Appliance.Nodes.State;
 /// </summary>
 /// <remarks>
 /// The first member to join is the oldest, and the coordinator singleton runs on the oldest member: join order alone
-/// would put the primary on the coordinator's host in every new cluster, and the relief would then move it by a
-/// switchover (a write pause) as soon as the cluster had been quiet for <c>relieve-host-after</c>. The new cluster holds
-/// no data yet, so the order is free.
+/// would put the primary on the coordinator's host, and the relief would then move it by a switchover (a write pause)
+/// once the cluster had been quiet for <c>relieve-host-after</c>. The coordinator already lists its own peer last in
+/// the observation's members; the rule does not rely on that order. With only two members present at setup the
+/// coordinator's host still becomes the sync. The new cluster holds no data yet, so the order is free.
 /// </remarks>
 internal static class InitialSetup
 {

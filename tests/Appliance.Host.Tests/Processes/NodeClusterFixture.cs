@@ -77,7 +77,8 @@ public class NodeClusterFixture : IAsyncLifetime
     /// the sync runs on the coordinator's host (<see cref="ClusterViewDto.CoordinatorPeers"/>). Once the cluster has been
     /// quiet for <c>relieve-host-after</c> (15 s, src/Actors/reference.conf) the coordinator would otherwise move one of
     /// them by a switchover, in the middle of a test that reads the roles (A1 failed so, finding the primary moved or no
-    /// async between two requests). A new cluster puts the coordinator's host last, so this usually holds at once.
+    /// async between two requests). A new cluster set up with all three nodes present puts the coordinator's host last,
+    /// so this holds at once; one set up with two waits for the relief to move the sync (about 15 s).
     /// </summary>
     public Task WaitSettledAsync()
     {

@@ -56,6 +56,8 @@ public class CoordinatorHostReliefTests
     [Fact]
     public void A_new_cluster_of_two_or_with_the_relief_off_keeps_join_order()
     {
+        // The rule alone: ScenarioCluster keeps join order, while a real coordinator also lists its own peer last in the
+        // members it observes, so in production the pair would be P=node2 S=node1.
         var two = new ScenarioCluster { Coordinator = On("node1", settled: false) };
         foreach (var id in new[] { "node1", "node2" }) two.Join(id, settle: false).SetWal(id, "0/100");
         two.Settle();
