@@ -192,8 +192,36 @@ public sealed class ChaosCluster : IAsyncDisposable
             if (healthy) return History.Now - start;
             await Task.Delay(250);
         }
-        throw new ChaosCheckException($"the cluster did not heal within {timeout.TotalSeconds:0} s: {why}\n{Logs()}");
+        // The reason comes last as well: a CI report shows the end of a long failure first.
+        throw new ChaosCheckException($"the cluster did not heal within {timeout.TotalSeconds:0} s: {why}\n{Logs()}\n" +
+                                      $"{await NodeStatusesAsync()}{RoleEvents()}\nnot healed: {why}");
     }
+
+    /// <summary>Each running node's own account (GET /status), a line each.</summary>
+    public async Task<string> NodeStatusesAsync()
+    {
+        var sb = new System.Text.StringBuilder("\n--- node status ---");
+        foreach (var n in Nodes)
+        {
+            var s = n.Running ? await StatusAsync(n) : null;
+            sb.Append('\n').Append(s is null
+                ? $"{n.Name}: {(n.Running ? "no answer" : "not running")}"
+                : $"{s.Id}: role {s.Role} (assigned {s.AssignedRole}), state v{s.StateVersion} applied v{s.AppliedVersion}, " +
+                  $"postgres {(s.PostgresRunning ? "up" : "down")}, streaming {s.Streaming}, timeline {s.Timeline}, wal {s.WalPosition}, " +
+                  $"last error {s.LastError ?? "-"}");
+        }
+        return sb.ToString();
+    }
+
+    // What each node's roles did over the whole run, which a log tail full of cluster chatter hides.
+    private static readonly System.Text.RegularExpressions.Regex RoleEvent = new(
+        "role .* failed|ready to rejoin|promoted onto|applied for state|: state v\\d+|State transition|exited on its own|self-fenc",
+        System.Text.RegularExpressions.RegexOptions.IgnoreCase);
+
+    /// <summary>The last role events of every node's log.</summary>
+    public string RoleEvents(int lines = 12) =>
+        string.Concat(Nodes.Select(n =>
+            $"\n--- {n.Name}: last role events ---\n{string.Join("\n", n.Log.Since(0).Where(l => RoleEvent.IsMatch(l)).TakeLast(lines))}"));
 
     /// <summary>The tail of every node's log.</summary>
     public string Logs(int lines = 25) =>

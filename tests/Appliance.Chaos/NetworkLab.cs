@@ -63,7 +63,9 @@ public sealed class NetworkLab : IDisposable
         for (var attempt = 0; ; attempt++)
         {
             var subnet = random.Next(1, 250);
-            if (LinkExists($"{Prefix}br{subnet}")) continue;
+            // A veth of a lab just removed may outlive its namespace for a moment (the kernel tears it down
+            // asynchronously), and a replay with the same seed draws the same subnet: skip one still in use.
+            if (LinkExists($"{Prefix}br{subnet}") || Enumerable.Range(1, nodes).Any(i => LinkExists(Veth(subnet, i)))) continue;
             var (code, _, err) = Shell.Run("ip", "link", "add", $"{Prefix}br{subnet}", "type", "bridge");
             if (code != 0)
             {
@@ -92,7 +94,7 @@ public sealed class NetworkLab : IDisposable
         for (var i = 1; i <= Nodes; i++)
         {
             var ns = Namespace(i);
-            var host = $"ap{Subnet}n{i}";
+            var host = Veth(Subnet, i);
             Shell.Ip("netns", "add", ns);
             Shell.Ip("link", "add", host, "type", "veth", "peer", "name", $"{host}p");
             Shell.Ip("link", "set", $"{host}p", "netns", ns);
@@ -186,7 +188,12 @@ public sealed class NetworkLab : IDisposable
     {
         if (_disposed) return;
         _disposed = true;
-        for (var i = 1; i <= Nodes; i++) RemoveNamespace(Namespace(i));
+        for (var i = 1; i <= Nodes; i++)
+        {
+            // Deleting the pair from this side is synchronous; left to the namespace's removal it lingers a moment.
+            Shell.Run("ip", "link", "del", Veth(Subnet, i));
+            RemoveNamespace(Namespace(i));
+        }
         Shell.Run("ip", "link", "del", Bridge);
     }
 
@@ -199,6 +206,9 @@ public sealed class NetworkLab : IDisposable
 
     private static IReadOnlyList<int> ParsePids(string text) =>
         [.. text.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Select(int.Parse)];
+
+    // The host side of node i's veth pair: short, since interface names have at most 15 characters.
+    private static string Veth(int subnet, int i) => $"ap{subnet}n{i}";
 
     private static bool LinkExists(string name) => Shell.Run("ip", "link", "show", name).Code == 0;
 
