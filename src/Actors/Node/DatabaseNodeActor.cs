@@ -89,6 +89,11 @@ public sealed partial class DatabaseNodeActor : ReceiveActor, IWithTimers
             Report();
         });
         Receive<RoleProtocol.CloneProgress>(m => m.Token == _token, m => _clone = m.Progress);
+        Receive<RoleProtocol.Waiting>(m => m.Token == _token, m =>
+        {
+            _lastError = m.Why;
+            _log.Info("{0}: role {1} is {2}", _instance.Peer.Id, _roleKey?.Role.ToString() ?? "-", m.Why);
+        });
         Receive<RoleProtocol.Failed>(m => m.Token == _token, m =>
         {
             _lastError = m.Error;
@@ -97,6 +102,7 @@ public sealed partial class DatabaseNodeActor : ReceiveActor, IWithTimers
         Receive<RoleProtocol.Applied>(_ => { });        // from a replaced role actor
         Receive<RoleProtocol.ReadyToRejoin>(_ => { });
         Receive<RoleProtocol.CloneProgress>(_ => { });
+        Receive<RoleProtocol.Waiting>(_ => { });
         Receive<RoleProtocol.Failed>(_ => { });
 
         Receive<PostmasterExited>(m => m.Token == _token, m =>

@@ -79,6 +79,12 @@ public interface IDatabaseInstance
     Task<bool> IsNotAPrimaryAsync(PeerId peer, CancellationToken ct);
 
     /// <summary>
+    /// Whether <paramref name="upstream"/> can be cloned now (it accepts connections and holds the replication role);
+    /// false, never an exception, while it is down or still being set up.
+    /// </summary>
+    Task<bool> CanCloneFromAsync(PeerId upstream, CancellationToken ct);
+
+    /// <summary>
     /// Admits the peers <paramref name="state"/> names, besides the configured ones, to PostgreSQL (pg_hba), reloading it
     /// when that changed anything; never restarts it.
     /// </summary>

@@ -51,6 +51,10 @@ public sealed class PostgresDatabaseInstance(PostgresNode node) : IDatabaseInsta
     }
 
     /// <inheritdoc />
+    public Task<bool> CanCloneFromAsync(PeerId upstream, CancellationToken ct) =>
+        BaseBackupCloner.CanCloneFromAsync(upstream, Driver.Settings, ct);
+
+    /// <inheritdoc />
     public Task<bool> AdmitPeersAsync(ClusterState state, CancellationToken ct) =>
         Driver.AdmitHostsAsync(HbaFile.AdmittedHosts(state, Driver.Settings), ct);
 

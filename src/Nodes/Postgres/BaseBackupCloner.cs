@@ -63,6 +63,30 @@ public static class BaseBackupCloner
         throw new PostgresCommandFailedException("pg_basebackup", result.ExitCode, output);
     }
 
+    /// <summary>
+    /// Whether <paramref name="upstream"/> can be cloned now: it accepts connections and holds the replication role. False
+    /// while it is down, starting, or still being initialized (a new cluster's first primary creates the role only once
+    /// it runs), so that a waiting standby polls instead of failing and backing off.
+    /// </summary>
+    public static async Task<bool> CanCloneFromAsync(PeerId upstream, NodeSettings settings, CancellationToken ct)
+    {
+        try
+        {
+            await using var connection = await DriverConnection.OpenSuperuserAsync(upstream.Host, upstream.Port, settings.Credentials,
+                settings.Timeouts.Connect, ct).ConfigureAwait(false);
+            await using var command = new Npgsql.NpgsqlCommand(
+                "SELECT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = @replication AND rolreplication)", connection)
+            {
+                Parameters = { new("replication", settings.Credentials.ReplicationUser) },
+            };
+            return (bool)(await command.ExecuteScalarAsync(ct).ConfigureAwait(false))!;
+        }
+        catch (Exception e) when (e is Npgsql.NpgsqlException or System.Net.Sockets.SocketException or TimeoutException && !ct.IsCancellationRequested)
+        {
+            return false;
+        }
+    }
+
     private static async Task<string> DescribeAsync(PostgresBinaries binaries, DataDirectory target, CancellationToken ct)
     {
         if (target.Kind != DataDirectoryKind.Cluster)

@@ -51,6 +51,17 @@ public sealed class FormationRuleSpecs
     }
 
     [Fact]
+    public void With_every_seed_answering_none_a_member_the_lowest_forms_without_waiting_out_the_margin()
+    {
+        var answers = new Dictionary<Address, IReadOnlyList<Address>> { [N1] = [], [N2] = [], [N3] = [] };
+        Assert.IsType<FormNew>(Decide(N1, answers, stableSeconds: 0));
+        Assert.Contains(N1.ToString(), Assert.IsType<KeepProbing>(Decide(N2, answers, stableSeconds: 0)).Reason);
+        // A partial view still waits: the seed not heard yet may be lower, or a member.
+        var partial = new Dictionary<Address, IReadOnlyList<Address>> { [N2] = [], [N3] = [] };
+        Assert.Contains("held for", Assert.IsType<KeepProbing>(Decide(N2, partial, stableSeconds: 0)).Reason);
+    }
+
+    [Fact]
     public void A_node_joins_a_seed_that_is_a_member_even_when_it_would_be_the_lowest()
     {
         // n1 restarted while n2 and n3 run the cluster: it joins them rather than forming its own.

@@ -76,4 +76,22 @@ public sealed class CloneTests
         await Sql.ExecAsync(chain[0], "INSERT INTO t VALUES (4242)");
         await Sql.HasRowAsync(async0, 4242);
     }
+
+    [Fact]
+    public async Task An_upstream_can_be_cloned_only_once_it_runs_and_holds_the_replication_role()
+    {
+        // What a new cluster's sync polls while its primary still runs initdb, instead of failing into its backoff.
+        await using var cluster = new TestCluster();
+        var p = TestCluster.Peer("p");
+        var primary = await cluster.NodeAsync(p);
+        var replica = await cluster.NodeAsync(TestCluster.Peer("a0"));
+        Assert.False(await BaseBackupCloner.CanCloneFromAsync(p, replica.Settings, default), "cloneable before it runs");
+
+        await primary.InitializeAsync(default);
+        await primary.StartSingletonPrimaryAsync(default);
+        Assert.True(await BaseBackupCloner.CanCloneFromAsync(p, replica.Settings, default), "not cloneable once it runs with its roles");
+
+        await Sql.ExecAsync(primary, $"ALTER ROLE {primary.Settings.Credentials.ReplicationUser} NOREPLICATION");
+        Assert.False(await BaseBackupCloner.CanCloneFromAsync(p, replica.Settings, default), "cloneable without a replication role");
+    }
 }

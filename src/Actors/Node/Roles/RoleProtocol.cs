@@ -23,6 +23,11 @@ public static class RoleProtocol
     /// <param name="Progress">Bytes done and total.</param>
     public sealed record CloneProgress(long Token, BaseBackupProgress Progress);
 
+    /// <summary>The role waits on something outside this node (not a failure: it goes on by itself once that is there).</summary>
+    /// <param name="Token">The role actor's incarnation.</param>
+    /// <param name="Why">What it waits for, for the node's status.</param>
+    public sealed record Waiting(long Token, string Why);
+
     /// <summary>The role's work failed; the node reports it and the role actor is restarted with backoff.</summary>
     /// <param name="Token">The role actor's incarnation.</param>
     /// <param name="Error">What went wrong.</param>

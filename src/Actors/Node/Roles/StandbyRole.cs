@@ -37,10 +37,32 @@ public abstract class StandbyRole(RoleContext context) : RoleActor(context)
                 },
                 outcome.RewindFailure is { } why ? $" (the rewind could not be used: {why})" : "");
         }
-        else if (await instance.FollowAsync(upstream, Role.Assignment.Downstream, CloneProgress(), ct).ConfigureAwait(false) is { } rewound)
-            Log.Warning("{0}; {1}{2}", rewound.Why, rewound.Method,
-                rewound.RewindFailure is { } why ? $" (the rewind could not be used: {why})" : "");
+        else
+        {
+            if (!instance.HasData) await WaitUntilUpstreamCanBeClonedAsync(upstream, ct).ConfigureAwait(false);
+            if (await instance.FollowAsync(upstream, Role.Assignment.Downstream, CloneProgress(), ct).ConfigureAwait(false) is { } rewound)
+                Log.Warning("{0}; {1}{2}", rewound.Why, rewound.Method,
+                    rewound.RewindFailure is { } why ? $" (the rewind could not be used: {why})" : "");
+        }
         Report(new RoleProtocol.Applied(Role.Token, Role.Assignment.Role, ReadWrite: false));
+    }
+
+    /// <summary>
+    /// A new cluster's sync is told its role while the primary is still running initdb, and an async while the sync is
+    /// still cloning. Polled at the shortest retry interval rather than failed into the role's growing backoff, which
+    /// cost a fresh cluster up to several seconds after its primary came up.
+    /// </summary>
+    private async Task WaitUntilUpstreamCanBeClonedAsync(PeerId upstream, CancellationToken ct)
+    {
+        var told = false;
+        while (!await Role.Instance.CanCloneFromAsync(upstream, ct).ConfigureAwait(false))
+        {
+            if (!told)
+                Report(new RoleProtocol.Waiting(Role.Token,
+                    $"waiting for upstream {upstream.Id} to accept connections and hold the replication role, to clone from it"));
+            told = true;
+            await Task.Delay(Role.Options.MinRetryBackoff, ct).ConfigureAwait(false);
+        }
     }
 }
 
