@@ -86,6 +86,47 @@ public sealed partial class DatabaseNodeActorSpecs(ITestOutputHelper output) : T
     }
 
     [Fact]
+    public async Task A_deposed_primary_already_on_the_new_primarys_history_reports_ready_only_on_the_new_primarys_timeline()
+    {
+        // CI's chaos run: the primary's host was killed when its sync held all its WAL, so the rejoin found nothing to
+        // rewind and only made it a standby. It reported ready on the timeline it started on (the old one), since the new
+        // primary died before its WAL receiver had moved it onto the new one; the coordinator, comparing with the new
+        // primary's timeline, never took that readiness, and the peer stayed deposed. Here the new primary has not been
+        // promoted yet when the deposed peer rejoins behind it, which opens the same gap for certain.
+        await ThreeNodeChainAsync(RejoinPolicy.Auto);
+        var n1 = _nodes.Drivers["n1"];
+        await _nodes.Actors["n1"].GracefulStop(TimeSpan.FromSeconds(60));   // the host dies; its postmaster lives on
+        var flushed = Lsn.Parse(await Sql.ScalarAsync<string>(n1, "SELECT pg_current_wal_flush_lsn()::text"));
+        await Eventually.TrueAsync(async () => (await _nodes.Drivers["n2"].Probe.ReadStatusAsync(default)).ReceivedLsn >= flushed,
+            "the sync received all the primary flushed");
+        await n1.KillAsync(default);
+
+        _nodes.Actors["n2"].Tell(new NodeProtocol.RaiseFence(5, WalFence.StopReceivingWal), TestActor);
+        var raised = FishForMessage<NodeProtocol.FenceRaised>(f => f.ProbeId == 5, TimeSpan.FromSeconds(30));
+        var takeover = _nodes.State(2, 2, "n2", "n3", deposed: ["n1"], initWal: raised.Position);
+
+        // The deposed node learns the state first: it finds its WAL on n2's history and follows n2, still a standby.
+        await _nodes.RestartActorAsync(Sys, "n1", TestActor, RejoinPolicy.Auto, NodeActorHarness.Options);
+        _nodes.Actors["n1"].Tell(new ClusterStateProtocol.StateChanged(takeover.Version, takeover));
+        await Eventually.TrueAsync(async () =>
+        {
+            try { return (await n1.Probe.ReadStatusAsync(default)).InRecovery; }
+            catch (Npgsql.NpgsqlException) { return false; }
+        }, "n1 runs as a standby of n2");
+
+        _nodes.Publish(takeover);
+        await _nodes.UntilAsync("n2", s => s.ReadWrite && s.AppliedVersion == 2, "new primary takes writes");
+        var timeline = (await _nodes.Drivers["n2"].Probe.ReadStatusAsync(default)).Timeline;
+        Assert.True(timeline > 1, $"n2 was promoted but is on timeline {timeline}");
+
+        // The first readiness n1 reports names n2's new timeline, so the coordinator can take it.
+        var ready = await FishForMessageAsync<NodeProtocol.StatusReport>(r => r.Peer.Id == "n1" && r.Report.ReadyToRejoin, TimeSpan.FromSeconds(90));
+        Assert.Equal(("n2", 2L, timeline), (ready.Report.RewoundOnto!.Primary, ready.Report.RewoundOnto.Generation, ready.Report.RewoundOnto.Timeline));
+        await Sql.ExecAsync(_nodes.Drivers["n2"], "INSERT INTO t VALUES (30)");
+        await Sql.HasRowAsync(n1, 30);
+    }
+
+    [Fact]
     public async Task NameSync_fence_makes_the_primary_read_only_naming_the_new_peer_and_lifting_it_restores_writes()
     {
         await ThreeNodeChainAsync();

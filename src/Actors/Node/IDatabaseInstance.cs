@@ -84,6 +84,9 @@ public interface IDatabaseInstance
     /// </summary>
     Task<bool> CanCloneFromAsync(PeerId upstream, CancellationToken ct);
 
+    /// <summary>Another peer's status (role, timeline, positions), or null when it does not answer.</summary>
+    Task<InstanceStatus?> ReadStatusOfAsync(PeerId peer, CancellationToken ct);
+
     /// <summary>
     /// Admits the peers <paramref name="state"/> names, besides the configured ones, to PostgreSQL (pg_hba), reloading it
     /// when that changed anything; never restarts it.

@@ -37,16 +37,19 @@ public sealed class PostgresDatabaseInstance(PostgresNode node) : IDatabaseInsta
     public IReadOnlyList<string>? SecretFingerprints => Driver.Settings.Credentials.Secret?.Fingerprints;
 
     /// <inheritdoc />
-    public async Task<bool> IsNotAPrimaryAsync(PeerId peer, CancellationToken ct)
+    public async Task<bool> IsNotAPrimaryAsync(PeerId peer, CancellationToken ct) =>
+        (await ReadStatusOfAsync(peer, ct).ConfigureAwait(false))?.InRecovery ?? true;
+
+    /// <inheritdoc />
+    public async Task<InstanceStatus?> ReadStatusOfAsync(PeerId peer, CancellationToken ct)
     {
         try
         {
-            var status = await InstanceProbe.Of(peer, Driver.Settings.Credentials, Driver.Settings.Timeouts.Connect).ReadStatusAsync(ct).ConfigureAwait(false);
-            return status.InRecovery;
+            return await InstanceProbe.Of(peer, Driver.Settings.Credentials, Driver.Settings.Timeouts.Connect).ReadStatusAsync(ct).ConfigureAwait(false);
         }
-        catch (Exception e) when (e is Npgsql.NpgsqlException or System.Net.Sockets.SocketException or TimeoutException)
+        catch (Exception e) when (e is Npgsql.NpgsqlException or System.Net.Sockets.SocketException or TimeoutException && !ct.IsCancellationRequested)
         {
-            return true;
+            return null;
         }
     }
 

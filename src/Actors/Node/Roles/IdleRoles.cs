@@ -35,10 +35,44 @@ public sealed class DeposedRole(RoleContext context) : RoleActor(context)
         if (Role.Rejoin != RejoinPolicy.Auto) return;
 
         var outcome = await instance.RejoinAsync(Role.State.Primary, Role.State.Primary, null, CloneProgress(), ct).ConfigureAwait(false);
-        // The timeline it now follows, read from the running standby: the coordinator takes readiness only for this
-        // primary and generation, and checks the history the reports show against the primary's.
-        var status = await instance.ReadStatusAsync(ct).ConfigureAwait(false)
-            ?? throw new InvalidOperationException($"{instance.Peer.Id} rejoined behind {Role.State.Primary.Id} but PostgreSQL does not answer.");
-        Report(new RoleProtocol.ReadyToRejoin(Role.Token, outcome, new RejoinTarget(Role.State.Primary.Id, Role.State.Generation, status.Timeline)));
+        // The coordinator takes readiness only for this primary and generation, on the timeline the primary reports, and
+        // checks the history the reports show against the primary's.
+        var timeline = await WaitUntilOnPrimaryTimelineAsync(ct).ConfigureAwait(false);
+        Report(new RoleProtocol.ReadyToRejoin(Role.Token, outcome, new RejoinTarget(Role.State.Primary.Id, Role.State.Generation, timeline)));
+    }
+
+    /// <summary>
+    /// Waits until this standby runs on the timeline of the state's primary, and that primary runs as one. A former
+    /// primary that was already on the new primary's history is only made a standby: it starts on its old timeline and
+    /// moves onto the new one only once its WAL receiver has fetched the history, and a primary still promoting is on
+    /// the old one too. Readiness reported at that moment named a timeline the primary had left, so the coordinator never
+    /// took it and the peer stayed deposed for good (found by CI: a rolling restart left n2 deposed for four minutes).
+    /// The protocol model's marker already holds the primary's timeline (rdT = tl[primary]). If it does not get there
+    /// within the catch-up timeout, the role fails and its retry compares the histories (and rewinds) again.
+    /// </summary>
+    /// <returns>The timeline both are on.</returns>
+    private async Task<int> WaitUntilOnPrimaryTimelineAsync(CancellationToken ct)
+    {
+        var instance = Role.Instance;
+        var primary = Role.State.Primary;
+        var deadline = DateTimeOffset.UtcNow + Role.Options.CatchUpProgressTimeout;
+        var told = false;
+        while (true)
+        {
+            var own = await instance.ReadStatusAsync(ct).ConfigureAwait(false)
+                ?? throw new InvalidOperationException($"{instance.Peer.Id} rejoined behind {primary.Id} but PostgreSQL does not answer.");
+            var theirs = await instance.ReadStatusOfAsync(primary, ct).ConfigureAwait(false);
+            if (theirs is { InRecovery: false } && own.Timeline == theirs.Timeline) return own.Timeline;
+            var where = theirs is null ? "does not answer" : theirs.InRecovery ? "has not been promoted yet" : $"is on timeline {theirs.Timeline}";
+            if (DateTimeOffset.UtcNow > deadline)
+                throw new InvalidOperationException(
+                    $"{instance.Peer.Id} follows {primary.Id} but is still on timeline {own.Timeline} after " +
+                    $"{Role.Options.CatchUpProgressTimeout.TotalSeconds:0} s, and {primary.Id} {where}; rejoining again.");
+            if (!told)
+                Report(new RoleProtocol.Waiting(Role.Token,
+                    $"following primary {primary.Id} (which {where}) onto its timeline before reporting ready to rejoin; on timeline {own.Timeline} now"));
+            told = true;
+            await Task.Delay(Role.Options.MinRetryBackoff, ct).ConfigureAwait(false);
+        }
     }
 }
