@@ -107,7 +107,7 @@ public sealed record StateDto(long Version, long Generation, PeerDto? Primary, P
 /// <param name="ReplayedLsn">Replayed (standby).</param>
 /// <param name="LagBytes">How far behind the primary, in bytes; 0 on the primary; null if unknown.</param>
 /// <param name="CloneProgress">Percent of a clone in flight.</param>
-/// <param name="LastError">The last failure of the role, if not applied since.</param>
+/// <param name="LastError">The last failure of the role, or what it waits for (an upstream to clone from, a primary's timeline), if not applied since.</param>
 /// <param name="HostPid">This process.</param>
 /// <param name="PostmasterPid">PostgreSQL's postmaster, when running.</param>
 /// <param name="StateRefused">Why the node refuses the coordinator's state, if it does.</param>
