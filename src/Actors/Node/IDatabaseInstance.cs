@@ -80,7 +80,7 @@ public interface IDatabaseInstance
 
     /// <summary>
     /// Whether <paramref name="upstream"/> can be cloned now (it accepts connections and holds the replication role);
-    /// false, never an exception, while it is down or still being set up.
+    /// false while it is down or still being set up, an exception when it runs but refuses this node.
     /// </summary>
     Task<bool> CanCloneFromAsync(PeerId upstream, CancellationToken ct);
 

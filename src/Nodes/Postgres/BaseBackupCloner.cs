@@ -68,6 +68,8 @@ public static class BaseBackupCloner
     /// while it is down, starting, or still being initialized (a new cluster's first primary creates the role only once
     /// it runs), so that a waiting standby polls instead of failing and backing off.
     /// </summary>
+    /// <exception cref="Npgsql.PostgresException">The upstream runs but refuses this node (a wrong password, no pg_hba.conf
+    /// entry): not something waiting cures, so the caller fails with PostgreSQL's own words.</exception>
     public static async Task<bool> CanCloneFromAsync(PeerId upstream, NodeSettings settings, CancellationToken ct)
     {
         try
@@ -81,11 +83,19 @@ public static class BaseBackupCloner
             };
             return (bool)(await command.ExecuteScalarAsync(ct).ConfigureAwait(false))!;
         }
-        catch (Exception e) when (e is Npgsql.NpgsqlException or System.Net.Sockets.SocketException or TimeoutException && !ct.IsCancellationRequested)
+        catch (Exception e) when (NotAnsweringYet(e) && !ct.IsCancellationRequested)
         {
             return false;
         }
     }
+
+    // Down, not listening yet, or starting up / shutting down (57P03 cannot_connect_now); a refusal is an answer.
+    private static bool NotAnsweringYet(Exception e) => e switch
+    {
+        Npgsql.PostgresException p => p.SqlState == Npgsql.PostgresErrorCodes.CannotConnectNow,
+        Npgsql.NpgsqlException or System.Net.Sockets.SocketException or TimeoutException => true,
+        _ => false,
+    };
 
     private static async Task<string> DescribeAsync(PostgresBinaries binaries, DataDirectory target, CancellationToken ct)
     {

@@ -93,5 +93,10 @@ public sealed class CloneTests
 
         await Sql.ExecAsync(primary, $"ALTER ROLE {primary.Settings.Credentials.ReplicationUser} NOREPLICATION");
         Assert.False(await BaseBackupCloner.CanCloneFromAsync(p, replica.Settings, default), "cloneable without a replication role");
+
+        // A refusal is not something waiting cures: it surfaces in PostgreSQL's words instead of an endless wait.
+        var wrong = replica.Settings with { Credentials = replica.Settings.Credentials with { SuperuserPassword = "not-the-password" } };
+        var refused = await Assert.ThrowsAsync<Npgsql.PostgresException>(() => BaseBackupCloner.CanCloneFromAsync(p, wrong, default));
+        Assert.Equal(Npgsql.PostgresErrorCodes.InvalidPassword, refused.SqlState);
     }
 }
