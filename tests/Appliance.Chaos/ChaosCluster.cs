@@ -215,10 +215,10 @@ public sealed class ChaosCluster : IAsyncDisposable
 
     // What each node's roles did over the whole run, which a log tail full of cluster chatter hides.
     private static readonly System.Text.RegularExpressions.Regex RoleEvent = new(
-        "role .* failed|ready to rejoin|promoted onto|applied for state|: state v\\d+|State transition|exited on its own|self-fenc",
+        "role .* failed|: role \\w+ is |ready to rejoin|promoted onto|applied for state|: state v\\d+|State transition|exited on its own|self-fenc",
         System.Text.RegularExpressions.RegexOptions.IgnoreCase);
 
-    /// <summary>The last role events of every node's log.</summary>
+    /// <summary>The last <paramref name="lines"/> role events of every node, found over its whole log.</summary>
     public string RoleEvents(int lines = 12) =>
         string.Concat(Nodes.Select(n =>
             $"\n--- {n.Name}: last role events ---\n{string.Join("\n", n.Log.Since(0).Where(l => RoleEvent.IsMatch(l)).TakeLast(lines))}"));

@@ -100,6 +100,11 @@ public sealed partial class DatabaseNodeActorSpecs(ITestOutputHelper output) : T
         await Eventually.TrueAsync(async () => (await _nodes.Drivers["n2"].Probe.ReadStatusAsync(default)).ReceivedLsn >= flushed,
             "the sync received all the primary flushed");
         await n1.KillAsync(default);
+        // The premise: n1 holds no WAL n2 lacks (a background record written between the read and the kill would break it).
+        var held = await LocalWal.ReadAsync(n1.Binaries, n1.DataDirectory, default);
+        var received = (await _nodes.Drivers["n2"].Probe.ReadStatusAsync(default)).ReceivedLsn;
+        Assert.True(held is not null && received >= held.Position,
+            $"precondition: n1's WAL ends at {held?.Position}, past what n2 received ({received}); the test needs a primary with nothing to rewind");
 
         _nodes.Actors["n2"].Tell(new NodeProtocol.RaiseFence(5, WalFence.StopReceivingWal), TestActor);
         var raised = FishForMessage<NodeProtocol.FenceRaised>(f => f.ProbeId == 5, TimeSpan.FromSeconds(30));

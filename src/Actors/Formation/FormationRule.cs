@@ -6,8 +6,7 @@ namespace Appliance.Actors.Formation;
 /// <summary>
 /// Who forms the cluster, and whom a node joins: the decision of Akka.Management's Cluster Bootstrap (join any cluster
 /// a contact point is in; otherwise the lowest address of a confirmed quorum of contact points forms one, once that
-/// quorum has been stable for a margin, or at once when every contact point answers), taken over Akka remoting rather
-/// than a separate HTTP port.
+/// quorum has been stable for a margin), taken over Akka remoting rather than a separate HTTP port.
 /// </summary>
 /// <remarks>
 /// A node forms a cluster only with the answers of a majority of the seed list, all of them not members of any
@@ -43,10 +42,7 @@ public static class FormationRule
         var confirmed = answers.Keys.Where(seeds.Contains).OrderBy(a => a, Member.AddressOrdering).ToList();
         if (confirmed.Count < quorum)
             return new KeepProbing($"{confirmed.Count} of {seeds.Count} seeds answer, none a member; forming a cluster needs {quorum}");
-        // The margin lets a partial view fill in: a seed not heard yet may be the lower address, or a member. With every
-        // seed answering, none a member, there is nobody left to hear from (only a seed forms, and only the lowest of
-        // what it sees), so waiting would only delay a cold start of the whole list.
-        if (stableFor < stableMargin && confirmed.Count < seeds.Count)
+        if (stableFor < stableMargin)
             return new KeepProbing($"{confirmed.Count} of {seeds.Count} seeds answer; waiting until that has held for {stableMargin.TotalSeconds:0.#} s");
         return confirmed[0].Equals(self)
             ? new FormNew($"{confirmed.Count} of {seeds.Count} seeds answer, none a member, and this node has the lowest address")

@@ -86,6 +86,7 @@ public sealed partial class DatabaseNodeActor : ReceiveActor, IWithTimers
                 m.Target.Timeline, m.Target.Generation, m.Outcome.Method);
             _readyToRejoin = true;
             _rewoundOnto = m.Target;
+            _lastError = null;   // what it waited for is over
             Report();
         });
         Receive<RoleProtocol.CloneProgress>(m => m.Token == _token, m => _clone = m.Progress);

@@ -79,10 +79,10 @@ public interface IDatabaseInstance
     Task<bool> IsNotAPrimaryAsync(PeerId peer, CancellationToken ct);
 
     /// <summary>
-    /// Whether <paramref name="upstream"/> can be cloned now (it accepts connections and holds the replication role);
-    /// false while it is down or still being set up, an exception when it runs but refuses this node.
+    /// Why <paramref name="upstream"/> cannot be cloned yet (it must accept connections and hold the replication role),
+    /// or null when it can; an exception when it answers but refuses this node.
     /// </summary>
-    Task<bool> CanCloneFromAsync(PeerId upstream, CancellationToken ct);
+    Task<string?> WhyNotReadyToCloneAsync(PeerId upstream, CancellationToken ct);
 
     /// <summary>Another peer's status (role, timeline, positions), or null when it does not answer.</summary>
     Task<InstanceStatus?> ReadStatusOfAsync(PeerId peer, CancellationToken ct);

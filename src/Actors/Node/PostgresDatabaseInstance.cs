@@ -54,8 +54,8 @@ public sealed class PostgresDatabaseInstance(PostgresNode node) : IDatabaseInsta
     }
 
     /// <inheritdoc />
-    public Task<bool> CanCloneFromAsync(PeerId upstream, CancellationToken ct) =>
-        BaseBackupCloner.CanCloneFromAsync(upstream, Driver.Settings, ct);
+    public Task<string?> WhyNotReadyToCloneAsync(PeerId upstream, CancellationToken ct) =>
+        BaseBackupCloner.WhyNotReadyToCloneAsync(upstream, Driver.Settings, ct);
 
     /// <inheritdoc />
     public Task<bool> AdmitPeersAsync(ClusterState state, CancellationToken ct) =>

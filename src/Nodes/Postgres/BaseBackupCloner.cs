@@ -64,13 +64,13 @@ public static class BaseBackupCloner
     }
 
     /// <summary>
-    /// Whether <paramref name="upstream"/> can be cloned now: it accepts connections and holds the replication role. False
-    /// while it is down, starting, or still being initialized (a new cluster's first primary creates the role only once
-    /// it runs), so that a waiting standby polls instead of failing and backing off.
+    /// Why <paramref name="upstream"/> cannot be cloned yet, or null when it can: it must accept connections and hold the
+    /// replication role. A reason while it is down, starting, or still being initialized (a new cluster's first primary
+    /// creates the role only once it runs), so that a waiting standby polls instead of failing and backing off.
     /// </summary>
-    /// <exception cref="Npgsql.PostgresException">The upstream runs but refuses this node (a wrong password, no pg_hba.conf
-    /// entry): not something waiting cures, so the caller fails with PostgreSQL's own words.</exception>
-    public static async Task<bool> CanCloneFromAsync(PeerId upstream, NodeSettings settings, CancellationToken ct)
+    /// <exception cref="Npgsql.NpgsqlException">The upstream answers but refuses this node (a wrong password, no
+    /// pg_hba.conf entry, a TLS failure): not something waiting cures, so the caller fails in the driver's own words.</exception>
+    public static async Task<string?> WhyNotReadyToCloneAsync(PeerId upstream, NodeSettings settings, CancellationToken ct)
     {
         try
         {
@@ -81,19 +81,23 @@ public static class BaseBackupCloner
             {
                 Parameters = { new("replication", settings.Credentials.ReplicationUser) },
             };
-            return (bool)(await command.ExecuteScalarAsync(ct).ConfigureAwait(false))!;
+            return (bool)(await command.ExecuteScalarAsync(ct).ConfigureAwait(false))!
+                ? null
+                : $"{upstream.Id} has no replication role {settings.Credentials.ReplicationUser} yet";
         }
         catch (Exception e) when (NotAnsweringYet(e) && !ct.IsCancellationRequested)
         {
-            return false;
+            return $"{upstream.Id} does not answer yet ({e.Message})";
         }
     }
 
-    // Down, not listening yet, or starting up / shutting down (57P03 cannot_connect_now); a refusal is an answer.
+    // Down, not listening yet (network errors Npgsql calls transient), or starting up / shutting down (57P03
+    // cannot_connect_now). A refusal (password, pg_hba, TLS) is an answer.
     private static bool NotAnsweringYet(Exception e) => e switch
     {
         Npgsql.PostgresException p => p.SqlState == Npgsql.PostgresErrorCodes.CannotConnectNow,
-        Npgsql.NpgsqlException or System.Net.Sockets.SocketException or TimeoutException => true,
+        Npgsql.NpgsqlException n => n.IsTransient,
+        System.Net.Sockets.SocketException or TimeoutException => true,
         _ => false,
     };
 

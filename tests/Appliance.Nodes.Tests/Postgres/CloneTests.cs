@@ -85,18 +85,18 @@ public sealed class CloneTests
         var p = TestCluster.Peer("p");
         var primary = await cluster.NodeAsync(p);
         var replica = await cluster.NodeAsync(TestCluster.Peer("a0"));
-        Assert.False(await BaseBackupCloner.CanCloneFromAsync(p, replica.Settings, default), "cloneable before it runs");
+        Assert.Contains("does not answer yet", await BaseBackupCloner.WhyNotReadyToCloneAsync(p, replica.Settings, default));
 
         await primary.InitializeAsync(default);
         await primary.StartSingletonPrimaryAsync(default);
-        Assert.True(await BaseBackupCloner.CanCloneFromAsync(p, replica.Settings, default), "not cloneable once it runs with its roles");
+        Assert.Null(await BaseBackupCloner.WhyNotReadyToCloneAsync(p, replica.Settings, default));
 
         await Sql.ExecAsync(primary, $"ALTER ROLE {primary.Settings.Credentials.ReplicationUser} NOREPLICATION");
-        Assert.False(await BaseBackupCloner.CanCloneFromAsync(p, replica.Settings, default), "cloneable without a replication role");
+        Assert.Contains("no replication role", await BaseBackupCloner.WhyNotReadyToCloneAsync(p, replica.Settings, default));
 
         // A refusal is not something waiting cures: it surfaces in PostgreSQL's words instead of an endless wait.
         var wrong = replica.Settings with { Credentials = replica.Settings.Credentials with { SuperuserPassword = "not-the-password" } };
-        var refused = await Assert.ThrowsAsync<Npgsql.PostgresException>(() => BaseBackupCloner.CanCloneFromAsync(p, wrong, default));
+        var refused = await Assert.ThrowsAsync<Npgsql.PostgresException>(() => BaseBackupCloner.WhyNotReadyToCloneAsync(p, wrong, default));
         Assert.Equal(Npgsql.PostgresErrorCodes.InvalidPassword, refused.SqlState);
     }
 }

@@ -48,7 +48,8 @@ public sealed class DeposedRole(RoleContext context) : RoleActor(context)
     /// the old one too. Readiness reported at that moment named a timeline the primary had left, so the coordinator never
     /// took it and the peer stayed deposed for good (found by CI: a rolling restart left n2 deposed for four minutes).
     /// The protocol model's marker already holds the primary's timeline (rdT = tl[primary]). If it does not get there
-    /// within the catch-up timeout, the role fails and its retry compares the histories (and rewinds) again.
+    /// within the catch-up timeout, the role fails with the reason in the node's status and rejoins again; a standby
+    /// that can never follow (the primary no longer has the WAL it needs) stays deposed that way, and needs a rebuild.
     /// </summary>
     /// <returns>The timeline both are on.</returns>
     private async Task<int> WaitUntilOnPrimaryTimelineAsync(CancellationToken ct)

@@ -54,13 +54,11 @@ public abstract class StandbyRole(RoleContext context) : RoleActor(context)
     /// </summary>
     private async Task WaitUntilUpstreamCanBeClonedAsync(PeerId upstream, CancellationToken ct)
     {
-        var told = false;
-        while (!await Role.Instance.CanCloneFromAsync(upstream, ct).ConfigureAwait(false))
+        string? told = null;
+        while (await Role.Instance.WhyNotReadyToCloneAsync(upstream, ct).ConfigureAwait(false) is { } why)
         {
-            if (!told)
-                Report(new RoleProtocol.Waiting(Role.Token,
-                    $"waiting for upstream {upstream.Id} to accept connections and hold the replication role, to clone from it"));
-            told = true;
+            if (why != told) Report(new RoleProtocol.Waiting(Role.Token, $"waiting to clone from upstream {upstream.Id}: {why}"));
+            told = why;
             await Task.Delay(Role.Options.MinRetryBackoff, ct).ConfigureAwait(false);
         }
     }
