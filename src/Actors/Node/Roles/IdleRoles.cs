@@ -57,7 +57,6 @@ public sealed class DeposedRole(RoleContext context) : RoleActor(context)
         var instance = Role.Instance;
         var primary = Role.State.Primary;
         var deadline = DateTimeOffset.UtcNow + Role.Options.CatchUpProgressTimeout;
-        var told = false;
         while (true)
         {
             var own = await instance.ReadStatusAsync(ct).ConfigureAwait(false)
@@ -69,10 +68,7 @@ public sealed class DeposedRole(RoleContext context) : RoleActor(context)
                 throw new InvalidOperationException(
                     $"{instance.Peer.Id} follows {primary.Id} but is still on timeline {own.Timeline} after " +
                     $"{Role.Options.CatchUpProgressTimeout.TotalSeconds:0} s, and {primary.Id} {where}; rejoining again.");
-            if (!told)
-                Report(new RoleProtocol.Waiting(Role.Token,
-                    $"following primary {primary.Id} (which {where}) onto its timeline before reporting ready to rejoin; on timeline {own.Timeline} now"));
-            told = true;
+            ReportWaiting($"following primary {primary.Id} (which {where}) onto its timeline before reporting ready to rejoin; on timeline {own.Timeline} now");
             await Task.Delay(Role.Options.MinRetryBackoff, ct).ConfigureAwait(false);
         }
     }

@@ -47,6 +47,16 @@ public abstract class RoleActor : ReceiveActor
     /// <summary>Tells the node, with this incarnation's token.</summary>
     protected void Report(object message) => Role.Node.Tell(message);
 
+    private string? _lastWait;   // touched only by the reconcile task, one step after another
+
+    /// <summary>Tells the node what the role waits for (its status shows it), when that differs from the last time.</summary>
+    protected void ReportWaiting(string why)
+    {
+        if (why == _lastWait) return;
+        _lastWait = why;
+        Report(new RoleProtocol.Waiting(Role.Token, why));
+    }
+
     /// <summary>Reports clone progress to the node at most every percent.</summary>
     protected IProgress<Nodes.Postgres.BaseBackupProgress> CloneProgress()
     {

@@ -54,11 +54,9 @@ public abstract class StandbyRole(RoleContext context) : RoleActor(context)
     /// </summary>
     private async Task WaitUntilUpstreamCanBeClonedAsync(PeerId upstream, CancellationToken ct)
     {
-        string? told = null;
         while (await Role.Instance.WhyNotReadyToCloneAsync(upstream, ct).ConfigureAwait(false) is { } why)
         {
-            if (why != told) Report(new RoleProtocol.Waiting(Role.Token, $"waiting to clone from upstream {upstream.Id}: {why}"));
-            told = why;
+            ReportWaiting($"waiting to clone from upstream {upstream.Id}: {why}");
             await Task.Delay(Role.Options.MinRetryBackoff, ct).ConfigureAwait(false);
         }
     }
