@@ -392,7 +392,7 @@ public sealed class ClusterStateCoordinator : ReceivePersistentActor, IWithTimer
             return;
         }
         Timers.Cancel(ProbeTimer);
-        _round!.Answered(answer.Position, history);
+        _round!.Answered(answer.Position, history, answer.Received);
         Evaluate();
     }
 

@@ -60,10 +60,10 @@ internal sealed class EvaluationRound(QueuedCommand? command)
     }
 
     /// <summary>The pending probe was answered with a position.</summary>
-    public void Answered(Lsn position, TimelineHistory history)
+    public void Answered(Lsn position, TimelineHistory history, Lsn? received = null)
     {
         var probe = Pending!.Probe;
-        Fenced = Fenced.SetItem(probe.PeerId, new FencedPosition(position, probe.Fence, history));
+        Fenced = Fenced.SetItem(probe.PeerId, new FencedPosition(position, probe.Fence, history, received));
         Pending = null;
     }
 

@@ -395,7 +395,7 @@ public sealed partial class DatabaseNodeActor : ReceiveActor, IWithTimers
         {
             _log.Info("{0}: fence {1} up at {2} on {3}", _instance.Peer.Id, outcome.Fence, fenced.Position,
                 fenced.History?.ToString() ?? "an unknown history");
-            outcome.ReplyTo.Tell(new NodeProtocol.FenceRaised(outcome.ProbeId, _instance.Peer.Id, fenced.Position, fenced.History));
+            outcome.ReplyTo.Tell(new NodeProtocol.FenceRaised(outcome.ProbeId, _instance.Peer.Id, fenced.Position, fenced.History, fenced.Received));
             return;
         }
         _log.Warning("{0}: fence {1} failed: {2}", _instance.Peer.Id, outcome.Fence, outcome.Error);

@@ -54,11 +54,14 @@ public interface IDatabaseInstance
     /// </summary>
     Task<RejoinOutcome> RejoinAsync(PeerId source, PeerId upstream, PeerId? downstream, IProgress<BaseBackupProgress>? progress, CancellationToken ct);
 
-    /// <summary>Fence for a takeover: stop receiving WAL, replay what arrived, and return that position with its history.</summary>
+    /// <summary>
+    /// Fence for a takeover: stop receiving WAL, replay what arrived, and return the replayed and the received
+    /// position with their history.
+    /// </summary>
     Task<FenceReading> StopReceivingAsync(CancellationToken ct);
 
     /// <summary>
-    /// Fence for a new sync: name <paramref name="syncId"/> (read-only until it catches up) and return the current
+    /// Fence for a new sync: name <paramref name="syncId"/> (read-only until it catches up) and return the flushed
     /// position with its history.
     /// </summary>
     Task<FenceReading> NameSyncAsync(string syncId, CancellationToken ct);
@@ -121,7 +124,9 @@ public interface IDatabaseInstance
 }
 
 /// <summary>A position read behind a fence, with the history of the timeline it is on.</summary>
-/// <param name="Position">The position.</param>
+/// <param name="Position">The end of the last whole record: replayed on a standby, flushed on a primary.</param>
 /// <param name="History">Its timeline's history; null when it could not be read (the coordinator then counts the probe as
 /// failed rather than compare a bare LSN).</param>
-public sealed record FenceReading(Lsn Position, TimelineHistory? History);
+/// <param name="Received">On a standby, how far it received, a partial last record included
+/// (<see cref="Appliance.Nodes.Postgres.StandbyWalEnd"/>); null on a primary.</param>
+public sealed record FenceReading(Lsn Position, TimelineHistory? History, Lsn? Received = null);

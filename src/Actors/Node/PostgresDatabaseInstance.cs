@@ -81,19 +81,22 @@ public sealed class PostgresDatabaseInstance(PostgresNode node) : IDatabaseInsta
         CancellationToken ct) => Driver.RejoinAsync(source, upstream, downstream, progress, ct);
 
     /// <inheritdoc />
-    public async Task<FenceReading> StopReceivingAsync(CancellationToken ct) =>
-        await WithHistoryAsync(await Driver.StopReceivingAsync(ct).ConfigureAwait(false), ct).ConfigureAwait(false);
+    public async Task<FenceReading> StopReceivingAsync(CancellationToken ct)
+    {
+        var end = await Driver.StopReceivingAsync(ct).ConfigureAwait(false);
+        return await WithHistoryAsync(end.Replayed, end.Received, ct).ConfigureAwait(false);
+    }
 
     /// <inheritdoc />
     public async Task<FenceReading> NameSyncAsync(string syncId, CancellationToken ct) =>
-        await WithHistoryAsync(await Driver.NameSyncAsync(syncId, ct).ConfigureAwait(false), ct).ConfigureAwait(false);
+        await WithHistoryAsync(await Driver.NameSyncAsync(syncId, ct).ConfigureAwait(false), null, ct).ConfigureAwait(false);
 
     // Read after the fence is up, so nothing moves the instance onto another timeline between the position and this
     // read: a fenced standby receives nothing, and a fenced primary stays on its timeline.
-    private async Task<FenceReading> WithHistoryAsync(Lsn position, CancellationToken ct)
+    private async Task<FenceReading> WithHistoryAsync(Lsn position, Lsn? received, CancellationToken ct)
     {
         var status = await Driver.Probe.ReadStatusAsync(ct).ConfigureAwait(false);
-        return new FenceReading(position, status.History);
+        return new FenceReading(position, status.History, received);
     }
 
     /// <inheritdoc />

@@ -35,11 +35,14 @@ public static class NodeProtocol
     /// <summary>The fence is up; <paramref name="Position"/> is the position read behind it.</summary>
     /// <param name="ProbeId">The probe answered.</param>
     /// <param name="PeerId">The answering peer.</param>
-    /// <param name="Position">Its position.</param>
+    /// <param name="Position">Its position: the end of the last whole record (replayed on a standby, flushed on a primary).</param>
     /// <param name="History">The history of the timeline <paramref name="Position"/> is on, read behind the same fence.
     /// Optional on the wire only so that an older node's answer still parses; the coordinator treats an answer without
     /// one as a failed probe.</param>
-    public sealed record FenceRaised(long ProbeId, string PeerId, Lsn Position, TimelineHistory? History = null) : IApplianceMessage;
+    /// <param name="Received">A standby's received position, a partial last record included; null from a primary or
+    /// an older node (the rules then use <paramref name="Position"/>, which is never more).</param>
+    public sealed record FenceRaised(long ProbeId, string PeerId, Lsn Position, TimelineHistory? History = null, Lsn? Received = null)
+        : IApplianceMessage;
 
     /// <summary>The fence could not be raised.</summary>
     /// <param name="ProbeId">The probe answered.</param>

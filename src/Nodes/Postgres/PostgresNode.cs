@@ -307,11 +307,12 @@ public sealed partial class PostgresNode : IAsyncDisposable
 
     /// <summary>
     /// Fence before a takeover: this standby stops receiving WAL (<c>primary_conninfo</c> emptied in the
-    /// appliance-owned file, so the fence survives a restart), replays what it received, and returns that position.
-    /// From then on nothing more of its old primary reaches it, so nothing more is acknowledged through it.
+    /// appliance-owned file, so the fence survives a restart), replays what it received, and returns how far it
+    /// replayed and how far it received. From then on nothing more of its old primary reaches it, so nothing more is
+    /// acknowledged through it.
     /// </summary>
     /// <exception cref="InvalidRoleTransitionException">It is not a running standby.</exception>
-    public Task<Lsn> StopReceivingAsync(CancellationToken ct) => Serialised(async () =>
+    public Task<StandbyWalEnd> StopReceivingAsync(CancellationToken ct) => Serialised(async () =>
     {
         // A standby that already has no upstream is fenced again (idempotent): the loop below still proves no receiver runs.
         if (!IsRunning || CurrentRole is not { } current || !(await Probe.ReadStatusAsync(ct).ConfigureAwait(false)).InRecovery)
@@ -333,14 +334,14 @@ public sealed partial class PostgresNode : IAsyncDisposable
             var received = reader.IsDBNull(1) ? Lsn.Zero : Lsn.Parse(reader.GetString(1));
             var replayed = reader.IsDBNull(2) ? Lsn.Zero : Lsn.Parse(reader.GetString(2));
             var waitingForWal = reader.GetBoolean(3);
-            if (receivers == 0 && replayed >= received) return Lsn.Max(received, replayed);
+            if (receivers == 0 && replayed >= received) return new StandbyWalEnd(replayed, Lsn.Max(received, replayed));
             // The last chunk received may end inside a record (the primary's walwriter flushes whole pages), and replay
             // stops before that record for good: then "replayed reached received" never holds. Replay has used up what
             // there is once the startup process waits for more WAL, seen twice at the same position (so not a wake-up
             // still on its way). Found by CI: a switchover target that could never be fenced (FailoverScenarioSpecs).
             if (receivers == 0 && waitingForWal)
             {
-                if (exhaustedAt == replayed) return Lsn.Max(received, replayed);
+                if (exhaustedAt == replayed) return new StandbyWalEnd(replayed, received);
                 exhaustedAt = replayed;
             }
             else exhaustedAt = null;
@@ -355,7 +356,10 @@ public sealed partial class PostgresNode : IAsyncDisposable
     /// <summary>
     /// Fence before a new sync: this primary names <paramref name="syncId"/> alone in
     /// <c>synchronous_standby_names</c> and goes read-only, waits until no other walsender counts as synchronous,
-    /// and returns its current position. Every commit acknowledged later is on that peer.
+    /// and returns how far its WAL is flushed. Every commit acknowledged before is at or below that (a commit is
+    /// flushed here before it waits for a standby), and every commit acknowledged later is on that peer. Not the write
+    /// position: a standby receives only flushed WAL, so a sync that holds all of it could never reach a write position
+    /// past the flush if this primary died now.
     /// </summary>
     /// <exception cref="InvalidRoleTransitionException">It is not a running primary.</exception>
     public Task<Lsn> NameSyncAsync(string syncId, CancellationToken ct) => Serialised(async () =>
@@ -371,7 +375,7 @@ public sealed partial class PostgresNode : IAsyncDisposable
         {
             await using var connection = await Probe.OpenAsync(ct).ConfigureAwait(false);
             await using var command = new NpgsqlCommand(
-                "SELECT (SELECT count(*) FROM pg_stat_replication WHERE application_name <> @sync AND sync_state <> 'async')::int, pg_current_wal_lsn()::text",
+                "SELECT (SELECT count(*) FROM pg_stat_replication WHERE application_name <> @sync AND sync_state <> 'async')::int, pg_current_wal_flush_lsn()::text",
                 connection);
             command.Parameters.AddWithValue("sync", syncId);
             await using var reader = await command.ExecuteReaderAsync(ct).ConfigureAwait(false);

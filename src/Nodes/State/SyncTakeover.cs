@@ -7,10 +7,12 @@ namespace Appliance.Nodes.State;
 /// <remarks>
 /// Safe because every write acknowledged before this generation is at or below initWal (the primary that declared
 /// the generation had them all, and named the sync before it read its position), and every write acknowledged during
-/// it is on the sync (synchronous replication). So a sync whose position, read now, is at least initWal holds every
-/// acknowledged write. The sync stops receiving before that read (<see cref="WalFence.StopReceiving"/>), so the
-/// old primary cannot get anything more acknowledged through it, and the new initWal covers everything the new primary
-/// will ever have of the old generation. The old primary may hold WAL the sync never saw, so it is deposed.
+/// it is on the sync (synchronous replication). So a sync that, read now, holds WAL to at least initWal holds every
+/// acknowledged write: each is a whole record at or below what it received, and replay uses up every whole record. The
+/// sync stops receiving before that read (<see cref="WalFence.StopReceiving"/>), so the old primary cannot get anything
+/// more acknowledged through it. The new initWal is where the promotion forks, the end of the last whole record the
+/// sync replayed, and covers everything the new primary will ever have of the old generation. The old primary may
+/// hold WAL the sync never saw, so it is deposed.
 /// Positions are compared on the generation's timeline history (<see cref="ClusterState.InitHistory"/>), never as bare
 /// LSNs: WAL as long as initWal on a history that forked below it does not hold the generation's writes.
 /// </remarks>
@@ -39,10 +41,14 @@ internal static class SyncTakeover
         if (ctx.IsDown(sync)) return Refusals.Offline(sync, wanted);
         if (ctx.FencedPosition(sync, WalFence.StopReceivingWal) is not { } fenced)
             return Refusals.NeedsPosition(sync, WalFence.StopReceivingWal, wanted);
+        // Held, not the replayed position: initWal can lie inside a record the primary had flushed only in part, and no
+        // acknowledged commit lies past its start. The new generation is declared where the promotion forks, at the end
+        // of the last whole record (Position): a declared initWal past the fork would put the new primary's own
+        // history off the generation's, and every later move would be refused (found by CI in a planned switchover).
         var position = fenced.Position;
-        if (position < state.InitWal)
+        if (fenced.Held < state.InitWal)
             return new Refusal(RefusalReason.NotCaughtUp,
-                $"{wanted} is not safe: it has replayed WAL to {position}, short of initWal {state.InitWal}, so it may lack acknowledged writes; " +
+                $"{wanted} is not safe: it holds WAL to {fenced.Held}, short of initWal {state.InitWal}, so it may lack acknowledged writes; " +
                 $"waiting for it to catch up (or for {state.Primary.Id} to return).");
 
         // A bare LSN proves nothing: a sync that went on streaming from a deposed primary, or was never rewound, can

@@ -41,25 +41,36 @@ public abstract record WalFence
     public static readonly StopReceiving StopReceivingWal = new();
 
     /// <summary>
-    /// The standby shuts off its WAL receiver, replays what it received, and reports that position: nothing more from
-    /// the old primary reaches it, so nothing more is acknowledged through it. It resumes if no new generation follows.
+    /// The standby shuts off its WAL receiver, replays what it received, and reports how far it replayed and received:
+    /// nothing more from the old primary reaches it, so nothing more is acknowledged through it. It resumes if no new
+    /// generation follows.
     /// </summary>
     public sealed record StopReceiving : WalFence;
 
     /// <summary>
-    /// The primary names <paramref name="PeerId"/> in <c>synchronous_standby_names</c>, then reports its current
-    /// position: every commit acknowledged later is on that peer.
+    /// The primary names <paramref name="PeerId"/> in <c>synchronous_standby_names</c>, then reports its flushed
+    /// position: every commit acknowledged before is at or below it, and every commit acknowledged later is on that peer.
     /// </summary>
     /// <param name="PeerId">The peer that becomes the sync.</param>
     public sealed record NameSync(string PeerId) : WalFence;
 }
 
 /// <summary>A WAL position a peer reported after raising <paramref name="Fence"/>.</summary>
-/// <param name="Position">Current LSN on a primary; received-and-replayed LSN on a standby.</param>
+/// <param name="Position">Where its WAL ends in whole records: flushed on a primary; replayed, once replay has used up
+/// what arrived, on a standby. A promotion of the standby forks here, so a generation is declared at this position.</param>
 /// <param name="Fence">The fence that was up when the position was read.</param>
 /// <param name="History">The history of the timeline <paramref name="Position"/> is on, read behind the same fence:
 /// a takeover needs the sync on the generation's history, not just far enough along some WAL.</param>
-public sealed record FencedPosition(Lsn Position, WalFence Fence, TimelineHistory History);
+/// <param name="Received">On a standby, how far it received, which is past <paramref name="Position"/> when the last
+/// chunk streamed ends inside a record; null when it is <paramref name="Position"/>.</param>
+public sealed record FencedPosition(Lsn Position, WalFence Fence, TimelineHistory History, Lsn? Received = null)
+{
+    /// <summary>
+    /// How far the peer holds its upstream's WAL. A commit acknowledged through it ends at or below this and is whole,
+    /// so the peer holds it once this reaches it, even where this lies inside a later, partial record.
+    /// </summary>
+    public Lsn Held => Received is { } received && received > Position ? received : Position;
+}
 
 /// <summary>A request to fence a peer and read its position, for the rules to evaluate again with the answer.</summary>
 /// <param name="PeerId">The peer to ask.</param>

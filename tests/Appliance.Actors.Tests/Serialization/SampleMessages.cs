@@ -70,6 +70,7 @@ internal static class SampleMessages
         new ClusterStateProtocol.StateChanged(7, FullStateWithHistory, "3f9c2a7b1d0e"),
         new NodeProtocol.FenceRaised(42, "n3", Lsn.Parse("FFFFFFFF/FFFFFFFF")),
         new NodeProtocol.FenceRaised(44, "n3", Lsn.Parse("16/B374D848"), History3),
+        new NodeProtocol.FenceRaised(45, "n3", Lsn.Parse("0/301F7D8"), History3, Lsn.Parse("0/3020000")),
         new NodeProtocol.StatusReport(new PeerId("n1", "10.0.0.1", 5432),
             new PeerReport(true, Lsn.Parse("16/B374D848"), HasExistingData: true, ReadyToRejoin: true, History: History3,
                 RewoundOnto: new RejoinTarget("n2", 3, 3)), 7, PeerRole.Deposed, false),

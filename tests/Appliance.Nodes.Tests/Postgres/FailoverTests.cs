@@ -1,4 +1,5 @@
 using Appliance.Nodes.Postgres;
+using Appliance.Nodes.State;
 
 namespace Appliance.Nodes.Tests.Postgres;
 
@@ -43,6 +44,51 @@ public sealed class FailoverTests
         await sync.FollowAsync(chain.Peers[0], null, null, default);
         await Sql.ExecAsync(primary, "INSERT INTO t VALUES (2)");
         await Sql.HasRowAsync(sync, 2);
+    }
+
+    [Fact]
+    public async Task A_sync_fenced_inside_a_record_is_declared_where_its_promotion_forks_and_holds_what_it_received()
+    {
+        // Found by CI: a switchover declared the new generation at the sync's received position, past the end of the
+        // record its promotion kept, so the new primary's own history parted from the generation's below initWal and
+        // every later planned move was refused (FailoverScenarioSpecs).
+        await using var cluster = new TestCluster();
+        var chain = await Chain.BuildAsync(cluster, "p", "s");
+        var (primary, sync) = (chain[0], chain[1]);
+        await Sql.ExecAsync(primary, "ALTER SYSTEM SET autovacuum = off");   // no commit of its own may flush the record
+        await Sql.ExecAsync(primary, "SELECT pg_reload_conf()");
+
+        // With the walwriter stopped, the primary flushes only when it fills a WAL segment: inside this 24 MB record.
+        var walwriter = await Sql.ScalarAsync<int>(primary, "SELECT pid FROM pg_stat_activity WHERE backend_type = 'walwriter'");
+        await Shell.RunAsync("kill", "-STOP", walwriter.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        StandbyWalEnd fenced;
+        try
+        {
+            await Sql.ExecAsync(primary, "SELECT pg_logical_emit_message(false, 'appliance-test', repeat('x', 24 * 1024 * 1024))");
+            var flushed = Lsn.Parse(await Sql.ScalarAsync<string>(primary, "SELECT pg_current_wal_flush_lsn()::text"));
+            var inserted = Lsn.Parse(await Sql.ScalarAsync<string>(primary, "SELECT pg_current_wal_insert_lsn()::text"));
+            Assert.True(flushed < inserted, $"the record is flushed only in part (flushed {flushed}, inserted {inserted})");
+            await Eventually.TrueAsync(async () => Lsn.Parse(await Sql.ScalarAsync<string>(sync, "SELECT pg_last_wal_receive_lsn()::text")) == flushed,
+                $"s received the flushed part, to {flushed}");
+
+            fenced = await sync.StopReceivingAsync(default);
+
+            Assert.Equal(flushed, fenced.Received);
+        }
+        finally
+        {
+            await Shell.RunAsync("kill", "-CONT", walwriter.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        }
+        Assert.True(fenced.Replayed < fenced.Received, $"s stopped inside a record ({fenced})");
+        var before = (await sync.Probe.ReadStatusAsync(default)).History!;
+        await primary.KillAsync(default);
+        await sync.StartPrimaryAsync(chain.Peers[0], default);
+
+        // The promotion forks at the end of the last whole record: that is the position a generation may be declared at.
+        var after = (await sync.Probe.ReadStatusAsync(default)).History!;
+        Assert.Equal(fenced.Replayed, before.ForkPoint(after));
+        Assert.True(after.Holds(before, fenced.Replayed));
+        Assert.False(after.Holds(before, fenced.Received));
     }
 
     [Fact]

@@ -147,6 +147,24 @@ public class GapScenarioTests
     }
 
     [Fact]
+    public void Takeover_CountsWalReceivedInsideAPartialRecord_AndDeclaresTheGenerationWhereThePromotionForks()
+    {
+        // initWal 0/100 lies inside a record the old primary had flushed only in part (it flushes by page and segment).
+        // The sync replayed to 0/F0, where that record starts, and received to 0/120: every acknowledged commit ends at
+        // or below 0/100 and is whole, so the sync holds it.
+        var state = StateOf(2, "node1", "node2", ["node3"], initWal: "0/100");
+        var observation = new Observation("node2", "node3");
+
+        var takeover = Assert.IsType<Transition>(ClusterRules.Evaluate(state, observation.Fenced("node2", "0/F0", WalFence.StopReceivingWal, received: "0/120")));
+
+        // Declared where the promotion forks (the end of the last whole record), not where reception stopped: the new
+        // primary's own history must hold initWal, or every later move is refused as off the generation's history.
+        Assert.Equal(Lsn.Parse("0/F0"), takeover.Next.InitWal);
+        var refused = ClusterRules.Evaluate(state, observation.Fenced("node2", "0/F0", WalFence.StopReceivingWal, received: "0/FF"));
+        Assert.Equal(RefusalReason.NotCaughtUp, Assert.IsType<Refusal>(refused).Reason);
+    }
+
+    [Fact]
     public void SyncReplacement_NeedsThePrimarysPositionReadAfterItNamedTheNewSync()
     {
         var state = StateOf(2, "node1", "node2", ["node3", "node4"], initWal: "0/100");
@@ -260,8 +278,12 @@ public class GapScenarioTests
 
         public Observation WithReport(string id, string wal) => this with { Reports = Reports.SetItem(id, new PeerReport(true, Lsn.Parse(wal), History: TimelineHistory.First)) };
 
-        public Observation Fenced(string id, string lsn, WalFence fence) =>
-            this with { Positions = Positions.SetItem(id, new FencedPosition(Lsn.Parse(lsn), fence, TimelineHistory.First)) };
+        public Observation Fenced(string id, string lsn, WalFence fence, string? received = null) =>
+            this with
+            {
+                Positions = Positions.SetItem(id,
+                    new FencedPosition(Lsn.Parse(lsn), fence, TimelineHistory.First, received is null ? null : Lsn.Parse(received))),
+            };
 
         public static implicit operator ClusterObservation(Observation o) => new()
         {

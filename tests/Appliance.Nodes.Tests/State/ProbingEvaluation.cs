@@ -11,11 +11,12 @@ internal static class ProbingEvaluation
 {
     /// <param name="state">The current state.</param>
     /// <param name="observe">Builds the observation from the positions read so far and the peers whose probe failed.</param>
-    /// <param name="probe">Raises the fence and reads the position with its timeline history, or returns null when the peer does not answer.</param>
+    /// <param name="probe">Raises the fence and reads the position with its timeline history (and, on a standby, how far
+    /// it received), or returns null when the peer does not answer.</param>
     public static Decision Run(
         ClusterState? state,
         Func<ImmutableDictionary<string, FencedPosition>, IReadOnlySet<string>, ClusterObservation> observe,
-        Func<PositionProbe, (Lsn Position, TimelineHistory History)?> probe)
+        Func<PositionProbe, (Lsn Position, TimelineHistory History, Lsn? Received)?> probe)
     {
         var fenced = ImmutableDictionary<string, FencedPosition>.Empty;
         var failed = new HashSet<string>();
@@ -27,7 +28,7 @@ internal static class ProbingEvaluation
             if (fenced.ContainsKey(asked.PeerId) || failed.Contains(asked.PeerId))
                 throw new InvalidOperationException(
                     $"The rules asked twice for {asked} (read: {string.Join(", ", fenced)}; failed: {string.Join(", ", failed)}) in state {state}");
-            if (probe(asked) is { } read) fenced = fenced.Add(asked.PeerId, new FencedPosition(read.Position, asked.Fence, read.History));
+            if (probe(asked) is { } read) fenced = fenced.Add(asked.PeerId, new FencedPosition(read.Position, asked.Fence, read.History, read.Received));
             else failed.Add(asked.PeerId);
         }
     }

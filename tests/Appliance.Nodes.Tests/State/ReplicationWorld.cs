@@ -195,6 +195,19 @@ internal sealed class ReplicationWorld
         return _acked.Count > before;
     }
 
+    /// <summary>
+    /// The state's primary, once it runs the state's generation, holds initWal on the generation's history: else the
+    /// rules would refuse every later takeover and planned move of it as off the generation's history.
+    /// </summary>
+    public void CheckThePrimaryHoldsInitWal()
+    {
+        var primary = StatePrimary!;
+        if (primary.View?.Version != State!.Version || !primary.PostgresUp) return;
+        if (PositionOf(primary) < State.InitWal || (State.InitHistory is { } init && !primary.History.Holds(init, State.InitWal)))
+            throw new ModelViolation(
+                $"primary {primary.Id} at {PositionOf(primary)} on {primary.History} does not hold initWal {State.InitWal} on {State.InitHistory}", Trace);
+    }
+
     /// <summary>Overrides the coordinator's state, for the checker's self-test only.</summary>
     public void ForceState(ClusterState state)
     {
@@ -258,6 +271,10 @@ internal sealed class ReplicationWorld
         if (x.Log.Count >= u.Log.Count) return;
         var take = (int)Math.Min(u.Log.Count, (long)x.Log.Count + Math.Max(1, amount));
         x.Log = u.Log.GetRange(0, take);
+        // A primary flushes by page and segment, not by record, so a stream can stop inside the next record: here
+        // whenever it stops short of the upstream's end on an even amount. Replay stops before that record, and no
+        // commit in it is acknowledged (the sync has not flushed it whole).
+        x.HoldsPartOfNext = take < u.Log.Count && amount % 2 == 0;
         x.History = u.History;
 
         // Synchronous commit: the primary acknowledges a waiting commit once its named sync has flushed it.
@@ -287,6 +304,7 @@ internal sealed class ReplicationWorld
             if (State.Generation != 1)
                 n.History = n.History.PromotedAt(PositionOf(n), PromotionTimeline.For(n.History.Timeline, n.View!.Generation));
             n.Promoted = true;
+            n.HoldsPartOfNext = false;   // the promotion ends recovery at the last whole record and drops the rest
         }
         if (role == PeerRole.Primary)
             n.SyncName = State.Singleton ? null : State.Sync!.Id;   // named before any write of the new generation
@@ -328,6 +346,7 @@ internal sealed class ReplicationWorld
         n.Log = source.Log.GetRange(0, keep);
         n.History = source.History;
         n.Promoted = false;
+        n.HoldsPartOfNext = false;
     }
 
     private static int CommonPrefix(ImmutableList<int> a, ImmutableList<int> b)
@@ -338,6 +357,8 @@ internal sealed class ReplicationWorld
     }
 
     private static Lsn PositionOf(SimNode n) => new((ulong)n.Log.Count * LsnBytesPerWrite);
+
+    private static Lsn ReceivedOf(SimNode n) => new(PositionOf(n).Value + (n.HoldsPartOfNext ? LsnBytesPerWrite / 2UL : 0UL));
 
     /// <summary>The coordinator: evaluates until rest, running probes and fences, lifting fences nothing used.</summary>
     private Decision Coordinate(OperatorCommand? command)
@@ -382,7 +403,9 @@ internal sealed class ReplicationWorld
             var p = Node(probe.PeerId);
             if (!RaiseFence(p, probe.Fence)) return null;
             fences[p.Id] = probe.Fence;
-            return (PositionOf(p), p.History);
+            // A standby may hold the first part of its upstream's next record: past its replayed end, which is where
+            // a promotion of it forks (ARCHITECTURE §4 "Positions are record ends").
+            return (PositionOf(p), p.History, probe.Fence is WalFence.StopReceiving ? ReceivedOf(p) : null);
         });
 
     /// <summary>A node answers a probe only in the role the fence is for, and only if its PostgreSQL runs.</summary>
@@ -463,6 +486,7 @@ internal sealed class ReplicationWorld
         public RejoinTarget? RewoundOnto { get; set; }  // what its last rewind as a deposed peer was onto
         public TimelineHistory History { get; set; } = TimelineHistory.First;
         public bool Promoted { get; set; }              // out of recovery: writes a timeline of its own
+        public bool HoldsPartOfNext { get; set; }       // received the first part of its upstream's next record
         public bool SelfFenced { get; set; }            // a primary whose coordinator lease ran out: read-only
     }
 }

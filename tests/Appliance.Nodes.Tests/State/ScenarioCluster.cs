@@ -172,7 +172,7 @@ internal sealed class ScenarioCluster
             Probes.Add(probe);
             // A probe of a peer whose PostgreSQL does not answer fails: the coordinator learns it is down.
             var answers = !_downSince.ContainsKey(probe.PeerId) && _members.Any(m => m.Id == probe.PeerId);
-            return answers ? (WalOf(probe.PeerId), HistoryOf(probe.PeerId)) : null;
+            return answers ? (WalOf(probe.PeerId), HistoryOf(probe.PeerId), null) : null;
         });
 
     /// <summary>Every fence-and-read the rules asked for, in order.</summary>
