@@ -338,7 +338,7 @@ public sealed partial class DatabaseNodeActor : ReceiveActor, IWithTimers
     {
         var report = new PeerReport(
             PostgresUp: _status is not null,
-            Wal: _status?.Position ?? Lsn.Zero,
+            Wal: _status?.AppliedPosition ?? Lsn.Zero,
             HasExistingData: _instance.HasData,
             ReadyToRejoin: _readyToRejoin,
             History: _status?.History,

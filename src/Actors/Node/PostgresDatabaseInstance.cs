@@ -84,7 +84,10 @@ public sealed class PostgresDatabaseInstance(PostgresNode node) : IDatabaseInsta
     public async Task<FenceReading> StopReceivingAsync(CancellationToken ct)
     {
         var end = await Driver.StopReceivingAsync(ct).ConfigureAwait(false);
-        return await WithHistoryAsync(end.Replayed, end.Received, ct).ConfigureAwait(false);
+        var reading = await WithHistoryAsync(end.Replayed, end.Received, ct).ConfigureAwait(false);
+        // What was received counts only on the history reported with it: a receiver that streamed a newer timeline than
+        // the one replayed (or none, so its timeline is unknown) leaves the replayed end alone to compare.
+        return end.ReceivedTimeline is { } streamed && streamed == reading.History?.Timeline ? reading : reading with { Received = null };
     }
 
     /// <inheritdoc />

@@ -18,6 +18,15 @@ public sealed record InstanceStatus(bool InRecovery, bool ReadWrite, int Timelin
     /// <summary>The furthest position this instance holds: current on a primary, replayed (or received) on a standby.</summary>
     public Lsn Position => CurrentLsn ?? Lsn.Max(ReplayedLsn ?? Lsn.Zero, ReceivedLsn ?? Lsn.Zero);
 
+    /// <summary>
+    /// Where the WAL it applied ends: current on a primary, replayed on a standby. Histories are compared at this
+    /// position, not at <see cref="Position"/>: a standby can hold the first part of a record past it (a chunk streamed
+    /// ends inside a record), which a promotion of its upstream dropped, and PostgreSQL follows a new timeline as long as
+    /// the switch point is not below the replay position. At the received end, a standby fed by the sync before a
+    /// takeover would be judged forked off the new primary's history, and rewound for nothing.
+    /// </summary>
+    public Lsn AppliedPosition => CurrentLsn ?? ReplayedLsn ?? ReceivedLsn ?? Lsn.Zero;
+
     /// <summary>Settings whose new value the server takes only at its next restart (<c>pg_settings.pending_restart</c>).</summary>
     public IReadOnlyList<string> PendingRestart { get; init; } = [];
 }

@@ -307,51 +307,113 @@ public sealed partial class PostgresNode : IAsyncDisposable
 
     /// <summary>
     /// Fence before a takeover: this standby stops receiving WAL (<c>primary_conninfo</c> emptied in the
-    /// appliance-owned file, so the fence survives a restart), replays what it received, and returns how far it
-    /// replayed and how far it received. From then on nothing more of its old primary reaches it, so nothing more is
-    /// acknowledged through it.
+    /// appliance-owned file, so the fence survives a restart), replays every whole record it holds, and returns how
+    /// far it replayed and how far it received. From then on nothing more of its old primary reaches it, so nothing more
+    /// is acknowledged through it.
     /// </summary>
+    /// <remarks>
+    /// The replayed end becomes the new generation's initWal, so it must be where a promotion would fork: the end of
+    /// the last whole record in pg_wal. The startup process's wait events do not prove that (it can sleep out
+    /// <c>wal_retrieve_retry_interval</c> with whole records still unread after a receiver died, and a receiver that is
+    /// still starting is not in <c>pg_stat_wal_receiver</c>), so the end is checked against the WAL itself:
+    /// <c>pg_waldump</c> must find no valid record at the replayed end (<see cref="NoRecordAtAsync"/>), which is what
+    /// recovery's own reader would find at promotion.
+    /// </remarks>
     /// <exception cref="InvalidRoleTransitionException">It is not a running standby.</exception>
     public Task<StandbyWalEnd> StopReceivingAsync(CancellationToken ct) => Serialised(async () =>
     {
         // A standby that already has no upstream is fenced again (idempotent): the loop below still proves no receiver runs.
         if (!IsRunning || CurrentRole is not { } current || !(await Probe.ReadStatusAsync(ct).ConfigureAwait(false)).InRecovery)
             throw new InvalidRoleTransitionException($"{Settings.Self} is not a running standby, so it has no WAL receiver to stop.");
+        // The timeline the receiver streams, read before it stops: what it received counts for the takeover only on the
+        // history the fenced standby then reports (PostgresDatabaseInstance).
+        int? receivedTimeline;
+        long segmentSize;
+        await using (var connection = await Probe.OpenAsync(ct).ConfigureAwait(false))
+        await using (var command = new NpgsqlCommand(
+            "SELECT (SELECT received_tli FROM pg_stat_wal_receiver WHERE pid IS NOT NULL), " +
+            "(SELECT setting::bigint FROM pg_settings WHERE name = 'wal_segment_size')", connection))
+        await using (var reader = await command.ExecuteReaderAsync(ct).ConfigureAwait(false))
+        {
+            await reader.ReadAsync(ct).ConfigureAwait(false);
+            receivedTimeline = reader.IsDBNull(0) ? null : reader.GetInt32(0);
+            segmentSize = reader.GetInt64(1);
+        }
         await ReloadLockedAsync(current with { PrimaryConnInfo = null }, ct).ConfigureAwait(false);
         var deadline = DateTimeOffset.UtcNow + Settings.Timeouts.Reload;
         Lsn? exhaustedAt = null;
+        string? lastCheck = null;
         while (true)
         {
-            await using var connection = await Probe.OpenAsync(ct).ConfigureAwait(false);
-            await using var command = new NpgsqlCommand(
-                "SELECT (SELECT count(*) FROM pg_stat_wal_receiver)::int, pg_last_wal_receive_lsn()::text, pg_last_wal_replay_lsn()::text, " +
-                "EXISTS (SELECT 1 FROM pg_stat_activity WHERE backend_type = 'startup' " +
+            int receivers;
+            Lsn? received;
+            Lsn replayed;
+            bool waitingForWal;
+            await using (var connection = await Probe.OpenAsync(ct).ConfigureAwait(false))
+            await using (var command = new NpgsqlCommand(
+                "SELECT (SELECT count(*) FROM pg_stat_activity WHERE backend_type = 'walreceiver')::int, pg_last_wal_receive_lsn()::text, " +
+                "pg_last_wal_replay_lsn()::text, EXISTS (SELECT 1 FROM pg_stat_activity WHERE backend_type = 'startup' " +
                 "AND wait_event IN ('RecoveryWalStream', 'RecoveryRetrieveRetryInterval'))",
-                connection);
-            await using var reader = await command.ExecuteReaderAsync(ct).ConfigureAwait(false);
-            await reader.ReadAsync(ct).ConfigureAwait(false);
-            var receivers = reader.GetInt32(0);
-            var received = reader.IsDBNull(1) ? Lsn.Zero : Lsn.Parse(reader.GetString(1));
-            var replayed = reader.IsDBNull(2) ? Lsn.Zero : Lsn.Parse(reader.GetString(2));
-            var waitingForWal = reader.GetBoolean(3);
-            if (receivers == 0 && replayed >= received) return new StandbyWalEnd(replayed, Lsn.Max(received, replayed));
-            // The last chunk received may end inside a record (the primary's walwriter flushes whole pages), and replay
-            // stops before that record for good: then "replayed reached received" never holds. Replay has used up what
-            // there is once the startup process waits for more WAL, seen twice at the same position (so not a wake-up
-            // still on its way). Found by CI: a switchover target that could never be fenced (FailoverScenarioSpecs).
-            if (receivers == 0 && waitingForWal)
+                connection))
+            await using (var reader = await command.ExecuteReaderAsync(ct).ConfigureAwait(false))
             {
-                if (exhaustedAt == replayed) return new StandbyWalEnd(replayed, received);
-                exhaustedAt = replayed;
+                await reader.ReadAsync(ct).ConfigureAwait(false);
+                receivers = reader.GetInt32(0);
+                received = reader.IsDBNull(1) ? null : Lsn.Parse(reader.GetString(1));
+                replayed = reader.IsDBNull(2) ? Lsn.Zero : Lsn.Parse(reader.GetString(2));
+                waitingForWal = reader.GetBoolean(3);
             }
-            else exhaustedAt = null;
+            // Replay reached what was received, or it waits for more at the same position twice (the last chunk may end
+            // inside a record, and replay stops before that record for good; found by CI: a switchover target that
+            // could never be fenced). Either way the WAL itself must then show no whole record left to replay.
+            var settled = receivers == 0 && ((received is { } r && replayed >= r) || (waitingForWal && exhaustedAt == replayed));
+            exhaustedAt = receivers == 0 && waitingForWal ? replayed : null;
+            if (settled)
+            {
+                var (noRecord, check) = await NoRecordAtAsync(replayed, segmentSize, ct).ConfigureAwait(false);
+                if (noRecord) return new StandbyWalEnd(replayed, Lsn.Max(received ?? replayed, replayed), receivedTimeline);
+                lastCheck = check;
+            }
             if (DateTimeOffset.UtcNow > deadline)
                 throw new PostgresDriverException(
-                    $"{Settings.Self} did not stop receiving and replay what it received within {Settings.Timeouts.Reload.TotalSeconds:0} s " +
-                    $"(receivers {receivers}, received {received}, replayed {replayed}).");
-            await Task.Delay(TimeSpan.FromMilliseconds(20), ct).ConfigureAwait(false);
+                    $"{Settings.Self} did not stop receiving and replay every whole record it holds within {Settings.Timeouts.Reload.TotalSeconds:0} s " +
+                    $"(receivers {receivers}, received {received?.ToString() ?? "none"}, replayed {replayed}" +
+                    $"{(lastCheck is null ? "" : $"; the WAL at {replayed}: {lastCheck}")}).");
+            await Task.Delay(TimeSpan.FromMilliseconds(settled ? 100 : 20), ct).ConfigureAwait(false);
         }
     }, ct);
+
+    /// <summary>
+    /// Whether pg_wal holds no valid record at <paramref name="at"/>: no segment file for it on any timeline, or
+    /// <c>pg_waldump</c> (recovery's own record reader) finds none there on the newest timeline that has one. Any other
+    /// answer, including one not understood, is "not proven", with what was seen.
+    /// </summary>
+    internal async Task<(bool NoRecord, string Seen)> NoRecordAtAsync(Lsn at, long segmentSize, CancellationToken ct)
+    {
+        var walDirectory = Path.Combine(DataDirectory.Path, "pg_wal");
+        var segment = at.Value / (ulong)segmentSize;
+        var perXLogId = 0x1_0000_0000UL / (ulong)segmentSize;
+        var suffix = $"{segment / perXLogId:X8}{segment % perXLogId:X8}";
+        var timeline = Directory.EnumerateFiles(walDirectory, "????????" + suffix)
+            .Select(Path.GetFileName)
+            .Select(name => int.TryParse(name![..8], System.Globalization.NumberStyles.HexNumber, System.Globalization.CultureInfo.InvariantCulture, out var t) ? t : 0)
+            .DefaultIfEmpty(0).Max();
+        if (timeline == 0) return (true, $"no segment file ends in {suffix}");
+        var dump = await PostgresCommand.RunAsync(Path.Combine(Binaries.BinDirectory, "pg_waldump"),
+            ["--path", walDirectory, "--timeline", timeline.ToString(System.Globalization.CultureInfo.InvariantCulture), "--start", at.ToString(), "--limit", "1"],
+            null, null, ct).ConfigureAwait(false);
+        var seen = string.Join(" ", dump.Output).Trim();
+        if (dump.Output.Any(line => line.StartsWith("rmgr:", StringComparison.Ordinal))) return (false, $"a whole record is left to replay ({seen})");
+        if (dump.ExitCode == 0) return (false, seen);
+        if (seen.Contains("could not find a valid record after", StringComparison.Ordinal)) return (true, seen);
+        // The record starting here runs on into a segment that is not there on any timeline (the last chunk received
+        // ended at a segment boundary inside it): it is not whole. A file of another timeline would be read by recovery.
+        return (MissingSegment().Match(seen) is { Success: true } missing
+                && !Directory.EnumerateFiles(walDirectory, "????????" + missing.Groups[1].Value[8..]).Any(), seen);
+    }
+
+    [System.Text.RegularExpressions.GeneratedRegex("could not find file \"([0-9A-F]{24})\"")]
+    private static partial System.Text.RegularExpressions.Regex MissingSegment();
 
     /// <summary>
     /// Fence before a new sync: this primary names <paramref name="syncId"/> alone in
@@ -478,7 +540,7 @@ public sealed partial class PostgresNode : IAsyncDisposable
         try
         {
             var theirs = (await InstanceProbe.Of(upstream, Settings.Credentials, Settings.Timeouts.Connect).ReadStatusAsync(ct).ConfigureAwait(false)).History;
-            return theirs is not null && !theirs.Holds(own, status.Position);
+            return theirs is not null && !theirs.Holds(own, status.AppliedPosition);
         }
         catch (Exception e) when (e is NpgsqlException or System.Net.Sockets.SocketException or TimeoutException)
         {

@@ -2,7 +2,10 @@ using Appliance.Nodes.State;
 
 namespace Appliance.Nodes.Postgres;
 
-/// <summary>Where a fenced standby's WAL ends, read once it has replayed all it can.</summary>
+/// <summary>
+/// Where a fenced standby's WAL ends, read once it has replayed every whole record it holds (proved against pg_wal by
+/// <c>pg_waldump</c>, see <see cref="PostgresNode.StopReceivingAsync"/>).
+/// </summary>
 /// <param name="Replayed">The end of the last whole record it replayed: where a promotion of it forks, so the
 /// generation it starts is declared here.</param>
 /// <param name="Received">How far it received WAL, at least <paramref name="Replayed"/>. The two differ when the last
@@ -10,4 +13,6 @@ namespace Appliance.Nodes.Postgres;
 /// that record for good, and a promotion drops it. Every commit acknowledged through this standby ends at or below
 /// <paramref name="Received"/> and is whole, so it is replayed; that is why a takeover may compare this one with
 /// initWal, and must declare the new generation at <paramref name="Replayed"/>.</param>
-public sealed record StandbyWalEnd(Lsn Replayed, Lsn Received);
+/// <param name="ReceivedTimeline">The timeline its WAL receiver streamed when the fence went up; null if none ran.
+/// <paramref name="Received"/> is on that timeline, which may be newer than the one replayed.</param>
+public sealed record StandbyWalEnd(Lsn Replayed, Lsn Received, int? ReceivedTimeline = null);
