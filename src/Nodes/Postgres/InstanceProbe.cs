@@ -115,7 +115,14 @@ public sealed record InstanceProbe(string Host, int Port, ClusterCredentials Cre
     /// The timeline a standby replays, from <c>IDENTIFY_SYSTEM</c> over a replication connection (on a standby it
     /// answers the replay timeline); null when that connection fails, and the caller falls back to the checkpoint's.
     /// </summary>
-    private async Task<int?> ReplayTimelineAsync(CancellationToken ct)
+    private async Task<int?> ReplayTimelineAsync(CancellationToken ct) => (await IdentifyStandbyAsync(ct).ConfigureAwait(false))?.Timeline;
+
+    /// <summary>
+    /// A standby's <c>IDENTIFY_SYSTEM</c> over a replication connection: the timeline it replays, and the end of the WAL
+    /// it holds on that timeline (the received end where the receiver streamed that timeline, else the replayed end;
+    /// PostgreSQL keeps the received end after its receiver exits). Null when that connection fails.
+    /// </summary>
+    public async Task<(int Timeline, Lsn Held)?> IdentifyStandbyAsync(CancellationToken ct)
     {
         try
         {
@@ -131,7 +138,7 @@ public sealed record InstanceProbe(string Host, int Port, ClusterCredentials Cre
             }, Credentials.Tls).ConnectionString);
             await replication.Open(ct).ConfigureAwait(false);
             var identity = await replication.IdentifySystem(ct).ConfigureAwait(false);
-            return checked((int)identity.Timeline);
+            return (checked((int)identity.Timeline), new Lsn((ulong)identity.XLogPos));
         }
         catch (Exception e) when (e is NpgsqlException or System.Net.Sockets.SocketException or TimeoutException)
         {

@@ -308,16 +308,15 @@ public sealed partial class PostgresNode : IAsyncDisposable
     /// <summary>
     /// Fence before a takeover: this standby stops receiving WAL (<c>primary_conninfo</c> emptied in the
     /// appliance-owned file, so the fence survives a restart), replays every whole record it holds, and returns how
-    /// far it replayed and how far it received. From then on nothing more of its old primary reaches it, so nothing more
+    /// far it replayed and how far it holds WAL. From then on nothing more of its old primary reaches it, so nothing more
     /// is acknowledged through it.
     /// </summary>
     /// <remarks>
     /// The replayed end becomes the new generation's initWal, so it must be where a promotion would fork: the end of
     /// the last whole record in pg_wal. The startup process's wait events do not prove that (it can sleep out
     /// <c>wal_retrieve_retry_interval</c> with whole records still unread after a receiver died, and a receiver that is
-    /// still starting is not in <c>pg_stat_wal_receiver</c>), so the end is checked against the WAL itself:
-    /// <c>pg_waldump</c> must find no valid record at the replayed end (<see cref="NoRecordAtAsync"/>), which is what
-    /// recovery's own reader would find at promotion.
+    /// still starting is not in <c>pg_stat_wal_receiver</c>), so the end is checked against the WAL itself
+    /// (<see cref="NoRecordAtAsync"/>), and the positions must not have moved meanwhile.
     /// </remarks>
     /// <exception cref="InvalidRoleTransitionException">It is not a running standby.</exception>
     public Task<StandbyWalEnd> StopReceivingAsync(CancellationToken ct) => Serialised(async () =>
@@ -325,95 +324,127 @@ public sealed partial class PostgresNode : IAsyncDisposable
         // A standby that already has no upstream is fenced again (idempotent): the loop below still proves no receiver runs.
         if (!IsRunning || CurrentRole is not { } current || !(await Probe.ReadStatusAsync(ct).ConfigureAwait(false)).InRecovery)
             throw new InvalidRoleTransitionException($"{Settings.Self} is not a running standby, so it has no WAL receiver to stop.");
-        // The timeline the receiver streams, read before it stops: what it received counts for the takeover only on the
-        // history the fenced standby then reports (PostgresDatabaseInstance).
-        int? receivedTimeline;
-        long segmentSize;
-        await using (var connection = await Probe.OpenAsync(ct).ConfigureAwait(false))
-        await using (var command = new NpgsqlCommand(
-            "SELECT (SELECT received_tli FROM pg_stat_wal_receiver WHERE pid IS NOT NULL), " +
-            "(SELECT setting::bigint FROM pg_settings WHERE name = 'wal_segment_size')", connection))
-        await using (var reader = await command.ExecuteReaderAsync(ct).ConfigureAwait(false))
-        {
-            await reader.ReadAsync(ct).ConfigureAwait(false);
-            receivedTimeline = reader.IsDBNull(0) ? null : reader.GetInt32(0);
-            segmentSize = reader.GetInt64(1);
-        }
         await ReloadLockedAsync(current with { PrimaryConnInfo = null }, ct).ConfigureAwait(false);
         var deadline = DateTimeOffset.UtcNow + Settings.Timeouts.Reload;
         Lsn? exhaustedAt = null;
         string? lastCheck = null;
         while (true)
         {
-            int receivers;
-            Lsn? received;
-            Lsn replayed;
-            bool waitingForWal;
-            await using (var connection = await Probe.OpenAsync(ct).ConfigureAwait(false))
-            await using (var command = new NpgsqlCommand(
-                "SELECT (SELECT count(*) FROM pg_stat_activity WHERE backend_type = 'walreceiver')::int, pg_last_wal_receive_lsn()::text, " +
-                "pg_last_wal_replay_lsn()::text, EXISTS (SELECT 1 FROM pg_stat_activity WHERE backend_type = 'startup' " +
-                "AND wait_event IN ('RecoveryWalStream', 'RecoveryRetrieveRetryInterval'))",
-                connection))
-            await using (var reader = await command.ExecuteReaderAsync(ct).ConfigureAwait(false))
-            {
-                await reader.ReadAsync(ct).ConfigureAwait(false);
-                receivers = reader.GetInt32(0);
-                received = reader.IsDBNull(1) ? null : Lsn.Parse(reader.GetString(1));
-                replayed = reader.IsDBNull(2) ? Lsn.Zero : Lsn.Parse(reader.GetString(2));
-                waitingForWal = reader.GetBoolean(3);
-            }
+            var wal = await ReadFencedWalAsync(ct).ConfigureAwait(false);
             // Replay reached what was received, or it waits for more at the same position twice (the last chunk may end
             // inside a record, and replay stops before that record for good; found by CI: a switchover target that
             // could never be fenced). Either way the WAL itself must then show no whole record left to replay.
-            var settled = receivers == 0 && ((received is { } r && replayed >= r) || (waitingForWal && exhaustedAt == replayed));
-            exhaustedAt = receivers == 0 && waitingForWal ? replayed : null;
+            var settled = wal.Receivers == 0 && ((wal.Received is { } r && wal.Replayed >= r) || (wal.WaitingForWal && exhaustedAt == wal.Replayed));
+            exhaustedAt = wal.Receivers == 0 && wal.WaitingForWal ? wal.Replayed : null;
             if (settled)
             {
-                var (noRecord, check) = await NoRecordAtAsync(replayed, segmentSize, ct).ConfigureAwait(false);
-                if (noRecord) return new StandbyWalEnd(replayed, Lsn.Max(received ?? replayed, replayed), receivedTimeline);
+                var (noRecord, check) = await NoRecordAtAsync(wal.Replayed, wal.SegmentSize, ct).ConfigureAwait(false);
                 lastCheck = check;
+                // Nothing moved while pg_wal was read: no receiver started meanwhile, and replay did not go on.
+                if (noRecord && await ReadFencedWalAsync(ct).ConfigureAwait(false) is { Receivers: 0 } again
+                    && again.Received == wal.Received && again.Replayed == wal.Replayed)
+                {
+                    // IDENTIFY_SYSTEM answers the timeline replayed and how far WAL is held on it: the received end when
+                    // the receiver streamed that timeline (kept after it exits), else the replayed end.
+                    var held = await Probe.IdentifyStandbyAsync(ct).ConfigureAwait(false);
+                    return new StandbyWalEnd(wal.Replayed, held is { } h ? Lsn.Max(h.Held, wal.Replayed) : wal.Replayed, held?.Timeline);
+                }
             }
             if (DateTimeOffset.UtcNow > deadline)
                 throw new PostgresDriverException(
                     $"{Settings.Self} did not stop receiving and replay every whole record it holds within {Settings.Timeouts.Reload.TotalSeconds:0} s " +
-                    $"(receivers {receivers}, received {received?.ToString() ?? "none"}, replayed {replayed}" +
-                    $"{(lastCheck is null ? "" : $"; the WAL at {replayed}: {lastCheck}")}).");
+                    $"(receivers {wal.Receivers}, received {wal.Received?.ToString() ?? "none"}, replayed {wal.Replayed}" +
+                    $"{(lastCheck is null ? "" : $"; the WAL at {wal.Replayed}: {lastCheck}")}).");
             await Task.Delay(TimeSpan.FromMilliseconds(settled ? 100 : 20), ct).ConfigureAwait(false);
         }
     }, ct);
 
+    private sealed record FencedWal(int Receivers, Lsn? Received, Lsn Replayed, bool WaitingForWal, long SegmentSize);
+
+    private async Task<FencedWal> ReadFencedWalAsync(CancellationToken ct)
+    {
+        await using var connection = await Probe.OpenAsync(ct).ConfigureAwait(false);
+        // Receivers from pg_stat_activity: pg_stat_wal_receiver shows one only once it has connected.
+        await using var command = new NpgsqlCommand(
+            "SELECT (SELECT count(*) FROM pg_stat_activity WHERE backend_type = 'walreceiver')::int, pg_last_wal_receive_lsn()::text, " +
+            "pg_last_wal_replay_lsn()::text, EXISTS (SELECT 1 FROM pg_stat_activity WHERE backend_type = 'startup' " +
+            "AND wait_event IN ('RecoveryWalStream', 'RecoveryRetrieveRetryInterval')), " +
+            "(SELECT setting::bigint FROM pg_settings WHERE name = 'wal_segment_size')", connection);
+        await using var reader = await command.ExecuteReaderAsync(ct).ConfigureAwait(false);
+        await reader.ReadAsync(ct).ConfigureAwait(false);
+        return new FencedWal(reader.GetInt32(0), reader.IsDBNull(1) ? null : Lsn.Parse(reader.GetString(1)),
+            reader.IsDBNull(2) ? Lsn.Zero : Lsn.Parse(reader.GetString(2)), reader.GetBoolean(3), reader.GetInt64(4));
+    }
+
     /// <summary>
-    /// Whether pg_wal holds no valid record at <paramref name="at"/>: no segment file for it on any timeline, or
-    /// <c>pg_waldump</c> (recovery's own record reader) finds none there on the newest timeline that has one. Any other
-    /// answer, including one not understood, is "not proven", with what was seen.
+    /// Whether pg_wal holds no valid record at <paramref name="at"/>, as recovery would read it at promotion. Any answer
+    /// that is not understood is "not proven", with what was seen.
     /// </summary>
+    /// <remarks>
+    /// The timeline read is the newest with a file for the segment of <paramref name="at"/> (a standby streams a new
+    /// timeline from the start of the segment its switch point is in, so that file holds the same prefix). The files
+    /// of that timeline from there on, as long as they follow one another and hold WAL, are shown to
+    /// <c>pg_waldump</c> alone (it learns the segment size from the first file it finds, and a zero-filled one,
+    /// preallocated by a restartpoint, would stop it), up to the end of the last one, so that it never waits for a file
+    /// that is not there. It must find no valid record there, and the next segment must hold WAL on no timeline, since
+    /// a record could run on into it.
+    /// </remarks>
     internal async Task<(bool NoRecord, string Seen)> NoRecordAtAsync(Lsn at, long segmentSize, CancellationToken ct)
     {
         var walDirectory = Path.Combine(DataDirectory.Path, "pg_wal");
-        var segment = at.Value / (ulong)segmentSize;
         var perXLogId = 0x1_0000_0000UL / (ulong)segmentSize;
-        var suffix = $"{segment / perXLogId:X8}{segment % perXLogId:X8}";
-        var timeline = Directory.EnumerateFiles(walDirectory, "????????" + suffix)
-            .Select(Path.GetFileName)
-            .Select(name => int.TryParse(name![..8], System.Globalization.NumberStyles.HexNumber, System.Globalization.CultureInfo.InvariantCulture, out var t) ? t : 0)
-            .DefaultIfEmpty(0).Max();
-        if (timeline == 0) return (true, $"no segment file ends in {suffix}");
-        var dump = await PostgresCommand.RunAsync(Path.Combine(Binaries.BinDirectory, "pg_waldump"),
-            ["--path", walDirectory, "--timeline", timeline.ToString(System.Globalization.CultureInfo.InvariantCulture), "--start", at.ToString(), "--limit", "1"],
-            null, null, ct).ConfigureAwait(false);
-        var seen = string.Join(" ", dump.Output).Trim();
-        if (dump.Output.Any(line => line.StartsWith("rmgr:", StringComparison.Ordinal))) return (false, $"a whole record is left to replay ({seen})");
-        if (dump.ExitCode == 0) return (false, seen);
-        if (seen.Contains("could not find a valid record after", StringComparison.Ordinal)) return (true, seen);
-        // The record starting here runs on into a segment that is not there on any timeline (the last chunk received
-        // ended at a segment boundary inside it): it is not whole. A file of another timeline would be read by recovery.
-        return (MissingSegment().Match(seen) is { Success: true } missing
-                && !Directory.EnumerateFiles(walDirectory, "????????" + missing.Groups[1].Value[8..]).Any(), seen);
+        string Suffix(ulong segment) => $"{segment / perXLogId:X8}{segment % perXLogId:X8}";
+        string SegmentFile(int timeline, ulong segment) => Path.Combine(walDirectory, $"{timeline:X8}{Suffix(segment)}");
+        IEnumerable<int> TimelinesWithWal(ulong segment) => Directory.EnumerateFiles(walDirectory, "????????" + Suffix(segment))
+            .Where(HoldsWal)
+            .Select(f => int.TryParse(Path.GetFileName(f)[..8], System.Globalization.NumberStyles.HexNumber,
+                System.Globalization.CultureInfo.InvariantCulture, out var t) ? t : 0)
+            .Where(t => t > 0);
+
+        var first = at.Value / (ulong)segmentSize;
+        var timeline = TimelinesWithWal(first).DefaultIfEmpty(0).Max();
+        if (timeline == 0) return (true, $"no segment file of {Suffix(first)} holds WAL");
+        var last = first;
+        while (HoldsWal(SegmentFile(timeline, last + 1))) last++;
+        if (TimelinesWithWal(last + 1).FirstOrDefault() is var later and > 0)
+            return (false, $"segment {Suffix(last + 1)} holds WAL on timeline {later} but not on {timeline}");
+
+        var view = Directory.CreateTempSubdirectory("appliance-waldump-");
+        try
+        {
+            // pg_waldump runs as the postgres OS user: it must be able to enter the directory the links are in.
+            if (OperatingSystem.IsLinux()) File.SetUnixFileMode(view.FullName, (UnixFileMode)0b111_101_101);
+            for (var segment = first; segment <= last; segment++)
+                File.CreateSymbolicLink(Path.Combine(view.FullName, Path.GetFileName(SegmentFile(timeline, segment))), SegmentFile(timeline, segment));
+            var end = new Lsn((last + 1) * (ulong)segmentSize);
+            var dump = await PostgresCommand.RunAsync(Path.Combine(Binaries.BinDirectory, "pg_waldump"),
+                ["--path", view.FullName, "--timeline", timeline.ToString(System.Globalization.CultureInfo.InvariantCulture),
+                 "--start", at.ToString(), "--end", end.ToString(), "--limit", "1"], null, null, ct).ConfigureAwait(false);
+            var seen = string.Join(" ", dump.Output).Trim();
+            if (dump.Output.Any(line => line.StartsWith("rmgr:", StringComparison.Ordinal))) return (false, $"a whole record is left to replay ({seen})");
+            return (dump.ExitCode != 0 && seen.Contains("could not find a valid record after", StringComparison.Ordinal), seen);
+        }
+        finally
+        {
+            view.Delete(recursive: true);
+        }
     }
 
-    [System.Text.RegularExpressions.GeneratedRegex("could not find file \"([0-9A-F]{24})\"")]
-    private static partial System.Text.RegularExpressions.Regex MissingSegment();
+    // A segment file holds WAL once its first page has a header; a preallocated one is zero-filled. (A recycled file
+    // holds an old header: pg_waldump then rejects its pages by their address, as recovery does.)
+    private static bool HoldsWal(string path)
+    {
+        try
+        {
+            using var file = File.OpenRead(path);
+            Span<byte> magic = stackalloc byte[2];
+            return file.Read(magic) == 2 && (magic[0] != 0 || magic[1] != 0);
+        }
+        catch (FileNotFoundException)
+        {
+            return false;
+        }
+    }
 
     /// <summary>
     /// Fence before a new sync: this primary names <paramref name="syncId"/> alone in
