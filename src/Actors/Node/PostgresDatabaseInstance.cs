@@ -114,7 +114,7 @@ public sealed class PostgresDatabaseInstance(PostgresNode node) : IDatabaseInsta
         if (!Driver.IsRunning) return null;
         try
         {
-            return await Driver.Probe.ReadStatusAsync(ct).ConfigureAwait(false);
+            return await Driver.ReadReportStatusAsync(ct).ConfigureAwait(false);
         }
         catch (Exception e) when (e is Npgsql.NpgsqlException or TimeoutException or System.Net.Sockets.SocketException)
         {

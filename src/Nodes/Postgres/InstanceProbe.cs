@@ -4,8 +4,8 @@ using Npgsql;
 namespace Appliance.Nodes.Postgres;
 
 /// <summary>
-/// Reads positions and health from one instance over SQL. Every call opens a fresh connection; the reads run as the
-/// monitoring role (<see cref="OpenMonitorAsync"/>), which can read but not write.
+/// Reads positions and health from one instance over SQL. Every call opens a fresh connection (the node's periodic
+/// report reads through <see cref="StatusSession"/> instead); the reads run as the monitoring role (<see cref="OpenMonitorAsync"/>), which can read but not write.
 /// </summary>
 /// <param name="Host">Where the instance listens.</param>
 /// <param name="Port">Its port.</param>
@@ -86,6 +86,12 @@ public sealed record InstanceProbe(string Host, int Port, ClusterCredentials Cre
     public async Task<InstanceStatus> ReadStatusAsync(CancellationToken ct)
     {
         await using var connection = await OpenMonitorAsync(ct).ConfigureAwait(false);
+        return await ReadStatusAsync(connection, ct).ConfigureAwait(false);
+    }
+
+    /// <summary>Role, read-write, timeline, its history and WAL positions, read on <paramref name="connection"/> (<see cref="StatusSession"/>).</summary>
+    internal async Task<InstanceStatus> ReadStatusAsync(NpgsqlConnection connection, CancellationToken ct)
+    {
         InstanceStatus status;
         await using (var command = new NpgsqlCommand(StatusSql, connection) { Parameters = { new("replication", Credentials.ReplicationUser) } })
         await using (var reader = await command.ExecuteReaderAsync(ct).ConfigureAwait(false))

@@ -123,7 +123,16 @@ public sealed class PostgresInstance
     }
 
     /// <summary>Asks the postmaster to re-read its configuration (SIGHUP).</summary>
-    public void Reload() => Signal(LibC.SIGHUP);
+    public void Reload()
+    {
+        Interlocked.Increment(ref _reloads);
+        Signal(LibC.SIGHUP);
+    }
+
+    private long _reloads;
+
+    /// <summary>How many times <see cref="Reload"/> signalled this postmaster.</summary>
+    public long Reloads => Interlocked.Read(ref _reloads);
 
     /// <summary>
     /// Stops the server: a fast shutdown (SIGINT: roll back clients, checkpoint), then after

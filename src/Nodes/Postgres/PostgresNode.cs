@@ -28,6 +28,8 @@ public sealed partial class PostgresNode : IAsyncDisposable
     // chaos schedule: a fence that overran the coordinator's probe left _role without the upstream that a later reload
     // had restored, and every fence after it was refused for 3 minutes ("not a running standby").
     private RoleParameters? _written;
+    private readonly StatusSession _statusSession;
+    private long _operations;   // counts serialised operations as they begin and end (the status session's epoch)
 
     private bool RoleConfirmed => _written == _role;
 
@@ -43,6 +45,7 @@ public sealed partial class PostgresNode : IAsyncDisposable
         Binaries = binaries;
         DataDirectory = new DataDirectory(Path.GetFullPath(settings.DataDirectory));
         Probe = InstanceProbe.Of(settings.Self, settings.Credentials, settings.Timeouts.Connect);
+        _statusSession = new StatusSession(Probe);
         _admittedHosts = HbaFile.AdmittedHosts(null, settings);
         _onServerLog = onServerLog;
         if (settings.Credentials.Secret is { } secret) secret.Changed += OnSecretChanged;
@@ -95,6 +98,19 @@ public sealed partial class PostgresNode : IAsyncDisposable
 
     /// <summary>Reads positions and health from this instance.</summary>
     public InstanceProbe Probe { get; }
+
+    /// <summary>
+    /// The instance's status for the node's periodic report, as <see cref="InstanceProbe.ReadStatusAsync(CancellationToken)"/>
+    /// reads it, but on a monitoring session kept open between reads (<see cref="StatusSession"/>). That session is
+    /// left for a fresh one after every reload this driver signals, every start and every role operation, so a read
+    /// after any of them runs in a backend that started from the new configuration. The driver's own checks (after a
+    /// reload, a promotion, a fence) keep using <see cref="Probe"/>'s fresh connections.
+    /// </summary>
+    public Task<InstanceStatus> ReadReportStatusAsync(CancellationToken ct) =>
+        _statusSession.ReadAsync(new StatusEpoch(_instance, _instance?.Reloads ?? 0, Interlocked.Read(ref _operations)), ct);
+
+    // Record equality: the same postmaster object (by reference), no reload signalled and no operation run since.
+    private sealed record StatusEpoch(PostgresInstance? Instance, long Reloads, long Operations);
 
     /// <summary>The running (or last) postmaster; null before the first start.</summary>
     public PostgresInstance? Instance => _instance;
@@ -497,6 +513,7 @@ public sealed partial class PostgresNode : IAsyncDisposable
     {
         if (Settings.Credentials.Secret is { } secret) secret.Changed -= OnSecretChanged;
         await StopAsync(CancellationToken.None).ConfigureAwait(false);
+        await _statusSession.DisposeAsync().ConfigureAwait(false);
     }
 
     private async Task<RejoinOutcome?> FollowLockedAsync(PeerId upstream, PeerId? downstream, IProgress<BaseBackupProgress>? progress,
@@ -838,7 +855,12 @@ public sealed partial class PostgresNode : IAsyncDisposable
     private async Task<T> Serialised<T>(Func<Task<T>> operation, CancellationToken ct)
     {
         await _gate.WaitAsync(ct).ConfigureAwait(false);
+        Interlocked.Increment(ref _operations);
         try { return await operation().ConfigureAwait(false); }
-        finally { _gate.Release(); }
+        finally
+        {
+            Interlocked.Increment(ref _operations);
+            _gate.Release();
+        }
     }
 }
