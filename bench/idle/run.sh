@@ -56,7 +56,7 @@ ticks_reaped() { awk '{ print $14 + $15 + $16 + $17 }' "/proc/$1/stat" 2>/dev/nu
 declare -A h0 p0 ppid
 for label in "${labels[@]}"; do
   for i in 1 2 3; do
-    hp=$(cat "$D/$label-n$i.pid"); pm=$(head -1 "$D/$label/n$i/postmaster.pid")
+    hp=$(cat "$D/$label-n$i.pid"); pm=$(head -1 "$D/$label/n$i/pgdata/postmaster.pid")
     ppid[$label-n$i]=$pm; h0[$label-n$i]=$(ticks "$hp"); p0[$label-n$i]=$(ticks_reaped "$pm")
   done
 done
