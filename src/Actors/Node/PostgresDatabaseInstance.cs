@@ -85,8 +85,8 @@ public sealed class PostgresDatabaseInstance(PostgresNode node) : IDatabaseInsta
     {
         var end = await Driver.StopReceivingAsync(ct).ConfigureAwait(false);
         var reading = await WithHistoryAsync(end.Replayed, end.Received, ct).ConfigureAwait(false);
-        // What was received counts only on the history reported with it: a receiver that streamed a newer timeline than
-        // the one replayed (or none, so its timeline is unknown) leaves the replayed end alone to compare.
+        // What is held counts only on the history reported with it: when IDENTIFY_SYSTEM could not be asked, or the
+        // history read next is of another timeline, the replayed end alone is compared.
         return end.ReceivedTimeline is { } streamed && streamed == reading.History?.Timeline ? reading : reading with { Received = null };
     }
 

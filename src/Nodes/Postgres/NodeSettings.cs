@@ -173,6 +173,12 @@ public sealed record ServerTuning(string SharedBuffers, int MaxConnections, int 
 public sealed record DriverTimeouts(TimeSpan Start, TimeSpan FastStop, TimeSpan ImmediateStop, TimeSpan Reload,
     TimeSpan Promote, TimeSpan Connect)
 {
+    /// <summary>
+    /// How long the status reports' kept monitoring session serves before a fresh login (<see cref="StatusSession"/>):
+    /// a refused login is how a node learns that the superuser password was rotated, so this bounds how late it learns.
+    /// </summary>
+    public TimeSpan StatusSession { get; init; } = TimeSpan.FromSeconds(10);
+
     /// <summary>Production defaults.</summary>
     public static readonly DriverTimeouts Default = new(
         Start: TimeSpan.FromSeconds(120), FastStop: TimeSpan.FromSeconds(30), ImmediateStop: TimeSpan.FromSeconds(10),

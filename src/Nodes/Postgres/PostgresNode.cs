@@ -45,7 +45,7 @@ public sealed partial class PostgresNode : IAsyncDisposable
         Binaries = binaries;
         DataDirectory = new DataDirectory(Path.GetFullPath(settings.DataDirectory));
         Probe = InstanceProbe.Of(settings.Self, settings.Credentials, settings.Timeouts.Connect);
-        _statusSession = new StatusSession(Probe);
+        _statusSession = new StatusSession(Probe, settings.Timeouts.StatusSession);
         _admittedHosts = HbaFile.AdmittedHosts(null, settings);
         _onServerLog = onServerLog;
         if (settings.Credentials.Secret is { } secret) secret.Changed += OnSecretChanged;
@@ -342,11 +342,15 @@ public sealed partial class PostgresNode : IAsyncDisposable
             throw new InvalidRoleTransitionException($"{Settings.Self} is not a running standby, so it has no WAL receiver to stop.");
         await ReloadLockedAsync(current with { PrimaryConnInfo = null }, ct).ConfigureAwait(false);
         var deadline = DateTimeOffset.UtcNow + Settings.Timeouts.Reload;
+        // Every step below is bounded too (a hung query or pg_waldump would otherwise hold the driver's gate for good).
+        using var bounded = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        bounded.CancelAfter(Settings.Timeouts.Reload + Settings.Timeouts.Connect);
+        var within = bounded.Token;
         Lsn? exhaustedAt = null;
         string? lastCheck = null;
         while (true)
         {
-            var wal = await ReadFencedWalAsync(ct).ConfigureAwait(false);
+            var wal = await ReadFencedWalAsync(within).ConfigureAwait(false);
             // Replay reached what was received, or it waits for more at the same position twice (the last chunk may end
             // inside a record, and replay stops before that record for good; found by CI: a switchover target that
             // could never be fenced). Either way the WAL itself must then show no whole record left to replay.
@@ -354,15 +358,15 @@ public sealed partial class PostgresNode : IAsyncDisposable
             exhaustedAt = wal.Receivers == 0 && wal.WaitingForWal ? wal.Replayed : null;
             if (settled)
             {
-                var (noRecord, check) = await NoRecordAtAsync(wal.Replayed, wal.SegmentSize, ct).ConfigureAwait(false);
+                var (noRecord, check) = await NoRecordAtAsync(wal.Replayed, wal.SegmentSize, within).ConfigureAwait(false);
                 lastCheck = check;
                 // Nothing moved while pg_wal was read: no receiver started meanwhile, and replay did not go on.
-                if (noRecord && await ReadFencedWalAsync(ct).ConfigureAwait(false) is { Receivers: 0 } again
+                if (noRecord && await ReadFencedWalAsync(within).ConfigureAwait(false) is { Receivers: 0 } again
                     && again.Received == wal.Received && again.Replayed == wal.Replayed)
                 {
                     // IDENTIFY_SYSTEM answers the timeline replayed and how far WAL is held on it: the received end when
                     // the receiver streamed that timeline (kept after it exits), else the replayed end.
-                    var held = await Probe.IdentifyStandbyAsync(ct).ConfigureAwait(false);
+                    var held = await Probe.IdentifyStandbyAsync(within).ConfigureAwait(false);
                     return new StandbyWalEnd(wal.Replayed, held is { } h ? Lsn.Max(h.Held, wal.Replayed) : wal.Replayed, held?.Timeline);
                 }
             }
@@ -371,7 +375,7 @@ public sealed partial class PostgresNode : IAsyncDisposable
                     $"{Settings.Self} did not stop receiving and replay every whole record it holds within {Settings.Timeouts.Reload.TotalSeconds:0} s " +
                     $"(receivers {wal.Receivers}, received {wal.Received?.ToString() ?? "none"}, replayed {wal.Replayed}" +
                     $"{(lastCheck is null ? "" : $"; the WAL at {wal.Replayed}: {lastCheck}")}).");
-            await Task.Delay(TimeSpan.FromMilliseconds(settled ? 100 : 20), ct).ConfigureAwait(false);
+            await Task.Delay(TimeSpan.FromMilliseconds(settled ? 100 : 20), within).ConfigureAwait(false);
         }
     }, ct);
 
@@ -394,55 +398,47 @@ public sealed partial class PostgresNode : IAsyncDisposable
 
     /// <summary>
     /// Whether pg_wal holds no valid record at <paramref name="at"/>, as recovery would read it at promotion. Any answer
-    /// that is not understood is "not proven", with what was seen.
+    /// that is not understood, and any error reading pg_wal, is "not proven", with what was seen.
     /// </summary>
     /// <remarks>
-    /// The timeline read is the newest with a file for the segment of <paramref name="at"/> (a standby streams a new
-    /// timeline from the start of the segment its switch point is in, so that file holds the same prefix). The files
-    /// of that timeline from there on, as long as they follow one another and hold WAL, are shown to
-    /// <c>pg_waldump</c> alone (it learns the segment size from the first file it finds, and a zero-filled one,
-    /// preallocated by a restartpoint, would stop it), up to the end of the last one, so that it never waits for a file
-    /// that is not there. It must find no valid record there, and the next segment must hold WAL on no timeline, since
-    /// a record could run on into it.
+    /// The timeline read is the newest with a file holding WAL for the segment of <paramref name="at"/> (a standby
+    /// streams a new timeline from the start of the segment its switch point is in, so that file holds the same
+    /// prefix). That timeline's files from there on, as long as they follow one another and hold WAL, are read by
+    /// <c>pg_waldump</c> named as its first and last segment (so it takes the segment size from a file that holds WAL,
+    /// not from a zero-filled one preallocated by a restartpoint, and never waits for a file that is not there). It
+    /// must find no valid record; no newer timeline may hold WAL for any of those segments, nor for the next one, into
+    /// which a record could run on (recovery reads a newer timeline's file over an older one, never the reverse).
     /// </remarks>
     internal async Task<(bool NoRecord, string Seen)> NoRecordAtAsync(Lsn at, long segmentSize, CancellationToken ct)
     {
         var walDirectory = Path.Combine(DataDirectory.Path, "pg_wal");
         var perXLogId = 0x1_0000_0000UL / (ulong)segmentSize;
-        string Suffix(ulong segment) => $"{segment / perXLogId:X8}{segment % perXLogId:X8}";
-        string SegmentFile(int timeline, ulong segment) => Path.Combine(walDirectory, $"{timeline:X8}{Suffix(segment)}");
-        IEnumerable<int> TimelinesWithWal(ulong segment) => Directory.EnumerateFiles(walDirectory, "????????" + Suffix(segment))
+        string Name(int timeline, ulong segment) => $"{timeline:X8}{segment / perXLogId:X8}{segment % perXLogId:X8}";
+        IEnumerable<int> TimelinesWithWal(ulong segment) => Directory.EnumerateFiles(walDirectory, "????????" + Name(1, segment)[8..])
             .Where(HoldsWal)
             .Select(f => int.TryParse(Path.GetFileName(f)[..8], System.Globalization.NumberStyles.HexNumber,
                 System.Globalization.CultureInfo.InvariantCulture, out var t) ? t : 0)
             .Where(t => t > 0);
-
-        var first = at.Value / (ulong)segmentSize;
-        var timeline = TimelinesWithWal(first).DefaultIfEmpty(0).Max();
-        if (timeline == 0) return (true, $"no segment file of {Suffix(first)} holds WAL");
-        var last = first;
-        while (HoldsWal(SegmentFile(timeline, last + 1))) last++;
-        if (TimelinesWithWal(last + 1).FirstOrDefault() is var later and > 0)
-            return (false, $"segment {Suffix(last + 1)} holds WAL on timeline {later} but not on {timeline}");
-
-        var view = Directory.CreateTempSubdirectory("appliance-waldump-");
         try
         {
-            // pg_waldump runs as the postgres OS user: it must be able to enter the directory the links are in.
-            if (OperatingSystem.IsLinux()) File.SetUnixFileMode(view.FullName, (UnixFileMode)0b111_101_101);
-            for (var segment = first; segment <= last; segment++)
-                File.CreateSymbolicLink(Path.Combine(view.FullName, Path.GetFileName(SegmentFile(timeline, segment))), SegmentFile(timeline, segment));
-            var end = new Lsn((last + 1) * (ulong)segmentSize);
+            var first = at.Value / (ulong)segmentSize;
+            var timeline = TimelinesWithWal(first).DefaultIfEmpty(0).Max();
+            if (timeline == 0) return (true, $"no segment file of {Name(1, first)[8..]} holds WAL");
+            var last = first;
+            while (HoldsWal(Path.Combine(walDirectory, Name(timeline, last + 1)))) last++;
+            for (var segment = first + 1; segment <= last + 1; segment++)
+                if (TimelinesWithWal(segment).Where(t => t > timeline).DefaultIfEmpty(0).Max() is var newer and > 0)
+                    return (false, $"segment {Name(newer, segment)} holds WAL on timeline {newer}, newer than {timeline}");
             var dump = await PostgresCommand.RunAsync(Path.Combine(Binaries.BinDirectory, "pg_waldump"),
-                ["--path", view.FullName, "--timeline", timeline.ToString(System.Globalization.CultureInfo.InvariantCulture),
-                 "--start", at.ToString(), "--end", end.ToString(), "--limit", "1"], null, null, ct).ConfigureAwait(false);
+                ["--path", walDirectory, "--timeline", timeline.ToString(System.Globalization.CultureInfo.InvariantCulture),
+                 "--start", at.ToString(), "--limit", "1", Name(timeline, first), Name(timeline, last)], null, null, ct).ConfigureAwait(false);
             var seen = string.Join(" ", dump.Output).Trim();
             if (dump.Output.Any(line => line.StartsWith("rmgr:", StringComparison.Ordinal))) return (false, $"a whole record is left to replay ({seen})");
             return (dump.ExitCode != 0 && seen.Contains("could not find a valid record after", StringComparison.Ordinal), seen);
         }
-        finally
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or System.ComponentModel.Win32Exception)
         {
-            view.Delete(recursive: true);
+            return (false, $"pg_wal could not be read: {e.Message}");
         }
     }
 
@@ -512,8 +508,14 @@ public sealed partial class PostgresNode : IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         if (Settings.Credentials.Secret is { } secret) secret.Changed -= OnSecretChanged;
-        await StopAsync(CancellationToken.None).ConfigureAwait(false);
-        await _statusSession.DisposeAsync().ConfigureAwait(false);
+        try
+        {
+            await StopAsync(CancellationToken.None).ConfigureAwait(false);
+        }
+        finally
+        {
+            await _statusSession.DisposeAsync().ConfigureAwait(false);
+        }
     }
 
     private async Task<RejoinOutcome?> FollowLockedAsync(PeerId upstream, PeerId? downstream, IProgress<BaseBackupProgress>? progress,

@@ -13,6 +13,7 @@ namespace Appliance.Nodes.Postgres;
 /// that record for good, and a promotion drops it. Every commit acknowledged through this standby ends at or below
 /// <paramref name="Received"/> and is whole, so it is replayed; that is why a takeover may compare this one with
 /// initWal, and must declare the new generation at <paramref name="Replayed"/>.</param>
-/// <param name="ReceivedTimeline">The timeline its WAL receiver streamed when the fence went up; null if none ran.
-/// <paramref name="Received"/> is on that timeline, which may be newer than the one replayed.</param>
+/// <param name="ReceivedTimeline">The timeline <paramref name="Received"/> is on: the one replayed, as
+/// <c>IDENTIFY_SYSTEM</c> answers it after the fence; null when that could not be asked (then
+/// <paramref name="Received"/> is the replayed end).</param>
 public sealed record StandbyWalEnd(Lsn Replayed, Lsn Received, int? ReceivedTimeline = null);

@@ -14,7 +14,7 @@ namespace Appliance.Nodes.Postgres;
 /// configuration (the guarantee of <see cref="DriverConnection"/>'s unpooled connections, flynn#3731). A reload by
 /// anyone else reaches the kept backend as well: PostgreSQL's backends act on a pending SIGHUP before they run the next
 /// command they read.</para>
-/// <para>A session is also retired once it is <see cref="MaxAge"/> old, so the node still logs in afresh now and then:
+/// <para>A session is also retired once it is <c>maxAge</c> old (<see cref="DriverTimeouts.StatusSession"/>, 10 s), so the node still logs in afresh now and then:
 /// a refused login is how it learns that the superuser's password was rotated (<see cref="ClusterSecret"/> reads its
 /// password file again and takes the new one, and writes the replication password file for the WAL receiver's next
 /// connection). A session kept for good hid the rotation, and after it the sync could not connect again
@@ -24,14 +24,9 @@ namespace Appliance.Nodes.Postgres;
 /// overlap use fresh connections; the superuser's fallback connection (before the monitoring role exists) is never kept.</para>
 /// </remarks>
 /// <param name="probe">Opens the connections and reads the status.</param>
-/// <param name="maxAge">How long a session is used at most (<see cref="MaxAge"/>; tests shorten it).</param>
+/// <param name="maxAge">How long a session is used at most.</param>
 internal sealed class StatusSession(InstanceProbe probe, TimeSpan maxAge) : IAsyncDisposable
 {
-    /// <summary>
-    /// How long one session serves: twenty reports at two a second share one login, and a rotated superuser password is
-    /// noticed within this time.
-    /// </summary>
-    public static readonly TimeSpan MaxAge = TimeSpan.FromSeconds(10);
 
     private readonly Lock _lock = new();
     private NpgsqlConnection? _kept;
@@ -39,13 +34,11 @@ internal sealed class StatusSession(InstanceProbe probe, TimeSpan maxAge) : IAsy
     private long _keptOpenedAt;
     private bool _disposed;
 
-    /// <summary>A session kept at most <see cref="MaxAge"/>.</summary>
-    public StatusSession(InstanceProbe probe) : this(probe, MaxAge) { }
 
     /// <summary>The status, on the kept session if it was opened in <paramref name="epoch"/>, else on a fresh one that is then kept.</summary>
     public async Task<InstanceStatus> ReadAsync(object epoch, CancellationToken ct)
     {
-        if (Take(epoch) is ({ } kept, var openedAt))
+        if (await TakeAsync(epoch).ConfigureAwait(false) is ({ } kept, var openedAt))
         {
             try
             {
@@ -94,7 +87,7 @@ internal sealed class StatusSession(InstanceProbe probe, TimeSpan maxAge) : IAsy
         if (kept is not null) await kept.DisposeAsync().ConfigureAwait(false);
     }
 
-    private (NpgsqlConnection Connection, long OpenedAt)? Take(object epoch)
+    private async ValueTask<(NpgsqlConnection Connection, long OpenedAt)?> TakeAsync(object epoch)
     {
         NpgsqlConnection? kept;
         object? keptFor;
@@ -104,7 +97,7 @@ internal sealed class StatusSession(InstanceProbe probe, TimeSpan maxAge) : IAsy
         if (Equals(keptFor, epoch) && kept.FullState == System.Data.ConnectionState.Open &&
             Environment.TickCount64 - openedAt < (long)maxAge.TotalMilliseconds)
             return (kept, openedAt);
-        kept.Dispose();
+        await kept.DisposeAsync().ConfigureAwait(false);
         return null;
     }
 

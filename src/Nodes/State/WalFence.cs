@@ -61,8 +61,9 @@ public abstract record WalFence
 /// <param name="Fence">The fence that was up when the position was read.</param>
 /// <param name="History">The history of the timeline <paramref name="Position"/> is on, read behind the same fence:
 /// a takeover needs the sync on the generation's history, not just far enough along some WAL.</param>
-/// <param name="Received">On a standby, how far it received, which is past <paramref name="Position"/> when the last
-/// chunk streamed ends inside a record; null when it is <paramref name="Position"/>.</param>
+/// <param name="Received">On a standby, how far it holds WAL on <paramref name="History"/>, which is past
+/// <paramref name="Position"/> when the last chunk streamed ends inside a record; null from a primary, from an older
+/// node, or when it could not be read on that history (then <paramref name="Position"/> alone counts).</param>
 public sealed record FencedPosition(Lsn Position, WalFence Fence, TimelineHistory History, Lsn? Received = null)
 {
     /// <summary>

@@ -62,18 +62,18 @@ public sealed class FailoverTests
         // stopped only where it idles, never while it holds the WAL write lock the insert below needs.
         var walwriter = (await Sql.ScalarAsync<int>(primary, "SELECT pid FROM pg_stat_activity WHERE backend_type = 'walwriter'"))
             .ToString(System.Globalization.CultureInfo.InvariantCulture);
-        await Eventually.TrueAsync(async () =>
-        {
-            await Shell.RunAsync("kill", "-STOP", walwriter);
-            if (await Sql.ScalarAsync<string>(primary, $"SELECT coalesce(wait_event, '') FROM pg_stat_activity WHERE pid = {walwriter}") == "WalWriterMain")
-                return true;
-            await Shell.RunAsync("kill", "-CONT", walwriter);
-            return false;
-        }, "the walwriter is stopped while it idles");
         StandbyWalEnd fenced;
         Lsn inserted;
         try
         {
+            await Eventually.TrueAsync(async () =>
+            {
+                await Shell.RunAsync("kill", "-STOP", walwriter);
+                if (await Sql.ScalarAsync<string>(primary, $"SELECT coalesce(wait_event, '') FROM pg_stat_activity WHERE pid = {walwriter}") == "WalWriterMain")
+                    return true;
+                await Shell.RunAsync("kill", "-CONT", walwriter);
+                return false;
+            }, "the walwriter is stopped while it idles");
             await Sql.ExecAsync(primary, "SELECT pg_logical_emit_message(false, 'appliance-test', repeat('x', 24 * 1024 * 1024))");
             var flushed = Lsn.Parse(await Sql.ScalarAsync<string>(primary, "SELECT pg_current_wal_flush_lsn()::text"));
             inserted = Lsn.Parse(await Sql.ScalarAsync<string>(primary, "SELECT pg_current_wal_insert_lsn()::text"));

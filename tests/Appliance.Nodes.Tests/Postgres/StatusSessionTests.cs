@@ -22,7 +22,14 @@ public sealed class StatusSessionTests
     public async Task Status_reads_share_one_session_until_the_driver_changes_the_server()
     {
         await using var cluster = new TestCluster();
-        var primary = await cluster.ReadOnlyPrimaryAsync(TestCluster.Peer("p"), TestCluster.Peer("s1"));
+        // A session that never ages out here, so that only the driver's operations can replace it.
+        var self = TestCluster.Peer("p");
+        var primary = await cluster.NodeAsync(self, cluster.Settings(self) with
+        {
+            Timeouts = TestCluster.TestTimeouts with { StatusSession = TimeSpan.FromHours(1) },
+        });
+        await primary.InitializeAsync(default);
+        await primary.StartPrimaryAsync(TestCluster.Peer("s1"), default);
 
         var first = await primary.ReadReportStatusAsync(CancellationToken.None);
         Assert.False(first.InRecovery);
