@@ -14,8 +14,8 @@ namespace Appliance.Nodes.Postgres;
 /// configuration (the guarantee of <see cref="DriverConnection"/>'s unpooled connections, flynn#3731). A reload by
 /// anyone else reaches the kept backend as well: PostgreSQL's backends act on a pending SIGHUP before they run the next
 /// command they read.</para>
-/// <para>A session is also retired once it is <c>maxAge</c> old (<see cref="DriverTimeouts.StatusSession"/>, 10 s), so the node still logs in afresh now and then:
-/// a refused login is how it learns that the superuser's password was rotated (<see cref="ClusterSecret"/> reads its
+/// <para>A session is also retired once it is <c>maxAge</c> old (<see cref="DriverTimeouts.StatusSession"/>, 10 s), so
+/// the node still logs in afresh now and then: a refused login is how it learns that the superuser's password was rotated (<see cref="ClusterSecret"/> reads its
 /// password file again and takes the new one, and writes the replication password file for the WAL receiver's next
 /// connection). A session kept for good hid the rotation, and after it the sync could not connect again
 /// (PasswordRotationTests).</para>
@@ -27,13 +27,11 @@ namespace Appliance.Nodes.Postgres;
 /// <param name="maxAge">How long a session is used at most.</param>
 internal sealed class StatusSession(InstanceProbe probe, TimeSpan maxAge) : IAsyncDisposable
 {
-
     private readonly Lock _lock = new();
     private NpgsqlConnection? _kept;
     private object? _keptFor;
     private long _keptOpenedAt;
     private bool _disposed;
-
 
     /// <summary>The status, on the kept session if it was opened in <paramref name="epoch"/>, else on a fresh one that is then kept.</summary>
     public async Task<InstanceStatus> ReadAsync(object epoch, CancellationToken ct)
