@@ -1,6 +1,7 @@
 using System.Net.Http.Json;
 using Appliance.Host.Api;
 using Appliance.Host.Cli;
+using Appliance.Testing;
 
 namespace Appliance.Chaos;
 
@@ -99,7 +100,7 @@ public sealed class ChaosCluster : IAsyncDisposable
         {
             var pidText = Path.GetFileName(d).Split('-')[0];
             if (int.TryParse(pidText, out var pid) && !Directory.Exists($"/proc/{pid}") && Environment.GetEnvironmentVariable("CHAOS_KEEP") is null)
-                try { Directory.Delete(d, recursive: true); } catch (IOException) { } catch (UnauthorizedAccessException) { }
+                try { ScratchDirectory.Delete(d); } catch (IOException) { } catch (UnauthorizedAccessException) { }
         }
     }
 
@@ -243,8 +244,10 @@ public sealed class ChaosCluster : IAsyncDisposable
         }
         Http.Dispose();
         _stop.Dispose();
-        if (!KeepDirectory)
-            try { Directory.Delete(Dir, recursive: true); } catch (IOException) { } catch (UnauthorizedAccessException) { }
+        if (KeepDirectory)
+            ScratchDirectory.ReleaseSharedMemory(Dir);
+        else
+            try { ScratchDirectory.Delete(Dir); } catch (IOException) { } catch (UnauthorizedAccessException) { }
     }
 
     /// <summary>Keep the run directory (logs) after disposal: set when a check failed, or by CHAOS_KEEP.</summary>

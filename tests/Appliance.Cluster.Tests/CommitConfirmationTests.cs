@@ -1,6 +1,5 @@
 using Appliance.Actors.Client;
 using Appliance.Nodes.Postgres;
-using Appliance.Nodes.Tests.Postgres;
 using Npgsql;
 
 namespace Appliance.Cluster.Tests;

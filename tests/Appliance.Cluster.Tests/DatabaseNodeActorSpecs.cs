@@ -3,7 +3,6 @@ using Akka.TestKit.Xunit2;
 using Appliance.Actors.Protocol;
 using Appliance.Nodes.Postgres;
 using Appliance.Nodes.State;
-using Appliance.Nodes.Tests.Postgres;
 using Xunit.Abstractions;
 
 namespace Appliance.Cluster.Tests;

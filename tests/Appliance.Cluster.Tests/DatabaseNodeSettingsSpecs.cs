@@ -1,7 +1,6 @@
 using Akka.Actor;
 using Appliance.Actors.Protocol;
 using Appliance.Nodes.State;
-using Appliance.Nodes.Tests.Postgres;
 
 namespace Appliance.Cluster.Tests;
 

@@ -4,7 +4,6 @@ using Appliance.Actors.Node;
 using Appliance.Actors.Protocol;
 using Appliance.Nodes.Postgres;
 using Appliance.Nodes.State;
-using Appliance.Nodes.Tests.Postgres;
 
 namespace Appliance.Cluster.Tests;
 

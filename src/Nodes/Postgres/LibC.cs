@@ -2,13 +2,14 @@ using System.Runtime.InteropServices;
 
 namespace Appliance.Nodes.Postgres;
 
-/// <summary>The few C library calls .NET has no API for: user ids, ownership and signals other than SIGKILL.</summary>
+/// <summary>The few C library calls .NET has no API for: user ids, ownership, signals other than SIGKILL, and removing a shared memory segment.</summary>
 internal static class LibC
 {
     internal const int SIGHUP = 1;
     internal const int SIGINT = 2;
     internal const int SIGQUIT = 3;
     internal const int SIGKILL = 9;
+    internal const int IPC_RMID = 0;
 
     [DllImport("libc", SetLastError = true)]
     internal static extern uint geteuid();
@@ -21,4 +22,7 @@ internal static class LibC
 
     [DllImport("libc", SetLastError = true)]
     internal static extern int kill(int pid, int signal);
+
+    [DllImport("libc", SetLastError = true)]
+    internal static extern int shmctl(int shmid, int cmd, IntPtr buf);
 }

@@ -154,7 +154,8 @@ public sealed class PostgresInstance
 
     /// <summary>
     /// Kills the postmaster outright (SIGKILL), as a crash would, and waits until its children have noticed and
-    /// gone too, so that the data directory is free for the next start or for pg_rewind.
+    /// gone too, so that the data directory is free for the next start or for pg_rewind. The shared memory segment
+    /// it leaves is removed, as the next start would do, so that a directory deleted instead leaks none.
     /// </summary>
     public async Task<PostmasterExit> KillAsync(CancellationToken ct)
     {
@@ -164,6 +165,7 @@ public sealed class PostgresInstance
         var exit = await Exited.WaitAsync(ct).ConfigureAwait(false);
         while (children.Any(c => Directory.Exists($"/proc/{c}")))
             await Task.Delay(PollInterval, ct).ConfigureAwait(false);
+        OrphanedSharedMemory.Release(DataDirectory.Path);
         return exit;
     }
 

@@ -8,6 +8,9 @@ namespace Appliance.Nodes.Postgres;
 /// <param name="Status">The status line (<c>starting</c>, <c>ready</c>, <c>standby</c>, <c>stopping</c>), if written yet.</param>
 public sealed record PostmasterPidFile(int Pid, string DataDirectory, string? Status)
 {
+    /// <summary>The id of the postmaster's System V shared memory segment (the file's seventh line), if written yet.</summary>
+    public int? SharedMemoryId { get; init; }
+
     /// <summary>The file's name inside the data directory.</summary>
     public const string FileName = "postmaster.pid";
 
@@ -21,6 +24,9 @@ public sealed record PostmasterPidFile(int Pid, string DataDirectory, string? St
         pid = Math.Abs(pid);
         if (pid == 0) return null;
         var status = lines.Length > 7 && lines[7].Trim().Length > 0 ? lines[7].Trim() : null;
-        return new PostmasterPidFile(pid, lines[1].Trim(), status);
+        // The seventh line is "<key> <shmid>".
+        var shm = lines.Length > 6 ? lines[6].Split(' ', StringSplitOptions.RemoveEmptyEntries) : [];
+        int? shmid = shm.Length == 2 && int.TryParse(shm[1], NumberStyles.None, CultureInfo.InvariantCulture, out var id) ? id : null;
+        return new PostmasterPidFile(pid, lines[1].Trim(), status) { SharedMemoryId = shmid };
     }
 }

@@ -1,6 +1,4 @@
 using System.Diagnostics;
-using System.Net;
-using System.Net.Sockets;
 
 namespace Appliance.Actors.Tests.Support;
 
@@ -23,7 +21,7 @@ public sealed class PostgresServer : IDisposable
                 $"PostgreSQL 15 is not installed ({BinDir}/initdb is missing); install Debian's postgresql-15 (.ci/run does).");
         _dataDir = Path.Combine(_dir.Path, "data");
         if (_asPostgresUser) Run("/usr/bin/chown", "-R", "postgres:postgres", _dir.Path);
-        Port = FreePort();
+        Port = TestPorts.Next();
         RunPostgresTool("initdb", "-D", _dataDir, "-U", "postgres", "--auth=trust", "-E", "UTF8", "--no-sync");
         RunPostgresTool("pg_ctl", "-D", _dataDir, "-l", Path.Combine(_dir.Path, "server.log"), "-w", "-t", "60",
             "-o", $"-p {Port} -k {_dir.Path} -c listen_addresses=127.0.0.1 -c fsync=off", "start");
@@ -64,12 +62,5 @@ public sealed class PostgresServer : IDisposable
         if (process.ExitCode != 0)
             throw new InvalidOperationException(
                 $"{file} {string.Join(' ', args)} exited with {process.ExitCode}:\n{stdout.GetAwaiter().GetResult()}\n{stderr.GetAwaiter().GetResult()}");
-    }
-
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 }

@@ -31,7 +31,7 @@ internal sealed class AcknowledgedWriter(Func<Task<PostgresNode?>> primary, Acti
     /// acknowledged just before a kill can be recorded a little after it on a busy machine; it does not count.)
     /// </summary>
     public Task<DateTimeOffset> FirstAcknowledgedAfterAsync(DateTimeOffset since, TimeSpan timeout) =>
-        Appliance.Nodes.Tests.Postgres.Eventually.ReturnsAsync(
+        Eventually.ReturnsAsync(
             () => Task.FromResult(_acknowledged.Where(a => a.Started >= since).Select(a => a.At).DefaultIfEmpty(DateTimeOffset.MaxValue).Min()),
             at => at != DateTimeOffset.MaxValue, $"a write acknowledged after {since:HH:mm:ss.fff}", timeout);
 
@@ -39,7 +39,7 @@ internal sealed class AcknowledgedWriter(Func<Task<PostgresNode?>> primary, Acti
     public Task MoreAcknowledgedAsync(int count, TimeSpan timeout)
     {
         var target = _acknowledged.Count + count;
-        return Appliance.Nodes.Tests.Postgres.Eventually.TrueAsync(() => Task.FromResult(_acknowledged.Count >= target),
+        return Eventually.TrueAsync(() => Task.FromResult(_acknowledged.Count >= target),
             $"{count} more acknowledged writes", timeout);
     }
 

@@ -6,7 +6,6 @@ using Appliance.Actors.Protocol;
 using Appliance.Host.Node;
 using Appliance.Nodes.Postgres;
 using Appliance.Nodes.State;
-using Appliance.Nodes.Tests.Postgres;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;

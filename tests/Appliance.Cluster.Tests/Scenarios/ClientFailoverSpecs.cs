@@ -3,7 +3,6 @@ using Akka.Configuration;
 using Appliance.Actors.Client;
 using Appliance.Actors.Serialization;
 using Appliance.Nodes.State;
-using Appliance.Nodes.Tests.Postgres;
 using Npgsql;
 using Xunit.Abstractions;
 

@@ -1,6 +1,5 @@
 using Akka.Actor;
 using Akka.Cluster;
-using Appliance.Nodes.Tests.Postgres;
 
 namespace Appliance.Cluster.Tests.Scenarios;
 

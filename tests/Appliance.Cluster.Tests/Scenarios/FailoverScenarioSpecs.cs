@@ -1,7 +1,6 @@
 using Appliance.Actors.Protocol;
 using Appliance.Nodes.Postgres;
 using Appliance.Nodes.State;
-using Appliance.Nodes.Tests.Postgres;
 using Xunit.Abstractions;
 
 namespace Appliance.Cluster.Tests.Scenarios;

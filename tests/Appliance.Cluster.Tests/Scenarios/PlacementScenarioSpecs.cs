@@ -3,7 +3,6 @@ using Appliance.Host.Cli;
 using Appliance.Nodes.Placement;
 using Appliance.Nodes.Postgres;
 using Appliance.Nodes.State;
-using Appliance.Nodes.Tests.Postgres;
 using Xunit.Abstractions;
 
 namespace Appliance.Cluster.Tests.Scenarios;

@@ -1,6 +1,5 @@
 using Appliance.Host.Api;
 using Appliance.Nodes.State;
-using Appliance.Nodes.Tests.Postgres;
 
 namespace Appliance.Host.Tests.Postgres;
 

@@ -3,7 +3,6 @@ using System.Net.NetworkInformation;
 using System.Net.Sockets;
 using System.Text;
 using System.Text.Json;
-using Appliance.Nodes.Tests.Postgres;
 
 namespace Appliance.Host.Tests.Processes;
 
@@ -17,7 +16,7 @@ namespace Appliance.Host.Tests.Processes;
 [Trait("Category", "Cluster")]
 public sealed class ApiWithoutTokenTests : IDisposable
 {
-    private readonly string _dir = Scratch.Create();
+    private readonly string _dir = ScratchDirectory.Create("host-");
 
     [Fact]
     public async Task Changes_are_taken_from_loopback_only_reads_from_anywhere_and_the_node_warns_at_start()
@@ -85,5 +84,5 @@ public sealed class ApiWithoutTokenTests : IDisposable
         },
     }) { Timeout = TimeSpan.FromSeconds(20) };
 
-    public void Dispose() => Directory.Delete(_dir, recursive: true);
+    public void Dispose() => ScratchDirectory.Delete(_dir);
 }

@@ -1,7 +1,6 @@
 using System.Diagnostics;
 using System.Runtime.InteropServices;
 using System.Text;
-using Appliance.Nodes.Tests.Postgres;
 
 namespace Appliance.Host.Tests.Processes;
 
@@ -117,23 +116,6 @@ public sealed class AppProcess : IAsyncDisposable
             catch (UnauthorizedAccessException) { }
         }
         return found;
-    }
-}
-
-/// <summary>A scratch directory under /tmp/appliance-tests (traversable by postgres when the tests run as root).</summary>
-public static class Scratch
-{
-    public static string Create()
-    {
-        if (!OperatingSystem.IsLinux()) throw new PlatformNotSupportedException("These tests run PostgreSQL on Linux.");
-        if (!Directory.Exists(TestCluster.Root))
-        {
-            Directory.CreateDirectory(TestCluster.Root);
-            File.SetUnixFileMode(TestCluster.Root, (UnixFileMode)0b111_111_111 | UnixFileMode.StickyBit);
-        }
-        var path = Directory.CreateDirectory(Path.Combine(TestCluster.Root, "host-" + Guid.NewGuid().ToString("N")[..10])).FullName;
-        File.SetUnixFileMode(path, (UnixFileMode)0b111_101_101);
-        return path;
     }
 }
 

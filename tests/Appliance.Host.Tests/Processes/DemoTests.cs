@@ -10,7 +10,7 @@ namespace Appliance.Host.Tests.Processes;
 [Trait("Category", "Cluster")]
 public sealed class DemoTests : IDisposable
 {
-    private readonly string _dir = Scratch.Create();
+    private readonly string _dir = ScratchDirectory.Create("host-");
 
     private static int FreeBasePort()
     {
@@ -162,5 +162,5 @@ public sealed class DemoTests : IDisposable
         Assert.Contains("--base-port", err);
     }
 
-    public void Dispose() => Directory.Delete(_dir, recursive: true);
+    public void Dispose() => ScratchDirectory.Delete(_dir);
 }

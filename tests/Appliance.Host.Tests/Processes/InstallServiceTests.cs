@@ -1,4 +1,3 @@
-using Appliance.Nodes.Tests.Model;
 
 namespace Appliance.Host.Tests.Processes;
 
@@ -6,7 +5,7 @@ namespace Appliance.Host.Tests.Processes;
 [Trait("Category", "Unit")]
 public sealed class InstallServiceTests : IDisposable
 {
-    private readonly string _dir = Scratch.Create();
+    private readonly string _dir = ScratchDirectory.Create("host-");
 
     /// <summary>README's first machine ("Deploying three machines").</summary>
     private static readonly string[] ReadmeNode =
@@ -27,7 +26,7 @@ public sealed class InstallServiceTests : IDisposable
         Assert.Contains($"wrote {unit}", output);
         var text = File.ReadAllText(unit);
         // packaging/appliance.service is exactly this output: the shipped file and the verb cannot drift apart.
-        Assert.Equal(File.ReadAllText(Path.Combine(ProtocolModelTests.RepoRoot(), "packaging", "appliance.service")), text);
+        Assert.Equal(File.ReadAllText(Path.Combine(Repository.Root(), "packaging", "appliance.service")), text);
 
         var lines = text.Split('\n');
         foreach (var setting in new[] { "Type=notify", "KillSignal=SIGTERM", "TimeoutStopSec=90", "Restart=on-failure", "RestartSec=10s" })

@@ -105,7 +105,7 @@ public sealed partial class NodeApiAndCliTests
 
     private static async Task<string> PsqlAsync(string dsn, string sql)
     {
-        var psi = new ProcessStartInfo(Path.Combine((await Appliance.Nodes.Tests.Postgres.TestCluster.Binaries()).BinDirectory, "psql")) { RedirectStandardOutput = true, RedirectStandardError = true };
+        var psi = new ProcessStartInfo(Path.Combine((await TestCluster.Binaries()).BinDirectory, "psql")) { RedirectStandardOutput = true, RedirectStandardError = true };
         foreach (var a in new[] { "-XtAc", sql, dsn }) psi.ArgumentList.Add(a);
         psi.Environment["PGPASSWORD"] = NodeClusterFixture.Password;
         psi.Environment["PGCONNECT_TIMEOUT"] = "5";

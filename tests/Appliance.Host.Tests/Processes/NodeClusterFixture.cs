@@ -2,7 +2,6 @@ using System.Net.Http.Json;
 using Appliance.Host.Api;
 using Appliance.Host.Cli;
 using Appliance.Host.Tls;
-using Appliance.Nodes.Tests.Postgres;
 using Npgsql;
 
 namespace Appliance.Host.Tests.Processes;
@@ -46,7 +45,7 @@ public class NodeClusterFixture : IAsyncLifetime
     public const string Password = "test 'pw' \\x";
     public const string WriteToken = "write-token-0123456789abcdef";
     public const string ReadToken = "read-token-0123456789abcdef";
-    public string Dir { get; } = Scratch.Create();
+    public string Dir { get; } = ScratchDirectory.Create("host-");
     public List<TestNode> Nodes { get; } = [];
     public HttpClient Http { get; }
     public string WriteTokenFile => Path.Combine(Dir, "api-token");
@@ -213,7 +212,7 @@ public class NodeClusterFixture : IAsyncLifetime
             if (int.TryParse(left.Split(':')[0], out var pid))
                 try { System.Diagnostics.Process.GetProcessById(pid).Kill(); } catch (ArgumentException) { }
         Http.Dispose();
-        try { Directory.Delete(Dir, recursive: true); }
+        try { ScratchDirectory.Delete(Dir); }
         catch (IOException) { }
     }
 }

@@ -1,7 +1,6 @@
 using System.Net;
 using System.Net.Sockets;
 using Appliance.Host.Tls;
-using Appliance.Nodes.Tests.Postgres;
 
 namespace Appliance.Host.Tests.Processes;
 
@@ -9,7 +8,7 @@ namespace Appliance.Host.Tests.Processes;
 [Trait("Category", "Unit")]
 public sealed class NodeStartupErrorTests : IDisposable
 {
-    private readonly string _dir = Scratch.Create();
+    private readonly string _dir = ScratchDirectory.Create("host-");
 
     private string[] Args(params string[] extra) => ArgsWithHttpPort(TestCluster.FreePort(), extra);
 
@@ -167,5 +166,5 @@ public sealed class NodeStartupErrorTests : IDisposable
         Assert.Contains("issued by 'CN=other CA'", err);
     }
 
-    public void Dispose() => Directory.Delete(_dir, recursive: true);
+    public void Dispose() => ScratchDirectory.Delete(_dir);
 }

@@ -73,7 +73,7 @@ public sealed class PasswordRotationTests(PasswordFileClusterFixture cluster) : 
         var standby = cluster.Nodes.First(n => n != primary);
         standby.Process!.Signal(AppProcess.SigTerm);
         await standby.Process.WaitAsync(TimeSpan.FromSeconds(60));
-        Directory.Delete(standby.DataDir, recursive: true);
+        ScratchDirectory.Delete(standby.DataDir);
         NodeClusterFixture.PrivateFile(cluster.PasswordFile(standby), NewPassword + "\n");
         standby.Process = cluster.StartNode(standby);
         await cluster.WaitHealthyAsync();

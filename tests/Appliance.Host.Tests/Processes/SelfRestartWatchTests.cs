@@ -1,6 +1,5 @@
 using System.Net;
 using System.Net.Sockets;
-using Appliance.Nodes.Tests.Postgres;
 
 namespace Appliance.Host.Tests.Processes;
 
@@ -20,7 +19,7 @@ public sealed class SelfRestartWatchTests
     [Fact]
     public async Task A_first_seed_that_no_other_seed_answers_forms_no_cluster_and_stops_to_try_again()
     {
-        var dir = Scratch.Create();
+        var dir = ScratchDirectory.Create("host-");
         using var deaf = new TcpListener(IPAddress.Loopback, 0);
         deaf.Start();
         var deafSeed = $"127.0.0.1:{((IPEndPoint)deaf.LocalEndpoint).Port}";
@@ -40,6 +39,6 @@ public sealed class SelfRestartWatchTests
         Assert.Contains("outside the cluster (not a member)", output);
         Assert.Contains("1 of 2 seeds answer, none a member; forming a cluster needs 2", output);
         Assert.DoesNotContain("JOINING itself", output);
-        try { Directory.Delete(dir, recursive: true); } catch (IOException) { }
+        try { ScratchDirectory.Delete(dir); } catch (IOException) { }
     }
 }

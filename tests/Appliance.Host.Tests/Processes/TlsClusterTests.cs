@@ -7,7 +7,6 @@ using Appliance.Actors.Client;
 using Appliance.Actors.Serialization;
 using Appliance.Host.Api;
 using Appliance.Host.Tls;
-using Appliance.Nodes.Tests.Postgres;
 using Npgsql;
 
 namespace Appliance.Host.Tests.Processes;

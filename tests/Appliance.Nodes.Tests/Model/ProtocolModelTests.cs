@@ -17,17 +17,8 @@ public partial class ProtocolModelTests(ITestOutputHelper output)
 
     public sealed record ModelRun(string Name, string Defines, string PanFlags, bool ExpectClean);
 
-    /// <summary>The repository's root (where Appliance.sln is), above the test binaries.</summary>
-    public static string RepoRoot()
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-            if (File.Exists(Path.Combine(dir.FullName, "Appliance.sln")))
-                return dir.FullName;
-        throw new InvalidOperationException($"Appliance.sln not found above {AppContext.BaseDirectory}.");
-    }
-
     private static IReadOnlyList<ModelRun> Runs() =>
-        [.. File.ReadAllLines(Path.Combine(RepoRoot(), "model", "runs.txt"))
+        [.. File.ReadAllLines(Path.Combine(Repository.Root(), "model", "runs.txt"))
             .Where(l => l.Length > 0 && !l.StartsWith('#'))
             .Select(l => l.Split('|'))
             .Select(f => new ModelRun(f[0], f[1], f[2], f[3].Trim() == "clean"))];
@@ -71,7 +62,7 @@ public partial class ProtocolModelTests(ITestOutputHelper output)
         var dir = Directory.CreateTempSubdirectory($"appliance-spin-{run.Name}-").FullName;
         try
         {
-            File.Copy(Path.Combine(RepoRoot(), "model", "protocol.pml"), Path.Combine(dir, "protocol.pml"));
+            File.Copy(Path.Combine(Repository.Root(), "model", "protocol.pml"), Path.Combine(dir, "protocol.pml"));
             var defines = run.Defines.Split(' ', StringSplitOptions.RemoveEmptyEntries);
             Exec(dir, "spin", [.. defines, "-a", "protocol.pml"]);
             Exec(dir, "gcc", ["-O0", "-DSAFETY", "-DMEMLIM=1500", "-o", "pan", "pan.c"]);

@@ -30,6 +30,36 @@ public sealed class LifecycleTests
     }
 
     [Fact]
+    public async Task A_postmaster_killed_by_the_driver_leaves_no_shared_memory_segment_behind()
+    {
+        await using var cluster = new TestCluster();
+        var node = await cluster.ReadOnlyPrimaryAsync(TestCluster.Peer("p"));
+        var pidFile = PostmasterPidFile.TryParse(File.ReadAllText(node.DataDirectory.File(PostmasterPidFile.FileName)))!;
+        var id = pidFile.SharedMemoryId ?? throw new InvalidOperationException("postmaster.pid names no shared memory segment");
+        Assert.Equal(pidFile.Pid, OrphanedSharedMemory.Segment(id)?.Creator);
+
+        await node.KillAsync(default);
+
+        // A directory deleted now would otherwise leak the segment for good (kernel.shmmni allows 4096).
+        Assert.Null(OrphanedSharedMemory.Segment(id));
+        Assert.False(OrphanedSharedMemory.Release(node.DataDirectory.Path), "a second release finds nothing to remove");
+        await node.StartPrimaryAsync(TestCluster.Peer("s"), default);
+        Assert.True(node.IsRunning);
+    }
+
+    [Fact]
+    public async Task A_live_postmasters_shared_memory_is_never_released()
+    {
+        await using var cluster = new TestCluster();
+        var node = await cluster.ReadOnlyPrimaryAsync(TestCluster.Peer("p"));
+        var id = PostmasterPidFile.TryParse(File.ReadAllText(node.DataDirectory.File(PostmasterPidFile.FileName)))!.SharedMemoryId!.Value;
+
+        Assert.False(OrphanedSharedMemory.Release(node.DataDirectory.Path));
+        Assert.NotNull(OrphanedSharedMemory.Segment(id));
+        Assert.Equal(1, await Sql.ScalarAsync<int>(node, "SELECT 1"));
+    }
+
+    [Fact]
     public async Task Stop_is_a_fast_shutdown_and_data_survives_a_restart()
     {
         await using var cluster = new TestCluster();

@@ -57,11 +57,12 @@ public sealed class ToolOutputParsingTests
     public void Pid_file_gives_pid_directory_and_status()
     {
         var file = PostmasterPidFile.TryParse("9503\n/tmp/pgt/d\n1795674424\n54999\n\n127.0.0.1\n 11657308     32774\nready   \n");
-        Assert.Equal(new PostmasterPidFile(9503, "/tmp/pgt/d", "ready"), file);
+        Assert.Equal(new PostmasterPidFile(9503, "/tmp/pgt/d", "ready") { SharedMemoryId = 32774 }, file);
         Assert.Equal(77, PostmasterPidFile.TryParse("-77\n/d\n")!.Pid); // a single-user backend writes its pid negated
         Assert.Null(PostmasterPidFile.TryParse("95"));
         Assert.Null(PostmasterPidFile.TryParse("x\n/d\n"));
         Assert.Null(PostmasterPidFile.TryParse("9503\n/d\n")!.Status);
+        Assert.Null(PostmasterPidFile.TryParse("9503\n/d\n")!.SharedMemoryId);
     }
 
     [Theory]

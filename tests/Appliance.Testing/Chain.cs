@@ -1,7 +1,7 @@
 using Appliance.Nodes.Postgres;
 using Appliance.Nodes.State;
 
-namespace Appliance.Nodes.Tests.Postgres;
+namespace Appliance.Testing;
 
 /// <summary>A writable chain primary → sync → asyncs…, with table t holding row 1 on every member.</summary>
 public sealed record Chain(IReadOnlyList<PeerId> Peers, IReadOnlyList<PostgresNode> Nodes)

@@ -1,7 +1,7 @@
 using System.Net;
 using System.Net.Sockets;
 
-namespace Appliance.Nodes.Tests.Postgres;
+namespace Appliance.Testing;
 
 /// <summary>
 /// Forwards every TCP connection it accepts on 127.0.0.1 to a target, from a chosen source address, so that the target
