@@ -5,6 +5,10 @@
 #
 #   bench/idle/run.sh [--settle S] [--window S] LABEL=APPLIANCE_DLL [LABEL=APPLIANCE_DLL ...]
 #
+# A label's nodes also get the environment in $ENV_<LABEL> (e.g. ENV_spin="DOTNET_ThreadPool_UnfairSemaphoreSpinLimit=70")
+# and the extra node arguments in $ARGS_<LABEL> (e.g. ARGS_tick10="--config /tmp/tick10.conf"), to compare runtime
+# knobs on one build.
+#
 # Runs as root (the nodes run PostgreSQL as `postgres`). Cluster k uses ports 25k10-25k32 (below the kernel's ephemeral range, so that no client socket holds one); each sitting's directory is
 # kept under /tmp/appliance-idle. CPU is Δ(utime+stime) of /proc/PID/stat per wall second, in % of one core. A
 # PostgreSQL's is its postmaster's utime+stime+cutime+cstime (the children it reaped: a login per status read shows
@@ -28,9 +32,11 @@ for spec in "$@"; do
   [ -f "$bin" ] || { echo "no $bin" >&2; exit 2; }
   labels+=("$label")
   seeds="127.0.0.1:25${k}12,127.0.0.1:25${k}22,127.0.0.1:25${k}32"
+  envvar="ENV_$label"; argsvar="ARGS_$label"
   for i in 1 2 3; do
-    APPLIANCE_PG_PASSWORD=pw dotnet "$bin" node --name n$i --akka-port 25${k}${i}2 --http-port 25${k}${i}1 --pg-port 25${k}${i}0 \
-      --data-dir "$D/$label/n$i" --seed-nodes "$seeds" --state-store "sqlite:$D/$label/state.db" > "$D/$label-n$i.log" 2>&1 &
+    # shellcheck disable=SC2086 # the label's environment and arguments are word lists on purpose
+    env APPLIANCE_PG_PASSWORD=pw ${!envvar:-} dotnet "$bin" node --name n$i --akka-port 25${k}${i}2 --http-port 25${k}${i}1 --pg-port 25${k}${i}0 \
+      --data-dir "$D/$label/n$i" --seed-nodes "$seeds" --state-store "sqlite:$D/$label/state.db" ${!argsvar:-} > "$D/$label-n$i.log" 2>&1 &
     echo $! > "$D/$label-n$i.pid"
   done
 done
