@@ -20,9 +20,7 @@ public sealed class FormationActor : ReceiveActor, IWithTimers
     private readonly IReadOnlyList<Address> _seeds;
     private readonly FormationSettings _settings;
     private readonly Func<DateTime> _now;
-    private readonly Dictionary<Address, (IReadOnlyList<Address> Members, DateTime At)> _answers = [];
-    private string _answering = "";
-    private DateTime _stableSince;
+    private FormationView _view;
     private string? _lastReason;
     private (Address To, DateTime At)? _lastJoin;
     private bool _wasMember;
@@ -55,17 +53,19 @@ public sealed class FormationActor : ReceiveActor, IWithTimers
         _seeds = seeds;
         _settings = settings;
         _now = now;
-        _stableSince = now();
+        _view = FormationView.Start(_cluster.SelfAddress, seeds, settings, now());
         Receive<FormationProtocol.Probe>(_ =>
         {
             // A node on its way out (exiting, downed) does not answer: it must neither count towards a majority that
             // forms a cluster nor be joined through.
             if (_wasMember && !InCluster.Contains(_cluster.SelfMember.Status)) return;
-            Sender.Tell(new FormationProtocol.Answer(_cluster.SelfAddress.ToString(), [.. OwnMembers().Select(a => a.ToString())]));
+            // Noted before the answer goes out: the prober may form on this answer, so this node must not form itself.
+            _view = _view.Probed(Sender.Path.Address, _now());
+            Sender.Tell(new FormationProtocol.Answer(_cluster.SelfAddress.ToString(), [.. _view.AnswerWith(OwnMembers()).Select(a => a.ToString())]));
         });
         Receive<FormationProtocol.Answer>(OnAnswer);
         Receive<Tick>(_ => OnTick());
-        Receive<GetAnswers>(_ => Sender.Tell(new Answers(FreshAnswers().Where(a => !a.Key.Equals(_cluster.SelfAddress))
+        Receive<GetAnswers>(_ => Sender.Tell(new Answers(_view.FreshAnswers(_now()).Where(a => !a.Key.Equals(_cluster.SelfAddress))
             .ToDictionary(a => a.Key, a => a.Value))));
     }
 
@@ -96,7 +96,7 @@ public sealed class FormationActor : ReceiveActor, IWithTimers
         var members = new List<Address>();
         foreach (var m in answer.Members)
             if (TryParse(m, out var address)) members.Add(address);
-        _answers[from] = (members, _now());
+        _view = _view.Answered(from, members, _now());
     }
 
     private void OnTick()
@@ -104,26 +104,23 @@ public sealed class FormationActor : ReceiveActor, IWithTimers
         var own = OwnMembers();
         if (own.Count > 0) _wasMember = true;
         else if (_wasMember) { Timers.Cancel(Tick.Instance); return; }   // left or downed: the process is on its way out
-        if (own.Count > 1) { _answers.Clear(); return; }   // a member among others: nothing to decide, no island to watch for
+        if (own.Count > 1) { _view = _view.Forget(); return; }   // a member among others: nothing to decide, no island to watch for
         foreach (var seed in _seeds.Where(s => !s.Equals(_cluster.SelfAddress)))
             Context.ActorSelection(new RootActorPath(seed) / "user" / FormationProtocol.ActorName).Tell(FormationProtocol.Probe.Instance);
         if (own.Count == 1) { _lastReason = null; return; }   // alone: keep the answers fresh for GetAnswers
 
-        var fresh = FreshAnswers();
-        fresh[_cluster.SelfAddress] = [];
-        var answering = string.Join(",", fresh.OrderBy(a => a.Key, Member.AddressOrdering).Select(a => $"{a.Key}={a.Value.Count}"));
-        if (answering != _answering) { _answering = answering; _stableSince = _now(); }
-        var decision = FormationRule.Decide(_cluster.SelfAddress, _seeds, fresh, _now() - _stableSince, _settings.StableMargin);
+        if (JoinedRecently()) return;   // no join is sent while one is in flight
+        (_view, var decision) = _view.Decide(_now());
         switch (decision)
         {
-            case FormNew form when !JoinedRecently():
+            case FormNew form:
                 _log.Info("Forming a new cluster: {0}", form.Reason);
                 Join(_cluster.SelfAddress);
                 break;
-            case JoinExisting join when !JoinedRecently():
+            case JoinExisting join:
                 // Stay with the member joined last while it still answers as one: every new join abandons the one
                 // in flight, whose welcome would then be ignored.
-                var via = _lastJoin is { } last && fresh.TryGetValue(last.To, out var members) && members.Any(m => !m.Equals(_cluster.SelfAddress))
+                var via = _lastJoin is { } last && _view.FreshAnswers(_now()).TryGetValue(last.To, out var members) && members.Any(m => !m.Equals(_cluster.SelfAddress))
                     ? last.To : join.Via;
                 _log.Info("Joining the cluster through {0}: {1}", via, join.Reason);
                 Join(via);
@@ -142,12 +139,6 @@ public sealed class FormationActor : ReceiveActor, IWithTimers
     {
         _lastJoin = (to, _now());
         _cluster.Join(to);
-    }
-
-    private Dictionary<Address, IReadOnlyList<Address>> FreshAnswers()
-    {
-        var oldest = _now() - _settings.AnswerFreshness;
-        return _answers.Where(a => a.Value.At >= oldest).ToDictionary(a => a.Key, a => a.Value.Members);
     }
 
     private static bool TryParse(string text, out Address address)

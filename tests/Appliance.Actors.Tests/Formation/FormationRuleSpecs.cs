@@ -13,8 +13,8 @@ public sealed class FormationRuleSpecs
     private static Address At(int n) => new("akka.tcp", "appliance", $"10.0.0.{n}", 4053);
 
     private static FormationDecision Decide(Address self, Dictionary<Address, IReadOnlyList<Address>> answers, double stableSeconds = 5,
-        IReadOnlyCollection<Address>? seeds = null) =>
-        FormationRule.Decide(self, seeds ?? Seeds, answers, TimeSpan.FromSeconds(stableSeconds), Margin);
+        IReadOnlyCollection<Address>? seeds = null, IReadOnlyCollection<Address>? probedBy = null) =>
+        FormationRule.Decide(self, seeds ?? Seeds, answers, probedBy ?? [], TimeSpan.FromSeconds(stableSeconds), Margin);
 
     [Fact]
     public void The_lowest_of_a_stable_quorum_of_non_members_forms_the_cluster()
@@ -51,13 +51,25 @@ public sealed class FormationRuleSpecs
     }
 
     [Fact]
-    public void A_complete_view_waits_out_the_margin_too()
+    public void A_complete_view_forms_at_once_and_a_partial_one_waits_out_the_margin()
     {
-        // A tried shortcut formed at once when every seed answered. n2 and n3, with n1 down, form after the margin; n1
-        // starting just before that sees all three as non-members and would form too before n2's member answer reaches
-        // it: two clusters. Waiting the margin, it sees that answer and joins.
-        var answers = new Dictionary<Address, IReadOnlyList<Address>> { [N1] = [], [N2] = [], [N3] = [] };
-        Assert.Contains("held for", Assert.IsType<KeepProbing>(Decide(N1, answers, stableSeconds: 0.5)).Reason);
+        var all = new Dictionary<Address, IReadOnlyList<Address>> { [N1] = [], [N2] = [], [N3] = [] };
+        Assert.Contains("all 3 seeds answer", Assert.IsType<FormNew>(Decide(N1, all, stableSeconds: 0)).Reason);
+        var two = new Dictionary<Address, IReadOnlyList<Address>> { [N1] = [], [N2] = [] };
+        Assert.Contains("held for", Assert.IsType<KeepProbing>(Decide(N1, two, stableSeconds: 0.5)).Reason);
+    }
+
+    [Fact]
+    public void A_lower_seed_that_probed_but_has_not_answered_keeps_this_node_from_forming()
+    {
+        // n2 and n3 with n1 down have held for the margin, but n1 has just started and probed n2: n1 may already have
+        // n2's answer and every other, and form at once. n2 waits for n1's answer instead.
+        var answers = new Dictionary<Address, IReadOnlyList<Address>> { [N2] = [], [N3] = [] };
+        Assert.IsType<FormNew>(Decide(N2, answers));
+        Assert.Contains($"{N1} probes this node", Assert.IsType<KeepProbing>(Decide(N2, answers, probedBy: [N1])).Reason);
+        // A higher seed's probe changes nothing, and neither does one whose answer is in.
+        Assert.IsType<FormNew>(Decide(N2, answers, probedBy: [N3]));
+        Assert.IsType<FormNew>(Decide(N1, new() { [N1] = [], [N2] = [] }, probedBy: [N2]));
     }
 
     [Fact]

@@ -55,7 +55,8 @@ public class NodeClusterFixture : IAsyncLifetime
     {
         PrepareNodes();
         foreach (var n in Nodes) n.Process = StartNode(n);
-        await Wait.UntilAsync(async () => await PrimaryAsync() is not null, () => "a primary takes writes" + Logs(), TimeSpan.FromSeconds(120));
+        // A fixture that never forms fails every test of its class; the whole logs show why (a CI run lost TlsClusterTests so).
+        await Wait.UntilAsync(async () => await PrimaryAsync() is not null, () => "a primary takes writes" + Logs(lines: 1000), TimeSpan.FromSeconds(120));
         await WaitHealthyAsync();
         await WaitSettledAsync();
     }
@@ -198,8 +199,9 @@ public class NodeClusterFixture : IAsyncLifetime
         return (long)(await cmd.ExecuteScalarAsync())!;
     }
 
-    public string Logs() => string.Concat(Nodes.Select(n =>
-        $"\n--- {n.Name} (exited: {n.Process?.HasExited}) ---\n{string.Join("\n", (n.Process?.Stdout ?? "").Split('\n').TakeLast(15))}{n.Process?.Stderr}"));
+    /// <summary>The last <paramref name="lines"/> lines of each node's output and all of its errors, for a failure message.</summary>
+    public string Logs(int lines = 15) => string.Concat(Nodes.Select(n =>
+        $"\n--- {n.Name} (exited: {n.Process?.HasExited}) ---\n{string.Join("\n", (n.Process?.Stdout ?? "").Split('\n').TakeLast(lines))}{n.Process?.Stderr}"));
 
     /// <summary>
     /// Kills every node with its PostgreSQL (the process tree) at once. A graceful stop would hand the primary over and

@@ -38,6 +38,7 @@ public sealed class ReferenceConfigTests : IDisposable
         { "akka.cluster.down-removal-margin", "1s" },
         { "akka.cluster.run-coordinated-shutdown-when-down", "on" },
         { "akka.remote.dot-netty.tcp.connection-timeout", "10s" },
+        { "akka.scheduler.tick-duration", "50ms" },
         { "akka.cluster.singleton.hand-over-retry-interval", "500ms" },
         { "akka.cluster.singleton-proxy.singleton-identification-interval", "500ms" },
         { "akka.cluster.singleton-proxy.buffer-size", "1000" },
@@ -59,6 +60,16 @@ public sealed class ReferenceConfigTests : IDisposable
     {
         var actual = HostConfig.Reference.GetValue(path);
         Assert.Equal(value, actual.IsArray() ? string.Join(',', actual.GetArray().Select(v => v.GetString())) : actual.GetString());
+    }
+
+    [Fact]
+    public void The_node_binary_runs_with_thread_pool_workers_that_block_at_once_when_idle()
+    {
+        // Directory.Build.props puts it into every runtimeconfig; spinning workers were half of an idle host's CPU.
+        var path = Path.Combine(AppContext.BaseDirectory, "appliance.runtimeconfig.json");
+        using var json = System.Text.Json.JsonDocument.Parse(File.ReadAllText(path));
+        var properties = json.RootElement.GetProperty("runtimeOptions").GetProperty("configProperties");
+        Assert.Equal(0, properties.GetProperty("System.Threading.ThreadPool.UnfairSemaphoreSpinLimit").GetInt32());
     }
 
     [Fact]
