@@ -97,6 +97,9 @@ public sealed class FormationActor : ReceiveActor, IWithTimers
         foreach (var m in answer.Members)
             if (TryParse(m, out var address)) members.Add(address);
         _view = _view.Answered(from, members, _now());
+        // Decide at once rather than at the next tick: a complete view or a member's answer would otherwise wait up to
+        // a probe interval, once for the node that forms and once more for every node that joins it.
+        if (OwnMembers().Count == 0 && !_wasMember) Decide();
     }
 
     private void OnTick()
@@ -108,7 +111,11 @@ public sealed class FormationActor : ReceiveActor, IWithTimers
         foreach (var seed in _seeds.Where(s => !s.Equals(_cluster.SelfAddress)))
             Context.ActorSelection(new RootActorPath(seed) / "user" / FormationProtocol.ActorName).Tell(FormationProtocol.Probe.Instance);
         if (own.Count == 1) { _lastReason = null; return; }   // alone: keep the answers fresh for GetAnswers
+        Decide();
+    }
 
+    private void Decide()
+    {
         if (JoinedRecently()) return;   // no join is sent while one is in flight
         (_view, var decision) = _view.Decide(_now());
         switch (decision)

@@ -44,11 +44,11 @@ public sealed class FormationSimulationSpecs
     }
 
     [Fact]
-    public void Every_seed_starting_together_forms_without_waiting_for_the_margin()
+    public void Every_seed_starting_together_forms_on_the_first_round_of_answers()
     {
         var run = Simulate(new ColdStart([0, 0, 0], 2, 0, 1), countProbes: true, answerWhileForming: true);
         Assert.Single(run.Formers);
-        Assert.True(run.FormedAtMs < Settings.StableMargin.TotalMilliseconds, $"formed at {run.FormedAtMs} ms");
+        Assert.True(run.FormedAtMs < Settings.ProbeInterval.TotalMilliseconds, $"formed at {run.FormedAtMs} ms: not on the first round of answers");
     }
 
     [Theory]
@@ -106,9 +106,18 @@ public sealed class FormationSimulationSpecs
                 {
                     if (countProbes) to.View = to.View.Probed(n.Address, Clock());
                     var answer = answerWhileForming ? to.View.AnswerWith(Members(to)) : Members(to);
-                    Send(n.Address, back => back.View = back.View.Answered(to.Address, answer, Clock()));
+                    Send(n.Address, back =>
+                    {
+                        back.View = back.View.Answered(to.Address, answer, Clock());
+                        if (back.Cluster is null) Decide(back);   // as FormationActor: an answer is decided on at once
+                    });
                 });
             if (own.Count == 1) return;
+            Decide(n);
+        }
+
+        void Decide(Node n)
+        {
             if (n.LastJoinMs is { } last && now - last < Settings.JoinRetry.TotalMilliseconds) return;
             (n.View, var decision) = n.View.Decide(Clock());
             switch (decision)
