@@ -24,9 +24,17 @@ internal static class Program
 
     public static async Task<int> Main(string[] argv)
     {
-        if (argv.Length == 0 || argv[0] is "-h" or "--help") { Console.WriteLine(Usage); return argv.Length == 0 ? 2 : 0; }
+        if (argv.Length == 0 || argv.Any(a => a is "-h" or "--help")) { Console.WriteLine(Usage); return argv.Length == 0 ? 2 : 0; }
         var verb = argv[0];
-        var o = Options(argv.Skip(1));
+        // Checked before anything runs: a bench started by mistake overwrites the results under --results.
+        if (verb is not ("failover" or "throughput" or "lifecycle" or "machine"))
+        {
+            Console.Error.WriteLine($"unknown verb '{verb}'\n{Usage}");
+            return 2;
+        }
+        Dictionary<string, string> o;
+        try { o = Options(argv.Skip(1)); }
+        catch (ArgumentException e) { Console.Error.WriteLine($"{e.Message}\n{Usage}"); return 2; }
         string Get(string key, string dflt) => o.TryGetValue(key, out var v) ? v : dflt;
         int Int(string key, int dflt) => int.Parse(Get(key, dflt.ToString(CultureInfo.InvariantCulture)), CultureInfo.InvariantCulture);
 
@@ -86,7 +94,13 @@ internal static class Program
         _ => throw new ArgumentException($"unknown fault '{f}': primary-crash, sync-crash, switchover or sigterm"),
     };
 
-    /// <summary><c>--key value</c> pairs; a flag without a value maps to "true".</summary>
+    private static readonly HashSet<string> Known =
+    [
+        "appliance", "work", "base-port", "pg-bin", "results", "seed", "faults", "trials", "avoid-coordinator", "settle",
+        "restart-after", "scale", "clients", "seconds", "rounds", "no-async-baseline", "bootstraps", "idle-seconds", "rejoins",
+    ];
+
+    /// <summary><c>--key value</c> pairs; a flag without a value maps to "true"; an option not in the usage is refused.</summary>
     private static Dictionary<string, string> Options(IEnumerable<string> args)
     {
         var d = new Dictionary<string, string>();
@@ -98,6 +112,9 @@ internal static class Program
             else throw new ArgumentException($"unexpected argument '{a}'");
         }
         if (key is not null) d[key] = "true";
+        // A misspelt option would otherwise run the bench with the default in its place.
+        foreach (var unknown in d.Keys.Where(k => !Known.Contains(k)))
+            throw new ArgumentException($"unknown option '--{unknown}'");
         return d;
     }
 }
