@@ -94,11 +94,9 @@ internal static class Program
         _ => throw new ArgumentException($"unknown fault '{f}': primary-crash, sync-crash, switchover or sigterm"),
     };
 
+    // Every option the usage names, and no other: the usage stays the list of what is accepted.
     private static readonly HashSet<string> Known =
-    [
-        "appliance", "work", "base-port", "pg-bin", "results", "seed", "faults", "trials", "avoid-coordinator", "settle",
-        "restart-after", "scale", "clients", "seconds", "rounds", "no-async-baseline", "bootstraps", "idle-seconds", "rejoins",
-    ];
+        [.. System.Text.RegularExpressions.Regex.Matches(Usage, "--([a-z][a-z-]*)").Select(m => m.Groups[1].Value)];
 
     /// <summary><c>--key value</c> pairs; a flag without a value maps to "true"; an option not in the usage is refused.</summary>
     private static Dictionary<string, string> Options(IEnumerable<string> args)

@@ -17,8 +17,6 @@ public sealed class FormationActor : ReceiveActor, IWithTimers
 
     private readonly Cluster _cluster = Cluster.Get(Context.System);
     private readonly ILoggingAdapter _log = Context.GetLogger();
-    private readonly IReadOnlyList<Address> _seeds;
-    private readonly FormationSettings _settings;
     private readonly Func<DateTime> _now;
     private FormationView _view;
     private string? _lastReason;
@@ -50,8 +48,6 @@ public sealed class FormationActor : ReceiveActor, IWithTimers
     /// <param name="now">The clock (UTC).</param>
     public FormationActor(IReadOnlyList<Address> seeds, FormationSettings settings, Func<DateTime> now)
     {
-        _seeds = seeds;
-        _settings = settings;
         _now = now;
         _view = FormationView.Start(_cluster.SelfAddress, seeds, settings, now());
         Receive<FormationProtocol.Probe>(_ =>
@@ -76,13 +72,13 @@ public sealed class FormationActor : ReceiveActor, IWithTimers
     /// <inheritdoc />
     protected override void PreStart()
     {
-        _log.Info("Forming or joining the cluster through seeds {0}", string.Join(", ", _seeds));
+        _log.Info("Forming or joining the cluster through seeds {0}", string.Join(", ", _view.Seeds));
         // Akka's join-only seed process as well (this node not in its list, so it never forms a cluster): members of
         // an older version, which run no formation actor, answer its InitJoin, so the first node upgraded in a rolling
         // upgrade still gets in. The first Join this actor sends stops it.
-        var others = _seeds.Where(s => !s.Equals(_cluster.SelfAddress)).ToList();
+        var others = _view.Seeds.Where(s => !s.Equals(_cluster.SelfAddress)).ToList();
         if (others.Count > 0) _cluster.JoinSeedNodes(others);
-        Timers.StartPeriodicTimer(Tick.Instance, Tick.Instance, TimeSpan.Zero, _settings.ProbeInterval);
+        Timers.StartPeriodicTimer(Tick.Instance, Tick.Instance, TimeSpan.Zero, _view.Settings.ProbeInterval);
     }
 
     private IReadOnlyList<Address> OwnMembers() =>
@@ -108,7 +104,7 @@ public sealed class FormationActor : ReceiveActor, IWithTimers
         if (own.Count > 0) _wasMember = true;
         else if (_wasMember) { Timers.Cancel(Tick.Instance); return; }   // left or downed: the process is on its way out
         if (own.Count > 1) { _view = _view.Forget(); return; }   // a member among others: nothing to decide, no island to watch for
-        foreach (var seed in _seeds.Where(s => !s.Equals(_cluster.SelfAddress)))
+        foreach (var seed in _view.Seeds.Where(s => !s.Equals(_cluster.SelfAddress)))
             Context.ActorSelection(new RootActorPath(seed) / "user" / FormationProtocol.ActorName).Tell(FormationProtocol.Probe.Instance);
         if (own.Count == 1) { _lastReason = null; return; }   // alone: keep the answers fresh for GetAnswers
         Decide();
@@ -140,7 +136,7 @@ public sealed class FormationActor : ReceiveActor, IWithTimers
     }
 
     // No join is sent while one is in flight; one that got no welcome is followed by another after JoinRetry.
-    private bool JoinedRecently() => _lastJoin is { } last && _now() - last.At < _settings.JoinRetry;
+    private bool JoinedRecently() => _lastJoin is { } last && _now() - last.At < _view.Settings.JoinRetry;
 
     private void Join(Address to)
     {
