@@ -8,8 +8,8 @@ namespace Appliance.Actors.Formation;
 /// <summary>
 /// Brings a database node into the cluster in place of Akka's seed-node process (the node configures no seed nodes):
 /// it probes the formation actor of every seed, decides with <see cref="FormationRule"/>, and joins a member or itself.
-/// It answers every probe for as long as it runs, and keeps probing while its node is not a member or is the only
-/// member of its cluster, so that <see cref="GetAnswers"/> tells a lone node whether the others run a cluster without it.
+/// It answers every probe for as long as it runs, naming the seed it votes for (<see cref="FormationView"/>), and keeps
+/// probing while its node is not a member or is the only member of its cluster, so that <see cref="GetAnswers"/> tells a lone node whether the others run a cluster without it.
 /// </summary>
 public sealed class FormationActor : ReceiveActor, IWithTimers
 {
@@ -49,20 +49,20 @@ public sealed class FormationActor : ReceiveActor, IWithTimers
     public FormationActor(IReadOnlyList<Address> seeds, FormationSettings settings, Func<DateTime> now)
     {
         _now = now;
-        _view = FormationView.Start(_cluster.SelfAddress, seeds, settings, now());
+        _view = FormationView.Start(_cluster.SelfAddress, seeds, settings);
         Receive<FormationProtocol.Probe>(_ =>
         {
             // A node on its way out (exiting, downed) does not answer: it must neither count towards a majority that
             // forms a cluster nor be joined through.
             if (_wasMember && !InCluster.Contains(_cluster.SelfMember.Status)) return;
-            // Noted before the answer goes out: the prober may form on this answer, so this node must not form itself.
+            // Noted before the answer goes out: a prober is alive, and may be the lowest seed this node knows.
             _view = _view.Probed(Sender.Path.Address, _now());
-            Sender.Tell(new FormationProtocol.Answer(_cluster.SelfAddress.ToString(), [.. _view.AnswerWith(OwnMembers()).Select(a => a.ToString())]));
+            (_view, var answer) = _view.Answer(OwnMembers(), _now());
+            Sender.Tell(new FormationProtocol.Answer(_cluster.SelfAddress.ToString(), [.. answer.Members.Select(a => a.ToString())], answer.Vote?.ToString()));
         });
         Receive<FormationProtocol.Answer>(OnAnswer);
         Receive<Tick>(_ => OnTick());
-        Receive<GetAnswers>(_ => Sender.Tell(new Answers(_view.FreshAnswers(_now()).Where(a => !a.Key.Equals(_cluster.SelfAddress))
-            .ToDictionary(a => a.Key, a => a.Value))));
+        Receive<GetAnswers>(_ => Sender.Tell(new Answers(_view.FreshAnswers(_now()).ToDictionary(a => a.Key, a => a.Value.Members))));
     }
 
     /// <summary>Props.</summary>
@@ -92,7 +92,8 @@ public sealed class FormationActor : ReceiveActor, IWithTimers
         var members = new List<Address>();
         foreach (var m in answer.Members)
             if (TryParse(m, out var address)) members.Add(address);
-        _view = _view.Answered(from, members, _now());
+        var vote = answer.Vote is { } v && TryParse(v, out var named) ? named : null;
+        _view = _view.Answered(from, new SeedAnswer(members, vote), _now());
         // Decide at once rather than at the next tick: a complete view or a member's answer would otherwise wait up to
         // a probe interval, once for the node that forms and once more for every node that joins it.
         if (OwnMembers().Count == 0 && !_wasMember) Decide();
@@ -123,7 +124,7 @@ public sealed class FormationActor : ReceiveActor, IWithTimers
             case JoinExisting join:
                 // Stay with the member joined last while it still answers as one: every new join abandons the one
                 // in flight, whose welcome would then be ignored.
-                var via = _lastJoin is { } last && _view.FreshAnswers(_now()).TryGetValue(last.To, out var members) && members.Any(m => !m.Equals(_cluster.SelfAddress))
+                var via = _lastJoin is { } last && _view.FreshAnswers(_now()).TryGetValue(last.To, out var answer) && answer.Members.Any(m => !m.Equals(_cluster.SelfAddress))
                     ? last.To : join.Via;
                 _log.Info("Joining the cluster through {0}: {1}", via, join.Reason);
                 Join(via);

@@ -20,8 +20,15 @@ public sealed record FormationSettings
     /// <summary>An answer older than this no longer counts: its sender may have stopped or joined since.</summary>
     public TimeSpan AnswerFreshness { get; init; }
 
-    /// <summary>How long the set of answering seeds must be unchanged before the lowest of them forms a cluster.</summary>
-    public TimeSpan StableMargin { get; init; }
+    /// <summary>How long a node keeps naming a live candidate that has not formed the cluster before it may name another.</summary>
+    public TimeSpan VoteTerm { get; init; }
+
+    /// <summary>
+    /// How long a node names no one after the last answer that named a candidate it gave up on: longer than
+    /// <see cref="AnswerFreshness"/>, a probe interval and three messages, so that the candidate's votes have expired and,
+    /// had it formed on them, its answer as a member has arrived.
+    /// </summary>
+    public TimeSpan VotePause { get; init; }
 
     /// <summary>How long a join sent to one member may go unanswered before it is sent again.</summary>
     public TimeSpan JoinRetry { get; init; }
@@ -34,7 +41,8 @@ public sealed record FormationSettings
         {
             ProbeInterval = section.GetTimeSpan("probe-interval"),
             AnswerFreshness = section.GetTimeSpan("answer-freshness"),
-            StableMargin = section.GetTimeSpan("stable-margin"),
+            VoteTerm = section.GetTimeSpan("vote-term"),
+            VotePause = section.GetTimeSpan("vote-pause"),
             JoinRetry = section.GetTimeSpan("join-retry"),
         };
     }

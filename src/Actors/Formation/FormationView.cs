@@ -6,18 +6,25 @@ namespace Appliance.Actors.Formation;
 
 /// <summary>
 /// What one node that is not yet a member knows while it forms or joins the cluster: the seeds' answers, the seeds
-/// that probed it, since when the answers have been what they are, and whether it has decided to form. Pure: every
-/// event comes with the time, and <see cref="Decide"/> applies <see cref="FormationRule"/>. <see cref="FormationActor"/>
-/// holds one and runs its effects; the property tests run several over a simulated network.
+/// that probed it, whom it names to form the cluster, and whether it has decided to form. Pure: every event comes with
+/// the time, and <see cref="Decide"/> applies <see cref="FormationRule"/>. <see cref="FormationActor"/> holds one and
+/// runs its effects; the property tests run several over a simulated network.
 /// </summary>
+/// <remarks>
+/// The vote is what keeps two nodes from forming at once. A node names the lowest seed it knows alive (itself, a seed
+/// whose answer or probe arrived within <c>answer-freshness</c>) and keeps naming it while that seed stays alive, for
+/// up to <c>vote-term</c>, even when it learns of a lower one. It names no one while any seed answers as a member: it
+/// joins that cluster. A candidate other than itself that it gave up on is followed by a pause of <c>vote-pause</c>
+/// after the last answer that named it, in which it names no one: long enough for that candidate's old votes to expire
+/// and, had it formed on them, for its answer as a member to arrive.
+/// </remarks>
 public sealed record FormationView
 {
-    private FormationView(Address self, IReadOnlyList<Address> seeds, FormationSettings settings, DateTime now)
+    private FormationView(Address self, IReadOnlyList<Address> seeds, FormationSettings settings)
     {
         Self = self;
         Seeds = seeds;
         Settings = settings;
-        StableSince = now;
     }
 
     /// <summary>This node's address.</summary>
@@ -29,71 +36,90 @@ public sealed record FormationView
     /// <summary>The timings.</summary>
     public FormationSettings Settings { get; }
 
-    /// <summary>Each seed's last answer (its cluster's members, empty if none) and when it arrived.</summary>
-    public ImmutableDictionary<Address, (IReadOnlyList<Address> Members, DateTime At)> Answers { get; private init; } =
-        ImmutableDictionary<Address, (IReadOnlyList<Address>, DateTime)>.Empty;
+    /// <summary>Each seed's last answer and when it arrived.</summary>
+    public ImmutableDictionary<Address, (SeedAnswer Answer, DateTime At)> Answers { get; private init; } =
+        ImmutableDictionary<Address, (SeedAnswer, DateTime)>.Empty;
 
     /// <summary>When each seed's last probe arrived.</summary>
     public ImmutableDictionary<Address, DateTime> ProbedAt { get; private init; } = ImmutableDictionary<Address, DateTime>.Empty;
 
-    /// <summary>Since when the set of fresh answers has been what it is now.</summary>
-    public DateTime StableSince { get; private init; }
+    /// <summary>The seed this node names to form the cluster, null before it named any.</summary>
+    public Address? Candidate { get; private init; }
+
+    /// <summary>Since when this node has named <see cref="Candidate"/>.</summary>
+    public DateTime CandidateSince { get; private init; }
+
+    /// <summary>When an answer last named <see cref="Candidate"/> to another node.</summary>
+    public DateTime? CandidateLastNamed { get; private init; }
 
     /// <summary>This node decided to form a cluster; until it is a member its answers say it is one.</summary>
     public bool Forming { get; private init; }
 
-    private string Answering { get; init; } = "";
-
     /// <summary>A view with nothing heard yet.</summary>
-    public static FormationView Start(Address self, IReadOnlyList<Address> seeds, FormationSettings settings, DateTime now) =>
-        new(self, seeds, settings, now);
+    public static FormationView Start(Address self, IReadOnlyList<Address> seeds, FormationSettings settings) =>
+        new(self, seeds, settings);
 
     /// <summary>A probe from <paramref name="from"/> arrived: a seed remembers it as alive, though not what it is a member of.</summary>
     public FormationView Probed(Address from, DateTime now) =>
         Seeds.Contains(from) && !from.Equals(Self) ? this with { ProbedAt = ProbedAt.SetItem(from, now) } : this;
 
     /// <summary>
-    /// What this node answers a probe with, given the members it sees itself among (empty if none). Between deciding to
-    /// form and becoming a member it answers as the one member of its cluster: another node that took it for a
-    /// non-member could form a second cluster.
+    /// What this node answers a probe with, given the members it sees itself among (empty if none), and the view that
+    /// remembers the vote it gave. Between deciding to form and becoming a member it answers as the one member of its
+    /// cluster, so that the others join it.
     /// </summary>
-    public IReadOnlyList<Address> AnswerWith(IReadOnlyList<Address> ownMembers) =>
-        ownMembers.Count > 0 ? ownMembers : Forming ? [Self] : [];
+    public (FormationView View, SeedAnswer Answer) Answer(IReadOnlyList<Address> ownMembers, DateTime now)
+    {
+        IReadOnlyList<Address> members = ownMembers.Count > 0 ? ownMembers : Forming ? [Self] : [];
+        var (view, vote) = Vote(now, inCluster: members.Count > 0);
+        if (vote is not null && !vote.Equals(Self)) view = view with { CandidateLastNamed = now };
+        return (view, new SeedAnswer(members, vote));
+    }
 
     /// <summary>An answer from <paramref name="from"/> arrived.</summary>
-    public FormationView Answered(Address from, IReadOnlyList<Address> members, DateTime now) =>
-        this with { Answers = Answers.SetItem(from, (members, now)) };
+    public FormationView Answered(Address from, SeedAnswer answer, DateTime now) =>
+        from.Equals(Self) ? this : this with { Answers = Answers.SetItem(from, (answer, now)) };
 
-    /// <summary>The fresh answers by address, this node's own (none) included.</summary>
-    public Dictionary<Address, IReadOnlyList<Address>> FreshAnswers(DateTime now)
+    /// <summary>The other seeds' fresh answers, by address.</summary>
+    public Dictionary<Address, SeedAnswer> FreshAnswers(DateTime now)
     {
         var oldest = now - Settings.AnswerFreshness;
-        var fresh = Answers.Where(a => a.Value.At >= oldest).ToDictionary(a => a.Key, a => a.Value.Members);
-        fresh[Self] = [];
-        return fresh;
+        return Answers.Where(a => a.Value.At >= oldest).ToDictionary(a => a.Key, a => a.Value.Answer);
     }
 
-    /// <summary>
-    /// The seeds whose probe arrived recently. A probe counts for longer than an answer (<c>answer-freshness</c> plus
-    /// <c>stable-margin</c>): a node that answered a lower seed must still hold that seed as alive when that seed
-    /// decides on the answer, which can come up to <c>answer-freshness</c> plus the answer's travel time later.
-    /// </summary>
-    public IReadOnlyCollection<Address> RecentProbers(DateTime now)
+    /// <summary>Whether <paramref name="seed"/> answered or probed within <c>answer-freshness</c>, or is this node.</summary>
+    public bool IsAlive(Address seed, DateTime now)
     {
-        var oldest = now - Settings.AnswerFreshness - Settings.StableMargin;
-        return [.. ProbedAt.Where(p => p.Value >= oldest).Select(p => p.Key)];
+        var oldest = now - Settings.AnswerFreshness;
+        return seed.Equals(Self) || (Answers.TryGetValue(seed, out var a) && a.At >= oldest) || (ProbedAt.TryGetValue(seed, out var p) && p >= oldest);
     }
 
-    /// <summary>Decides for a node that is not a member; the returned view has moved its stability clock and notes a decision to form.</summary>
+    /// <summary>Decides for a node that is not a member; the returned view holds its vote and notes a decision to form.</summary>
     public (FormationView View, FormationDecision Decision) Decide(DateTime now)
     {
-        var fresh = FreshAnswers(now);
-        var answering = string.Join(",", fresh.OrderBy(a => a.Key, Member.AddressOrdering).Select(a => $"{a.Key}={a.Value.Count}"));
-        var view = answering == Answering ? this : this with { Answering = answering, StableSince = now };
-        var decision = FormationRule.Decide(Self, Seeds, fresh, view.RecentProbers(now), now - view.StableSince, Settings.StableMargin);
+        var (view, vote) = Vote(now, inCluster: Forming);
+        var decision = FormationRule.Decide(Self, Seeds, FreshAnswers(now), vote);
         return (decision is FormNew ? view with { Forming = true } : view, decision);
     }
 
     /// <summary>This node is a member now (or left): forget the answers, which only a non-member decides on.</summary>
-    public FormationView Forget() => this with { Answers = Answers.Clear(), Answering = "" };
+    public FormationView Forget() => this with { Answers = Answers.Clear() };
+
+    private (FormationView View, Address? Vote) Vote(DateTime now, bool inCluster)
+    {
+        // A cluster runs: this node joins it and names no one, so no second cluster can gather its vote.
+        if (inCluster || FreshAnswers(now).Values.Any(a => a.Members.Count > 0)) return (this, null);
+        var lowest = Seeds.Where(s => IsAlive(s, now)).DefaultIfEmpty(Self).Min(Member.AddressOrdering)!;
+        // Naming itself binds no one else: only this node counts that vote, so it moves to a lower seed at once.
+        if (Candidate is { } candidate && !candidate.Equals(Self))
+        {
+            if (IsAlive(candidate, now) && now - CandidateSince < Settings.VoteTerm) return (this, candidate);
+            if (candidate.Equals(lowest)) return (this with { CandidateSince = now }, candidate);
+            // Given up on: no one is named until the votes it holds have expired and, had it formed on them, its
+            // answer as a member has had time to arrive.
+            if (CandidateLastNamed is { } named && now - named < Settings.VotePause) return (this, null);
+        }
+        if (lowest.Equals(Candidate)) return (this, lowest);
+        return (this with { Candidate = lowest, CandidateSince = now, CandidateLastNamed = null }, lowest);
+    }
 }

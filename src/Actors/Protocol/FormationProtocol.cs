@@ -18,11 +18,15 @@ public static class FormationProtocol
         public static readonly Probe Instance = new();
     }
 
-    /// <summary>What a node knows of its own membership.</summary>
+    /// <summary>What a node knows of its own membership, and whom it names to form the cluster.</summary>
     /// <param name="Address">The node's Akka address (<c>akka.tcp://system@host:port</c>).</param>
     /// <param name="Members">
     /// The members of the cluster it is in (joining, up or leaving; itself included), or empty if it is not a member of
     /// any cluster yet.
     /// </param>
-    public sealed record Answer(string Address, IReadOnlyList<string> Members) : IApplianceMessage;
+    /// <param name="Vote">
+    /// The address of the one seed it names to form the cluster (<see cref="Formation.FormationRule"/>), or null if it names
+    /// none. Added after the first version of this message: an older node sends none and so never counts towards forming.
+    /// </param>
+    public sealed record Answer(string Address, IReadOnlyList<string> Members, string? Vote = null) : IApplianceMessage;
 }

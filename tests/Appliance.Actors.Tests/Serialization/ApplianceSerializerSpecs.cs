@@ -91,6 +91,16 @@ public sealed partial class ApplianceSerializerSpecs : Akka.TestKit.Xunit2.TestK
     }
 
     [Fact]
+    public void A_formation_answer_from_a_node_that_does_not_vote_reads_as_naming_no_one()
+    {
+        // Nodes of the version before votes send the answer without one; they must count as naming no one.
+        const string json = """{"address":"akka.tcp://appliance@10.0.0.1:4053","members":[]}""";
+        var answer = (FormationProtocol.Answer)Serializer.FromBinary(Encoding.UTF8.GetBytes(json), "formation-answer.v1");
+        Assert.Null(answer.Vote);
+        Assert.Empty(answer.Members);
+    }
+
+    [Fact]
     public void An_out_of_order_history_is_a_serialization_error()
     {
         const string json = """{"probeId":1,"peerId":"n1","position":"0/0","history":{"timeline":2,"past":[{"timeline":3,"switchPoint":"0/10"}]}}""";

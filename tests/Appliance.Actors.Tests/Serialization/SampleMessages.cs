@@ -119,6 +119,7 @@ internal static class SampleMessages
         FormationProtocol.Probe.Instance,
         new FormationProtocol.Answer("akka.tcp://appliance@10.0.0.1:4053", []),
         new FormationProtocol.Answer("akka.tcp://appliance@10.0.0.2:4053", ["akka.tcp://appliance@10.0.0.1:4053", "akka.tcp://appliance@10.0.0.2:4053"]),
+        new FormationProtocol.Answer("akka.tcp://appliance@10.0.0.3:4053", [], "akka.tcp://appliance@10.0.0.2:4053"),
     ];
 
     /// <summary><see cref="FullState"/> with cluster-wide settings.</summary>
@@ -154,6 +155,7 @@ internal static class SampleMessages
             var read = (FormationProtocol.Answer)actual;
             Assert.Equal(answer.Address, read.Address);
             Assert.Equal(answer.Members, read.Members);
+            Assert.Equal(answer.Vote, read.Vote);
         }
         else
             Assert.Equal(expected, actual);

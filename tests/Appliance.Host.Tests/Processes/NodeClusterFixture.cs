@@ -201,7 +201,29 @@ public class NodeClusterFixture : IAsyncLifetime
 
     /// <summary>The last <paramref name="lines"/> lines of each node's output and all of its errors, for a failure message.</summary>
     public string Logs(int lines = 15) => string.Concat(Nodes.Select(n =>
-        $"\n--- {n.Name} (exited: {n.Process?.HasExited}) ---\n{string.Join("\n", (n.Process?.Stdout ?? "").Split('\n').TakeLast(lines))}{n.Process?.Stderr}"));
+        $"\n--- {n.Name} (exited: {n.Process?.HasExited}) ---\n{string.Join("\n", (n.Process?.Stdout ?? "").Split('\n').TakeLast(lines))}{n.Process?.Stderr}"))
+        + Milestones();
+
+    // What decided the cluster's shape, last, where a CI log that keeps only the end of a long failure still shows it:
+    // how each node formed or joined, what stopped it, and warnings from remoting.
+    private static readonly string[] MilestoneMarks =
+    [
+        "/user/formation]", "JOINING itself", "Welcome from", "is Up", "Leader is moving", "SBR took decision", "downing",
+        "stopping with exit code", "Association", "gated", "Quarantin", "ERROR", "role Primary applied",
+    ];
+
+    private string Milestones() => "\n=== milestones ===" + string.Concat(Nodes.Select(n =>
+        $"\n--- {n.Name} ---\n" + string.Join("\n", (n.Process?.Stdout ?? "").Split('\n')
+            .Where(line => MilestoneMarks.Any(m => line.Contains(m, StringComparison.Ordinal))).Take(40).Select(Shorten))));
+
+    // "2026-12-06T00:27:13.449Z info: Akka.Actor.ActorSystem[0] [INFO][…][Thread 0006][akka.ssl.tcp://appliance@…/user/formation] text"
+    // becomes "00:27:13.449 [/user/formation] text".
+    private static string Shorten(string line)
+    {
+        var m = System.Text.RegularExpressions.Regex.Match(line, @"^\S*T(?<time>[0-9:.]+)Z \w+: .*?\[Thread \d+\]\[(?:akka[.\w]*://[^/\]]+)?(?<path>[^\]]*)\] (?<text>.*)$");
+        var text = m.Success ? $"{m.Groups["time"].Value} [{m.Groups["path"].Value}] {m.Groups["text"].Value}" : line;
+        return text.Length > 220 ? text[..220] + "…" : text;
+    }
 
     /// <summary>
     /// Kills every node with its PostgreSQL (the process tree) at once. A graceful stop would hand the primary over and

@@ -37,7 +37,7 @@ public sealed class SelfRestartWatchTests
         Assert.Equal(75, code);
         var output = node.Stdout + node.Stderr;
         Assert.Contains("outside the cluster (not a member)", output);
-        Assert.Contains("1 of 2 seeds answer, none a member; forming a cluster needs 2", output);
+        Assert.Contains("1 of 2 seeds name this node to form the cluster; that needs 2", output);
         Assert.DoesNotContain("JOINING itself", output);
         try { ScratchDirectory.Delete(dir); } catch (IOException) { }
     }

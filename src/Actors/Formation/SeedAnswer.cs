@@ -1,0 +1,15 @@
+using Akka.Actor;
+
+namespace Appliance.Actors.Formation;
+
+/// <summary>What a seed answered a probe with.</summary>
+/// <param name="Members">The members of the cluster it is in (itself included), empty if it is not a member of any.</param>
+/// <param name="Vote">
+/// The one seed it names to form the cluster, or null if it names none (it sees a cluster, or it is pausing between two
+/// candidates, or it runs a version that does not vote).
+/// </param>
+public sealed record SeedAnswer(IReadOnlyList<Address> Members, Address? Vote)
+{
+    /// <summary>The answer of a node that is not a member and names no one.</summary>
+    public static SeedAnswer None { get; } = new([], null);
+}

@@ -1,0 +1,116 @@
+using Akka.Actor;
+using Appliance.Actors.Formation;
+
+namespace Appliance.Actors.Tests.Formation;
+
+/// <summary>Whom a node names to form the cluster, and for how long (<see cref="FormationView"/>).</summary>
+public sealed class FormationViewSpecs
+{
+    private static readonly Address N1 = At(1), N2 = At(2), N3 = At(3);
+    private static readonly Address[] Seeds = [N1, N2, N3];
+    private static readonly FormationSettings Settings = FormationSettings.Default;
+    private static readonly DateTime T0 = new(2026, 1, 1, 0, 0, 0, DateTimeKind.Utc);
+
+    private static Address At(int n) => new("akka.tcp", "appliance", $"10.0.0.{n}", 4053);
+
+    private static DateTime Ms(double ms) => T0.AddMilliseconds(ms);
+
+    private static (FormationView View, Address? Vote) AnswerProbe(FormationView view, Address from, DateTime now)
+    {
+        (view, var answer) = view.Probed(from, now).Answer([], now);
+        return (view, answer.Vote);
+    }
+
+    [Fact]
+    public void A_node_names_the_lowest_seed_it_knows_alive_itself_included()
+    {
+        var n3 = FormationView.Start(N3, Seeds, Settings);
+        var (_, vote) = AnswerProbe(n3, N2, Ms(0));
+        Assert.Equal(N2, vote);
+        var n2 = FormationView.Start(N2, Seeds, Settings);
+        (_, vote) = AnswerProbe(n2, N3, Ms(0));
+        Assert.Equal(N2, vote);
+    }
+
+    [Fact]
+    public void A_node_keeps_naming_a_live_candidate_when_a_lower_seed_appears()
+    {
+        var (n3, vote) = AnswerProbe(FormationView.Start(N3, Seeds, Settings), N2, Ms(0));
+        Assert.Equal(N2, vote);
+        n3 = n3.Answered(N2, SeedAnswer.None, Ms(400));
+        (n3, vote) = AnswerProbe(n3, N1, Ms(500));
+        Assert.Equal(N2, vote);   // n2 may be forming on this node's vote; naming n1 too could make two clusters
+        Assert.Equal(N2, n3.Candidate);
+    }
+
+    [Fact]
+    public void A_node_names_no_one_while_any_seed_answers_as_a_member()
+    {
+        var n3 = FormationView.Start(N3, Seeds, Settings).Answered(N2, new SeedAnswer([N2], null), Ms(0));
+        var (_, vote) = AnswerProbe(n3, N1, Ms(10));
+        Assert.Null(vote);
+        Assert.IsType<JoinExisting>(n3.Decide(Ms(10)).Decision);
+    }
+
+    [Fact]
+    public void A_node_that_decided_to_form_answers_as_the_one_member_of_its_cluster()
+    {
+        var n1 = FormationView.Start(N1, Seeds, Settings).Answered(N2, new SeedAnswer([], N1), Ms(0));
+        (n1, var decision) = n1.Decide(Ms(1));
+        Assert.IsType<FormNew>(decision);
+        var (_, answer) = n1.Answer([], Ms(2));
+        Assert.Equal([N1], answer.Members);
+        Assert.Null(answer.Vote);
+    }
+
+    [Fact]
+    public void After_its_candidate_falls_silent_a_node_names_no_one_for_the_pause_then_the_lowest_alive()
+    {
+        var (n3, _) = AnswerProbe(FormationView.Start(N3, Seeds, Settings), N1, Ms(0));
+        Assert.Equal(N1, n3.Candidate);
+        // n1 stops; n2 keeps probing. Until n1's probe is older than answer-freshness, n3 still names n1.
+        var freshness = Settings.AnswerFreshness.TotalMilliseconds;
+        (n3, var vote) = AnswerProbe(n3, N2, Ms(freshness - 1));
+        Assert.Equal(N1, vote);
+        var lastNamed = freshness - 1;
+        (n3, vote) = AnswerProbe(n3, N2, Ms(freshness + 100));
+        Assert.Null(vote);
+        (n3, vote) = AnswerProbe(n3, N2, Ms(lastNamed + Settings.VotePause.TotalMilliseconds - 1));
+        Assert.Null(vote);
+        (_, vote) = AnswerProbe(n3, N2, Ms(lastNamed + Settings.VotePause.TotalMilliseconds));
+        Assert.Equal(N2, vote);
+    }
+
+    [Fact]
+    public void After_the_vote_term_a_node_gives_up_a_candidate_that_never_formed_for_a_lower_one()
+    {
+        var (n3, _) = AnswerProbe(FormationView.Start(N3, Seeds, Settings), N2, Ms(0));
+        var term = Settings.VoteTerm.TotalMilliseconds;
+        var lastNamed = 0.0;
+        Address? vote = null;
+        for (var t = 500.0; t < term; t += 500)
+        {
+            (n3, vote) = AnswerProbe(n3, N2, Ms(t));
+            (n3, _) = AnswerProbe(n3, N1, Ms(t));
+            lastNamed = t;
+        }
+        Assert.Equal(N2, vote);
+        (n3, vote) = AnswerProbe(n3, N1, Ms(term));
+        Assert.Null(vote);
+        (_, vote) = AnswerProbe(n3, N1, Ms(lastNamed + Settings.VotePause.TotalMilliseconds));
+        Assert.Equal(N1, vote);
+    }
+
+    [Fact]
+    public void A_node_that_named_itself_names_a_lower_seed_as_soon_as_it_hears_of_one()
+    {
+        // Only the node itself counts its vote for itself, and it knows whether it formed on it: naming itself binds
+        // no one else, so it needs neither stickiness nor a pause.
+        var n2 = FormationView.Start(N2, Seeds, Settings).Probed(N3, Ms(0));
+        (n2, var decision) = n2.Decide(Ms(0));
+        Assert.Equal(N2, n2.Candidate);
+        Assert.IsType<KeepProbing>(decision);
+        var (_, vote) = AnswerProbe(n2, N1, Ms(100));
+        Assert.Equal(N1, vote);
+    }
+}
