@@ -97,7 +97,9 @@ public sealed record FormationView
     /// <summary>Decides for a node that is not a member; the returned view holds its vote and notes a decision to form.</summary>
     public (FormationView View, FormationDecision Decision) Decide(DateTime now)
     {
-        var (view, vote) = Vote(now, inCluster: Forming);
+        // The others were told this node is a member: it keeps joining itself until it is one.
+        if (Forming) return (this, new FormNew("this node decided to form the cluster and is not a member yet"));
+        var (view, vote) = Vote(now, inCluster: false);
         var decision = FormationRule.Decide(Self, Seeds, FreshAnswers(now), vote);
         return (decision is FormNew ? view with { Forming = true } : view, decision);
     }

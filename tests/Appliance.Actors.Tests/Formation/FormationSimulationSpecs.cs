@@ -173,7 +173,7 @@ public sealed class FormationSimulationSpecs
             switch (decision)
             {
                 case FormNew:
-                    formers.Add($"{n.Address.Host} at {now} ms");
+                    if (!formers.Any(f => f.StartsWith(n.Address.Host + " "))) formers.Add($"{n.Address.Host} at {now} ms");   // a repeated join to itself is not a second cluster
                     if (double.IsNaN(formedAt)) formedAt = now;
                     n.LastJoinMs = now;
                     At(now + random.Next(start.MaxSelfJoinMs + 1), () => n.Cluster ??= n.Address);

@@ -61,6 +61,8 @@ public sealed class FormationViewSpecs
         var (_, answer) = n1.Answer([], Ms(2));
         Assert.Equal([N1], answer.Members);
         Assert.Null(answer.Vote);
+        // Its join to itself is sent again (after join-retry) until it is a member, whatever it hears meanwhile.
+        Assert.IsType<FormNew>(n1.Answered(N2, SeedAnswer.None, Ms(3000)).Decide(Ms(3000)).Decision);
     }
 
     [Fact]
