@@ -54,6 +54,7 @@ public sealed class FormationActor : ReceiveActor, IWithTimers
         {
             // A node on its way out (exiting, downed) does not answer: it must neither count towards a majority that
             // forms a cluster nor be joined through.
+            if (OwnMembers().Count > 0) _wasMember = true;
             if (_wasMember && !InCluster.Contains(_cluster.SelfMember.Status)) return;
             // Noted before the answer goes out: a prober is alive, and may be the lowest seed this node knows.
             _view = _view.Probed(Sender.Path.Address, _now());
@@ -67,7 +68,15 @@ public sealed class FormationActor : ReceiveActor, IWithTimers
 
     /// <summary>Props.</summary>
     public static Props Props(IReadOnlyList<Address> seeds, FormationSettings settings) =>
-        Akka.Actor.Props.Create(() => new FormationActor(seeds, settings, () => DateTime.UtcNow));
+        Akka.Actor.Props.Create(() => new FormationActor(seeds, settings, MonotonicUtc()));
+
+    // The votes' timings must not jump with the wall clock, which NTP may step just while a machine boots.
+    private static Func<DateTime> MonotonicUtc()
+    {
+        var start = DateTime.UtcNow;
+        var elapsed = System.Diagnostics.Stopwatch.StartNew();
+        return () => start + elapsed.Elapsed;
+    }
 
     /// <inheritdoc />
     protected override void PreStart()
@@ -88,6 +97,7 @@ public sealed class FormationActor : ReceiveActor, IWithTimers
 
     private void OnAnswer(FormationProtocol.Answer answer)
     {
+        if (OwnMembers().Count > 0) _wasMember = true;   // not only on a tick: a node removed in between must not vote
         if (!TryParse(answer.Address, out var from)) return;
         var members = new List<Address>();
         foreach (var m in answer.Members)

@@ -10,9 +10,9 @@ namespace Appliance.Actors.Formation;
 /// <remarks>
 /// Each node names one candidate at a time (<see cref="FormationView"/>: the lowest seed it knows alive, kept while that
 /// seed lives, and moved only after a pause), and a node forms a cluster only when a majority of the list names it. Two
-/// majorities of one list share a node, and that node names one of the two, so two nodes cannot form at once even where
-/// they cannot hear each other (a link that fails in one or both directions). What this does not exclude is stated in
-/// docs/ARCHITECTURE.md §10, "Forming the cluster".
+/// majorities of one list share a node, and that node names one of the two, so two nodes do not both form even where
+/// they cannot hear each other (a link that fails in one or both directions), as long as messages and process stalls
+/// stay within the bounds that docs/ARCHITECTURE.md §10, "Forming the cluster", derives from the timings.
 /// </remarks>
 public static class FormationRule
 {

@@ -24,9 +24,9 @@ public sealed record FormationSettings
     public TimeSpan VoteTerm { get; init; }
 
     /// <summary>
-    /// How long a node names no one after the last answer that named a candidate it gave up on: longer than
-    /// <see cref="AnswerFreshness"/>, a probe interval and three messages, so that the candidate's votes have expired and,
-    /// had it formed on them, its answer as a member has arrived.
+    /// How long a node names no one after the last answer that named a candidate it gave up on, or after it last saw a
+    /// member: longer than <see cref="AnswerFreshness"/>, a probe interval and three messages, so that the candidate's votes
+    /// have expired and, had it formed on them, its answer as a member has arrived.
     /// </summary>
     public TimeSpan VotePause { get; init; }
 

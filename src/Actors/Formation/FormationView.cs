@@ -13,10 +13,10 @@ namespace Appliance.Actors.Formation;
 /// <remarks>
 /// The vote is what keeps two nodes from forming at once. A node names the lowest seed it knows alive (itself, a seed
 /// whose answer or probe arrived within <c>answer-freshness</c>) and keeps naming it while that seed stays alive, for
-/// up to <c>vote-term</c>, even when it learns of a lower one. It names no one while any seed answers as a member: it
-/// joins that cluster. A candidate other than itself that it gave up on is followed by a pause of <c>vote-pause</c>
-/// after the last answer that named it, in which it names no one: long enough for that candidate's old votes to expire
-/// and, had it formed on them, for its answer as a member to arrive.
+/// up to <c>vote-term</c>, even when it learns of a lower one. It names no one for <c>vote-pause</c> after it last saw a
+/// seed answer as a member: it joins that cluster. A candidate other than itself that it gave up on is followed by a
+/// pause of <c>vote-pause</c> after the last answer that named it, in which it names no one: long enough for that
+/// candidate's old votes to expire and, had it formed on them, for its answer as a member to arrive.
 /// </remarks>
 public sealed record FormationView
 {
@@ -52,6 +52,9 @@ public sealed record FormationView
     /// <summary>When an answer last named <see cref="Candidate"/> to another node.</summary>
     public DateTime? CandidateLastNamed { get; private init; }
 
+    /// <summary>When an answer last showed a seed as a member of a cluster.</summary>
+    public DateTime? ClusterSeenAt { get; private init; }
+
     /// <summary>This node decided to form a cluster; until it is a member its answers say it is one.</summary>
     public bool Forming { get; private init; }
 
@@ -78,7 +81,11 @@ public sealed record FormationView
 
     /// <summary>An answer from <paramref name="from"/> arrived.</summary>
     public FormationView Answered(Address from, SeedAnswer answer, DateTime now) =>
-        from.Equals(Self) ? this : this with { Answers = Answers.SetItem(from, (answer, now)) };
+        from.Equals(Self) ? this : this with
+        {
+            Answers = Answers.SetItem(from, (answer, now)),
+            ClusterSeenAt = answer.Members.Count > 0 ? now : ClusterSeenAt,
+        };
 
     /// <summary>The other seeds' fresh answers, by address.</summary>
     public Dictionary<Address, SeedAnswer> FreshAnswers(DateTime now)
@@ -109,8 +116,9 @@ public sealed record FormationView
 
     private (FormationView View, Address? Vote) Vote(DateTime now, bool inCluster)
     {
-        // A cluster runs: this node joins it and names no one, so no second cluster can gather its vote.
-        if (inCluster || FreshAnswers(now).Values.Any(a => a.Members.Count > 0)) return (this, null);
+        // A cluster runs: this node joins it and names no one, so no second cluster can gather its vote. Remembered for
+        // vote-pause rather than answer-freshness: the candidate may have formed on this node's vote.
+        if (inCluster || (ClusterSeenAt is { } seen && now - seen < Settings.VotePause)) return (this, null);
         var lowest = Seeds.Where(s => IsAlive(s, now)).DefaultIfEmpty(Self).Min(Member.AddressOrdering)!;
         // Naming itself binds no one else: only this node counts that vote, so it moves to a lower seed at once.
         if (Candidate is { } candidate && !candidate.Equals(Self))

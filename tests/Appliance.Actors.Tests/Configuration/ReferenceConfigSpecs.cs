@@ -53,8 +53,8 @@ public sealed class ReferenceConfigSpecs
         var formation = FormationSettings.Default;
         Assert.Equal(Ms(500), formation.ProbeInterval);
         Assert.Equal(TimeSpan.FromSeconds(2), formation.AnswerFreshness);
-        Assert.Equal(TimeSpan.FromSeconds(10), formation.VoteTerm);
-        Assert.Equal(TimeSpan.FromSeconds(9), formation.VotePause);
+        Assert.Equal(TimeSpan.FromSeconds(5), formation.VoteTerm);
+        Assert.Equal(TimeSpan.FromSeconds(12), formation.VotePause);
         Assert.Equal(TimeSpan.FromSeconds(3), formation.JoinRetry);
 
         Assert.Equal(new PlacementSettings(AllowColocation: false, StartInterval: TimeSpan.FromSeconds(2)), PlacementSettings.Default);

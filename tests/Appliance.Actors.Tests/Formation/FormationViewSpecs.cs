@@ -53,6 +53,18 @@ public sealed class FormationViewSpecs
     }
 
     [Fact]
+    public void A_node_that_saw_a_member_names_no_one_for_the_pause_even_after_that_answer_expired()
+    {
+        // Its candidate may have formed on its vote; the member's answer only stays fresh for answer-freshness, and a
+        // node still joining must not name another seed once it expires.
+        var n3 = FormationView.Start(N3, Seeds, Settings).Answered(N2, new SeedAnswer([N2], null), Ms(0));
+        var (_, vote) = AnswerProbe(n3, N1, Ms(Settings.AnswerFreshness.TotalMilliseconds + 500));
+        Assert.Null(vote);
+        (_, vote) = AnswerProbe(n3, N1, Ms(Settings.VotePause.TotalMilliseconds));
+        Assert.Equal(N1, vote);
+    }
+
+    [Fact]
     public void A_node_that_decided_to_form_answers_as_the_one_member_of_its_cluster()
     {
         var n1 = FormationView.Start(N1, Seeds, Settings).Answered(N2, new SeedAnswer([], N1), Ms(0));
