@@ -78,7 +78,9 @@ public class NodeClusterFixture : IAsyncLifetime
     /// quiet for <c>relieve-host-after</c> (15 s, src/Actors/reference.conf) the coordinator would otherwise move one of
     /// them by a switchover, in the middle of a test that reads the roles (A1 failed so, finding the primary moved or no
     /// async between two requests). A new cluster set up with all three nodes present puts the coordinator's host last,
-    /// so this holds at once; one set up with two waits for the relief to move the sync (about 15 s).
+    /// so this holds at once; one set up with two waits for the relief to move the sync (about 15 s). Last, every live
+    /// node must have applied that state: verify sees a standby stream a moment before its role reports itself applied,
+    /// and a test that then looks for the async by its /status found none (DownedNodeTests, after a relief move).
     /// </summary>
     public Task WaitSettledAsync()
     {
@@ -89,8 +91,18 @@ public class NodeClusterFixture : IAsyncLifetime
             var problems = Verify.Problems(view);
             last = problems.Count > 0 ? "verify: " + string.Join("; ", problems)
                 : $"coordinator's host peers [{string.Join(",", view.CoordinatorPeers ?? [])}], state {view.State?.Primary?.Id}/{view.State?.Sync?.Id}";
-            return problems.Count == 0 && (!ReliefOn || NothingToRelieve(view));
-        }, () => $"verify finds no problem and neither primary nor sync runs on the coordinator's host (last: {last})" + Logs(),
+            if (problems.Count > 0 || (ReliefOn && !NothingToRelieve(view))) return false;
+            foreach (var n in Live())
+            {
+                var status = await StatusAsync(n);
+                if (status.Role != status.AssignedRole || status.AppliedVersion != view.State!.Version)
+                {
+                    last = $"{n.Name} has applied {status.Role} for v{status.AppliedVersion}, assigned {status.AssignedRole} in v{view.State!.Version}";
+                    return false;
+                }
+            }
+            return true;
+        }, () => $"verify finds no problem, neither primary nor sync runs on the coordinator's host, and every node applied the state (last: {last})" + Logs(),
             TimeSpan.FromSeconds(120));
     }
 
