@@ -197,9 +197,14 @@ public class NodeClusterFixture : IAsyncLifetime
 
     public async Task<TestNode> NodeInRoleAsync(string role)
     {
+        var seen = new List<string>();
         foreach (var n in Live())
-            if ((await StatusAsync(n)).Role == role) return n;
-        throw new InvalidOperationException($"no live node is {role}");
+        {
+            var status = await StatusAsync(n);
+            if (status.Role == role) return n;
+            seen.Add($"{n.Name} {status.Role} (assigned {status.AssignedRole}) for v{status.AppliedVersion} of v{status.StateVersion}");
+        }
+        throw new InvalidOperationException($"no live node is {role}: {string.Join("; ", seen)}{Logs()}");
     }
 
     public static async Task<long> WriteAsync(TestNode n, string password = Password)
