@@ -9,7 +9,8 @@ namespace Appliance.Actors.Formation;
 /// Brings a database node into the cluster in place of Akka's seed-node process (the node configures no seed nodes):
 /// it probes the formation actor of every seed, decides with <see cref="FormationRule"/>, and joins a member or itself.
 /// It answers every probe for as long as it runs, naming the seed it votes for (<see cref="FormationView"/>), and keeps
-/// probing while its node is not a member or is the only member of its cluster, so that <see cref="GetAnswers"/> tells a lone node whether the others run a cluster without it.
+/// probing while its node is not a member or is the only member of its cluster, so that <see cref="GetAnswers"/> tells
+/// a lone node whether the others run a cluster without it.
 /// </summary>
 public sealed class FormationActor : ReceiveActor, IWithTimers
 {
