@@ -16,6 +16,9 @@ public sealed class FormationSimulationSpecs
     private static readonly FormationSettings Settings = FormationSettings.Default;
     private static readonly DateTime Epoch = new(2026, 1, 1, 0, 0, 0, DateTimeKind.Utc);
 
+    // The negative control: votes that follow the lowest seed at once, with neither term nor pause.
+    private static readonly FormationSettings Unsticky = Settings with { VoteTerm = TimeSpan.Zero, VotePause = TimeSpan.Zero };
+
     /// <summary>
     /// One cold start: each seed's start time in ms (null: it never starts), the slowest message, the longest join to
     /// itself, the links that drop messages (from, to, until in ms; null: for good), and the random seed of the delays.
@@ -66,11 +69,10 @@ public sealed class FormationSimulationSpecs
     {
         // The random cases can fail too: with vote-term and vote-pause at 0 about 1 % of them form two clusters (33 of
         // 3,000 when measured), so 3,000 cases all passing by chance has odds of about e^-30.
-        var unsticky = Settings with { VoteTerm = TimeSpan.Zero, VotePause = TimeSpan.Zero };
         var islands = 0;
         ColdStarts.Sample(start =>
         {
-            if (Simulate(start, unsticky).Formers.Count > 1) Interlocked.Increment(ref islands);
+            if (Simulate(start, Unsticky).Formers.Count > 1) Interlocked.Increment(ref islands);
         }, iter: 3000);
         Assert.True(islands > 0, "no random cold start formed two clusters without sticky votes: the simulation cannot tell");
     }
@@ -101,8 +103,7 @@ public sealed class FormationSimulationSpecs
         // reference timings n3 keeps naming n2, and n1 joins n2's cluster through n3.
         (int, int, int?)[] n1AndN2Apart = [(0, 1, null), (1, 0, null)];
         var start = new ColdStart([300, 0, 0], 2, 0, n1AndN2Apart, 1);
-        var unsticky = Settings with { VoteTerm = TimeSpan.Zero, VotePause = TimeSpan.Zero };
-        Assert.Equal(2, Simulate(start, unsticky).Formers.Count);
+        Assert.Equal(2, Simulate(start, Unsticky).Formers.Count);
         var run = Simulate(start, Settings);
         Assert.Equal(["10.0.0.2"], run.Formers.Select(f => f.Split(' ')[0]));
         Assert.Equal((1, 0), (run.Clusters, run.NonMembers));
