@@ -55,7 +55,7 @@ public sealed class FormationActor : ReceiveActor, IWithTimers
         {
             // A node on its way out (exiting, downed) does not answer: it must neither count towards a majority that
             // forms a cluster nor be joined through.
-            if (OwnMembers().Count > 0) _wasMember = true;
+            NoteMembership();
             if (_wasMember && !InCluster.Contains(_cluster.SelfMember.Status)) return;
             // Noted before the answer goes out: a prober is alive, and may be the lowest seed this node knows.
             _view = _view.Probed(Sender.Path.Address, _now());
@@ -96,9 +96,17 @@ public sealed class FormationActor : ReceiveActor, IWithTimers
             ? [.. _cluster.State.Members.Where(m => InCluster.Contains(m.Status)).Select(m => m.Address)]
             : [];
 
+    /// <summary>The members this node sees, remembering for good that it was one: a node once in the cluster never forms or votes again.</summary>
+    private IReadOnlyList<Address> NoteMembership()
+    {
+        var own = OwnMembers();
+        if (own.Count > 0) _wasMember = true;
+        return own;
+    }
+
     private void OnAnswer(FormationProtocol.Answer answer)
     {
-        if (OwnMembers().Count > 0) _wasMember = true;   // not only on a tick: a node removed in between must not vote
+        NoteMembership();   // not only on a tick: a node removed in between must not vote
         if (!TryParse(answer.Address, out var from)) return;
         var members = new List<Address>();
         foreach (var m in answer.Members)
@@ -112,9 +120,8 @@ public sealed class FormationActor : ReceiveActor, IWithTimers
 
     private void OnTick()
     {
-        var own = OwnMembers();
-        if (own.Count > 0) _wasMember = true;
-        else if (_wasMember) { Timers.Cancel(Tick.Instance); return; }   // left or downed: the process is on its way out
+        var own = NoteMembership();
+        if (own.Count == 0 && _wasMember) { Timers.Cancel(Tick.Instance); return; }   // left or downed: the process is on its way out
         if (own.Count > 1) { _view = _view.Forget(); return; }   // a member among others: nothing to decide, no island to watch for
         foreach (var seed in _view.Seeds.Where(s => !s.Equals(_cluster.SelfAddress)))
             Context.ActorSelection(new RootActorPath(seed) / "user" / FormationProtocol.ActorName).Tell(FormationProtocol.Probe.Instance);

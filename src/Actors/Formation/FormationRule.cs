@@ -36,7 +36,7 @@ public static class FormationRule
         if (!seeds.Contains(self))
             return new KeepProbing("this node is not a seed, so it waits for a seed to form the cluster and then joins it");
         var quorum = seeds.Count / 2 + 1;
-        var votes = answers.Where(a => seeds.Contains(a.Key) && a.Value.Members.Count == 0 && self.Equals(a.Value.Vote)).Count()
+        var votes = answers.Count(a => seeds.Contains(a.Key) && a.Value.Members.Count == 0 && self.Equals(a.Value.Vote))
             + (self.Equals(ownVote) ? 1 : 0);
         if (votes >= quorum)
             return new FormNew($"{votes} of {seeds.Count} seeds name this node to form the cluster, none a member");
