@@ -93,13 +93,17 @@ public sealed class ChaosCluster : IAsyncDisposable
         return cluster;
     }
 
-    // Run directories of harness processes that are gone (their pid is the first part of the name).
+    /// <summary>The file a kept run directory holds, so that no later run's sweep removes it.</summary>
+    public const string KeptMarker = "KEPT";
+
+    // Run directories of harness processes that are gone (their pid is the first part of the name), unless kept.
     private static void SweepStaleDirectories()
     {
         foreach (var d in Directory.EnumerateDirectories(Root))
         {
             var pidText = Path.GetFileName(d).Split('-')[0];
-            if (int.TryParse(pidText, out var pid) && !Directory.Exists($"/proc/{pid}") && Environment.GetEnvironmentVariable("CHAOS_KEEP") is null)
+            if (int.TryParse(pidText, out var pid) && !Directory.Exists($"/proc/{pid}") && !File.Exists(Path.Combine(d, KeptMarker))
+                && Environment.GetEnvironmentVariable("CHAOS_KEEP") is null)
                 try { ScratchDirectory.Delete(d); } catch (IOException) { } catch (UnauthorizedAccessException) { }
         }
     }
@@ -245,7 +249,11 @@ public sealed class ChaosCluster : IAsyncDisposable
         Http.Dispose();
         _stop.Dispose();
         if (KeepDirectory)
+        {
             ScratchDirectory.ReleaseSharedMemory(Dir);
+            // Marked, so that a later run's sweep leaves it: a CI run used to delete a long run's kept logs.
+            try { File.WriteAllText(Path.Combine(Dir, KeptMarker), "kept for its logs\n"); } catch (IOException) { }
+        }
         else
             try { ScratchDirectory.Delete(Dir); } catch (IOException) { } catch (UnauthorizedAccessException) { }
     }

@@ -91,11 +91,25 @@ public sealed class ChaosRun : IAsyncDisposable
     /// <summary>With the cluster healthy: every check over everything written so far. The clients keep writing.</summary>
     public async Task<CheckResult> CheckAsync()
     {
-        await Cluster.WaitHealthyAsync(Nemeses.HealTimeout);
-        var primary = await Cluster.NodeInRoleAsync("primary") ?? throw new ChaosCheckException("no primary in the healed state");
-        var result = await Checker.CheckAsync(primary, _workload!.Writes, _poller!.Samples.Concat(_workload.Samples));
-        History.Log($"check: {result}");
-        return result;
+        var deadline = History.Now + Nemeses.HealTimeout;
+        while (true)
+        {
+            await Cluster.WaitHealthyAsync(Nemeses.HealTimeout);
+            var primary = await Cluster.NodeInRoleAsync("primary") ?? throw new ChaosCheckException("no primary in the healed state");
+            try
+            {
+                var result = await Checker.CheckAsync(primary, _workload!.Writes, _poller!.Samples.Concat(_workload.Samples));
+                History.Log($"check: {result}");
+                return result;
+            }
+            catch (Npgsql.NpgsqlException e) when (History.Now < deadline)
+            {
+                // A healthy view is a moment ago: the primary's PostgreSQL may have gone down since (a fault's restart
+                // still under way). The check reads the primary, so it waits for it, within the heal timeout.
+                History.Log($"check: the primary {primary.Name} did not answer ({e.Message}); waiting for the cluster again");
+                await Task.Delay(500);
+            }
+        }
     }
 
     /// <summary>Stops the clients and the poller, then checks everything.</summary>

@@ -54,8 +54,14 @@ public sealed class NemesisRunner(ChaosCluster cluster, PrimaryPoller poller, Ra
                 targets.Add(n);
                 History.Log($"nemesis {fault}: kill -9 postmaster of {n.Name} (its host restarts it)");
                 // A postmaster may be down at this moment (restarting, cloning): then the fault did nothing, and says so.
-                if (n.PostmasterPid == 0) note = "no postmaster was running: nothing killed";
+                var killed = n.PostmasterPid;
+                if (killed == 0) note = "no postmaster was running: nothing killed";
                 n.KillPostmaster();
+                // The heal is timed from the postmaster's death, not from the signal: until the kill has landed, every
+                // view still shows it running, and a heal check passed at once ("healed in 0.0 s") left the restart to
+                // the next fault or check (a long run's check after fault 220 found the primary refusing connections).
+                var landed = History.Now + TimeSpan.FromSeconds(5);
+                while (killed != 0 && n.PostmasterPid == killed && History.Now < landed) await Task.Delay(20);
                 break;
             }
             case Nemesis.CrashPrimary or Nemesis.CrashSync or Nemesis.CrashAsync:
