@@ -81,9 +81,9 @@ public sealed class RollingRestart(ClusterAccess access, PeerProber prober,
             if (!current.Primary.Is(old))
                 return current.Names(old) ? await RestartStandbyAsync(old, ct) : $"failed: {old} is no longer named by the state";
             var answer = await access.SubmitAsync(new OperatorCommand.Switchover { ExpectedGeneration = current.Generation }, ct);
-            // The sync restarted just before streams again before its next report reaches the coordinator, which until
-            // then takes its PostgreSQL for down and refuses. That refusal passes with the report, so ask again (CI at
-            // 393fa57: the sync streamed 0.2 s after its restart and the switchover was refused as offline).
+            // A sync restarted a moment ago streams again before its next report reaches the coordinator, which until
+            // then takes its PostgreSQL for down and refuses as offline. That refusal passes with the report, so ask
+            // again (CI at 393fa57: the sync streamed 0.2 s after its restart and the switchover was refused).
             if (answer is OperatorProtocol.Refused { Reason: RefusalReason.DatabaseOffline } && asking.Elapsed < StreamTimeout)
             {
                 await Task.Delay(TimeSpan.FromMilliseconds(500), ct);
