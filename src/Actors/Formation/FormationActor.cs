@@ -23,6 +23,9 @@ public sealed class FormationActor : ReceiveActor, IWithTimers
     private string? _lastReason;
     private (Address To, DateTime At)? _lastJoin;
     private bool _wasMember;
+    private readonly DateTime _startedAt;
+    private bool _seedAnswered;
+    private bool _akkaSeedProcessStarted;
 
     private sealed record Tick
     {
@@ -50,7 +53,8 @@ public sealed class FormationActor : ReceiveActor, IWithTimers
     public FormationActor(IReadOnlyList<Address> seeds, FormationSettings settings, Func<DateTime> now)
     {
         _now = now;
-        _view = FormationView.Start(_cluster.SelfAddress, seeds, settings);
+        _startedAt = now();
+        _view = FormationView.Start(_cluster.SelfAddress, seeds, settings, _cluster.SelfUniqueAddress);
         Receive<FormationProtocol.Probe>(_ =>
         {
             // A node on its way out (exiting, downed) does not answer: it must neither count towards a majority that
@@ -60,7 +64,8 @@ public sealed class FormationActor : ReceiveActor, IWithTimers
             // Noted before the answer goes out: a prober is alive, and may be the lowest seed this node knows.
             _view = _view.Probed(Sender.Path.Address, _now());
             (_view, var answer) = _view.Answer(OwnMembers(), _now());
-            Sender.Tell(new FormationProtocol.Answer(_cluster.SelfAddress.ToString(), [.. answer.Members.Select(a => a.ToString())], answer.Vote?.ToString()));
+            Sender.Tell(new FormationProtocol.Answer(_cluster.SelfAddress.ToString(), [.. answer.Members.Select(a => a.ToString())], answer.Vote?.ToString(),
+                [.. OwnIncarnations().Select(m => $"{m.Address}#{m.Uid}")]));
         });
         Receive<FormationProtocol.Answer>(OnAnswer);
         Receive<Tick>(_ => OnTick());
@@ -83,18 +88,35 @@ public sealed class FormationActor : ReceiveActor, IWithTimers
     protected override void PreStart()
     {
         _log.Info("Forming or joining the cluster through seeds {0}", string.Join(", ", _view.Seeds));
-        // Akka's join-only seed process as well (this node not in its list, so it never forms a cluster): members of
-        // an older version, which run no formation actor, answer its InitJoin, so the first node upgraded in a rolling
-        // upgrade still gets in. The first Join this actor sends stops it.
-        var others = _view.Seeds.Where(s => !s.Equals(_cluster.SelfAddress)).ToList();
-        if (others.Count > 0) _cluster.JoinSeedNodes(others);
         Timers.StartPeriodicTimer(Tick.Instance, Tick.Instance, TimeSpan.Zero, _view.Settings.ProbeInterval);
+    }
+
+    /// <summary>
+    /// Akka's join-only seed process as well (this node not in its list, so it never forms a cluster), once no seed's
+    /// formation actor has answered for <c>silent-seeds-join-after</c>: members of an older version, which run no
+    /// formation actor, answer its InitJoin, so the first node upgraded in a rolling upgrade still gets in. Not at once,
+    /// because it joins whichever member answers first, past <see cref="FormationRule"/>'s wait for a previous
+    /// incarnation's removal. The first Join this actor sends stops it.
+    /// </summary>
+    private void StartAkkaSeedProcessIfSeedsAreSilent()
+    {
+        if (_akkaSeedProcessStarted || _seedAnswered || _now() - _startedAt < _view.Settings.SilentSeedsJoinAfter) return;
+        _akkaSeedProcessStarted = true;
+        var others = _view.Seeds.Where(s => !s.Equals(_cluster.SelfAddress)).ToList();
+        if (others.Count == 0) return;
+        _log.Info("No seed's formation actor answered in {0}: also joining through Akka's seed process, which members of an older version answer",
+            _view.Settings.SilentSeedsJoinAfter);
+        _cluster.JoinSeedNodes(others);
     }
 
     private IReadOnlyList<Address> OwnMembers() =>
         InCluster.Contains(_cluster.SelfMember.Status)
             ? [.. _cluster.State.Members.Where(m => InCluster.Contains(m.Status)).Select(m => m.Address)]
             : [];
+
+    // Every member in any status, downed and exiting ones included, so that a restarted node sees its previous incarnation.
+    private IReadOnlyList<UniqueAddress> OwnIncarnations() =>
+        InCluster.Contains(_cluster.SelfMember.Status) ? [.. _cluster.State.Members.Select(m => m.UniqueAddress)] : [];
 
     /// <summary>The members this node sees, remembering for good that it was one: a node once in the cluster never forms or votes again.</summary>
     private IReadOnlyList<Address> NoteMembership()
@@ -112,7 +134,11 @@ public sealed class FormationActor : ReceiveActor, IWithTimers
         foreach (var m in answer.Members)
             if (TryParse(m, out var address)) members.Add(address);
         var vote = answer.Vote is { } v && TryParse(v, out var named) ? named : null;
-        _view = _view.Answered(from, new SeedAnswer(members, vote), _now());
+        var incarnations = new List<UniqueAddress>();
+        foreach (var m in answer.Incarnations ?? [])
+            if (TryParseIncarnation(m, out var incarnation)) incarnations.Add(incarnation);
+        _seedAnswered = true;
+        _view = _view.Answered(from, new SeedAnswer(members, vote, incarnations), _now());
         // Decide at once rather than at the next tick: a complete view or a member's answer would otherwise wait up to
         // a probe interval, once for the node that forms and once more for every node that joins it.
         if (OwnMembers().Count == 0 && !_wasMember) Decide();
@@ -126,6 +152,7 @@ public sealed class FormationActor : ReceiveActor, IWithTimers
         foreach (var seed in _view.Seeds.Where(s => !s.Equals(_cluster.SelfAddress)))
             Context.ActorSelection(new RootActorPath(seed) / "user" / FormationProtocol.ActorName).Tell(FormationProtocol.Probe.Instance);
         if (own.Count == 1) { _lastReason = null; return; }   // alone: keep the answers fresh for GetAnswers
+        StartAkkaSeedProcessIfSeedsAreSilent();
         Decide();
     }
 
@@ -161,6 +188,20 @@ public sealed class FormationActor : ReceiveActor, IWithTimers
     {
         _lastJoin = (to, _now());
         _cluster.Join(to);
+    }
+
+    // ADDRESS#UID, as the answer writes it.
+    private static bool TryParseIncarnation(string text, out UniqueAddress incarnation)
+    {
+        var hash = text.LastIndexOf('#');
+        if (hash > 0 && int.TryParse(text.AsSpan(hash + 1), System.Globalization.CultureInfo.InvariantCulture, out var uid) &&
+            TryParse(text[..hash], out var address))
+        {
+            incarnation = new UniqueAddress(address, uid);
+            return true;
+        }
+        incarnation = null!;
+        return false;
     }
 
     private static bool TryParse(string text, out Address address)

@@ -21,8 +21,12 @@ public static class FormationRule
     /// <param name="seeds">The seed list (<c>--seed-nodes</c>), the same on every node.</param>
     /// <param name="answers">The other seeds' fresh answers, by address.</param>
     /// <param name="ownVote">Whom this node names itself (null: no one now).</param>
+    /// <param name="heldPrevious">
+    /// A previous incarnation of this node (a process that ran on its address before this one) that a member has held
+    /// lately (<see cref="FormationView"/> decides how lately, and bounds the wait); null if none.
+    /// </param>
     public static FormationDecision Decide(Address self, IReadOnlyCollection<Address> seeds,
-        IReadOnlyDictionary<Address, SeedAnswer> answers, Address? ownVote)
+        IReadOnlyDictionary<Address, SeedAnswer> answers, Address? ownVote, UniqueAddress? heldPrevious = null)
     {
         // The largest cluster that answered, then the lowest address: two answering clusters (an island that a long
         // pause left behind) must not split the newcomers between them.
@@ -31,7 +35,17 @@ public static class FormationRule
             .OrderByDescending(a => a.Value.Members.Count).ThenBy(a => a.Key, Member.AddressOrdering)
             .Select(a => a.Key).FirstOrDefault();
         if (existing is not null)
+        {
+            // A process restarted on the same address while a member still holds the dead one: joined then, a peer's
+            // remoting could take the new process for the old one, and a peer that cannot hear it has it downed soon
+            // after, with itself when it is the leader (BENCHMARKS finding 7). Once every member has removed the old
+            // incarnation the join goes through cleanly; the failure detector and the split-brain resolver see to
+            // that within a few seconds of the crash.
+            if (heldPrevious is not null)
+                return new KeepProbing($"the cluster held this node's previous incarnation (uid {heldPrevious.Uid}) lately; " +
+                                       "it joins once the members have removed it");
             return new JoinExisting(existing, $"{existing} is a member of a cluster of {answers[existing].Members.Count}");
+        }
 
         if (!seeds.Contains(self))
             return new KeepProbing("this node is not a seed, so it waits for a seed to form the cluster and then joins it");
@@ -46,4 +60,8 @@ public static class FormationRule
             return new KeepProbing($"this node names {ownVote}, the lowest seed it knew alive, to form the cluster");
         return new KeepProbing($"{votes} of {seeds.Count} seeds name this node to form the cluster; that needs {quorum}");
     }
+
+    /// <summary>An incarnation on this node's address other than <paramref name="incarnation"/> that <paramref name="answer"/>'s sender holds.</summary>
+    public static UniqueAddress? PreviousIncarnation(SeedAnswer answer, UniqueAddress incarnation) =>
+        answer.Incarnations.FirstOrDefault(m => m.Address.Equals(incarnation.Address) && m.Uid != incarnation.Uid);
 }

@@ -33,6 +33,18 @@ public sealed record FormationSettings
     /// <summary>How long a join sent to one member may go unanswered before it is sent again.</summary>
     public TimeSpan JoinRetry { get; init; }
 
+    /// <summary>
+    /// How long a node restarted on the same address waits for the members to remove its previous incarnation before it
+    /// joins regardless; the failure detector and the split-brain resolver remove it within a few seconds of the crash.
+    /// </summary>
+    public TimeSpan PreviousIncarnationPatience { get; init; }
+
+    /// <summary>
+    /// How long a node hears no seed's formation actor before it also runs Akka's join-only seed process, which members
+    /// of a version without formation actors answer (the first node upgraded in a rolling upgrade).
+    /// </summary>
+    public TimeSpan SilentSeedsJoinAfter { get; init; }
+
     /// <summary>Reads <c>appliance.formation</c> over the reference configuration; a missing key keeps the reference value.</summary>
     public static FormationSettings FromConfig(Config config)
     {
@@ -44,6 +56,8 @@ public sealed record FormationSettings
             VoteTerm = section.GetTimeSpan("vote-term"),
             VotePause = section.GetTimeSpan("vote-pause"),
             JoinRetry = section.GetTimeSpan("join-retry"),
+            PreviousIncarnationPatience = section.GetTimeSpan("previous-incarnation-patience"),
+            SilentSeedsJoinAfter = section.GetTimeSpan("silent-seeds-join-after"),
         };
     }
 }

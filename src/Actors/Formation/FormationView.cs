@@ -20,15 +20,19 @@ namespace Appliance.Actors.Formation;
 /// </remarks>
 public sealed record FormationView
 {
-    private FormationView(Address self, IReadOnlyList<Address> seeds, FormationSettings settings)
+    private FormationView(Address self, IReadOnlyList<Address> seeds, FormationSettings settings, UniqueAddress? incarnation)
     {
         Self = self;
+        Incarnation = incarnation;
         Seeds = seeds;
         Settings = settings;
     }
 
     /// <summary>This node's address.</summary>
     public Address Self { get; }
+
+    /// <summary>This process's uid on <see cref="Self"/>, to tell it from a previous incarnation a member still holds; null if unknown.</summary>
+    public UniqueAddress? Incarnation { get; }
 
     /// <summary>The seed list, the same on every node.</summary>
     public IReadOnlyList<Address> Seeds { get; }
@@ -55,12 +59,25 @@ public sealed record FormationView
     /// <summary>When an answer last showed a seed as a member of a cluster.</summary>
     public DateTime? ClusterSeenAt { get; private init; }
 
+    /// <summary>The previous incarnation of this node that an answer last showed a member holding, null if none ever did.</summary>
+    public UniqueAddress? PreviousIncarnation { get; private init; }
+
+    /// <summary>When an answer first showed a member holding <see cref="PreviousIncarnation"/>.</summary>
+    public DateTime PreviousIncarnationSince { get; private init; }
+
+    /// <summary>When an answer last showed a member holding <see cref="PreviousIncarnation"/>.</summary>
+    public DateTime PreviousIncarnationSeenAt { get; private init; }
+
     /// <summary>This node decided to form a cluster; until it is a member its answers say it is one.</summary>
     public bool Forming { get; private init; }
 
     /// <summary>A view with nothing heard yet.</summary>
-    public static FormationView Start(Address self, IReadOnlyList<Address> seeds, FormationSettings settings) =>
-        new(self, seeds, settings);
+    /// <param name="self">This node's address.</param>
+    /// <param name="seeds">The seed list.</param>
+    /// <param name="settings">The timings.</param>
+    /// <param name="incarnation">This process's unique address (<see cref="Self"/> and its uid); null: it never waits for a previous one.</param>
+    public static FormationView Start(Address self, IReadOnlyList<Address> seeds, FormationSettings settings, UniqueAddress? incarnation = null) =>
+        new(self, seeds, settings, incarnation);
 
     /// <summary>A probe from <paramref name="from"/> arrived: a seed remembers it as alive, though not what it is a member of.</summary>
     public FormationView Probed(Address from, DateTime now) =>
@@ -80,12 +97,33 @@ public sealed record FormationView
     }
 
     /// <summary>An answer from <paramref name="from"/> arrived.</summary>
-    public FormationView Answered(Address from, SeedAnswer answer, DateTime now) =>
-        from.Equals(Self) ? this : this with
+    public FormationView Answered(Address from, SeedAnswer answer, DateTime now)
+    {
+        if (from.Equals(Self)) return this;
+        var view = this with
         {
             Answers = Answers.SetItem(from, (answer, now)),
             ClusterSeenAt = answer.Members.Count > 0 ? now : ClusterSeenAt,
         };
+        if (Incarnation is null || FormationRule.PreviousIncarnation(answer, Incarnation) is not { } previous) return view;
+        return view with
+        {
+            PreviousIncarnation = previous,
+            PreviousIncarnationSince = PreviousIncarnation is null ? now : PreviousIncarnationSince,
+            PreviousIncarnationSeenAt = now,
+        };
+    }
+
+    /// <summary>
+    /// The previous incarnation this node waits for the members to remove before it joins: one that an answer showed
+    /// within <c>answer-freshness</c>, so that every member that answers has gone a few probes without it, and only
+    /// for <c>previous-incarnation-patience</c> in all.
+    /// </summary>
+    public UniqueAddress? HeldPrevious(DateTime now) =>
+        PreviousIncarnation is { } previous && now - PreviousIncarnationSeenAt < Settings.AnswerFreshness &&
+        now - PreviousIncarnationSince < Settings.PreviousIncarnationPatience
+            ? previous
+            : null;
 
     /// <summary>The other seeds' fresh answers, by address.</summary>
     public Dictionary<Address, SeedAnswer> FreshAnswers(DateTime now)
@@ -107,7 +145,7 @@ public sealed record FormationView
         // The others were told this node is a member: it keeps joining itself until it is one.
         if (Forming) return (this, new FormNew("this node decided to form the cluster and is not a member yet"));
         var (view, vote) = Vote(now, inCluster: false);
-        var decision = FormationRule.Decide(Self, Seeds, FreshAnswers(now), vote);
+        var decision = FormationRule.Decide(Self, Seeds, FreshAnswers(now), vote, HeldPrevious(now));
         return (decision is FormNew ? view with { Forming = true } : view, decision);
     }
 

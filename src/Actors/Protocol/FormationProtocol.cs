@@ -28,5 +28,12 @@ public static class FormationProtocol
     /// The address of the one seed it names to form the cluster (<see cref="Formation.FormationRule"/>), or null if it names
     /// none. Added after the first version of this message: an older node sends none and so never counts towards forming.
     /// </param>
-    public sealed record Answer(string Address, IReadOnlyList<string> Members, string? Vote = null) : IApplianceMessage;
+    /// <param name="Incarnations">
+    /// Every member its cluster still holds, in any status (downed and exiting ones too, until they are removed), as
+    /// <c>ADDRESS#UID</c>; null or empty if it is not a member. Added after votes: a node restarted on the same address
+    /// waits until no member holds its previous incarnation (<see cref="Formation.FormationRule"/>), and an older node's
+    /// answer, which has none, is joined at once as before.
+    /// </param>
+    public sealed record Answer(string Address, IReadOnlyList<string> Members, string? Vote = null, IReadOnlyList<string>? Incarnations = null)
+        : IApplianceMessage;
 }

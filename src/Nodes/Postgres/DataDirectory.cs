@@ -119,7 +119,15 @@ public sealed record DataDirectory(string Path)
     /// True if process <paramref name="pid"/> is alive and its working directory is <paramref name="dataDirectory"/>:
     /// a postmaster (and a single-user backend) chdirs into its data directory, other processes almost never do.
     /// </summary>
-    internal static bool ProcessRunsOn(int pid, string dataDirectory)
+    internal static bool ProcessRunsOn(int pid, string dataDirectory) =>
+        // A process we may not inspect is not ours to judge: the pid file names it, so it is taken for alive if it exists.
+        WorkingDirectoryIs(pid, dataDirectory) ?? Directory.Exists($"/proc/{pid}");
+
+    /// <summary>
+    /// Whether process <paramref name="pid"/>'s working directory is <paramref name="dataDirectory"/>: false when it is
+    /// gone or elsewhere, null when it may not be inspected.
+    /// </summary>
+    internal static bool? WorkingDirectoryIs(int pid, string dataDirectory)
     {
         try
         {
@@ -127,10 +135,13 @@ public sealed record DataDirectory(string Path)
             if (cwd is null) return false;
             return System.IO.Path.GetFullPath(cwd).TrimEnd('/') == System.IO.Path.GetFullPath(dataDirectory).TrimEnd('/');
         }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        catch (UnauthorizedAccessException)
         {
-            // Gone, or a process we may not inspect: the latter is not ours to judge, so treat it as alive if it exists.
-            return Directory.Exists($"/proc/{pid}") && e is UnauthorizedAccessException;
+            return null;
+        }
+        catch (IOException)
+        {
+            return false;   // gone
         }
     }
 }

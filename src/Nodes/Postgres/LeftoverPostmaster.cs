@@ -26,18 +26,23 @@ public static class LeftoverPostmaster
         var deadline = DateTime.UtcNow + timeout;
         while (DateTime.UtcNow < deadline)
         {
-            if (!ProcessesIn(dataDirectory).Any()) return pidFile.Pid;
+            if (!Alive(pidFile.Pid) && !ProcessesIn(dataDirectory).Any()) return pidFile.Pid;
             await Task.Delay(100, ct).ConfigureAwait(false);
         }
         // Backends that outlive their postmaster would keep its shared memory and block the next start.
-        foreach (var pid in ProcessesIn(dataDirectory)) _ = LibC.kill(pid, LibC.SIGKILL);
+        foreach (var pid in ProcessesIn(dataDirectory).Append(pidFile.Pid).Where(Alive)) _ = LibC.kill(pid, LibC.SIGKILL);
         return pidFile.Pid;
     }
 
+    private static bool Alive(int pid) => Directory.Exists($"/proc/{pid}") && !IsZombie(pid);
+
+    // Only processes seen to run in the directory: one whose working directory cannot be read (init in some
+    // containers, another user's process when the node does not run as root) is not taken for a backend, or every
+    // restart after a crash would wait out the whole timeout for it. The postmaster itself is watched by its pid.
     private static IEnumerable<int> ProcessesIn(string dataDirectory) =>
         Directory.EnumerateDirectories("/proc")
             .Select(d => int.TryParse(System.IO.Path.GetFileName(d), out var pid) ? pid : 0)
-            .Where(pid => pid > 0 && pid != Environment.ProcessId && DataDirectory.ProcessRunsOn(pid, dataDirectory) && !IsZombie(pid))
+            .Where(pid => pid > 0 && pid != Environment.ProcessId && DataDirectory.WorkingDirectoryIs(pid, dataDirectory) == true && !IsZombie(pid))
             .ToList();
 
     private static bool IsZombie(int pid)

@@ -1,4 +1,5 @@
 using Akka.Actor;
+using Akka.Cluster;
 using Appliance.Actors.Formation;
 
 namespace Appliance.Actors.Tests.Formation;
@@ -62,9 +63,25 @@ public sealed class FormationRuleSpecs
     }
 
     [Fact]
-    public void A_cluster_that_still_lists_this_nodes_old_incarnation_is_joined()
+    public void A_node_whose_previous_incarnation_a_member_held_lately_waits_instead_of_joining()
     {
-        Assert.Equal(N2, Assert.IsType<JoinExisting>(Decide(N1, new() { [N2] = MemberOf(N1, N2, N3) }, ownVote: null)).Via);
+        // n1 restarted on its address while n2 still holds the dead process (finding 7).
+        var answers = new Dictionary<Address, SeedAnswer> { [N2] = MemberOf(N1, N2, N3) };
+        var wait = Assert.IsType<KeepProbing>(FormationRule.Decide(N1, Seeds, answers, ownVote: null, heldPrevious: new UniqueAddress(N1, 7)));
+        Assert.Contains("previous incarnation (uid 7)", wait.Reason);
+        // With no previous incarnation held (gone, the wait over, or a seed of a version that does not say) it joins.
+        Assert.Equal(N2, Assert.IsType<JoinExisting>(Decide(N1, answers, ownVote: null)).Via);
+    }
+
+    [Fact]
+    public void A_previous_incarnation_is_another_uid_on_this_nodes_address()
+    {
+        var self = new UniqueAddress(N1, 8);
+        var answer = new SeedAnswer([N1, N2], null, [new UniqueAddress(N1, 7), new UniqueAddress(N2, 3)]);
+        Assert.Equal(new UniqueAddress(N1, 7), FormationRule.PreviousIncarnation(answer, self));
+        // Its own incarnation, already joining, is not one; nor is another node's.
+        Assert.Null(FormationRule.PreviousIncarnation(new SeedAnswer([N1, N2], null, [self, new UniqueAddress(N2, 7)]), self));
+        Assert.Null(FormationRule.PreviousIncarnation(new SeedAnswer([N1, N2], null), self));
     }
 
     [Fact]

@@ -1,4 +1,5 @@
 using Akka.Actor;
+using Akka.Cluster;
 using Appliance.Actors.Formation;
 
 namespace Appliance.Actors.Tests.Formation;
@@ -126,5 +127,42 @@ public sealed class FormationViewSpecs
         Assert.IsType<KeepProbing>(decision);
         var (_, vote) = AnswerProbe(n2, N1, Ms(100));
         Assert.Equal(N1, vote);
+    }
+    [Fact]
+    public void A_restarted_node_joins_only_after_the_members_have_gone_a_while_without_its_previous_incarnation()
+    {
+        var old = new UniqueAddress(N1, 7);
+        var held = new SeedAnswer([N1, N2, N3], null, [old, new UniqueAddress(N2, 2), new UniqueAddress(N3, 3)]);
+        var removed = new SeedAnswer([N2, N3], null, [new UniqueAddress(N2, 2), new UniqueAddress(N3, 3)]);
+        var n1 = FormationView.Start(N1, Seeds, Settings, new UniqueAddress(N1, 8))
+            .Answered(N2, held, Ms(0)).Answered(N3, removed, Ms(100));
+        Assert.IsType<KeepProbing>(n1.Decide(Ms(200)).Decision);   // n2 still holds it
+        n1 = n1.Answered(N2, removed, Ms(500));
+        // Both answer without it now, but n2 held it 0.5 s ago: a member may not have quarantined the old one yet.
+        Assert.IsType<KeepProbing>(n1.Decide(Ms(600)).Decision);
+        n1 = n1.Answered(N2, removed, Ms(2000)).Answered(N3, removed, Ms(2000));
+        Assert.IsType<JoinExisting>(n1.Decide(Ms(2000)).Decision);   // answer-freshness (2 s) after it was last held
+    }
+
+    [Fact]
+    public void A_restarted_node_joins_anyway_once_the_patience_is_over()
+    {
+        var held = new SeedAnswer([N1, N2], null, [new UniqueAddress(N1, 7), new UniqueAddress(N2, 2)]);
+        var n1 = FormationView.Start(N1, Seeds, Settings, new UniqueAddress(N1, 8)).Answered(N2, held, Ms(0));
+        var patience = Settings.PreviousIncarnationPatience.TotalMilliseconds;
+        n1 = n1.Answered(N2, held, Ms(patience - 100));
+        Assert.IsType<KeepProbing>(n1.Decide(Ms(patience - 100)).Decision);
+        n1 = n1.Answered(N2, held, Ms(patience));
+        Assert.IsType<JoinExisting>(n1.Decide(Ms(patience)).Decision);   // Akka's join handling downs the old one
+    }
+
+    [Fact]
+    public void A_node_listed_with_its_own_uid_or_without_one_joins_at_once()
+    {
+        var self = new UniqueAddress(N1, 8);
+        var joining = new SeedAnswer([N1, N2], null, [self, new UniqueAddress(N2, 2)]);
+        Assert.IsType<JoinExisting>(FormationView.Start(N1, Seeds, Settings, self).Answered(N2, joining, Ms(0)).Decide(Ms(0)).Decision);
+        // A seed of an older version lists no incarnations: joined as before.
+        Assert.IsType<JoinExisting>(FormationView.Start(N1, Seeds, Settings, self).Answered(N2, new SeedAnswer([N1, N2], null), Ms(0)).Decide(Ms(0)).Decision);
     }
 }

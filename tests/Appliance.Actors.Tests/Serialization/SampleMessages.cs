@@ -120,6 +120,8 @@ internal static class SampleMessages
         new FormationProtocol.Answer("akka.tcp://appliance@10.0.0.1:4053", []),
         new FormationProtocol.Answer("akka.tcp://appliance@10.0.0.2:4053", ["akka.tcp://appliance@10.0.0.1:4053", "akka.tcp://appliance@10.0.0.2:4053"]),
         new FormationProtocol.Answer("akka.tcp://appliance@10.0.0.3:4053", [], "akka.tcp://appliance@10.0.0.2:4053"),
+        new FormationProtocol.Answer("akka.tcp://appliance@10.0.0.2:4053", ["akka.tcp://appliance@10.0.0.2:4053"], null,
+            ["akka.tcp://appliance@10.0.0.1:4053#-1580329587", "akka.tcp://appliance@10.0.0.2:4053#1760755272"]),
     ];
 
     /// <summary><see cref="FullState"/> with cluster-wide settings.</summary>
@@ -156,6 +158,7 @@ internal static class SampleMessages
             Assert.Equal(answer.Address, read.Address);
             Assert.Equal(answer.Members, read.Members);
             Assert.Equal(answer.Vote, read.Vote);
+            Assert.Equal(answer.Incarnations, read.Incarnations);
         }
         else
             Assert.Equal(expected, actual);
