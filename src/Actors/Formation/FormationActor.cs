@@ -24,7 +24,7 @@ public sealed class FormationActor : ReceiveActor, IWithTimers
     private (Address To, DateTime At)? _lastJoin;
     private bool _wasMember;
     private readonly DateTime _startedAt;
-    private bool _seedAnswered;
+    private bool _memberAnswered;
     private bool _akkaSeedProcessStarted;
 
     private sealed record Tick
@@ -65,7 +65,7 @@ public sealed class FormationActor : ReceiveActor, IWithTimers
             _view = _view.Probed(Sender.Path.Address, _now());
             (_view, var answer) = _view.Answer(OwnMembers(), _now());
             Sender.Tell(new FormationProtocol.Answer(_cluster.SelfAddress.ToString(), [.. answer.Members.Select(a => a.ToString())], answer.Vote?.ToString(),
-                [.. OwnIncarnations().Select(m => $"{m.Address}#{m.Uid}")]));
+                [.. OwnIncarnations().Select(m => $"{m.Address}#{m.Uid.ToString(System.Globalization.CultureInfo.InvariantCulture)}")]));
         });
         Receive<FormationProtocol.Answer>(OnAnswer);
         Receive<Tick>(_ => OnTick());
@@ -93,18 +93,18 @@ public sealed class FormationActor : ReceiveActor, IWithTimers
 
     /// <summary>
     /// Akka's join-only seed process as well (this node not in its list, so it never forms a cluster), once no seed's
-    /// formation actor has answered for <c>silent-seeds-join-after</c>: members of an older version, which run no
+    /// formation actor has answered as a member for <c>silent-seeds-join-after</c>: members of an older version, which run no
     /// formation actor, answer its InitJoin, so the first node upgraded in a rolling upgrade still gets in. Not at once,
     /// because it joins whichever member answers first, past <see cref="FormationRule"/>'s wait for a previous
     /// incarnation's removal. The first Join this actor sends stops it.
     /// </summary>
-    private void StartAkkaSeedProcessIfSeedsAreSilent()
+    private void StartAkkaSeedProcessIfNoMemberAnswers()
     {
-        if (_akkaSeedProcessStarted || _seedAnswered || _now() - _startedAt < _view.Settings.SilentSeedsJoinAfter) return;
+        if (_akkaSeedProcessStarted || _memberAnswered || _now() - _startedAt < _view.Settings.SilentSeedsJoinAfter) return;
         _akkaSeedProcessStarted = true;
         var others = _view.Seeds.Where(s => !s.Equals(_cluster.SelfAddress)).ToList();
         if (others.Count == 0) return;
-        _log.Info("No seed's formation actor answered in {0}: also joining through Akka's seed process, which members of an older version answer",
+        _log.Info("No seed's formation actor answered as a member in {0}: also joining through Akka's seed process, which members of an older version answer",
             _view.Settings.SilentSeedsJoinAfter);
         _cluster.JoinSeedNodes(others);
     }
@@ -137,7 +137,9 @@ public sealed class FormationActor : ReceiveActor, IWithTimers
         var incarnations = new List<UniqueAddress>();
         foreach (var m in answer.Incarnations ?? [])
             if (TryParseIncarnation(m, out var incarnation)) incarnations.Add(incarnation);
-        _seedAnswered = true;
+        // Only a member's answer: seeds that are all starting, or all upgraded in a rolling upgrade from a version
+        // without formation actors, answer as non-members, and Akka's seed process must still find the old members.
+        if (members.Count > 0) _memberAnswered = true;
         _view = _view.Answered(from, new SeedAnswer(members, vote, incarnations), _now());
         // Decide at once rather than at the next tick: a complete view or a member's answer would otherwise wait up to
         // a probe interval, once for the node that forms and once more for every node that joins it.
@@ -152,7 +154,7 @@ public sealed class FormationActor : ReceiveActor, IWithTimers
         foreach (var seed in _view.Seeds.Where(s => !s.Equals(_cluster.SelfAddress)))
             Context.ActorSelection(new RootActorPath(seed) / "user" / FormationProtocol.ActorName).Tell(FormationProtocol.Probe.Instance);
         if (own.Count == 1) { _lastReason = null; return; }   // alone: keep the answers fresh for GetAnswers
-        StartAkkaSeedProcessIfSeedsAreSilent();
+        StartAkkaSeedProcessIfNoMemberAnswers();
         Decide();
     }
 

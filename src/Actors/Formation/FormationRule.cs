@@ -25,8 +25,13 @@ public static class FormationRule
     /// A previous incarnation of this node (a process that ran on its address before this one) that a member has held
     /// lately (<see cref="FormationView"/> decides how lately, and bounds the wait); null if none.
     /// </param>
+    /// <param name="answersSettled">
+    /// False while the members' answers to this node's first probes may still be on their way (<see cref="FormationView"/>:
+    /// a probe interval after the first member's answer): the first to arrive may come from a member that has removed a
+    /// previous incarnation, while another still holds it.
+    /// </param>
     public static FormationDecision Decide(Address self, IReadOnlyCollection<Address> seeds,
-        IReadOnlyDictionary<Address, SeedAnswer> answers, Address? ownVote, UniqueAddress? heldPrevious = null)
+        IReadOnlyDictionary<Address, SeedAnswer> answers, Address? ownVote, UniqueAddress? heldPrevious = null, bool answersSettled = true)
     {
         // The largest cluster that answered, then the lowest address: two answering clusters (an island that a long
         // pause left behind) must not split the newcomers between them.
@@ -44,6 +49,9 @@ public static class FormationRule
             if (heldPrevious is not null)
                 return new KeepProbing($"the cluster held this node's previous incarnation (uid {heldPrevious.Uid}) lately; " +
                                        "it joins once the members have removed it");
+            if (!answersSettled)
+                return new KeepProbing("waiting a probe interval for every member's first answer, in case one still holds a " +
+                                       "previous incarnation of this node");
             return new JoinExisting(existing, $"{existing} is a member of a cluster of {answers[existing].Members.Count}");
         }
 

@@ -40,7 +40,7 @@ public sealed record FormationSettings
     public TimeSpan PreviousIncarnationPatience { get; init; }
 
     /// <summary>
-    /// How long a node hears no seed's formation actor before it also runs Akka's join-only seed process, which members
+    /// How long a node hears no member's formation actor before it also runs Akka's join-only seed process, which members
     /// of a version without formation actors answer (the first node upgraded in a rolling upgrade).
     /// </summary>
     public TimeSpan SilentSeedsJoinAfter { get; init; }

@@ -59,6 +59,9 @@ public sealed record FormationView
     /// <summary>When an answer last showed a seed as a member of a cluster.</summary>
     public DateTime? ClusterSeenAt { get; private init; }
 
+    /// <summary>When the first answer from a member of a cluster arrived.</summary>
+    public DateTime? ClusterFirstSeenAt { get; private init; }
+
     /// <summary>The previous incarnation of this node that an answer last showed a member holding, null if none ever did.</summary>
     public UniqueAddress? PreviousIncarnation { get; private init; }
 
@@ -104,6 +107,7 @@ public sealed record FormationView
         {
             Answers = Answers.SetItem(from, (answer, now)),
             ClusterSeenAt = answer.Members.Count > 0 ? now : ClusterSeenAt,
+            ClusterFirstSeenAt = ClusterFirstSeenAt ?? (answer.Members.Count > 0 ? now : null),
         };
         if (Incarnation is null || FormationRule.PreviousIncarnation(answer, Incarnation) is not { } previous) return view;
         return view with
@@ -139,13 +143,20 @@ public sealed record FormationView
         return seed.Equals(Self) || (Answers.TryGetValue(seed, out var a) && a.At >= oldest) || (ProbedAt.TryGetValue(seed, out var p) && p >= oldest);
     }
 
+    /// <summary>
+    /// Whether the members' answers to the first probes have had a probe interval to arrive, so that one holding a
+    /// previous incarnation of this node has been heard; always, for a view that does not know its incarnation.
+    /// </summary>
+    public bool AnswersSettled(DateTime now) =>
+        Incarnation is null || (ClusterFirstSeenAt is { } first && now - first >= Settings.ProbeInterval);
+
     /// <summary>Decides for a node that is not a member; the returned view holds its vote and notes a decision to form.</summary>
     public (FormationView View, FormationDecision Decision) Decide(DateTime now)
     {
         // The others were told this node is a member: it keeps joining itself until it is one.
         if (Forming) return (this, new FormNew("this node decided to form the cluster and is not a member yet"));
         var (view, vote) = Vote(now, inCluster: false);
-        var decision = FormationRule.Decide(Self, Seeds, FreshAnswers(now), vote, HeldPrevious(now));
+        var decision = FormationRule.Decide(Self, Seeds, FreshAnswers(now), vote, HeldPrevious(now), AnswersSettled(now));
         return (decision is FormNew ? view with { Forming = true } : view, decision);
     }
 

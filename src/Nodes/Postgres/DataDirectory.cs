@@ -120,8 +120,15 @@ public sealed record DataDirectory(string Path)
     /// a postmaster (and a single-user backend) chdirs into its data directory, other processes almost never do.
     /// </summary>
     internal static bool ProcessRunsOn(int pid, string dataDirectory) =>
-        // A process we may not inspect is not ours to judge: the pid file names it, so it is taken for alive if it exists.
-        WorkingDirectoryIs(pid, dataDirectory) ?? Directory.Exists($"/proc/{pid}");
+        // A process whose working directory we may not read: the pid file names it, so it is taken for the server if it
+        // is a postgres process at all (its name is readable by anyone), not if the pid was reused by something else.
+        WorkingDirectoryIs(pid, dataDirectory) ?? IsPostgres(pid);
+
+    private static bool IsPostgres(int pid)
+    {
+        try { return System.IO.File.ReadAllText($"/proc/{pid}/comm").Trim() == "postgres"; }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException) { return false; }
+    }
 
     /// <summary>
     /// Whether process <paramref name="pid"/>'s working directory is <paramref name="dataDirectory"/>: false when it is

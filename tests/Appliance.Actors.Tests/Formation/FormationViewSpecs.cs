@@ -157,12 +157,30 @@ public sealed class FormationViewSpecs
     }
 
     [Fact]
-    public void A_node_listed_with_its_own_uid_or_without_one_joins_at_once()
+    public void A_node_listed_with_its_own_uid_or_without_one_joins_after_a_probe_interval()
     {
         var self = new UniqueAddress(N1, 8);
+        var interval = Settings.ProbeInterval.TotalMilliseconds;
         var joining = new SeedAnswer([N1, N2], null, [self, new UniqueAddress(N2, 2)]);
-        Assert.IsType<JoinExisting>(FormationView.Start(N1, Seeds, Settings, self).Answered(N2, joining, Ms(0)).Decide(Ms(0)).Decision);
+        var n1 = FormationView.Start(N1, Seeds, Settings, self).Answered(N2, joining, Ms(0));
+        Assert.Contains("first answer", Assert.IsType<KeepProbing>(n1.Decide(Ms(interval - 1)).Decision).Reason);
+        Assert.IsType<JoinExisting>(n1.Decide(Ms(interval)).Decision);
         // A seed of an older version lists no incarnations: joined as before.
-        Assert.IsType<JoinExisting>(FormationView.Start(N1, Seeds, Settings, self).Answered(N2, new SeedAnswer([N1, N2], null), Ms(0)).Decide(Ms(0)).Decision);
+        Assert.IsType<JoinExisting>(FormationView.Start(N1, Seeds, Settings, self).Answered(N2, new SeedAnswer([N1, N2], null), Ms(0)).Decide(Ms(interval)).Decision);
+        // A view that does not know its own incarnation does not wait at all.
+        Assert.IsType<JoinExisting>(FormationView.Start(N1, Seeds, Settings).Answered(N2, joining, Ms(0)).Decide(Ms(0)).Decision);
+    }
+
+    [Fact]
+    public void A_restarted_node_does_not_join_on_the_first_answer_while_another_member_may_still_hold_its_previous_incarnation()
+    {
+        // The leader n2 has removed the old n1; n3 has not heard of it yet. n2's answer arrives first.
+        var old = new UniqueAddress(N1, 7);
+        var removed = new SeedAnswer([N2, N3], null, [new UniqueAddress(N2, 2), new UniqueAddress(N3, 3)]);
+        var held = new SeedAnswer([N1, N2, N3], null, [old, new UniqueAddress(N2, 2), new UniqueAddress(N3, 3)]);
+        var n1 = FormationView.Start(N1, Seeds, Settings, new UniqueAddress(N1, 8)).Answered(N2, removed, Ms(0));
+        Assert.IsType<KeepProbing>(n1.Decide(Ms(0)).Decision);
+        n1 = n1.Answered(N3, held, Ms(30));
+        Assert.Contains("previous incarnation (uid 7)", Assert.IsType<KeepProbing>(n1.Decide(Ms(Settings.ProbeInterval.TotalMilliseconds)).Decision).Reason);
     }
 }
