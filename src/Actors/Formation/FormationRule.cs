@@ -26,9 +26,9 @@ public static class FormationRule
     /// lately (<see cref="FormationView"/> decides how lately, and bounds the wait); null if none.
     /// </param>
     /// <param name="answersSettled">
-    /// False while the members' answers to this node's first probes may still be on their way (<see cref="FormationView"/>:
-    /// a probe interval after the first member's answer): the first to arrive may come from a member that has removed a
-    /// previous incarnation, while another still holds it.
+    /// False while the other seeds' answers to this node's first probes may still be on their way (<see cref="FormationView"/>:
+    /// until each has answered, for a probe interval at most after the first member's answer): the first to arrive may come
+    /// from a member that has removed a previous incarnation, while another still holds it.
     /// </param>
     public static FormationDecision Decide(Address self, IReadOnlyCollection<Address> seeds,
         IReadOnlyDictionary<Address, SeedAnswer> answers, Address? ownVote, UniqueAddress? heldPrevious = null, bool answersSettled = true)
@@ -50,7 +50,7 @@ public static class FormationRule
                 return new KeepProbing($"the cluster held this node's previous incarnation (uid {heldPrevious.Uid}) lately; " +
                                        "it joins once the members have removed it");
             if (!answersSettled)
-                return new KeepProbing("waiting a probe interval for every member's first answer, in case one still holds a " +
+                return new KeepProbing("waiting for every seed's first answer (a probe interval at most), in case one still holds a " +
                                        "previous incarnation of this node");
             return new JoinExisting(existing, $"{existing} is a member of a cluster of {answers[existing].Members.Count}");
         }

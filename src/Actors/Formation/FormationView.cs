@@ -144,11 +144,15 @@ public sealed record FormationView
     }
 
     /// <summary>
-    /// Whether the members' answers to the first probes have had a probe interval to arrive, so that one holding a
-    /// previous incarnation of this node has been heard; always, for a view that does not know its incarnation.
+    /// Whether a member holding a previous incarnation of this node would have been heard by now: every other seed has
+    /// answered since the first member's answer arrived, or a probe interval has passed since then for the answers of
+    /// seeds that may be down; always, for a view that does not know its incarnation.
     /// </summary>
     public bool AnswersSettled(DateTime now) =>
-        Incarnation is null || (ClusterFirstSeenAt is { } first && now - first >= Settings.ProbeInterval);
+        Incarnation is null ||
+        (ClusterFirstSeenAt is { } first &&
+         (now - first >= Settings.ProbeInterval ||
+          Seeds.Where(s => !s.Equals(Self)).All(s => Answers.TryGetValue(s, out var a) && a.At >= first)));
 
     /// <summary>Decides for a node that is not a member; the returned view holds its vote and notes a decision to form.</summary>
     public (FormationView View, FormationDecision Decision) Decide(DateTime now)

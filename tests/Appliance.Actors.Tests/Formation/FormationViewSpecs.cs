@@ -157,14 +157,17 @@ public sealed class FormationViewSpecs
     }
 
     [Fact]
-    public void A_node_listed_with_its_own_uid_or_without_one_joins_after_a_probe_interval()
+    public void A_node_listed_with_its_own_uid_or_without_one_joins_once_every_seed_answered_or_after_a_probe_interval()
     {
         var self = new UniqueAddress(N1, 8);
         var interval = Settings.ProbeInterval.TotalMilliseconds;
         var joining = new SeedAnswer([N1, N2], null, [self, new UniqueAddress(N2, 2)]);
         var n1 = FormationView.Start(N1, Seeds, Settings, self).Answered(N2, joining, Ms(0));
+        // n3 has not answered: it may be down, or its answer may be the one that still holds an old incarnation.
         Assert.Contains("first answer", Assert.IsType<KeepProbing>(n1.Decide(Ms(interval - 1)).Decision).Reason);
         Assert.IsType<JoinExisting>(n1.Decide(Ms(interval)).Decision);
+        // Both other seeds answered: no need to wait out the interval.
+        Assert.IsType<JoinExisting>(FormationView.Start(N1, Seeds, Settings, self).Answered(N2, joining, Ms(0)).Answered(N3, joining, Ms(20)).Decide(Ms(20)).Decision);
         // A seed of an older version lists no incarnations: joined as before.
         Assert.IsType<JoinExisting>(FormationView.Start(N1, Seeds, Settings, self).Answered(N2, new SeedAnswer([N1, N2], null), Ms(0)).Decide(Ms(interval)).Decision);
         // A view that does not know its own incarnation does not wait at all.
