@@ -46,6 +46,9 @@
 #ifndef MAXPR
 #define MAXPR 4             /* fences raised (probe ids), both incarnations */
 #endif
+#ifndef MAXRECYCLE
+#define MAXRECYCLE 0        /* WAL removals (a node drops its WAL below its end); the recycle runs set 1 */
+#endif
 #ifndef MAXOPS
 #define MAXOPS 1            /* operator commands: switchover, rebuild, reap */
 #endif
@@ -93,6 +96,8 @@ byte view[N];               /* version of the state the node acts on; 0 = none s
 byte pver[N];               /* highest version applied, persisted */
 byte wal[3 * W];            /* WAL: write ids, wal[n*W + i] */
 byte ln[N];                /* end of WAL (the LSN) */
+byte lo[N];                 /* start of the WAL it still holds: entries below were removed (a checkpoint recycled them,
+                             * or it was cloned afresh, whose pg_wal begins at the copy); a walsender cannot send them */
 byte tl[N];                 /* current timeline */
 byte fset[N];               /* fences up on the node: a bit per owner (probe id 1..MAXPR); the node keeps each
                              * raise until its own lift or a newer state, so one owner's lift never clears another's */
@@ -128,6 +133,7 @@ byte oldv = 0;
 byte npr = 0;
 
 byte crashes = 0;
+byte recycles = 0;
 byte cuts = 0;
 byte ops = 0;
 bool calm = false;          /* the faults have ended */
@@ -137,7 +143,7 @@ bool over = false;          /* the healing phase has been checked */
 hidden byte hi, hc, ht, hw, hx, hP, hS, hX, hpos, hpos2, hk, hm, hcnt, nP, nS, nA, nD, nG, nT, nL;
 hidden byte hok, hok2, hokR;
 hidden byte NoAckedWriteLost, SyncCoversAcked, AtMostOneAckingPrimary, ChainIsPrefix, VersionMonotonic,
-            LeaseFence, WritableAfterFaults;
+            LeaseFence, WritableAfterFaults, ChainStreams;
 
 #define WL(n, j) wal[(n) * W + (j)]
 
@@ -196,7 +202,8 @@ inline truncateTo(n) {
   :: hi < ln[n] -> WL(n, hi) = 0; hi++
   :: else -> break
   od;
-  ln[n] = hc; hi = 0
+  ln[n] = hc; hi = 0;
+  if :: lo[n] > ln[n] -> lo[n] = ln[n] :: else fi   /* pg_rewind copies the source's WAL from before the fork */
 }
 
 /* res := position (T, L) is on n's timeline history and n's WAL reaches it. PostgreSQL's check: T is n's timeline
@@ -444,7 +451,7 @@ inline rules() {
 /* Replication step: n receives one WAL entry from its upstream (the one its view names). PostgreSQL streams only
  * if n's WAL is a prefix of the upstream's history; it does not truncate. A primary acknowledges a waiting commit
  * once the sync it names (synchronous_standby_names) has flushed it, and only while its lease holds. */
-#define canStream(n) (up[n] && !pr[n] && !stopped(n) && upOf(n) != NONE && serving(upOf(n)))
+#define canStream(n) (up[n] && !pr[n] && !stopped(n) && upOf(n) != NONE && serving(upOf(n)) && ln[n] >= lo[upOf(n)])
 inline streamStep(n) {
   hx = upOf(n);
   isPrefix(n, hx, hok);
@@ -513,6 +520,29 @@ inline rewindStandby(n) {
   hx = 0; hc = 0; hok = false
 }
 
+/* A standby whose upstream no longer holds the WAL it needs ("requested WAL segment has already been removed")
+ * can never stream again; it is cloned afresh from that upstream (StandbyStall, finding 10). Only while it follows
+ * that upstream (no StopReceiving fence: the driver refuses a standby whose primary_conninfo a fence emptied) and
+ * only when the upstream's history holds its WAL, so the copy holds everything it held. It acts on its own view,
+ * which may be stale. */
+#define stalledStandby(n) (up[n] && !pr[n] && !stopped(n) && upOf(n) != NONE && serving(upOf(n)) && ln[n] < lo[upOf(n)])
+inline recloneStalled(n) {
+  hx = upOf(n);
+  isPrefix(n, hx, hok);
+  if
+  :: hok ->
+     hi = 0;
+     do
+     :: hi < W -> WL(n, hi) = WL(hx, hi); hi++
+     :: else -> break
+     od;
+     hi = 0;
+     ln[n] = ln[hx]; tl[n] = tl[hx]; lo[n] = ln[hx]
+  :: else
+  fi;
+  hx = 0; hok = false
+}
+
 /* The current coordinator publishes the journal's newest state (its heartbeat, every 500 ms). Contact with a
  * coordinator publishing a state at least as new as the node's own renews the primary's lease. */
 #define canDeliver(n) (reach(n) && (view[n] < stv || (jP[stv] == n && !lease[n])))
@@ -551,7 +581,7 @@ inline canAck(n, res) {
   :: up[n] && isPrimV(n) && lease[n] ->
      hx = effSync(n);
      if
-     :: hx != NONE && up[hx] && upOf(hx) == n && !stopped(hx) && !pr[hx] -> isPrefix(hx, n, res)
+     :: hx != NONE && up[hx] && upOf(hx) == n && !stopped(hx) && !pr[hx] && ln[hx] >= lo[n] -> isPrefix(hx, n, res)
      :: else
      fi
   :: else
@@ -629,6 +659,11 @@ end:
   :: atomic { !calm && canStream(n) -> printf("TRAIL n%d streams from n%d\n", n, upOf(n)); streamStep(n); checkInv() }
   :: atomic { !calm && canRewindDeposed(n) -> printf("TRAIL n%d (deposed) rewinds onto n%d\n", n, jP[view[n]]); rewindDeposed(n); checkInv() }
   :: atomic { !calm && forkedStandby(n) -> printf("TRAIL n%d rewinds onto n%d if forked\n", n, jP[view[n]]); rewindStandby(n); checkInv() }
+#ifndef MUT_NO_RECLONE
+  :: atomic { !calm && stalledStandby(n) -> printf("TRAIL n%d is cloned afresh from n%d\n", n, upOf(n)); recloneStalled(n); checkInv() }
+#endif
+  /* a checkpoint removes old WAL (or a standby away longer than wal_keep_size covers) */
+  :: atomic { !calm && up[n] && recycles < MAXRECYCLE && lo[n] < ln[n] -> printf("TRAIL n%d removes its WAL below %d\n", n, ln[n]); recycles++; lo[n] = ln[n]; checkInv() }
   :: atomic { !calm && canDeliver(n) -> printf("TRAIL n%d gets v%d\n", n, stv); deliver(n); checkInv() }
   /* a lift (late, perhaps from the old incarnation) arrives */
   :: atomic { !calm && up[n] && lf[n] != 0 -> printf("TRAIL n%d gets lift of probe %d\n", n, lf[n]); applyLift(n); checkInv() }
@@ -681,7 +716,7 @@ end:
        :: else -> break
        od;
        hi = 0;
-       ln[hx] = ln[hP]; tl[hx] = tl[hP]; pr[hx] = false; rdP[hx] = 0; rdG[hx] = 0; rdT[hx] = 0;
+       ln[hx] = ln[hP]; lo[hx] = ln[hP]; tl[hx] = tl[hP]; pr[hx] = false; rdP[hx] = 0; rdG[hx] = 0; rdT[hx] = 0;
        writeState(hP, jS[stv], jA[stv], NONE, jG[stv], jT[stv], jL[stv]);
        hx = 0;
        checkInv() }
@@ -750,6 +785,9 @@ inline healAll() {
         if :: canDeliver(hm) -> deliver(hm) :: else fi;
         if :: canRewindDeposed(hm) -> rewindDeposed(hm) :: else fi;
         if :: forkedStandby(hm) -> rewindStandby(hm) :: else fi;
+#ifndef MUT_NO_RECLONE
+        if :: stalledStandby(hm) -> recloneStalled(hm) :: else fi;
+#endif
         hm++
      :: else -> break
      od;
@@ -776,8 +814,8 @@ inline dump() {
   hm = 0;
   do
   :: hm < N ->
-     printf("TRAIL   n%d up %d linked %d view v%d pver %d lease %d pr %d tl %d wal [%d %d] len %d fences %d marker (n%d g%d t%d) lift %d\n",
-            hm, up[hm], linked[hm], view[hm], pver[hm], lease[hm], pr[hm], tl[hm], WL(hm, 0), WL(hm, W - 1), ln[hm], fset[hm], rdP[hm], rdG[hm], rdT[hm], lf[hm]);
+     printf("TRAIL   n%d up %d linked %d view v%d pver %d lease %d pr %d tl %d wal [%d %d] len %d from %d fences %d marker (n%d g%d t%d) lift %d\n",
+            hm, up[hm], linked[hm], view[hm], pver[hm], lease[hm], pr[hm], tl[hm], WL(hm, 0), WL(hm, W - 1), ln[hm], lo[hm], fset[hm], rdP[hm], rdG[hm], rdT[hm], lf[hm]);
      hm++
   :: else -> break
   od;
@@ -816,6 +854,15 @@ proctype Environment()
     :: else
     fi;
     assert(WritableAfterFaults);
+    /* ChainStreams (liveness, finding 10): after the fair schedule, the state's async can stream from its upstream
+     * (the sync) whenever both run: it is not stuck below the WAL the sync still holds. */
+    hX = jA[stv];
+    ChainStreams = hX == NONE || !up[hX] || view[hX] != stv || !serving(jS[stv]) || ln[hX] >= lo[jS[stv]];
+    if
+    :: !ChainStreams -> printf("TRAIL faults end; after the fair schedule v%d async n%d cannot stream from sync n%d\n", stv, hX, jS[stv]); dump()
+    :: else
+    fi;
+    assert(ChainStreams);
     over = true;
     hP = 0; hS = 0; hok = false
   }

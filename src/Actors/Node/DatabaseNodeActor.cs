@@ -95,6 +95,7 @@ public sealed partial class DatabaseNodeActor : ReceiveActor, IWithTimers
             _lastError = m.Why;
             _log.Info("{0}: role {1} is {2}", _instance.Peer.Id, _roleKey?.Role.ToString() ?? "-", m.Why);
         });
+        Receive<RoleProtocol.Resumed>(m => m.Token == _token, _ => _lastError = null);
         Receive<RoleProtocol.Failed>(m => m.Token == _token, m =>
         {
             _lastError = m.Error;
@@ -104,9 +105,11 @@ public sealed partial class DatabaseNodeActor : ReceiveActor, IWithTimers
         Receive<RoleProtocol.ReadyToRejoin>(_ => { });
         Receive<RoleProtocol.CloneProgress>(_ => { });
         Receive<RoleProtocol.Waiting>(_ => { });
+        Receive<RoleProtocol.Resumed>(_ => { });
         Receive<RoleProtocol.Failed>(_ => { });
 
-        Receive<PostmasterExited>(m => m.Token == _token, m =>
+        // A stop the driver was asked for (a role's own restart, such as a standby cloned afresh) is no crash.
+        Receive<PostmasterExited>(m => m.Token == _token && !m.Exit.Requested, m =>
         {
             _log.Warning("{0}: PostgreSQL (pid {1}) exited on its own with code {2}; restarting the role", _instance.Peer.Id, m.Exit.Pid, m.Exit.ExitCode);
             _readWrite = false;

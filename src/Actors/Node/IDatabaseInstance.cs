@@ -49,6 +49,18 @@ public interface IDatabaseInstance
     Task<RejoinOutcome?> FollowAsync(PeerId upstream, PeerId? downstream, IProgress<BaseBackupProgress>? progress, CancellationToken ct);
 
     /// <summary>
+    /// A running standby's stall check (<see cref="StandbyStall"/>): its own progress and, when it does not stream, what
+    /// <paramref name="upstream"/> still holds of its WAL. Null when its own PostgreSQL does not answer.
+    /// </summary>
+    Task<StallReading?> ReadStallAsync(PeerId upstream, CancellationToken ct);
+
+    /// <summary>
+    /// Replaces a standby's data with a fresh copy of <paramref name="upstream"/>'s and follows it again; refused
+    /// (<see cref="InvalidRoleTransitionException"/>) unless it runs as a standby that follows <paramref name="upstream"/>.
+    /// </summary>
+    Task CloneAfreshAsync(PeerId upstream, PeerId? downstream, IProgress<BaseBackupProgress>? progress, CancellationToken ct);
+
+    /// <summary>
     /// Rewinds (or re-clones) a former primary onto the history of <paramref name="source"/>, the current primary, and
     /// then follows <paramref name="upstream"/>.
     /// </summary>

@@ -81,6 +81,35 @@ public sealed class PostgresDatabaseInstance(PostgresNode node) : IDatabaseInsta
         CancellationToken ct) => Driver.RejoinAsync(source, upstream, downstream, progress, ct);
 
     /// <inheritdoc />
+    public async Task<StallReading?> ReadStallAsync(PeerId upstream, CancellationToken ct)
+    {
+        if (!Driver.IsRunning) return null;
+        StandbyProgress own;
+        try
+        {
+            own = await Driver.Probe.ReadStandbyProgressAsync(ct).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is Npgsql.NpgsqlException or TimeoutException or System.Net.Sockets.SocketException && !ct.IsCancellationRequested)
+        {
+            return null;
+        }
+        if (own.Streaming) return new StallReading(own, null);
+        try
+        {
+            var theirs = await InstanceProbe.Of(upstream, Driver.Settings.Credentials, Driver.Settings.Timeouts.Connect).ReadWalHeldAsync(ct).ConfigureAwait(false);
+            return new StallReading(own, theirs);
+        }
+        catch (Exception e) when (e is Npgsql.NpgsqlException or TimeoutException or System.Net.Sockets.SocketException && !ct.IsCancellationRequested)
+        {
+            return new StallReading(own, null);
+        }
+    }
+
+    /// <inheritdoc />
+    public Task CloneAfreshAsync(PeerId upstream, PeerId? downstream, IProgress<BaseBackupProgress>? progress, CancellationToken ct) =>
+        Driver.CloneAfreshAsync(upstream, downstream, progress, ct);
+
+    /// <inheritdoc />
     public async Task<FenceReading> StopReceivingAsync(CancellationToken ct)
     {
         var end = await Driver.StopReceivingAsync(ct).ConfigureAwait(false);

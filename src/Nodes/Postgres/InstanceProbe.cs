@@ -167,6 +167,51 @@ public sealed record InstanceProbe(string Host, int Port, ClusterCredentials Cre
         return await command.ExecuteScalarAsync(ct).ConfigureAwait(false) is string text ? TimelineHistory.Parse(timeline, text) : null;
     }
 
+    /// <summary>
+    /// A standby's progress for its stall check (<see cref="StandbyStall"/>): whether its WAL receiver streams, where its
+    /// replay stands, and its history.
+    /// </summary>
+    public async Task<StandbyProgress> ReadStandbyProgressAsync(CancellationToken ct)
+    {
+        await using var connection = await OpenMonitorAsync(ct).ConfigureAwait(false);
+        var status = await ReadStatusAsync(connection, ct).ConfigureAwait(false);
+        await using var command = new NpgsqlCommand("SELECT EXISTS (SELECT 1 FROM pg_stat_wal_receiver WHERE status = 'streaming')", connection);
+        var streaming = await command.ExecuteScalarAsync(ct).ConfigureAwait(false) is true;
+        return new StandbyProgress(status.InRecovery && streaming, status.AppliedPosition, status.History);
+    }
+
+    // Only whole segment files count: pg_wal also holds .history, .partial and .backup files and archive_status.
+    private const string OldestSegmentSql = """
+        SELECT (SELECT min(name) FROM pg_ls_waldir() WHERE name ~ '^[0-9A-F]{24}$'),
+               (SELECT setting::bigint FROM pg_settings WHERE name = 'wal_segment_size')
+        """;
+
+    /// <summary>
+    /// What the instance still holds of its WAL (its oldest segment in <c>pg_wal</c>) and its history: what a downstream
+    /// can still stream from it (<see cref="StandbyStall"/>).
+    /// </summary>
+    public async Task<UpstreamWal> ReadWalHeldAsync(CancellationToken ct)
+    {
+        await using var connection = await OpenMonitorAsync(ct).ConfigureAwait(false);
+        var status = await ReadStatusAsync(connection, ct).ConfigureAwait(false);
+        await using var command = new NpgsqlCommand(OldestSegmentSql, connection);
+        await using var reader = await command.ExecuteReaderAsync(ct).ConfigureAwait(false);
+        await reader.ReadAsync(ct).ConfigureAwait(false);
+        var segmentSize = (ulong)reader.GetInt64(1);
+        // An empty pg_wal cannot happen on a running server; read as "holds nothing below its own position".
+        var oldest = reader.IsDBNull(0) ? status.Position.Value / segmentSize : SegmentNumber(reader.GetString(0), segmentSize);
+        return new UpstreamWal(oldest, segmentSize, status.History);
+    }
+
+    /// <summary>The segment number of a WAL file name (<c>TTTTTTTTXXXXXXXXYYYYYYYY</c>: timeline, then the segment's LSN
+    /// split into its high 32 bits and the segment within them).</summary>
+    internal static ulong SegmentNumber(string walFileName, ulong segmentSize)
+    {
+        var high = Convert.ToUInt64(walFileName.Substring(8, 8), 16);
+        var low = Convert.ToUInt64(walFileName.Substring(16, 8), 16);
+        return high * (0x1_0000_0000UL / segmentSize) + low;
+    }
+
     private const string DownstreamSql = """
         SELECT application_name, state, sent_lsn::text, write_lsn::text, flush_lsn::text, replay_lsn::text, sync_state,
                GREATEST(0, COALESCE(

@@ -268,6 +268,47 @@ public sealed partial class PostgresNode : IAsyncDisposable
         return outcome;
     }, ct);
 
+    /// <summary>
+    /// Replaces a standby's data with a fresh copy of <paramref name="upstream"/>'s and follows it again: for a standby
+    /// whose upstream no longer holds the WAL it needs (<see cref="StandbyStall"/>). The copy is made beside the data
+    /// directory while the standby still serves reads; only the swap stops it.
+    /// </summary>
+    /// <exception cref="InvalidRoleTransitionException">
+    /// It is not a running standby that follows <paramref name="upstream"/>: a fence has emptied its <c>primary_conninfo</c>
+    /// (a takeover may be reading its position), or another role was applied meanwhile. Its data is left as it was.
+    /// </exception>
+    public async Task CloneAfreshAsync(PeerId upstream, PeerId? downstream, IProgress<BaseBackupProgress>? progress, CancellationToken ct)
+    {
+        var role = ApplianceConfig.Standby(Settings, upstream, downstream);
+        RequireFollowing(upstream, role);
+        var fresh = await RewindOrClone.CloneBesideAsync(Binaries, Settings, DataDirectory, FreshCopySuffix, upstream, progress, ct).ConfigureAwait(false);
+        try
+        {
+            await Serialised(async () =>
+            {
+                // Checked again under the gate: a fence raised during the copy must find the standby as it left it.
+                RequireFollowing(upstream, role);
+                await StopLockedAsync(ct).ConfigureAwait(false);
+                RewindOrClone.ReplaceWith(DataDirectory, fresh);
+                RejoinMarker.For(DataDirectory).Complete();   // whatever was pending concerned data that is gone
+                return await FollowLockedAsync(upstream, downstream, progress, ct, rewindIfForked: false).ConfigureAwait(false);
+            }, ct).ConfigureAwait(false);
+        }
+        finally
+        {
+            BaseBackupCloner.RemovePartialCopy(fresh.Path, keepDirectory: false);   // gone once swapped in
+        }
+    }
+
+    private const string FreshCopySuffix = ".appliance-fresh";
+
+    private void RequireFollowing(PeerId upstream, RoleParameters role)
+    {
+        if (!IsRunning || CurrentRole?.PrimaryConnInfo is not { } following || following != role.PrimaryConnInfo)
+            throw new InvalidRoleTransitionException(
+                $"{Settings.Self} is not a running standby that follows {upstream}, so it is not cloned afresh from it.");
+    }
+
     /// <summary>Whether a rejoin was begun and has not finished (see <see cref="RejoinMarker"/>).</summary>
     public bool RejoinPending => RejoinMarker.For(DataDirectory).IsPending;
 

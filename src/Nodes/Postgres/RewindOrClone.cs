@@ -165,9 +165,26 @@ public static class RewindOrClone
     private static async Task CloneInPlaceAsync(PostgresBinaries binaries, NodeSettings settings, DataDirectory dataDirectory,
         PeerId upstream, IProgress<BaseBackupProgress>? progress, CancellationToken ct)
     {
-        var fresh = new DataDirectory(dataDirectory.Path.TrimEnd('/') + ".appliance-clone");
-        BaseBackupCloner.RemovePartialCopy(fresh.Path, keepDirectory: false); // a leftover of an interrupted attempt
+        var fresh = await CloneBesideAsync(binaries, settings, dataDirectory, ".appliance-clone", upstream, progress, ct).ConfigureAwait(false);
+        ReplaceWith(dataDirectory, fresh);
+    }
+
+    /// <summary>
+    /// Clones <paramref name="upstream"/> into a directory beside <paramref name="dataDirectory"/> (its path with
+    /// <paramref name="suffix"/>), which the instance may go on using meanwhile; a leftover of an interrupted attempt is removed first.
+    /// </summary>
+    internal static async Task<DataDirectory> CloneBesideAsync(PostgresBinaries binaries, NodeSettings settings, DataDirectory dataDirectory,
+        string suffix, PeerId upstream, IProgress<BaseBackupProgress>? progress, CancellationToken ct)
+    {
+        var fresh = new DataDirectory(dataDirectory.Path.TrimEnd('/') + suffix);
+        BaseBackupCloner.RemovePartialCopy(fresh.Path, keepDirectory: false);
         await BaseBackupCloner.CloneAsync(binaries, settings, upstream, fresh, progress, ct).ConfigureAwait(false);
+        return fresh;
+    }
+
+    /// <summary>Replaces a stopped instance's data with a complete clone made by <see cref="CloneBesideAsync"/>.</summary>
+    internal static void ReplaceWith(DataDirectory dataDirectory, DataDirectory fresh)
+    {
         Directory.Delete(dataDirectory.Path, recursive: true);
         Directory.Move(fresh.Path, dataDirectory.Path);
     }

@@ -46,7 +46,10 @@ public class ClusterRulesPropertyTests(ITestOutputHelper output)
             (1, Gen.Int[0, 5].Select(n => new Step(StepKind.Reap, n))),
             (3, Gen.Int[0, 5].Select(n => new Step(StepKind.RewindDeposed, n))),
             (withStandbyRewinds ? 3 : 0, Gen.Int[0, 5].Select(n => new Step(StepKind.RewindStandby, n))),
-            (1, Gen.Const(new Step(StepKind.LeaveSingleton, 0))));
+            (1, Gen.Const(new Step(StepKind.LeaveSingleton, 0))),
+            // Finding 10: zero weight in the old generator, so that its seeds replay the runs they were found in.
+            (withStandbyRewinds ? 2 : 0, Gen.Int[0, 5].Select(n => new Step(StepKind.RemoveOldWal, n))),
+            (withStandbyRewinds ? 3 : 0, Gen.Int[0, 5].Select(n => new Step(StepKind.CloneStalledStandby, n))));
 
     // Two runs in three have a coordinator host whose roles the rules move away whenever they can.
     private static readonly Gen<Run> RunGen = Runs(StepGen);
@@ -121,9 +124,28 @@ public class ClusterRulesPropertyTests(ITestOutputHelper output)
             // forked leaves the new primary off its own generation's history, and every later takeover or planned move
             // is refused (found by CI, with a sync fenced inside a partial record).
             world.CheckThePrimaryHoldsInitWal();
+            world.CheckTheChainStreams();
             Interlocked.Increment(ref healed);
         }, iter: 2_000);
         Assert.True(healed > 500, $"only {healed} runs healed unfrozen");
+    }
+
+    [Fact]
+    public void WithoutFreshClones_AStandbyWhoseUpstreamRemovedItsWal_NeverStreamsAgain()
+    {
+        // Why standbys are cloned afresh (finding 10): the same runs with standbys left as they are end, after healing,
+        // with a standby stuck below its upstream's WAL. Shows that CheckTheChainStreams can fail.
+        var stuck = 0;
+        RunGen.Sample(run =>
+        {
+            var world = run.Play(cloneStalledStandbys: false);
+            if (world.State is null || run.Mode == ClusterMode.Singleton) return;
+            world.HealEverything();
+            try { world.CheckTheChainStreams(); }
+            catch (ModelViolation) { Interlocked.Increment(ref stuck); }
+        }, iter: 2_000);
+        output.WriteLine($"{stuck} of 2000 runs without fresh clones ended with a standby that cannot stream");
+        Assert.True(stuck > 0, "no run left a standby stuck: the model does not exercise WAL removal");
     }
 
     [Fact]
@@ -202,11 +224,11 @@ public class ClusterRulesPropertyTests(ITestOutputHelper output)
     {
         public int? NoFailoverNode { get; init; }
 
-        public ReplicationWorld Play(bool raiseFences = true)
+        public ReplicationWorld Play(bool raiseFences = true, bool cloneStalledStandbys = true)
         {
             var world = new ReplicationWorld(Nodes, Mode, Rejoin)
             {
-                RaiseFences = raiseFences, CoordinatorNode = CoordinatorNode,
+                RaiseFences = raiseFences, CoordinatorNode = CoordinatorNode, CloneStalledStandbys = cloneStalledStandbys,
                 NoFailover = NoFailoverNode is { } t ? new HashSet<string> { $"n{t}" } : new HashSet<string>(),
             };
             foreach (var step in Steps) world.Apply(step);

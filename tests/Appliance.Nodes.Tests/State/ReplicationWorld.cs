@@ -8,7 +8,7 @@ internal enum StepKind
 {
     Write, WriteToPrimary, Replicate, ReplicateAll, Deliver, DeliverAll, Coordinate, Crash, Restart, CutFromCoordinator, Isolate, Heal,
     PostgresCrash, PostgresStart, Freeze, Unfreeze, Switchover, Rebuild, Reap, RewindDeposed, LeaveSingleton, RewindStandby,
-    Maintenance, ForcedFailover, CutPrimaryAndSync,
+    Maintenance, ForcedFailover, CutPrimaryAndSync, RemoveOldWal, CloneStalledStandby,
 }
 
 /// <summary>A step and the node it applies to (ignored by steps that need none).</summary>
@@ -24,7 +24,8 @@ internal sealed record Step(StepKind Kind, int Node, int Arg = 0)
 /// must be rewound otherwise), nodes that act on the newest
 /// state they happen to have received (so views lag), crashes, PostgreSQL failures, partitions (one of them cutting a
 /// node off from the coordinator only, so that an old primary can go on streaming to its sync), fences, rewinds and
-/// operator commands. The coordinator evaluates <see cref="ClusterRules"/> exactly as production will, probes
+/// operator commands, WAL removal (a standby whose upstream removed the WAL it needs cannot stream, and its role clones it
+/// afresh by <see cref="StandbyStall"/>). The coordinator evaluates <see cref="ClusterRules"/> exactly as production will, probes
 /// included. After every step, every acknowledged write must be in the WAL of the state's primary.
 /// </summary>
 internal sealed class ReplicationWorld
@@ -56,6 +57,10 @@ internal sealed class ReplicationWorld
     public bool RaiseFences { get; init; } = true;
 
     public RejoinPolicy Rejoin { get; }
+
+    /// <summary>False leaves a standby whose upstream removed the WAL it needs as it is (before finding 10's fix), to show
+    /// that <see cref="CheckTheChainStreams"/> can fail.</summary>
+    public bool CloneStalledStandbys { get; init; } = true;
 
     /// <summary>Nodes tagged nofailover: they report the tag, and no state may make them sync or primary.</summary>
     public IReadOnlySet<string> NoFailover { get; init; } = new HashSet<string>();
@@ -131,6 +136,8 @@ internal sealed class ReplicationWorld
             case StepKind.Reap: Coordinate(new OperatorCommand.Reap(n.Id)); break;
             case StepKind.RewindDeposed: RewindDeposed(n); break;
             case StepKind.RewindStandby: RewindStandby(n); break;
+            case StepKind.RemoveOldWal: n.HeldFrom = n.Log.Count; break;   // a checkpoint recycled it, or a clone began here
+            case StepKind.CloneStalledStandby: CloneStalledStandby(n); break;
             case StepKind.LeaveSingleton: Mode = ClusterMode.Normal; break;
             case StepKind.Maintenance when State is not null:
                 Coordinate(new OperatorCommand.Maintenance(n.Id, !State.InMaintenance(n.Id)));
@@ -172,6 +179,7 @@ internal sealed class ReplicationWorld
             foreach (var n in _nodes) Deliver(n);
             foreach (var n in _nodes) if (n.View?.RoleOf(n.Id).Role == PeerRole.Deposed) RewindDeposed(n);
             foreach (var n in _nodes) RewindStandby(n);
+            foreach (var n in _nodes) CloneStalledStandby(n);
             foreach (var n in ChainOrder()) Replicate(n, int.MaxValue);
             CheckAcknowledgedWritesAreOnThePrimary();
         }
@@ -206,6 +214,17 @@ internal sealed class ReplicationWorld
         if (PositionOf(primary) < State.InitWal || (State.InitHistory is { } init && !primary.History.Holds(init, State.InitWal)))
             throw new ModelViolation(
                 $"primary {primary.Id} at {PositionOf(primary)} on {primary.History} does not hold initWal {State.InitWal} on {State.InitHistory}", Trace);
+    }
+
+    /// <summary>
+    /// Liveness after healing (finding 10): every standby of the state whose node runs can stream from its upstream: it
+    /// is not stuck below the WAL its upstream still holds.
+    /// </summary>
+    public void CheckTheChainStreams()
+    {
+        foreach (var x in _nodes.Where(x => x.View?.Version == State!.Version && ActingRole(x) is PeerRole.Sync or PeerRole.Async))
+            if (ServingUpstream(x) is { } u && x.Log.Count < u.HeldFrom)
+                throw new ModelViolation($"{x.Id} ({ActingRole(x)}) at {PositionOf(x)} on {x.History} cannot stream from {u.Id} ({ActingRole(u)}, at {PositionOf(u)} on {u.History}, promoted {u.Promoted}), whose WAL begins at entry {u.HeldFrom}; receiver stopped {x.ReceiverStopped}", Trace);
     }
 
     /// <summary>Overrides the coordinator's state, for the checker's self-test only.</summary>
@@ -269,6 +288,7 @@ internal sealed class ReplicationWorld
             throw new ModelViolation(
                 $"{x.Id} streams from {u.Id} by their timeline histories ({x.History} at {PositionOf(x)}, {u.History}), but their WAL differs: two timelines share a number and a switch point", Trace);
         if (x.Log.Count >= u.Log.Count) return;
+        if (x.Log.Count < u.HeldFrom) return;   // "requested WAL segment … has already been removed", for ever
         var take = (int)Math.Min(u.Log.Count, (long)x.Log.Count + Math.Max(1, amount));
         x.Log = u.Log.GetRange(0, take);
         // A primary flushes by page and segment, not by record, so a stream can stop inside the next record: here
@@ -336,6 +356,25 @@ internal sealed class ReplicationWorld
     }
 
     /// <summary>
+    /// The standby role's stall check: the real rule (<see cref="StandbyStall"/>) on what the node would read, one WAL
+    /// entry to a segment; on its verdict the node is cloned afresh from its upstream, unless a fence stopped its receiver
+    /// (the driver refuses a standby that does not follow that upstream). The node acts on its own, perhaps stale, view.
+    /// </summary>
+    private void CloneStalledStandby(SimNode n)
+    {
+        if (!CloneStalledStandbys || n.ReceiverStopped || ServingUpstream(n) is not { } u) return;
+        var own = new StandbyProgress(Streaming: false, PositionOf(n), n.History);
+        var theirs = new UpstreamWal((ulong)u.HeldFrom, LsnBytesPerWrite, u.History);
+        if (StandbyStall.Decide(u.Peer, new StallReading(own, theirs), TimeSpan.FromMinutes(1), TimeSpan.FromSeconds(30)) is not StallVerdict.CloneAfresh)
+            return;
+        n.Log = u.Log;
+        n.History = u.History;
+        n.HeldFrom = u.Log.Count;   // a fresh copy's pg_wal begins at the copy
+        n.Promoted = false;
+        n.HoldsPartOfNext = false;
+    }
+
+    /// <summary>
     /// pg_rewind: finds where the two histories part (it reads history files, as here) and replaces everything after
     /// that with the source's WAL; the node then follows the source's timeline as a standby.
     /// </summary>
@@ -344,6 +383,7 @@ internal sealed class ReplicationWorld
         var fork = source.History.ForkPoint(n.History);
         var keep = (int)Math.Min((ulong)n.Log.Count, Math.Min((ulong)source.Log.Count, fork.Value / LsnBytesPerWrite));
         n.Log = source.Log.GetRange(0, keep);
+        n.HeldFrom = Math.Min(n.HeldFrom, keep);   // pg_rewind copies the source's WAL from before the fork
         n.History = source.History;
         n.Promoted = false;
         n.HoldsPartOfNext = false;
@@ -476,6 +516,7 @@ internal sealed class ReplicationWorld
         public PeerId Peer { get; } = peer;
         public string Id => Peer.Id;
         public ImmutableList<int> Log { get; set; } = [];
+        public int HeldFrom { get; set; }               // the first WAL entry still in pg_wal: a walsender sends none below
         public bool ProcessUp { get; set; } = true;
         public bool PostgresUp { get; set; } = true;
         public bool SeenByCoordinator { get; set; } = true;

@@ -16,7 +16,11 @@ public abstract class RoleActor : ReceiveActor
     protected RoleActor(RoleContext context)
     {
         Role = context;
-        Receive<Reconciled>(_ => Log.Debug("{0} applied for state v{1}", GetType().Name, Role.State.Version));
+        Receive<Reconciled>(_ =>
+        {
+            Log.Debug("{0} applied for state v{1}", GetType().Name, Role.State.Version);
+            OnReconciled();
+        });
         Receive<ReconcileFailed>(failed =>
         {
             Role.Node.Tell(new RoleProtocol.Failed(Role.Token, failed.Error.Message));
@@ -33,6 +37,19 @@ public abstract class RoleActor : ReceiveActor
     /// <summary>The work that makes PostgreSQL play the role; it reports progress to <see cref="RoleContext.Node"/>.</summary>
     protected abstract Task ReconcileAsync(CancellationToken ct);
 
+    /// <summary>Called once the role is applied; a role that goes on watching PostgreSQL starts here.</summary>
+    protected virtual void OnReconciled() { }
+
+    /// <summary>Cancelled when the actor stops, which cancels the work in flight.</summary>
+    protected CancellationToken Stopping => _stopping.Token;
+
+    /// <summary>
+    /// Pipes later work of the role back as <see cref="ReconcileFailed"/> on failure, so that it fails as the first
+    /// reconcile does: reported, and the role started again with backoff.
+    /// </summary>
+    protected void PipeWork(Task work, Func<object> success) =>
+        work.PipeTo(Self, success: success, failure: e => new ReconcileFailed(e));
+
     /// <inheritdoc />
     protected override void PreStart() =>
         ReconcileAsync(_stopping.Token).PipeTo(Self, success: () => Reconciled.Instance, failure: e => new ReconcileFailed(e));
@@ -47,7 +64,7 @@ public abstract class RoleActor : ReceiveActor
     /// <summary>Tells the node, with this incarnation's token.</summary>
     protected void Report(object message) => Role.Node.Tell(message);
 
-    private string? _lastWait;   // touched only by the reconcile task, one step after another
+    private string? _lastWait;   // touched by the reconcile task, then by the actor: one step after another
 
     /// <summary>Tells the node what the role waits for (its status shows it), when that differs from the last time.</summary>
     protected void ReportWaiting(string why)
@@ -55,6 +72,14 @@ public abstract class RoleActor : ReceiveActor
         if (why == _lastWait) return;
         _lastWait = why;
         Report(new RoleProtocol.Waiting(Role.Token, why));
+    }
+
+    /// <summary>Tells the node that the role no longer waits, when it last said it did: its status drops the reason.</summary>
+    protected void ReportResumed()
+    {
+        if (_lastWait is null) return;
+        _lastWait = null;
+        Report(new RoleProtocol.Resumed(Role.Token));
     }
 
     /// <summary>Reports clone progress to the node at most every percent.</summary>

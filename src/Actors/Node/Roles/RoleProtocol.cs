@@ -28,6 +28,10 @@ public static class RoleProtocol
     /// <param name="Why">What it waits for, for the node's status.</param>
     public sealed record Waiting(long Token, string Why);
 
+    /// <summary>The role no longer waits for what its last <see cref="Waiting"/> named.</summary>
+    /// <param name="Token">The role actor's incarnation.</param>
+    public sealed record Resumed(long Token);
+
     /// <summary>The role's work failed; the node reports it and the role actor is restarted with backoff.</summary>
     /// <param name="Token">The role actor's incarnation.</param>
     /// <param name="Error">What went wrong.</param>

@@ -1,3 +1,5 @@
+using System.Diagnostics;
+using Akka.Actor;
 using Akka.Event;
 using Appliance.Nodes.Postgres;
 using Appliance.Nodes.State;
@@ -9,8 +11,86 @@ namespace Appliance.Actors.Node.Roles;
 /// reload if it already streams. PostgreSQL configures a sync and an async alike; what makes a sync synchronous is
 /// its primary's <c>synchronous_standby_names</c>.
 /// </summary>
-public abstract class StandbyRole(RoleContext context) : RoleActor(context)
+/// <remarks>
+/// Once applied, the role watches that the standby streams (<see cref="StandbyStall"/>): a standby whose upstream no
+/// longer holds the WAL it needs would otherwise wait for ever (BENCHMARKS finding 10), and is cloned afresh from it.
+/// </remarks>
+public abstract class StandbyRole : RoleActor, IWithTimers
 {
+    private long _stalledSince = Stopwatch.GetTimestamp();
+    private Lsn _lastPosition;
+    private bool _reading;   // a check in flight: the next tick does not start another
+    private bool _cloning;   // a fresh clone in flight: a check still in the mailbox must not start a second one
+
+    /// <summary>Creates the role for <paramref name="context"/>.</summary>
+    protected StandbyRole(RoleContext context) : base(context)
+    {
+        Receive<CheckStall>(_ =>
+        {
+            if (_reading || _cloning) return;
+            _reading = true;
+            Role.Instance.ReadStallAsync(Upstream, Stopping)
+                .PipeTo(Self, success: reading => new StallRead(reading), failure: _ => new StallRead(null));
+        });
+        Receive<StallRead>(read =>
+        {
+            _reading = false;
+            if (!_cloning) OnStallRead(read.Reading);
+        });
+        Receive<ClonedAfresh>(_ =>
+        {
+            _cloning = false;
+            Log.Info("{0} cloned afresh from {1} and follows it again", Role.Instance.Peer.Id, Upstream.Id);
+            ReportResumed();
+            Report(new RoleProtocol.Applied(Role.Token, Role.Assignment.Role, ReadWrite: false));
+            Watch();
+        });
+    }
+
+    /// <inheritdoc />
+    public ITimerScheduler Timers { get; set; } = null!;
+
+    private PeerId Upstream => Role.Assignment.Upstream!;
+
+    /// <inheritdoc />
+    protected override void OnReconciled() => Watch();
+
+    private void Watch()
+    {
+        _stalledSince = Stopwatch.GetTimestamp();
+        _lastPosition = default;
+        Timers.StartPeriodicTimer(CheckStall.Instance, CheckStall.Instance, Role.Options.StandbyStallCheckInterval);
+    }
+
+    private void OnStallRead(StallReading? reading)
+    {
+        if (reading is null) return;   // PostgreSQL does not answer: the node sees that, and the role is restarted
+        if (reading.Own.Streaming || reading.Own.Position != _lastPosition)
+        {
+            _stalledSince = Stopwatch.GetTimestamp();
+            _lastPosition = reading.Own.Position;
+        }
+        var stalledFor = Stopwatch.GetElapsedTime(_stalledSince);
+        switch (StandbyStall.Decide(Upstream, reading, stalledFor, Role.Options.StandbyStallPatience))
+        {
+            case StallVerdict.Streaming:
+                ReportResumed();
+                break;
+            case StallVerdict.Wait wait when stalledFor >= Role.Options.StandbyStallCheckInterval:
+                // Not at the first look: a standby that has just started, or whose upstream has just changed, streams soon.
+                ReportWaiting(wait.Why);
+                break;
+            case StallVerdict.CloneAfresh clone:
+                _cloning = true;
+                Timers.Cancel(CheckStall.Instance);
+                Log.Warning("{0}: {1}; cloning afresh from {2}", Role.Instance.Peer.Id, clone.Why, Upstream.Id);
+                ReportWaiting($"cloning afresh from upstream {Upstream.Id}: {clone.Why}");
+                PipeWork(Role.Instance.CloneAfreshAsync(Upstream, Role.Assignment.Downstream, CloneProgress(), Stopping),
+                    () => ClonedAfresh.Instance);
+                break;
+        }
+    }
+
     /// <inheritdoc />
     protected override async Task ReconcileAsync(CancellationToken ct)
     {
@@ -59,6 +139,18 @@ public abstract class StandbyRole(RoleContext context) : RoleActor(context)
             ReportWaiting($"waiting to clone from upstream {upstream.Id}: {why}");
             await Task.Delay(Role.Options.MinRetryBackoff, ct).ConfigureAwait(false);
         }
+    }
+
+    private sealed record CheckStall
+    {
+        public static readonly CheckStall Instance = new();
+    }
+
+    private sealed record StallRead(StallReading? Reading);
+
+    private sealed record ClonedAfresh
+    {
+        public static readonly ClonedAfresh Instance = new();
     }
 }
 

@@ -1,0 +1,88 @@
+namespace Appliance.Nodes.State;
+
+/// <summary>What a running standby's stall check read of itself.</summary>
+/// <param name="Streaming">Its WAL receiver streams (<c>pg_stat_wal_receiver.status = 'streaming'</c>).</param>
+/// <param name="Position">
+/// Where its replay stands (<c>InstanceStatus.AppliedPosition</c>): its receiver asks for WAL from the start of this
+/// position's segment, and histories are compared here (a standby can hold part of a record past it that a promotion of
+/// its upstream dropped).
+/// </param>
+/// <param name="History">The history of the timeline it is on; null when it could not be read.</param>
+public sealed record StandbyProgress(bool Streaming, Lsn Position, TimelineHistory? History);
+
+/// <summary>What an upstream still holds of its WAL (<c>pg_ls_waldir()</c>).</summary>
+/// <param name="OldestSegment">The lowest segment number in its <c>pg_wal</c>: a walsender can send nothing below it.</param>
+/// <param name="SegmentSize">Its <c>wal_segment_size</c> in bytes.</param>
+/// <param name="History">The history of its timeline; null when it could not be read.</param>
+public sealed record UpstreamWal(ulong OldestSegment, ulong SegmentSize, TimelineHistory? History)
+{
+    /// <summary>Where the oldest WAL it holds begins.</summary>
+    public Lsn Begins => new(OldestSegment * SegmentSize);
+
+    /// <summary>Whether it still holds the segment that <paramref name="position"/> is in.</summary>
+    public bool HoldsSegmentOf(Lsn position) => position.Value / SegmentSize >= OldestSegment;
+}
+
+/// <summary>One stall check's reading: the standby's progress, and its upstream's WAL when it does not stream.</summary>
+/// <param name="Own">What the standby read of itself.</param>
+/// <param name="Upstream">What its upstream still holds; null when it streams (not read) or the upstream did not answer.</param>
+public sealed record StallReading(StandbyProgress Own, UpstreamWal? Upstream);
+
+/// <summary>What <see cref="StandbyStall.Decide"/> tells a standby's role to do.</summary>
+public abstract record StallVerdict
+{
+    private StallVerdict() { }
+
+    /// <summary>It streams: nothing to do.</summary>
+    public sealed record Streaming : StallVerdict
+    {
+        /// <summary>The one value.</summary>
+        public static readonly Streaming Instance = new();
+    }
+
+    /// <summary>It does not stream, and cloning afresh would not help or is not yet due: the role shows why.</summary>
+    public sealed record Wait(string Why) : StallVerdict;
+
+    /// <summary>Its upstream can never send it what it needs: clone it afresh from that upstream.</summary>
+    public sealed record CloneAfresh(string Why) : StallVerdict;
+}
+
+/// <summary>
+/// A standby whose upstream no longer holds the WAL it needs waits for ever: its WAL receiver retries and gets
+/// "requested WAL segment … has already been removed" (BENCHMARKS finding 10: the upstream had itself been cloned afresh,
+/// so its <c>pg_wal</c> began after the standby's position). PostgreSQL has no way out short of a new copy, so once the
+/// standby has not streamed for the patience, and its upstream still does not hold the segment its position is in,
+/// it is cloned afresh from that upstream.
+/// </summary>
+/// <remarks>
+/// Nothing is lost: the upstream's history holds the standby's WAL (checked here), and the upstream is further on it,
+/// since it has removed segments past the standby's position; so the copy holds everything the standby held. A standby
+/// fenced for a takeover (<c>primary_conninfo</c> emptied) is never cloned: the driver refuses a standby that does not
+/// follow this upstream (<c>PostgresNode.CloneAfreshAsync</c>), and raising a fence stops the role first. The spin
+/// model's <c>recloneStalled</c> is this rule.
+/// </remarks>
+public static class StandbyStall
+{
+    /// <summary>Decides for a standby that follows <paramref name="upstream"/> and has not streamed for <paramref name="stalledFor"/>.</summary>
+    /// <param name="upstream">The upstream the standby's role names.</param>
+    /// <param name="reading">What the check read.</param>
+    /// <param name="stalledFor">How long it has neither streamed nor moved on.</param>
+    /// <param name="patience">How long it must have stalled before it is cloned afresh.</param>
+    public static StallVerdict Decide(PeerId upstream, StallReading reading, TimeSpan stalledFor, TimeSpan patience)
+    {
+        var (own, theirs) = reading;
+        if (own.Streaming) return StallVerdict.Streaming.Instance;
+        if (theirs is null)
+            return new StallVerdict.Wait($"not streaming from upstream {upstream.Id}, which cannot be read");
+        if (theirs.HoldsSegmentOf(own.Position))
+            return new StallVerdict.Wait($"not streaming from upstream {upstream.Id}, which still holds the WAL from {own.Position}");
+        if (own.History is null || theirs.History is null || !theirs.History.Holds(own.History, own.Position))
+            return new StallVerdict.Wait(
+                $"not streaming from upstream {upstream.Id}, whose WAL begins at {theirs.Begins}, after this standby's {own.Position}; " +
+                "not cloned afresh, because its history does not hold this standby's WAL (or could not be read)");
+        var lacks = $"upstream {upstream.Id} no longer holds the WAL this standby needs from {own.Position}: its WAL begins at {theirs.Begins}";
+        return stalledFor < patience
+            ? new StallVerdict.Wait($"{lacks}; cloning afresh from it once it has not streamed for {patience.TotalSeconds:0.#} s")
+            : new StallVerdict.CloneAfresh($"{lacks}, and it has not streamed for {stalledFor.TotalSeconds:0.#} s");
+    }
+}

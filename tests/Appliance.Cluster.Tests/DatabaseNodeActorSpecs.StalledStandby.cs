@@ -1,0 +1,51 @@
+using Akka.Actor;
+using Appliance.Nodes.Postgres;
+using Appliance.Nodes.State;
+
+namespace Appliance.Cluster.Tests;
+
+public sealed partial class DatabaseNodeActorSpecs
+{
+    [Fact]
+    public async Task An_async_whose_sync_removed_the_WAL_it_needs_says_so_and_is_cloned_afresh_from_the_sync()
+    {
+        // BENCHMARKS finding 10 through the actors: the async's role watches that it streams and clones it afresh once
+        // its upstream can never feed it. wal_keep_size is 64MB in the tests: four segments.
+        var options = NodeActorHarness.Options with
+        {
+            StandbyStallCheckInterval = TimeSpan.FromMilliseconds(500),
+            StandbyStallPatience = TimeSpan.FromSeconds(3),
+        };
+        var state = await ThreeNodeChainAsync(options: options);
+        var (primary, sync, async) = (_nodes.Drivers["n1"], _nodes.Drivers["n2"], _nodes.Drivers["n3"]);
+        await Sql.HasRowAsync(async, 1);
+
+        // The async's node goes away, and its sync recycles the segments the async would need on its return.
+        await _nodes.Actors["n3"].GracefulStop(TimeSpan.FromSeconds(60));
+        await async.StopAsync(default);
+        for (var id = 2; id <= 8; id++)
+        {
+            await Sql.ExecAsync(primary, $"INSERT INTO t VALUES ({id})");
+            await Sql.ExecAsync(primary, "SELECT pg_switch_wal()");
+        }
+        await Sql.ExecAsync(primary, "CHECKPOINT");
+        await Sql.HasRowAsync(sync, 8);
+        await Eventually.TrueAsync(async () =>
+        {
+            await Sql.ExecAsync(sync, "CHECKPOINT");   // a restartpoint: removes what wal_keep_size no longer covers
+            return (await sync.Probe.ReadWalHeldAsync(default)).OldestSegment > 1;
+        }, "the sync removed its oldest segments");
+
+        await _nodes.RestartActorAsync(Sys, "n3", TestActor, RejoinPolicy.Auto, options);
+        _nodes.Publish(state);
+        var waiting = await _nodes.UntilAsync("n3", s => s.LastError?.Contains("upstream n2 no longer holds the WAL this standby needs") == true,
+            "the async says why it does not stream");
+        Assert.Equal(PeerRole.Async, waiting.AppliedRole);
+        await Sql.HasRowAsync(async, 8);   // cloned afresh from n2
+        await Sql.ExecAsync(primary, "INSERT INTO t VALUES (9)");
+        await Sql.HasRowAsync(async, 9);
+        await Eventually.TrueAsync(async () => (await async.Probe.ReadStandbyProgressAsync(default)).Streaming, "n3 streams from n2");
+        await _nodes.UntilAsync("n3", s => s.LastError is null && s.AppliedRole == PeerRole.Async, "n3 plays its role with nothing to report");
+        Assert.Equal("n3", Assert.Single(await sync.Probe.ReadDownstreamsAsync(default)).ApplicationName);
+    }
+}
