@@ -24,56 +24,25 @@ public static class LeftoverPostmaster
 
         // Its children are noted first: once it is gone they are orphans, and where their working directory cannot be
         // read (a node without the right to inspect the postgres user's processes) nothing else would find them.
-        var children = ChildrenOf(pidFile.Pid);
+        var children = ProcStat.ChildrenOf(pidFile.Pid);
         _ = LibC.kill(pidFile.Pid, LibC.SIGQUIT);
         var deadline = DateTime.UtcNow + timeout;
         while (DateTime.UtcNow < deadline)
         {
-            if (!Alive(pidFile.Pid) && !children.Any(Alive) && !ProcessesIn(dataDirectory).Any()) return pidFile.Pid;
+            if (!ProcStat.Alive(pidFile.Pid) && !children.Any(ProcStat.Alive) && !ProcessesIn(dataDirectory).Any()) return pidFile.Pid;
             await Task.Delay(100, ct).ConfigureAwait(false);
         }
         // Backends that outlive their postmaster would keep its shared memory and block the next start.
-        foreach (var pid in ProcessesIn(dataDirectory).Concat(children).Append(pidFile.Pid).Distinct().Where(Alive))
+        foreach (var pid in ProcessesIn(dataDirectory).Concat(children).Append(pidFile.Pid).Distinct().Where(ProcStat.Alive))
             _ = LibC.kill(pid, LibC.SIGKILL);
         return pidFile.Pid;
-    }
-
-    private static bool Alive(int pid) => Directory.Exists($"/proc/{pid}") && !IsZombie(pid);
-
-    private static List<int> ChildrenOf(int parent) =>
-        Directory.EnumerateDirectories("/proc")
-            .Select(d => int.TryParse(System.IO.Path.GetFileName(d), out var pid) ? pid : 0)
-            .Where(pid => pid > 0 && ParentOf(pid) == parent)
-            .ToList();
-
-    private static int? ParentOf(int pid)
-    {
-        try
-        {
-            // "pid (comm) state ppid ...": comm may hold spaces and parentheses, so the fields start after the last ')'.
-            var stat = File.ReadAllText($"/proc/{pid}/stat");
-            var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
-            return fields.Length > 1 && int.TryParse(fields[1], out var ppid) ? ppid : null;
-        }
-        catch (IOException) { return null; }
     }
 
     // Only processes seen to run in the directory: one whose working directory cannot be read (init in some
     // containers, another user's process when the node does not run as root) is not taken for a backend, or every
     // restart after a crash would wait out the whole timeout for it. The postmaster itself is watched by its pid.
     private static IEnumerable<int> ProcessesIn(string dataDirectory) =>
-        Directory.EnumerateDirectories("/proc")
-            .Select(d => int.TryParse(System.IO.Path.GetFileName(d), out var pid) ? pid : 0)
-            .Where(pid => pid > 0 && pid != Environment.ProcessId && DataDirectory.WorkingDirectoryIs(pid, dataDirectory) == true && !IsZombie(pid))
+        ProcStat.AllPids()
+            .Where(pid => pid != Environment.ProcessId && DataDirectory.WorkingDirectoryIs(pid, dataDirectory) == true && !ProcStat.IsZombie(pid))
             .ToList();
-
-    private static bool IsZombie(int pid)
-    {
-        try
-        {
-            var stat = File.ReadAllText($"/proc/{pid}/stat");
-            return stat[(stat.LastIndexOf(')') + 2)..].StartsWith('Z');
-        }
-        catch (IOException) { return false; }
-    }
 }

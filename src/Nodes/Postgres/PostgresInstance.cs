@@ -160,7 +160,7 @@ public sealed class PostgresInstance
     public async Task<PostmasterExit> KillAsync(CancellationToken ct)
     {
         _stopRequested = true;
-        var children = ChildrenOf(Pid);
+        var children = ProcStat.ChildrenOf(Pid);
         if (IsRunning) LibC.kill(Pid, LibC.SIGKILL);
         var exit = await Exited.WaitAsync(ct).ConfigureAwait(false);
         while (children.Any(c => Directory.Exists($"/proc/{c}")))
@@ -186,24 +186,6 @@ public sealed class PostgresInstance
     {
         if (IsRunning && LibC.kill(Pid, signal) != 0 && IsRunning)
             throw new PostgresDriverException($"Could not send signal {signal} to postmaster {Pid}.");
-    }
-
-    private static int[] ChildrenOf(int pid)
-    {
-        var children = new List<int>();
-        foreach (var dir in Directory.EnumerateDirectories("/proc"))
-        {
-            if (!int.TryParse(Path.GetFileName(dir), out var candidate)) continue;
-            try
-            {
-                var stat = File.ReadAllText(Path.Combine(dir, "stat"));
-                // "pid (comm) state ppid ...": comm may hold spaces and parentheses, so read after the last ')'.
-                var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
-                if (fields.Length > 1 && int.TryParse(fields[1], out var ppid) && ppid == pid) children.Add(candidate);
-            }
-            catch (IOException) { }
-        }
-        return children.ToArray();
     }
 
     /// <summary>Throws <see cref="PortInUseException"/> if something listens on the port already.</summary>
