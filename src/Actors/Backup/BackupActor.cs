@@ -1,0 +1,154 @@
+using Akka.Actor;
+using Akka.Cluster.Tools.PublishSubscribe;
+using Akka.Event;
+using Appliance.Actors.Protocol;
+using Appliance.Nodes.Backup;
+using Appliance.Nodes.State;
+
+namespace Appliance.Actors.Backup;
+
+/// <summary>
+/// One per node with a backup repository. While the newest state names this node's peer primary, it makes sure the
+/// stanza exists (<c>stanza-create</c>, once per generation, retried until it succeeds: WAL waits in pg_wal until
+/// then); and it runs the backups asked of it (<see cref="BackupProtocol"/>), one at a time, only while primary.
+/// pgBackRest runs as tasks piped back, so the actor never blocks.
+/// </summary>
+public sealed class BackupActor : ReceiveActor, IWithTimers
+{
+    /// <summary>How long after a failed stanza-create it is tried again.</summary>
+    public static readonly TimeSpan StanzaRetry = TimeSpan.FromSeconds(3);
+
+    private readonly string _self;
+    private readonly PgBackRest _pgBackRest;
+    private readonly ILoggingAdapter _log = Context.GetLogger();
+    private ClusterState? _state;
+    private long? _stanzaGeneration;
+    private bool _stanzaRunning;
+    private BackupProtocol.Progress? _run;
+    private CancellationTokenSource? _cancel;
+    private string? _label;
+
+    private sealed record StanzaDone(long Generation, string? Error);
+
+    private sealed record Line(string Run, string Text);
+
+    private sealed record Finished(string Run, string? Error);
+
+    private sealed record RetryStanza
+    {
+        public static readonly RetryStanza Instance = new();
+    }
+
+    /// <inheritdoc />
+    public ITimerScheduler Timers { get; set; } = null!;
+
+    /// <summary>Creates the actor for peer <paramref name="self"/>.</summary>
+    public BackupActor(string self, PgBackRest pgBackRest, IActorRef mediator)
+    {
+        _self = self;
+        _pgBackRest = pgBackRest;
+        mediator.Tell(new Subscribe(ClusterStateProtocol.Topic, Self));
+        mediator.Tell(new Subscribe(BackupProtocol.Topic, Self));
+        Receive<SubscribeAck>(_ => { });
+        Receive<ClusterStateProtocol.StateChanged>(OnState);
+        Receive<RetryStanza>(_ => EnsureStanza());
+        Receive<StanzaDone>(OnStanzaDone);
+        Receive<BackupProtocol.Start>(s => s.PeerId == _self, OnStart);
+        Receive<BackupProtocol.GetProgress>(g => g.PeerId == _self,
+            _ => Sender.Tell(_run ?? new BackupProtocol.Progress(_self, null, "idle", null, "no backup has run on this node since it started")));
+        Receive<BackupProtocol.Start>(_ => { });       // for another node
+        Receive<BackupProtocol.GetProgress>(_ => { });
+        Receive<Line>(OnLine);
+        Receive<Finished>(OnFinished);
+    }
+
+    /// <summary>Props.</summary>
+    public static Props Props(string self, PgBackRest pgBackRest, IActorRef mediator) =>
+        Akka.Actor.Props.Create(() => new BackupActor(self, pgBackRest, mediator));
+
+    /// <inheritdoc />
+    protected override void PostStop() => _cancel?.Cancel();
+
+    private bool IsPrimary => _state is { } s && s.Primary.Id == _self;
+
+    private void OnState(ClusterStateProtocol.StateChanged changed)
+    {
+        if (_state is { } known && changed.Version <= known.Version) return;
+        _state = changed.State;
+        EnsureStanza();
+    }
+
+    private void EnsureStanza()
+    {
+        if (!IsPrimary || _stanzaRunning || _stanzaGeneration == _state!.Generation) return;
+        _stanzaRunning = true;
+        var generation = _state.Generation;
+        _pgBackRest.StanzaCreateAsync(CancellationToken.None).PipeTo(Self,
+            success: () => new StanzaDone(generation, null),
+            failure: e => new StanzaDone(generation, e.Message));
+    }
+
+    private void OnStanzaDone(StanzaDone done)
+    {
+        _stanzaRunning = false;
+        if (done.Error is null)
+        {
+            _stanzaGeneration = done.Generation;
+            _log.Info("Backups: stanza {0} is ready in {1} (generation {2}); this primary archives its WAL there",
+                _pgBackRest.Settings.Stanza, _pgBackRest.Settings.Repository, done.Generation);
+            return;
+        }
+        // A primary that is still being promoted or started refuses; so does a repository that is not mounted yet.
+        _log.Warning("Backups: stanza-create failed, trying again in {0} s: {1}", StanzaRetry.TotalSeconds, done.Error);
+        Timers.StartSingleTimer(nameof(RetryStanza), RetryStanza.Instance, StanzaRetry);
+    }
+
+    private void OnStart(BackupProtocol.Start start)
+    {
+        if (!Enum.TryParse<BackupType>(start.Type, ignoreCase: true, out var type) || !Enum.IsDefined(type))
+        {
+            Sender.Tell(Refused($"unknown backup type '{start.Type}'; use full, diff or incr"));
+            return;
+        }
+        if (!IsPrimary)
+        {
+            Sender.Tell(Refused($"{_self} is not the primary in the newest state it holds; ask again"));
+            return;
+        }
+        if (_run is { State: "running" } running)
+        {
+            Sender.Tell(Refused($"a backup is already running on {_self} ({running.Detail}); wait for it"));
+            return;
+        }
+        var run = Guid.NewGuid().ToString("N")[..12];
+        _run = new BackupProtocol.Progress(_self, run, "running", null, $"{type.ToString().ToLowerInvariant()} backup starting on {_self}");
+        Sender.Tell(_run);
+        _log.Info("Backups: {0} backup {1} starting", type, run);
+        _label = null;
+        _cancel = new CancellationTokenSource();
+        var self = Self;
+        _pgBackRest.BackupAsync(type, line => self.Tell(new Line(run, line)), _cancel.Token).PipeTo(self,
+            success: () => new Finished(run, null),
+            failure: e => new Finished(run, e.Message));
+    }
+
+    private BackupProtocol.Progress Refused(string why) => new(_self, null, "refused", null, why);
+
+    private void OnLine(Line line)
+    {
+        if (_run is not { State: "running" } run || run.Run != line.Run) return;
+        var text = line.Text.Trim();
+        if (text.IndexOf("new backup label = ", StringComparison.Ordinal) is var at and >= 0) _label = text[(at + 19)..].Trim();
+        _run = run with { Percent = BackupProgress.Percent(text) ?? run.Percent, Detail = text.Length > 300 ? text[..300] : text };
+    }
+
+    private void OnFinished(Finished finished)
+    {
+        if (_run is not { } run || run.Run != finished.Run) return;
+        _run = finished.Error is null
+            ? run with { State = "succeeded", Percent = 100, Detail = $"backup {_label} complete" }
+            : run with { State = "failed", Detail = finished.Error };
+        if (finished.Error is null) _log.Info("Backups: backup {0} complete", run.Run);
+        else _log.Warning("Backups: backup {0} failed: {1}", run.Run, finished.Error);
+    }
+}
