@@ -10,7 +10,8 @@ namespace Appliance.Actors.Backup;
 /// <summary>
 /// One per node with a backup repository. While the newest state names this node's peer primary, it makes sure the
 /// stanza exists (<c>stanza-create</c>, once per generation, retried until it succeeds: WAL waits in pg_wal until
-/// then); and it runs the backups asked of it (<see cref="BackupProtocol"/>), one at a time, only while primary.
+/// then), then pushes the segments of earlier timelines it holds that the archive may lack (<see cref="EarlierTimelines"/>);
+/// and it runs the backups asked of it (<see cref="BackupProtocol"/>), one at a time, only while primary.
 /// pgBackRest runs as tasks piped back, so the actor never blocks.
 /// </summary>
 public sealed class BackupActor : ReceiveActor, IWithTimers
@@ -20,6 +21,7 @@ public sealed class BackupActor : ReceiveActor, IWithTimers
 
     private readonly string _self;
     private readonly PgBackRest _pgBackRest;
+    private readonly string _walDirectory;
     private readonly ILoggingAdapter _log = Context.GetLogger();
     private ClusterState? _state;
     private long? _stanzaGeneration;
@@ -29,6 +31,8 @@ public sealed class BackupActor : ReceiveActor, IWithTimers
     private string? _label;
 
     private sealed record StanzaDone(long Generation, string? Error);
+
+    private sealed record Backfilled(long Generation, int Pushed, int Held, string? Error);
 
     private sealed record Line(string Run, string Text);
 
@@ -43,16 +47,18 @@ public sealed class BackupActor : ReceiveActor, IWithTimers
     public ITimerScheduler Timers { get; set; } = null!;
 
     /// <summary>Creates the actor for peer <paramref name="self"/>.</summary>
-    public BackupActor(string self, PgBackRest pgBackRest, IActorRef mediator)
+    public BackupActor(string self, PgBackRest pgBackRest, string walDirectory, IActorRef mediator)
     {
         _self = self;
         _pgBackRest = pgBackRest;
+        _walDirectory = walDirectory;
         mediator.Tell(new Subscribe(ClusterStateProtocol.Topic, Self));
         mediator.Tell(new Subscribe(BackupProtocol.Topic, Self));
         Receive<SubscribeAck>(_ => { });
         Receive<ClusterStateProtocol.StateChanged>(OnState);
         Receive<RetryStanza>(_ => EnsureStanza());
         Receive<StanzaDone>(OnStanzaDone);
+        Receive<Backfilled>(OnBackfilled);
         Receive<BackupProtocol.Start>(s => s.PeerId == _self, OnStart);
         Receive<BackupProtocol.GetProgress>(g => g.PeerId == _self,
             _ => Sender.Tell(_run ?? new BackupProtocol.Progress(_self, null, "idle", null, "no backup has run on this node since it started")));
@@ -63,8 +69,12 @@ public sealed class BackupActor : ReceiveActor, IWithTimers
     }
 
     /// <summary>Props.</summary>
-    public static Props Props(string self, PgBackRest pgBackRest, IActorRef mediator) =>
-        Akka.Actor.Props.Create(() => new BackupActor(self, pgBackRest, mediator));
+    /// <param name="self">This node's peer id.</param>
+    /// <param name="pgBackRest">pgBackRest for this node's instance.</param>
+    /// <param name="walDirectory">The instance's pg_wal.</param>
+    /// <param name="mediator">Distributed pub-sub.</param>
+    public static Props Props(string self, PgBackRest pgBackRest, string walDirectory, IActorRef mediator) =>
+        Akka.Actor.Props.Create(() => new BackupActor(self, pgBackRest, walDirectory, mediator));
 
     /// <inheritdoc />
     protected override void PostStop() => _cancel?.Cancel();
@@ -96,11 +106,43 @@ public sealed class BackupActor : ReceiveActor, IWithTimers
             _stanzaGeneration = done.Generation;
             _log.Info("Backups: stanza {0} is ready in {1} (generation {2}); this primary archives its WAL there",
                 _pgBackRest.Settings.Stanza, _pgBackRest.Settings.Repository, done.Generation);
+            var generation = done.Generation;
+            Task.Run(() => BackfillAsync(generation)).PipeTo(Self);
             return;
         }
         // A primary that is still being promoted or started refuses; so does a repository that is not mounted yet.
         _log.Warning("Backups: stanza-create failed, trying again in {0} s: {1}", StanzaRetry.TotalSeconds, done.Error);
         Timers.StartSingleTimer(nameof(RetryStanza), RetryStanza.Instance, StanzaRetry);
+    }
+
+    private async Task<Backfilled> BackfillAsync(long generation)
+    {
+        int pushed = 0, held = 0;
+        try
+        {
+            foreach (var segment in EarlierTimelines.Segments(_walDirectory))
+            {
+                // A checkpoint may remove a segment between the listing and its push; what it removed was archived or recycled.
+                if (!File.Exists(segment)) continue;
+                if (await _pgBackRest.ArchivePushAsync(segment, CancellationToken.None).ConfigureAwait(false)) pushed++;
+                else held++;
+            }
+            return new Backfilled(generation, pushed, held, null);
+        }
+        catch (Exception e) when (e is PgBackRestException or IOException or UnauthorizedAccessException or FormatException)
+        {
+            return new Backfilled(generation, pushed, held, e.Message);
+        }
+    }
+
+    private void OnBackfilled(Backfilled done)
+    {
+        if (done.Error is not null)
+            _log.Warning("Backups: pushing the earlier timelines' WAL held here failed after {0} pushed: {1}", done.Pushed, done.Error);
+        else if (done.Pushed > 0)
+            _log.Warning("Backups: the archive lacked {0} segment(s) of earlier timelines (the former primary had not archived them); pushed them from here", done.Pushed);
+        else if (done.Held > 0)
+            _log.Info("Backups: the archive already held all {0} segment(s) of earlier timelines found here", done.Held);
     }
 
     private void OnStart(BackupProtocol.Start start)

@@ -60,7 +60,8 @@ public static class ApplianceNodeHosting
             registry.Register<DatabaseNodeKey>(node);
             if (DriverSettings(options).Backup is { } backup)
                 system.ActorOf(Appliance.Actors.Backup.BackupActor.Props(options.Name,
-                    new Appliance.Nodes.Backup.PgBackRest(backup, options.Host, Credentials(options)), DistributedPubSub.Get(system).Mediator), "backup");
+                    new Appliance.Nodes.Backup.PgBackRest(backup, options.Host, Credentials(options)),
+                    Path.Combine(options.PgDataDirectory, "pg_wal"), DistributedPubSub.Get(system).Mediator), "backup");
         });
     }
 

@@ -47,6 +47,14 @@ public sealed class PgBackRest(BackupSettings settings, string host, ClusterCred
     /// <summary><c>pgbackrest check</c>: the primary switches WAL and waits until that segment is in the archive.</summary>
     public Task CheckAsync(CancellationToken ct) => RunAsync("check", [], null, ct);
 
+    /// <summary>Pushes one WAL segment file into the archive; true if it was missing there, false if the archive already held it.</summary>
+    /// <exception cref="PgBackRestException">pgBackRest refused, for instance because the archive holds a different file of that name.</exception>
+    public async Task<bool> ArchivePushAsync(string segmentFile, CancellationToken ct)
+    {
+        var output = await RunAsync("archive-push", [segmentFile], null, ct).ConfigureAwait(false);
+        return !output.Any(l => l.Contains("already exists in the", StringComparison.Ordinal));
+    }
+
     /// <summary>Takes a backup of this instance's PostgreSQL; <paramref name="onLine"/> gets pgBackRest's progress lines.</summary>
     public Task BackupAsync(BackupType type, Action<string>? onLine, CancellationToken ct) =>
         RunAsync("backup", [$"--type={type.ToString().ToLowerInvariant()}", "--log-level-console=detail"], onLine, ct);
@@ -113,8 +121,10 @@ public sealed class PgBackRest(BackupSettings settings, string host, ClusterCred
         CancellationToken ct, bool separateError = false)
     {
         var args = new List<string> { $"--config={Settings.ConfigFile}", $"--stanza={Settings.Stanza}" };
-        args.AddRange(extra);
+        var arguments = extra.Where(a => a.StartsWith("--", StringComparison.Ordinal)).ToList();
+        args.AddRange(arguments);
         args.Add(command);
+        args.AddRange(extra.Except(arguments));
         var env = new Dictionary<string, string>
         {
             ["PGHOST"] = host,

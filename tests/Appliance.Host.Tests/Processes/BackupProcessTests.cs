@@ -79,6 +79,7 @@ public sealed class BackupClusterFixture : NodeClusterFixture
 /// and a restore recovers to a point in time. Real nodes, real PostgreSQL 15, real pgBackRest, a local repository.
 /// </summary>
 [Trait("Category", "Cluster")]
+[System.Runtime.Versioning.SupportedOSPlatform("linux")]
 public sealed class BackupProcessTests
 {
     [Fact]
@@ -135,7 +136,7 @@ public sealed class BackupProcessTests
     }
 
     [Fact]
-    public async Task Archiving_follows_the_primary_through_a_failover_onto_its_new_timeline()
+    public async Task Archiving_follows_the_primary_through_a_failover_onto_its_new_timeline_and_fills_the_gap_its_predecessor_left()
     {
         var cluster = new BackupClusterFixture();
         try
@@ -148,9 +149,27 @@ public sealed class BackupProcessTests
             await NodeClusterFixture.WriteAsync(primary);
             await cluster.PgBackRestOf(primary).CheckAsync(CancellationToken.None);
 
-            // The primary's host crashes: the node and its PostgreSQL die at once.
-            using (var host = Process.GetProcessById(primary.Process!.Id)) host.Kill(entireProcessTree: true);
-            await primary.Process.WaitAsync(TimeSpan.FromSeconds(30));
+            // The primary's archiver falls behind: a finished segment that the repository refuses, then the host crashes.
+            var archive = Path.Combine(cluster.Repository, "archive", "appliance");
+            var modes = Directory.EnumerateDirectories(archive, "*", SearchOption.AllDirectories).ToDictionary(d => d, File.GetUnixFileMode);
+            foreach (var dir in modes.Keys) File.SetUnixFileMode(dir, (UnixFileMode)0b101_101_101);
+            string unarchived;
+            try
+            {
+                await NodeClusterFixture.WriteAsync(primary);
+                unarchived = (string)(await BackupClusterFixture.ScalarAsync(primary.PgPort, "SELECT pg_walfile_name(pg_switch_wal())"))!;
+                await Wait.UntilAsync(async () => await BackupClusterFixture.ScalarAsync(primary.PgPort,
+                        "SELECT last_failed_wal FROM pg_stat_archiver") as string == unarchived,
+                    () => "the primary fails to archive a segment" + cluster.Logs(), TimeSpan.FromSeconds(30));
+                // The primary's host crashes: the node and its PostgreSQL die at once.
+                using (var host = Process.GetProcessById(primary.Process!.Id)) host.Kill(entireProcessTree: true);
+                await primary.Process.WaitAsync(TimeSpan.FromSeconds(30));
+            }
+            finally
+            {
+                foreach (var (dir, mode) in modes) File.SetUnixFileMode(dir, mode);
+            }
+            Assert.Empty(Directory.EnumerateFiles(archive, unarchived + "-*", SearchOption.AllDirectories));
             TestNode? promoted = null;
             await Wait.UntilAsync(async () => (promoted = await cluster.PrimaryAsync()) is not null && promoted != primary,
                 () => "another node takes writes" + cluster.Logs(), TimeSpan.FromSeconds(120));
@@ -163,11 +182,13 @@ public sealed class BackupProcessTests
             var newest = catalog.WalMax!;
             Assert.True(int.Parse(newest[..8], NumberStyles.HexNumber, CultureInfo.InvariantCulture) == timeline,
                 $"the newest archived segment {newest} is not on the new timeline {timeline}");
-            var archive = Path.Combine(cluster.Repository, "archive", "appliance");
             Assert.True(Directory.EnumerateFiles(archive, $"{timeline:X8}.history", SearchOption.AllDirectories).Any(),
                 $"no history file of timeline {timeline} in {archive}");
+            // The new primary pushed the segment its predecessor never archived.
+            Assert.Single(Directory.EnumerateFiles(archive, unarchived + "-*", SearchOption.AllDirectories));
 
-            // And the archive carries the row written after the failover: a restore to the archive's end has it.
+            // And the archive has no gap: a restore of the backup from before the failover, to the archive's end, has the row
+            // written after it.
             var target = Path.Combine(cluster.Dir, "restored");
             await using var restored = await RestoredServer.StartAsync(cluster.Repository, target);
             Assert.Equal(1L, await BackupClusterFixture.ScalarAsync(restored.Port, $"SELECT count(*) FROM w WHERE id = {id}"));

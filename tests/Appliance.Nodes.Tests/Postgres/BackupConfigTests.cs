@@ -111,4 +111,33 @@ public sealed class BackupConfigTests
             PgBackRest.ErrorText(["P00   INFO: check command begin", "ERROR: [055]: unable to load info file", "P00   INFO: check command end: aborted"]));
         Assert.Equal("a b", PgBackRest.ErrorText(["a", "b"]));
     }
+
+    [Fact]
+    public void A_promoted_primary_pushes_only_whole_segments_of_its_own_history_before_its_timeline_began()
+    {
+        var wal = Directory.CreateTempSubdirectory("appliance-wal-").FullName;
+        try
+        {
+            // Timeline 3 forked from 2 at 0/5000100, which forked from 1 at 0/3000000 (a segment boundary).
+            File.WriteAllText(Path.Combine(wal, "00000003.history"), "1\t0/3000000\tno recovery target specified\n2\t0/5000100\tno recovery target specified\n");
+            string[] files =
+            [
+                "000000010000000000000002", // whole, before timeline 1 ended: pushed
+                "000000010000000000000003", // past timeline 1's end: a deposed primary's WAL, never pushed
+                "000000020000000000000004", // whole, before timeline 2 ended: pushed
+                "000000020000000000000005.partial", // timeline 2's unfinished last segment
+                "000000030000000000000005", "000000030000000000000006", // the new timeline: its own archiver's
+                "000000040000000000000001.history.backup", "archive_status",
+            ];
+            foreach (var f in files) File.WriteAllText(Path.Combine(wal, f), "");
+            Assert.Equal(["000000010000000000000002", "000000020000000000000004"], EarlierTimelines.Segments(wal).Select(Path.GetFileName));
+
+            File.Delete(Path.Combine(wal, "00000003.history"));
+            Assert.Empty(EarlierTimelines.Segments(wal));
+        }
+        finally
+        {
+            Directory.Delete(wal, recursive: true);
+        }
+    }
 }
