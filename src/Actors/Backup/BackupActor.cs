@@ -19,12 +19,16 @@ public sealed class BackupActor : ReceiveActor, IWithTimers
     /// <summary>How long after a failed stanza-create it is tried again.</summary>
     public static readonly TimeSpan StanzaRetry = TimeSpan.FromSeconds(3);
 
+    /// <summary>How long stanza-create may fail in a generation before each failure is a warning.</summary>
+    public static readonly TimeSpan QuietStanzaFailures = TimeSpan.FromSeconds(30);
+
     private readonly string _self;
     private readonly PgBackRest _pgBackRest;
     private readonly string _walDirectory;
     private readonly ILoggingAdapter _log = Context.GetLogger();
     private ClusterState? _state;
     private long? _stanzaGeneration;
+    private (long Generation, DateTime Since)? _stanzaFailing;
     private bool _stanzaRunning;
     private BackupProtocol.Progress? _run;
     private CancellationTokenSource? _cancel;
@@ -110,8 +114,12 @@ public sealed class BackupActor : ReceiveActor, IWithTimers
             Task.Run(() => BackfillAsync(generation)).PipeTo(Self);
             return;
         }
-        // A primary that is still being promoted or started refuses; so does a repository that is not mounted yet.
-        _log.Warning("Backups: stanza-create failed, trying again in {0} s: {1}", StanzaRetry.TotalSeconds, done.Error);
+        // A primary still being started or promoted refuses for a few seconds, which is no news; a repository that is
+        // not mounted, or a stanza of another database, goes on failing and is.
+        if (_stanzaFailing?.Generation != done.Generation) _stanzaFailing = (done.Generation, DateTime.UtcNow);
+        const string Failed = "Backups: stanza-create failed, trying again in {0} s: {1}";
+        if (DateTime.UtcNow - _stanzaFailing.Value.Since < QuietStanzaFailures) _log.Info(Failed, StanzaRetry.TotalSeconds, done.Error);
+        else _log.Warning(Failed, StanzaRetry.TotalSeconds, done.Error);
         Timers.StartSingleTimer(nameof(RetryStanza), RetryStanza.Instance, StanzaRetry);
     }
 
@@ -165,7 +173,7 @@ public sealed class BackupActor : ReceiveActor, IWithTimers
         var run = Guid.NewGuid().ToString("N")[..12];
         _run = new BackupProtocol.Progress(_self, run, "running", null, $"{type.ToString().ToLowerInvariant()} backup starting on {_self}");
         Sender.Tell(_run);
-        _log.Info("Backups: {0} backup {1} starting", type, run);
+        _log.Info("Backups: {0} backup {1} starting", type.ToString().ToLowerInvariant(), run);
         _label = null;
         _cancel = new CancellationTokenSource();
         var self = Self;

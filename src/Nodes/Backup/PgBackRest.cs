@@ -25,9 +25,9 @@ public enum BackupType
 /// reads when pgBackRest names no host.
 /// </summary>
 /// <param name="settings">The repository, stanza and config file.</param>
-/// <param name="host">The address the instance listens on.</param>
-/// <param name="credentials">The superuser's password and TLS files.</param>
-public sealed class PgBackRest(BackupSettings settings, string host, ClusterCredentials credentials)
+/// <param name="host">The address the instance listens on; null for commands that connect to no PostgreSQL (restore).</param>
+/// <param name="credentials">The superuser's password and TLS files; null with <paramref name="host"/>.</param>
+public sealed class PgBackRest(BackupSettings settings, string? host, ClusterCredentials? credentials)
 {
     /// <summary>The settings this runner uses.</summary>
     public BackupSettings Settings { get; } = settings;
@@ -62,8 +62,9 @@ public sealed class PgBackRest(BackupSettings settings, string host, ClusterCred
     /// <summary><c>pgbackrest info --output=json</c> of the stanza: the repository's backups and WAL ranges.</summary>
     public async Task<string> InfoJsonAsync(CancellationToken ct)
     {
-        var result = await RunAsync("info", ["--output=json"], null, ct, separateError: true).ConfigureAwait(false);
-        return string.Join('\n', result);
+        var output = await RunAsync("info", ["--output=json"], null, ct).ConfigureAwait(false);
+        // Standard error (warnings) arrives on the same stream; the JSON is one line of its own.
+        return output.FirstOrDefault(l => l.StartsWith('[')) ?? string.Join('\n', output);
     }
 
     /// <summary>
@@ -101,7 +102,7 @@ public sealed class PgBackRest(BackupSettings settings, string host, ClusterCred
                 "--recovery-option=restore_command=" + BackupSettings.ArchiveGetCommand(restoredConfig, stanza),
             };
             args.AddRange(target?.Arguments ?? []);
-            var runner = new PgBackRest(settings, "", ClusterCredentials.FromSecret("unused"));
+            var runner = new PgBackRest(settings, null, null);
             await runner.RunAsync("restore", args, onLine, ct).ConfigureAwait(false);
             // The restored server's own settings: its locks in its own directory, never the node's.
             var own = settings with { Directory = Path.Combine(targetDirectory, "pgbackrest") };
@@ -117,21 +118,21 @@ public sealed class PgBackRest(BackupSettings settings, string host, ClusterCred
     /// <summary>The name of the restored server's own pgBackRest config file, inside its data directory.</summary>
     public const string RestoredConfigName = "pgbackrest-restore.conf";
 
-    private async Task<IReadOnlyList<string>> RunAsync(string command, IReadOnlyList<string> extra, Action<string>? onLine,
-        CancellationToken ct, bool separateError = false)
+    private async Task<IReadOnlyList<string>> RunAsync(string command, IReadOnlyList<string> extra, Action<string>? onLine, CancellationToken ct)
     {
         var args = new List<string> { $"--config={Settings.ConfigFile}", $"--stanza={Settings.Stanza}" };
         var arguments = extra.Where(a => a.StartsWith("--", StringComparison.Ordinal)).ToList();
         args.AddRange(arguments);
         args.Add(command);
         args.AddRange(extra.Except(arguments));
-        var env = new Dictionary<string, string>
+        var env = new Dictionary<string, string>();
+        if (host is not null && credentials is not null)
         {
-            ["PGHOST"] = host,
-            ["PGPASSWORD"] = credentials.SuperuserPassword,
-            ["PGCONNECT_TIMEOUT"] = "10",
-        };
-        if (credentials.Tls is { } tls)
+            env["PGHOST"] = host;
+            env["PGPASSWORD"] = credentials.SuperuserPassword;
+            env["PGCONNECT_TIMEOUT"] = "10";
+        }
+        if (credentials?.Tls is { } tls)
         {
             env["PGSSLMODE"] = "verify-ca";
             env["PGSSLROOTCERT"] = tls.CaFile;
@@ -139,7 +140,7 @@ public sealed class PgBackRest(BackupSettings settings, string host, ClusterCred
         var result = await PostgresCommand.RunAsync(Binary(), args, env, onLine, ct).ConfigureAwait(false);
         if (result.ExitCode != 0)
             throw new PgBackRestException($"pgbackrest {command} failed (exit code {result.ExitCode}): {ErrorText(result.Output)}");
-        return separateError ? result.Output.Where(l => !l.StartsWith("WARN:", StringComparison.Ordinal)).ToList() : result.Output;
+        return result.Output;
     }
 
     /// <summary>pgBackRest's own error lines (<c>ERROR: [code]: …</c>), else the last lines of its output.</summary>

@@ -184,8 +184,9 @@ public sealed class BackupProcessTests
                 $"the newest archived segment {newest} is not on the new timeline {timeline}");
             Assert.True(Directory.EnumerateFiles(archive, $"{timeline:X8}.history", SearchOption.AllDirectories).Any(),
                 $"no history file of timeline {timeline} in {archive}");
-            // The new primary pushed the segment its predecessor never archived.
-            Assert.Single(Directory.EnumerateFiles(archive, unarchived + "-*", SearchOption.AllDirectories));
+            // The new primary pushes the segment its predecessor never archived, soon after it created the stanza.
+            await Wait.UntilAsync(() => Task.FromResult(Directory.EnumerateFiles(archive, unarchived + "-*", SearchOption.AllDirectories).Any()),
+                () => $"the new primary {promoted!.Name} pushes {unarchived}" + cluster.Logs(40), TimeSpan.FromSeconds(60));
 
             // And the archive has no gap: a restore of the backup from before the failover, to the archive's end, has the row
             // written after it.
