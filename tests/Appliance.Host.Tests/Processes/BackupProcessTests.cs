@@ -93,6 +93,16 @@ public sealed class BackupProcessTests
             await cluster.WaitArchivingAsync(primary);
             var standby = await cluster.NodeInRoleAsync("async");
 
+            // A repository that refuses the backup: the error reaches the operator, and nothing is listed.
+            var backups = Path.Combine(cluster.Repository, "backup", "appliance");
+            var mode = File.GetUnixFileMode(backups);
+            File.SetUnixFileMode(backups, (UnixFileMode)0b101_101_101);
+            var refused = await NodeClusterFixture.CliAsync("backup", "--type", "full", "--endpoint", standby.Url);
+            File.SetUnixFileMode(backups, mode);
+            Assert.True(refused.Code == 1, $"backup exited {refused.Code}: {refused.Out}{refused.Err}");
+            Assert.Contains($"{primary.Name}: failed: pgbackrest backup failed (exit code ", refused.Out);
+            Assert.Contains("ERROR: [", refused.Out);
+
             var backup = await NodeClusterFixture.CliAsync("backup", "--type", "full", "--endpoint", standby.Url);
             Assert.True(backup.Code == 0, $"backup exited {backup.Code}: {backup.Out}{backup.Err}{cluster.Logs()}");
             Assert.Contains($"{primary.Name}: succeeded: backup ", backup.Out);
