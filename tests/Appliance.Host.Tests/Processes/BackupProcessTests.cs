@@ -83,7 +83,7 @@ public sealed class BackupClusterFixture : NodeClusterFixture
 public sealed class BackupProcessTests
 {
     [Fact]
-    public async Task A_backup_asked_of_a_standby_runs_on_the_primary_is_listed_and_a_restore_stops_at_the_time_asked()
+    public async Task A_backup_asked_of_a_standby_runs_on_the_primary_is_listed_and_a_restore_stops_at_the_time_or_position_asked()
     {
         var cluster = new BackupClusterFixture();
         try
@@ -122,6 +122,7 @@ public sealed class BackupProcessTests
             await BackupClusterFixture.ScalarAsync(primary.PgPort, "CREATE TABLE pitr (id int PRIMARY KEY, phase text)");
             await BackupClusterFixture.ScalarAsync(primary.PgPort, "INSERT INTO pitr SELECT g, 'before' FROM generate_series(1, 50) g");
             var t = (DateTime)(await BackupClusterFixture.ScalarAsync(primary.PgPort, "SELECT clock_timestamp() AT TIME ZONE 'UTC'"))!;
+            var lsn = (string)(await BackupClusterFixture.ScalarAsync(primary.PgPort, "SELECT pg_current_wal_lsn()::text"))!;
             await BackupClusterFixture.ScalarAsync(primary.PgPort, "INSERT INTO pitr SELECT g, 'after' FROM generate_series(51, 80) g");
             // check switches WAL and waits until that segment is archived, so the commits after T are in the archive.
             await cluster.PgBackRestOf(primary).CheckAsync(CancellationToken.None);
@@ -134,6 +135,10 @@ public sealed class BackupProcessTests
                 Assert.Equal(0L, await BackupClusterFixture.ScalarAsync(restored.Port, "SELECT count(*) FROM pitr WHERE phase = 'after'"));
                 Assert.Equal("off", await BackupClusterFixture.ScalarAsync(restored.Port, "SHOW archive_mode"));
             }
+
+            var byLsn = Path.Combine(cluster.Dir, "restored-by-lsn");
+            await using (var restored = await RestoredServer.StartAsync(cluster.Repository, byLsn, "--to-lsn", lsn))
+                Assert.Equal(50L, await BackupClusterFixture.ScalarAsync(restored.Port, "SELECT count(*) FROM pitr"));
 
             var again = await AppProcess.RunAsync("restore", "--backup-repo", cluster.Repository, "--target", target);
             Assert.Equal(1, again.Code);
