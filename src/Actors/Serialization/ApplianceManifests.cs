@@ -41,6 +41,9 @@ public static class ApplianceManifests
         ("secret-fingerprints.v1", typeof(CredentialProtocol.SecretFingerprints)),
         ("node-command.v1", typeof(NodeCommandProtocol.Command)),
         ("node-command-outcome.v1", typeof(NodeCommandProtocol.Outcome)),
+        ("backup-start.v1", typeof(BackupProtocol.Start)),
+        ("backup-get-progress.v1", typeof(BackupProtocol.GetProgress)),
+        ("backup-progress.v1", typeof(BackupProtocol.Progress)),
         ("formation-probe.v1", typeof(FormationProtocol.Probe)),
         ("formation-answer.v1", typeof(FormationProtocol.Answer)),
     ];

@@ -111,6 +111,7 @@ public static class NodeApi
             return Json(result, status);
         });
         api.MapOperationsApi();
+        api.MapBackupApi(restricted);
         SettingsApi.Map(api, restricted);
         return app;
     }

@@ -121,7 +121,31 @@ public static class CommandLine
         root.Subcommands.Add(Verb("rotate-password", "Change the superuser's or the replication role's password on every node, with no failover.",
             (api, j, p, ct) => Verbs.CommandAsync(api, "/rotate-password", new { role = p.GetValue(role) }, j, Console.Out, Console.Error, ct), role));
         AddSettingsVerbs(root, Verb, generation);
+        AddBackupVerbs(root, Verb);
         return root;
+    }
+
+    private static void AddBackupVerbs(RootCommand root,
+        Func<string, string, Func<ApiClient, bool, System.CommandLine.ParseResult, CancellationToken, Task<int>>, Symbol[], Command> verb)
+    {
+        var type = new Option<string?>("--type") { Description = "full, diff or incr (default: incr, which is a full one when there is none yet)." };
+        type.AcceptOnlyFromAmong("full", "diff", "incr");
+        root.Subcommands.Add(verb("backup", "Take a backup with pgBackRest (on the primary's node) and show its progress until it ends.",
+            (api, j, p, ct) => BackupVerbs.BackupAsync(api, p.GetValue(type), j, Console.Out, Console.Error, ct), [type]));
+        root.Subcommands.Add(verb("backups", "List the repository's backups with their WAL ranges, and the archived WAL.",
+            (api, j, _, ct) => BackupVerbs.ListAsync(api, j, Console.Out, ct), []));
+
+        var repo = new Option<string>("--backup-repo") { Description = "The pgBackRest repository (the nodes' --backup-repo).", Required = true };
+        var stanza = new Option<string>("--stanza") { Description = "The stanza: the cluster's name (default appliance).", DefaultValueFactory = _ => "appliance" };
+        var options = new Option<string[]>("--backup-option") { Description = "KEY=VALUE passed to pgBackRest, repeatable (an object store's options, as the nodes have them).", Arity = ArgumentArity.ZeroOrMore };
+        var to = new Option<string?>("--to") { Description = "Recover up to this time (ISO 8601, UTC unless it names an offset), then promote." };
+        var toLsn = new Option<string?>("--to-lsn") { Description = "Recover up to this WAL position (such as 0/3000060), then promote." };
+        var target = new Option<string>("--target") { Description = "An empty or new directory to restore into (as root, the postgres user must be able to reach it).", Required = true };
+        var restore = new Command("restore", "Restore a backup and the archived WAL into a directory, as a standalone server (to inspect data or recover a dropped table).")
+            { repo, stanza, options, to, toLsn, target };
+        restore.SetAction((parse, ct) => BackupVerbs.RestoreAsync(parse.GetValue(repo)!, parse.GetValue(stanza)!, parse.GetValue(options) ?? [],
+            parse.GetValue(to), parse.GetValue(toLsn), parse.GetValue(target)!, Console.Out, Console.Error, ct));
+        root.Subcommands.Add(restore);
     }
 
     private static void AddSettingsVerbs(RootCommand root,
@@ -180,10 +204,20 @@ public static class CommandLine
             ["tag"] = "Tags, comma-separated: nofailover (never sync, never primary), noloadbalance (/replica answers 503).",
             ["on-role-change"] = "A shell command run after each role change, with NEW-ROLE OLD-ROLE GENERATION appended (also $APPLIANCE_NEW_ROLE, $APPLIANCE_OLD_ROLE, $APPLIANCE_GENERATION, $APPLIANCE_PEER).",
             ["on-role-change-timeout"] = "Seconds --on-role-change may run before it is killed (default 30).",
+            ["backup-repo"] = "A pgBackRest repository (a directory, shared by every node when they are separate machines): the primary archives WAL into it, and 'appliance backup' takes backups to it.",
+            ["backup-option"] = "KEY=VALUE, repeatable: an option passed through to pgBackRest's config, such as repo1-type=s3 or repo1-retention-full=2.",
         };
         var command = new Command("node", "Run one node: PostgreSQL, its cluster member and the HTTP API, until SIGTERM or Ctrl-C.") { config };
+        var repeatable = new Dictionary<string, Option<string[]>>();
         foreach (var key in NodeOptionsLoader.Keys)
         {
+            if (NodeOptionsLoader.RepeatableKeys.Contains(key))
+            {
+                var many = new Option<string[]>("--" + key) { Description = help[key], Arity = ArgumentArity.ZeroOrMore };
+                repeatable[key] = many;
+                command.Options.Add(many);
+                continue;
+            }
             var option = new Option<string?>("--" + key) { Description = help[key], Hidden = key == "exit-with-parent" };
             options[key] = option;
             command.Options.Add(option);
@@ -194,6 +228,8 @@ public static class CommandLine
             try
             {
                 var flags = options.Where(o => parse.GetValue(o.Value) is not null).ToDictionary(o => o.Key, o => parse.GetValue(o.Value)!);
+                foreach (var (key, many) in repeatable)
+                    if (parse.GetValue(many) is { Length: > 0 } given) flags[key] = string.Join('\n', given);
                 var env = NodeOptionsLoader.FromEnvironment(Environment.GetEnvironmentVariables().Cast<System.Collections.DictionaryEntry>()
                     .ToDictionary(e => (string)e.Key, e => (string?)e.Value));
                 var configPath = parse.GetValue(config) ?? Environment.GetEnvironmentVariable("APPLIANCE_CONFIG");

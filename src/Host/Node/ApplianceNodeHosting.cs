@@ -58,6 +58,10 @@ public static class ApplianceNodeHosting
                 NodeExtras.Apply(DatabaseNodeOptions.FromConfig(system.Settings.Config), options),
                 options.Rejoin), "node");
             registry.Register<DatabaseNodeKey>(node);
+            if (DriverSettings(options).Backup is { } backup)
+                system.ActorOf(Appliance.Actors.Backup.BackupActor.Props(options.Name,
+                    new Appliance.Nodes.Backup.PgBackRest(backup, options.Host, Credentials(options)),
+                    Path.Combine(options.PgDataDirectory, "pg_wal"), DistributedPubSub.Get(system).Mediator), "backup");
         });
     }
 
@@ -179,7 +183,13 @@ public static class ApplianceNodeHosting
         {
             BinDirectory = options.BinDir,
             ClientNetworks = options.ClientNetworks,
+            Backup = BackupSettings(options),
         };
+
+    /// <summary>This node's pgBackRest settings (its config beside its data, in DATA-DIR/pgbackrest), or null without <c>--backup-repo</c>.</summary>
+    public static Appliance.Nodes.Backup.BackupSettings? BackupSettings(NodeOptions options) => options.Backup is { } repo
+        ? new(repo.Path, options.SystemName, Path.Combine(options.DataDir, "pgbackrest"), repo.Options)
+        : null;
 
     /// <summary>The cluster's credentials as this node uses them, with PostgreSQL's TLS files if TLS is on.</summary>
     public static ClusterCredentials Credentials(NodeOptions options) => ClusterCredentials.FromSecret(options.Secret) with

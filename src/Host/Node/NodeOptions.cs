@@ -111,6 +111,12 @@ public sealed record NodeOptions
     /// <summary>How long <see cref="OnRoleChange"/> may run before it is killed (<c>--on-role-change-timeout</c>, seconds).</summary>
     public TimeSpan OnRoleChangeTimeout { get; init; } = Actors.Node.RoleChangeHook.DefaultTimeout;
 
+    /// <summary>
+    /// WAL archiving and backups with pgBackRest (<c>--backup-repo</c>, <c>--backup-option</c>); null: none. Every
+    /// instance archives while it is primary, into this repository, under the stanza <see cref="SystemName"/>.
+    /// </summary>
+    public BackupRepository? Backup { get; init; }
+
     /// <summary>Placement mode: the directory under which each instance placed here gets <c>pg-N/pgdata</c>.</summary>
     public string? DataRoot { get; init; }
 
@@ -135,3 +141,8 @@ public sealed record NodeOptions
     /// <summary>Akka remoting's protocol: DotNetty names its TLS transport <c>akka.ssl.tcp</c>.</summary>
     public string AkkaProtocol => Tls is null ? "akka.tcp" : "akka.ssl.tcp";
 }
+
+/// <summary>The pgBackRest repository a node archives into and backs up to.</summary>
+/// <param name="Path">repo1-path: a directory (shared by every node when they are separate machines), or a path in the object store that <paramref name="Options"/> configure.</param>
+/// <param name="Options">Options passed through to pgBackRest (<c>--backup-option KEY=VALUE</c>, repeatable).</param>
+public sealed record BackupRepository(string Path, IReadOnlyList<Appliance.Nodes.Backup.BackupOption> Options);

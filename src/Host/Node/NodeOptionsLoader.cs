@@ -21,8 +21,11 @@ public static class NodeOptionsLoader
         "name", "host", "akka-port", "http-port", "pg-port", "data-dir", "seed-nodes", "state-store", "pg-password",
         "cluster-size", "bin-dir", "mode", "rejoin", "client-networks", "exit-with-parent", "pg-base-port", "data-root",
         "api-token-file", "api-read-token-file", "pg-password-file", "state-store-file", "tls-cert", "tls-key", "tls-ca",
-        "tag", "on-role-change", "on-role-change-timeout",
+        "tag", "on-role-change", "on-role-change-timeout", "backup-repo", "backup-option",
     ];
+
+    /// <summary>Options that may be given several times; their values are kept one a line (a JSON or HOCON list, or lines in the variable).</summary>
+    public static readonly IReadOnlyList<string> RepeatableKeys = ["backup-option"];
 
     /// <summary>Options that hold a secret and may instead name a file with it (<c>--KEY-file</c>).</summary>
     private static readonly string[] SecretKeys = ["pg-password", "state-store"];
@@ -100,7 +103,7 @@ public static class NodeOptionsLoader
                 {
                     JsonValueKind.String => property.Value.GetString()!,
                     JsonValueKind.Number => property.Value.GetRawText(),
-                    JsonValueKind.Array => string.Join(',', property.Value.EnumerateArray().Select(e => e.ValueKind == JsonValueKind.String ? e.GetString() : e.GetRawText())),
+                    JsonValueKind.Array => string.Join(RepeatableKeys.Contains(key) ? '\n' : ',', property.Value.EnumerateArray().Select(e => e.ValueKind == JsonValueKind.String ? e.GetString() : e.GetRawText())),
                     JsonValueKind.True or JsonValueKind.False => property.Value.GetRawText(),
                     _ => throw new NodeConfigurationException($"Config file {path}: option '{property.Name}' has a {property.Value.ValueKind} value; give a string, number or list."),
                 };
@@ -124,7 +127,7 @@ public static class NodeOptionsLoader
             if (name is "akka" or "appliance") { extra = true; continue; }
             var key = Canonical(name, path);
             values[key] = value.IsArray()
-                ? string.Join(',', value.GetArray().Select(v => v.GetString()))
+                ? string.Join(RepeatableKeys.Contains(key) ? '\n' : ',', value.GetArray().Select(v => v.GetString()))
                 : value.GetString();
         }
         return (values, extra ? text : null);
@@ -233,6 +236,7 @@ public static class NodeOptionsLoader
             Tags = NodeExtras.Tags(v),
             OnRoleChange = v.GetValueOrDefault("on-role-change") is { Length: > 0 } hook ? hook : null,
             OnRoleChangeTimeout = TimeSpan.FromSeconds(Int(v, "on-role-change-timeout", (int)Actors.Node.RoleChangeHook.DefaultTimeout.TotalSeconds, 1, 3600)),
+            Backup = BackupOptions.Repository(v, placement),
         };
     }
 

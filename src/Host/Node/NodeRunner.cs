@@ -36,6 +36,7 @@ public static class NodeRunner
                 && await LeftoverPostmaster.StopAsync(options.PgDataDirectory, TimeSpan.FromSeconds(30), ct) is { } orphan)
                 Console.Error.WriteLine($"appliance node: stopped PostgreSQL (pid {orphan}) that an earlier run of this node left running.");
             CheckPortsFree(options);
+            await BackupOptions.PrepareAsync(options, ct);
             binaries = await PostgresBinaries.LocateAsync(options.BinDir, ct);
             if (binaries.MajorVersion != 15)
                 Console.Error.WriteLine($"appliance: warning: PostgreSQL {binaries.MajorVersion} in {binaries.BinDirectory}; the appliance is built and tested for PostgreSQL 15.");

@@ -20,7 +20,8 @@ public sealed record ApplianceConfig(ServerParameters Server, RoleParameters Rol
         Port: settings.Self.Port,
         ClusterName: settings.Self.Id,
         MaxWalSenders: settings.Tuning.MaxWalSenders,
-        Tls: settings.Credentials.Tls);
+        Tls: settings.Credentials.Tls,
+        ArchiveCommand: settings.Backup?.ArchiveCommand);
 
     /// <summary>A primary that names <paramref name="sync"/> and is read-only unless <paramref name="readWrite"/>.</summary>
     public static RoleParameters Primary(PeerId sync, string walKeepSize, bool readWrite) =>
@@ -49,8 +50,10 @@ public sealed record ApplianceConfig(ServerParameters Server, RoleParameters Rol
 /// <param name="ClusterName">cluster_name, which shows in process titles.</param>
 /// <param name="MaxWalSenders">max_wal_senders.</param>
 /// <param name="Tls">ssl and its files; null: ssl off.</param>
+/// <param name="ArchiveCommand">archive_command, with archive_mode on; null: archive_mode off.</param>
 /// <remarks>shared_buffers and max_connections are cluster settings (<see cref="ClusterSettingsFile"/>), no longer here.</remarks>
-public sealed record ServerParameters(string ListenAddress, int Port, string ClusterName, int MaxWalSenders, PostgresTls? Tls = null);
+public sealed record ServerParameters(string ListenAddress, int Port, string ClusterName, int MaxWalSenders, PostgresTls? Tls = null,
+    string? ArchiveCommand = null);
 
 /// <summary>Settings of <c>appliance.conf</c> that a reload applies.</summary>
 /// <param name="SyncStandbyName">The one standby named in synchronous_standby_names; empty only for a singleton primary.</param>

@@ -44,6 +44,12 @@ public static class ApplianceConfigFile
             Setting("ssl_key_file", ConfValue.Quote(s.Tls?.KeyFile ?? "server.key")),
             Setting("ssl_ca_file", ConfValue.Quote(s.Tls?.CaFile ?? "")),
             Setting("ssl_min_protocol_version", "'TLSv1.2'"),
+            // On every instance, not 'always': a standby never archives, so only the primary does, and a promoted
+            // standby archives its new timeline from its first segment (docs/ARCHITECTURE.md, "Backups").
+            Setting("archive_mode", s.ArchiveCommand is null ? "off" : "on"),
+            Setting("archive_command", ConfValue.Quote(s.ArchiveCommand ?? "")),
+            // A quiet primary still archives a partial segment this often, which bounds what a lost site loses.
+            Setting("archive_timeout", s.ArchiveCommand is null ? "0" : "'5min'"),
             "",
             "# Role (a reload applies it)",
             Setting("synchronous_commit", "on"),

@@ -21,6 +21,9 @@ public sealed record NodeSettings(PeerId Self, string DataDirectory, ClusterCred
 
     /// <summary>Extra client networks (CIDR, such as <c>10.0.0.0/8</c>) admitted for ordinary connections, never for replication.</summary>
     public IReadOnlyList<string> ClientNetworks { get; init; } = [];
+
+    /// <summary>WAL archiving and backups with pgBackRest (<c>--backup-repo</c>); null: no archiving.</summary>
+    public Appliance.Nodes.Backup.BackupSettings? Backup { get; init; }
 }
 
 /// <summary>The cluster-wide credentials. Clones copy the roles, so every instance holds the same ones.</summary>

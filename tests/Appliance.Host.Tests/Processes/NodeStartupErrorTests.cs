@@ -43,6 +43,16 @@ public sealed class NodeStartupErrorTests : IDisposable
     }
 
     [Fact]
+    public async Task A_missing_backup_repository_is_named_with_the_fix()
+    {
+        var err = await FailsAsync(Args("--backup-repo", Path.Combine(_dir, "no-repo")));
+        Assert.Contains($"--backup-repo {Path.Combine(_dir, "no-repo")} does not exist", err);
+        Assert.Contains("mkdir -p", err);
+        err = await FailsAsync(Args("--backup-repo", _dir, "--backup-option", "pg1-path=/x"));
+        Assert.Contains("--backup-option: pg1-path is set by the appliance itself", err);
+    }
+
+    [Fact]
     public async Task A_port_in_use_is_named()
     {
         using var listener = new TcpListener(IPAddress.Loopback, 0);

@@ -8,7 +8,7 @@ public sealed class NodeOptionsLoaderTests : IDisposable
 {
     private readonly string _dir = Directory.CreateTempSubdirectory("appliance-opts-").FullName;
 
-    private static readonly Dictionary<string, string> Minimal = new()
+    internal static readonly Dictionary<string, string> Minimal = new()
     {
         ["name"] = "n1", ["akka-port"] = "4053", ["pg-port"] = "5432", ["data-dir"] = "/tmp/x",
         ["seed-nodes"] = "127.0.0.1:4053", ["state-store"] = "sqlite:/tmp/x/state.db", ["pg-password"] = "pw",

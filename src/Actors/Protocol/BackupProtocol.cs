@@ -1,0 +1,28 @@
+namespace Appliance.Actors.Protocol;
+
+/// <summary>
+/// Backups, asked of the primary's node by any node's API over distributed pub-sub: every node's backup actor
+/// subscribes to <see cref="Topic"/> and answers only what names its own peer (as <see cref="NodeCommandProtocol"/> does).
+/// </summary>
+public static class BackupProtocol
+{
+    /// <summary>The pub-sub topic the backup actors subscribe to.</summary>
+    public const string Topic = "appliance.backups";
+
+    /// <summary>Asks the node of <paramref name="PeerId"/> to start a backup; it answers with <see cref="Progress"/>.</summary>
+    /// <param name="PeerId">The peer whose node backs up (the primary).</param>
+    /// <param name="Type">full, diff or incr.</param>
+    public sealed record Start(string PeerId, string Type) : IApplianceMessage;
+
+    /// <summary>Asks the node of <paramref name="PeerId"/> how its running or last backup goes.</summary>
+    /// <param name="PeerId">The peer asked.</param>
+    public sealed record GetProgress(string PeerId) : IApplianceMessage;
+
+    /// <summary>A backup's state.</summary>
+    /// <param name="PeerId">The peer whose node runs it.</param>
+    /// <param name="Run">Which run this is (a new id for every backup started); null when refused or when none ran.</param>
+    /// <param name="State"><c>running</c>, <c>succeeded</c>, <c>failed</c>, <c>refused</c> or <c>idle</c>.</param>
+    /// <param name="Percent">How much is copied (0–100), once pgBackRest says.</param>
+    /// <param name="Detail">A sentence for operators: the last step, the error, or why it was refused.</param>
+    public sealed record Progress(string PeerId, string? Run, string State, double? Percent, string Detail) : IApplianceMessage;
+}

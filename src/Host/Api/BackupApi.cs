@@ -1,0 +1,138 @@
+using System.Text.Json;
+using Akka.Actor;
+using Akka.Cluster.Tools.PublishSubscribe;
+using Appliance.Actors.Protocol;
+using Appliance.Host.Node;
+using Appliance.Nodes.Backup;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Mvc;
+using Microsoft.AspNetCore.Routing;
+
+namespace Appliance.Host.Api;
+
+/// <summary><c>POST /backup</c>: <c>{"type":"full"}</c> (full, diff or incr; default: pgBackRest's, incr after a first full).</summary>
+/// <param name="Type">The backup type.</param>
+public sealed record BackupRequest(string? Type);
+
+/// <summary><c>GET /backups</c>: the repository's backups and archived WAL.</summary>
+/// <param name="Stanza">The stanza (the cluster's name).</param>
+/// <param name="Status">pgBackRest's status (<c>ok</c>, <c>no valid backups</c>…).</param>
+/// <param name="WalMin">The oldest archived WAL segment.</param>
+/// <param name="WalMax">The newest archived WAL segment.</param>
+/// <param name="Backups">Oldest first.</param>
+/// <param name="RunningPercent">The share of a running backup copied so far.</param>
+public sealed record BackupsDto(string Stanza, string Status, string? WalMin, string? WalMax, IReadOnlyList<BackupEntry> Backups, double? RunningPercent)
+{
+    /// <summary>The DTO of a catalog.</summary>
+    public static BackupsDto From(BackupCatalog c) => new(c.Stanza, c.Status, c.WalMin, c.WalMax, c.Backups, c.Running);
+}
+
+/// <summary>
+/// Backups over HTTP (issue 17): <c>POST /backup</c> asks the primary's node to back up (wherever the request lands) and
+/// streams its progress, one JSON object a line, until it ends; <c>GET /backups</c> lists the repository.
+/// </summary>
+public static class BackupApi
+{
+    /// <summary>How long the primary's node may take to answer one question.</summary>
+    public static readonly TimeSpan AskTimeout = TimeSpan.FromSeconds(10);
+
+    /// <summary>How often the progress of a running backup is read.</summary>
+    public static readonly TimeSpan PollInterval = TimeSpan.FromSeconds(1);
+
+    /// <summary>Maps the endpoints: the change on <paramref name="api"/>, the listing on <paramref name="restricted"/>.</summary>
+    public static void MapBackupApi(this RouteGroupBuilder api, RouteGroupBuilder restricted)
+    {
+        api.MapPost("/backup", async (HttpContext http, ClusterAccess access, [FromServices] ActorSystem system, CancellationToken ct) =>
+        {
+            if (ApplianceNodeHosting.BackupSettings(access.Options) is null)
+            {
+                await Refused(NoRepository(access)).ExecuteAsync(http);
+                return;
+            }
+            var body = await NodeApi.BodyAsync<BackupRequest>(http, ct);
+            if (body.Error is { } e)
+            {
+                await e.ExecuteAsync(http);
+                return;
+            }
+            var type = body.Value?.Type ?? "incr";
+            if (!Enum.TryParse<BackupType>(type, ignoreCase: true, out _))
+            {
+                await Refused($"Unknown backup type '{type}': use full, diff or incr.").ExecuteAsync(http);
+                return;
+            }
+            var state = (await access.CoordinatorStateAsync(TimeSpan.FromSeconds(3), ct))?.State
+                        ?? throw new ClusterUnavailableException("The coordinator did not answer with a cluster state; try again shortly.");
+            var primary = state.Primary.Id;
+            var mediator = DistributedPubSub.Get(system).Mediator;
+            BackupProtocol.Progress started;
+            try { started = await mediator.Ask<BackupProtocol.Progress>(new Publish(BackupProtocol.Topic, new BackupProtocol.Start(primary, type.ToLowerInvariant())), AskTimeout, ct); }
+            catch (AskTimeoutException)
+            {
+                await Refused($"The primary's node ({primary}) did not answer within {AskTimeout.TotalSeconds:0} s; is it started with --backup-repo?", 409).ExecuteAsync(http);
+                return;
+            }
+            if (started.State != "running")
+            {
+                await Refused($"Refused by {primary}: {started.Detail}.", 409).ExecuteAsync(http);
+                return;
+            }
+            http.Response.ContentType = "application/x-ndjson";
+            await foreach (var progress in FollowAsync(mediator, started, ct))
+            {
+                await http.Response.WriteAsync(JsonSerializer.Serialize(progress, ApiJson.Compact) + "\n", ct);
+                await http.Response.Body.FlushAsync(ct);
+            }
+        });
+
+        restricted.MapGet("/backups", async (ClusterAccess access, CancellationToken ct) =>
+        {
+            if (ApplianceNodeHosting.BackupSettings(access.Options) is not { } settings) return Refused(NoRepository(access));
+            var pgBackRest = new PgBackRest(settings, access.Options.Host, access.Credentials);
+            try { return NodeApi.Json(BackupsDto.From(BackupCatalog.Parse(await pgBackRest.InfoJsonAsync(ct)))); }
+            catch (Exception x) when (x is PgBackRestException or FormatException)
+            {
+                return Results.Json(new { error = x.Message }, ApiJson.Options, statusCode: 503);
+            }
+        });
+    }
+
+    /// <summary>The started backup's progress, then a line whenever it changes, until it ends (the last line says how).</summary>
+    private static async IAsyncEnumerable<BackupProtocol.Progress> FollowAsync(IActorRef mediator, BackupProtocol.Progress started,
+        [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken ct)
+    {
+        yield return started;
+        var last = started;
+        var silent = 0;
+        while (last.State == "running")
+        {
+            await Task.Delay(PollInterval, ct);
+            BackupProtocol.Progress? now = null;
+            try { now = await mediator.Ask<BackupProtocol.Progress>(new Publish(BackupProtocol.Topic, new BackupProtocol.GetProgress(started.PeerId)), AskTimeout, ct); }
+            catch (AskTimeoutException) { silent++; }
+            if (now is null)
+            {
+                // The node may be busy for a moment; a node gone for good (it failed over) ends the stream.
+                if (silent < 3) continue;
+                yield return last with { State = "failed", Detail = $"{started.PeerId} stopped answering while the backup ran; see 'appliance backups' for whether it finished" };
+                yield break;
+            }
+            silent = 0;
+            if (now.Run != started.Run)
+            {
+                yield return last with { State = "failed", Detail = $"{started.PeerId} no longer knows this backup (its node restarted?); see 'appliance backups'" };
+                yield break;
+            }
+            if (now == last) continue;
+            last = now;
+            yield return now;
+        }
+    }
+
+    private static string NoRepository(ClusterAccess access) =>
+        $"Node {access.Options.Name} has no backup repository: start every node with --backup-repo PATH.";
+
+    private static IResult Refused(string detail, int status = StatusCodes.Status412PreconditionFailed) =>
+        NodeApi.Json(new CommandResultDto(false, "BackupRefused", detail, null), status);
+}

@@ -1,0 +1,53 @@
+using Appliance.Nodes.Backup;
+
+namespace Appliance.Host.Node;
+
+/// <summary>Reads <c>--backup-repo</c> and <c>--backup-option</c> (issue 17).</summary>
+public static class BackupOptions
+{
+    /// <summary>The repository the merged option values name, or null without <c>--backup-repo</c>.</summary>
+    /// <exception cref="NodeConfigurationException">A malformed option, a missing repository directory, or placement mode.</exception>
+    public static BackupRepository? Repository(IReadOnlyDictionary<string, string> values, bool placement)
+    {
+        var options = new List<BackupOption>();
+        foreach (var text in (values.GetValueOrDefault("backup-option") ?? "").Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+        {
+            try { options.Add(BackupOption.Parse(text)); }
+            catch (FormatException e) { throw new NodeConfigurationException($"--backup-option: {e.Message}"); }
+        }
+        if (options.GroupBy(o => o.Key).FirstOrDefault(g => g.Count() > 1) is { } twice)
+            throw new NodeConfigurationException($"--backup-option: {twice.Key} is given {twice.Count()} times; give it once.");
+        if (values.GetValueOrDefault("backup-repo")?.Trim() is not { Length: > 0 } repo)
+        {
+            if (options.Count > 0)
+                throw new NodeConfigurationException("--backup-option needs --backup-repo (the pgBackRest repository to archive WAL and keep backups in).");
+            return null;
+        }
+        if (placement)
+            throw new NodeConfigurationException("--backup-repo is not supported in placement mode (--pg-base-port, --data-root) yet; run one instance per node to archive WAL and take backups.");
+        // In an object store the path is a key prefix, not a local directory.
+        var posix = options.FirstOrDefault(o => o.Key == "repo1-type")?.Value is null or "posix" or "cifs";
+        if (!posix) return new BackupRepository(repo, options);
+        var path = Path.GetFullPath(repo);
+        if (File.Exists(path))
+            throw new NodeConfigurationException($"--backup-repo {path} is a file; give the pgBackRest repository's directory.");
+        if (!Directory.Exists(path))
+            throw new NodeConfigurationException($"--backup-repo {path} does not exist. Create it (mkdir -p {path}; as root, chown postgres: it too), on a disk that outlives this node's, or mount the shared repository there.");
+        return new BackupRepository(path, options);
+    }
+
+    /// <summary>
+    /// Checks that pgBackRest is installed and writes this node's pgBackRest config, before PostgreSQL starts with an
+    /// archive_command that reads it. A new, empty repository directory is given to the postgres OS user, who archives.
+    /// </summary>
+    /// <exception cref="NodeConfigurationException">pgBackRest is missing.</exception>
+    public static async Task PrepareAsync(NodeOptions options, CancellationToken ct)
+    {
+        if (ApplianceNodeHosting.BackupSettings(options) is not { } settings) return;
+        try { PgBackRest.Binary(); }
+        catch (PgBackRestException e) { throw new NodeConfigurationException($"--backup-repo: {e.Message}"); }
+        if (Directory.Exists(settings.Repository) && !Directory.EnumerateFileSystemEntries(settings.Repository).Any())
+            PgBackRestConfig.GiveToPostgres(settings.Repository);
+        await PgBackRestConfig.WriteAsync(settings, options.PgDataDirectory, options.PgPort, ct);
+    }
+}

@@ -1,0 +1,76 @@
+using System.Text.RegularExpressions;
+
+namespace Appliance.Nodes.Backup;
+
+/// <summary>One pgBackRest option the operator passed through (<c>--backup-option KEY=VALUE</c>).</summary>
+/// <param name="Key">The option's name as pgBackRest's config file spells it, such as <c>repo1-type</c>.</param>
+/// <param name="Value">Its value.</param>
+public sealed record BackupOption(string Key, string Value)
+{
+    /// <summary>
+    /// Options the appliance sets itself and an operator may not: they tie the stanza to this node's data directory,
+    /// port and repository, and a second value would either be refused by pgBackRest or silently point it elsewhere.
+    /// </summary>
+    public static readonly IReadOnlyList<string> Owned =
+        ["stanza", "config", "repo1-path", "pg1-path", "pg1-port", "pg1-user", "pg1-host", "pg1-socket-path", "lock-path"];
+
+    private static readonly Regex KeyPattern = new("^[a-z][a-z0-9-]*$", RegexOptions.CultureInvariant);
+
+    /// <summary>Parses <c>KEY=VALUE</c>.</summary>
+    /// <exception cref="FormatException">Not KEY=VALUE, a malformed key, a line break, or an option the appliance owns; the message says which.</exception>
+    public static BackupOption Parse(string text)
+    {
+        var eq = text.IndexOf('=');
+        if (eq <= 0)
+            throw new FormatException($"'{text}' is not KEY=VALUE (a pgBackRest option, such as repo1-retention-full=2).");
+        var key = text[..eq].Trim();
+        var value = text[(eq + 1)..].Trim();
+        if (!KeyPattern.IsMatch(key))
+            throw new FormatException($"'{key}' is not a pgBackRest option name: use lower-case letters, digits and '-', such as repo1-retention-full.");
+        if (Owned.Contains(key))
+            throw new FormatException($"{key} is set by the appliance itself (from --backup-repo, the data directory and the port); leave it out.");
+        if (value.Length == 0 || value.IndexOfAny(['\n', '\r', '\0']) >= 0)
+            throw new FormatException($"{key} needs a value on one line (KEY=VALUE).");
+        return new BackupOption(key, value);
+    }
+}
+
+/// <summary>
+/// WAL archiving and backups of one instance through pgBackRest: the repository, the stanza and where this instance
+/// keeps its pgBackRest config, locks and logs (<see cref="Directory"/>, beside the data directory, never inside it,
+/// so that a clone or a rewind of the data directory leaves it alone).
+/// </summary>
+/// <param name="Repository">repo1-path: a POSIX directory (a shared mount when nodes are separate machines), or the
+/// path inside an object store when <see cref="Options"/> set <c>repo1-type</c>.</param>
+/// <param name="Stanza">The stanza: the cluster's name, the same on every node.</param>
+/// <param name="Directory">Where this instance's <c>pgbackrest.conf</c>, lock and log directories live.</param>
+/// <param name="Options">Options passed through to pgBackRest's config (S3, retention, compression…).</param>
+public sealed record BackupSettings(string Repository, string Stanza, string Directory, IReadOnlyList<BackupOption> Options)
+{
+    /// <summary>The config file the node writes and every pgBackRest command it runs reads.</summary>
+    public string ConfigFile => Path.Combine(Directory, "pgbackrest.conf");
+
+    /// <summary>pgBackRest's lock directory: per instance, so that instances sharing a machine never take each other's locks.</summary>
+    public string LockPath => Path.Combine(Directory, "lock");
+
+    /// <summary>pgBackRest's log directory (file logging is off unless an option turns it on).</summary>
+    public string LogPath => Path.Combine(Directory, "log");
+
+    /// <summary>
+    /// PostgreSQL's <c>archive_command</c>. Every instance has it, with <c>archive_mode = on</c>: a standby then never
+    /// runs it (only <c>always</c> would), so only the primary archives, and a promoted standby starts archiving its
+    /// new timeline by itself.
+    /// </summary>
+    public string ArchiveCommand => $"pgbackrest --config={ShellQuote(ConfigFile)} --stanza={ShellQuote(Stanza)} archive-push %p";
+
+    /// <summary>A <c>restore_command</c> that fetches WAL from the repository with the config file <paramref name="configFile"/>.</summary>
+    public static string ArchiveGetCommand(string configFile, string stanza) =>
+        $"pgbackrest --config={ShellQuote(configFile)} --stanza={ShellQuote(stanza)} archive-get %f \"%p\"";
+
+    /// <summary>Quotes <paramref name="word"/> for /bin/sh, which runs archive_command.</summary>
+    public static string ShellQuote(string word) =>
+        word.All(c => char.IsAsciiLetterOrDigit(c) || c is '/' or '.' or '-' or '_') ? word : "'" + word.Replace("'", "'\\''") + "'";
+
+    /// <summary>A stanza name pgBackRest accepts.</summary>
+    public static bool IsValidStanza(string stanza) => Regex.IsMatch(stanza, "^[A-Za-z0-9][A-Za-z0-9._-]*$");
+}

@@ -1,0 +1,163 @@
+using Appliance.Nodes.Postgres;
+
+namespace Appliance.Nodes.Backup;
+
+/// <summary>pgBackRest failed; the message holds its own error lines.</summary>
+public sealed class PgBackRestException(string message) : PostgresDriverException(message);
+
+/// <summary>The kind of backup (pgBackRest's <c>--type</c>).</summary>
+public enum BackupType
+{
+    /// <summary>Every file.</summary>
+    Full,
+
+    /// <summary>What changed since the last full backup.</summary>
+    Diff,
+
+    /// <summary>What changed since the last backup of any kind.</summary>
+    Incr,
+}
+
+/// <summary>
+/// Runs pgBackRest for one instance, as the OS user PostgreSQL runs as. pgBackRest reaches PostgreSQL through libpq,
+/// which it only lets us point at a Unix socket; the instances have none (see <see cref="ApplianceConfigFile"/>), so
+/// the commands get <c>PGHOST</c> (and the superuser's password, and TLS) in their environment instead, which libpq
+/// reads when pgBackRest names no host.
+/// </summary>
+/// <param name="settings">The repository, stanza and config file.</param>
+/// <param name="host">The address the instance listens on; null for commands that connect to no PostgreSQL (restore).</param>
+/// <param name="credentials">The superuser's password and TLS files; null with <paramref name="host"/>.</param>
+public sealed class PgBackRest(BackupSettings settings, string? host, ClusterCredentials? credentials)
+{
+    /// <summary>The settings this runner uses.</summary>
+    public BackupSettings Settings { get; } = settings;
+
+    /// <summary>The pgBackRest binary on the PATH that archive_command runs with.</summary>
+    /// <exception cref="PgBackRestException">It is not installed.</exception>
+    public static string Binary()
+    {
+        foreach (var dir in new[] { "/usr/local/bin", "/usr/bin", "/bin" })
+            if (File.Exists(Path.Combine(dir, "pgbackrest"))) return Path.Combine(dir, "pgbackrest");
+        throw new PgBackRestException("pgBackRest is not installed (no pgbackrest in /usr/local/bin, /usr/bin or /bin); install it (apt-get install pgbackrest) on every node.");
+    }
+
+    /// <summary>Creates the stanza, or checks that the existing one belongs to this database; run on the primary.</summary>
+    public Task StanzaCreateAsync(CancellationToken ct) => RunAsync("stanza-create", [], null, ct);
+
+    /// <summary><c>pgbackrest check</c>: the primary switches WAL and waits until that segment is in the archive.</summary>
+    public Task CheckAsync(CancellationToken ct) => RunAsync("check", [], null, ct);
+
+    /// <summary>Pushes one WAL segment file into the archive; true if it was missing there, false if the archive already held it.</summary>
+    /// <exception cref="PgBackRestException">pgBackRest refused, for instance because the archive holds a different file of that name.</exception>
+    public async Task<bool> ArchivePushAsync(string segmentFile, CancellationToken ct)
+    {
+        var output = await RunAsync("archive-push", [segmentFile], null, ct).ConfigureAwait(false);
+        return !output.Any(l => l.Contains("already exists in the", StringComparison.Ordinal));
+    }
+
+    /// <summary>Takes a backup of this instance's PostgreSQL; <paramref name="onLine"/> gets pgBackRest's progress lines.</summary>
+    public Task BackupAsync(BackupType type, Action<string>? onLine, CancellationToken ct) =>
+        RunAsync("backup", [$"--type={type.ToString().ToLowerInvariant()}", "--log-level-console=detail"], onLine, ct);
+
+    /// <summary><c>pgbackrest info --output=json</c> of the stanza: the repository's backups and WAL ranges.</summary>
+    public async Task<string> InfoJsonAsync(CancellationToken ct)
+    {
+        var output = await RunAsync("info", ["--output=json"], null, ct).ConfigureAwait(false);
+        // Standard error (warnings) arrives on the same stream; the JSON is one line of its own.
+        return output.FirstOrDefault(l => l.StartsWith('[')) ?? string.Join('\n', output);
+    }
+
+    /// <summary>
+    /// Restores the repository's newest backup (before <paramref name="target"/>, if given) into the empty directory
+    /// <paramref name="targetDirectory"/> as a standalone server: recovery stops at the target and promotes, archiving is
+    /// off, and the restored server fetches WAL with its own config file (<see cref="RestoredConfigName"/>), so it needs
+    /// nothing of the node it came from.
+    /// </summary>
+    /// <param name="repository">The repository.</param>
+    /// <param name="stanza">The stanza (the cluster's name).</param>
+    /// <param name="options">Pass-through options (an object store's, for instance).</param>
+    /// <param name="targetDirectory">An empty or missing directory; its parents must be traversable by the postgres OS user when run as root.</param>
+    /// <param name="target">Where recovery stops; null: at the end of the archive.</param>
+    /// <param name="onLine">pgBackRest's progress lines.</param>
+    /// <param name="ct">Cancels the restore (the directory is then left half-restored).</param>
+    public static async Task RestoreAsync(string repository, string stanza, IReadOnlyList<BackupOption> options, string targetDirectory,
+        RecoveryTarget? target, Action<string>? onLine, CancellationToken ct)
+    {
+        if (Directory.Exists(targetDirectory) && Directory.EnumerateFileSystemEntries(targetDirectory).Any())
+            throw new PgBackRestException($"The target {targetDirectory} is not empty; restore into an empty or new directory (nothing was changed).");
+        Directory.CreateDirectory(targetDirectory);
+        if (!OperatingSystem.IsWindows())
+            File.SetUnixFileMode(targetDirectory, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+        PostgresOsUser.GiveToPostgres(targetDirectory);
+        // pgBackRest wants the target empty, so its config lives beside it while it runs and moves in afterwards.
+        var work = Path.Combine(Path.GetTempPath(), "appliance-restore-" + Guid.NewGuid().ToString("N")[..12]);
+        var settings = new BackupSettings(repository, stanza, work, options);
+        var restoredConfig = Path.Combine(targetDirectory, RestoredConfigName);
+        try
+        {
+            await PgBackRestConfig.WriteAsync(settings, targetDirectory, 5432, ct).ConfigureAwait(false);
+            var args = new List<string>
+            {
+                "--archive-mode=off", "--log-level-console=detail",
+                "--recovery-option=restore_command=" + BackupSettings.ArchiveGetCommand(restoredConfig, stanza),
+            };
+            args.AddRange(target?.Arguments ?? []);
+            var runner = new PgBackRest(settings, null, null);
+            await runner.RunAsync("restore", args, onLine, ct).ConfigureAwait(false);
+            // The restored server's own settings: its locks in its own directory, never the node's.
+            var own = settings with { Directory = Path.Combine(targetDirectory, "pgbackrest") };
+            await PgBackRestConfig.WriteAsync(own, targetDirectory, 5432, ct).ConfigureAwait(false);
+            File.Move(own.ConfigFile, restoredConfig);
+        }
+        finally
+        {
+            try { Directory.Delete(work, recursive: true); } catch (IOException) { } catch (UnauthorizedAccessException) { }
+        }
+    }
+
+    /// <summary>The name of the restored server's own pgBackRest config file, inside its data directory.</summary>
+    public const string RestoredConfigName = "pgbackrest-restore.conf";
+
+    private async Task<IReadOnlyList<string>> RunAsync(string command, IReadOnlyList<string> extra, Action<string>? onLine, CancellationToken ct)
+    {
+        var args = new List<string> { $"--config={Settings.ConfigFile}", $"--stanza={Settings.Stanza}" };
+        var arguments = extra.Where(a => a.StartsWith("--", StringComparison.Ordinal)).ToList();
+        args.AddRange(arguments);
+        args.Add(command);
+        args.AddRange(extra.Except(arguments));
+        var env = new Dictionary<string, string>();
+        if (host is not null && credentials is not null)
+        {
+            env["PGHOST"] = host;
+            env["PGPASSWORD"] = credentials.SuperuserPassword;
+            env["PGCONNECT_TIMEOUT"] = "10";
+        }
+        if (credentials?.Tls is { } tls)
+        {
+            env["PGSSLMODE"] = "verify-ca";
+            env["PGSSLROOTCERT"] = tls.CaFile;
+        }
+        var result = await PostgresCommand.RunAsync(Binary(), args, env, onLine, ct).ConfigureAwait(false);
+        if (result.ExitCode != 0)
+            throw new PgBackRestException($"pgbackrest {command} failed (exit code {result.ExitCode}): {ErrorText(result.Output)}");
+        return result.Output;
+    }
+
+    /// <summary>pgBackRest's own error lines (<c>ERROR: [code]: …</c>), else the last lines of its output.</summary>
+    public static string ErrorText(IReadOnlyList<string> output)
+    {
+        var errors = output.Where(l => l.Contains("ERROR:", StringComparison.Ordinal)).ToList();
+        return string.Join(" ", (errors.Count > 0 ? errors : output.TakeLast(5)).Select(l => l.Trim()));
+    }
+}
+
+/// <summary>Where a restore's recovery stops.</summary>
+/// <param name="Time">A timestamp (<c>--type=time</c>), or null.</param>
+/// <param name="Lsn">A WAL position (<c>--type=lsn</c>), or null.</param>
+public sealed record RecoveryTarget(DateTimeOffset? Time, string? Lsn)
+{
+    /// <summary>pgBackRest's restore arguments for this target: stop there, then promote to a writable server.</summary>
+    public IReadOnlyList<string> Arguments => Time is { } t
+        ? ["--type=time", $"--target={t.UtcDateTime:yyyy-MM-dd HH:mm:ss.ffffff}+00", "--target-action=promote"]
+        : ["--type=lsn", $"--target={Lsn}", "--target-action=promote"];
+}

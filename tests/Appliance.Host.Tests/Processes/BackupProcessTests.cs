@@ -1,0 +1,254 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Text.Json;
+using Appliance.Host.Api;
+using Appliance.Nodes.Backup;
+using Appliance.Nodes.Postgres;
+using Npgsql;
+
+namespace Appliance.Host.Tests.Processes;
+
+/// <summary>Three real nodes archiving into one local pgBackRest repository (<see cref="Repository"/>).</summary>
+public sealed class BackupClusterFixture : NodeClusterFixture
+{
+    public string Repository => Path.Combine(Dir, "repo");
+
+    public override async Task InitializeAsync()
+    {
+        Directory.CreateDirectory(Repository);
+        PrepareNodes();
+        foreach (var n in Nodes) n.Process = StartNode(n, null, ["--backup-repo", Repository]);
+        await Wait.UntilAsync(async () => await PrimaryAsync() is not null, () => "a primary takes writes" + Logs(lines: 1000), TimeSpan.FromSeconds(120));
+        await WaitHealthyAsync();
+        await WaitSettledAsync();
+    }
+
+    /// <summary>pgBackRest as node <paramref name="n"/> runs it, with the config file the node wrote.</summary>
+    public PgBackRest PgBackRestOf(TestNode n) =>
+        new(new BackupSettings(Repository, "appliance", Path.Combine(n.DataDir, "pgbackrest"), []), "127.0.0.1", ClusterCredentials.FromSecret(Password));
+
+    /// <summary>Waits until <c>pgbackrest check</c> passes on <paramref name="primary"/>: the stanza exists and WAL reaches the archive.</summary>
+    public Task WaitArchivingAsync(TestNode primary)
+    {
+        var last = "not run yet";
+        return Wait.UntilAsync(async () =>
+        {
+            try
+            {
+                await PgBackRestOf(primary).CheckAsync(CancellationToken.None);
+                return true;
+            }
+            catch (PgBackRestException e)
+            {
+                last = e.Message;
+                return false;
+            }
+        }, () => $"pgbackrest check passes on {primary.Name} (last: {last})" + Logs(), TimeSpan.FromSeconds(90));
+    }
+
+    public static NpgsqlConnection Connect(int port) => new(new NpgsqlConnectionStringBuilder
+    {
+        Host = "127.0.0.1", Port = port, Username = "postgres", Password = Password, Database = "postgres", Timeout = 5, Pooling = false,
+    }.ConnectionString);
+
+    public static async Task<object?> ScalarAsync(int port, string sql)
+    {
+        await using var c = Connect(port);
+        await c.OpenAsync();
+        await using var cmd = new NpgsqlCommand(sql, c);
+        return await cmd.ExecuteScalarAsync();
+    }
+
+    /// <summary>Runs a PostgreSQL tool as the postgres OS user (the tests run as root) and returns its exit code and output.</summary>
+    public static async Task<int> AsPostgresAsync(string tool, params string[] args)
+    {
+        var binary = Path.Combine("/usr/lib/postgresql/15/bin", tool);
+        var psi = new ProcessStartInfo(Environment.UserName == "root" ? "/usr/bin/setpriv" : binary)
+            { UseShellExecute = false, WorkingDirectory = "/" };
+        if (Environment.UserName == "root")
+            foreach (var a in new[] { "--reuid=postgres", "--regid=postgres", "--init-groups", "--", binary }) psi.ArgumentList.Add(a);
+        foreach (var a in args) psi.ArgumentList.Add(a);
+        using var p = Process.Start(psi)!;
+        await p.WaitForExitAsync();
+        return p.ExitCode;
+    }
+}
+
+/// <summary>
+/// Issue 17, first slice: WAL archiving follows the primary, backups run on the primary's node wherever they are asked,
+/// and a restore recovers to a point in time. Real nodes, real PostgreSQL 15, real pgBackRest, a local repository.
+/// </summary>
+[Trait("Category", "Cluster")]
+[System.Runtime.Versioning.SupportedOSPlatform("linux")]
+public sealed class BackupProcessTests
+{
+    [Fact]
+    public async Task A_backup_asked_of_a_standby_runs_on_the_primary_is_listed_and_a_restore_stops_at_the_time_or_position_asked()
+    {
+        var cluster = new BackupClusterFixture();
+        try
+        {
+            await cluster.InitializeAsync();
+            var primary = (await cluster.PrimaryAsync())!;
+            await cluster.WaitArchivingAsync(primary);
+            var standby = await cluster.NodeInRoleAsync("async");
+
+            // A repository that refuses the backup: the error reaches the operator, and nothing is listed.
+            var backups = Path.Combine(cluster.Repository, "backup", "appliance");
+            var mode = File.GetUnixFileMode(backups);
+            File.SetUnixFileMode(backups, (UnixFileMode)0b101_101_101);
+            var refused = await NodeClusterFixture.CliAsync("backup", "--type", "full", "--endpoint", standby.Url);
+            File.SetUnixFileMode(backups, mode);
+            Assert.True(refused.Code == 1, $"backup exited {refused.Code}: {refused.Out}{refused.Err}");
+            Assert.Contains($"{primary.Name}: failed: pgbackrest backup failed (exit code ", refused.Out);
+            Assert.Contains("ERROR: [", refused.Out);
+
+            var backup = await NodeClusterFixture.CliAsync("backup", "--type", "full", "--endpoint", standby.Url);
+            Assert.True(backup.Code == 0, $"backup exited {backup.Code}: {backup.Out}{backup.Err}{cluster.Logs()}");
+            Assert.Contains($"{primary.Name}: succeeded: backup ", backup.Out);
+
+            var listed = await NodeClusterFixture.CliAsync("backups", "--json", "--endpoint", standby.Url);
+            Assert.True(listed.Code == 0, $"backups exited {listed.Code}: {listed.Out}{listed.Err}");
+            var catalog = JsonSerializer.Deserialize<BackupsDto>(listed.Out, ApiJson.Options)!;
+            var full = Assert.Single(catalog.Backups);
+            Assert.Equal("full", full.Type);
+            Assert.NotNull(full.WalStart);
+            Assert.NotNull(full.WalStop);
+            Assert.True(string.CompareOrdinal(catalog.WalMax, full.WalStop) >= 0, $"archive ends at {catalog.WalMax}, before the backup's {full.WalStop}");
+            var table = await NodeClusterFixture.CliAsync("backups", "--endpoint", primary.Url);
+            Assert.Contains(full.Label, table.Out);
+
+            // Rows before T, then T read from the server's own clock, then rows after it.
+            await BackupClusterFixture.ScalarAsync(primary.PgPort, "CREATE TABLE pitr (id int PRIMARY KEY, phase text)");
+            await BackupClusterFixture.ScalarAsync(primary.PgPort, "INSERT INTO pitr SELECT g, 'before' FROM generate_series(1, 50) g");
+            var t = (DateTime)(await BackupClusterFixture.ScalarAsync(primary.PgPort, "SELECT clock_timestamp() AT TIME ZONE 'UTC'"))!;
+            var lsn = (string)(await BackupClusterFixture.ScalarAsync(primary.PgPort, "SELECT pg_current_wal_lsn()::text"))!;
+            await BackupClusterFixture.ScalarAsync(primary.PgPort, "INSERT INTO pitr SELECT g, 'after' FROM generate_series(51, 80) g");
+            // check switches WAL and waits until that segment is archived, so the commits after T are in the archive.
+            await cluster.PgBackRestOf(primary).CheckAsync(CancellationToken.None);
+
+            var target = Path.Combine(cluster.Dir, "restored");
+            var to = DateTime.SpecifyKind(t, DateTimeKind.Utc).ToString("yyyy-MM-ddTHH:mm:ss.ffffffZ", CultureInfo.InvariantCulture);
+            await using (var restored = await RestoredServer.StartAsync(cluster.Repository, target, "--to", to))
+            {
+                Assert.Equal(50L, await BackupClusterFixture.ScalarAsync(restored.Port, "SELECT count(*) FROM pitr WHERE phase = 'before'"));
+                Assert.Equal(0L, await BackupClusterFixture.ScalarAsync(restored.Port, "SELECT count(*) FROM pitr WHERE phase = 'after'"));
+                Assert.Equal("off", await BackupClusterFixture.ScalarAsync(restored.Port, "SHOW archive_mode"));
+            }
+
+            var byLsn = Path.Combine(cluster.Dir, "restored-by-lsn");
+            await using (var restored = await RestoredServer.StartAsync(cluster.Repository, byLsn, "--to-lsn", lsn))
+                Assert.Equal(50L, await BackupClusterFixture.ScalarAsync(restored.Port, "SELECT count(*) FROM pitr"));
+
+            var again = await AppProcess.RunAsync("restore", "--backup-repo", cluster.Repository, "--target", target);
+            Assert.Equal(1, again.Code);
+            Assert.Contains("is not empty", again.Err);
+        }
+        finally
+        {
+            await cluster.DisposeAsync();
+        }
+    }
+
+    [Fact]
+    public async Task Archiving_follows_the_primary_through_a_failover_onto_its_new_timeline_and_fills_the_gap_its_predecessor_left()
+    {
+        var cluster = new BackupClusterFixture();
+        try
+        {
+            await cluster.InitializeAsync();
+            var primary = (await cluster.PrimaryAsync())!;
+            await cluster.WaitArchivingAsync(primary);
+            var before = await NodeClusterFixture.CliAsync("backup", "--endpoint", primary.Url);
+            Assert.True(before.Code == 0, $"backup exited {before.Code}: {before.Out}{before.Err}{cluster.Logs()}");
+            await NodeClusterFixture.WriteAsync(primary);
+            await cluster.PgBackRestOf(primary).CheckAsync(CancellationToken.None);
+
+            // The primary's archiver falls behind: a finished segment that the repository refuses, then the host crashes.
+            var archive = Path.Combine(cluster.Repository, "archive", "appliance");
+            var modes = Directory.EnumerateDirectories(archive, "*", SearchOption.AllDirectories).ToDictionary(d => d, File.GetUnixFileMode);
+            foreach (var dir in modes.Keys) File.SetUnixFileMode(dir, (UnixFileMode)0b101_101_101);
+            string unarchived;
+            try
+            {
+                await NodeClusterFixture.WriteAsync(primary);
+                unarchived = (string)(await BackupClusterFixture.ScalarAsync(primary.PgPort, "SELECT pg_walfile_name(pg_switch_wal())"))!;
+                await Wait.UntilAsync(async () => await BackupClusterFixture.ScalarAsync(primary.PgPort,
+                        "SELECT last_failed_wal FROM pg_stat_archiver") as string == unarchived,
+                    () => "the primary fails to archive a segment" + cluster.Logs(), TimeSpan.FromSeconds(30));
+                // The primary's host crashes: the node and its PostgreSQL die at once.
+                using (var host = Process.GetProcessById(primary.Process!.Id)) host.Kill(entireProcessTree: true);
+                await primary.Process.WaitAsync(TimeSpan.FromSeconds(30));
+            }
+            finally
+            {
+                foreach (var (dir, mode) in modes) File.SetUnixFileMode(dir, mode);
+            }
+            Assert.Empty(Directory.EnumerateFiles(archive, unarchived + "-*", SearchOption.AllDirectories));
+            TestNode? promoted = null;
+            await Wait.UntilAsync(async () => (promoted = await cluster.PrimaryAsync()) is not null && promoted != primary,
+                () => "another node takes writes" + cluster.Logs(), TimeSpan.FromSeconds(120));
+            var id = await NodeClusterFixture.WriteAsync(promoted!);
+            var timeline = (await cluster.StatusAsync(promoted!)).Timeline!.Value;
+            Assert.True(timeline > 1, $"the new primary is on timeline {timeline}");
+
+            await cluster.WaitArchivingAsync(promoted!);
+            var catalog = BackupCatalog.Parse(await cluster.PgBackRestOf(promoted!).InfoJsonAsync(CancellationToken.None));
+            var newest = catalog.WalMax!;
+            Assert.True(int.Parse(newest[..8], NumberStyles.HexNumber, CultureInfo.InvariantCulture) == timeline,
+                $"the newest archived segment {newest} is not on the new timeline {timeline}");
+            Assert.True(Directory.EnumerateFiles(archive, $"{timeline:X8}.history", SearchOption.AllDirectories).Any(),
+                $"no history file of timeline {timeline} in {archive}");
+            // The new primary pushes the segment its predecessor never archived, soon after it created the stanza.
+            await Wait.UntilAsync(() => Task.FromResult(Directory.EnumerateFiles(archive, unarchived + "-*", SearchOption.AllDirectories).Any()),
+                () => $"the new primary {promoted!.Name} pushes {unarchived}" + cluster.Logs(40), TimeSpan.FromSeconds(60));
+
+            // And the archive has no gap: a restore of the backup from before the failover, to the archive's end, has the row
+            // written after it.
+            var target = Path.Combine(cluster.Dir, "restored");
+            await using var restored = await RestoredServer.StartAsync(cluster.Repository, target);
+            Assert.Equal(1L, await BackupClusterFixture.ScalarAsync(restored.Port, $"SELECT count(*) FROM w WHERE id = {id}"));
+        }
+        finally
+        {
+            await cluster.DisposeAsync();
+        }
+    }
+}
+
+/// <summary>A directory restored by <c>appliance restore</c> and started as a standalone server, promoted; disposing stops it.</summary>
+public sealed class RestoredServer : IAsyncDisposable
+{
+    private readonly string _directory;
+
+    private RestoredServer(string directory, int port) => (_directory, Port) = (directory, port);
+
+    public int Port { get; }
+
+    /// <summary>Restores <paramref name="repository"/> into <paramref name="target"/> (with <paramref name="restoreArgs"/>), starts it and waits until it promotes.</summary>
+    public static async Task<RestoredServer> StartAsync(string repository, string target, params string[] restoreArgs)
+    {
+        var restore = await AppProcess.RunAsync(["restore", "--backup-repo", repository, "--target", target, .. restoreArgs]);
+        Assert.True(restore.Code == 0, $"restore exited {restore.Code}: {restore.Out}{restore.Err}");
+        var server = new RestoredServer(target, TestCluster.FreePort());
+        var log = Path.Combine(target, "restored.log");
+        var started = await BackupClusterFixture.AsPostgresAsync("pg_ctl", "-D", target, "-l", log,
+            "-o", $"-p {server.Port} -c listen_addresses=127.0.0.1", "-w", "-t", "120", "start");
+        try
+        {
+            Assert.True(started == 0, "the restored server did not start: " + ReadLog(log));
+            await Wait.UntilAsync(async () => (bool)(await BackupClusterFixture.ScalarAsync(server.Port, "SELECT NOT pg_is_in_recovery()"))!,
+                () => "the restored server reaches its target and promotes" + ReadLog(log), TimeSpan.FromSeconds(60));
+            return server;
+        }
+        catch
+        {
+            await server.DisposeAsync();
+            throw;
+        }
+    }
+
+    public async ValueTask DisposeAsync() => await BackupClusterFixture.AsPostgresAsync("pg_ctl", "-D", _directory, "-m", "immediate", "-w", "stop");
+
+    private static string ReadLog(string path) => File.Exists(path) ? "\n" + string.Join("\n", File.ReadAllLines(path).TakeLast(30)) : "";
+}
