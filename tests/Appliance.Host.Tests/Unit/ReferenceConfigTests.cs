@@ -39,6 +39,7 @@ public sealed class ReferenceConfigTests : IDisposable
         { "akka.cluster.run-coordinated-shutdown-when-down", "on" },
         { "akka.remote.dot-netty.tcp.connection-timeout", "10s" },
         { "akka.remote.transport-failure-detector.heartbeat-interval", "1s" },
+        { "akka.remote.use-passive-connections", "off" },
         { "akka.scheduler.tick-duration", "50ms" },
         { "akka.cluster.singleton.hand-over-retry-interval", "500ms" },
         { "akka.cluster.singleton-proxy.singleton-identification-interval", "500ms" },
