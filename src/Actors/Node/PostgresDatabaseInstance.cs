@@ -87,7 +87,7 @@ public sealed class PostgresDatabaseInstance(PostgresNode node) : IDatabaseInsta
         StandbyProgress own;
         try
         {
-            own = await Driver.Probe.ReadStandbyProgressAsync(ct).ConfigureAwait(false);
+            own = await Driver.ReadStandbyProgressAsync(ct).ConfigureAwait(false);
         }
         catch (Exception e) when (e is Npgsql.NpgsqlException or TimeoutException or System.Net.Sockets.SocketException && !ct.IsCancellationRequested)
         {

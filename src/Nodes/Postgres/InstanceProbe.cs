@@ -169,15 +169,35 @@ public sealed record InstanceProbe(string Host, int Port, ClusterCredentials Cre
 
     /// <summary>
     /// A standby's progress for its stall check (<see cref="StandbyStall"/>): whether its WAL receiver streams, where its
-    /// replay stands, and its history.
+    /// replay stands, and, only when it does not stream, its history. On a fresh connection; the node's checks read it
+    /// on the kept status session instead (<see cref="PostgresNode.ReadStandbyProgressAsync"/>).
     /// </summary>
     public async Task<StandbyProgress> ReadStandbyProgressAsync(CancellationToken ct)
     {
         await using var connection = await OpenMonitorAsync(ct).ConfigureAwait(false);
+        return await ReadStandbyProgressAsync(connection, ct).ConfigureAwait(false);
+    }
+
+    private const string ReceiverSql = """
+        SELECT pg_is_in_recovery() AND EXISTS (SELECT 1 FROM pg_stat_wal_receiver WHERE status = 'streaming'),
+               pg_last_wal_replay_lsn()::text
+        """;
+
+    /// <summary>
+    /// <see cref="ReadStandbyProgressAsync(CancellationToken)"/> on <paramref name="connection"/>. A standby that streams
+    /// (the common case, checked every few seconds) costs one query: the rule needs neither its history nor the
+    /// replication connection that reading it may open (<c>IDENTIFY_SYSTEM</c>) unless it has stopped streaming.
+    /// </summary>
+    internal async Task<StandbyProgress> ReadStandbyProgressAsync(NpgsqlConnection connection, CancellationToken ct)
+    {
+        await using (var command = new NpgsqlCommand(ReceiverSql, connection))
+        await using (var reader = await command.ExecuteReaderAsync(ct).ConfigureAwait(false))
+        {
+            await reader.ReadAsync(ct).ConfigureAwait(false);
+            if (reader.GetBoolean(0)) return new StandbyProgress(true, LsnAt(reader, 1) ?? Lsn.Zero, History: null);
+        }
         var status = await ReadStatusAsync(connection, ct).ConfigureAwait(false);
-        await using var command = new NpgsqlCommand("SELECT EXISTS (SELECT 1 FROM pg_stat_wal_receiver WHERE status = 'streaming')", connection);
-        var streaming = await command.ExecuteScalarAsync(ct).ConfigureAwait(false) is true;
-        return new StandbyProgress(status.InRecovery && streaming, status.AppliedPosition, status.History);
+        return new StandbyProgress(false, status.AppliedPosition, status.History);
     }
 
     // Only whole segment files count: pg_wal also holds .history, .partial and .backup files and archive_status.

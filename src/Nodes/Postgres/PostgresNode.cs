@@ -106,8 +106,16 @@ public sealed partial class PostgresNode : IAsyncDisposable
     /// after any of them runs in a backend that started from the new configuration. The driver's own checks (after a
     /// reload, a promotion, a fence) keep using <see cref="Probe"/>'s fresh connections.
     /// </summary>
-    public Task<InstanceStatus> ReadReportStatusAsync(CancellationToken ct) =>
-        _statusSession.ReadAsync(new StatusEpoch(_instance, _instance?.Reloads ?? 0, Interlocked.Read(ref _operations)), ct);
+    public Task<InstanceStatus> ReadReportStatusAsync(CancellationToken ct) => _statusSession.ReadAsync(StatusEpochNow, ct);
+
+    /// <summary>
+    /// A standby's progress for its stall check (<see cref="InstanceProbe.ReadStandbyProgressAsync(CancellationToken)"/>),
+    /// on the status reports' kept session: one query every few seconds while it streams, and no login.
+    /// </summary>
+    public Task<StandbyProgress> ReadStandbyProgressAsync(CancellationToken ct) =>
+        _statusSession.ReadAsync(StatusEpochNow, Probe.ReadStandbyProgressAsync, ct);
+
+    private StatusEpoch StatusEpochNow => new(_instance, _instance?.Reloads ?? 0, Interlocked.Read(ref _operations));
 
     // Record equality: the same postmaster object (by reference), no reload signalled and no operation run since.
     private sealed record StatusEpoch(PostgresInstance? Instance, long Reloads, long Operations);

@@ -4,8 +4,8 @@ using Npgsql;
 namespace Appliance.Nodes.Postgres;
 
 /// <summary>
-/// One monitoring session kept open for a node's periodic status reads (twice a second), so that a quiet node does
-/// not fork a backend and run a SCRAM exchange (PBKDF2 on both sides) for every report.
+/// One monitoring session kept open for a node's periodic status reads (twice a second) and its standby role's stall
+/// checks, so that a quiet node does not fork a backend and run a SCRAM exchange (PBKDF2 on both sides) for every read.
 /// </summary>
 /// <remarks>
 /// <para>The session is used only while the epoch it was opened in still holds. The driver's epoch
@@ -34,15 +34,18 @@ internal sealed class StatusSession(InstanceProbe probe, TimeSpan maxAge) : IAsy
     private bool _disposed;
 
     /// <summary>The status, on the kept session if it was opened in <paramref name="epoch"/>, else on a fresh one that is then kept.</summary>
-    public async Task<InstanceStatus> ReadAsync(object epoch, CancellationToken ct)
+    public Task<InstanceStatus> ReadAsync(object epoch, CancellationToken ct) => ReadAsync(epoch, probe.ReadStatusAsync, ct);
+
+    /// <summary><paramref name="read"/> on the kept session if it was opened in <paramref name="epoch"/>, else on a fresh one that is then kept.</summary>
+    public async Task<T> ReadAsync<T>(object epoch, Func<NpgsqlConnection, CancellationToken, Task<T>> read, CancellationToken ct)
     {
         if (await TakeAsync(epoch).ConfigureAwait(false) is ({ } kept, var openedAt))
         {
             try
             {
-                var status = await probe.ReadStatusAsync(kept, ct).ConfigureAwait(false);
+                var result = await read(kept, ct).ConfigureAwait(false);
                 await KeepAsync(kept, epoch, openedAt).ConfigureAwait(false);
-                return status;
+                return result;
             }
             catch (Exception e) when (!ct.IsCancellationRequested &&
                                       e is NpgsqlException or IOException or SocketException or TimeoutException or InvalidOperationException)
@@ -59,13 +62,13 @@ internal sealed class StatusSession(InstanceProbe probe, TimeSpan maxAge) : IAsy
         NpgsqlConnection? fresh = await probe.OpenMonitorAsync(ct).ConfigureAwait(false);
         try
         {
-            var status = await probe.ReadStatusAsync(fresh, ct).ConfigureAwait(false);
+            var result = await read(fresh, ct).ConfigureAwait(false);
             if (fresh.UserName == ClusterCredentials.MonitorUser)
             {
                 await KeepAsync(fresh, epoch, freshAt).ConfigureAwait(false);
                 fresh = null;
             }
-            return status;
+            return result;
         }
         finally
         {

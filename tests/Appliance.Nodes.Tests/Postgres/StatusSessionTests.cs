@@ -1,4 +1,5 @@
 using Appliance.Nodes.Postgres;
+using Appliance.Nodes.State;
 
 namespace Appliance.Nodes.Tests.Postgres;
 
@@ -87,5 +88,35 @@ public sealed class StatusSessionTests
 
         Assert.DoesNotContain(kept, await Eventually.ReturnsAsync(() => MonitorBackendsAsync(primary), pids => pids.Length == 1, "the old session is closed"));
         Assert.NotEqual(kept, renewed);
+    }
+
+    [Fact]
+    public async Task A_streaming_standbys_stall_checks_share_the_kept_session_and_read_no_history()
+    {
+        // The standby role checks every few seconds that its standby streams (StandbyStall); while it does, a check is
+        // one query on the session the status reports keep, with no login and no replication connection.
+        await using var cluster = new TestCluster();
+        var chain = await Chain.BuildAsync(cluster, "p", "s");
+        var standby = chain[1];
+        var first = await Eventually.ReturnsAsync(() => standby.ReadStandbyProgressAsync(CancellationToken.None), r => r.Streaming, "s streams");
+        Assert.Null(first.History);
+        Assert.NotEqual(Lsn.Zero, first.Position);
+        var kept = await KeptBackendAsync(standby);
+        for (var i = 0; i < 3; i++)
+        {
+            var again = await standby.ReadStandbyProgressAsync(CancellationToken.None);
+            Assert.True(again.Streaming);
+            Assert.Null(again.History);
+        }
+        Assert.Equal(kept, await KeptBackendAsync(standby));
+        await standby.ReadReportStatusAsync(CancellationToken.None);
+        Assert.Equal(kept, await KeptBackendAsync(standby));
+
+        // Once it does not stream, the check reads what the rule then needs: its replay position and its history.
+        await Sql.ExecAsync(standby, "ALTER SYSTEM SET primary_conninfo = ''");
+        await Sql.ExecAsync(standby, "SELECT pg_reload_conf()");
+        var stopped = await Eventually.ReturnsAsync(() => standby.ReadStandbyProgressAsync(CancellationToken.None), r => !r.Streaming, "s stops streaming");
+        Assert.NotNull(stopped.History);
+        Assert.True(stopped.Position >= first.Position);
     }
 }
