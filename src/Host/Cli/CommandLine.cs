@@ -205,7 +205,9 @@ public static class CommandLine
             ["on-role-change"] = "A shell command run after each role change, with NEW-ROLE OLD-ROLE GENERATION appended (also $APPLIANCE_NEW_ROLE, $APPLIANCE_OLD_ROLE, $APPLIANCE_GENERATION, $APPLIANCE_PEER).",
             ["on-role-change-timeout"] = "Seconds --on-role-change may run before it is killed (default 30).",
             ["backup-repo"] = "A pgBackRest repository (a directory, shared by every node when they are separate machines): the primary archives WAL into it, and 'appliance backup' takes backups to it.",
-            ["backup-option"] = "KEY=VALUE, repeatable: an option passed through to pgBackRest's config, such as repo1-type=s3 or repo1-retention-full=2.",
+            ["backup-option"] = "KEY=VALUE, repeatable: an option passed through to pgBackRest's config, such as repo1-type=s3 or process-max=4.",
+            ["backup-retention-full"] = $"How many full backups the repository keeps (default {Appliance.Nodes.Backup.BackupRetention.DefaultFull}); older backups and the WAL only they need are expired after each backup.",
+            ["backup-retention-diff"] = "How many differential backups the repository keeps (default: all of those the kept full backups have).",
         };
         var command = new Command("node", "Run one node: PostgreSQL, its cluster member and the HTTP API, until SIGTERM or Ctrl-C.") { config };
         var repeatable = new Dictionary<string, Option<string[]>>();

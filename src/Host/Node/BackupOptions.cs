@@ -2,9 +2,13 @@ using Appliance.Nodes.Backup;
 
 namespace Appliance.Host.Node;
 
-/// <summary>Reads <c>--backup-repo</c> and <c>--backup-option</c> (issue 17).</summary>
+/// <summary>Reads <c>--backup-repo</c>, <c>--backup-option</c> and the options that shape backups (issue 17).</summary>
 public static class BackupOptions
 {
+    /// <summary>The node options that mean nothing without <c>--backup-repo</c>, with the pgBackRest option each sets, if any.</summary>
+    private static readonly (string Key, string? PgBackRestKey)[] Dependent =
+        [("backup-retention-full", BackupRetention.FullKey), ("backup-retention-diff", BackupRetention.DiffKey)];
+
     /// <summary>The repository the merged option values name, or null without <c>--backup-repo</c>.</summary>
     /// <exception cref="NodeConfigurationException">A malformed option, a missing repository directory, or placement mode.</exception>
     public static BackupRepository? Repository(IReadOnlyDictionary<string, string> values, bool placement)
@@ -17,11 +21,20 @@ public static class BackupOptions
         }
         if (options.GroupBy(o => o.Key).FirstOrDefault(g => g.Count() > 1) is { } twice)
             throw new NodeConfigurationException($"--backup-option: {twice.Key} is given {twice.Count()} times; give it once.");
+        var given = Dependent.Where(d => values.GetValueOrDefault(d.Key)?.Trim() is { Length: > 0 }).ToList();
         if (values.GetValueOrDefault("backup-repo")?.Trim() is not { Length: > 0 } repo)
         {
-            if (options.Count > 0)
-                throw new NodeConfigurationException("--backup-option needs --backup-repo (the pgBackRest repository to archive WAL and keep backups in).");
+            if (options.Count > 0 || given.Count > 0)
+                throw new NodeConfigurationException($"{(options.Count > 0 ? "--backup-option" : "--" + given[0].Key)} needs --backup-repo (the pgBackRest repository to archive WAL and keep backups in).");
             return null;
+        }
+        foreach (var (key, pgBackRestKey) in given)
+        {
+            if (pgBackRestKey is null) continue;
+            if (options.Any(o => o.Key == pgBackRestKey))
+                throw new NodeConfigurationException($"--{key} and --backup-option {pgBackRestKey}=… set the same thing; give --{key} alone.");
+            try { options.Add(new BackupOption(pgBackRestKey, BackupRetention.Parse("--" + key, values[key]).ToString(System.Globalization.CultureInfo.InvariantCulture))); }
+            catch (FormatException e) { throw new NodeConfigurationException(e.Message); }
         }
         if (placement)
             throw new NodeConfigurationException("--backup-repo is not supported in placement mode (--pg-base-port, --data-root) yet; run one instance per node to archive WAL and take backups.");

@@ -31,6 +31,8 @@ public sealed record BackupOption(string Key, string Value)
             throw new FormatException($"{key} is set by the appliance itself (from --backup-repo, the data directory and the port); leave it out.");
         if (value.Length == 0 || value.IndexOfAny(['\n', '\r', '\0']) >= 0)
             throw new FormatException($"{key} needs a value on one line (KEY=VALUE).");
+        // pgBackRest would only refuse a bad count at the first backup, long after the node started.
+        if (key is BackupRetention.FullKey or BackupRetention.DiffKey) BackupRetention.Parse(key, value);
         return new BackupOption(key, value);
     }
 }
