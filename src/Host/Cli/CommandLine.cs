@@ -207,6 +207,7 @@ public static class CommandLine
             ["backup-repo"] = "A pgBackRest repository (a directory, shared by every node when they are separate machines): the primary archives WAL into it, and 'appliance backup' takes backups to it.",
             ["backup-option"] = "KEY=VALUE, repeatable: an option passed through to pgBackRest's config, such as repo1-type=s3 or process-max=4.",
             ["backup-retention-full"] = $"How many full backups the repository keeps (default {Appliance.Nodes.Backup.BackupRetention.DefaultFull}); older backups and the WAL only they need are expired after each backup.",
+            ["backup-schedule"] = "Backups the cluster takes by itself, on the primary's node, one at a time: full=INTERVAL[,diff=INTERVAL][,incr=INTERVAL], such as full=7d,diff=1d (s, m, h, d or w).",
             ["backup-retention-diff"] = "How many differential backups the repository keeps (default: all of those the kept full backups have).",
         };
         var command = new Command("node", "Run one node: PostgreSQL, its cluster member and the HTTP API, until SIGTERM or Ctrl-C.") { config };

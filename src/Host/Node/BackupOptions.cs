@@ -7,7 +7,7 @@ public static class BackupOptions
 {
     /// <summary>The node options that mean nothing without <c>--backup-repo</c>, with the pgBackRest option each sets, if any.</summary>
     private static readonly (string Key, string? PgBackRestKey)[] Dependent =
-        [("backup-retention-full", BackupRetention.FullKey), ("backup-retention-diff", BackupRetention.DiffKey)];
+        [("backup-retention-full", BackupRetention.FullKey), ("backup-retention-diff", BackupRetention.DiffKey), ("backup-schedule", null)];
 
     /// <summary>The repository the merged option values name, or null without <c>--backup-repo</c>.</summary>
     /// <exception cref="NodeConfigurationException">A malformed option, a missing repository directory, or placement mode.</exception>
@@ -38,15 +38,21 @@ public static class BackupOptions
         }
         if (placement)
             throw new NodeConfigurationException("--backup-repo is not supported in placement mode (--pg-base-port, --data-root) yet; run one instance per node to archive WAL and take backups.");
+        BackupSchedule? schedule = null;
+        if (values.GetValueOrDefault("backup-schedule")?.Trim() is { Length: > 0 } scheduleText)
+        {
+            try { schedule = BackupSchedule.Parse(scheduleText); }
+            catch (FormatException e) { throw new NodeConfigurationException($"--backup-schedule: {e.Message}"); }
+        }
         // In an object store the path is a key prefix, not a local directory.
         var posix = options.FirstOrDefault(o => o.Key == "repo1-type")?.Value is null or "posix" or "cifs";
-        if (!posix) return new BackupRepository(repo, options);
+        if (!posix) return new BackupRepository(repo, options) { Schedule = schedule };
         var path = Path.GetFullPath(repo);
         if (File.Exists(path))
             throw new NodeConfigurationException($"--backup-repo {path} is a file; give the pgBackRest repository's directory.");
         if (!Directory.Exists(path))
             throw new NodeConfigurationException($"--backup-repo {path} does not exist. Create it (mkdir -p {path}; as root, chown postgres: it too), on a disk that outlives this node's, or mount the shared repository there.");
-        return new BackupRepository(path, options);
+        return new BackupRepository(path, options) { Schedule = schedule };
     }
 
     /// <summary>

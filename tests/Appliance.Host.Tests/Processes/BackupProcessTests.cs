@@ -9,7 +9,7 @@ using Npgsql;
 namespace Appliance.Host.Tests.Processes;
 
 /// <summary>Three real nodes archiving into one local pgBackRest repository (<see cref="Repository"/>).</summary>
-public sealed class BackupClusterFixture : NodeClusterFixture
+public class BackupClusterFixture : NodeClusterFixture
 {
     public string Repository => Path.Combine(Dir, "repo");
 
@@ -17,11 +17,14 @@ public sealed class BackupClusterFixture : NodeClusterFixture
     {
         Directory.CreateDirectory(Repository);
         PrepareNodes();
-        foreach (var n in Nodes) n.Process = StartNode(n, null, ["--backup-repo", Repository]);
+        foreach (var n in Nodes) n.Process = StartNode(n, null, BackupArgs);
         await Wait.UntilAsync(async () => await PrimaryAsync() is not null, () => "a primary takes writes" + Logs(lines: 1000), TimeSpan.FromSeconds(120));
         await WaitHealthyAsync();
         await WaitSettledAsync();
     }
+
+    /// <summary>The backup flags every node starts with.</summary>
+    protected virtual IEnumerable<string> BackupArgs => ["--backup-repo", Repository];
 
     /// <summary>pgBackRest as node <paramref name="n"/> runs it, with the config file the node wrote.</summary>
     public PgBackRest PgBackRestOf(TestNode n) =>

@@ -88,7 +88,8 @@ public class NodeClusterFixture : IAsyncLifetime
         return Wait.UntilAsync(async () =>
         {
             var view = await ClusterAsync(Live().First());
-            var problems = Verify.Problems(view);
+            // A cluster with a backup repository has no backup at first, which verify reports; that is no unsettled cluster.
+            var problems = Verify.Problems(view).Where(p => !p.StartsWith("backups: ", StringComparison.Ordinal)).ToList();
             last = problems.Count > 0 ? "verify: " + string.Join("; ", problems)
                 : $"coordinator's host peers [{string.Join(",", view.CoordinatorPeers ?? [])}], state {view.State?.Primary?.Id}/{view.State?.Sync?.Id}";
             if (problems.Count > 0 || (ReliefOn && !NothingToRelieve(view))) return false;
