@@ -11,7 +11,10 @@ namespace Appliance.Host.Tests.Processes;
 /// <summary>Three real nodes archiving into one local pgBackRest repository (<see cref="Repository"/>).</summary>
 public class BackupClusterFixture : NodeClusterFixture
 {
-    public string Repository => Path.Combine(Dir, "repo");
+    /// <summary>A cluster with its repository in its own directory, or in <paramref name="repository"/> (another cluster's).</summary>
+    public BackupClusterFixture(string? repository = null) => Repository = repository ?? Path.Combine(Dir, "repo");
+
+    public string Repository { get; }
 
     public override async Task InitializeAsync()
     {
