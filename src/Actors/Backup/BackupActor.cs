@@ -12,9 +12,10 @@ namespace Appliance.Actors.Backup;
 /// stanza exists (<c>stanza-create</c>, once per generation, retried until it succeeds: WAL waits in pg_wal until
 /// then), then pushes the segments of earlier timelines it holds that the archive may lack (<see cref="EarlierTimelines"/>);
 /// and it runs the backups asked of it (<see cref="BackupProtocol"/>), one at a time, only while primary.
-/// pgBackRest runs as tasks piped back, so the actor never blocks.
+/// pgBackRest runs as tasks piped back, so the actor never blocks. The schedule and the reports of the backups' state
+/// are in <c>BackupActor.Schedule.cs</c>.
 /// </summary>
-public sealed class BackupActor : ReceiveActor, IWithTimers
+public sealed partial class BackupActor : ReceiveActor, IWithTimers
 {
     /// <summary>How long after a failed stanza-create it is tried again.</summary>
     public static readonly TimeSpan StanzaRetry = TimeSpan.FromSeconds(3);
@@ -33,6 +34,7 @@ public sealed class BackupActor : ReceiveActor, IWithTimers
     private BackupProtocol.Progress? _run;
     private CancellationTokenSource? _cancel;
     private string? _label;
+    private BackupType _runType;
 
     private sealed record StanzaDone(long Generation, string? Error);
 
@@ -50,12 +52,14 @@ public sealed class BackupActor : ReceiveActor, IWithTimers
     /// <inheritdoc />
     public ITimerScheduler Timers { get; set; } = null!;
 
-    /// <summary>Creates the actor for peer <paramref name="self"/>.</summary>
-    public BackupActor(string self, PgBackRest pgBackRest, string walDirectory, IActorRef mediator)
+    /// <summary>Creates the actor for peer <paramref name="self"/>, taking backups on <paramref name="schedule"/> (null: by hand only).</summary>
+    public BackupActor(string self, PgBackRest pgBackRest, string walDirectory, IActorRef mediator, BackupSchedule? schedule)
     {
         _self = self;
         _pgBackRest = pgBackRest;
         _walDirectory = walDirectory;
+        _mediator = mediator;
+        _schedule = schedule;
         mediator.Tell(new Subscribe(ClusterStateProtocol.Topic, Self));
         mediator.Tell(new Subscribe(BackupProtocol.Topic, Self));
         Receive<SubscribeAck>(_ => { });
@@ -70,6 +74,7 @@ public sealed class BackupActor : ReceiveActor, IWithTimers
         Receive<BackupProtocol.GetProgress>(_ => { });
         Receive<Line>(OnLine);
         Receive<Finished>(OnFinished);
+        ReceiveSchedule();
     }
 
     /// <summary>Props.</summary>
@@ -77,8 +82,9 @@ public sealed class BackupActor : ReceiveActor, IWithTimers
     /// <param name="pgBackRest">pgBackRest for this node's instance.</param>
     /// <param name="walDirectory">The instance's pg_wal.</param>
     /// <param name="mediator">Distributed pub-sub.</param>
-    public static Props Props(string self, PgBackRest pgBackRest, string walDirectory, IActorRef mediator) =>
-        Akka.Actor.Props.Create(() => new BackupActor(self, pgBackRest, walDirectory, mediator));
+    /// <param name="schedule">When to take backups unasked (<c>--backup-schedule</c>); null: only when asked.</param>
+    public static Props Props(string self, PgBackRest pgBackRest, string walDirectory, IActorRef mediator, BackupSchedule? schedule = null) =>
+        Akka.Actor.Props.Create(() => new BackupActor(self, pgBackRest, walDirectory, mediator, schedule));
 
     /// <inheritdoc />
     protected override void PostStop() => _cancel?.Cancel();
@@ -112,6 +118,7 @@ public sealed class BackupActor : ReceiveActor, IWithTimers
                 _pgBackRest.Settings.Stanza, _pgBackRest.Settings.Repository, done.Generation);
             var generation = done.Generation;
             Task.Run(() => BackfillAsync(generation)).PipeTo(Self);
+            CheckSchedule();
             return;
         }
         // A primary still being started or promoted refuses for a few seconds, which is no news; a repository that is
@@ -170,9 +177,15 @@ public sealed class BackupActor : ReceiveActor, IWithTimers
             Sender.Tell(Refused($"a backup is already running on {_self} ({running.Detail}); wait for it"));
             return;
         }
+        Sender.Tell(Begin(type));
+    }
+
+    /// <summary>Starts a backup of <paramref name="type"/> (none runs, and this node is primary) and says so.</summary>
+    private BackupProtocol.Progress Begin(BackupType type)
+    {
         var run = Guid.NewGuid().ToString("N")[..12];
         _run = new BackupProtocol.Progress(_self, run, "running", null, $"{type.ToString().ToLowerInvariant()} backup starting on {_self}");
-        Sender.Tell(_run);
+        _runType = type;
         _log.Info("Backups: {0} backup {1} starting", type.ToString().ToLowerInvariant(), run);
         _label = null;
         _cancel = new CancellationTokenSource();
@@ -180,6 +193,8 @@ public sealed class BackupActor : ReceiveActor, IWithTimers
         _pgBackRest.BackupAsync(type, line => self.Tell(new Line(run, line)), _cancel.Token).PipeTo(self,
             success: () => new Finished(run, null),
             failure: e => new Finished(run, e.Message));
+        PublishReport();
+        return _run;
     }
 
     private BackupProtocol.Progress Refused(string why) => new(_self, null, "refused", null, why);
@@ -200,5 +215,6 @@ public sealed class BackupActor : ReceiveActor, IWithTimers
             : run with { State = "failed", Detail = finished.Error };
         if (finished.Error is null) _log.Info("Backups: backup {0} complete", run.Run);
         else _log.Warning("Backups: backup {0} failed: {1}", run.Run, finished.Error);
+        NoteOutcome(_runType, finished.Error);
     }
 }

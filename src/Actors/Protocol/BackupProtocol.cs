@@ -1,3 +1,5 @@
+using Appliance.Nodes.Backup;
+
 namespace Appliance.Actors.Protocol;
 
 /// <summary>
@@ -25,4 +27,24 @@ public static class BackupProtocol
     /// <param name="Percent">How much is copied (0–100), once pgBackRest says.</param>
     /// <param name="Detail">A sentence for operators: the last step, the error, or why it was refused.</param>
     public sealed record Progress(string PeerId, string? Run, string State, double? Percent, string Detail) : IApplianceMessage;
+
+    /// <summary>
+    /// The state of the cluster's backups, published on <see cref="Topic"/> by the node that takes them whenever it
+    /// changes and at every schedule check, so that every node's <c>/status</c>, <c>/cluster</c> and <c>/metrics</c>
+    /// can show it without asking across the cluster.
+    /// </summary>
+    /// <param name="PeerId">The peer whose node takes the backups.</param>
+    /// <param name="Status">What it knows.</param>
+    public sealed record Report(string PeerId, BackupStatus Status) : IApplianceMessage;
+
+    /// <summary>Asks this node's backup actor for the newest <see cref="Report"/> it holds; local, never sent to another node.</summary>
+    public sealed record GetReport
+    {
+        /// <summary>The message.</summary>
+        public static readonly GetReport Instance = new();
+    }
+
+    /// <summary>The answer to <see cref="GetReport"/>; local.</summary>
+    /// <param name="Latest">The newest report; null before any node reported.</param>
+    public sealed record Reported(Report? Latest);
 }

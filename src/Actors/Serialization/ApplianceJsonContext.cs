@@ -46,6 +46,7 @@ namespace Appliance.Actors.Serialization;
 [JsonSerializable(typeof(BackupProtocol.Start))]
 [JsonSerializable(typeof(BackupProtocol.GetProgress))]
 [JsonSerializable(typeof(BackupProtocol.Progress))]
+[JsonSerializable(typeof(BackupProtocol.Report))]
 [JsonSerializable(typeof(FormationProtocol.Probe))]
 [JsonSerializable(typeof(FormationProtocol.Answer))]
 [JsonSerializable(typeof(ClusterStateDto))]

@@ -44,6 +44,7 @@ public static class ApplianceManifests
         ("backup-start.v1", typeof(BackupProtocol.Start)),
         ("backup-get-progress.v1", typeof(BackupProtocol.GetProgress)),
         ("backup-progress.v1", typeof(BackupProtocol.Progress)),
+        ("backup-report.v1", typeof(BackupProtocol.Report)),
         ("formation-probe.v1", typeof(FormationProtocol.Probe)),
         ("formation-answer.v1", typeof(FormationProtocol.Answer)),
     ];

@@ -115,11 +115,13 @@ public sealed record StateDto(long Version, long Generation, PeerDto? Primary, P
 /// <param name="Tags">This node's tags (<c>--tag</c>): <c>nofailover</c>, <c>noloadbalance</c>.</param>
 /// <param name="PendingRestart">PostgreSQL holds a setting whose new value needs a restart (<c>appliance restart --pending</c>).</param>
 /// <param name="PendingRestartSettings">Which settings (<c>pg_settings.pending_restart</c>).</param>
+/// <param name="Backups">The cluster's backups as this node last heard of them; absent without <c>--backup-repo</c>.</param>
 public sealed record StatusDto(string Id, string Host, int PgPort, string Role, string AssignedRole, long? StateVersion,
     long AppliedVersion, long? Generation, bool PostgresRunning, bool ReadWrite, bool SelfFenced, bool Streaming,
     int? Timeline, string? WalPosition, string? ReceivedLsn, string? ReplayedLsn, ulong? LagBytes, double? CloneProgress,
     string? LastError, int HostPid, int? PostmasterPid, string? StateRefused = null, bool Maintenance = false,
-    IReadOnlyList<string>? Tags = null, bool PendingRestart = false, IReadOnlyList<string>? PendingRestartSettings = null);
+    IReadOnlyList<string>? Tags = null, bool PendingRestart = false, IReadOnlyList<string>? PendingRestartSettings = null,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] BackupStateDto? Backups = null);
 
 /// <summary>A downstream as its upstream sees it in <c>pg_stat_replication</c>.</summary>
 /// <param name="Name">application_name.</param>
@@ -174,10 +176,12 @@ public sealed record RefusalDto(string Reason, string Detail);
 /// coordinator; absent when none is tagged or the coordinator does not answer.</param>
 /// <param name="CoordinatorPeers">The peers on the host that runs the coordinator (the cluster's oldest member); absent
 /// when the coordinator does not answer. <c>relieve-host-after</c> keeps the primary and sync off that host.</param>
+/// <param name="Backups">The cluster's backups as the answering node last heard of them; absent without <c>--backup-repo</c>.</param>
 public sealed record ClusterViewDto(StateDto? State, IReadOnlyList<PeerViewDto> Peers, RefusalDto? LastRefusal,
     bool CoordinatorReachable, string AnsweredBy, int? Instances = null, bool StateFromStore = false, string? StateRefused = null,
     [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] IReadOnlyDictionary<string, IReadOnlyList<string>>? Tags = null,
-    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] IReadOnlyList<string>? CoordinatorPeers = null);
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] IReadOnlyList<string>? CoordinatorPeers = null,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] BackupStateDto? Backups = null);
 
 /// <summary>One entry of <c>GET /history</c>.</summary>
 /// <param name="Version">State version.</param>

@@ -38,6 +38,18 @@ public static class Metrics
         Metric("appliance_wal_position_bytes", "gauge", "The furthest WAL position this node holds, as a byte offset.",
             ("", s.WalPosition is { } w && Lsn.TryParse(w, out var lsn) ? lsn.Value : null));
         Metric("appliance_timeline", "gauge", "PostgreSQL's timeline on this node.", ("", s.Timeline));
+        if (s.Backups is { } b)
+        {
+            // Absent samples (no backup yet) rather than a made-up age: an alert on absent() says what is true.
+            Metric("appliance_last_backup_age_seconds", "gauge", "Seconds since the newest backup in the repository ended.", ("", b.LastAgeSeconds));
+            Metric("appliance_last_backup_timestamp_seconds", "gauge", "Unix time the newest backup in the repository ended.",
+                ("", b.LastStop?.ToUnixTimeMilliseconds() / 1000.0));
+            Metric("appliance_backup_failing", "gauge", "1 if the last backup failed and none succeeded since.", ("", b.Failure is null ? 0 : 1));
+            Metric("appliance_last_backup_failure_timestamp_seconds", "gauge", "Unix time the last failed backup ended, if none succeeded since.",
+                ("", b.FailedAt?.ToUnixTimeMilliseconds() / 1000.0));
+            Metric("appliance_backup_running", "gauge", "1 while a backup runs.", ("", b.RunningPercent is null ? 0 : 1));
+            Metric("appliance_backup_problems", "gauge", "Backup problems verify reports (failed, overdue, none in the repository).", ("", b.Problems.Count));
+        }
         if (state is not null)
         {
             Metric("appliance_cluster_frozen", "gauge", "1 while the cluster is frozen.", ("", state.IsFrozen ? 1 : 0));

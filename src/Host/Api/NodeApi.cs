@@ -157,7 +157,8 @@ public static class NodeApi
         var refusal = current?.LastRefusal is { } r ? new RefusalDto(r.Reason.ToString(), r.Detail) : null;
         return new ClusterViewDto(state is null ? null : StateDto.From(state), peers, refusal, current is not null, access.Options.Name,
             access.Options.IsPlacement ? state?.Instances ?? access.Options.ClusterSize : null, fromStore, snapshot.StateRefused,
-            current?.PeerTags is { Count: > 0 } tags ? tags : null, current?.CoordinatorPeers);
+            current?.PeerTags is { Count: > 0 } tags ? tags : null, current?.CoordinatorPeers,
+            BackupStateDto.From(await access.BackupReportAsync(ct), DateTimeOffset.UtcNow));
     }
 
     private static async Task StreamAsync(HttpContext http, ClusterEvents events, CancellationToken ct)

@@ -59,8 +59,15 @@ public static class Render
             console.WriteLine($"tags: {id}: {string.Join(", ", tags)}");
         foreach (var p in view.Peers.Where(p => p.PendingRestart is { Count: > 0 }))
             console.WriteLine($"pending restart: {p.Id} ({string.Join(", ", p.PendingRestart!)}); run 'appliance restart --pending'");
+        if (view.Backups is { } b) console.WriteLine(BackupLine(b));
         foreach (var problem in Verify.Problems(view)) console.WriteLine($"warning: {problem}");
     }
+
+    /// <summary>One line on the cluster's backups: the newest, its age, a running one, and the schedule.</summary>
+    public static string BackupLine(BackupStateDto b) =>
+        "backups: " + (b.LastLabel is null ? "none in the repository" : $"newest {b.LastType} {b.LastLabel}, ended {Appliance.Nodes.Backup.BackupHealth.Age(TimeSpan.FromSeconds(b.LastAgeSeconds ?? 0))} ago")
+        + (b.RunningPercent is { } r ? $"; one running ({r.ToString("0", CultureInfo.InvariantCulture)} %)" : "")
+        + (b.Schedule is { } s ? $"; schedule {s}" : "; no schedule") + $" (taken on {b.ReportedBy}'s node)";
 
     /// <summary>The topology as one line per peer: primary → sync → asyncs, with lag.</summary>
     public static IEnumerable<string> Topology(ClusterViewDto view)

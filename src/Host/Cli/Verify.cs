@@ -25,6 +25,8 @@ public static class Verify
             problems.Add($"no coordinator runs, so the state shown (v{state.Version}) is the last one written to the state store; a coordinator starts once at least 2 database nodes are members of the cluster");
         if (view.LastRefusal is { } refusal)
             problems.Add($"the coordinator cannot make a change the cluster needs ({refusal.Reason}): {refusal.Detail}");
+        // Backups are checked by the answering node on its own clock (BackupHealth); a cluster without a repository has none.
+        if (view.Backups is { } backups) problems.AddRange(backups.Problems.Select(p => $"backups: {p}"));
 
         var peers = view.Peers.ToDictionary(p => p.Id);
         PeerViewDto? Peer(PeerDto? p) => p is null ? null : peers.GetValueOrDefault(p.Id);

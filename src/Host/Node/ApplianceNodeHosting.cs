@@ -28,6 +28,9 @@ public sealed class DatabaseNodeKey;
 /// <summary>Registry key of this process's <see cref="StateFeedActor"/>.</summary>
 public sealed class StateFeedKey;
 
+/// <summary>Registry key of this node's backup actor (with <c>--backup-repo</c>).</summary>
+public sealed class BackupActorKey;
+
 /// <summary>Registry key of the instances' shard region (placement mode).</summary>
 public sealed class InstanceRegionKey;
 
@@ -59,9 +62,9 @@ public static class ApplianceNodeHosting
                 options.Rejoin), "node");
             registry.Register<DatabaseNodeKey>(node);
             if (DriverSettings(options).Backup is { } backup)
-                system.ActorOf(Appliance.Actors.Backup.BackupActor.Props(options.Name,
+                registry.Register<BackupActorKey>(system.ActorOf(Appliance.Actors.Backup.BackupActor.Props(options.Name,
                     new Appliance.Nodes.Backup.PgBackRest(backup, options.Host, Credentials(options)),
-                    Path.Combine(options.PgDataDirectory, "pg_wal"), DistributedPubSub.Get(system).Mediator), "backup");
+                    Path.Combine(options.PgDataDirectory, "pg_wal"), DistributedPubSub.Get(system).Mediator, options.Backup!.Schedule), "backup"));
         });
     }
 
@@ -188,7 +191,7 @@ public static class ApplianceNodeHosting
 
     /// <summary>This node's pgBackRest settings (its config beside its data, in DATA-DIR/pgbackrest), or null without <c>--backup-repo</c>.</summary>
     public static Appliance.Nodes.Backup.BackupSettings? BackupSettings(NodeOptions options) => options.Backup is { } repo
-        ? new(repo.Path, options.SystemName, Path.Combine(options.DataDir, "pgbackrest"), repo.Options)
+        ? new(repo.Path, options.SystemName, Path.Combine(options.DataDir, "pgbackrest"), repo.Options) { Bootstrap = repo.Bootstrap }
         : null;
 
     /// <summary>The cluster's credentials as this node uses them, with PostgreSQL's TLS files if TLS is on.</summary>

@@ -83,6 +83,17 @@ public sealed class ClusterAccess(ActorRegistry registry, NodeOptions options, I
     }
 
     /// <summary>
+    /// The newest report of the cluster's backups this node holds (its backup actor keeps what the node taking the
+    /// backups publishes); null without <c>--backup-repo</c>, before any report, or if the actor does not answer at once.
+    /// </summary>
+    public async Task<BackupProtocol.Report?> BackupReportAsync(CancellationToken ct)
+    {
+        if (Options.Backup is null || !registry.TryGet<BackupActorKey>(out var backups)) return null;
+        try { return (await backups.Ask<BackupProtocol.Reported>(BackupProtocol.GetReport.Instance, TimeSpan.FromSeconds(1), ct).ConfigureAwait(false)).Latest; }
+        catch (AskTimeoutException) { return null; }
+    }
+
+    /// <summary>
     /// Every state the coordinator ever wrote: this node's copy (<see cref="ClusterEvents.Book"/>), first brought up to
     /// date with the entries it lacks.
     /// </summary>

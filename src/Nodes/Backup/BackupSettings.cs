@@ -31,6 +31,8 @@ public sealed record BackupOption(string Key, string Value)
             throw new FormatException($"{key} is set by the appliance itself (from --backup-repo, the data directory and the port); leave it out.");
         if (value.Length == 0 || value.IndexOfAny(['\n', '\r', '\0']) >= 0)
             throw new FormatException($"{key} needs a value on one line (KEY=VALUE).");
+        // pgBackRest would only refuse a bad count at the first backup, long after the node started.
+        if (key is BackupRetention.FullKey or BackupRetention.DiffKey) BackupRetention.Parse(key, value);
         return new BackupOption(key, value);
     }
 }
@@ -47,6 +49,9 @@ public sealed record BackupOption(string Key, string Value)
 /// <param name="Options">Options passed through to pgBackRest's config (S3, retention, compression…).</param>
 public sealed record BackupSettings(string Repository, string Stanza, string Directory, IReadOnlyList<BackupOption> Options)
 {
+    /// <summary>Start a new cluster from the repository instead of initdb (<c>--bootstrap-from-backup</c>); null: initdb.</summary>
+    public BackupBootstrap? Bootstrap { get; init; }
+
     /// <summary>The config file the node writes and every pgBackRest command it runs reads.</summary>
     public string ConfigFile => Path.Combine(Directory, "pgbackrest.conf");
 

@@ -10,9 +10,12 @@ public static class PgBackRestConfig
     /// <c>start-fast</c>: a backup asks for an immediate checkpoint instead of waiting for the next one (up to
     /// <c>checkpoint_timeout</c>), so <c>appliance backup</c> starts copying at once. File logging is off because
     /// pgBackRest never rotates its logs and archive-push runs once per WAL segment; the node shows the commands' output.
+    /// <c>repo1-retention-full</c>: <see cref="BackupRetention.DefaultFull"/>, so that the repository does not grow
+    /// forever (<c>--backup-retention-full</c> sets it).
     /// </remarks>
     private static readonly IReadOnlyList<BackupOption> Defaults =
-        [new("log-level-file", "off"), new("start-fast", "y"), new("compress-type", "lz4")];
+        [new("log-level-file", "off"), new("start-fast", "y"), new("compress-type", "lz4"),
+         new(BackupRetention.FullKey, BackupRetention.DefaultFull.ToString(System.Globalization.CultureInfo.InvariantCulture))];
 
     /// <summary>The file's text for an instance whose data directory is <paramref name="dataDirectory"/> and whose PostgreSQL listens on <paramref name="port"/>.</summary>
     public static string Render(BackupSettings settings, string dataDirectory, int port)

@@ -9,19 +9,25 @@ using Npgsql;
 namespace Appliance.Host.Tests.Processes;
 
 /// <summary>Three real nodes archiving into one local pgBackRest repository (<see cref="Repository"/>).</summary>
-public sealed class BackupClusterFixture : NodeClusterFixture
+public class BackupClusterFixture : NodeClusterFixture
 {
-    public string Repository => Path.Combine(Dir, "repo");
+    /// <summary>A cluster with its repository in its own directory, or in <paramref name="repository"/> (another cluster's).</summary>
+    public BackupClusterFixture(string? repository = null) => Repository = repository ?? Path.Combine(Dir, "repo");
+
+    public string Repository { get; }
 
     public override async Task InitializeAsync()
     {
         Directory.CreateDirectory(Repository);
         PrepareNodes();
-        foreach (var n in Nodes) n.Process = StartNode(n, null, ["--backup-repo", Repository]);
+        foreach (var n in Nodes) n.Process = StartNode(n, null, BackupArgs);
         await Wait.UntilAsync(async () => await PrimaryAsync() is not null, () => "a primary takes writes" + Logs(lines: 1000), TimeSpan.FromSeconds(120));
         await WaitHealthyAsync();
         await WaitSettledAsync();
     }
+
+    /// <summary>The backup flags every node starts with.</summary>
+    protected virtual IEnumerable<string> BackupArgs => ["--backup-repo", Repository];
 
     /// <summary>pgBackRest as node <paramref name="n"/> runs it, with the config file the node wrote.</summary>
     public PgBackRest PgBackRestOf(TestNode n) =>

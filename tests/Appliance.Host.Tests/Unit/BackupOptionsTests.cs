@@ -81,6 +81,56 @@ public sealed class BackupOptionsTests : IDisposable
     }
 
     [Fact]
+    public void Retention_options_become_pgbackrest_retention()
+    {
+        var o = Build(new() { ["backup-repo"] = _dir, ["backup-retention-full"] = "4", ["backup-retention-diff"] = " 7 " });
+        Assert.Equal([new BackupOption("repo1-retention-full", "4"), new BackupOption("repo1-retention-diff", "7")], o.Backup!.Options);
+        var conf = PgBackRestConfig.Render(ApplianceNodeHosting.BackupSettings(o)!, "/tmp/x/pgdata", 5432).Split('\n');
+        Assert.Contains("repo1-retention-full=4", conf);
+        Assert.DoesNotContain("repo1-retention-full=2", conf);
+    }
+
+    [Fact]
+    public void Without_a_retention_option_two_full_backups_are_kept()
+    {
+        var conf = PgBackRestConfig.Render(ApplianceNodeHosting.BackupSettings(Build(new() { ["backup-repo"] = _dir }))!, "/tmp/x/pgdata", 5432);
+        Assert.Contains("\nrepo1-retention-full=2\n", conf);
+        Assert.DoesNotContain("repo1-retention-diff", conf);
+    }
+
+    [Theory]
+    [InlineData("backup-retention-full", "0")]
+    [InlineData("backup-retention-full", "-1")]
+    [InlineData("backup-retention-full", "two")]
+    [InlineData("backup-retention-full", "1.5")]
+    [InlineData("backup-retention-diff", "10000000")]
+    public void A_bad_retention_count_is_refused_with_the_range(string key, string value)
+    {
+        var message = Refused(new() { ["backup-repo"] = _dir, [key] = value });
+        Assert.Equal($"--{key} is '{value}'; it must be a whole number of backups to keep, from 1 to 9999999 (such as 2).", message);
+    }
+
+    [Fact]
+    public void Retention_given_twice_or_without_a_repository_is_refused()
+    {
+        Assert.Contains("set the same thing; give --backup-retention-full alone",
+            Refused(new() { ["backup-repo"] = _dir, ["backup-retention-full"] = "3", ["backup-option"] = "repo1-retention-full=3" }));
+        Assert.Contains("--backup-retention-full needs --backup-repo", Refused(new() { ["backup-retention-full"] = "3" }));
+        Assert.Contains("repo1-retention-full is 'x'", Refused(new() { ["backup-repo"] = _dir, ["backup-option"] = "repo1-retention-full=x" }));
+    }
+
+    [Fact]
+    public void A_service_unit_takes_the_valueless_bootstrap_flag_and_the_short_target()
+    {
+        var flags = ServiceUnit.ParseFlags(["--name", "db1", "--bootstrap-from-backup", "--to", "2026-12-06T10:00:00Z", "--backup-repo", "/b"]);
+        Assert.Equal([("name", "db1"), ("bootstrap-from-backup", "true"), ("bootstrap-to", "2026-12-06T10:00:00Z"), ("backup-repo", "/b")], flags);
+        Assert.Equal(("bootstrap-from-backup", "true"), ServiceUnit.ParseFlags(["--name", "db1", "--bootstrap-from-backup"])[1]);
+        Assert.Equal(("bootstrap-from-backup", "false"), ServiceUnit.ParseFlags(["--name", "db1", "--bootstrap-from-backup", "false"])[1]);
+        var parse = CommandLine.Build().Parse(["node", "--bootstrap-from-backup", "true", "--to", "2026-12-06T10:00:00Z"]);
+        Assert.Empty(parse.Errors);
+    }
+
+    [Fact]
     public void Placement_mode_is_refused_for_now()
     {
         var message = Refused(new() { ["backup-repo"] = _dir, ["pg-base-port"] = "6000", ["data-root"] = "/tmp/r" });
