@@ -22,7 +22,7 @@ public static class NodeOptionsLoader
         "cluster-size", "bin-dir", "mode", "rejoin", "client-networks", "exit-with-parent", "pg-base-port", "data-root",
         "api-token-file", "api-read-token-file", "pg-password-file", "state-store-file", "tls-cert", "tls-key", "tls-ca",
         "tag", "on-role-change", "on-role-change-timeout", "backup-repo", "backup-option",
-        "backup-retention-full", "backup-retention-diff", "backup-schedule", "bootstrap-from-backup", "bootstrap-to",
+        "backup-retention-full", "backup-retention-diff", "backup-schedule",
     ];
 
     /// <summary>Options that may be given several times; their values are kept one a line (a JSON or HOCON list, or lines in the variable).</summary>

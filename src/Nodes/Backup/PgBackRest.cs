@@ -115,13 +115,6 @@ public sealed class PgBackRest(BackupSettings settings, string? host, ClusterCre
         }
     }
 
-    /// <summary>
-    /// <c>pgbackrest restore</c> into this instance's own data directory (its config's <c>pg1-path</c>, which must be
-    /// empty), with <paramref name="arguments"/> (the recovery target and options).
-    /// </summary>
-    public Task RestoreInPlaceAsync(IReadOnlyList<string> arguments, Action<string>? onLine, CancellationToken ct) =>
-        RunAsync("restore", arguments, onLine, ct);
-
     /// <summary>The name of the restored server's own pgBackRest config file, inside its data directory.</summary>
     public const string RestoredConfigName = "pgbackrest-restore.conf";
 
