@@ -25,4 +25,19 @@ public static class BackupProtocol
     /// <param name="Percent">How much is copied (0–100), once pgBackRest says.</param>
     /// <param name="Detail">A sentence for operators: the last step, the error, or why it was refused.</param>
     public sealed record Progress(string PeerId, string? Run, string State, double? Percent, string Detail) : IApplianceMessage;
+
+    /// <summary>
+    /// Asks the node of <paramref name="PeerId"/> (the primary) where its pgBackRest server listens, for a backup from
+    /// a standby; it answers with <see cref="Server"/>. The cluster state carries the primary's address and PostgreSQL
+    /// port but not its data directory or its server's port, which only its node knows.
+    /// </summary>
+    /// <param name="PeerId">The peer asked.</param>
+    public sealed record GetServer(string PeerId) : IApplianceMessage;
+
+    /// <summary>Where a node's pgBackRest server listens and what it serves.</summary>
+    /// <param name="PeerId">The answering peer.</param>
+    /// <param name="DataDirectory">Its PostgreSQL data directory.</param>
+    /// <param name="Port">The server's port; null when it does not run (<paramref name="Problem"/> says why).</param>
+    /// <param name="Problem">Why the server does not serve; null when it does.</param>
+    public sealed record Server(string PeerId, string DataDirectory, int? Port, string? Problem) : IApplianceMessage;
 }

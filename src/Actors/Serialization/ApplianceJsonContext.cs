@@ -46,6 +46,8 @@ namespace Appliance.Actors.Serialization;
 [JsonSerializable(typeof(BackupProtocol.Start))]
 [JsonSerializable(typeof(BackupProtocol.GetProgress))]
 [JsonSerializable(typeof(BackupProtocol.Progress))]
+[JsonSerializable(typeof(BackupProtocol.GetServer))]
+[JsonSerializable(typeof(BackupProtocol.Server))]
 [JsonSerializable(typeof(FormationProtocol.Probe))]
 [JsonSerializable(typeof(FormationProtocol.Answer))]
 [JsonSerializable(typeof(ClusterStateDto))]

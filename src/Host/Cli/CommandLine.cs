@@ -130,8 +130,13 @@ public static class CommandLine
     {
         var type = new Option<string?>("--type") { Description = "full, diff or incr (default: incr, which is a full one when there is none yet)." };
         type.AcceptOnlyFromAmong("full", "diff", "incr");
-        root.Subcommands.Add(verb("backup", "Take a backup with pgBackRest (on the primary's node) and show its progress until it ends.",
-            (api, j, p, ct) => BackupVerbs.BackupAsync(api, p.GetValue(type), j, Console.Out, Console.Error, ct), [type]));
+        var from = new Option<string?>("--from")
+        {
+            Description = "auto (default: the last async, else the sync, else the primary), standby (refused if none can serve) or primary.",
+        };
+        from.AcceptOnlyFromAmong("auto", "standby", "primary");
+        root.Subcommands.Add(verb("backup", "Take a backup with pgBackRest, from a standby by default, and show its progress until it ends.",
+            (api, j, p, ct) => BackupVerbs.BackupAsync(api, p.GetValue(type), p.GetValue(from), j, Console.Out, Console.Error, ct), [type, from]));
         root.Subcommands.Add(verb("backups", "List the repository's backups with their WAL ranges, and the archived WAL.",
             (api, j, _, ct) => BackupVerbs.ListAsync(api, j, Console.Out, ct), []));
 
@@ -206,6 +211,7 @@ public static class CommandLine
             ["on-role-change-timeout"] = "Seconds --on-role-change may run before it is killed (default 30).",
             ["backup-repo"] = "A pgBackRest repository (a directory, shared by every node when they are separate machines): the primary archives WAL into it, and 'appliance backup' takes backups to it.",
             ["backup-option"] = "KEY=VALUE, repeatable: an option passed through to pgBackRest's config, such as repo1-type=s3 or repo1-retention-full=2.",
+            ["backup-server-port"] = "Port of this node's pgBackRest TLS server (default 8432), which lets a backup run on a standby reach the primary; it runs with --backup-repo and TLS.",
         };
         var command = new Command("node", "Run one node: PostgreSQL, its cluster member and the HTTP API, until SIGTERM or Ctrl-C.") { config };
         var repeatable = new Dictionary<string, Option<string[]>>();

@@ -29,6 +29,16 @@ public sealed class BackupOptionsTests : IDisposable
     }
 
     [Fact]
+    public void The_pgbackrest_server_port_defaults_to_pgbackrests_and_is_checked()
+    {
+        Assert.Equal(8432, Build(new() { ["backup-repo"] = _dir }).Backup!.ServerPort);
+        Assert.Equal(18432, Build(new() { ["backup-repo"] = _dir, ["backup-server-port"] = "18432" }).Backup!.ServerPort);
+        Assert.Contains("--backup-server-port is 'x'", Refused(new() { ["backup-repo"] = _dir, ["backup-server-port"] = "x" }));
+        Assert.Contains("--backup-server-port is '70000'", Refused(new() { ["backup-repo"] = _dir, ["backup-server-port"] = "70000" }));
+        Assert.Contains("--backup-server-port needs --backup-repo", Refused(new() { ["backup-server-port"] = "8432" }));
+    }
+
+    [Fact]
     public void Without_a_repository_there_is_no_archiving()
     {
         Assert.Null(Build([]).Backup);
