@@ -44,7 +44,7 @@ public sealed partial class BackupActor
     private void OnPrimaryServerFound(PrimaryServerFound found)
     {
         if (_run is not { State: "running" } run || run.Run != found.Run) return;
-        if (found.Server.Port is not { } port)
+        if (found.Server is not { Port: { } port, Host: { } host })
         {
             OnFinished(new Finished(found.Run, $"the primary {found.Primary.Id} cannot serve a backup from a standby: {found.Server.Problem}"));
             return;
@@ -54,7 +54,7 @@ public sealed partial class BackupActor
             OnFinished(new Finished(found.Run, $"the primary changed from {found.Primary.Id} to {_state?.Primary.Id} while the backup started; ask again"));
             return;
         }
-        _run = run with { Detail = $"backing up from this standby, with the primary {found.Primary.Id} through its pgBackRest server on {found.Primary.Host}:{port}" };
-        RunBackup(found.Run, found.Type, new PrimaryEndpoint(found.Primary.Host, found.Primary.Port, found.Server.DataDirectory, port));
+        _run = run with { Detail = $"backing up from this standby, with the primary {found.Primary.Id} through its pgBackRest server on {host}:{port}" };
+        RunBackup(found.Run, found.Type, new PrimaryEndpoint(host, found.Primary.Port, found.Server.DataDirectory, port));
     }
 }

@@ -42,10 +42,11 @@ public sealed class PgBackRestServerActor : ReceiveActor, IWithTimers
     private DateTime _startedAt;
     private TimeSpan _backoff = MinBackoff;
     private string? _problem = "no cluster state received yet";
+    private string? _dialName;
 
     private sealed record Exited(int Run, string Error);
 
-    private sealed record Started(int Run, string? Error);
+    private sealed record Started(int Run, string? Error, string? DialName);
 
     private sealed record Output(int Run, string Line);
 
@@ -74,7 +75,7 @@ public sealed class PgBackRestServerActor : ReceiveActor, IWithTimers
         Receive<Exited>(OnExited);
         Receive<Output>(o => { if (o.Run == _run) _log.Info("pgbackrest server: {0}", o.Line); });
         Receive<BackupProtocol.GetServer>(g => g.PeerId == _self,
-            _ => Sender.Tell(new BackupProtocol.Server(_self, _dataDirectory, _problem is null ? _server.Port : null, _problem)));
+            _ => Sender.Tell(new BackupProtocol.Server(_self, _problem is null ? _dialName : null, _dataDirectory, _problem is null ? _server.Port : null, _problem)));
         Receive<BackupProtocol.GetServer>(_ => { });   // for another node
         ReceiveAny(_ => { });                           // the backup topic's other messages are the backup actor's
     }
@@ -98,6 +99,12 @@ public sealed class PgBackRestServerActor : ReceiveActor, IWithTimers
         .. new[] { state.Primary }.Concat(state.Sync is { } s ? [s] : []).Concat(state.Async).Concat(state.Deposed)
             .Select(p => p.Id).Append(self).Distinct().Order(StringComparer.Ordinal),
     ];
+
+    private static IReadOnlyList<System.Net.IPAddress> Resolve(string name)
+    {
+        try { return System.Net.Dns.GetHostAddresses(name); }
+        catch (System.Net.Sockets.SocketException) { return []; }
+    }
 
     private void OnState(ClusterStateProtocol.StateChanged changed)
     {
@@ -129,13 +136,19 @@ public sealed class PgBackRestServerActor : ReceiveActor, IWithTimers
             // The run it replaces must have let go of the port first.
             await previous.ConfigureAwait(false);
             string config;
-            try { config = await server.WriteAsync(settings, dataDirectory, pgPort, cancel.Token).ConfigureAwait(false); }
-            catch (Exception e) when (e is IOException or UnauthorizedAccessException or ArgumentException or OperationCanceledException)
+            string? dialName;
+            try
             {
-                self.Tell(new Started(run, e.Message));
+                config = await server.WriteAsync(settings, dataDirectory, pgPort, cancel.Token).ConfigureAwait(false);
+                dialName = PgBackRestServer.DialName(server.Address, PgBackRestServer.CertificateNames(server.Tls.CertFile), Resolve);
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException or ArgumentException or OperationCanceledException
+                                          or System.Security.Cryptography.CryptographicException)
+            {
+                self.Tell(new Started(run, e.Message, null));
                 return;
             }
-            self.Tell(new Started(run, null));
+            self.Tell(new Started(run, null, dialName));
             try { await _pgBackRest.ServeAsync(config, line => self.Tell(new Output(run, line)), cancel.Token).ConfigureAwait(false); }
             catch (OperationCanceledException) { }   // stopped on purpose: a newer run or the actor's stop
             catch (Exception e) when (e is PgBackRestException or PostgresDriverException or IOException or InvalidOperationException)
@@ -150,7 +163,11 @@ public sealed class PgBackRestServerActor : ReceiveActor, IWithTimers
         if (started.Run != _run) return;
         if (started.Error is null)
         {
-            _problem = null;
+            _dialName = started.DialName;
+            _problem = started.DialName is null
+                ? $"the certificate of {_self} names no DNS name that resolves to its --host {_server.Address}, and pgBackRest 2.45 checks the name it dials against the certificate's DNS names and common name only; add one to the certificate (or use a DNS name as --host), or back up with --from primary"
+                : null;
+            if (_problem is not null) _log.Warning("pgbackrest server: {0}", _problem);
             return;
         }
         OnExited(new Exited(started.Run, "its config could not be written: " + started.Error));

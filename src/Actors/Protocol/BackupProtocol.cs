@@ -36,8 +36,9 @@ public static class BackupProtocol
 
     /// <summary>Where a node's pgBackRest server listens and what it serves.</summary>
     /// <param name="PeerId">The answering peer.</param>
+    /// <param name="Host">The name to dial, one its certificate names (pgBackRest 2.45 matches no IP address); null with <paramref name="Problem"/>.</param>
     /// <param name="DataDirectory">Its PostgreSQL data directory.</param>
     /// <param name="Port">The server's port; null when it does not run (<paramref name="Problem"/> says why).</param>
     /// <param name="Problem">Why the server does not serve; null when it does.</param>
-    public sealed record Server(string PeerId, string DataDirectory, int? Port, string? Problem) : IApplianceMessage;
+    public sealed record Server(string PeerId, string? Host, string DataDirectory, int? Port, string? Problem) : IApplianceMessage;
 }

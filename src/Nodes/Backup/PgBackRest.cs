@@ -178,10 +178,14 @@ public sealed class PgBackRest(BackupSettings settings, string? host, ClusterCre
         return env;
     }
 
-    /// <summary>pgBackRest's own error lines (<c>ERROR: [code]: …</c>), else the last lines of its output.</summary>
+    /// <summary>
+    /// pgBackRest's own error lines (<c>ERROR: [code]: …</c>) with the warnings before them, else the last lines of its
+    /// output. The warnings say why: "unable to find primary cluster" follows the warning that names the host it could not reach.
+    /// </summary>
     public static string ErrorText(IReadOnlyList<string> output)
     {
-        var errors = output.Where(l => l.Contains("ERROR:", StringComparison.Ordinal)).ToList();
+        var errors = output.Where(l => l.Contains("ERROR:", StringComparison.Ordinal) || l.Contains("WARN:", StringComparison.Ordinal)).ToList();
+        if (!errors.Any(l => l.Contains("ERROR:", StringComparison.Ordinal))) errors.Clear();
         return string.Join(" ", (errors.Count > 0 ? errors : output.TakeLast(5)).Select(l => l.Trim()));
     }
 }

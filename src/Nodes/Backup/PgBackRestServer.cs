@@ -1,3 +1,6 @@
+using System.Net;
+using System.Security.Cryptography;
+using System.Security.Cryptography.X509Certificates;
 using Appliance.Nodes.Postgres;
 
 namespace Appliance.Nodes.Backup;
@@ -40,6 +43,31 @@ public sealed record PgBackRestServer(string Address, int Port, PostgresTls Tls,
         var own = PgBackRestConfig.Render(settings, dataDirectory, port).Split('\n').SkipWhile(l => l != "[global]").Skip(1);
         lines.AddRange(own);
         return string.Join('\n', lines);
+    }
+
+    /// <summary>
+    /// The name a client must dial to reach a server at <paramref name="address"/> whose certificate names
+    /// <paramref name="certificateNames"/>, or null if there is none. pgBackRest 2.45 checks the host it dials against
+    /// the certificate's DNS names and common name only, never its IP addresses, so a node addressed by IP is dialled by
+    /// a DNS name of its certificate that resolves to that IP (the test and demo certificates name <c>localhost</c>).
+    /// </summary>
+    /// <param name="address">The node's <c>--host</c>: a DNS name is dialled as it is (the certificate must name it).</param>
+    /// <param name="certificateNames">The certificate's DNS names, then its common name.</param>
+    /// <param name="resolve">Resolves a name to its addresses (empty when it does not resolve).</param>
+    public static string? DialName(string address, IEnumerable<string> certificateNames, Func<string, IReadOnlyList<IPAddress>> resolve)
+    {
+        if (!IPAddress.TryParse(address, out var ip)) return address;
+        return certificateNames.Where(n => n.Length > 0 && !n.Contains('*') && !IPAddress.TryParse(n, out _))
+            .FirstOrDefault(n => resolve(n).Any(a => a.Equals(ip)));
+    }
+
+    /// <summary>The DNS names of the certificate in <paramref name="certFile"/> (PEM), then its common name.</summary>
+    /// <exception cref="CryptographicException">The file holds no certificate.</exception>
+    public static IReadOnlyList<string> CertificateNames(string certFile)
+    {
+        using var certificate = X509Certificate2.CreateFromPem(File.ReadAllText(certFile));
+        var dns = certificate.Extensions.OfType<X509SubjectAlternativeNameExtension>().SelectMany(e => e.EnumerateDnsNames());
+        return [.. dns, certificate.GetNameInfo(X509NameType.SimpleName, forIssuer: false)];
     }
 
     /// <summary>Writes the server's config file (0600, owned by the postgres OS user) and returns its path.</summary>

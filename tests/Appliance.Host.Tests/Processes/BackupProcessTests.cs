@@ -9,15 +9,23 @@ using Npgsql;
 namespace Appliance.Host.Tests.Processes;
 
 /// <summary>Three real nodes archiving into one local pgBackRest repository (<see cref="Repository"/>).</summary>
-public sealed class BackupClusterFixture : NodeClusterFixture
+/// <remarks>With <c>tls</c>, every node also runs its pgBackRest server, on a port of its own (<see cref="ServerPorts"/>).</remarks>
+public sealed class BackupClusterFixture(bool tls = false) : NodeClusterFixture(tls)
 {
     public string Repository => Path.Combine(Dir, "repo");
+
+    /// <summary>Each node's <c>--backup-server-port</c> (all on one machine, so each its own).</summary>
+    public Dictionary<string, int> ServerPorts { get; } = [];
 
     public override async Task InitializeAsync()
     {
         Directory.CreateDirectory(Repository);
         PrepareNodes();
-        foreach (var n in Nodes) n.Process = StartNode(n, null, ["--backup-repo", Repository]);
+        foreach (var n in Nodes)
+        {
+            ServerPorts[n.Name] = TestCluster.FreePort();
+            n.Process = StartNode(n, Tls ? TlsFilesOf(n) : null, ["--backup-repo", Repository, "--backup-server-port", $"{ServerPorts[n.Name]}"]);
+        }
         await Wait.UntilAsync(async () => await PrimaryAsync() is not null, () => "a primary takes writes" + Logs(lines: 1000), TimeSpan.FromSeconds(120));
         await WaitHealthyAsync();
         await WaitSettledAsync();
@@ -106,6 +114,8 @@ public sealed class BackupProcessTests
             var backup = await NodeClusterFixture.CliAsync("backup", "--type", "full", "--endpoint", standby.Url);
             Assert.True(backup.Code == 0, $"backup exited {backup.Code}: {backup.Out}{backup.Err}{cluster.Logs()}");
             Assert.Contains($"{primary.Name}: succeeded: backup ", backup.Out);
+            // Without TLS no standby can reach the primary's files through pgBackRest, and the progress says so.
+            Assert.Contains($"(from the primary {primary.Name}: TLS is not configured", backup.Out);
 
             var listed = await NodeClusterFixture.CliAsync("backups", "--json", "--endpoint", standby.Url);
             Assert.True(listed.Code == 0, $"backups exited {listed.Code}: {listed.Out}{listed.Err}");

@@ -62,3 +62,26 @@ public sealed class PgBackRestServerTests
         Assert.Contains("needs TLS", e.Message);
     }
 }
+
+/// <summary>Which name a standby's pgBackRest dials to reach the primary's server, since pgBackRest 2.45 matches no IP address.</summary>
+[Trait("Category", "Unit")]
+public sealed class PgBackRestServerDialNameTests
+{
+    private static readonly Dictionary<string, System.Net.IPAddress[]> Dns = new()
+    {
+        ["localhost"] = [System.Net.IPAddress.Loopback],
+        ["db1.example.net"] = [System.Net.IPAddress.Parse("10.0.0.1")],
+        ["db2.example.net"] = [System.Net.IPAddress.Parse("10.0.0.2")],
+    };
+
+    private static IReadOnlyList<System.Net.IPAddress> Resolve(string name) => Dns.GetValueOrDefault(name) ?? [];
+
+    [Theory]
+    [InlineData("10.0.0.1", "db2.example.net,db1.example.net,n1", "db1.example.net")]
+    [InlineData("127.0.0.1", "localhost,n1", "localhost")]
+    [InlineData("db9.example.net", "db9.example.net", "db9.example.net")]
+    [InlineData("10.0.0.1", "*.example.net,10.0.0.1,n1", null)]
+    [InlineData("10.0.0.3", "db1.example.net,n1", null)]
+    public void A_node_addressed_by_ip_is_dialled_by_a_certificate_name_that_resolves_to_it(string address, string names, string? expected) =>
+        Assert.Equal(expected, PgBackRestServer.DialName(address, names.Split(','), Resolve));
+}

@@ -1,0 +1,61 @@
+using System.Text.Json;
+using Appliance.Host.Api;
+using Appliance.Nodes.Backup;
+using Appliance.Nodes.Postgres;
+
+namespace Appliance.Host.Tests.Processes;
+
+/// <summary>
+/// Issue 17: a backup is taken from a standby by default. Three real TLS nodes, each with its pgBackRest server; real
+/// PostgreSQL 15 and pgBackRest, a local repository.
+/// </summary>
+[Trait("Category", "Cluster")]
+[System.Runtime.Versioning.SupportedOSPlatform("linux")]
+public sealed class StandbyBackupProcessTests
+{
+    [Fact]
+    public async Task A_backup_is_taken_from_the_last_async_by_default_and_a_restore_of_it_has_the_rows()
+    {
+        var cluster = new BackupClusterFixture(tls: true);
+        try
+        {
+            await cluster.InitializeAsync();
+            var primary = (await cluster.PrimaryAsync())!;
+            await cluster.WaitArchivingAsync(primary);
+            var async = await cluster.NodeInRoleAsync("async");
+            await BackupClusterFixture.ScalarAsync(primary.PgPort, "CREATE TABLE standby_backup (id int PRIMARY KEY, payload text)");
+            await BackupClusterFixture.ScalarAsync(primary.PgPort, "INSERT INTO standby_backup SELECT g, repeat('x', 100) FROM generate_series(1, 1000) g");
+
+            var backup = await NodeClusterFixture.CliAsync("backup", "--type", "full", "--endpoint", primary.Url, "--ca", cluster.CaFile);
+            Assert.True(backup.Code == 0, $"backup exited {backup.Code}: {backup.Out}{backup.Err}{cluster.Logs()}");
+            Assert.Contains($"(from the standby {async.Name}, the last async", backup.Out);
+            Assert.Contains($"{async.Name}: succeeded: backup ", backup.Out);
+
+            var listed = await NodeClusterFixture.CliAsync("backups", "--json", "--endpoint", async.Url, "--ca", cluster.CaFile);
+            Assert.True(listed.Code == 0, $"backups exited {listed.Code}: {listed.Out}{listed.Err}");
+            var full = Assert.Single(JsonSerializer.Deserialize<BackupsDto>(listed.Out, ApiJson.Options)!.Backups);
+            // pgBackRest records in the backup's manifest that the files were copied from the standby, and which
+            // data directories it used: the async's as pg1 (copied), the primary's as pg2 (backup start and stop).
+            var manifest = await File.ReadAllTextAsync(Path.Combine(cluster.Repository, "backup", "appliance", full.Label, "backup.manifest"));
+            Assert.Contains("option-backup-standby=true", manifest);
+
+            // The primary's pgBackRest server admits only the nodes the state names: n4 has a certificate from the
+            // cluster's CA but is no member, and is refused.
+            var n4 = PostgresTls.Install(Path.Combine(cluster.TlsDir, "n4.crt"), Path.Combine(cluster.TlsDir, "n4.key"), cluster.CaFile,
+                Path.Combine(cluster.Dir, "n4-tls"));
+            var intruder = new PgBackRest(cluster.PgBackRestOf(async).Settings, "127.0.0.1", ClusterCredentials.FromSecret(NodeClusterFixture.Password) with { Tls = n4 });
+            var primaryServer = new PrimaryEndpoint("localhost", primary.PgPort, Path.Combine(primary.DataDir, "pgdata"), cluster.ServerPorts[primary.Name]);
+            var refused = await Assert.ThrowsAsync<PgBackRestException>(() => intruder.BackupAsync(BackupType.Full, primaryServer, null, CancellationToken.None));
+            Assert.Contains("unable to check pg2: [AccessError]", refused.Message);
+            Assert.Contains("access denied", refused.Message);
+
+            var target = Path.Combine(cluster.Dir, "restored");
+            await using var restored = await RestoredServer.StartAsync(cluster.Repository, target);
+            Assert.Equal(1000L, await BackupClusterFixture.ScalarAsync(restored.Port, "SELECT count(*) FROM standby_backup"));
+        }
+        finally
+        {
+            await cluster.DisposeAsync();
+        }
+    }
+}
