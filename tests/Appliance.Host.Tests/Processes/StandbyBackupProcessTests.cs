@@ -26,6 +26,12 @@ public sealed class StandbyBackupProcessTests
             await BackupClusterFixture.ScalarAsync(primary.PgPort, "CREATE TABLE standby_backup (id int PRIMARY KEY, payload text)");
             await BackupClusterFixture.ScalarAsync(primary.PgPort, "INSERT INTO standby_backup SELECT g, repeat('x', 100) FROM generate_series(1, 1000) g");
 
+            // Asked for the primary, the primary backs up, whatever standbys there are.
+            var onPrimary = await NodeClusterFixture.CliAsync("backup", "--type", "full", "--from", "primary", "--endpoint", async.Url, "--ca", cluster.CaFile);
+            Assert.True(onPrimary.Code == 0, $"backup --from primary exited {onPrimary.Code}: {onPrimary.Out}{onPrimary.Err}{cluster.Logs()}");
+            Assert.Contains($"({primary.Name} is the primary, as asked (--from primary))", onPrimary.Out);
+            Assert.Contains($"{primary.Name}: succeeded: backup ", onPrimary.Out);
+
             var backup = await NodeClusterFixture.CliAsync("backup", "--type", "full", "--endpoint", primary.Url, "--ca", cluster.CaFile);
             Assert.True(backup.Code == 0, $"backup exited {backup.Code}: {backup.Out}{backup.Err}{cluster.Logs()}");
             Assert.Contains($"(from the standby {async.Name}, the last async", backup.Out);
@@ -33,11 +39,12 @@ public sealed class StandbyBackupProcessTests
 
             var listed = await NodeClusterFixture.CliAsync("backups", "--json", "--endpoint", async.Url, "--ca", cluster.CaFile);
             Assert.True(listed.Code == 0, $"backups exited {listed.Code}: {listed.Out}{listed.Err}");
-            var full = Assert.Single(JsonSerializer.Deserialize<BackupsDto>(listed.Out, ApiJson.Options)!.Backups);
-            // pgBackRest records in the backup's manifest that the files were copied from the standby, and which
-            // data directories it used: the async's as pg1 (copied), the primary's as pg2 (backup start and stop).
-            var manifest = await File.ReadAllTextAsync(Path.Combine(cluster.Repository, "backup", "appliance", full.Label, "backup.manifest"));
-            Assert.Contains("option-backup-standby=true", manifest);
+            var backups = JsonSerializer.Deserialize<BackupsDto>(listed.Out, ApiJson.Options)!.Backups;
+            Assert.Equal(2, backups.Count);
+            // pgBackRest records in each backup's manifest whether the files were copied from a standby.
+            Task<string> Manifest(BackupEntry b) => File.ReadAllTextAsync(Path.Combine(cluster.Repository, "backup", "appliance", b.Label, "backup.manifest"));
+            Assert.Contains("option-backup-standby=false", await Manifest(backups[0]));
+            Assert.Contains("option-backup-standby=true", await Manifest(backups[1]));
 
             // The primary's pgBackRest server admits only the nodes the state names: n4 has a certificate from the
             // cluster's CA but is no member, and is refused.
