@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Text.Json;
 using Appliance.Host.Api;
 using Appliance.Nodes.Backup;
@@ -56,6 +57,18 @@ public sealed class StandbyBackupProcessTests
             Assert.Contains("unable to check pg2: [AccessError]", refused.Message);
             Assert.Contains("access denied", refused.Message);
 
+            // The primary's server dies: its node starts it again (logged), and the next backup from the standby works.
+            var serverConfig = Path.Combine(primary.DataDir, "pgbackrest", "server.conf");
+            var killed = ServerPid(serverConfig) ?? throw new InvalidOperationException($"no pgbackrest server runs with {serverConfig}");
+            using (var server = Process.GetProcessById(killed)) server.Kill();
+            int? restarted = null;
+            await Wait.UntilAsync(() => Task.FromResult((restarted = ServerPid(serverConfig)) is { } pid && pid != killed),
+                () => $"{primary.Name} starts its pgbackrest server again" + cluster.Logs(40), TimeSpan.FromSeconds(60));
+            Assert.Contains("pgbackrest server exited, starting it again in 1 s", primary.Process!.Stdout);
+            var again = await NodeClusterFixture.CliAsync("backup", "--type", "incr", "--from", "standby", "--endpoint", primary.Url, "--ca", cluster.CaFile);
+            Assert.True(again.Code == 0, $"backup after the server's restart exited {again.Code}: {again.Out}{again.Err}{cluster.Logs()}");
+            Assert.Contains($"{async.Name}: succeeded: backup ", again.Out);
+
             var target = Path.Combine(cluster.Dir, "restored");
             await using var restored = await RestoredServer.StartAsync(cluster.Repository, target);
             Assert.Equal(1000L, await BackupClusterFixture.ScalarAsync(restored.Port, "SELECT count(*) FROM standby_backup"));
@@ -64,5 +77,20 @@ public sealed class StandbyBackupProcessTests
         {
             await cluster.DisposeAsync();
         }
+    }
+
+    /// <summary>The process id of the <c>pgbackrest server</c> that reads <paramref name="configFile"/>, if one runs.</summary>
+    private static int? ServerPid(string configFile)
+    {
+        foreach (var dir in Directory.EnumerateDirectories("/proc"))
+        {
+            if (!int.TryParse(Path.GetFileName(dir), out var pid)) continue;
+            string[] args;
+            try { args = File.ReadAllText(Path.Combine(dir, "cmdline")).Split('\0'); }
+            catch (IOException) { continue; }
+            catch (UnauthorizedAccessException) { continue; }
+            if (args.Contains($"--config={configFile}") && args.Contains("server") && Path.GetFileName(args[0]) == "pgbackrest") return pid;
+        }
+        return null;
     }
 }
