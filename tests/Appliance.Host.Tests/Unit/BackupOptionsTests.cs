@@ -39,6 +39,21 @@ public sealed class BackupOptionsTests : IDisposable
     }
 
     [Fact]
+    public void The_pgbackrest_server_may_not_share_a_port_with_the_node()
+    {
+        var o = Build(new() { ["backup-repo"] = _dir }) with
+        {
+            PgPort = TestCluster.FreePort(), HttpPort = TestCluster.FreePort(), AkkaPort = TestCluster.FreePort(),
+            Tls = new Appliance.Host.Tls.TlsFiles("/c.crt", "/c.key", "/ca.crt"),
+        };
+        NodeRunner.CheckPortsFree(o with { Backup = o.Backup! with { ServerPort = TestCluster.FreePort() } });
+        var e = Assert.Throws<NodeConfigurationException>(() => NodeRunner.CheckPortsFree(o with { Backup = o.Backup! with { ServerPort = o.HttpPort } }));
+        Assert.Contains($"--backup-server-port {o.HttpPort} is also the node's", e.Message);
+        // Without TLS no server runs, so its port does not matter.
+        NodeRunner.CheckPortsFree(o with { Tls = null, Backup = o.Backup! with { ServerPort = o.HttpPort } });
+    }
+
+    [Fact]
     public void Without_a_repository_there_is_no_archiving()
     {
         Assert.Null(Build([]).Backup);
