@@ -74,7 +74,7 @@ public static class BackupApi
             var placement = BackupSource.Choose(state, from, StandbyUnavailable(access));
             if (placement.Runner is not { } runner)
             {
-                await Refused($"No backup from a standby: {placement.Reason}.", 409).ExecuteAsync(http);
+                await Refused($"{char.ToUpperInvariant(placement.Reason[0])}{placement.Reason[1..]}.", 409).ExecuteAsync(http);
                 return;
             }
             var mediator = DistributedPubSub.Get(system).Mediator;
