@@ -116,6 +116,9 @@ public sealed class BackupProcessTests
             Assert.Contains($"{primary.Name}: succeeded: backup ", backup.Out);
             // Without TLS no standby can reach the primary's files through pgBackRest, and the progress says so.
             Assert.Contains($"(from the primary {primary.Name}: TLS is not configured", backup.Out);
+            var standbyOnly = await NodeClusterFixture.CliAsync("backup", "--from", "standby", "--endpoint", standby.Url);
+            Assert.True(standbyOnly.Code == 1, $"backup --from standby exited {standbyOnly.Code}: {standbyOnly.Out}{standbyOnly.Err}");
+            Assert.Contains("refused (409): No standby can take a backup: TLS is not configured", standbyOnly.Err);
 
             var listed = await NodeClusterFixture.CliAsync("backups", "--json", "--endpoint", standby.Url);
             Assert.True(listed.Code == 0, $"backups exited {listed.Code}: {listed.Out}{listed.Err}");
