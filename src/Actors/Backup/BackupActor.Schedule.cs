@@ -18,7 +18,6 @@ public sealed partial class BackupActor
     /// <summary>How often the repository is read for the reports when there is no schedule.</summary>
     public static readonly TimeSpan UnscheduledCheckInterval = TimeSpan.FromMinutes(1);
 
-    private readonly IActorRef _mediator;
     private readonly BackupSchedule? _schedule;
     private BackupFailure? _failure;
     private BackupEntry? _newest;
@@ -71,7 +70,7 @@ public sealed partial class BackupActor
         var decision = BackupDue.Decide(_schedule, read.Backups!, _run is { State: "running" }, _failure, DateTimeOffset.UtcNow);
         if (decision.Type is not { } type) return;
         _log.Info("Backups: the schedule ({0}) starts a {1} backup: {2}", _schedule, type.ToString().ToLowerInvariant(), decision.Reason);
-        Begin(type);
+        Begin(type, fromStandby: false);
     }
 
     /// <summary>A backup ended: keep its failure until one succeeds, and read the repository again for the new backup.</summary>

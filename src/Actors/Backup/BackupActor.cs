@@ -11,7 +11,8 @@ namespace Appliance.Actors.Backup;
 /// One per node with a backup repository. While the newest state names this node's peer primary, it makes sure the
 /// stanza exists (<c>stanza-create</c>, once per generation, retried until it succeeds: WAL waits in pg_wal until
 /// then), then pushes the segments of earlier timelines it holds that the archive may lack (<see cref="EarlierTimelines"/>);
-/// and it runs the backups asked of it (<see cref="BackupProtocol"/>), one at a time, only while primary.
+/// and it runs the backups asked of it (<see cref="BackupProtocol"/>), one at a time: on the primary, or from this node's
+/// standby with the primary reached through its pgBackRest server (BackupActor.Standby.cs).
 /// pgBackRest runs as tasks piped back, so the actor never blocks. The schedule and the reports of the backups' state
 /// are in <c>BackupActor.Schedule.cs</c>.
 /// </summary>
@@ -26,6 +27,7 @@ public sealed partial class BackupActor : ReceiveActor, IWithTimers
     private readonly string _self;
     private readonly PgBackRest _pgBackRest;
     private readonly string _walDirectory;
+    private readonly IActorRef _mediator;
     private readonly ILoggingAdapter _log = Context.GetLogger();
     private ClusterState? _state;
     private long? _stanzaGeneration;
@@ -72,6 +74,8 @@ public sealed partial class BackupActor : ReceiveActor, IWithTimers
             _ => Sender.Tell(_run ?? new BackupProtocol.Progress(_self, null, "idle", null, "no backup has run on this node since it started")));
         Receive<BackupProtocol.Start>(_ => { });       // for another node
         Receive<BackupProtocol.GetProgress>(_ => { });
+        Receive<BackupProtocol.GetServer>(_ => { });   // the pgBackRest server's actor answers
+        Receive<PrimaryServerFound>(OnPrimaryServerFound);
         Receive<Line>(OnLine);
         Receive<Finished>(OnFinished);
         ReceiveSchedule();
@@ -167,9 +171,10 @@ public sealed partial class BackupActor : ReceiveActor, IWithTimers
             Sender.Tell(Refused($"unknown backup type '{start.Type}'; use full, diff or incr"));
             return;
         }
-        if (!IsPrimary)
+        var fromStandby = !IsPrimary;
+        if (fromStandby && StandbyRefusal() is { } why)
         {
-            Sender.Tell(Refused($"{_self} is not the primary in the newest state it holds; ask again"));
+            Sender.Tell(Refused(why));
             return;
         }
         if (_run is { State: "running" } running)
@@ -177,24 +182,37 @@ public sealed partial class BackupActor : ReceiveActor, IWithTimers
             Sender.Tell(Refused($"a backup is already running on {_self} ({running.Detail}); wait for it"));
             return;
         }
-        Sender.Tell(Begin(type));
+        Sender.Tell(Begin(type, fromStandby));
     }
 
-    /// <summary>Starts a backup of <paramref name="type"/> (none runs, and this node is primary) and says so.</summary>
-    private BackupProtocol.Progress Begin(BackupType type)
+    /// <summary>
+    /// Starts a backup of <paramref name="type"/> (none runs here): on this primary, or <paramref name="fromStandby"/>
+    /// once the primary's node says where its pgBackRest server listens; returns the first progress.
+    /// </summary>
+    private BackupProtocol.Progress Begin(BackupType type, bool fromStandby)
     {
         var run = Guid.NewGuid().ToString("N")[..12];
-        _run = new BackupProtocol.Progress(_self, run, "running", null, $"{type.ToString().ToLowerInvariant()} backup starting on {_self}");
+        var kind = type.ToString().ToLowerInvariant();
+        _run = new BackupProtocol.Progress(_self, run, "running", null, fromStandby
+            ? $"{kind} backup starting on {_self}, from this standby; asking the primary {_state!.Primary.Id} where its pgBackRest server listens"
+            : $"{kind} backup starting on {_self}");
         _runType = type;
-        _log.Info("Backups: {0} backup {1} starting", type.ToString().ToLowerInvariant(), run);
+        _log.Info("Backups: {0} backup {1} starting{2}", kind, run, fromStandby ? " from this standby" : "");
         _label = null;
         _cancel = new CancellationTokenSource();
-        var self = Self;
-        _pgBackRest.BackupAsync(type, line => self.Tell(new Line(run, line)), _cancel.Token).PipeTo(self,
-            success: () => new Finished(run, null),
-            failure: e => new Finished(run, e.Message));
+        if (fromStandby) AskPrimaryServer(run, type);
+        else RunBackup(run, type, null);
         PublishReport();
         return _run;
+    }
+
+    /// <summary>Runs pgBackRest's backup as a task piped back; with <paramref name="primary"/>, from this standby.</summary>
+    private void RunBackup(string run, BackupType type, PrimaryEndpoint? primary)
+    {
+        var self = Self;
+        _pgBackRest.BackupAsync(type, primary, line => self.Tell(new Line(run, line)), _cancel!.Token).PipeTo(self,
+            success: () => new Finished(run, null),
+            failure: e => new Finished(run, e.Message));
     }
 
     private BackupProtocol.Progress Refused(string why) => new(_self, null, "refused", null, why);

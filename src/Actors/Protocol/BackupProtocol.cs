@@ -47,4 +47,20 @@ public static class BackupProtocol
     /// <summary>The answer to <see cref="GetReport"/>; local.</summary>
     /// <param name="Latest">The newest report; null before any node reported.</param>
     public sealed record Reported(Report? Latest);
+
+    /// <summary>
+    /// Asks the node of <paramref name="PeerId"/> (the primary) where its pgBackRest server listens, for a backup from
+    /// a standby; it answers with <see cref="Server"/>. The cluster state carries the primary's address and PostgreSQL
+    /// port but not its data directory or its server's port, which only its node knows.
+    /// </summary>
+    /// <param name="PeerId">The peer asked.</param>
+    public sealed record GetServer(string PeerId) : IApplianceMessage;
+
+    /// <summary>Where a node's pgBackRest server listens and what it serves.</summary>
+    /// <param name="PeerId">The answering peer.</param>
+    /// <param name="Host">The name to dial, one its certificate names (pgBackRest 2.45 matches no IP address); null with <paramref name="Problem"/>.</param>
+    /// <param name="DataDirectory">Its PostgreSQL data directory.</param>
+    /// <param name="Port">The server's port; null when it does not run (<paramref name="Problem"/> says why).</param>
+    /// <param name="Problem">Why the server does not serve; null when it does.</param>
+    public sealed record Server(string PeerId, string? Host, string DataDirectory, int? Port, string? Problem) : IApplianceMessage;
 }

@@ -47,6 +47,8 @@ namespace Appliance.Actors.Serialization;
 [JsonSerializable(typeof(BackupProtocol.GetProgress))]
 [JsonSerializable(typeof(BackupProtocol.Progress))]
 [JsonSerializable(typeof(BackupProtocol.Report))]
+[JsonSerializable(typeof(BackupProtocol.GetServer))]
+[JsonSerializable(typeof(BackupProtocol.Server))]
 [JsonSerializable(typeof(FormationProtocol.Probe))]
 [JsonSerializable(typeof(FormationProtocol.Answer))]
 [JsonSerializable(typeof(ClusterStateDto))]

@@ -45,6 +45,8 @@ public static class ApplianceManifests
         ("backup-get-progress.v1", typeof(BackupProtocol.GetProgress)),
         ("backup-progress.v1", typeof(BackupProtocol.Progress)),
         ("backup-report.v1", typeof(BackupProtocol.Report)),
+        ("backup-get-server.v1", typeof(BackupProtocol.GetServer)),
+        ("backup-server.v1", typeof(BackupProtocol.Server)),
         ("formation-probe.v1", typeof(FormationProtocol.Probe)),
         ("formation-answer.v1", typeof(FormationProtocol.Answer)),
     ];

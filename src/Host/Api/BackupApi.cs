@@ -11,9 +11,10 @@ using Microsoft.AspNetCore.Routing;
 
 namespace Appliance.Host.Api;
 
-/// <summary><c>POST /backup</c>: <c>{"type":"full"}</c> (full, diff or incr; default: pgBackRest's, incr after a first full).</summary>
-/// <param name="Type">The backup type.</param>
-public sealed record BackupRequest(string? Type);
+/// <summary><c>POST /backup</c>: <c>{"type":"full","from":"standby"}</c>.</summary>
+/// <param name="Type">full, diff or incr; default incr (pgBackRest makes it a full one when there is none yet).</param>
+/// <param name="From">auto (default), standby or primary: see <see cref="BackupSource"/>.</param>
+public sealed record BackupRequest(string? Type, string? From = null);
 
 /// <summary><c>GET /backups</c>: the repository's backups and archived WAL.</summary>
 /// <param name="Stanza">The stanza (the cluster's name).</param>
@@ -95,22 +96,35 @@ public static class BackupApi
                 await Refused($"Unknown backup type '{type}': use full, diff or incr.").ExecuteAsync(http);
                 return;
             }
+            var fromText = body.Value?.From ?? "auto";
+            if (!Enum.TryParse<BackupFrom>(fromText, ignoreCase: true, out var from) || !Enum.IsDefined(from) || int.TryParse(fromText, out _))
+            {
+                await Refused($"Unknown backup source '{fromText}': use auto, standby or primary.").ExecuteAsync(http);
+                return;
+            }
             var state = (await access.CoordinatorStateAsync(TimeSpan.FromSeconds(3), ct))?.State
                         ?? throw new ClusterUnavailableException("The coordinator did not answer with a cluster state; try again shortly.");
-            var primary = state.Primary.Id;
+            var placement = BackupSource.Choose(state, from, StandbyUnavailable(access));
+            if (placement.Runner is not { } runner)
+            {
+                await Refused($"{char.ToUpperInvariant(placement.Reason[0])}{placement.Reason[1..]}.", 409).ExecuteAsync(http);
+                return;
+            }
             var mediator = DistributedPubSub.Get(system).Mediator;
             BackupProtocol.Progress started;
-            try { started = await mediator.Ask<BackupProtocol.Progress>(new Publish(BackupProtocol.Topic, new BackupProtocol.Start(primary, type.ToLowerInvariant())), AskTimeout, ct); }
+            try { started = await mediator.Ask<BackupProtocol.Progress>(new Publish(BackupProtocol.Topic, new BackupProtocol.Start(runner.Id, type.ToLowerInvariant())), AskTimeout, ct); }
             catch (AskTimeoutException)
             {
-                await Refused($"The primary's node ({primary}) did not answer within {AskTimeout.TotalSeconds:0} s; is it started with --backup-repo?", 409).ExecuteAsync(http);
+                await Refused($"The node of {runner.Id} did not answer within {AskTimeout.TotalSeconds:0} s; is it started with --backup-repo?", 409).ExecuteAsync(http);
                 return;
             }
             if (started.State != "running")
             {
-                await Refused($"Refused by {primary}: {started.Detail}.", 409).ExecuteAsync(http);
+                await Refused($"Refused by {runner.Id}: {started.Detail}.", 409).ExecuteAsync(http);
                 return;
             }
+            // The first line says where the backup runs and why (the fallback to the primary included).
+            started = started with { Detail = $"{started.Detail} ({placement.Reason})" };
             http.Response.ContentType = "application/x-ndjson";
             await foreach (var progress in FollowAsync(mediator, started, ct))
             {
@@ -162,6 +176,14 @@ public static class BackupApi
             yield return now;
         }
     }
+
+    /// <summary>
+    /// Why no standby can take a backup in this cluster, or null. TLS is configured on every node or on none (mutual
+    /// TLS between members), so this node's own options tell.
+    /// </summary>
+    private static string? StandbyUnavailable(ClusterAccess access) => access.Options.Tls is null
+        ? "TLS is not configured (--tls-cert, --tls-key, --tls-ca), and a backup from a standby reaches the primary only through pgBackRest's TLS server"
+        : null;
 
     private static string NoRepository(ClusterAccess access) =>
         $"Node {access.Options.Name} has no backup repository: start every node with --backup-repo PATH.";

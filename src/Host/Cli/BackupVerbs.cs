@@ -11,12 +11,12 @@ namespace Appliance.Host.Cli;
 /// <summary><c>backup</c>, <c>backups</c> and <c>restore</c> (issue 17).</summary>
 public static class BackupVerbs
 {
-    /// <summary><c>backup [--type]</c>: asks the cluster for a backup and prints its progress until it ends; 0 if it succeeded.</summary>
-    public static async Task<int> BackupAsync(ApiClient api, string? type, bool json, TextWriter output, TextWriter error, CancellationToken ct)
+    /// <summary><c>backup [--type] [--from]</c>: asks the cluster for a backup and prints its progress until it ends; 0 if it succeeded.</summary>
+    public static async Task<int> BackupAsync(ApiClient api, string? type, string? from, bool json, TextWriter output, TextWriter error, CancellationToken ct)
     {
         BackupProtocol.Progress? last = null;
         var shown = -1;
-        var response = await api.PostLinesAsync("/backup", new { type }, line =>
+        var response = await api.PostLinesAsync("/backup", new { type, from }, line =>
         {
             var progress = JsonSerializer.Deserialize<BackupProtocol.Progress>(line, ApiJson.Options)!;
             last = progress;

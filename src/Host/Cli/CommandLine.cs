@@ -130,8 +130,13 @@ public static class CommandLine
     {
         var type = new Option<string?>("--type") { Description = "full, diff or incr (default: incr, which is a full one when there is none yet)." };
         type.AcceptOnlyFromAmong("full", "diff", "incr");
-        root.Subcommands.Add(verb("backup", "Take a backup with pgBackRest (on the primary's node) and show its progress until it ends.",
-            (api, j, p, ct) => BackupVerbs.BackupAsync(api, p.GetValue(type), j, Console.Out, Console.Error, ct), [type]));
+        var from = new Option<string?>("--from")
+        {
+            Description = "auto (default: the last async, else the sync, else the primary), standby (refused if none can serve) or primary.",
+        };
+        from.AcceptOnlyFromAmong("auto", "standby", "primary");
+        root.Subcommands.Add(verb("backup", "Take a backup with pgBackRest, from a standby by default, and show its progress until it ends.",
+            (api, j, p, ct) => BackupVerbs.BackupAsync(api, p.GetValue(type), p.GetValue(from), j, Console.Out, Console.Error, ct), [type, from]));
         root.Subcommands.Add(verb("backups", "List the repository's backups with their WAL ranges, and the archived WAL.",
             (api, j, _, ct) => BackupVerbs.ListAsync(api, j, Console.Out, ct), []));
 
@@ -209,6 +214,7 @@ public static class CommandLine
             ["backup-retention-full"] = $"How many full backups the repository keeps (default {Appliance.Nodes.Backup.BackupRetention.DefaultFull}); older backups and the WAL only they need are expired after each backup.",
             ["backup-schedule"] = "Backups the cluster takes by itself, on the primary's node, one at a time: full=INTERVAL[,diff=INTERVAL][,incr=INTERVAL], such as full=7d,diff=1d (s, m, h, d or w).",
             ["backup-retention-diff"] = "How many differential backups the repository keeps (default: all of those the kept full backups have).",
+            ["backup-server-port"] = "Port of this node's pgBackRest TLS server (default 8432), which lets a backup run on a standby reach the primary; it runs with --backup-repo and TLS.",
         };
         var command = new Command("node", "Run one node: PostgreSQL, its cluster member and the HTTP API, until SIGTERM or Ctrl-C.") { config };
         var repeatable = new Dictionary<string, Option<string[]>>();

@@ -65,6 +65,12 @@ public static class ApplianceNodeHosting
                 registry.Register<BackupActorKey>(system.ActorOf(Appliance.Actors.Backup.BackupActor.Props(options.Name,
                     new Appliance.Nodes.Backup.PgBackRest(backup, options.Host, Credentials(options)),
                     Path.Combine(options.PgDataDirectory, "pg_wal"), DistributedPubSub.Get(system).Mediator, options.Backup!.Schedule), "backup"));
+            // Backups from a standby reach the primary through pgBackRest's TLS server: without TLS there is none, and backups run on the primary.
+            if (DriverSettings(options).Backup is { } served && options.Backup is { } repository && Credentials(options).Tls is { } tls)
+                system.ActorOf(Appliance.Actors.Backup.PgBackRestServerActor.Props(options.Name,
+                    new Appliance.Nodes.Backup.PgBackRest(served, options.Host, Credentials(options)),
+                    new Appliance.Nodes.Backup.PgBackRestServer(options.Host, repository.ServerPort, tls, []),
+                    options.PgDataDirectory, options.PgPort, DistributedPubSub.Get(system).Mediator), "pgbackrest-server");
         });
     }
 

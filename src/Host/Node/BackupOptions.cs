@@ -11,7 +11,19 @@ public static class BackupOptions
 
     /// <summary>The repository the merged option values name, or null without <c>--backup-repo</c>.</summary>
     /// <exception cref="NodeConfigurationException">A malformed option, a missing repository directory, or placement mode.</exception>
-    public static BackupRepository? Repository(IReadOnlyDictionary<string, string> values, bool placement)
+    public static BackupRepository? Repository(IReadOnlyDictionary<string, string> values, bool placement) =>
+        RepositoryWithoutServer(values, placement) is { } repo ? repo with { ServerPort = ServerPort(values) } : null;
+
+    /// <summary><c>--backup-server-port</c>: where this node's pgBackRest server listens (pgBackRest's 8432 by default).</summary>
+    private static int ServerPort(IReadOnlyDictionary<string, string> values)
+    {
+        if (values.GetValueOrDefault("backup-server-port")?.Trim() is not { Length: > 0 } text) return BackupRepository.DefaultServerPort;
+        return int.TryParse(text, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var port) && port is >= 1 and <= 65535
+            ? port
+            : throw new NodeConfigurationException($"--backup-server-port is '{text}'; it must be a TCP port, a whole number from 1 to 65535.");
+    }
+
+    private static BackupRepository? RepositoryWithoutServer(IReadOnlyDictionary<string, string> values, bool placement)
     {
         var options = new List<BackupOption>();
         foreach (var text in (values.GetValueOrDefault("backup-option") ?? "").Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
@@ -26,6 +38,8 @@ public static class BackupOptions
         {
             if (options.Count > 0 || given.Count > 0)
                 throw new NodeConfigurationException($"{(options.Count > 0 ? "--backup-option" : "--" + given[0].Key)} needs --backup-repo (the pgBackRest repository to archive WAL and keep backups in).");
+            if (values.GetValueOrDefault("backup-server-port") is { Length: > 0 })
+                throw new NodeConfigurationException("--backup-server-port needs --backup-repo (the pgBackRest server serves backups to that repository).");
             return null;
         }
         foreach (var (key, pgBackRestKey) in given)

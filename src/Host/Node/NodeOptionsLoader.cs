@@ -23,6 +23,7 @@ public static class NodeOptionsLoader
         "api-token-file", "api-read-token-file", "pg-password-file", "state-store-file", "tls-cert", "tls-key", "tls-ca",
         "tag", "on-role-change", "on-role-change-timeout", "backup-repo", "backup-option",
         "backup-retention-full", "backup-retention-diff", "backup-schedule",
+        "backup-server-port",
     ];
 
     /// <summary>Options that may be given several times; their values are kept one a line (a JSON or HOCON list, or lines in the variable).</summary>

@@ -174,6 +174,11 @@ public static class NodeRunner
         var distinct = new[] { options.PgPort, options.HttpPort, options.AkkaPort }.Distinct().Count();
         if (distinct != 3)
             throw new NodeConfigurationException($"--pg-port {options.PgPort}, --http-port {options.HttpPort} and --akka-port {options.AkkaPort} must all differ.");
+        // The pgBackRest server's port is not checked for being free: a server a killed node left behind may hold it,
+        // and the node's supervision of its own server says so in its log.
+        if (options is { Backup: { } backup, Tls: not null } && new[] { options.PgPort, options.HttpPort, options.AkkaPort }.Contains(backup.ServerPort))
+            throw new NodeConfigurationException(
+                $"--backup-server-port {backup.ServerPort} is also the node's --pg-port, --http-port or --akka-port; give the pgBackRest server a port of its own.");
     }
 
     /// <summary>True if nothing listens on <paramref name="address"/>:<paramref name="port"/> (TCP).</summary>

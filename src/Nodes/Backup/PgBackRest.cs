@@ -32,6 +32,9 @@ public sealed class PgBackRest(BackupSettings settings, string? host, ClusterCre
     /// <summary>The settings this runner uses.</summary>
     public BackupSettings Settings { get; } = settings;
 
+    /// <summary>True if the node has TLS files, which a backup from a standby needs to reach the primary's pgBackRest server.</summary>
+    public bool HasTls => credentials?.Tls is not null;
+
     /// <summary>The pgBackRest binary on the PATH that archive_command runs with.</summary>
     /// <exception cref="PgBackRestException">It is not installed.</exception>
     public static string Binary()
@@ -56,8 +59,34 @@ public sealed class PgBackRest(BackupSettings settings, string? host, ClusterCre
     }
 
     /// <summary>Takes a backup of this instance's PostgreSQL; <paramref name="onLine"/> gets pgBackRest's progress lines.</summary>
-    public Task BackupAsync(BackupType type, Action<string>? onLine, CancellationToken ct) =>
-        RunAsync("backup", [$"--type={type.ToString().ToLowerInvariant()}", "--log-level-console=detail"], onLine, ct);
+    public Task BackupAsync(BackupType type, Action<string>? onLine, CancellationToken ct) => BackupAsync(type, null, onLine, ct);
+
+    /// <summary>
+    /// Takes a backup; with <paramref name="primary"/>, from this instance, a standby, with the primary reached through
+    /// its pgBackRest server (this node's certificate proves who asks).
+    /// </summary>
+    /// <exception cref="PgBackRestException">pgBackRest failed, or a standby backup was asked of a node without TLS.</exception>
+    public Task BackupAsync(BackupType type, PrimaryEndpoint? primary, Action<string>? onLine, CancellationToken ct)
+    {
+        var args = new List<string> { $"--type={type.ToString().ToLowerInvariant()}", "--log-level-console=detail" };
+        if (primary is not null)
+            args.AddRange(primary.Arguments(credentials?.Tls
+                ?? throw new PgBackRestException("A backup from a standby needs TLS (--tls-cert, --tls-key, --tls-ca): pgBackRest reaches the primary through its TLS server.")));
+        return RunAsync("backup", args, onLine, ct);
+    }
+
+    /// <summary>
+    /// Runs <c>pgbackrest server</c> with <paramref name="serverConfigFile"/> until it exits or <paramref name="ct"/>
+    /// stops it. The commands it runs for a client connect to this node's PostgreSQL through the same environment as
+    /// the node's own commands.
+    /// </summary>
+    /// <exception cref="PgBackRestException">The server exited by itself (it never should), with its last lines.</exception>
+    public async Task ServeAsync(string serverConfigFile, Action<string>? onLine, CancellationToken ct)
+    {
+        var result = await PostgresCommand.RunAsync(Binary(), [$"--config={serverConfigFile}", "--log-level-console=info", "--log-level-file=off", "server"],
+            Environment(), onLine, ct).ConfigureAwait(false);
+        throw new PgBackRestException($"pgbackrest server exited (exit code {result.ExitCode}): {ErrorText(result.Output)}");
+    }
 
     /// <summary><c>pgbackrest info --output=json</c> of the stanza: the repository's backups and WAL ranges.</summary>
     public async Task<string> InfoJsonAsync(CancellationToken ct)
@@ -125,6 +154,15 @@ public sealed class PgBackRest(BackupSettings settings, string? host, ClusterCre
         args.AddRange(arguments);
         args.Add(command);
         args.AddRange(extra.Except(arguments));
+        var result = await PostgresCommand.RunAsync(Binary(), args, Environment(), onLine, ct).ConfigureAwait(false);
+        if (result.ExitCode != 0)
+            throw new PgBackRestException($"pgbackrest {command} failed (exit code {result.ExitCode}): {ErrorText(result.Output)}");
+        return result.Output;
+    }
+
+    /// <summary>libpq's environment for pgBackRest's connections to this node's PostgreSQL (the instances have no Unix socket).</summary>
+    private Dictionary<string, string> Environment()
+    {
         var env = new Dictionary<string, string>();
         if (host is not null && credentials is not null)
         {
@@ -137,16 +175,17 @@ public sealed class PgBackRest(BackupSettings settings, string? host, ClusterCre
             env["PGSSLMODE"] = "verify-ca";
             env["PGSSLROOTCERT"] = tls.CaFile;
         }
-        var result = await PostgresCommand.RunAsync(Binary(), args, env, onLine, ct).ConfigureAwait(false);
-        if (result.ExitCode != 0)
-            throw new PgBackRestException($"pgbackrest {command} failed (exit code {result.ExitCode}): {ErrorText(result.Output)}");
-        return result.Output;
+        return env;
     }
 
-    /// <summary>pgBackRest's own error lines (<c>ERROR: [code]: …</c>), else the last lines of its output.</summary>
+    /// <summary>
+    /// pgBackRest's own error lines (<c>ERROR: [code]: …</c>) with the warnings before them, else the last lines of its
+    /// output. The warnings say why: "unable to find primary cluster" follows the warning that names the host it could not reach.
+    /// </summary>
     public static string ErrorText(IReadOnlyList<string> output)
     {
-        var errors = output.Where(l => l.Contains("ERROR:", StringComparison.Ordinal)).ToList();
+        var errors = output.Where(l => l.Contains("ERROR:", StringComparison.Ordinal) || l.Contains("WARN:", StringComparison.Ordinal)).ToList();
+        if (!errors.Any(l => l.Contains("ERROR:", StringComparison.Ordinal))) errors.Clear();
         return string.Join(" ", (errors.Count > 0 ? errors : output.TakeLast(5)).Select(l => l.Trim()));
     }
 }

@@ -9,18 +9,26 @@ using Npgsql;
 namespace Appliance.Host.Tests.Processes;
 
 /// <summary>Three real nodes archiving into one local pgBackRest repository (<see cref="Repository"/>).</summary>
+/// <remarks>With <c>tls</c>, every node also runs its pgBackRest server, on a port of its own (<see cref="ServerPorts"/>).</remarks>
 public class BackupClusterFixture : NodeClusterFixture
 {
-    /// <summary>A cluster with its repository in its own directory, or in <paramref name="repository"/> (another cluster's).</summary>
-    public BackupClusterFixture(string? repository = null) => Repository = repository ?? Path.Combine(Dir, "repo");
+    /// <summary>A cluster, with TLS or not, with its repository in its own directory, or in <paramref name="repository"/> (another cluster's).</summary>
+    public BackupClusterFixture(bool tls = false, string? repository = null) : base(tls) => Repository = repository ?? Path.Combine(Dir, "repo");
 
     public string Repository { get; }
+
+    /// <summary>Each node's <c>--backup-server-port</c> (all on one machine, so each its own).</summary>
+    public Dictionary<string, int> ServerPorts { get; } = [];
 
     public override async Task InitializeAsync()
     {
         Directory.CreateDirectory(Repository);
         PrepareNodes();
-        foreach (var n in Nodes) n.Process = StartNode(n, null, BackupArgs);
+        foreach (var n in Nodes)
+        {
+            ServerPorts[n.Name] = TestCluster.FreePort();
+            n.Process = StartNode(n, Tls ? TlsFilesOf(n) : null, [.. BackupArgs, "--backup-server-port", $"{ServerPorts[n.Name]}"]);
+        }
         await Wait.UntilAsync(async () => await PrimaryAsync() is not null, () => "a primary takes writes" + Logs(lines: 1000), TimeSpan.FromSeconds(120));
         await WaitHealthyAsync();
         await WaitSettledAsync();
@@ -112,6 +120,11 @@ public sealed class BackupProcessTests
             var backup = await NodeClusterFixture.CliAsync("backup", "--type", "full", "--endpoint", standby.Url);
             Assert.True(backup.Code == 0, $"backup exited {backup.Code}: {backup.Out}{backup.Err}{cluster.Logs()}");
             Assert.Contains($"{primary.Name}: succeeded: backup ", backup.Out);
+            // Without TLS no standby can reach the primary's files through pgBackRest, and the progress says so.
+            Assert.Contains($"(from the primary {primary.Name}: TLS is not configured", backup.Out);
+            var standbyOnly = await NodeClusterFixture.CliAsync("backup", "--from", "standby", "--endpoint", standby.Url);
+            Assert.True(standbyOnly.Code == 1, $"backup --from standby exited {standbyOnly.Code}: {standbyOnly.Out}{standbyOnly.Err}");
+            Assert.Contains("refused (409): No standby can take a backup: TLS is not configured", standbyOnly.Err);
 
             var listed = await NodeClusterFixture.CliAsync("backups", "--json", "--endpoint", standby.Url);
             Assert.True(listed.Code == 0, $"backups exited {listed.Code}: {listed.Out}{listed.Err}");

@@ -113,7 +113,10 @@ public class NodeClusterFixture : IAsyncLifetime
         view is { CoordinatorPeers: { Count: > 0 } here, State: { } state } &&
         new[] { state.Primary, state.Sync }.OfType<PeerDto>().All(p => !here.Contains(p.Id));
 
-    public AppProcess StartNode(TestNode n) => StartNode(n, Tls ? new TlsFiles(Path.Combine(TlsDir, $"{n.Name}.crt"), Path.Combine(TlsDir, $"{n.Name}.key"), CaFile) : null);
+    public AppProcess StartNode(TestNode n) => StartNode(n, Tls ? TlsFilesOf(n) : null);
+
+    /// <summary>The certificate, key and CA files of node <paramref name="n"/> in <see cref="TlsDir"/>.</summary>
+    public TlsFiles TlsFilesOf(TestNode n) => new(Path.Combine(TlsDir, $"{n.Name}.crt"), Path.Combine(TlsDir, $"{n.Name}.key"), CaFile);
 
     /// <summary>Starts <paramref name="n"/> as a member of this cluster, with <paramref name="tls"/> (passed as APPLIANCE_TLS_* variables) if given.</summary>
     public AppProcess StartNode(TestNode n, TlsFiles? tls, IEnumerable<string>? extra = null)

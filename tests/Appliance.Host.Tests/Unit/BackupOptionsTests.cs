@@ -29,6 +29,31 @@ public sealed class BackupOptionsTests : IDisposable
     }
 
     [Fact]
+    public void The_pgbackrest_server_port_defaults_to_pgbackrests_and_is_checked()
+    {
+        Assert.Equal(8432, Build(new() { ["backup-repo"] = _dir }).Backup!.ServerPort);
+        Assert.Equal(18432, Build(new() { ["backup-repo"] = _dir, ["backup-server-port"] = "18432" }).Backup!.ServerPort);
+        Assert.Contains("--backup-server-port is 'x'", Refused(new() { ["backup-repo"] = _dir, ["backup-server-port"] = "x" }));
+        Assert.Contains("--backup-server-port is '70000'", Refused(new() { ["backup-repo"] = _dir, ["backup-server-port"] = "70000" }));
+        Assert.Contains("--backup-server-port needs --backup-repo", Refused(new() { ["backup-server-port"] = "8432" }));
+    }
+
+    [Fact]
+    public void The_pgbackrest_server_may_not_share_a_port_with_the_node()
+    {
+        var o = Build(new() { ["backup-repo"] = _dir }) with
+        {
+            PgPort = TestCluster.FreePort(), HttpPort = TestCluster.FreePort(), AkkaPort = TestCluster.FreePort(),
+            Tls = new Appliance.Host.Tls.TlsFiles("/c.crt", "/c.key", "/ca.crt"),
+        };
+        NodeRunner.CheckPortsFree(o with { Backup = o.Backup! with { ServerPort = TestCluster.FreePort() } });
+        var e = Assert.Throws<NodeConfigurationException>(() => NodeRunner.CheckPortsFree(o with { Backup = o.Backup! with { ServerPort = o.HttpPort } }));
+        Assert.Contains($"--backup-server-port {o.HttpPort} is also the node's", e.Message);
+        // Without TLS no server runs, so its port does not matter.
+        NodeRunner.CheckPortsFree(o with { Tls = null, Backup = o.Backup! with { ServerPort = o.HttpPort } });
+    }
+
+    [Fact]
     public void Without_a_repository_there_is_no_archiving()
     {
         Assert.Null(Build([]).Backup);
