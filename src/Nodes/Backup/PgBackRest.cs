@@ -132,6 +132,13 @@ public sealed class PgBackRest(BackupSettings settings, string? host, ClusterCre
             };
             args.AddRange(target?.Arguments ?? []);
             var runner = new PgBackRest(settings, null, null);
+            // PostgreSQL's "latest" timeline probes history files upwards from the backup's and stops at the first
+            // missing one. A promotion that skipped numbers (PromotionTimeline) left those numbers' history files in its
+            // pg_wal only, so the archive has gaps, and "latest" would stay on the old timeline and lose everything
+            // after the failover. The newest timeline with archived WAL is the current primary's; its own history file
+            // (archived at its promotion) gives the whole path to it.
+            if (NewestTimeline(BackupCatalog.Parse(await runner.InfoJsonAsync(ct).ConfigureAwait(false))) is { } newest)
+                args.Add($"--target-timeline={newest}");
             await runner.RunAsync("restore", args, onLine, ct).ConfigureAwait(false);
             // The restored server's own settings: its locks in its own directory, never the node's.
             var own = settings with { Directory = Path.Combine(targetDirectory, "pgbackrest") };
@@ -143,6 +150,13 @@ public sealed class PgBackRest(BackupSettings settings, string? host, ClusterCre
             try { Directory.Delete(work, recursive: true); } catch (IOException) { } catch (UnauthorizedAccessException) { }
         }
     }
+
+    /// <summary>The timeline of the newest archived WAL segment (its file name's first eight hex digits); null when none is archived.</summary>
+    public static int? NewestTimeline(BackupCatalog catalog) =>
+        catalog.WalMax is { Length: 24 } newest &&
+        int.TryParse(newest[..8], System.Globalization.NumberStyles.HexNumber, System.Globalization.CultureInfo.InvariantCulture, out var timeline)
+            ? timeline
+            : null;
 
     /// <summary>The name of the restored server's own pgBackRest config file, inside its data directory.</summary>
     public const string RestoredConfigName = "pgbackrest-restore.conf";

@@ -27,12 +27,16 @@ public class BackupClusterFixture : NodeClusterFixture
         foreach (var n in Nodes)
         {
             ServerPorts[n.Name] = TestCluster.FreePort();
-            n.Process = StartNode(n, Tls ? TlsFilesOf(n) : null, [.. BackupArgs, "--backup-server-port", $"{ServerPorts[n.Name]}"]);
+            n.Process = StartBackupNode(n);
         }
         await Wait.UntilAsync(async () => await PrimaryAsync() is not null, () => "a primary takes writes" + Logs(lines: 1000), TimeSpan.FromSeconds(120));
         await WaitHealthyAsync();
         await WaitSettledAsync();
     }
+
+    /// <summary>Starts node <paramref name="n"/> (again) with the backup flags, and TLS if the cluster has it.</summary>
+    public AppProcess StartBackupNode(TestNode n) =>
+        StartNode(n, Tls ? TlsFilesOf(n) : null, [.. BackupArgs, "--backup-server-port", $"{ServerPorts[n.Name]}"]);
 
     /// <summary>The backup flags every node starts with.</summary>
     protected virtual IEnumerable<string> BackupArgs => ["--backup-repo", Repository];
@@ -183,6 +187,24 @@ public sealed class BackupProcessTests
             await NodeClusterFixture.WriteAsync(primary);
             await cluster.PgBackRestOf(primary).CheckAsync(CancellationToken.None);
 
+            // The sync is replaced first: the primary names a new sync in a generation of its own, with no promotion, so
+            // the failover below starts a timeline past the next number (PromotionTimeline) and skips one, whose history
+            // file only the promoted node's pg_wal holds. A restore must still follow the newest timeline (PostgreSQL's
+            // "latest" stops at the first missing history file).
+            var replaced = await cluster.NodeInRoleAsync("sync");
+            var generation = (await cluster.ClusterAsync(primary)).State!.Generation;
+            replaced.Process!.Signal(9);
+            await replaced.Process.WaitAsync(TimeSpan.FromSeconds(30));
+            await replaced.Process.DisposeAsync();
+            await Wait.UntilAsync(async () => (await cluster.ClusterAsync(primary)).State is { } st && st.Generation > generation && st.Sync?.Id != replaced.Name,
+                () => $"the primary names a new sync in place of {replaced.Name}" + cluster.Logs(), TimeSpan.FromSeconds(120));
+            replaced.Process = cluster.StartBackupNode(replaced);
+            await cluster.WaitHealthyAsync();
+            await cluster.WaitSettledAsync();
+            primary = (await cluster.PrimaryAsync())!;   // the same one, unless the coordinator's host moved it
+            await cluster.WaitArchivingAsync(primary);
+            var oldTimeline = (await cluster.StatusAsync(primary)).Timeline!.Value;
+
             // The primary's archiver falls behind: a finished segment that the repository refuses, then the host crashes.
             var archive = Path.Combine(cluster.Repository, "archive", "appliance");
             var modes = Directory.EnumerateDirectories(archive, "*", SearchOption.AllDirectories).ToDictionary(d => d, File.GetUnixFileMode);
@@ -209,7 +231,7 @@ public sealed class BackupProcessTests
                 () => "another node takes writes" + cluster.Logs(), TimeSpan.FromSeconds(120));
             var id = await NodeClusterFixture.WriteAsync(promoted!);
             var timeline = (await cluster.StatusAsync(promoted!)).Timeline!.Value;
-            Assert.True(timeline > 1, $"the new primary is on timeline {timeline}");
+            Assert.True(timeline > oldTimeline + 1, $"the new primary is on timeline {timeline}, not past {oldTimeline + 1}: no number was skipped");
 
             await cluster.WaitArchivingAsync(promoted!);
             var catalog = BackupCatalog.Parse(await cluster.PgBackRestOf(promoted!).InfoJsonAsync(CancellationToken.None));

@@ -140,4 +140,12 @@ public sealed class BackupConfigTests
             Directory.Delete(wal, recursive: true);
         }
     }
+
+    [Fact]
+    public void A_restore_follows_the_timeline_of_the_newest_archived_segment()
+    {
+        Assert.Equal(3, PgBackRest.NewestTimeline(new BackupCatalog("appliance", "ok", "000000010000000000000001", "000000030000000000000009", [], null)));
+        Assert.Equal(26, PgBackRest.NewestTimeline(new BackupCatalog("appliance", "ok", null, "0000001A0000000000000002", [], null)));
+        Assert.Null(PgBackRest.NewestTimeline(new BackupCatalog("appliance", "ok", null, null, [], null)));
+    }
 }
