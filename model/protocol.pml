@@ -77,7 +77,10 @@ byte jT[JV + 1];            /* initWal timeline */
 byte jL[JV + 1];            /* initWal lsn (= number of WAL entries) */
 
 /* PostgreSQL timelines: a promotion starts timeline ntl+1, forking from the promoted node's timeline at its
- * end of WAL (the .history file). */
+ * end of WAL (the .history file). Ids are distinct by construction here; in the code that is PromotionTimeline
+ * with RuleContext.PromotionGeneration (a generation numbered past the candidate's timeline, which only matters for
+ * a cluster bootstrapped from a backup), checked by the property tests' ReplicationWorld. Generations here go up by
+ * one; the code's jump past a restored timeline changes no comparison the model makes (they are all equalities). */
 byte ntl = 1;
 byte nprom = 0;
 byte tlPar[MAXTL + 1];

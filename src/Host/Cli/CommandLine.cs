@@ -213,13 +213,24 @@ public static class CommandLine
             ["backup-option"] = "KEY=VALUE, repeatable: an option passed through to pgBackRest's config, such as repo1-type=s3 or process-max=4.",
             ["backup-retention-full"] = $"How many full backups the repository keeps (default {Appliance.Nodes.Backup.BackupRetention.DefaultFull}); older backups and the WAL only they need are expired after each backup.",
             ["backup-schedule"] = "Backups the cluster takes by itself, on the primary's node, one at a time: full=INTERVAL[,diff=INTERVAL][,incr=INTERVAL], such as full=7d,diff=1d (s, m, h, d or w).",
+            ["bootstrap-from-backup"] = "A new cluster starts from the newest backup in --backup-repo instead of an empty database: its first primary restores it, the others clone from it. Give it to the nodes of the new cluster when they first start; a node that holds its database ignores it.",
+            ["bootstrap-to"] = "With --bootstrap-from-backup: where recovery stops, a time (ISO 8601, UTC unless it names an offset); default: the end of the archive. Also --to.",
             ["backup-retention-diff"] = "How many differential backups the repository keeps (default: all of those the kept full backups have).",
             ["backup-server-port"] = "Port of this node's pgBackRest TLS server (default 8432), which lets a backup run on a standby reach the primary; it runs with --backup-repo and TLS.",
         };
         var command = new Command("node", "Run one node: PostgreSQL, its cluster member and the HTTP API, until SIGTERM or Ctrl-C.") { config };
         var repeatable = new Dictionary<string, Option<string[]>>();
+        var switches = new List<(string Key, Option<bool> Option)>();
         foreach (var key in NodeOptionsLoader.Keys)
         {
+            if (key == "bootstrap-from-backup")
+            {
+                // A flag on the command line; true or false in a file or variable.
+                var flag = new Option<bool>("--" + key) { Description = help[key] };
+                command.Options.Add(flag);
+                switches.Add((key, flag));
+                continue;
+            }
             if (NodeOptionsLoader.RepeatableKeys.Contains(key))
             {
                 var many = new Option<string[]>("--" + key) { Description = help[key], Arity = ArgumentArity.ZeroOrMore };
@@ -228,6 +239,7 @@ public static class CommandLine
                 continue;
             }
             var option = new Option<string?>("--" + key) { Description = help[key], Hidden = key == "exit-with-parent" };
+            if (key == "bootstrap-to") option.Aliases.Add("--to");
             options[key] = option;
             command.Options.Add(option);
         }
@@ -239,6 +251,8 @@ public static class CommandLine
                 var flags = options.Where(o => parse.GetValue(o.Value) is not null).ToDictionary(o => o.Key, o => parse.GetValue(o.Value)!);
                 foreach (var (key, many) in repeatable)
                     if (parse.GetValue(many) is { Length: > 0 } given) flags[key] = string.Join('\n', given);
+                foreach (var (key, flag) in switches)
+                    if (parse.GetValue(flag)) flags[key] = "true";
                 var env = NodeOptionsLoader.FromEnvironment(Environment.GetEnvironmentVariables().Cast<System.Collections.DictionaryEntry>()
                     .ToDictionary(e => (string)e.Key, e => (string?)e.Value));
                 var configPath = parse.GetValue(config) ?? Environment.GetEnvironmentVariable("APPLIANCE_CONFIG");

@@ -68,6 +68,10 @@ public static class ServiceUnit
             if (!token.StartsWith("--", StringComparison.Ordinal))
                 throw new CliException($"'{token}' is not a node flag: give the flags of 'appliance node', such as --name db1 --data-dir /var/lib/appliance.");
             var (key, value) = token.IndexOf('=') is > 2 and var eq ? (token[2..eq], token[(eq + 1)..]) : (token[2..], null);
+            if (key == "to") key = "bootstrap-to";
+            // The node's one valueless flag: a value only when one follows that is not the next flag.
+            if (key == "bootstrap-from-backup" && value is null && (i + 1 >= tokens.Count || tokens[i + 1].StartsWith("--", StringComparison.Ordinal)))
+                value = "true";
             if (key != "config" && !NodeOptionsLoader.Keys.Contains(key))
                 throw new CliException($"--{key} is not a flag of 'appliance node' (see 'appliance node --help').");
             if (value is null)

@@ -197,7 +197,7 @@ public static class ApplianceNodeHosting
 
     /// <summary>This node's pgBackRest settings (its config beside its data, in DATA-DIR/pgbackrest), or null without <c>--backup-repo</c>.</summary>
     public static Appliance.Nodes.Backup.BackupSettings? BackupSettings(NodeOptions options) => options.Backup is { } repo
-        ? new(repo.Path, options.SystemName, Path.Combine(options.DataDir, "pgbackrest"), repo.Options)
+        ? new(repo.Path, options.SystemName, Path.Combine(options.DataDir, "pgbackrest"), repo.Options) { Bootstrap = repo.Bootstrap }
         : null;
 
     /// <summary>The cluster's credentials as this node uses them, with PostgreSQL's TLS files if TLS is on.</summary>

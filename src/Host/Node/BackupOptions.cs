@@ -7,7 +7,7 @@ public static class BackupOptions
 {
     /// <summary>The node options that mean nothing without <c>--backup-repo</c>, with the pgBackRest option each sets, if any.</summary>
     private static readonly (string Key, string? PgBackRestKey)[] Dependent =
-        [("backup-retention-full", BackupRetention.FullKey), ("backup-retention-diff", BackupRetention.DiffKey), ("backup-schedule", null)];
+        [("backup-retention-full", BackupRetention.FullKey), ("backup-retention-diff", BackupRetention.DiffKey), ("backup-schedule", null), ("bootstrap-from-backup", null), ("bootstrap-to", null)];
 
     /// <summary>The repository the merged option values name, or null without <c>--backup-repo</c>.</summary>
     /// <exception cref="NodeConfigurationException">A malformed option, a missing repository directory, or placement mode.</exception>
@@ -58,15 +58,33 @@ public static class BackupOptions
             try { schedule = BackupSchedule.Parse(scheduleText); }
             catch (FormatException e) { throw new NodeConfigurationException($"--backup-schedule: {e.Message}"); }
         }
+        var bootstrap = Bootstrap(values);
         // In an object store the path is a key prefix, not a local directory.
         var posix = options.FirstOrDefault(o => o.Key == "repo1-type")?.Value is null or "posix" or "cifs";
-        if (!posix) return new BackupRepository(repo, options) { Schedule = schedule };
+        if (!posix) return new BackupRepository(repo, options) { Schedule = schedule, Bootstrap = bootstrap };
         var path = Path.GetFullPath(repo);
         if (File.Exists(path))
             throw new NodeConfigurationException($"--backup-repo {path} is a file; give the pgBackRest repository's directory.");
         if (!Directory.Exists(path))
             throw new NodeConfigurationException($"--backup-repo {path} does not exist. Create it (mkdir -p {path}; as root, chown postgres: it too), on a disk that outlives this node's, or mount the shared repository there.");
-        return new BackupRepository(path, options) { Schedule = schedule };
+        return new BackupRepository(path, options) { Schedule = schedule, Bootstrap = bootstrap };
+    }
+
+    /// <summary><c>--bootstrap-from-backup</c> (a flag; true/false in a file or variable) and <c>--bootstrap-to</c>.</summary>
+    private static BackupBootstrap? Bootstrap(IReadOnlyDictionary<string, string> values)
+    {
+        var flag = values.GetValueOrDefault("bootstrap-from-backup")?.Trim().ToLowerInvariant();
+        var on = flag switch
+        {
+            null or "" or "false" or "no" or "off" or "0" => false,
+            "true" or "yes" or "on" or "1" => true,
+            _ => throw new NodeConfigurationException($"--bootstrap-from-backup is '{flag}'; give it alone as a flag, or true or false."),
+        };
+        var to = values.GetValueOrDefault("bootstrap-to")?.Trim() is { Length: > 0 } t ? t : null;
+        if (!on)
+            return to is null ? null : throw new NodeConfigurationException("--bootstrap-to needs --bootstrap-from-backup (it says where the restore of a new cluster stops).");
+        try { return new BackupBootstrap(Cli.BackupVerbs.Target(to, null)); }
+        catch (FormatException e) { throw new NodeConfigurationException(e.Message.Replace("--to ", "--bootstrap-to ", StringComparison.Ordinal)); }
     }
 
     /// <summary>
@@ -82,5 +100,26 @@ public static class BackupOptions
         if (Directory.Exists(settings.Repository) && !Directory.EnumerateFileSystemEntries(settings.Repository).Any())
             PgBackRestConfig.GiveToPostgres(settings.Repository);
         await PgBackRestConfig.WriteAsync(settings, options.PgDataDirectory, options.PgPort, ct);
+        if (settings.Bootstrap is { } bootstrap && new Appliance.Nodes.Postgres.DataDirectory(options.PgDataDirectory).Kind == Appliance.Nodes.Postgres.DataDirectoryKind.Empty)
+            await RequireBackupAsync(settings, bootstrap, ct);
+    }
+
+    /// <summary>
+    /// Refuses <c>--bootstrap-from-backup</c> before anything starts when the repository has nothing to restore: no
+    /// backup of the stanza, or none that ended before <c>--bootstrap-to</c>. Only a node with an empty data directory
+    /// asks: one that holds its database (a restart of the cluster's nodes) ignores the flag, as the cluster does.
+    /// </summary>
+    private static async Task RequireBackupAsync(BackupSettings settings, BackupBootstrap bootstrap, CancellationToken ct)
+    {
+        BackupCatalog catalog;
+        try { catalog = BackupCatalog.Parse(await new PgBackRest(settings, null, null).InfoJsonAsync(ct)); }
+        catch (Exception e) when (e is PgBackRestException or FormatException)
+        {
+            throw new NodeConfigurationException($"--bootstrap-from-backup: cannot read stanza {settings.Stanza} in {settings.Repository}: {e.Message}");
+        }
+        if (catalog.Backups.Count == 0)
+            throw new NodeConfigurationException($"--bootstrap-from-backup: the repository {settings.Repository} holds no backup of stanza {settings.Stanza} ({catalog.Status}); nothing was changed. Give the --backup-repo (and --backup-option) of the cluster whose backups you mean, or start without --bootstrap-from-backup for an empty database.");
+        if (bootstrap.Target?.Time is { } to && !catalog.Backups.Any(b => b.Stop <= to))
+            throw new NodeConfigurationException($"--bootstrap-from-backup: no backup in {settings.Repository} ended before --bootstrap-to {to:u} (the oldest ended {catalog.Backups.Min(b => b.Stop):u}); nothing was changed. Give a later time.");
     }
 }

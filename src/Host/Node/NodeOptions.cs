@@ -153,4 +153,7 @@ public sealed record BackupRepository(string Path, IReadOnlyList<Appliance.Nodes
 
     /// <summary>When the cluster takes backups by itself (<c>--backup-schedule</c>); null: only when asked.</summary>
     public Appliance.Nodes.Backup.BackupSchedule? Schedule { get; init; }
+
+    /// <summary>A new cluster starts from this repository instead of initdb (<c>--bootstrap-from-backup</c>); null: initdb.</summary>
+    public Appliance.Nodes.Backup.BackupBootstrap? Bootstrap { get; init; }
 }

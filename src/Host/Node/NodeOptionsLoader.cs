@@ -22,7 +22,7 @@ public static class NodeOptionsLoader
         "cluster-size", "bin-dir", "mode", "rejoin", "client-networks", "exit-with-parent", "pg-base-port", "data-root",
         "api-token-file", "api-read-token-file", "pg-password-file", "state-store-file", "tls-cert", "tls-key", "tls-ca",
         "tag", "on-role-change", "on-role-change-timeout", "backup-repo", "backup-option",
-        "backup-retention-full", "backup-retention-diff", "backup-schedule",
+        "backup-retention-full", "backup-retention-diff", "backup-schedule", "bootstrap-from-backup", "bootstrap-to",
         "backup-server-port",
     ];
 

@@ -49,6 +49,9 @@ public sealed record BackupOption(string Key, string Value)
 /// <param name="Options">Options passed through to pgBackRest's config (S3, retention, compression…).</param>
 public sealed record BackupSettings(string Repository, string Stanza, string Directory, IReadOnlyList<BackupOption> Options)
 {
+    /// <summary>Start a new cluster from the repository instead of initdb (<c>--bootstrap-from-backup</c>); null: initdb.</summary>
+    public BackupBootstrap? Bootstrap { get; init; }
+
     /// <summary>The config file the node writes and every pgBackRest command it runs reads.</summary>
     public string ConfigFile => Path.Combine(Directory, "pgbackrest.conf");
 

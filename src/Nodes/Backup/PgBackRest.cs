@@ -132,13 +132,7 @@ public sealed class PgBackRest(BackupSettings settings, string? host, ClusterCre
             };
             args.AddRange(target?.Arguments ?? []);
             var runner = new PgBackRest(settings, null, null);
-            // PostgreSQL's "latest" timeline probes history files upwards from the backup's and stops at the first
-            // missing one. A promotion that skipped numbers (PromotionTimeline) left those numbers' history files in its
-            // pg_wal only, so the archive has gaps, and "latest" would stay on the old timeline and lose everything
-            // after the failover. The newest timeline with archived WAL is the current primary's; its own history file
-            // (archived at its promotion) gives the whole path to it.
-            if (NewestTimeline(BackupCatalog.Parse(await runner.InfoJsonAsync(ct).ConfigureAwait(false))) is { } newest)
-                args.Add($"--target-timeline={newest}");
+            args.AddRange(await runner.TargetTimelineAsync(ct).ConfigureAwait(false));
             await runner.RunAsync("restore", args, onLine, ct).ConfigureAwait(false);
             // The restored server's own settings: its locks in its own directory, never the node's.
             var own = settings with { Directory = Path.Combine(targetDirectory, "pgbackrest") };
@@ -157,6 +151,26 @@ public sealed class PgBackRest(BackupSettings settings, string? host, ClusterCre
         int.TryParse(newest[..8], System.Globalization.NumberStyles.HexNumber, System.Globalization.CultureInfo.InvariantCulture, out var timeline)
             ? timeline
             : null;
+
+    /// <summary>
+    /// <c>pgbackrest restore</c> into this instance's own data directory (its config's <c>pg1-path</c>, which must be
+    /// empty), with <paramref name="arguments"/> (the recovery target and options), along the newest archived timeline.
+    /// </summary>
+    public async Task RestoreInPlaceAsync(IReadOnlyList<string> arguments, Action<string>? onLine, CancellationToken ct) =>
+        await RunAsync("restore", [.. arguments, .. await TargetTimelineAsync(ct).ConfigureAwait(false)], onLine, ct).ConfigureAwait(false);
+
+    /// <summary>
+    /// The <c>--target-timeline</c> of a restore: the newest timeline with archived WAL, or nothing when none is archived.
+    /// </summary>
+    /// <remarks>
+    /// PostgreSQL's "latest" timeline probes history files upwards from the backup's and stops at the first missing one.
+    /// A promotion that skipped numbers (PromotionTimeline) left those numbers' history files in its pg_wal only, so the
+    /// archive has gaps, and "latest" would stay on the old timeline and lose everything after the failover. The newest
+    /// timeline with archived WAL is the current primary's; its own history file (archived at its promotion) gives the
+    /// whole path to it. A recovery target (a time, an LSN) still stops on that path wherever it lies.
+    /// </remarks>
+    private async Task<IReadOnlyList<string>> TargetTimelineAsync(CancellationToken ct) =>
+        NewestTimeline(BackupCatalog.Parse(await InfoJsonAsync(ct).ConfigureAwait(false))) is { } newest ? [$"--target-timeline={newest}"] : [];
 
     /// <summary>The name of the restored server's own pgBackRest config file, inside its data directory.</summary>
     public const string RestoredConfigName = "pgbackrest-restore.conf";

@@ -1,3 +1,4 @@
+using Appliance.Nodes.Backup;
 using Appliance.Nodes.State;
 using Npgsql;
 
@@ -155,6 +156,18 @@ public sealed partial class PostgresNode : IAsyncDisposable
 
         var existed = Directory.Exists(DataDirectory.Path);
         DataDirectory.EnsureExists();
+        if (Settings.Backup is { Bootstrap: { } bootstrap } backup)
+        {
+            // A new cluster from a backup (issue 17): the repository's database in place of an empty one.
+            try { await BootstrapRestore.RunAsync(backup, bootstrap, Binaries.BinDirectory, DataDirectory.Path, Settings.Self.Port, password, _onServerLog, ct).ConfigureAwait(false); }
+            catch
+            {
+                BaseBackupCloner.RemovePartialCopy(DataDirectory.Path, existed);
+                throw;
+            }
+            await DataDirectory.EnsureApplianceIncludeAsync(ct).ConfigureAwait(false);
+            return true;
+        }
         var passwordFile = Path.Combine(Path.GetTempPath(), $"appliance-pw-{Guid.NewGuid():N}");
         CommandResult? result = null;
         try

@@ -68,7 +68,7 @@ internal static class ForcedFailover
         // A candidate whose WAL went past the new primary's position has forked off its new timeline and would make
         // the new primary wait while it rewinds: one at or below it goes first.
         var newSync = candidates.OrderBy(c => obs.ReportOf(c.Id) is { } r && r.Wal > fenced.Position ? 1 : 0).First();
-        var next = ctx.NextGeneration() with
+        var next = ctx.PromotionGeneration(fenced.History) with
         {
             Primary = target,
             Sync = newSync,

@@ -11,10 +11,14 @@ namespace Appliance.Nodes.State;
 /// finds "no rewind required", and streaming between them mixes two histories. The property tests found this
 /// (ReplicationWorld's "two timelines share a number" check).</para>
 /// <para>Every promotion happens in a generation of its own (only the sync of a state is promoted, by the next
-/// generation), and every timeline in existence was started in an earlier generation, so it is at most that
-/// generation's number. Starting timeline <c>max(current + 1, generation)</c> therefore gives every promotion a
-/// distinct number, equal to its generation once a cluster has promoted once. The node makes PostgreSQL pick it by
-/// placing history files for the numbers it must skip before it promotes.</para>
+/// generation), and the rules give that generation a number past the candidate's timeline
+/// (<see cref="RuleContext.PromotionGeneration"/>), so the promotion starts exactly the timeline numbered as its
+/// generation, which no other promotion can start. After initdb every timeline is at most the generation that started
+/// it and the rules' generation is simply the next one; a cluster bootstrapped from a backup starts generation 1 on the
+/// restore's timeline (past 1, and past every number the old cluster archived), and its first promotion jumps the
+/// generation past that. The node makes PostgreSQL pick the number by placing history files for the numbers it must
+/// skip before it promotes. The property tests check that no number is ever started twice, restored clusters included
+/// (<c>ReplicationWorld</c>).</para>
 /// </remarks>
 public static class PromotionTimeline
 {

@@ -81,6 +81,19 @@ internal sealed class RuleContext(ClusterState state, ClusterObservation observa
     /// <summary>The state as the first write of a new generation.</summary>
     public ClusterState NextGeneration() => State with { Version = State.Version + 1, Generation = State.Generation + 1 };
 
+    /// <summary>
+    /// The state as the first write of the generation that promotes a peer now on <paramref name="candidate"/>'s
+    /// timeline: the next generation, or one past that timeline when it is ahead.
+    /// </summary>
+    /// <remarks>
+    /// The promotion starts the generation's own timeline (<see cref="PromotionTimeline"/>), which needs the generation
+    /// past the candidate's timeline. Only a cluster bootstrapped from a backup starts behind: generation 1 runs on the
+    /// restore's timeline, past 1. Its first promotion then jumps the generation past it, and from there every promotion
+    /// starts the timeline numbered as its generation, which no other promotion can have.
+    /// </remarks>
+    public ClusterState PromotionGeneration(TimelineHistory candidate) =>
+        State with { Version = State.Version + 1, Generation = Math.Max(State.Generation + 1, candidate.Timeline + 1L) };
+
     public static string Ids(IEnumerable<PeerId> peers)
     {
         var ids = peers.Select(p => p.Id).ToList();

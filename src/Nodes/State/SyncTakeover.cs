@@ -59,7 +59,7 @@ internal static class SyncTakeover
                 $"{init.ForkPoint(fenced.History)}, below initWal {state.InitWal}, so it may lack acknowledged writes; waiting for {state.Primary.Id} to return.");
 
         var newSync = candidates[0];
-        var next = ctx.NextGeneration() with
+        var next = ctx.PromotionGeneration(fenced.History) with
         {
             Primary = sync,
             Sync = newSync,

@@ -35,6 +35,21 @@ public sealed class NodeStartupErrorTests : IDisposable
     }
 
     [Fact]
+    public async Task Bootstrapping_from_a_repository_without_a_backup_is_refused_and_nothing_is_created()
+    {
+        var repo = Directory.CreateDirectory(Path.Combine(_dir, "empty-repo")).FullName;
+        var err = await FailsAsync(Args("--backup-repo", repo, "--bootstrap-from-backup"));
+        Assert.Contains($"--bootstrap-from-backup: ", err);
+        Assert.Contains("nothing was changed", err);
+        Assert.False(Directory.Exists(Path.Combine(_dir, "n1", "pgdata")) && Directory.EnumerateFileSystemEntries(Path.Combine(_dir, "n1", "pgdata")).Any(),
+            "the data directory stays empty");
+        Assert.Contains("--bootstrap-to needs --bootstrap-from-backup", await FailsAsync(Args("--backup-repo", repo, "--to", "2026-12-06T10:00:00Z")));
+        Assert.Contains("--bootstrap-to 'yesterday' is not a timestamp",
+            await FailsAsync(Args("--backup-repo", repo, "--bootstrap-from-backup", "--bootstrap-to", "yesterday")));
+        Assert.Contains("--bootstrap-from-backup needs --backup-repo", await FailsAsync(Args("--bootstrap-from-backup")));
+    }
+
+    [Fact]
     public async Task A_wrong_binary_directory_says_what_to_install()
     {
         var err = await FailsAsync(Args("--bin-dir", "/nonexistent/bin"));

@@ -145,6 +145,17 @@ public sealed class BackupOptionsTests : IDisposable
     }
 
     [Fact]
+    public void A_service_unit_takes_the_valueless_bootstrap_flag_and_the_short_target()
+    {
+        var flags = ServiceUnit.ParseFlags(["--name", "db1", "--bootstrap-from-backup", "--to", "2026-12-06T10:00:00Z", "--backup-repo", "/b"]);
+        Assert.Equal([("name", "db1"), ("bootstrap-from-backup", "true"), ("bootstrap-to", "2026-12-06T10:00:00Z"), ("backup-repo", "/b")], flags);
+        Assert.Equal(("bootstrap-from-backup", "true"), ServiceUnit.ParseFlags(["--name", "db1", "--bootstrap-from-backup"])[1]);
+        Assert.Equal(("bootstrap-from-backup", "false"), ServiceUnit.ParseFlags(["--name", "db1", "--bootstrap-from-backup", "false"])[1]);
+        var parse = CommandLine.Build().Parse(["node", "--bootstrap-from-backup", "true", "--to", "2026-12-06T10:00:00Z"]);
+        Assert.Empty(parse.Errors);
+    }
+
+    [Fact]
     public void Placement_mode_is_refused_for_now()
     {
         var message = Refused(new() { ["backup-repo"] = _dir, ["pg-base-port"] = "6000", ["data-root"] = "/tmp/r" });

@@ -204,15 +204,7 @@ public class ClusterRulesPropertyTests(ITestOutputHelper output)
             Interlocked.Add(ref givenUp, world.GivenUp);
             Interlocked.Add(ref acked, world.AckedCount);
             if (world.State is { Maintenance.IsEmpty: false }) Interlocked.Increment(ref maintenance);
-            if (world.State is null || run.Mode == ClusterMode.Singleton) return;
-            world.EndMaintenance();
-            var rest = world.HealEverything();
-            if (rest is Refusal r && !(r.Reason == RefusalReason.NotEnoughPeers && run.NoFailoverNode is not null))
-                throw new ModelViolation($"healed cluster still refuses: {r.Reason}: {r.Detail}", world.Trace);
-            if (world.State.IsFrozen || rest is Refusal) return;
-            if (!world.TakesWrites())
-                throw new ModelViolation($"healed cluster {world.State} does not acknowledge writes", world.Trace);
-            Interlocked.Increment(ref healed);
+            if (HealsAndTakesWrites(run, world)) Interlocked.Increment(ref healed);
         }, iter: Sequences / 2);
         output.WriteLine($"{Sequences / 2} runs: {forced} forced failovers giving up {givenUp} acknowledged writes; {acked} kept; {maintenance} ended with a peer in maintenance; {healed} healed");
         Assert.True(forced > Sequences / 250, $"only {forced} forced failovers");
@@ -220,15 +212,62 @@ public class ClusterRulesPropertyTests(ITestOutputHelper output)
         Assert.True(healed > Sequences / 10, $"only {healed} runs healed");
     }
 
+    /// <summary>
+    /// Clusters bootstrapped from a backup: generation 1's primary runs on a timeline past 1 (the restore's), the rest as
+    /// in <see cref="OperationsRunGen"/>. A separate generator, so the seeds above keep replaying their runs.
+    /// </summary>
+    private static readonly Gen<Run> RestoredRunGen =
+        Gen.Select(OperationsRunGen, Gen.Int[2, 9]).Select(t => t.Item1 with { RestoredTimeline = t.Item2 });
+
+    [Fact]
+    public void ClustersBootstrappedFromABackup_NeverStartOneTimelineTwice_LoseNoAcknowledgedWrite_AndHeal()
+    {
+        // A restored cluster starts generation 1 on a timeline past 1. Promotions numbered max(current + 1, generation)
+        // alone then start one number twice: two syncs that never heard of each other, promoted in generations 2 and 3
+        // from restored timeline 5, would both start 6 (ReplicationWorld's "a number started before"). A promotion's generation is therefore past its candidate's timeline (RuleContext.Promotion).
+        long takeovers = 0, healed = 0;
+        RestoredRunGen.Sample(run =>
+        {
+            var world = run.Play();
+            Interlocked.Add(ref takeovers, world.Takeovers);
+            if (!HealsAndTakesWrites(run, world)) return;
+            world.CheckTheChainStreams();
+            Interlocked.Increment(ref healed);
+        }, iter: Sequences / 2);
+        output.WriteLine($"{Sequences / 2} restored runs: {takeovers} primary changes; {healed} healed");
+        Assert.True(takeovers > Sequences / 20, $"only {takeovers} primary changes");
+        Assert.True(healed > Sequences / 10, $"only {healed} runs healed");
+    }
+
+    /// <summary>
+    /// Ends maintenance and every fault of a normal-mode run; the cluster must then settle without a refusal (short of
+    /// peers only when a nofailover tag leaves too few to lead) and, unless frozen, acknowledge writes. False when
+    /// there is nothing to check: a singleton run, no state, a freeze, or too few peers to lead.
+    /// </summary>
+    private static bool HealsAndTakesWrites(Run run, ReplicationWorld world)
+    {
+        if (world.State is null || run.Mode == ClusterMode.Singleton) return false;
+        world.EndMaintenance();
+        var rest = world.HealEverything();
+        if (rest is Refusal r && !(r.Reason == RefusalReason.NotEnoughPeers && run.NoFailoverNode is not null))
+            throw new ModelViolation($"healed cluster still refuses: {r.Reason}: {r.Detail}", world.Trace);
+        if (world.State.IsFrozen || rest is Refusal) return false;
+        if (!world.TakesWrites())
+            throw new ModelViolation($"healed cluster {world.State} does not acknowledge writes", world.Trace);
+        return true;
+    }
+
     internal sealed record Run(int Nodes, ClusterMode Mode, RejoinPolicy Rejoin, Step[] Steps, int? CoordinatorNode = null)
     {
         public int? NoFailoverNode { get; init; }
+
+        public int RestoredTimeline { get; init; } = 1;
 
         public ReplicationWorld Play(bool raiseFences = true, bool cloneStalledStandbys = true)
         {
             var world = new ReplicationWorld(Nodes, Mode, Rejoin)
             {
-                RaiseFences = raiseFences, CoordinatorNode = CoordinatorNode, CloneStalledStandbys = cloneStalledStandbys,
+                RaiseFences = raiseFences, CoordinatorNode = CoordinatorNode, CloneStalledStandbys = cloneStalledStandbys, RestoredTimeline = RestoredTimeline,
                 NoFailover = NoFailoverNode is { } t ? new HashSet<string> { $"n{t}" } : new HashSet<string>(),
             };
             foreach (var step in Steps) world.Apply(step);
@@ -236,6 +275,6 @@ public class ClusterRulesPropertyTests(ITestOutputHelper output)
         }
 
         public override string ToString() =>
-            $"{Nodes} nodes, {Mode}, rejoin {Rejoin}, nofailover {(NoFailoverNode is { } t ? $"n{t}" : "none")}, coordinator host {(CoordinatorNode is { } c ? $"n{c % Nodes}" : "none")}: {string.Join(" ", Steps.Select(s => s.ToString()))}";
+            $"{Nodes} nodes, {Mode}, rejoin {Rejoin}, restored timeline {RestoredTimeline}, nofailover {(NoFailoverNode is { } t ? $"n{t}" : "none")}, coordinator host {(CoordinatorNode is { } c ? $"n{c % Nodes}" : "none")}: {string.Join(" ", Steps.Select(s => s.ToString()))}";
     }
 }

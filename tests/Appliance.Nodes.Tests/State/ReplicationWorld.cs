@@ -36,6 +36,7 @@ internal sealed class ReplicationWorld
     private readonly List<string> _joinOrder = [];
     private readonly HashSet<int> _acked = [];
     private readonly Dictionary<int, string> _pending = [];   // write id -> primary that waits for its ack
+    private readonly HashSet<int> _timelines = [1];           // every timeline number ever started, here or before a restore
     private readonly List<(Step Step, ClusterState? State, int Acked)> _trace = [];
     private (string? Primary, ImmutableList<int>? Log, int Acked) _lastChecked;
     private int _nextWrite = 1;
@@ -49,6 +50,23 @@ internal sealed class ReplicationWorld
     }
 
     public ClusterMode Mode { get; private set; }
+
+    /// <summary>
+    /// The timeline generation 1's primary starts on: 1 after initdb; past 1 for a cluster bootstrapped from a backup
+    /// (<c>--bootstrap-from-backup</c>), whose restore promoted onto one past the old cluster's newest timeline. Every node
+    /// starts on that history, as every node of such a cluster holds a copy of the restored database.
+    /// </summary>
+    public int RestoredTimeline
+    {
+        get;
+        init
+        {
+            field = value;
+            if (value <= 1) return;
+            foreach (var n in _nodes) n.History = TimelineHistory.First.PromotedAt(Lsn.Zero, value);
+            _timelines.UnionWith(Enumerable.Range(1, value));
+        }
+    } = 1;
 
     /// <summary>
     /// False makes peers report a position without raising the fence they were asked for: the unsafe way, kept to
@@ -320,9 +338,16 @@ internal sealed class ReplicationWorld
             // Promotion starts a new timeline at the end of its WAL. PostgreSQL numbers it one past the newest it
             // knows of, so two promotions that never heard of each other can pick the same number at the same point,
             // and no history can tell their WAL apart; the node promotes onto the generation's number instead
-            // (PromotionTimeline). Generation 1's primary is the cluster's initdb, already a primary on timeline 1.
+            // (PromotionTimeline). Generation 1's primary is the cluster's initdb (or its restore), already a primary.
             if (State.Generation != 1)
-                n.History = n.History.PromotedAt(PositionOf(n), PromotionTimeline.For(n.History.Timeline, n.View!.Generation));
+            {
+                var timeline = PromotionTimeline.For(n.History.Timeline, n.View!.Generation);
+                // The premise of every history comparison: no number is ever started twice. Checked here directly, as
+                // the streaming check below sees a duplicate only when both promotions also forked at one position.
+                if (!_timelines.Add(timeline))
+                    throw new ModelViolation($"{n.Id} starts timeline {timeline} in generation {n.View.Generation}, a number started before", Trace);
+                n.History = n.History.PromotedAt(PositionOf(n), timeline);
+            }
             n.Promoted = true;
             n.HoldsPartOfNext = false;   // the promotion ends recovery at the last whole record and drops the rest
         }

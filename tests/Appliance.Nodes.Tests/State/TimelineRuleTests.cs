@@ -49,6 +49,29 @@ public class TimelineRuleTests
     }
 
     [Fact]
+    public void A_promotion_in_a_cluster_restored_onto_timeline_5_jumps_the_generation_past_it_and_later_ones_go_up_by_one()
+    {
+        // Generation 1 of a cluster bootstrapped from a backup runs on the restore's timeline. The promotion's timeline is
+        // its generation's number (PromotionTimeline), so the generation must pass the candidate's timeline first.
+        var restored = Tl1.PromotedAt(Lsn.Zero, 5);
+        var c = new ScenarioCluster();
+        foreach (var id in new[] { "node1", "node2", "node3", "node4" }) c.Join(id, settle: false).SetWal(id, "0/200").SetHistory(id, restored);
+        c.SetState(StateOf(1, "node1", "node2", ["node3", "node4"], [], initWal: "0/0", version: 3) with { InitHistory = Tl1 });
+        c.Leave("node1");
+        var first = Assert.Single(c.History, h => h.Reason == TransitionReason.SyncTakeover);
+        Assert.Equal(6, first.Next.Generation);
+        Assert.Equal(6, PromotionTimeline.For(restored.Timeline, first.Next.Generation));
+
+        // node2 now runs timeline 6; its sync node3 and async node4 follow it, and the next takeover is an ordinary one.
+        var six = restored.PromotedAt(Lsn.Parse("0/200"), 6);
+        foreach (var id in new[] { "node2", "node3", "node4" }) c.SetHistory(id, six);
+        c.Leave("node2");
+        var second = c.History.Last(h => h.Reason == TransitionReason.SyncTakeover);
+        Assert.Equal(7, second.Next.Generation);
+        Assert.Equal(7, PromotionTimeline.For(six.Timeline, second.Next.Generation));
+    }
+
+    [Fact]
     public void A_legacy_state_without_a_history_still_takes_over_by_LSN()
     {
         var c = AfterOneTakeover();
