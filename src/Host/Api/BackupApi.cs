@@ -55,7 +55,7 @@ public sealed record BackupStateDto(string ReportedBy, DateTimeOffset ReportedAt
     {
         if (report is null) return null;
         var s = report.Status;
-        var failure = s.Failure is { } f && (s.Last is null || f.At > s.Last.Stop) ? f : null;
+        var failure = s.CurrentFailure;
         return new BackupStateDto(report.PeerId, s.At, s.Schedule, s.Last?.Label, s.Last?.Type, s.Last?.Start, s.Last?.Stop,
             s.Last is { } last ? Math.Round(Math.Max(0, (now - last.Stop).TotalSeconds), 1) : null,
             failure?.At, failure?.Type, failure?.Message, s.RunningPercent, BackupHealth.Problems(s, now));

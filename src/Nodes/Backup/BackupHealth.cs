@@ -11,7 +11,7 @@ public static class BackupHealth
     public static IReadOnlyList<string> Problems(BackupStatus status, DateTimeOffset now)
     {
         var problems = new List<string>();
-        if (status.Failure is { } failed && (status.Last is null || failed.At > status.Last.Stop))
+        if (status.CurrentFailure is { } failed)
             problems.Add($"the last backup ({failed.Type}, at {failed.At:u}) failed: {failed.Message}; fix the cause, then run 'appliance backup'" +
                          (status.Schedule is null ? "" : " or wait for the schedule to try again"));
         var schedule = status.Schedule is { } text ? BackupSchedule.Parse(text) : null;

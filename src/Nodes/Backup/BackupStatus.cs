@@ -13,4 +13,7 @@ public sealed record BackupStatus(DateTimeOffset At, string? Schedule, BackupEnt
 {
     /// <summary>True if a backup runs now.</summary>
     public bool Running => RunningPercent is not null;
+
+    /// <summary>The failure, unless a backup in the repository ended after it (then it no longer counts).</summary>
+    public BackupFailure? CurrentFailure => Failure is { } f && (Last is null || f.At > Last.Stop) ? f : null;
 }

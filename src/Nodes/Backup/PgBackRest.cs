@@ -58,12 +58,10 @@ public sealed class PgBackRest(BackupSettings settings, string? host, ClusterCre
         return !output.Any(l => l.Contains("already exists in the", StringComparison.Ordinal));
     }
 
-    /// <summary>Takes a backup of this instance's PostgreSQL; <paramref name="onLine"/> gets pgBackRest's progress lines.</summary>
-    public Task BackupAsync(BackupType type, Action<string>? onLine, CancellationToken ct) => BackupAsync(type, null, onLine, ct);
-
     /// <summary>
-    /// Takes a backup; with <paramref name="primary"/>, from this instance, a standby, with the primary reached through
-    /// its pgBackRest server (this node's certificate proves who asks).
+    /// Takes a backup of this instance's PostgreSQL; with <paramref name="primary"/>, from this instance, a standby, with
+    /// the primary reached through its pgBackRest server (this node's certificate proves who asks).
+    /// <paramref name="onLine"/> gets pgBackRest's progress lines.
     /// </summary>
     /// <exception cref="PgBackRestException">pgBackRest failed, or a standby backup was asked of a node without TLS.</exception>
     public Task BackupAsync(BackupType type, PrimaryEndpoint? primary, Action<string>? onLine, CancellationToken ct)

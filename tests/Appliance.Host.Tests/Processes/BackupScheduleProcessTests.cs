@@ -1,4 +1,5 @@
 using Appliance.Nodes.Backup;
+using Appliance.Host.Api;
 
 namespace Appliance.Host.Tests.Processes;
 
@@ -37,11 +38,13 @@ public sealed class BackupScheduleProcessTests
             Assert.All(backups.Where(b => b.Type == "diff"), d => Assert.Equal(full.Label, d.Prior));
 
             // A standby's /status and /cluster carry what the primary's node reported; verify and /metrics see it healthy.
-            await Wait.UntilAsync(async () => (await cluster.StatusAsync(standby)).Backups is { LastLabel: not null, Problems.Count: 0 } b && b.ReportedBy == primary.Name,
-                () => $"{standby.Name}'s /status shows the newest backup: {System.Text.Json.JsonSerializer.Serialize(cluster.StatusAsync(standby).Result.Backups)}",
+            BackupStateDto? seen = null;
+            await Wait.UntilAsync(async () => (seen = (await cluster.StatusAsync(standby)).Backups) is { LastLabel: not null, Problems.Count: 0 } b && b.ReportedBy == primary.Name,
+                () => $"{standby.Name}'s /status shows the newest backup: {System.Text.Json.JsonSerializer.Serialize(seen)}",
                 TimeSpan.FromSeconds(60));
-            await Wait.UntilAsync(async () => (await NodeClusterFixture.CliAsync("verify", "--endpoint", standby.Url)).Code == 0,
-                () => "verify passes" + NodeClusterFixture.CliAsync("verify", "--endpoint", standby.Url).Result.Out, TimeSpan.FromSeconds(60));
+            var verified = "";
+            await Wait.UntilAsync(async () => await NodeClusterFixture.CliAsync("verify", "--endpoint", standby.Url) is var v && (verified = v.Out) is not null && v.Code == 0,
+                () => "verify passes: " + verified, TimeSpan.FromSeconds(60));
             var metrics = await cluster.Http.GetStringAsync(standby.Url + "/metrics");
             Assert.Matches($"appliance_last_backup_age_seconds{{peer=\"{standby.Name}\"}} [0-9.]+\n", metrics);
             Assert.Contains($"appliance_backup_failing{{peer=\"{standby.Name}\"}} 0\n", metrics);
