@@ -37,6 +37,9 @@ public sealed class PgBackRestServerActor : ReceiveActor, IWithTimers
     private long _stateVersion = -1;
     private IReadOnlyList<string> _clients = [];
     private CancellationTokenSource? _running;
+    /// <summary>How long a server left behind by a killed run may take to stop on SIGTERM before it is killed.</summary>
+    private static readonly TimeSpan LeftoverStopTimeout = TimeSpan.FromSeconds(5);
+
     private Task _serving = Task.CompletedTask;
     private int _run;
     private DateTime _startedAt;
@@ -139,6 +142,11 @@ public sealed class PgBackRestServerActor : ReceiveActor, IWithTimers
             string? dialName;
             try
             {
+                // So must a server that a killed run of this node left behind, holding the port (LeftoverPgBackRestServer).
+                if (run == 1
+                    && await LeftoverPgBackRestServer.StopAsync(PgBackRestServer.ConfigFile(settings), LeftoverStopTimeout, cancel.Token).ConfigureAwait(false)
+                        is { Count: > 0 } stopped)
+                    self.Tell(new Output(run, $"stopped the server an earlier run of this node left behind (pid {string.Join(", ", stopped)})"));
                 config = await server.WriteAsync(settings, dataDirectory, pgPort, cancel.Token).ConfigureAwait(false);
                 dialName = PgBackRestServer.DialName(server.Address, PgBackRestServer.CertificateNames(server.Tls.CertFile), Resolve);
             }

@@ -9,6 +9,7 @@ internal static class LibC
     internal const int SIGINT = 2;
     internal const int SIGQUIT = 3;
     internal const int SIGKILL = 9;
+    internal const int SIGTERM = 15;
     internal const int IPC_RMID = 0;
 
     [DllImport("libc", SetLastError = true)]

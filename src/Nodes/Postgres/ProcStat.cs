@@ -22,6 +22,13 @@ internal static class ProcStat
     /// <summary>Whether <paramref name="pid"/> has exited and waits to be reaped.</summary>
     public static bool IsZombie(int pid) => Fields(pid) is { Length: > 0 } fields && fields[0] == "Z";
 
+    /// <summary>The arguments <paramref name="pid"/> was started with (<c>/proc/PID/cmdline</c>); null when it is gone or unreadable.</summary>
+    public static string[]? CommandLine(int pid)
+    {
+        try { return File.ReadAllText($"/proc/{pid}/cmdline").Split('\0', StringSplitOptions.RemoveEmptyEntries); }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException) { return null; }
+    }
+
     // "pid (comm) state ppid ...": comm may hold spaces and parentheses, so the fields start after the last ')'.
     private static string[]? Fields(int pid)
     {

@@ -69,6 +69,19 @@ public sealed class StandbyBackupProcessTests
             Assert.True(again.Code == 0, $"backup after the server's restart exited {again.Code}: {again.Out}{again.Err}{cluster.Logs()}");
             Assert.Contains($"{async.Name}: succeeded: backup ", again.Out);
 
+            // The async's host process alone is killed (kill -9, as the OOM killer would): its pgbackrest server lives on,
+            // orphaned, holding the port. Started again, the node stops that server first and serves again.
+            var asyncConfig = Path.Combine(async.DataDir, "pgbackrest", "server.conf");
+            var orphan = ServerPid(asyncConfig) ?? throw new InvalidOperationException($"no pgbackrest server runs with {asyncConfig}");
+            using (var host = Process.GetProcessById(async.Process!.Id)) host.Kill(entireProcessTree: false);
+            await async.Process.WaitAsync(TimeSpan.FromSeconds(30));
+            Assert.True(LeftoverPgBackRestServer.ServersOf(asyncConfig).Contains(orphan), $"the server {orphan} did not outlive its node: nothing to test");
+            await async.Process.DisposeAsync();
+            async.Process = cluster.StartBackupNode(async);
+            await Wait.UntilAsync(() => Task.FromResult(ServerPid(asyncConfig) is { } pid && pid != orphan && !LeftoverPgBackRestServer.ServersOf(asyncConfig).Contains(orphan)),
+                () => $"{async.Name} stops the server it left behind and starts its own" + cluster.Logs(40), TimeSpan.FromSeconds(90));
+            Assert.Contains($"stopped the server an earlier run of this node left behind (pid {orphan}", async.Process.Stdout);
+
             var target = Path.Combine(cluster.Dir, "restored");
             await using var restored = await RestoredServer.StartAsync(cluster.Repository, target);
             Assert.Equal(1000L, await BackupClusterFixture.ScalarAsync(restored.Port, "SELECT count(*) FROM standby_backup"));
@@ -79,18 +92,6 @@ public sealed class StandbyBackupProcessTests
         }
     }
 
-    /// <summary>The process id of the <c>pgbackrest server</c> that reads <paramref name="configFile"/>, if one runs.</summary>
-    private static int? ServerPid(string configFile)
-    {
-        foreach (var dir in Directory.EnumerateDirectories("/proc"))
-        {
-            if (!int.TryParse(Path.GetFileName(dir), out var pid)) continue;
-            string[] args;
-            try { args = File.ReadAllText(Path.Combine(dir, "cmdline")).Split('\0'); }
-            catch (IOException) { continue; }
-            catch (UnauthorizedAccessException) { continue; }
-            if (args.Contains($"--config={configFile}") && args.Contains("server") && Path.GetFileName(args[0]) == "pgbackrest") return pid;
-        }
-        return null;
-    }
+    /// <summary>The process id of the <c>pgbackrest server</c> that reads <paramref name="configFile"/> (the lowest, if it forked), if one runs.</summary>
+    private static int? ServerPid(string configFile) => LeftoverPgBackRestServer.ServersOf(configFile) is { Count: > 0 } pids ? pids.Min() : null;
 }

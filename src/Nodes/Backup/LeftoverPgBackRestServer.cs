@@ -1,0 +1,46 @@
+using Appliance.Nodes.Postgres;
+
+namespace Appliance.Nodes.Backup;
+
+/// <summary>
+/// A <c>pgbackrest server</c> that an earlier run of this node left behind. The node starts it as a child process; when
+/// the node's host process dies without stopping it (kill -9, an out-of-memory kill, a crash), the server lives on,
+/// orphaned, and keeps the port: the restarted node's server could never listen again, and its backoff would retry
+/// forever. Only this node runs a server with this node's server config file, so at start-up such a process is the
+/// dead host's, and stopping it is the way back, as <see cref="LeftoverPostmaster"/> does for PostgreSQL.
+/// </summary>
+/// <remarks>
+/// A parent-death signal (<c>setpriv --pdeathsig</c>) would not do: Linux sends it when the thread that started the
+/// child exits, and .NET starts processes from pool threads that the pool retires when idle.
+/// </remarks>
+public static class LeftoverPgBackRestServer
+{
+    /// <summary>
+    /// Stops every process that runs <c>pgbackrest … --config=<paramref name="configFile"/> … server</c>: SIGTERM, then
+    /// SIGKILL of those still alive once <paramref name="timeout"/> has passed. Call it only before this node starts
+    /// its own server.
+    /// </summary>
+    /// <returns>The process ids found (empty when none ran).</returns>
+    public static async Task<IReadOnlyList<int>> StopAsync(string configFile, TimeSpan timeout, CancellationToken ct)
+    {
+        var found = ServersOf(configFile);
+        if (found.Count == 0) return found;
+        foreach (var pid in found) _ = LibC.kill(pid, LibC.SIGTERM);
+        var deadline = DateTime.UtcNow + timeout;
+        while (DateTime.UtcNow < deadline && found.Any(ProcStat.Alive))
+            await Task.Delay(100, ct).ConfigureAwait(false);
+        foreach (var pid in found.Where(ProcStat.Alive)) _ = LibC.kill(pid, LibC.SIGKILL);
+        return found;
+    }
+
+    /// <summary>The live processes, other than this one, that serve with <paramref name="configFile"/>.</summary>
+    public static IReadOnlyList<int> ServersOf(string configFile) =>
+        [.. ProcStat.AllPids().Where(pid => pid != Environment.ProcessId && ProcStat.Alive(pid) && IsServerOf(ProcStat.CommandLine(pid), configFile))];
+
+    /// <summary>Whether <paramref name="arguments"/> start a pgBackRest server with <paramref name="configFile"/>.</summary>
+    public static bool IsServerOf(IReadOnlyList<string>? arguments, string configFile) =>
+        arguments is { Count: > 0 }
+        && arguments.Any(a => Path.GetFileName(a) == "pgbackrest")
+        && arguments.Contains("--config=" + configFile, StringComparer.Ordinal)
+        && arguments.Contains("server", StringComparer.Ordinal);
+}
