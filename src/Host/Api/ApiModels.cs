@@ -147,9 +147,11 @@ public sealed record DownstreamDto(string Name, string State, string SyncState, 
 /// <param name="LagBytes">Behind the primary, bytes (null if unknown).</param>
 /// <param name="Downstreams">Its walsenders.</param>
 /// <param name="PendingRestart">Settings its PostgreSQL takes only at a restart.</param>
+/// <param name="XactCommit">Transactions committed on it (<c>pg_stat_database.xact_commit</c> summed over its databases);
+/// the dashboard charts its differences as commits per second. Null when it did not answer.</param>
 public sealed record PeerViewDto(string Id, string Host, int Port, string Role, string? Upstream, bool Reachable, string? Error,
     bool ReadWrite, bool InRecovery, int? Timeline, string? WalPosition, ulong? LagBytes, IReadOnlyList<DownstreamDto> Downstreams,
-    IReadOnlyList<string>? PendingRestart = null);
+    IReadOnlyList<string>? PendingRestart = null, long? XactCommit = null);
 
 /// <summary>Why the coordinator is not changing the state although something is wrong.</summary>
 /// <param name="Reason">The rule's reason.</param>

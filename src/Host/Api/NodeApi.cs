@@ -3,6 +3,7 @@ using System.Text;
 using System.Text.Json;
 using Appliance.Actors.Protocol;
 using Appliance.Host.Api.Access;
+using Appliance.Host.Api.Ui;
 using Appliance.Host.Node;
 using Appliance.Nodes.State;
 using Microsoft.AspNetCore.Builder;
@@ -61,9 +62,9 @@ public static class NodeApi
         restricted.MapGet("/metrics", async (NodeStatusReader reader, ClusterEvents events, CancellationToken ct) =>
             Results.Text(Metrics.Render(await reader.ReadAsync(ct), events.Latest, events.History), "text/plain; version=0.0.4; charset=utf-8"));
 
-        // GET / is Patroni's primary check too (HAProxy's 'option httpchk GET /'); the human page is /ui.
-        restricted.MapGet("/ui", async (ClusterAccess access, PeerProber prober, NodeStatusReader reader, CancellationToken ct) =>
-            Results.Content(StatusPage.Render(await reader.ReadAsync(ct), await ClusterViewAsync(access, prober, ct)), "text/html; charset=utf-8"));
+        // GET / is Patroni's primary check too (HAProxy's 'option httpchk GET /'); the human page is /ui, open because
+        // it holds no data: its script asks the guarded endpoints with the token the operator gives it.
+        Dashboard.Map(api);
         api.MapMethods("/", ["GET", "HEAD", "OPTIONS"], (HttpContext http, NodeStatusReader reader, CancellationToken ct) =>
             RoleCheckAsync(http, reader, "primary", ct));
 

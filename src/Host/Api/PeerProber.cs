@@ -45,7 +45,7 @@ public sealed class PeerProber(ClusterCredentials credentials)
                 status is not null, error, status?.ReadWrite ?? false, status?.InRecovery ?? false, status?.Timeline,
                 status?.Position.ToString(), lag,
                 [.. downstreams.Select(d => new DownstreamDto(d.ApplicationName, d.State, d.SyncState, d.FlushLsn?.ToString(), d.ReplayLsn?.ToString(), d.LagBytes))],
-                status?.PendingRestart ?? []);
+                status?.PendingRestart ?? [], status?.Commits);
         })];
     }
 

@@ -218,7 +218,7 @@ public static class DemoRunner
         var verified = $"sslmode=verify-ca&sslrootcert={CaFile(dir)}";
         Console.WriteLine($"  psql \"postgresql://postgres:{password}@127.0.0.1:{primary.PgPort}/postgres?{verified}\"");
         Console.WriteLine($"  any node, follows the primary:  psql \"postgresql://postgres:{password}@{string.Join(",", nodes.Select(n => $"127.0.0.1:{n.PgPort}"))}/postgres?target_session_attrs=read-write&{verified}\"");
-        foreach (var n in nodes) Console.WriteLine($"  {n.Name}: {n.Url}/ui  (status page; /state, /status, /cluster, /metrics; GET / is the primary check)");
+        foreach (var n in nodes) Console.WriteLine($"  {n.Name}: {n.Url}/ui  (dashboard; /state, /status, /cluster, /metrics; GET / is the primary check)");
         Console.WriteLine($"  Every plane is TLS with the demo's CA {CaFile(dir)}: curl --cacert {CaFile(dir)} {nodes[0].Url}/status");
         Console.WriteLine($"  CLI: dotnet run --project src/Host -- status --endpoint {nodes[0].Url} --ca {CaFile(dir)}   (or export {ApiClient.CaEnvironmentVariable}={CaFile(dir)})");
         var tokenFile = Path.Combine(dir, TokenFileName);

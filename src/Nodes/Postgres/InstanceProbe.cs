@@ -79,7 +79,8 @@ public sealed record InstanceProbe(string Host, int Port, ClusterCredentials Cre
                END,
                (SELECT timeline_id FROM pg_control_checkpoint()),
                (SELECT shobj_description(oid, 'pg_authid') FROM pg_roles WHERE rolname = @replication),
-               (SELECT coalesce(string_agg(name, ',' ORDER BY name), '') FROM pg_settings WHERE pending_restart) AS pending_restart
+               (SELECT coalesce(string_agg(name, ',' ORDER BY name), '') FROM pg_settings WHERE pending_restart) AS pending_restart,
+               (SELECT sum(xact_commit) FROM pg_stat_database)::bigint AS xact_commit
         """;
 
     /// <summary>Role, read-write, timeline, its history and WAL positions.</summary>
@@ -110,6 +111,7 @@ public sealed record InstanceProbe(string Host, int Port, ClusterCredentials Cre
                 SynchronousStandbyNames: reader.GetString(2))
             {
                 PendingRestart = reader.GetString(reader.GetOrdinal("pending_restart")).Split(',', StringSplitOptions.RemoveEmptyEntries),
+                Commits = reader.IsDBNull(reader.GetOrdinal("xact_commit")) ? null : reader.GetInt64(reader.GetOrdinal("xact_commit")),
             };
             if (status.Timeline < 0)
                 status = status with { Timeline = await ReplayTimelineAsync(ct).ConfigureAwait(false) ?? reader.GetInt32(7) };

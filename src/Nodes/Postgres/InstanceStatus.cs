@@ -29,6 +29,13 @@ public sealed record InstanceStatus(bool InRecovery, bool ReadWrite, int Timelin
 
     /// <summary>Settings whose new value the server takes only at its next restart (<c>pg_settings.pending_restart</c>).</summary>
     public IReadOnlyList<string> PendingRestart { get; init; } = [];
+
+    /// <summary>
+    /// Transactions committed on this server since its statistics were last reset, over every database
+    /// (<c>pg_stat_database.xact_commit</c>): the dashboard's commits per second are its differences. PostgreSQL's
+    /// statistics lag the commits by up to a second, and every read-only statement counts too, these probes' own among them.
+    /// </summary>
+    public long? Commits { get; init; }
 }
 
 /// <summary>One downstream as its upstream sees it in <c>pg_stat_replication</c>.</summary>

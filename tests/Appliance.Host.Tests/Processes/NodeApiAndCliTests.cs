@@ -99,10 +99,17 @@ public sealed partial class NodeApiAndCliTests(NodeClusterFixture cluster) : ICl
             return names.All(text.Contains);
         }, () => $"/metrics has {string.Join(", ", names)}; it was:\n{text}", TimeSpan.FromSeconds(30));
 
+        // The dashboard: the page and its two files, embedded in the host (Appliance.Ui.Tests drives it in a browser).
         var page = await cluster.Http.GetAsync(node.Url + "/ui");
         Assert.Equal(HttpStatusCode.OK, page.StatusCode);
         Assert.StartsWith("text/html", page.Content.Headers.ContentType!.ToString());
-        Assert.Contains("appliance node n1", await page.Content.ReadAsStringAsync());
+        Assert.Contains("/ui/dashboard.js", await page.Content.ReadAsStringAsync());
+        foreach (var (path, type) in new[] { ("/ui/dashboard.js", "text/javascript"), ("/ui/dashboard.css", "text/css") })
+        {
+            using var file = await cluster.Http.GetAsync(node.Url + path);
+            Assert.Equal(HttpStatusCode.OK, file.StatusCode);
+            Assert.StartsWith(type, file.Content.Headers.ContentType!.ToString());
+        }
     }
 
     [Fact]

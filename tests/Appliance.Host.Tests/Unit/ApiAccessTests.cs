@@ -164,7 +164,9 @@ public sealed class ApiAccessTests : IDisposable
             changes.Select(e => e.RoutePattern.RawText!.TrimStart('/').Insert(0, "/")).Order(StringComparer.Ordinal));
         Assert.All(changes, e => Assert.True(Policy(e) == ApiAccess.OperatePolicy, Name(e)));
 
-        string[] guarded = ["/state", "/cluster", "/history", "/state/stream", "/metrics", "/ui", "/config", "/backups"];
+        // The dashboard's files (/ui, /ui/dashboard.js, /ui/dashboard.css) are open: they hold no data, and the page
+        // reads the guarded endpoints with the operator's token.
+        string[] guarded = ["/state", "/cluster", "/history", "/state/stream", "/metrics", "/config", "/backups"];
         var reads = endpoints.Where(e => !Changes(e)).ToList();
         foreach (var e in reads)
         {
@@ -173,6 +175,7 @@ public sealed class ApiAccessTests : IDisposable
             Assert.True(expected == Policy(e), $"{Name(e)}: {Policy(e) ?? "open"}, expected {expected ?? "open"}");
         }
         Assert.Contains(reads, e => e.RoutePattern.RawText!.EndsWith("primary") && Policy(e) is null);
+        Assert.Contains(reads, e => e.RoutePattern.RawText == "/ui" && Policy(e) is null);
         // GET / is the primary check a load balancer polls, open like /primary.
         Assert.Contains(reads, e => e.RoutePattern.RawText!.TrimStart('/') == "" && e.Metadata.GetMetadata<HttpMethodMetadata>()!.HttpMethods.Contains("GET") && Policy(e) is null);
     }
