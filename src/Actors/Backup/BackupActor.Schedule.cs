@@ -9,9 +9,11 @@ namespace Appliance.Actors.Backup;
 /// <summary>
 /// The backup actor's schedule and reports. While this node takes the backups (its peer is primary and the stanza is
 /// ready), it reads the repository every <see cref="BackupSchedule.CheckInterval"/> (a minute without a schedule),
-/// asks <see cref="BackupDue"/> whether a backup is due and starts it through the same path as one asked for by hand,
-/// so one runs at a time whoever asked. After every read and every start or end of a backup it publishes a
-/// <see cref="BackupProtocol.Report"/>, which every node's backup actor keeps for its API.
+/// asks <see cref="BackupDue"/> whether a backup is due and starts it where <see cref="BackupSource"/> says, as for one
+/// asked for by hand: on a standby's node through <see cref="BackupProtocol.Start"/> (followed by
+/// <see cref="BackupProtocol.GetProgress"/> until it ends, so that its failure is reported like a local one), or here.
+/// One scheduled backup runs at a time, and none while this node runs one. After every read and every start or end of
+/// a backup it publishes a <see cref="BackupProtocol.Report"/>, which every node's backup actor keeps for its API.
 /// </summary>
 public sealed partial class BackupActor
 {
@@ -23,6 +25,25 @@ public sealed partial class BackupActor
     private BackupEntry? _newest;
     private bool _reading;
     private BackupProtocol.Report? _latest;
+    private RemoteRun? _remote;
+
+    /// <summary>How often a scheduled backup on a standby's node is asked how it goes.</summary>
+    public static readonly TimeSpan RemoteFollowInterval = TimeSpan.FromSeconds(5);
+
+    /// <summary>How many times in a row a standby's node may leave that question unanswered before its backup counts as failed.</summary>
+    public const int RemoteMissesAllowed = 3;
+
+    /// <summary>A scheduled backup on another node: its peer, its run (null until that node said it started), type and progress.</summary>
+    private sealed record RemoteRun(string Peer, string? Run, BackupType Type, double? Percent, int Misses = 0);
+
+    private sealed record RemoteStarted(string Peer, BackupType Type, BackupProtocol.Progress? Progress, string? Error);
+
+    private sealed record RemoteProgress(string Run, BackupProtocol.Progress? Progress, string? Error);
+
+    private sealed record FollowRemote
+    {
+        public static readonly FollowRemote Instance = new();
+    }
 
     private sealed record Check
     {
@@ -41,6 +62,9 @@ public sealed partial class BackupActor
         Receive<CatalogRead>(OnCatalogRead);
         Receive<BackupProtocol.Report>(OnReport);
         Receive<BackupProtocol.GetReport>(_ => Sender.Tell(new BackupProtocol.Reported(_latest)));
+        Receive<RemoteStarted>(OnRemoteStarted);
+        Receive<FollowRemote>(_ => AskRemoteProgress());
+        Receive<RemoteProgress>(OnRemoteProgress);
     }
 
     /// <summary>This node takes the backups now: its peer is primary and the stanza exists for this generation.</summary>
@@ -67,10 +91,86 @@ public sealed partial class BackupActor
         _newest = read.Backups!.MaxBy(b => b.Stop);
         PublishReport();
         if (_schedule is null || !TakesBackups || _state!.Generation != read.Generation) return;
-        var decision = BackupDue.Decide(_schedule, read.Backups!, _run is { State: "running" }, _failure, DateTimeOffset.UtcNow);
+        var decision = BackupDue.Decide(_schedule, read.Backups!, _run is { State: "running" } || _remote is not null, _failure, DateTimeOffset.UtcNow);
         if (decision.Type is not { } type) return;
-        _log.Info("Backups: the schedule ({0}) starts a {1} backup: {2}", _schedule, type.ToString().ToLowerInvariant(), decision.Reason);
-        Begin(type, fromStandby: false);
+        var placement = BackupSource.Choose(_state, BackupFrom.Auto, _pgBackRest.HasTls ? null : BackupSource.NoTls);
+        _log.Info("Backups: the schedule ({0}) starts a {1} backup, {2}: {3}", _schedule, type.ToString().ToLowerInvariant(), placement.Reason, decision.Reason);
+        if (placement.Runner is { } runner && runner.Id != _self) StartRemote(runner.Id, type);
+        else Begin(type, fromStandby: false);
+    }
+
+    /// <summary>Asks the node of <paramref name="peer"/> to run the scheduled backup, as the API does for one asked by hand.</summary>
+    private void StartRemote(string peer, BackupType type)
+    {
+        _remote = new RemoteRun(peer, null, type, null);
+        _mediator.Ask<BackupProtocol.Progress>(new Publish(BackupProtocol.Topic, new BackupProtocol.Start(peer, type.ToString().ToLowerInvariant())), ServerAskTimeout)
+            .PipeTo(Self,
+                success: p => new RemoteStarted(peer, type, p, null),
+                failure: e => new RemoteStarted(peer, type, null, $"its node did not answer within {ServerAskTimeout.TotalSeconds:0} s ({e.GetType().Name})"));
+    }
+
+    private void OnRemoteStarted(RemoteStarted started)
+    {
+        if (_remote is not { Run: null } pending || pending.Peer != started.Peer) return;
+        if (started.Progress is { State: "running", Run: { } run } progress)
+        {
+            _remote = pending with { Run = run, Percent = progress.Percent };
+            _log.Info("Backups: the scheduled {0} backup runs on {1} (run {2})", started.Type.ToString().ToLowerInvariant(), started.Peer, run);
+            Timers.StartPeriodicTimer(nameof(FollowRemote), FollowRemote.Instance, RemoteFollowInterval);
+            PublishReport();
+            return;
+        }
+        _remote = null;
+        EndRemote(started.Type, $"it could not start on the standby {started.Peer}: {started.Progress?.Detail ?? started.Error}");
+    }
+
+    private void AskRemoteProgress()
+    {
+        if (_remote is not { Run: { } run } remote) return;
+        _mediator.Ask<BackupProtocol.Progress>(new Publish(BackupProtocol.Topic, new BackupProtocol.GetProgress(remote.Peer)), ServerAskTimeout)
+            .PipeTo(Self,
+                success: p => new RemoteProgress(run, p, null),
+                failure: e => new RemoteProgress(run, null, e.GetType().Name));
+    }
+
+    private void OnRemoteProgress(RemoteProgress answer)
+    {
+        if (_remote is not { } remote || remote.Run != answer.Run) return;
+        switch (answer.Progress)
+        {
+            case null when remote.Misses + 1 < RemoteMissesAllowed:
+                _remote = remote with { Misses = remote.Misses + 1 };
+                return;
+            case null:
+                FinishRemote(remote, $"the node of {remote.Peer} stopped answering while its backup ran ({answer.Error}); it may have stopped or lost the cluster");
+                return;
+            case { Run: var run } when run != remote.Run:
+                FinishRemote(remote, $"the node of {remote.Peer} no longer knows its backup {remote.Run} (it was started again?)");
+                return;
+            case { State: "running" } running:
+                _remote = remote with { Percent = running.Percent, Misses = 0 };
+                return;
+            case { State: "succeeded" }:
+                FinishRemote(remote, null);
+                return;
+            case var ended:
+                FinishRemote(remote, $"on the standby {remote.Peer}: {ended.Detail}");
+                return;
+        }
+    }
+
+    private void FinishRemote(RemoteRun remote, string? error)
+    {
+        _remote = null;
+        Timers.Cancel(nameof(FollowRemote));
+        if (error is null) _log.Info("Backups: the scheduled backup {0} on {1} is complete", remote.Run, remote.Peer);
+        EndRemote(remote.Type, error);
+    }
+
+    private void EndRemote(BackupType type, string? error)
+    {
+        if (error is not null) _log.Warning("Backups: the scheduled {0} backup failed: {1}", type.ToString().ToLowerInvariant(), error);
+        NoteOutcome(type, error);
     }
 
     /// <summary>A backup ended: keep its failure until one succeeds, and read the repository again for the new backup.</summary>
@@ -84,7 +184,7 @@ public sealed partial class BackupActor
     private void PublishReport()
     {
         if (!IsPrimary) return;
-        var running = _run is { State: "running" } run ? run.Percent ?? 0 : (double?)null;
+        var running = _run is { State: "running" } run ? run.Percent ?? 0 : _remote is { } remote ? remote.Percent ?? 0 : (double?)null;
         var report = new BackupProtocol.Report(_self, new BackupStatus(DateTimeOffset.UtcNow, _schedule?.ToString(), _newest, _failure, running));
         _latest = report;
         _mediator.Tell(new Publish(BackupProtocol.Topic, report));

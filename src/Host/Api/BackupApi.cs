@@ -181,9 +181,7 @@ public static class BackupApi
     /// Why no standby can take a backup in this cluster, or null. TLS is configured on every node or on none (mutual
     /// TLS between members), so this node's own options tell.
     /// </summary>
-    private static string? StandbyUnavailable(ClusterAccess access) => access.Options.Tls is null
-        ? "TLS is not configured (--tls-cert, --tls-key, --tls-ca), and a backup from a standby reaches the primary only through pgBackRest's TLS server"
-        : null;
+    private static string? StandbyUnavailable(ClusterAccess access) => access.Options.Tls is null ? BackupSource.NoTls : null;
 
     private static string NoRepository(ClusterAccess access) =>
         $"Node {access.Options.Name} has no backup repository: start every node with --backup-repo PATH.";

@@ -29,6 +29,10 @@ public sealed record BackupPlacement(PeerId? Runner, bool FromStandby, string Re
 /// </summary>
 public static class BackupSource
 {
+    /// <summary>Why no standby can take a backup in a cluster without TLS (the <c>standbyUnavailable</c> of <see cref="Choose"/>).</summary>
+    public const string NoTls =
+        "TLS is not configured (--tls-cert, --tls-key, --tls-ca), and a backup from a standby reaches the primary only through pgBackRest's TLS server";
+
     /// <summary>Picks the peer that runs a backup.</summary>
     /// <param name="state">The newest cluster state.</param>
     /// <param name="from">What the operator asked for.</param>

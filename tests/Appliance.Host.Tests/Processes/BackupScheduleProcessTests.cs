@@ -11,7 +11,8 @@ namespace Appliance.Host.Tests.Processes;
 [System.Runtime.Versioning.SupportedOSPlatform("linux")]
 public sealed class BackupScheduleProcessTests
 {
-    private sealed class ScheduledCluster : BackupClusterFixture
+    // With TLS, so that the schedule backs up from a standby (BackupSource) and must report that node's outcome.
+    private sealed class ScheduledCluster() : BackupClusterFixture(tls: true)
     {
         protected override IEnumerable<string> BackupArgs => [.. base.BackupArgs, "--backup-schedule", "full=1h,diff=10s"];
     }
@@ -26,7 +27,9 @@ public sealed class BackupScheduleProcessTests
             var primary = (await cluster.PrimaryAsync())!;
             var standby = await cluster.NodeInRoleAsync("async");
 
-            // Nobody asks for a backup: the primary's node takes a full one (the repository has none), then diffs on it.
+            // Nobody asks for a backup: the primary's node has a full one taken (the repository has none), then diffs on
+            // it, each from the last async, whose files pgBackRest reads (the manifest says so), while the primary only
+            // starts and stops them.
             IReadOnlyList<BackupEntry> backups = [];
             await Wait.UntilAsync(async () =>
             {
@@ -36,6 +39,10 @@ public sealed class BackupScheduleProcessTests
                 TimeSpan.FromSeconds(120));
             var full = Assert.Single(backups, b => b.Type == "full");
             Assert.All(backups.Where(b => b.Type == "diff"), d => Assert.Equal(full.Label, d.Prior));
+            foreach (var b in backups)
+                Assert.Contains("option-backup-standby=true",
+                    await File.ReadAllTextAsync(Path.Combine(cluster.Repository, "backup", "appliance", b.Label, "backup.manifest")));
+            Assert.Contains($"the scheduled full backup runs on {standby.Name}", primary.Process!.Stdout);
 
             // A standby's /status and /cluster carry what the primary's node reported; verify and /metrics see it healthy.
             BackupStateDto? seen = null;
@@ -43,7 +50,7 @@ public sealed class BackupScheduleProcessTests
                 () => $"{standby.Name}'s /status shows the newest backup: {System.Text.Json.JsonSerializer.Serialize(seen)}",
                 TimeSpan.FromSeconds(60));
             var verified = "";
-            await Wait.UntilAsync(async () => await NodeClusterFixture.CliAsync("verify", "--endpoint", standby.Url) is var v && (verified = v.Out) is not null && v.Code == 0,
+            await Wait.UntilAsync(async () => await NodeClusterFixture.CliAsync("verify", "--endpoint", standby.Url, "--ca", cluster.CaFile) is var v && (verified = v.Out) is not null && v.Code == 0,
                 () => "verify passes: " + verified, TimeSpan.FromSeconds(60));
             var metrics = await cluster.Http.GetStringAsync(standby.Url + "/metrics");
             Assert.Matches($"appliance_last_backup_age_seconds{{peer=\"{standby.Name}\"}} [0-9.]+\n", metrics);
@@ -60,11 +67,11 @@ public sealed class BackupScheduleProcessTests
                 var failed = (await cluster.StatusAsync(standby)).Backups!;
                 Assert.Contains("pgbackrest backup failed (exit code ", failed.Failure);
                 Assert.Equal("diff", failed.FailedType);
-                var verify = await NodeClusterFixture.CliAsync("verify", "--endpoint", standby.Url);
+                var verify = await NodeClusterFixture.CliAsync("verify", "--endpoint", standby.Url, "--ca", cluster.CaFile);
                 Assert.True(verify.Code == 1, $"verify exited {verify.Code}: {verify.Out}{verify.Err}");
                 Assert.Contains("problem: backups: the last backup (diff, at ", verify.Out);
                 Assert.Contains($"appliance_backup_failing{{peer=\"{standby.Name}\"}} 1\n", await cluster.Http.GetStringAsync(standby.Url + "/metrics"));
-                var status = await NodeClusterFixture.CliAsync("status", "--endpoint", primary.Url);
+                var status = await NodeClusterFixture.CliAsync("status", "--endpoint", primary.Url, "--ca", cluster.CaFile);
                 Assert.Contains("warning: backups: the last backup (diff", status.Out);
             }
             finally
