@@ -10,7 +10,7 @@
 # knobs on one build.
 #
 # Runs as root (the nodes run PostgreSQL as `postgres`). Cluster k uses ports 25k10-25k32 (below the kernel's ephemeral range, so that no client socket holds one); each sitting's directory is
-# kept under /tmp/appliance-idle. CPU is Δ(utime+stime) of /proc/PID/stat per wall second, in % of one core. A
+# kept under /tmp/appliance-idle. SCRAPE=S also reads every node's /metrics every S seconds, as Prometheus would. CPU is Δ(utime+stime) of /proc/PID/stat per wall second, in % of one core. A
 # PostgreSQL's is its postmaster's utime+stime+cutime+cstime (the children it reaped: a login per status read shows
 # there) plus utime+stime of its live children (backends, walsenders, walwriter, checkpointer, …), at both ends.
 set -u
@@ -56,6 +56,10 @@ for k in $(seq 1 ${#labels[@]}); do
     sleep 1
   done
 done
+if [ -n "${SCRAPE:-}" ]; then   # Prometheus's part: every node's /metrics every $SCRAPE s, through settling and the window
+  ( while true; do for k in $(seq 1 ${#labels[@]}); do for i in 1 2 3; do curl -s -o /dev/null "http://127.0.0.1:25${k}${i}1/metrics"; done; done; sleep "$SCRAPE"; done ) &
+  scraper=$!
+fi
 echo "all healthy; settling ${SETTLE} s, then measuring over ${WINDOW} s (load $(cut -d' ' -f1-3 /proc/loadavg))"
 sleep "$SETTLE"
 snapshot() { cat /proc/[0-9]*/stat 2>/dev/null > "$1"; }   # every process's stat line, read at one moment
@@ -79,6 +83,7 @@ for label in "${labels[@]}"; do
       "$(echo "100 * ($p1 - $p0) / $HZ / ($t1 - $t0)" | bc -l)"
   done
 done
+[ -n "${scraper:-}" ] && kill "$scraper"
 echo "load at the end $(cut -d' ' -f1-3 /proc/loadavg); logs in $D"
 for label in "${labels[@]}"; do for i in 1 2 3; do kill "$(cat "$D/$label-n$i.pid")" 2>/dev/null; done; done
 sleep 5; pkill -9 -f "$D/" 2>/dev/null; true

@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using Akka.Actor;
 using Akka.Cluster;
 using Akka.Cluster.Tools.PublishSubscribe;
@@ -57,6 +58,9 @@ public sealed class ClusterStateCoordinator : ReceivePersistentActor, IWithTimer
     private string? _lastPresent;
     private DateTimeOffset _quietSince;   // last write, change of present peers, or fence: see CoordinatorHost.Settled
     private ActorMaterializer? _materializer;   // one per incarnation: each would otherwise leave a child actor behind
+    private readonly CoordinatorMetrics _metrics;
+    private readonly WriteGapWatch _writeGaps = new();
+    private long _persistStarted;   // Stopwatch timestamp of the write in flight (a round writes one state at a time)
 
     // Random start: a late answer to a probe of an earlier incarnation must not match a probe of this one.
     private long _nextProbeId = Random.Shared.NextInt64(1, long.MaxValue / 2);
@@ -66,6 +70,7 @@ public sealed class ClusterStateCoordinator : ReceivePersistentActor, IWithTimer
     public ClusterStateCoordinator(CoordinatorSettings settings)
     {
         _settings = settings.EnsureValid();
+        _metrics = settings.Metrics ?? CoordinatorMetrics.Unexported();
         _mediator = settings.PubSubMediator ?? DistributedPubSub.Get(Context.System).Mediator;
         if (settings.Membership == MembershipSource.ClusterMembers)
             _cluster = Cluster.Get(Context.System);
@@ -192,6 +197,11 @@ public sealed class ClusterStateCoordinator : ReceivePersistentActor, IWithTimer
         var changed = _membership.Record(report, node, AddressOf(node), Now());
         if (report.SecretFingerprints is { } fingerprints) _secretFingerprints[report.Peer.Id] = fingerprints;
         _primaryWal.Observe(_state, report);
+        if (_writeGaps.Reported(report, Now()) is { } gap)
+        {
+            (gap.Kind == WriteGapKind.Failover ? _metrics.Failover : _metrics.SwitchoverWriteGap).Observe(gap.Length.TotalSeconds);
+            _log.Info("{0}: {1} takes writes {2:0.###} s after they stopped.", gap.Kind, report.Peer.Id, gap.Length.TotalSeconds);
+        }
         // Pub-sub may have dropped the state, or the node joined late: a node behind the current version gets it now.
         if (_state is { } state && report.AppliedVersion < state.Version)
             node.Tell(new ClusterStateProtocol.StateChanged(state.Version, state, _incarnation));
@@ -280,6 +290,7 @@ public sealed class ClusterStateCoordinator : ReceivePersistentActor, IWithTimer
                 EndRound(new Refusal(RefusalReason.NoMajority, $"{transition.Reason} waits: the coordinator's view reaches only {view}."));
                 break;
             case Transition transition:
+                _persistStarted = Stopwatch.GetTimestamp();
                 Persist(new ClusterStateProtocol.StateRecorded(transition.Next, transition.Reason, transition.Detail, Now()), OnRecorded);
                 break;
             case Refusal { Reason: RefusalReason.NeedsFencedPosition, Probe: { } probe }:
@@ -347,17 +358,43 @@ public sealed class ClusterStateCoordinator : ReceivePersistentActor, IWithTimer
 
     private void OnRecorded(ClusterStateProtocol.StateRecorded recorded)
     {
+        _metrics.JournalWrite.Observe(Stopwatch.GetElapsedTime(_persistStarted).TotalSeconds);
         EnsureVersionIsSequenceNumber(recorded.State, LastSequenceNr, "written event");
+        var round = _round!;
+        WatchWriteGap(_state, recorded, round);
         _state = recorded.State;
         _quietSince = Now();
         _log.Info("State {0} written ({1}): {2}", recorded.State, recorded.Reason, recorded.Detail);
         Publish(recorded.State);
-        var round = _round!;
         round.Command?.ReplyTo.Tell(new OperatorProtocol.Accepted(recorded));
         round.Written(recorded.State);
         if (_settings.SnapshotEvery > 0 && LastSequenceNr % _settings.SnapshotEvery == 0)
             SaveSnapshot(new CoordinatorSnapshot(recorded.State));
         Evaluate();
+    }
+
+    /// <summary>
+    /// Starts measuring a change of primary that <paramref name="recorded"/> makes: a failover counts from when this
+    /// coordinator last heard of the lost primary (its last report, or the start of its PostgreSQL being down; without
+    /// either, this coordinator's own start: then it moved with the primary, and the figure is a lower bound); a
+    /// switchover from the round's first fence, which stops the sync receiving and so every commit.
+    /// </summary>
+    private void WatchWriteGap(ClusterState? before, ClusterStateProtocol.StateRecorded recorded, EvaluationRound round)
+    {
+        WriteGapKind? kind = before is null || before.Primary.Id == recorded.State.Primary.Id ? null : recorded.Reason switch
+        {
+            TransitionReason.SyncTakeover => WriteGapKind.Failover,
+            TransitionReason.Switchover or TransitionReason.CoordinatorHostRelieved => WriteGapKind.Switchover,
+            _ => null,
+        };
+        var since = kind switch
+        {
+            WriteGapKind.Failover => AbsentRolePeers(Now()).TryGetValue(before!.Primary.Id, out var seen) ? seen.Since
+                : _membership.PostgresDownSince(Now()).TryGetValue(before.Primary.Id, out var down) ? down : recorded.At,
+            WriteGapKind.Switchover => round.FirstFenceAt ?? recorded.At,
+            _ => recorded.At,
+        };
+        _writeGaps.Written(recorded.State, kind, since);
     }
 
     private void AskForFence(EvaluationRound round, PositionProbe probe, Decision decision)
@@ -372,7 +409,7 @@ public sealed class ClusterStateCoordinator : ReceivePersistentActor, IWithTimer
         }
         var pending = new PendingProbe(_nextProbeId++, probe);
         var owner = new FenceOwner(_incarnation, _state?.Version ?? 0, pending.ProbeId);
-        round.Asked(pending, node, owner);
+        round.Asked(pending, node, owner, Now());
         node.Tell(new NodeProtocol.RaiseFence(pending.ProbeId, probe.Fence, owner));
         Timers.StartSingleTimer(ProbeTimer, new ProbeTimedOut(pending.ProbeId), _settings.ProbeTimeout);
     }
@@ -417,6 +454,7 @@ public sealed class ClusterStateCoordinator : ReceivePersistentActor, IWithTimer
     {
         var round = _round!;
         _round = null;
+        _metrics.Evaluation.Observe(Stopwatch.GetElapsedTime(round.StartedAt).TotalSeconds);
         if (round.Raised.Count > 0) _quietSince = Now();   // a fenced attempt that came to nothing is not retried at once
         if (round.Command is { } command)
         {

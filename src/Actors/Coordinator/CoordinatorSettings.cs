@@ -75,6 +75,9 @@ public sealed record CoordinatorSettings
     /// <summary>The pub-sub mediator to publish on; null for the cluster's <c>DistributedPubSub</c> mediator.</summary>
     public IActorRef? PubSubMediator { get; init; }
 
+    /// <summary>Where the coordinator records its histograms (the node's registry); null for a set exported nowhere.</summary>
+    public CoordinatorMetrics? Metrics { get; init; }
+
     /// <summary>The clock for <see cref="ClusterObservation.Now"/>, report leases and event timestamps.</summary>
     public Func<DateTimeOffset> Clock { get; init; } = () => DateTimeOffset.UtcNow;
 

@@ -38,6 +38,12 @@ internal sealed class EvaluationRound(QueuedCommand? command)
     /// <summary>Every fence asked for in the whole round, in order, without repeats.</summary>
     public List<RaisedFence> Raised { get; } = [];
 
+    /// <summary>When the round started (<see cref="System.Diagnostics.Stopwatch.GetTimestamp"/>), for its duration.</summary>
+    public long StartedAt { get; } = System.Diagnostics.Stopwatch.GetTimestamp();
+
+    /// <summary>When the round asked for its first fence, if it did: a switchover's writes stop there.</summary>
+    public DateTimeOffset? FirstFenceAt { get; private set; }
+
     /// <summary>The probe whose answer the round waits for, if any.</summary>
     public PendingProbe? Pending { get; private set; }
 
@@ -52,9 +58,14 @@ internal sealed class EvaluationRound(QueuedCommand? command)
         Failed.Contains(probe.PeerId) || (Fenced.TryGetValue(probe.PeerId, out var read) && read.Fence == probe.Fence);
 
     /// <summary>Records that a fence was asked of <paramref name="node"/>; it may be up from now on, answered or not.</summary>
-    public void Asked(PendingProbe pending, IActorRef node, FenceOwner owner)
+    /// <param name="pending">The probe.</param>
+    /// <param name="node">The node asked.</param>
+    /// <param name="owner">The fence's owner.</param>
+    /// <param name="at">When it was asked.</param>
+    public void Asked(PendingProbe pending, IActorRef node, FenceOwner owner, DateTimeOffset at)
     {
         Pending = pending;
+        FirstFenceAt ??= at;
         var raised = new RaisedFence(pending.Probe.PeerId, pending.Probe.Fence, node, owner);
         if (!Raised.Contains(raised)) Raised.Add(raised);
     }

@@ -59,8 +59,12 @@ public static class NodeApi
 
         restricted.MapGet("/state/stream", StreamAsync);
 
-        restricted.MapGet("/metrics", async (NodeStatusReader reader, ClusterEvents events, CancellationToken ct) =>
-            Results.Text(Metrics.Render(await reader.ReadAsync(ct), events.Latest, events.History), "text/plain; version=0.0.4; charset=utf-8"));
+        // prometheus-net renders the registry; the appliance_* values are set from what the node holds at this scrape.
+        restricted.MapGet("/metrics", async (NodeMetrics metrics, NodeStatusReader reader, ClusterEvents events, CancellationToken ct) =>
+        {
+            metrics.Update(await reader.ReadAsync(ct), events.Latest, events.History);
+            return Results.Text(await metrics.TextAsync(ct), NodeMetrics.ContentType);
+        });
 
         // GET / is Patroni's primary check too (HAProxy's 'option httpchk GET /'); the human page is /ui, open because
         // it holds no data: its script asks the guarded endpoints with the token the operator gives it.

@@ -113,6 +113,7 @@ public static class ApplianceNodeHosting
     {
         services.AddSingleton(options);
         services.AddSingleton<ClusterEvents>();
+        services.AddSingleton<Api.NodeMetrics>();
         services.AddAkka(options.SystemName, (builder, provider) =>
         {
             builder.ConfigureLoggers(setup =>
@@ -143,6 +144,7 @@ public static class ApplianceNodeHosting
                         CoordinatorSettings.FromConfig(system.Settings.Config) with
                         {
                             Mode = options.Mode, Rejoin = options.Rejoin, ShardedPlacement = options.IsPlacement,
+                            Metrics = provider.GetRequiredService<Api.NodeMetrics>().Coordinator,
                         }),
                     new ClusterSingletonOptions { Role = "db" })
                 .WithActors((system, registry) =>

@@ -102,6 +102,7 @@ public static class NodeRunner
             builder.Services.AddHostedService(sp => new ParentWatch(parent, sp.GetRequiredService<IHostApplicationLifetime>()));
 
         await using var app = builder.Build();
+        using var runtimeMetrics = app.Services.GetRequiredService<Appliance.Host.Api.NodeMetrics>().ExportRuntime();
         app.UseUnavailableAs503();
         app.UseApiAccess();
         app.MapNodeApi();

@@ -240,6 +240,7 @@ public sealed partial class NodeApiAndCliTests(NodeClusterFixture cluster) : ICl
         await cluster.WaitHealthyAsync();
         var oldPrimary = (await cluster.PrimaryAsync())!;
         var sync = await cluster.NodeInRoleAsync("sync");
+        var gapsBefore = await SwitchoverGapsAsync();
         var (code, output, err) = await NodeClusterFixture.CliAsync("switchover", "--endpoint", oldPrimary.Url);
         Assert.True(code == 0, err);
         Assert.Contains("accepted (Switchover)", output);
@@ -247,6 +248,10 @@ public sealed partial class NodeApiAndCliTests(NodeClusterFixture cluster) : ICl
         Assert.True(await NodeClusterFixture.WriteAsync(sync) > 0);
         // The old primary was deposed; it rewinds and rejoins by itself.
         await cluster.WaitHealthyAsync();
+        // The coordinator timed the write gap once the new primary's node reported it takes writes.
+        var gaps = 0.0;
+        await Wait.UntilAsync(async () => (gaps = await SwitchoverGapsAsync()) > gapsBefore,
+            () => $"appliance_switchover_write_gap_seconds_count went past {gapsBefore} (it is {gaps})" + cluster.Logs(), TimeSpan.FromSeconds(30));
 
         // SIGTERM the primary: it hands over to its sync, stops PostgreSQL, leaves, and exits 0.
         var primary = (await cluster.PrimaryAsync())!;
@@ -266,5 +271,19 @@ public sealed partial class NodeApiAndCliTests(NodeClusterFixture cluster) : ICl
         var handOver = history!.Last(h => h.Generation == generation + 1);
         Assert.Equal("Switchover", handOver.Reason);
         Assert.Equal(next.Name, handOver.State.Primary!.Id);
+    }
+
+    /// <summary>Switchovers timed, over every node (the histogram fills on the node that runs the coordinator).</summary>
+    private async Task<double> SwitchoverGapsAsync()
+    {
+        var total = 0.0;
+        foreach (var node in cluster.Nodes)
+        {
+            var text = await cluster.Http.GetStringAsync(node.Url + "/metrics");
+            var m = System.Text.RegularExpressions.Regex.Match(text, @"(?m)^appliance_switchover_write_gap_seconds_count(\{[^}]*\})? (\S+)$");
+            Assert.True(m.Success, $"{node.Name} exports appliance_switchover_write_gap_seconds_count:\n{text}");
+            total += double.Parse(m.Groups[2].Value, System.Globalization.CultureInfo.InvariantCulture);
+        }
+        return total;
     }
 }

@@ -149,7 +149,8 @@ public sealed class SettingsAndRestartTests(NodeClusterFixture cluster, ITestOut
         foreach (var n in cluster.Nodes)
             await Wait.UntilAsync(async () => (await cluster.StatusAsync(n)) is { PendingRestart: true, PendingRestartSettings: var s } && s!.Contains("max_connections"),
                 () => $"{n.Name} reports a pending restart of max_connections" + cluster.Logs(), TimeSpan.FromSeconds(15));
-        Assert.Contains("appliance_pending_restart 1", await cluster.Http.GetStringAsync(cluster.Nodes[0].Url + "/metrics"));
+        // The sample, not the HELP line (which also reads "appliance_pending_restart 1 if …").
+        Assert.Matches("(?m)^appliance_pending_restart\\{peer=\"[^\"]+\"\\} 1$", await cluster.Http.GetStringAsync(cluster.Nodes[0].Url + "/metrics"));
         var status = await NodeClusterFixture.CliAsync("status", "--endpoint", cluster.Nodes[0].Url);
         Assert.Contains("pending restart:", status.Out);
         Assert.Equal("100", await ShowAsync(cluster.Nodes[0], "max_connections"));

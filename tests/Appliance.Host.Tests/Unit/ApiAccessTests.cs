@@ -150,6 +150,7 @@ public sealed class ApiAccessTests : IDisposable
         builder.Services.AddSingleton<PeerProber>(_ => throw new NotSupportedException());
         builder.Services.AddSingleton<NodeStatusReader>(_ => throw new NotSupportedException());
         builder.Services.AddSingleton<ClusterEvents>(_ => throw new NotSupportedException());
+        builder.Services.AddSingleton<NodeMetrics>(_ => throw new NotSupportedException());
         builder.Services.AddApiAccess(ApiTokens.None);
         var app = builder.Build();
         app.MapNodeApi();

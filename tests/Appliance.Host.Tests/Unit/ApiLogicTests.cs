@@ -88,7 +88,7 @@ public sealed class RoleCheckTests
         Assert.Equal(status, NodeApi.RefusalStatus(reason));
 
     [Fact]
-    public void Metrics_are_prometheus_text_with_role_generation_lag_read_write_failovers_and_last_transition()
+    public async Task Metrics_are_prometheus_text_with_role_generation_lag_read_write_failovers_and_last_transition()
     {
         var state = Fixtures.State();
         var history = new List<Actors.Protocol.ClusterStateProtocol.StateRecorded>
@@ -96,7 +96,7 @@ public sealed class RoleCheckTests
             new(state, TransitionReason.InitialSetup, "set up", DateTimeOffset.FromUnixTimeSeconds(1000)),
             new(state with { Version = 2, Generation = 2 }, TransitionReason.SyncTakeover, "took over", DateTimeOffset.FromUnixTimeSeconds(2000)),
         };
-        var text = Metrics.Render(Status("primary", rw: true), state, history);
+        var text = await Fixtures.MetricsAsync(Status("primary", rw: true), state, history);
         Assert.Contains("appliance_role{peer=\"n1\",role=\"primary\"} 1", text);
         Assert.Contains("appliance_role{peer=\"n1\",role=\"sync\"} 0", text);
         Assert.Contains("appliance_generation{peer=\"n1\"} 1", text);
@@ -105,12 +105,24 @@ public sealed class RoleCheckTests
         Assert.Contains("appliance_last_transition_timestamp_seconds{peer=\"n1\"} 2000", text);
         Assert.Contains("# TYPE appliance_replication_lag_bytes gauge", text);
         Assert.All(text.Split('\n', StringSplitOptions.RemoveEmptyEntries), line =>
-            Assert.Matches(@"^(# (HELP|TYPE) \w+ .+|\w+\{[^}]*\} [0-9.e+-]+)$", line));
+            Assert.Matches(Fixtures.ExpositionLine, line));
     }
 }
 
 internal static class Fixtures
 {
+    /// <summary>One line of the text exposition: HELP, TYPE, or a sample with or without labels.</summary>
+    public const string ExpositionLine = @"^(# (HELP|TYPE) \w+ .+|\w+(\{[^}]*\})? ([0-9.e+-]+|\+Inf|NaN))$";
+
+    /// <summary>What a node with these values exports (a fresh <see cref="NodeMetrics"/>).</summary>
+    public static async Task<string> MetricsAsync(StatusDto status, ClusterState? state,
+        IReadOnlyList<Actors.Protocol.ClusterStateProtocol.StateRecorded>? history)
+    {
+        var metrics = new NodeMetrics();
+        metrics.Update(status, state, history);
+        return await metrics.TextAsync(CancellationToken.None);
+    }
+
     public static PeerId P(string id, int port) => new(id, "127.0.0.1", port);
 
     public static ClusterState State(bool deposed = false, bool asyncs = true) => new()
