@@ -29,18 +29,17 @@ public abstract record CloneMethod(string Why)
 /// </remarks>
 public static class ReplicaSource
 {
-    /// <summary>Decides; every input is what the node read just before.</summary>
-    /// <param name="hasRepository">The node was started with <c>--backup-repo</c>.</param>
+    /// <summary>The answer for a node started without <c>--backup-repo</c>.</summary>
+    public static CloneMethod WithoutRepository { get; } = new CloneMethod.BaseBackup("this node has no backup repository (--backup-repo)");
+
+    /// <summary>Decides for a node with a repository; every input is what the node read just before.</summary>
     /// <param name="catalog">The repository's backups; null when it could not be read.</param>
     /// <param name="unreadable">Why the repository could not be read, when <paramref name="catalog"/> is null.</param>
     /// <param name="upstream">The upstream's id, for the reasons.</param>
     /// <param name="upstreamSystemId">The upstream cluster's system identifier.</param>
     /// <param name="upstreamWal">What WAL the upstream still holds.</param>
-    public static CloneMethod Decide(bool hasRepository, BackupCatalog? catalog, string? unreadable, string upstream,
-        ulong upstreamSystemId, UpstreamWal upstreamWal)
+    public static CloneMethod Decide(BackupCatalog? catalog, string? unreadable, string upstream, ulong upstreamSystemId, UpstreamWal upstreamWal)
     {
-        if (!hasRepository)
-            return new CloneMethod.BaseBackup("this node has no backup repository (--backup-repo)");
         if (catalog is null)
             return new CloneMethod.BaseBackup($"the backup repository could not be read ({unreadable ?? "no reason given"})");
         if (catalog.Backups.Count == 0)

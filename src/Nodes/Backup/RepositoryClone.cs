@@ -24,7 +24,7 @@ public static class RepositoryClone
     public static async Task<ReplicaPlan> DecideAsync(NodeSettings settings, PeerId upstream, CancellationToken ct)
     {
         if (settings.Backup is not { } backup)
-            return new ReplicaPlan(ReplicaSource.Decide(false, null, null, upstream.Id, 0, new UpstreamWal(0, 1, null)), 0);
+            return new ReplicaPlan(ReplicaSource.WithoutRepository, 0);
         var identity = await UpstreamIdentity.ReadAsync(upstream, settings.Credentials, settings.Timeouts.Connect, ct).ConfigureAwait(false);
         UpstreamWal wal;
         try
@@ -45,7 +45,7 @@ public static class RepositoryClone
         {
             unreadable = e.Message;
         }
-        return new ReplicaPlan(ReplicaSource.Decide(true, catalog, unreadable, upstream.Id, identity.SystemIdentifier, wal), wal.SegmentSize);
+        return new ReplicaPlan(ReplicaSource.Decide(catalog, unreadable, upstream.Id, identity.SystemIdentifier, wal), wal.SegmentSize);
     }
 
     /// <summary>

@@ -21,7 +21,7 @@ public sealed class ReplicaSourceTests
     private static UpstreamWal Holds(ulong oldestSegment, TimelineHistory? history = null) => new(oldestSegment, Segment, history ?? TimelineHistory.First);
 
     private static CloneMethod Decide(BackupCatalog? catalog, UpstreamWal wal, string? unreadable = null) =>
-        ReplicaSource.Decide(true, catalog, unreadable, "n1", System, wal);
+        ReplicaSource.Decide(catalog, unreadable, "n1", System, wal);
 
     [Fact]
     public void The_newest_backup_of_this_cluster_whose_wal_the_upstream_still_holds_is_restored()
@@ -37,8 +37,7 @@ public sealed class ReplicaSourceTests
     [Fact]
     public void Without_a_repository_a_backup_or_a_readable_catalog_the_replica_is_copied_with_pg_basebackup()
     {
-        Assert.Equal("this node has no backup repository (--backup-repo)",
-            ReplicaSource.Decide(false, null, null, "n1", System, Holds(1)).Why);
+        Assert.Equal("this node has no backup repository (--backup-repo)", Assert.IsType<CloneMethod.BaseBackup>(ReplicaSource.WithoutRepository).Why);
         Assert.Equal("the backup repository holds no backup yet (no valid backups)", Assert.IsType<CloneMethod.BaseBackup>(Decide(Catalog(), Holds(1))).Why);
         Assert.Equal("the backup repository could not be read (pgbackrest info failed (exit code 1): ERROR: [055])",
             Assert.IsType<CloneMethod.BaseBackup>(Decide(null, Holds(1), "pgbackrest info failed (exit code 1): ERROR: [055]")).Why);
