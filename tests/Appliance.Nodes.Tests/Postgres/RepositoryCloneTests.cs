@@ -13,7 +13,7 @@ namespace Appliance.Nodes.Tests.Postgres;
 public sealed class RepositoryCloneTests
 {
     [Fact]
-    public async Task A_replica_is_restored_from_the_newest_backup_and_streams_and_a_failed_restore_falls_back_to_pg_basebackup()
+    public async Task A_replica_is_restored_from_the_newest_backup_and_streams_and_a_failed_restore_or_an_upstream_without_the_wal_after_it_falls_back_to_pg_basebackup()
     {
         await using var cluster = new TestCluster();
         var repo = Path.Combine(cluster.Path_, "repo");
@@ -58,14 +58,17 @@ public sealed class RepositoryCloneTests
         Assert.NotEmpty(reports);
         Assert.True(reports[^1].BytesDone >= reports[^1].BytesTotal * 0.9, $"last progress {reports[^1].BytesDone}/{reports[^1].BytesTotal}");
 
-        // The backup's files cannot be read: the restore fails, its partial copy is removed, and pg_basebackup copies the sync.
+        // The backup's files cannot be read: the restore fails, its partial copy is removed, and pg_basebackup copies the
+        // primary (whose fast checkpoint, unlike a standby's restartpoint, is new: b's WAL begins after the backup's).
         var backupDir = Path.Combine(repo, "backup", "appliance", label);
         var mode = File.GetUnixFileMode(backupDir);
         File.SetUnixFileMode(backupDir, UnixFileMode.None);
-        var copied = await NodeWithRepository(TestCluster.Peer("b"));
+        await Sql.ExecAsync(primary, "SELECT pg_switch_wal()");   // b's copy begins past the backup's last segment
+        var b = TestCluster.Peer("b");
+        var copied = await NodeWithRepository(b);
         try
         {
-            await copied.FollowAsync(s, null, null, default);
+            await copied.FollowAsync(p, null, null, default);
         }
         finally
         {
@@ -75,5 +78,15 @@ public sealed class RepositoryCloneTests
         Assert.StartsWith($"the restore of backup {label} failed: pgbackrest restore failed", fallback.Why);
         Assert.True(File.Exists(Path.Combine(copied.DataDirectory.Path, "backup_manifest")), "no pg_basebackup manifest in the fallback's copy");
         await Sql.HasRowAsync(copied, 201);
+
+        // An upstream whose WAL begins after the backup (b's begins where its copy did): the restored copy could not catch
+        // up without reading the archive, so it is copied from b instead.
+        var late = await NodeWithRepository(TestCluster.Peer("c"));
+        await late.FollowAsync(b, null, null, default);
+        var recycled = Assert.IsType<CloneMethod.BaseBackup>(late.LastClone);
+        Assert.Contains($"backup {label} stops at ", recycled.Why);
+        Assert.Contains($"but upstream b keeps WAL only from ", recycled.Why);
+        await Sql.ExecAsync(primary, "INSERT INTO t VALUES (202)");
+        await Sql.HasRowAsync(late, 202);
     }
 }
