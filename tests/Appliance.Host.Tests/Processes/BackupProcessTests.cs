@@ -191,7 +191,7 @@ public sealed class BackupProcessTests
             Assert.Equal(1, again.Code);
             Assert.Contains("is not empty", again.Err);
 
-            // Now the async loses its disk again: it is restored from the full backup and streams the rest from its
+            // Now the async loses its disk: it is restored from the full backup and streams the rest from its
             // upstream. pgBackRest's backup_label (pg_basebackup's says "pg_basebackup base backup") proves where the
             // files came from; the rows written after the backup can only have come by streaming (no restore_command).
             var restoredLog = await cluster.RebuildAsync(standby);
