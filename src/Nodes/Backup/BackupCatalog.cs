@@ -17,8 +17,10 @@ namespace Appliance.Nodes.Backup;
 /// <param name="RepositorySize">What it takes in the repository (compressed), in bytes.</param>
 /// <param name="Prior">The backup a diff or incr builds on; null for a full one.</param>
 /// <param name="Error">True if pgBackRest found page checksum errors while copying.</param>
+/// <param name="SystemId">The system identifier of the database it was taken of (the stanza's <c>db</c> entry it names);
+/// null when pgBackRest's output does not say.</param>
 public sealed record BackupEntry(string Label, string Type, DateTimeOffset Start, DateTimeOffset Stop, string? WalStart, string? WalStop,
-    string? LsnStart, string? LsnStop, long Size, long RepositorySize, string? Prior, bool Error);
+    string? LsnStart, string? LsnStop, long Size, long RepositorySize, string? Prior, bool Error, ulong? SystemId = null);
 
 /// <summary>The repository's view of a stanza: its backups and the WAL archived for it.</summary>
 /// <param name="Stanza">The stanza.</param>
@@ -42,8 +44,13 @@ public sealed record BackupCatalog(string Stanza, string Status, string? WalMin,
             var archives = stanza.TryGetProperty("archive", out var a) ? a.EnumerateArray().ToList() : [];
             var mins = archives.Select(x => Text(x, "min")).OfType<string>().Order(StringComparer.Ordinal).ToList();
             var maxes = archives.Select(x => Text(x, "max")).OfType<string>().Order(StringComparer.Ordinal).ToList();
+            // A stanza upgraded or recreated over another database lists each in "db"; a backup names its own by id.
+            var systems = stanza.TryGetProperty("db", out var db)
+                ? db.EnumerateArray().Where(d => d.TryGetProperty("system-id", out var id) && id.ValueKind == JsonValueKind.Number)
+                    .ToDictionary(d => d.GetProperty("id").GetInt32(), d => d.GetProperty("system-id").GetUInt64())
+                : [];
             var backups = stanza.TryGetProperty("backup", out var b)
-                ? b.EnumerateArray().Select(Entry).ToList()
+                ? b.EnumerateArray().Select(e => Entry(e, systems)).ToList()
                 : [];
             double? running = null;
             if (status.TryGetProperty("lock", out var l) && l.TryGetProperty("backup", out var lb) && lb.GetProperty("held").GetBoolean()
@@ -52,13 +59,13 @@ public sealed record BackupCatalog(string Stanza, string Status, string? WalMin,
             return new BackupCatalog(stanza.GetProperty("name").GetString()!, status.GetProperty("message").GetString()!,
                 mins.FirstOrDefault(), maxes.LastOrDefault(), backups, running);
         }
-        catch (Exception e) when (e is JsonException or KeyNotFoundException or InvalidOperationException)
+        catch (Exception e) when (e is JsonException or KeyNotFoundException or InvalidOperationException or FormatException or ArgumentException)
         {
             throw new FormatException($"pgbackrest info printed something other than its JSON ({e.Message}).", e);
         }
     }
 
-    private static BackupEntry Entry(JsonElement b)
+    private static BackupEntry Entry(JsonElement b, IReadOnlyDictionary<int, ulong> systems)
     {
         var ts = b.GetProperty("timestamp");
         var info = b.GetProperty("info");
@@ -68,7 +75,10 @@ public sealed record BackupCatalog(string Stanza, string Status, string? WalMin,
             DateTimeOffset.FromUnixTimeSeconds(ts.GetProperty("start").GetInt64()), DateTimeOffset.FromUnixTimeSeconds(ts.GetProperty("stop").GetInt64()),
             Text(archive, "start"), Text(archive, "stop"), Text(lsn, "start"), Text(lsn, "stop"),
             info.GetProperty("size").GetInt64(), info.GetProperty("repository").GetProperty("delta").GetInt64(),
-            Text(b, "prior"), b.TryGetProperty("error", out var err) && err.ValueKind == JsonValueKind.True);
+            Text(b, "prior"), b.TryGetProperty("error", out var err) && err.ValueKind == JsonValueKind.True,
+            b.TryGetProperty("database", out var d) && d.TryGetProperty("id", out var id) && systems.TryGetValue(id.GetInt32(), out var system)
+                ? system
+                : null);
     }
 
     private static string? Text(JsonElement e, string name) =>

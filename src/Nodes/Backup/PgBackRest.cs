@@ -143,6 +143,18 @@ public sealed class PgBackRest(BackupSettings settings, string? host, ClusterCre
         }
     }
 
+    /// <summary>
+    /// Restores backup <paramref name="label"/> into <paramref name="dataDirectory"/> (empty, owned by the postgres OS
+    /// user) as a standby (<c>--type=standby</c>); the caller removes the recovery settings pgBackRest adds
+    /// (<see cref="RestoredRecoverySettings"/>), since a standby of the cluster streams and never reads the archive.
+    /// </summary>
+    public Task RestoreStandbyAsync(string label, string dataDirectory, Action<string>? onLine, CancellationToken ct) =>
+        RunAsync("restore", [$"--set={label}", "--type=standby", $"--pg1-path={dataDirectory}", "--log-level-console=detail"], onLine, ct);
+
+    /// <summary>Copies the archived WAL segment <paramref name="segment"/> into <paramref name="dataDirectory"/>'s pg_wal.</summary>
+    public Task ArchiveGetAsync(string segment, string dataDirectory, CancellationToken ct) =>
+        RunAsync("archive-get", [$"--pg1-path={dataDirectory}", segment, Path.Combine(dataDirectory, "pg_wal", segment)], null, ct);
+
     /// <summary>The timeline of the newest archived WAL segment (its file name's first eight hex digits); null when none is archived.</summary>
     public static int? NewestTimeline(BackupCatalog catalog) =>
         catalog.WalMax is { Length: 24 } newest &&

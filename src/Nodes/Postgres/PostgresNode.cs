@@ -604,8 +604,9 @@ public sealed partial class PostgresNode : IAsyncDisposable
         switch (DataDirectory.Kind)
         {
             case DataDirectoryKind.Empty:
-                await BaseBackupCloner.CloneAsync(Binaries, Settings, upstream, DataDirectory, progress, ct).ConfigureAwait(false);
+                var running = await CloneEmptyAsync(upstream, role, progress, ct).ConfigureAwait(false);
                 RejoinMarker.For(DataDirectory).Complete();   // whatever was pending concerned data that is gone
+                if (running) return null;   // restored from the repository, started, and streaming
                 break;
             case DataDirectoryKind.Other:
                 throw new DataDirectoryNotEmptyException(DataDirectory.Path, "files, but no PostgreSQL cluster");

@@ -64,6 +64,23 @@ public class BackupClusterFixture : NodeClusterFixture
         }, () => $"pgbackrest check passes on {primary.Name} (last: {last})" + Logs(), TimeSpan.FromSeconds(90));
     }
 
+    /// <summary>
+    /// Node <paramref name="n"/> loses its disk: it is stopped, its directory removed, and started again, so it makes a new
+    /// replica; waits until the cluster is healthy and settled with it (the coordinator may move the primary off its host
+    /// meanwhile, so callers ask for the roles again). Returns its PostgreSQL log (where the driver says how it cloned).
+    /// </summary>
+    public async Task<string> RebuildAsync(TestNode n)
+    {
+        n.Process!.Signal(AppProcess.SigTerm);
+        await n.Process.WaitAsync(TimeSpan.FromSeconds(60));
+        await n.Process.DisposeAsync();
+        ScratchDirectory.Delete(n.DataDir);
+        n.Process = StartBackupNode(n);
+        await WaitHealthyAsync();
+        await WaitSettledAsync();
+        return await File.ReadAllTextAsync(Path.Combine(n.DataDir, "postgresql.log"));
+    }
+
     public static NpgsqlConnection Connect(int port) => new(new NpgsqlConnectionStringBuilder
     {
         Host = "127.0.0.1", Port = port, Username = "postgres", Password = Password, Database = "postgres", Timeout = 5, Pooling = false,
@@ -94,7 +111,8 @@ public class BackupClusterFixture : NodeClusterFixture
 
 /// <summary>
 /// Issue 17, first slice: WAL archiving follows the primary, backups run on the primary's node wherever they are asked,
-/// and a restore recovers to a point in time. Real nodes, real PostgreSQL 15, real pgBackRest, a local repository.
+/// a restore recovers to a point in time, and a replica is restored from the repository once it holds a backup
+/// (before, copied with pg_basebackup). Real nodes, real PostgreSQL 15, real pgBackRest, a local repository.
 /// </summary>
 [Trait("Category", "Cluster")]
 [System.Runtime.Versioning.SupportedOSPlatform("linux")]
@@ -110,6 +128,12 @@ public sealed class BackupProcessTests
             var primary = (await cluster.PrimaryAsync())!;
             await cluster.WaitArchivingAsync(primary);
             var standby = await cluster.NodeInRoleAsync("async");
+
+            // The standbys were cloned while the repository held no backup: with pg_basebackup, and their logs say why.
+            var formed = string.Concat(await Task.WhenAll(cluster.Nodes.Select(n => File.ReadAllTextAsync(Path.Combine(n.DataDir, "postgresql.log")))));
+            Assert.Contains("with pg_basebackup: the backup repository holds no backup yet", formed);
+            Assert.DoesNotContain("made from the backup repository", formed);
+            var before = await NodeClusterFixture.WriteAsync(primary);
 
             // A repository that refuses the backup: the error reaches the operator, and nothing is listed.
             var backups = Path.Combine(cluster.Repository, "backup", "appliance");
@@ -166,6 +190,24 @@ public sealed class BackupProcessTests
             var again = await AppProcess.RunAsync("restore", "--backup-repo", cluster.Repository, "--target", target);
             Assert.Equal(1, again.Code);
             Assert.Contains("is not empty", again.Err);
+
+            // Now the async loses its disk: it is restored from the full backup and streams the rest from its
+            // upstream. pgBackRest's backup_label (pg_basebackup's says "pg_basebackup base backup") proves where the
+            // files came from; the rows written after the backup can only have come by streaming (no restore_command).
+            var restoredLog = await cluster.RebuildAsync(standby);
+            primary = (await cluster.PrimaryAsync())!;
+            Assert.Contains($"made from the backup repository (backup {full.Label}); it streams from ", restoredLog);
+            Assert.DoesNotContain("with pg_basebackup", restoredLog);
+            var pgdata = Path.Combine(standby.DataDir, "pgdata");
+            var label = File.Exists(Path.Combine(pgdata, "backup_label.old")) ? "backup_label.old" : "backup_label";
+            Assert.Contains("LABEL: pgBackRest backup", await File.ReadAllTextAsync(Path.Combine(pgdata, label)));
+            Assert.False(File.Exists(Path.Combine(pgdata, "backup_manifest")), "pg_basebackup's manifest is in the rebuilt data directory");
+            Assert.Equal("", await BackupClusterFixture.ScalarAsync(standby.PgPort, "SHOW restore_command"));
+            Assert.Equal(80L, await BackupClusterFixture.ScalarAsync(standby.PgPort, "SELECT count(*) FROM pitr"));
+            Assert.Equal(1L, await BackupClusterFixture.ScalarAsync(standby.PgPort, $"SELECT count(*) FROM w WHERE id = {before}"));
+            var after = await NodeClusterFixture.WriteAsync(primary);
+            await Wait.UntilAsync(async () => (long)(await BackupClusterFixture.ScalarAsync(standby.PgPort, $"SELECT count(*) FROM w WHERE id = {after}"))! == 1,
+                () => $"the rebuilt {standby.Name} streams the row written after its rebuild" + cluster.Logs(), TimeSpan.FromSeconds(60));
         }
         finally
         {

@@ -77,6 +77,9 @@ public sealed class PasswordRotationTests(PasswordFileClusterFixture cluster) : 
         NodeClusterFixture.PrivateFile(cluster.PasswordFile(standby), NewPassword + "\n");
         standby.Process = cluster.StartNode(standby);
         await cluster.WaitHealthyAsync();
+        // Without --backup-repo the copy can only be pg_basebackup's, and the node says why.
+        Assert.Contains("with pg_basebackup: this node has no backup repository (--backup-repo)",
+            await File.ReadAllTextAsync(Path.Combine(standby.DataDir, "postgresql.log")));
         await NodeClusterFixture.WriteAsync(await PrimaryAsync(), NewPassword);
     }
 

@@ -86,6 +86,8 @@ public sealed class BackupConfigTests
         Assert.Equal("20261206-095026F", incr.Prior);
         Assert.Equal(("000000030000000000000008", "0/8000100", 512L), (incr.WalStart, incr.LsnStop, incr.RepositorySize));
         Assert.Equal(DateTimeOffset.FromUnixTimeSeconds(1796551200), incr.Start);
+        // The database each backup is of, from the stanza's "db" list (a replica restores only its own cluster's).
+        Assert.All(catalog.Backups, b => Assert.Equal(7716124380185925077UL, b.SystemId));
     }
 
     [Fact]

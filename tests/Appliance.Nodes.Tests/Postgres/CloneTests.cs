@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using Appliance.Nodes.Postgres;
 
 namespace Appliance.Nodes.Tests.Postgres;
@@ -7,12 +6,6 @@ namespace Appliance.Nodes.Tests.Postgres;
 [Trait("Category", "Postgres")]
 public sealed class CloneTests
 {
-    private sealed class Recorder : IProgress<BaseBackupProgress>
-    {
-        public ConcurrentQueue<BaseBackupProgress> Reports { get; } = new();
-        public void Report(BaseBackupProgress value) => Reports.Enqueue(value);
-    }
-
     [Fact]
     public async Task A_new_async_clones_from_a_standby_while_the_primary_keeps_taking_writes()
     {
@@ -36,7 +29,7 @@ public sealed class CloneTests
         });
         await Eventually.TrueAsync(() => Task.FromResult(Volatile.Read(ref written) > 50 || writer.IsFaulted), "writes are flowing");
 
-        var progress = new Recorder();
+        var progress = new ProgressRecorder();
         await async0.FollowAsync(chain.Peers[1], null, progress, default);
         var duringClone = Volatile.Read(ref written);
         await Eventually.TrueAsync(() => Task.FromResult(Volatile.Read(ref written) > duringClone + 50 || writer.IsFaulted),
