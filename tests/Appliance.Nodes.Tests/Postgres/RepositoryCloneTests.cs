@@ -37,7 +37,7 @@ public sealed class RepositoryCloneTests
         await pgbackrest.StanzaCreateAsync(default);
         await Sql.ExecAsync(primary, "CREATE TABLE t (id int primary key)");
         await Sql.ExecAsync(primary, "INSERT INTO t SELECT generate_series(1, 100)");
-        await pgbackrest.BackupAsync(BackupType.Full, null, default);
+        await pgbackrest.BackupAsync(BackupType.Full, null, null, default);
         var label = BackupCatalog.Parse(await pgbackrest.InfoJsonAsync(default)).Backups.Single().Label;
         await Sql.ExecAsync(primary, "INSERT INTO t SELECT generate_series(101, 200)");
 
