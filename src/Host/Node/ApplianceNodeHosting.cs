@@ -142,7 +142,7 @@ public static class ApplianceNodeHosting
                     (system, _, _) => ClusterStateCoordinator.SupervisedProps(
                         CoordinatorSettings.FromConfig(system.Settings.Config) with
                         {
-                            Mode = options.Mode, Rejoin = options.Rejoin, ShardedPlacement = options.IsPlacement,
+                            Mode = options.Mode, Rejoin = options.Rejoin, ShardedPlacement = options.IsPlacement, StandbyOf = options.StandbyOf,
                         }),
                     new ClusterSingletonOptions { Role = "db" })
                 .WithActors((system, registry) =>
@@ -192,6 +192,7 @@ public static class ApplianceNodeHosting
         {
             BinDirectory = options.BinDir,
             ClientNetworks = options.ClientNetworks,
+            StandbyNetworks = options.StandbyNetworks,
             Backup = BackupSettings(options),
         };
 

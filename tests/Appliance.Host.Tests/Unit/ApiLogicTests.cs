@@ -42,6 +42,19 @@ public sealed class RoleCheckTests
     }
 
     [Fact]
+    public void Only_a_running_standby_clusters_leader_is_standby_leader_and_it_is_never_primary()
+    {
+        var leader = Status("primary") with { StandbyOf = "10.1.0.1:5432" };
+        Assert.True(RoleChecks.Passes("standby-leader", leader));
+        Assert.False(RoleChecks.Passes("primary", leader));
+        Assert.True(RoleChecks.Passes("read-only", leader));
+        Assert.False(RoleChecks.Passes("standby-leader", leader with { PostgresRunning = false }));
+        Assert.False(RoleChecks.Passes("standby-leader", leader with { AssignedRole = "sync" }));
+        Assert.False(RoleChecks.Passes("standby-leader", Status("sync", streaming: true, lag: 0) with { StandbyOf = "10.1.0.1:5432" }));
+        Assert.False(RoleChecks.Passes("standby-leader", Status("primary", rw: true)));
+    }
+
+    [Fact]
     public void Lag_limits_replica_checks_and_unknown_lag_fails_them()
     {
         Assert.True(RoleChecks.Passes("replica", Status("async", streaming: true, lag: 1000), maxLagBytes: 1024));

@@ -94,6 +94,17 @@ public sealed class ConfigRenderingTests
     }
 
     [Fact]
+    public void Hba_admits_a_standby_clusters_network_to_connect_and_to_replicate()
+    {
+        var text = HbaFile.Render("replicator", ["10.0.0.2"], [], standbyNetworks: ["10.1.0.0/24"]);
+        var lines = text.Split('\n').Where(l => l.StartsWith("host")).Select(l => string.Join(' ', l.Split(' ', StringSplitOptions.RemoveEmptyEntries))).ToArray();
+        Assert.Contains("host all all 10.1.0.0/24 scram-sha-256", lines);
+        Assert.Contains("host replication replicator 10.1.0.0/24 scram-sha-256", lines);
+        Assert.Equal("host all replicator all reject", lines[0]);
+        Assert.Throws<ArgumentException>(() => HbaFile.Render("replicator", [], [], standbyNetworks: [" "]));
+    }
+
+    [Fact]
     public void Hba_admits_loopback_and_peers_by_scram_and_replication_only_for_the_replication_role()
     {
         var text = HbaFile.Render("replicator", ["10.0.0.2", "fe80::1", "db3.example"], ["192.168.0.0/16"]);
