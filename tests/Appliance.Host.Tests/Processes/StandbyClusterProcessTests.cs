@@ -56,7 +56,7 @@ public sealed class StandbyClusterProcessTests
     }
 
     [Fact]
-    public async Task A_standby_cluster_follows_its_source_and_its_leader_takes_no_writes()
+    public async Task A_standby_cluster_follows_its_source_through_a_failover_and_its_leader_takes_no_writes()
     {
         var source = new SourceCluster();
         StandbyCluster? standby = null;
@@ -109,6 +109,30 @@ public sealed class StandbyClusterProcessTests
             Assert.True(code == 0, $"status exited {code}: {output}{err}");
             Assert.Contains($"standby cluster of {addresses}", output);
             Assert.DoesNotContain("warning:", output);
+
+            // The source fails over: its primary's node dies with PostgreSQL, its sync takes over on a new timeline, and
+            // the leader's WAL receiver finds the new primary among the hosts it was given (target_session_attrs) and
+            // follows the new timeline. Nothing is written while the old primary dies, so the leader holds no WAL past
+            // the fork (the case ARCHITECTURE §15 does not handle).
+            using (var host = System.Diagnostics.Process.GetProcessById(sourcePrimary.Process!.Id)) host.Kill(entireProcessTree: true);
+            await sourcePrimary.Process.WaitAsync(TimeSpan.FromSeconds(30));
+            TestNode? newPrimary = null;
+            await Wait.UntilAsync(async () => (newPrimary = await source.PrimaryAsync()) is not null && newPrimary != sourcePrimary,
+                () => "another source node takes writes after the source primary died" + source.Logs(), TimeSpan.FromSeconds(120));
+            await BackupClusterFixture.ScalarAsync(newPrimary!.PgPort, "INSERT INTO followed SELECT generate_series(201, 250)");
+            var sourceTimeline = (await source.StatusAsync(newPrimary)).Timeline;
+            var seenAfter = "";
+            await Wait.UntilAsync(async () =>
+            {
+                var seen = new List<string>();
+                foreach (var n in standby.Nodes)
+                    seen.Add((string)(await BackupClusterFixture.ScalarAsync(n.PgPort,
+                        "SELECT count(*) || '@' || (SELECT received_tli FROM pg_stat_wal_receiver UNION ALL SELECT 0 LIMIT 1) FROM followed"))!);
+                seenAfter = string.Join(",", seen);
+                return seen.All(c => c.StartsWith("250@", StringComparison.Ordinal));
+            }, () => $"every node of the standby cluster holds the 250 rows written before and after the source's failover (count@timeline: {seenAfter}; source timeline {sourceTimeline})" + standby.Logs(),
+                TimeSpan.FromSeconds(90));
+            Assert.Equal(leader, Assert.Single(await standby.PassingAsync("/standby-leader")));
         }
         finally
         {

@@ -188,6 +188,20 @@ public sealed class VerifyTests
     }
 
     [Fact]
+    public void A_standby_clusters_leader_is_a_read_only_standby_with_asynchronous_downstreams_and_not_a_problem()
+    {
+        var state = Fixtures.State() with { StandbyOf = StandbySource.Parse("10.1.0.1:5432") };
+        PeerViewDto AsStandbyCluster(PeerViewDto p) => p.Id == "n1"
+            ? p with { ReadWrite = false, InRecovery = true, Downstreams = [Fixtures.Down("n2", "async")] }
+            : p;
+        Assert.Empty(Verify.Problems(Fixtures.Healthy(AsStandbyCluster, state)));
+        // A leader that left recovery no longer follows its source; a normal cluster's primary in recovery takes no writes.
+        var promoted = Fixtures.Healthy(p => AsStandbyCluster(p) with { InRecovery = p.Id != "n1" && p.InRecovery }, state);
+        Assert.Contains(Verify.Problems(promoted), m => m == "standby leader n1 is not in recovery: it no longer follows 10.1.0.1:5432");
+        Assert.Contains(Verify.Problems(Fixtures.Healthy(AsStandbyCluster)), m => m.Contains("primary n1 is still in recovery"));
+    }
+
+    [Fact]
     public void A_node_that_refuses_the_coordinators_state_says_why()
     {
         var view = Fixtures.Healthy() with { StateRefused = "the state is v2, but this node has already played v9: the state store is older than the cluster" };

@@ -40,6 +40,21 @@ public sealed class ConfigRenderingTests
     }
 
     [Fact]
+    public void A_standby_leader_streams_from_the_writable_host_of_its_source_under_a_name_no_peer_can_have()
+    {
+        var role = StandbyLeaderConfig.Role(Settings("n2"), StandbySource.Parse("10.1.0.1:5432,db-b:6543"), new PeerId("n3", "10.0.0.3", 5432));
+        var conninfo = role.PrimaryConnInfo!.Render();
+        Assert.StartsWith("host='10.1.0.1,db-b' port='5432,6543' user=", conninfo);
+        Assert.Contains("application_name='appliance-standby:n2'", conninfo);
+        Assert.EndsWith("target_session_attrs='read-write'", conninfo);
+        Assert.Contains("passfile='/data/pg/", conninfo);
+        Assert.DoesNotContain("password=", conninfo);
+        Assert.False(PeerId.IsValidId(StandbyLeaderConfig.ApplicationName(Settings("n2"))));
+        Assert.True(role.ReadOnly);
+        Assert.Equal("n3", role.SyncStandbyName);
+    }
+
+    [Fact]
     public void A_primary_names_its_sync_quoted_and_is_read_only_until_told_otherwise()
     {
         var server = ApplianceConfig.ServerFor(Settings());
