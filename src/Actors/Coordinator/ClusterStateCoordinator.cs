@@ -330,6 +330,7 @@ public sealed class ClusterStateCoordinator : ReceivePersistentActor, IWithTimer
             Reports = reports,
             FencedPositions = round.Fenced,
             Mode = _settings.Mode,
+            StandbyOf = _settings.StandbyOf,
             Rejoin = _settings.Rejoin,
             ReapReplacedIncarnations = _settings.ShardedPlacement,
             Command = round.Command?.Command,

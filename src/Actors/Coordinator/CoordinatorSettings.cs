@@ -20,6 +20,9 @@ public sealed record CoordinatorSettings
     /// <summary>The configured cluster mode, passed to the rules.</summary>
     public ClusterMode Mode { get; init; } = ClusterMode.Normal;
 
+    /// <summary>The source of a standby cluster (<c>--standby-of</c>), passed to the rules' initial setup; null for a normal cluster.</summary>
+    public StandbySource? StandbyOf { get; init; }
+
     /// <summary>What happens to deposed peers, passed to the rules.</summary>
     public RejoinPolicy Rejoin { get; init; } = RejoinPolicy.Auto;
 

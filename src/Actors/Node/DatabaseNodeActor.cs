@@ -288,6 +288,7 @@ public sealed partial class DatabaseNodeActor : ReceiveActor, IWithTimers
         var context = new RoleContext(_token, _instance, _state, assignment, Self, _options, _rejoin);
         var props = assignment.Role switch
         {
+            PeerRole.Primary when _state.IsStandbyCluster => StandbyLeaderRole.Props(context),
             PeerRole.Primary => PrimaryRole.Props(context),
             PeerRole.Sync => SyncRole.Props(context),
             PeerRole.Async => AsyncRole.Props(context),
@@ -455,7 +456,8 @@ public sealed partial class DatabaseNodeActor : ReceiveActor, IWithTimers
         var now = Stopwatch.GetTimestamp();
         var sinceLastCheck = Stopwatch.GetElapsedTime(_lastLeaseCheck, now);
         _lastLeaseCheck = now;
-        if (_selfFenced || _state is null || _state.Singleton || _appliedRole != PeerRole.Primary) return;
+        // A standby leader takes no writes, so it has none to fence: it goes on following its source.
+        if (_selfFenced || _state is null || _state.Singleton || _state.IsStandbyCluster || _appliedRole != PeerRole.Primary) return;
         if (PrimaryLease.FenceReason(Stopwatch.GetElapsedTime(_lastContact, now), sinceLastCheck, View(), _options.CoordinatorLease) is not { } why) return;
         _log.Warning("{0}: primary fencing itself: {1}", _instance.Peer.Id, why);
         _selfFenced = true;
@@ -477,10 +479,10 @@ public sealed partial class DatabaseNodeActor : ReceiveActor, IWithTimers
     }
 
     /// <summary>The parts of a state that decide what a role actor does; a change restarts it.</summary>
-    private sealed record RoleKey(PeerRole Role, string? Upstream, string? Downstream, bool Singleton, string? RejoinSource)
+    private sealed record RoleKey(PeerRole Role, string? Upstream, string? Downstream, bool Singleton, string? RejoinSource, string? StandbyOf)
     {
         public static RoleKey Of(ClusterState state, RoleAssignment a) => new(
             a.Role, a.Upstream?.ToString(), a.Downstream?.ToString(), state.Singleton,
-            a.Role == PeerRole.Deposed ? state.Primary.ToString() : null);
+            a.Role == PeerRole.Deposed ? state.Primary.ToString() : null, state.StandbyOf?.ToString());
     }
 }

@@ -49,6 +49,13 @@ public interface IDatabaseInstance
     Task<RejoinOutcome?> FollowAsync(PeerId upstream, PeerId? downstream, IProgress<BaseBackupProgress>? progress, CancellationToken ct);
 
     /// <summary>
+    /// Runs as the leader of a standby cluster: a standby of <paramref name="source"/>'s primary, cloning an empty data
+    /// directory from it first. Instances that cannot (test doubles) refuse.
+    /// </summary>
+    Task FollowSourceAsync(StandbySource source, PeerId? downstream, IProgress<BaseBackupProgress>? progress, CancellationToken ct) =>
+        throw new NotSupportedException($"{GetType().Name} cannot lead a standby cluster.");
+
+    /// <summary>
     /// A running standby's stall check (<see cref="StandbyStall"/>): its own progress and, when it does not stream, what
     /// <paramref name="upstream"/> still holds of its WAL. Null when its own PostgreSQL does not answer.
     /// </summary>

@@ -73,6 +73,10 @@ public sealed class PostgresDatabaseInstance(PostgresNode node) : IDatabaseInsta
         Driver.EnableWritesWhenSyncCaughtUpAsync(sync, progressTimeout, ct);
 
     /// <inheritdoc />
+    public Task FollowSourceAsync(StandbySource source, PeerId? downstream, IProgress<BaseBackupProgress>? progress, CancellationToken ct) =>
+        Driver.FollowSourceAsync(source, downstream, progress, ct);
+
+    /// <inheritdoc />
     public Task<RejoinOutcome?> FollowAsync(PeerId upstream, PeerId? downstream, IProgress<BaseBackupProgress>? progress, CancellationToken ct) =>
         Driver.FollowAsync(upstream, downstream, progress, ct);
 

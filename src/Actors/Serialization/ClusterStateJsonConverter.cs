@@ -7,8 +7,9 @@ namespace Appliance.Actors.Serialization;
 /// The stored shape of a <see cref="ClusterState"/> (v1): its fields only, none of the derived properties
 /// (<see cref="ClusterState.IsFrozen"/>, <see cref="ClusterState.NamedPeers"/>) that writing the record directly would add.
 /// <c>initHistory</c> was added later and is optional: a state stored before it reads with none, which the rules
-/// take as "no history recorded yet" for that one generation. <c>maintenance</c>, <c>scheduledSwitchover</c> and
-/// <c>settings</c> are optional too, and written only when set.
+/// take as "no history recorded yet" for that one generation. <c>maintenance</c>, <c>scheduledSwitchover</c>,
+/// <c>settings</c> and <c>standbyOf</c> (a standby cluster's source, as <c>HOST:PORT,…</c>) are optional too, and written
+/// only when set.
 /// </summary>
 internal sealed record ClusterStateDto(
     long Version,
@@ -25,7 +26,8 @@ internal sealed record ClusterStateDto(
     [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? ClusterId = null,
     [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] IReadOnlyList<string>? Maintenance = null,
     [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] ScheduledSwitchover? ScheduledSwitchover = null,
-    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] IReadOnlyDictionary<string, string>? Settings = null);
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] IReadOnlyDictionary<string, string>? Settings = null,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? StandbyOf = null);
 
 /// <summary>
 /// Reads and writes <see cref="ClusterState"/> through <see cref="ClusterStateDto"/>. It does not validate: a stored
@@ -36,7 +38,7 @@ internal sealed class ClusterStateJsonConverter : DtoJsonConverter<ClusterState,
     protected override ClusterStateDto ToDto(ClusterState s) =>
         new(s.Version, s.Generation, s.Primary, s.Sync, s.Async, s.Deposed, s.InitWal, s.Freeze, s.Singleton, s.Instances, s.InitHistory, s.ClusterId,
             s.Maintenance.IsEmpty ? null : s.Maintenance, s.ScheduledSwitchover,
-            s.Settings.IsEmpty ? null : s.Settings);
+            s.Settings.IsEmpty ? null : s.Settings, s.StandbyOf?.ToString());
 
     protected override ClusterState FromDto(ClusterStateDto d) => new()
     {
@@ -55,5 +57,6 @@ internal sealed class ClusterStateJsonConverter : DtoJsonConverter<ClusterState,
         Maintenance = d.Maintenance is null ? [] : [.. d.Maintenance],
         ScheduledSwitchover = d.ScheduledSwitchover,
         Settings = d.Settings is null ? ClusterState.NoSettings : ClusterState.NoSettings.AddRange(d.Settings),
+        StandbyOf = d.StandbyOf is null ? null : StandbySource.Parse(d.StandbyOf),
     };
 }

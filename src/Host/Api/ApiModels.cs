@@ -58,12 +58,14 @@ public sealed record FreezeDto(string Reason, DateTimeOffset Since);
 /// <param name="Maintenance">Peers in maintenance (ids); absent when none.</param>
 /// <param name="ScheduledSwitchover">The scheduled switchover, if any.</param>
 /// <param name="Settings">Cluster-wide PostgreSQL settings (absent until the first <c>config set</c>).</param>
+/// <param name="StandbyOf">A standby cluster's source (<c>HOST:PORT,…</c>): its primary is then the standby leader; absent in a normal cluster.</param>
 public sealed record StateDto(long Version, long Generation, PeerDto? Primary, PeerDto? Sync, IReadOnlyList<PeerDto> Async,
     IReadOnlyList<PeerDto> Deposed, string InitWal, FreezeDto? Freeze, bool Singleton,
     [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] int? Instances = null,
     [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] IReadOnlyList<string>? Maintenance = null,
     [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] ScheduledSwitchoverDto? ScheduledSwitchover = null,
-    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] IReadOnlyDictionary<string, string>? Settings = null)
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] IReadOnlyDictionary<string, string>? Settings = null,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? StandbyOf = null)
 {
     /// <summary>From the model.</summary>
     public static StateDto From(ClusterState s) => new(s.Version, s.Generation, PeerDto.From(s.Primary), PeerDto.From(s.Sync),
@@ -71,7 +73,7 @@ public sealed record StateDto(long Version, long Generation, PeerDto? Primary, P
         s.Freeze is { } f ? new FreezeDto(f.Reason, f.Since) : null, s.Singleton, s.Instances,
         s.Maintenance.IsEmpty ? null : [.. s.Maintenance],
         s.ScheduledSwitchover is { } planned ? new ScheduledSwitchoverDto(planned.At, planned.To, planned.Since) : null,
-        s.Settings.IsEmpty ? null : s.Settings);
+        s.Settings.IsEmpty ? null : s.Settings, s.StandbyOf?.ToString());
 
     /// <summary>The role this state gives <paramref name="id"/>, as the API spells it.</summary>
     public string RoleOf(string id) =>
@@ -116,12 +118,20 @@ public sealed record StateDto(long Version, long Generation, PeerDto? Primary, P
 /// <param name="PendingRestart">PostgreSQL holds a setting whose new value needs a restart (<c>appliance restart --pending</c>).</param>
 /// <param name="PendingRestartSettings">Which settings (<c>pg_settings.pending_restart</c>).</param>
 /// <param name="Backups">The cluster's backups as this node last heard of them; absent without <c>--backup-repo</c>.</param>
+/// <param name="StandbyOf">In a standby cluster, the source it follows (<c>HOST:PORT,…</c>); absent in a normal cluster. With
+/// role <c>primary</c> this node is the standby leader: a standby of the source that takes no writes.</param>
 public sealed record StatusDto(string Id, string Host, int PgPort, string Role, string AssignedRole, long? StateVersion,
     long AppliedVersion, long? Generation, bool PostgresRunning, bool ReadWrite, bool SelfFenced, bool Streaming,
     int? Timeline, string? WalPosition, string? ReceivedLsn, string? ReplayedLsn, ulong? LagBytes, double? CloneProgress,
     string? LastError, int HostPid, int? PostmasterPid, string? StateRefused = null, bool Maintenance = false,
     IReadOnlyList<string>? Tags = null, bool PendingRestart = false, IReadOnlyList<string>? PendingRestartSettings = null,
-    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] BackupStateDto? Backups = null);
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] BackupStateDto? Backups = null,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? StandbyOf = null)
+{
+    /// <summary>True on a standby cluster's leader: it plays the primary's part, as a standby of the source.</summary>
+    [JsonIgnore]
+    public bool IsStandbyLeader => StandbyOf is not null && Role == "primary" && AssignedRole == "primary";
+}
 
 /// <summary>A downstream as its upstream sees it in <c>pg_stat_replication</c>.</summary>
 /// <param name="Name">application_name.</param>

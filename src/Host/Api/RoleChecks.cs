@@ -40,7 +40,7 @@ public static partial class RoleChecks
         return check switch
         {
             "primary" => primary,
-            "standby-leader" => false,
+            "standby-leader" => s.IsStandbyLeader && s.PostgresRunning,
             "replica" => standby && lagOk && stateOk && s.Tags?.Contains("noloadbalance") != true,
             "read-only" => primary || (s.Role == "primary" && s.PostgresRunning) || (standby && lagOk),
             "sync" => standby && s.Role == "sync" && lagOk && stateOk,
@@ -98,6 +98,6 @@ public static partial class RoleChecks
             role == PeerRole.Primary && st is not null ? 0 : lagBytes,
             n.CloneProgress is { } c ? Math.Round(c.Fraction * 100, 1) : null, n.LastError, hostPid, postmasterPid, n.StateRefused,
             n.State?.InMaintenance(n.Peer.Id) == true, PeerTagNames.Names(tags),
-            st?.PendingRestart.Count > 0, st?.PendingRestart ?? []);
+            st?.PendingRestart.Count > 0, st?.PendingRestart ?? [], StandbyOf: n.State?.StandbyOf?.ToString());
     }
 }

@@ -30,6 +30,7 @@ public static class Render
     /// <summary>The state's one-line header: generation, version, initWal, mode and freeze.</summary>
     public static string Header(StateDto s) =>
         $"generation {s.Generation} (version {s.Version}), initWal {s.InitWal}, mode {(s.Singleton ? "singleton" : "normal")}, " +
+        (s.StandbyOf is { } source ? $"standby cluster of {source} (the primary is its standby leader, read-only), " : "") +
         (s.Freeze is { } f ? $"frozen since {f.Since.ToUniversalTime():yyyy-MM-dd HH:mm:ss}Z: {f.Reason}" : "not frozen") +
         (s.Maintenance is { Count: > 0 } m ? $", in maintenance: {string.Join(",", m)}" : "") +
         (s.ScheduledSwitchover is { } planned ? $", switchover to {planned.To ?? "the sync"} scheduled for {planned.At.ToUniversalTime():yyyy-MM-dd HH:mm:ss}Z" : "");
@@ -78,7 +79,7 @@ public static class Render
         for (var i = 0; i < chain.Count; i++)
         {
             var p = peers.GetValueOrDefault(chain[i].Id);
-            var role = i == 0 ? "primary" : i == 1 ? "sync" : "async";
+            var role = i == 0 ? (state.StandbyOf is null ? "primary" : "standby leader") : i == 1 ? "sync" : "async";
             var detail = p is null ? "?" : !p.Reachable ? "PostgreSQL down"
                 : i == 0 ? (p.ReadWrite ? $"read-write, WAL {p.WalPosition}" : $"read-only, WAL {p.WalPosition}")
                 : $"lag {Bytes(p.LagBytes)}, WAL {p.WalPosition}";

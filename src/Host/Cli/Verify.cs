@@ -37,6 +37,11 @@ public static class Verify
         if (Peer(state.Primary) is { } primary)
         {
             if (!primary.Reachable) problems.Add($"cannot query postgres on primary {primary.Id}: {primary.Error}");
+            else if (state.StandbyOf is { } source)
+            {
+                // A standby cluster's leader is a standby of its source by design, and read-only.
+                if (!primary.InRecovery) problems.Add($"standby leader {primary.Id} is not in recovery: it no longer follows {source}");
+            }
             else if (primary.InRecovery) problems.Add($"primary {primary.Id} is still in recovery (a standby), so it takes no writes");
             else if (!primary.ReadWrite) problems.Add($"primary {primary.Id} is read-only: it waits for its sync to catch up, or fenced itself");
         }
@@ -67,7 +72,8 @@ public static class Verify
             var up = Peer(chain[i]);
             var down = chain[i + 1];
             if (up is not { Reachable: true }) continue;
-            var expected = i == 0 ? "sync" : "async";
+            // A standby leader is itself a standby: PostgreSQL streams to its downstream asynchronously (cascading).
+            var expected = i == 0 && state.StandbyOf is null ? "sync" : "async";
             var row = up.Downstreams.FirstOrDefault(d => d.Name == down.Id);
             if (row is null)
             {

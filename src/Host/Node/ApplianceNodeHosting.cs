@@ -143,7 +143,7 @@ public static class ApplianceNodeHosting
                     (system, _, _) => ClusterStateCoordinator.SupervisedProps(
                         CoordinatorSettings.FromConfig(system.Settings.Config) with
                         {
-                            Mode = options.Mode, Rejoin = options.Rejoin, ShardedPlacement = options.IsPlacement,
+                            Mode = options.Mode, Rejoin = options.Rejoin, ShardedPlacement = options.IsPlacement, StandbyOf = options.StandbyOf,
                             Metrics = provider.GetRequiredService<Api.NodeMetrics>().Coordinator,
                         }),
                     new ClusterSingletonOptions { Role = "db" })
@@ -194,6 +194,7 @@ public static class ApplianceNodeHosting
         {
             BinDirectory = options.BinDir,
             ClientNetworks = options.ClientNetworks,
+            StandbyNetworks = options.StandbyNetworks,
             Backup = BackupSettings(options),
         };
 

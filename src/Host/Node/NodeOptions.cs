@@ -66,11 +66,20 @@ public sealed record NodeOptions
     /// <summary>Normal or singleton mode.</summary>
     public ClusterMode Mode { get; init; } = ClusterMode.Normal;
 
+    /// <summary>
+    /// The other cluster this one follows as a standby cluster (<c>--standby-of</c>); null for a normal cluster. Only a
+    /// new cluster's first state takes it: a node of a running cluster ignores it.
+    /// </summary>
+    public StandbySource? StandbyOf { get; init; }
+
     /// <summary>What happens to a deposed primary.</summary>
     public RejoinPolicy Rejoin { get; init; } = RejoinPolicy.Auto;
 
     /// <summary>Extra client networks (CIDR) admitted to PostgreSQL for ordinary connections.</summary>
     public IReadOnlyList<string> ClientNetworks { get; init; } = [];
+
+    /// <summary>Networks (CIDR) of standby clusters that follow this cluster (<c>--standby-networks</c>), admitted to replicate.</summary>
+    public IReadOnlyList<string> StandbyNetworks { get; init; } = [];
 
     /// <summary>
     /// A file (mode 0600 or stricter) holding the token that every change over HTTP must carry as

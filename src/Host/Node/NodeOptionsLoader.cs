@@ -23,7 +23,7 @@ public static class NodeOptionsLoader
         "api-token-file", "api-read-token-file", "pg-password-file", "state-store-file", "tls-cert", "tls-key", "tls-ca",
         "tag", "on-role-change", "on-role-change-timeout", "backup-repo", "backup-option",
         "backup-retention-full", "backup-retention-diff", "backup-schedule", "bootstrap-from-backup", "bootstrap-to",
-        "backup-server-port",
+        "backup-server-port", "standby-of", "standby-networks",
     ];
 
     /// <summary>Options that may be given several times; their values are kept one a line (a JSON or HOCON list, or lines in the variable).</summary>
@@ -206,6 +206,7 @@ public static class NodeOptionsLoader
 
         var mode = Enum<ClusterMode>(v, "mode", ClusterMode.Normal);
         var rejoin = Enum<RejoinPolicy>(v, "rejoin", RejoinPolicy.Auto);
+        var standbyOf = StandbyOf(v, mode, placement);
         // A password file may hold a second line during a rotation (SECURITY.md): the new password first, the old one after.
         var passwordFile = v.GetValueOrDefault("pg-password-file")?.Trim() is { Length: > 0 } pf ? Path.GetFullPath(pf) : null;
         var password = v.TryGetValue("pg-password", out var pw) && pw.Length > 0 ? PasswordLines(pw)[0] : generatePassword(dataDir);
@@ -225,6 +226,8 @@ public static class NodeOptionsLoader
             BinDir = v.GetValueOrDefault("bin-dir") is { Length: > 0 } bin ? bin : null,
             Mode = mode,
             Rejoin = rejoin,
+            StandbyOf = standbyOf,
+            StandbyNetworks = StandbyNetworks(v),
             ClientNetworks = v.GetValueOrDefault("client-networks") is { Length: > 0 } nets
                 ? nets.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
                 : [],
@@ -240,6 +243,31 @@ public static class NodeOptionsLoader
             OnRoleChangeTimeout = TimeSpan.FromSeconds(Int(v, "on-role-change-timeout", (int)Actors.Node.RoleChangeHook.DefaultTimeout.TotalSeconds, 1, 3600)),
             Backup = BackupOptions.Repository(v, placement),
         };
+    }
+
+    /// <summary><c>--standby-of HOST:PORT[,HOST:PORT…]</c>: the other cluster a standby cluster follows; null when not given.</summary>
+    private static StandbySource? StandbyOf(IReadOnlyDictionary<string, string> v, ClusterMode mode, bool placement)
+    {
+        if (v.GetValueOrDefault("standby-of") is not { } text || text.Trim().Length == 0) return null;
+        StandbySource source;
+        try { source = StandbySource.Parse(text); }
+        catch (FormatException e) { throw new NodeConfigurationException($"--standby-of: {e.Message}"); }
+        if (mode == ClusterMode.Singleton)
+            throw new NodeConfigurationException("--standby-of: a standby cluster does not run in singleton mode; leave out --mode singleton.");
+        if (placement)
+            throw new NodeConfigurationException("--standby-of: placement mode (--pg-base-port) does not run a standby cluster yet; give each node its --pg-port.");
+        return source;
+    }
+
+    /// <summary><c>--standby-networks CIDR[,CIDR…]</c>: each must be an address with a prefix length.</summary>
+    private static IReadOnlyList<string> StandbyNetworks(IReadOnlyDictionary<string, string> v)
+    {
+        if (v.GetValueOrDefault("standby-networks") is not { Length: > 0 } text) return [];
+        var networks = text.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        foreach (var network in networks)
+            if (!network.Contains('/') || !System.Net.IPNetwork.TryParse(network, out _))
+                throw new NodeConfigurationException($"--standby-networks: '{network}' is not a CIDR network such as 10.1.0.0/24 (or 10.1.0.7/32 for one host).");
+        return networks;
     }
 
     /// <summary>The passwords a password file's text holds, one per line, newest first; blank lines skipped.</summary>

@@ -44,6 +44,29 @@ public sealed record ApplianceConfig(ServerParameters Server, RoleParameters Rol
             WalKeepSize: settings.Tuning.WalKeepSize);
 }
 
+/// <summary>The role settings of a standby cluster's leader.</summary>
+public static class StandbyLeaderConfig
+{
+    /// <summary>
+    /// The application_name a standby leader streams under. It holds a ':' that no peer id may hold: the source's primary
+    /// names its own sync by peer id, and a standby leader that shared that id would otherwise be taken for it and
+    /// acknowledge the source's commits.
+    /// </summary>
+    public static string ApplicationName(NodeSettings settings) => $"appliance-standby:{settings.Self.Id}";
+
+    /// <summary>
+    /// A standby of <paramref name="source"/>'s primary (<see cref="ConnInfo.ForPrimaryOf"/>), read-only, naming
+    /// <paramref name="downstream"/> as a standby does; its password comes from <see cref="ReplicationPassFile"/>, which
+    /// holds the replication password derived from the secret the two clusters share.
+    /// </summary>
+    public static RoleParameters Role(NodeSettings settings, StandbySource source, PeerId? downstream) =>
+        new(SyncStandbyName: downstream?.Id ?? ApplianceConfig.NoSyncPlaceholder,
+            ReadOnly: true,
+            PrimaryConnInfo: ConnInfo.ForPrimaryOf(source, settings.Credentials.ReplicationUser, ApplicationName(settings),
+                ReplicationPassFile.PathIn(settings.DataDirectory), settings.Credentials.Tls),
+            WalKeepSize: settings.Tuning.WalKeepSize);
+}
+
 /// <summary>Settings of <c>appliance.conf</c> that PostgreSQL reads only at start.</summary>
 /// <param name="ListenAddress">listen_addresses.</param>
 /// <param name="Port">port.</param>

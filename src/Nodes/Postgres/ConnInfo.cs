@@ -1,4 +1,5 @@
 using System.Text;
+using Appliance.Nodes.State;
 
 namespace Appliance.Nodes.Postgres;
 
@@ -27,12 +28,26 @@ public sealed record ConnInfo
     /// <param name="passFile">A password file (libpq's passfile), if any.</param>
     /// <param name="tls">With TLS on: <c>sslmode=verify-ca</c> against our CA (the same as <see cref="PeerConnectionDefaults"/>).</param>
     public static ConnInfo For(string host, int port, string user, string? password, string? applicationName = null,
-        string? database = null, string? passFile = null, PostgresTls? tls = null)
+        string? database = null, string? passFile = null, PostgresTls? tls = null) =>
+        Build(host, port.ToString(System.Globalization.CultureInfo.InvariantCulture), user, password, applicationName, database, passFile, tls, null);
+
+    /// <summary>
+    /// A libpq multi-host connection string to the writable primary among <paramref name="source"/>'s hosts
+    /// (<c>target_session_attrs=read-write</c>): libpq tries each host in turn and keeps the first that takes writes,
+    /// so a WAL receiver given it follows the source's primary through the source's failovers.
+    /// </summary>
+    public static ConnInfo ForPrimaryOf(StandbySource source, string user, string? applicationName, string? passFile, PostgresTls? tls) =>
+        Build(string.Join(",", source.Hosts.Select(h => h.Host)),
+            string.Join(",", source.Hosts.Select(h => h.Port.ToString(System.Globalization.CultureInfo.InvariantCulture))),
+            user, null, applicationName, null, passFile, tls, "read-write");
+
+    private static ConnInfo Build(string host, string port, string user, string? password, string? applicationName,
+        string? database, string? passFile, PostgresTls? tls, string? targetSessionAttrs)
     {
         var pairs = new List<KeyValuePair<string, string>>
         {
             new("host", host),
-            new("port", port.ToString(System.Globalization.CultureInfo.InvariantCulture)),
+            new("port", port),
             new("user", user),
         };
         if (password is not null) pairs.Add(new("password", password));
@@ -48,6 +63,7 @@ public sealed record ConnInfo
             pairs.Add(new("sslmode", "verify-ca"));
             pairs.Add(new("sslrootcert", tls.CaFile));
         }
+        if (targetSessionAttrs is not null) pairs.Add(new("target_session_attrs", targetSessionAttrs));
         return new ConnInfo(pairs);
     }
 

@@ -30,7 +30,10 @@ public static class HbaFile
     /// connect and replicate.</param>
     /// <param name="clientNetworks">Extra CIDR networks admitted for ordinary connections only.</param>
     /// <param name="tlsOnly">Admit peers and client networks over TLS only (<c>hostssl</c>); loopback never leaves the machine.</param>
-    public static string Render(string replicationUser, IEnumerable<string> peerHosts, IEnumerable<string> clientNetworks, bool tlsOnly = false)
+    /// <param name="standbyNetworks">CIDR networks of standby clusters that follow this one: admitted as peers are, to
+    /// connect and to replicate.</param>
+    public static string Render(string replicationUser, IEnumerable<string> peerHosts, IEnumerable<string> clientNetworks, bool tlsOnly = false,
+        IEnumerable<string>? standbyNetworks = null)
     {
         string[] loopback = ["127.0.0.1/32", "::1/128"];
         string TypeFor(string source) => tlsOnly && !loopback.Contains(source) ? "hostssl" : "host   ";
@@ -40,6 +43,12 @@ public static class HbaFile
         {
             var address = Address(host);
             if (!sources.Contains(address)) sources.Add(address);
+        }
+        foreach (var network in standbyNetworks ?? [])
+        {
+            if (network.Any(char.IsWhiteSpace) || network.Length == 0)
+                throw new ArgumentException($"Standby network '{network}' is not a CIDR such as 10.1.0.0/24.", nameof(standbyNetworks));
+            if (!sources.Contains(network)) sources.Add(network);
         }
 
         var sb = new StringBuilder()

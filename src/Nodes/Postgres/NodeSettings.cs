@@ -22,6 +22,12 @@ public sealed record NodeSettings(PeerId Self, string DataDirectory, ClusterCred
     /// <summary>Extra client networks (CIDR, such as <c>10.0.0.0/8</c>) admitted for ordinary connections, never for replication.</summary>
     public IReadOnlyList<string> ClientNetworks { get; init; } = [];
 
+    /// <summary>
+    /// Networks (CIDR) of standby clusters that follow this one (<c>--standby-networks</c>): admitted for ordinary
+    /// connections and, as the replication role, for replication, so that their leader can clone and stream from here.
+    /// </summary>
+    public IReadOnlyList<string> StandbyNetworks { get; init; } = [];
+
     /// <summary>WAL archiving and backups with pgBackRest (<c>--backup-repo</c>); null: no archiving.</summary>
     public Appliance.Nodes.Backup.BackupSettings? Backup { get; init; }
 }

@@ -743,7 +743,7 @@ public sealed partial class PostgresNode : IAsyncDisposable
     private async Task<bool> WriteHbaLockedAsync(CancellationToken ct)
     {
         var text = HbaFile.Render(Settings.Credentials.ReplicationUser, _admittedHosts, Settings.ClientNetworks,
-            tlsOnly: Settings.Credentials.Tls is not null);
+            tlsOnly: Settings.Credentials.Tls is not null, standbyNetworks: Settings.StandbyNetworks);
         var path = DataDirectory.File(HbaFile.FileName);
         if (File.Exists(path) && await File.ReadAllTextAsync(path, ct).ConfigureAwait(false) == text) return false;
         await DataDirectory.WriteFileAsync(HbaFile.FileName, text, ct).ConfigureAwait(false);

@@ -20,6 +20,12 @@ public sealed record ClusterObservation
     /// <summary>The configured mode.</summary>
     public ClusterMode Mode { get; init; } = ClusterMode.Normal;
 
+    /// <summary>
+    /// The configured source of a standby cluster (<c>--standby-of</c>), which initial setup records in the first state;
+    /// null for a normal cluster. Only the first state takes it: later states keep theirs.
+    /// </summary>
+    public StandbySource? StandbyOf { get; init; }
+
     /// <summary>The configured policy for deposed peers.</summary>
     public RejoinPolicy Rejoin { get; init; } = RejoinPolicy.Auto;
 

@@ -48,6 +48,8 @@ public static class ClusterRules
                 "This node is configured for singleton mode, but the cluster runs in normal mode; going back to singleton is not supported. Fix the configuration.");
         if (current.Singleton)
             return SingletonUpgrade.Decide(ctx);
+        if (current.IsStandbyCluster)
+            return StandbyClusterRules.Decide(ctx);
 
         // Nobody but the coordinator writes, yet it keeps Manatee's discipline: while the primary is gone only the
         // sync's takeover may happen, since no primary exists to vouch for the chain.

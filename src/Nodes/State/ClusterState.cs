@@ -70,6 +70,16 @@ public sealed record ClusterState
     /// <summary>A switchover an operator scheduled (<c>appliance switchover --at TIME</c>), carried out when due.</summary>
     public ScheduledSwitchover? ScheduledSwitchover { get; init; }
 
+    /// <summary>
+    /// Set in a standby cluster (<c>--standby-of</c>): the other cluster it follows. Its primary is then the standby
+    /// leader, a PostgreSQL standby that streams from the source's primary and takes no writes; its sync and asyncs
+    /// chain from it as usual. Null in a normal cluster.
+    /// </summary>
+    public StandbySource? StandbyOf { get; init; }
+
+    /// <summary>True in a standby cluster: the primary is a standby leader that takes no writes.</summary>
+    public bool IsStandbyCluster => StandbyOf is not null;
+
     /// <summary>True if <paramref name="peerId"/> is in maintenance.</summary>
     public bool InMaintenance(string peerId) => Maintenance.Contains(peerId);
 
@@ -148,6 +158,8 @@ public sealed record ClusterState
         {
             problems.Add("there is no sync; only a singleton cluster runs without one");
         }
+        if (StandbyOf is not null && Singleton)
+            problems.Add("a standby cluster does not run in singleton mode");
         if (Freeze is not null && string.IsNullOrWhiteSpace(Freeze.Reason))
             problems.Add("the freeze has no reason");
 
@@ -192,6 +204,7 @@ public sealed record ClusterState
         if (!Maintenance.IsEmpty) sb.Append($" maintenance=[{string.Join(",", Maintenance)}]");
         if (ScheduledSwitchover is { } planned) sb.Append($" switchover@{planned.At:u}->{planned.To ?? "sync"}");
         if (!Settings.IsEmpty) sb.Append($" settings={Settings.Count}");
+        if (StandbyOf is { } source) sb.Append($" standby-of={source}");
         return sb.ToString();
     }
 
@@ -214,7 +227,8 @@ public sealed record ClusterState
         && Instances == other.Instances
         && Maintenance.SequenceEqual(other.Maintenance)
         && Equals(ScheduledSwitchover, other.ScheduledSwitchover)
-        && Settings.SequenceEqual(other.Settings);
+        && Settings.SequenceEqual(other.Settings)
+        && Equals(StandbyOf, other.StandbyOf);
 
     /// <inheritdoc />
     public override int GetHashCode() => HashCode.Combine(Version, Generation, Primary, Sync, Async.Length, InitWal, Singleton);

@@ -23,6 +23,8 @@ internal static class InitialSetup
     {
         var members = observation.Members;
         var needed = observation.Mode == ClusterMode.Singleton ? 1 : 2;
+        if (observation.StandbyOf is not null && observation.Mode == ClusterMode.Singleton)
+            return new Refusal(RefusalReason.ModeMismatch, "A standby cluster does not run in singleton mode; start its nodes without one of --standby-of and --mode singleton.");
         if (members.Length < needed)
             return new Refusal(RefusalReason.NotEnoughPeers,
                 $"Setting the cluster up needs {needed} peer(s) in {observation.Mode} mode; {members.Length} present.");
@@ -49,7 +51,7 @@ internal static class InitialSetup
         var chosen = leaders.Take(needed).ToList();
         members = [.. chosen, .. AwayFromCoordinator([.. members.Where(m => !chosen.Contains(m))], observation.Coordinator, 0)];
         var first = new ClusterState { Version = 1, Generation = 1, Primary = members[0], InitWal = Lsn.Zero, InitHistory = TimelineHistory.First,
-            ClusterId = observation.NewClusterId };
+            ClusterId = observation.NewClusterId, StandbyOf = observation.StandbyOf };
         if (observation.Mode == ClusterMode.Singleton)
         {
             var singleton = first with { Singleton = true, Freeze = new FreezeInfo(SingletonFreezeReason, observation.Now) };
@@ -58,6 +60,9 @@ internal static class InitialSetup
         }
 
         var normal = first with { Sync = members[1], Async = ImmutableArray.Create(members, 2, members.Length - 2) };
+        if (normal.StandbyOf is { } source)
+            return new Transition(normal, TransitionReason.InitialSetup,
+                $"Standby cluster set up, following {source}: standby leader {members[0].Id}, sync {members[1].Id}, asyncs {RuleContext.Ids(normal.Async)}.");
         return new Transition(normal, TransitionReason.InitialSetup,
             $"Cluster set up: primary {members[0].Id}, sync {members[1].Id}, asyncs {RuleContext.Ids(normal.Async)}.");
     }

@@ -11,6 +11,8 @@ internal static class OperatorCommands
             return new Refusal(RefusalReason.StaleGeneration,
                 $"The command was issued for generation {expected}, but the cluster is at generation {state.Generation}; look at the current state and ask again.");
 
+        if (StandbyClusterRules.RefuseCommand(state, command) is { } refused) return refused;
+
         // Peers in maintenance are gone to every rule; only the maintenance command itself sees them.
         var ctx = new RuleContext(state, command is OperatorCommand.Maintenance ? observation : observation.Without(state.Maintenance));
         return command switch

@@ -92,4 +92,10 @@ public enum RefusalReason
 
     /// <summary>The peer is tagged <c>nofailover</c>: it never becomes the sync or the primary.</summary>
     TaggedNoFailover,
+
+    /// <summary>
+    /// The change does not apply to a standby cluster (<see cref="ClusterState.StandbyOf"/>): its leader follows another
+    /// cluster and takes no writes, so nothing in it may be promoted.
+    /// </summary>
+    StandbyCluster,
 }

@@ -82,6 +82,27 @@ public sealed partial class ApplianceSerializerSpecs : Akka.TestKit.Xunit2.TestK
     }
 
     [Fact]
+    public void A_standby_clusters_state_keeps_its_stored_form_with_its_source()
+    {
+        AssertGolden("state-recorded.v1", SampleMessages.Recorded with
+        {
+            State = SampleMessages.StandbyClusterState, Reason = TransitionReason.InitialSetup,
+            Detail = "Standby cluster set up, following 10.1.0.1:5432,[fd00::2]:5433: standby leader n2, sync n3, asyncs n4,n5.",
+        },
+            "state-recorded.v1.standby-cluster");
+    }
+
+    [Fact]
+    public void A_state_stored_before_standby_clusters_reads_as_a_normal_cluster()
+    {
+        var path = Path.Combine(AppContext.BaseDirectory, "Serialization", "Golden", "state-recorded.v1.with-history.json");
+        Assert.DoesNotContain("standbyOf", File.ReadAllText(path));
+        var stored = (ClusterStateProtocol.StateRecorded)Serializer.FromBinary(File.ReadAllBytes(path), "state-recorded.v1");
+        Assert.Null(stored.State.StandbyOf);
+        Assert.False(stored.State.IsStandbyCluster);
+    }
+
+    [Fact]
     public void A_state_stored_before_histories_were_recorded_reads_with_none()
     {
         var path = Path.Combine(AppContext.BaseDirectory, "Serialization", "Golden", "state-recorded.v1.json");

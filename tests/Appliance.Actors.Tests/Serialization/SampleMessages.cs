@@ -29,6 +29,9 @@ internal static class SampleMessages
     /// <summary><see cref="FullState"/> as written since states record the history initWal is on and the cluster id.</summary>
     public static readonly ClusterState FullStateWithHistory = FullState with { InitHistory = History3, ClusterId = "0b6f1c1e-5d39-4c55-9a55-3f2e1f7c9d10" };
 
+    /// <summary>A standby cluster's state: it follows another cluster (issue 17 §5).</summary>
+    public static readonly ClusterState StandbyClusterState = FullStateWithHistory with { StandbyOf = StandbySource.Parse("10.1.0.1:5432,[fd00::2]:5433") };
+
     /// <summary>A singleton state: no sync, no asyncs.</summary>
     public static readonly ClusterState SingletonState = new()
     {
@@ -51,6 +54,7 @@ internal static class SampleMessages
         new ClusterStateProtocol.StateChanged(7, FullStateWithHistory),
         RecordedWithHistory,
         new ClusterStateProtocol.StateChanged(1, SingletonState),
+        new ClusterStateProtocol.StateChanged(7, StandbyClusterState),
         ClusterStateProtocol.GetState.Instance,
         new ClusterStateProtocol.CurrentState(FullState, new Refusal(RefusalReason.NotCaughtUp, "short of initWal")),
         new ClusterStateProtocol.CurrentState(FullState, new Refusal(RefusalReason.NeedsFencedPosition, "read it",

@@ -42,6 +42,19 @@ public sealed class RoleCheckTests
     }
 
     [Fact]
+    public void Only_a_running_standby_clusters_leader_is_standby_leader_and_it_is_never_primary()
+    {
+        var leader = Status("primary") with { StandbyOf = "10.1.0.1:5432" };
+        Assert.True(RoleChecks.Passes("standby-leader", leader));
+        Assert.False(RoleChecks.Passes("primary", leader));
+        Assert.True(RoleChecks.Passes("read-only", leader));
+        Assert.False(RoleChecks.Passes("standby-leader", leader with { PostgresRunning = false }));
+        Assert.False(RoleChecks.Passes("standby-leader", leader with { AssignedRole = "sync" }));
+        Assert.False(RoleChecks.Passes("standby-leader", Status("sync", streaming: true, lag: 0) with { StandbyOf = "10.1.0.1:5432" }));
+        Assert.False(RoleChecks.Passes("standby-leader", Status("primary", rw: true)));
+    }
+
+    [Fact]
     public void Lag_limits_replica_checks_and_unknown_lag_fails_them()
     {
         Assert.True(RoleChecks.Passes("replica", Status("async", streaming: true, lag: 1000), maxLagBytes: 1024));
@@ -184,6 +197,20 @@ public sealed class VerifyTests
         });
         var problems = Verify.Problems(view);
         Assert.Contains(problems, m => m.Contains(expected));
+    }
+
+    [Fact]
+    public void A_standby_clusters_leader_is_a_read_only_standby_with_asynchronous_downstreams_and_not_a_problem()
+    {
+        var state = Fixtures.State() with { StandbyOf = StandbySource.Parse("10.1.0.1:5432") };
+        PeerViewDto AsStandbyCluster(PeerViewDto p) => p.Id == "n1"
+            ? p with { ReadWrite = false, InRecovery = true, Downstreams = [Fixtures.Down("n2", "async")] }
+            : p;
+        Assert.Empty(Verify.Problems(Fixtures.Healthy(AsStandbyCluster, state)));
+        // A leader that left recovery no longer follows its source; a normal cluster's primary in recovery takes no writes.
+        var promoted = Fixtures.Healthy(p => AsStandbyCluster(p) with { InRecovery = p.Id != "n1" && p.InRecovery }, state);
+        Assert.Contains(Verify.Problems(promoted), m => m == "standby leader n1 is not in recovery: it no longer follows 10.1.0.1:5432");
+        Assert.Contains(Verify.Problems(Fixtures.Healthy(AsStandbyCluster)), m => m.Contains("primary n1 is still in recovery"));
     }
 
     [Fact]

@@ -40,6 +40,21 @@ public sealed class ConfigRenderingTests
     }
 
     [Fact]
+    public void A_standby_leader_streams_from_the_writable_host_of_its_source_under_a_name_no_peer_can_have()
+    {
+        var role = StandbyLeaderConfig.Role(Settings("n2"), StandbySource.Parse("10.1.0.1:5432,db-b:6543"), new PeerId("n3", "10.0.0.3", 5432));
+        var conninfo = role.PrimaryConnInfo!.Render();
+        Assert.StartsWith("host='10.1.0.1,db-b' port='5432,6543' user=", conninfo);
+        Assert.Contains("application_name='appliance-standby:n2'", conninfo);
+        Assert.EndsWith("target_session_attrs='read-write'", conninfo);
+        Assert.Contains("passfile='/data/pg/", conninfo);
+        Assert.DoesNotContain("password=", conninfo);
+        Assert.False(PeerId.IsValidId(StandbyLeaderConfig.ApplicationName(Settings("n2"))));
+        Assert.True(role.ReadOnly);
+        Assert.Equal("n3", role.SyncStandbyName);
+    }
+
+    [Fact]
     public void A_primary_names_its_sync_quoted_and_is_read_only_until_told_otherwise()
     {
         var server = ApplianceConfig.ServerFor(Settings());
@@ -91,6 +106,17 @@ public sealed class ConfigRenderingTests
         Assert.StartsWith("work_mem = '7MB'\n", once);
         Assert.EndsWith(ApplianceConfigFile.IncludeLine + "\n", once);
         Assert.Equal(once, ApplianceConfigFile.WithInclude(once));
+    }
+
+    [Fact]
+    public void Hba_admits_a_standby_clusters_network_to_connect_and_to_replicate()
+    {
+        var text = HbaFile.Render("replicator", ["10.0.0.2"], [], standbyNetworks: ["10.1.0.0/24"]);
+        var lines = text.Split('\n').Where(l => l.StartsWith("host")).Select(l => string.Join(' ', l.Split(' ', StringSplitOptions.RemoveEmptyEntries))).ToArray();
+        Assert.Contains("host all all 10.1.0.0/24 scram-sha-256", lines);
+        Assert.Contains("host replication replicator 10.1.0.0/24 scram-sha-256", lines);
+        Assert.Equal("host all replicator all reject", lines[0]);
+        Assert.Throws<ArgumentException>(() => HbaFile.Render("replicator", [], [], standbyNetworks: [" "]));
     }
 
     [Fact]

@@ -30,6 +30,9 @@ internal sealed class ScenarioCluster
 
     public RejoinPolicy Rejoin { get; set; }
 
+    /// <summary>The configured source of a standby cluster (<c>--standby-of</c>); null for a normal one.</summary>
+    public StandbySource? StandbyOf { get; set; }
+
     public ClusterState? State { get; private set; }
 
     /// <summary>The coordinator's host as the coordinator would describe it; null (the default) turns the relief off.</summary>
@@ -200,6 +203,7 @@ internal sealed class ScenarioCluster
             .ToImmutableDictionary(m => m.Id, m => _downSince[m.Id]),
         ReplaceDownSyncAfter = ReplaceDownSyncAfter,
         Mode = Mode,
+        StandbyOf = StandbyOf,
         Rejoin = Rejoin,
         Command = command,
         Now = Clock,

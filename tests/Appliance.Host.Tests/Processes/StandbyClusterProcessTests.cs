@@ -1,0 +1,143 @@
+using System.Net.Http.Json;
+using Appliance.Host.Api;
+using Npgsql;
+
+namespace Appliance.Host.Tests.Processes;
+
+/// <summary>
+/// Issue 17 §5: a second cluster started with <c>--standby-of</c> the first one's PostgreSQL addresses follows it. Its
+/// first state's primary is the standby leader, cloned from the source's primary and streaming from it; its sync and
+/// async cascade from the leader. Real nodes and PostgreSQL, two clusters with their own state stores and ports.
+/// </summary>
+[Trait("Category", "Cluster")]
+[System.Runtime.Versioning.SupportedOSPlatform("linux")]
+public sealed class StandbyClusterProcessTests
+{
+    /// <summary>Three nodes started with <c>--standby-of <paramref name="source"/></c>; ready once one is the standby leader.</summary>
+    private sealed class StandbyCluster(string source) : NodeClusterFixture
+    {
+        public override async Task InitializeAsync()
+        {
+            PrepareNodes();
+            foreach (var n in Nodes) n.Process = StartNode(n, null, ["--standby-of", source]);
+            await Wait.UntilAsync(async () => (await PassingAsync("/standby-leader")).Count == 1,
+                () => "a node of the standby cluster leads it" + Logs(lines: 200), TimeSpan.FromSeconds(180));
+            await WaitHealthyAsync();
+        }
+
+        /// <summary>The live nodes whose <paramref name="check"/> answers 200.</summary>
+        public async Task<List<TestNode>> PassingAsync(string check)
+        {
+            var passing = new List<TestNode>();
+            foreach (var n in Live())
+            {
+                try
+                {
+                    using var r = await Http.GetAsync(n.Url + check);
+                    if ((int)r.StatusCode == 200) passing.Add(n);
+                }
+                catch (HttpRequestException) { }
+            }
+            return passing;
+        }
+    }
+
+    /// <summary>The source: a normal cluster that admits its standby clusters' network (<c>--standby-networks</c>).</summary>
+    private sealed class SourceCluster : NodeClusterFixture
+    {
+        public override async Task InitializeAsync()
+        {
+            PrepareNodes();
+            foreach (var n in Nodes) n.Process = StartNode(n, null, ["--standby-networks", "127.0.0.0/8"]);
+            await Wait.UntilAsync(async () => await PrimaryAsync() is not null, () => "the source takes writes" + Logs(lines: 200), TimeSpan.FromSeconds(120));
+            await WaitHealthyAsync();
+            await WaitSettledAsync();
+        }
+    }
+
+    [Fact]
+    public async Task A_standby_cluster_follows_its_source_through_a_failover_and_its_leader_takes_no_writes()
+    {
+        var source = new SourceCluster();
+        StandbyCluster? standby = null;
+        try
+        {
+            await source.InitializeAsync();
+            var hba = File.ReadAllText(Path.Combine(source.Nodes[0].DataDir, "pgdata", "pg_hba.conf"));
+            Assert.Matches(@"host\s+replication\s+\S+\s+127\.0\.0\.0/8\s+scram-sha-256", hba);
+            var sourcePrimary = (await source.PrimaryAsync())!;
+            await BackupClusterFixture.ScalarAsync(sourcePrimary.PgPort, "CREATE TABLE followed (id int PRIMARY KEY)");
+            await BackupClusterFixture.ScalarAsync(sourcePrimary.PgPort, "INSERT INTO followed SELECT generate_series(1, 100)");
+
+            var addresses = string.Join(",", source.Nodes.Select(n => $"127.0.0.1:{n.PgPort}"));
+            standby = new StandbyCluster(addresses);
+            await standby.InitializeAsync();
+
+            // Rows written on the source after the standby cluster was cloned reach every node of it.
+            await BackupClusterFixture.ScalarAsync(sourcePrimary.PgPort, "INSERT INTO followed SELECT generate_series(101, 200)");
+            var counts = "";
+            await Wait.UntilAsync(async () =>
+            {
+                var seen = new List<long>();
+                foreach (var n in standby.Nodes) seen.Add((long)(await BackupClusterFixture.ScalarAsync(n.PgPort, "SELECT count(*) FROM followed"))!);
+                counts = string.Join(",", seen);
+                return seen.All(c => c == 200);
+            }, () => $"every node of the standby cluster holds the source's 200 rows (counts {counts})" + standby.Logs(), TimeSpan.FromSeconds(60));
+
+            // One standby leader, no primary, and the leader refuses writes.
+            var leaders = await standby.PassingAsync("/standby-leader");
+            var leader = Assert.Single(leaders);
+            Assert.Empty(await standby.PassingAsync("/primary"));
+            var status = await standby.StatusAsync(leader);
+            Assert.Equal("primary", status.Role);
+            Assert.Equal(addresses, status.StandbyOf);
+            Assert.False(status.ReadWrite);
+            var refused = await Assert.ThrowsAsync<PostgresException>(() => NodeClusterFixture.WriteAsync(leader));
+            Assert.Equal(PostgresErrorCodes.ReadOnlySqlTransaction, refused.SqlState);
+
+            // The source's own check is untouched: its primary still answers /primary, and /standby-leader nowhere.
+            Assert.Equal(sourcePrimary, await source.PrimaryAsync());
+            using (var r = await source.Http.GetAsync(sourcePrimary.Url + "/standby-leader")) Assert.Equal(503, (int)r.StatusCode);
+
+            // The leader streams from the source's primary under a name no peer id can have, so the source never takes
+            // it for its sync.
+            var names = await BackupClusterFixture.ScalarAsync(sourcePrimary.PgPort,
+                "SELECT string_agg(application_name || '=' || sync_state, ',' ORDER BY application_name) FROM pg_stat_replication");
+            Assert.Contains($"appliance-standby:{leader.Name}=async", (string)names!);
+
+            var (code, output, err) = await NodeClusterFixture.CliAsync("status", "--endpoint", leader.Url);
+            Assert.True(code == 0, $"status exited {code}: {output}{err}");
+            Assert.Contains($"standby cluster of {addresses}", output);
+            Assert.DoesNotContain("warning:", output);
+
+            // The source fails over: its primary's node dies with PostgreSQL, its sync takes over on a new timeline, and
+            // the leader's WAL receiver finds the new primary among the hosts it was given (target_session_attrs) and
+            // follows the new timeline. Nothing is written while the old primary dies, so the leader holds no WAL past
+            // the fork (the case ARCHITECTURE §15 does not handle).
+            using (var host = System.Diagnostics.Process.GetProcessById(sourcePrimary.Process!.Id)) host.Kill(entireProcessTree: true);
+            await sourcePrimary.Process.WaitAsync(TimeSpan.FromSeconds(30));
+            TestNode? newPrimary = null;
+            await Wait.UntilAsync(async () => (newPrimary = await source.PrimaryAsync()) is not null && newPrimary != sourcePrimary,
+                () => "another source node takes writes after the source primary died" + source.Logs(), TimeSpan.FromSeconds(120));
+            await BackupClusterFixture.ScalarAsync(newPrimary!.PgPort, "INSERT INTO followed SELECT generate_series(201, 250)");
+            var sourceTimeline = (await source.StatusAsync(newPrimary)).Timeline;
+            var seenAfter = "";
+            await Wait.UntilAsync(async () =>
+            {
+                var seen = new List<string>();
+                foreach (var n in standby.Nodes)
+                    seen.Add((string)(await BackupClusterFixture.ScalarAsync(n.PgPort,
+                        "SELECT count(*) || '@' || (SELECT received_tli FROM pg_stat_wal_receiver UNION ALL SELECT 0 LIMIT 1) FROM followed"))!);
+                seenAfter = string.Join(",", seen);
+                return seen.All(c => c.StartsWith("250@", StringComparison.Ordinal));
+            }, () => $"every node of the standby cluster holds the 250 rows written before and after the source's failover (count@timeline: {seenAfter}; source timeline {sourceTimeline})" + standby.Logs(),
+                TimeSpan.FromSeconds(90));
+            Assert.Equal(leader, Assert.Single(await standby.PassingAsync("/standby-leader")));
+        }
+        finally
+        {
+            if (standby is not null) await standby.DisposeAsync();
+            await source.DisposeAsync();
+        }
+    }
+}

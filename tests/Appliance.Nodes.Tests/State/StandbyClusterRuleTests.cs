@@ -1,0 +1,98 @@
+using Appliance.Nodes.State;
+
+namespace Appliance.Nodes.Tests.State;
+
+/// <summary>
+/// Issue 17 §5, slice 1: a standby cluster's first state records its source, its primary is the standby leader, and
+/// nothing in it is promoted: only its async chain is kept up to date.
+/// </summary>
+[Trait("Category", "Unit")]
+public class StandbyClusterRuleTests
+{
+    private static readonly StandbySource Source = StandbySource.Parse("10.1.0.1:5432,10.1.0.2:5432");
+
+    private static ScenarioCluster StandbyCluster()
+    {
+        var c = new ScenarioCluster(rejoin: RejoinPolicy.Auto) { StandbyOf = Source };
+        foreach (var id in new[] { "node1", "node2", "node3" }) c.Join(id, settle: false).SetWal(id, "0/100");
+        c.Settle();
+        return c;
+    }
+
+    [Fact]
+    public void Initial_setup_records_the_source_and_says_so()
+    {
+        var c = StandbyCluster();
+        Assert.Equal("g1 P=node1 S=node2 A=[node3] D=[] W=0/0 standby-of=10.1.0.1:5432,10.1.0.2:5432", c.Describe());
+        Assert.True(c.State!.IsStandbyCluster);
+        var setup = Assert.Single(c.History);
+        Assert.Contains("Standby cluster set up, following 10.1.0.1:5432,10.1.0.2:5432: standby leader node1", setup.Detail);
+    }
+
+    [Fact]
+    public void A_later_configuration_does_not_change_a_running_clusters_source()
+    {
+        var c = StandbyCluster();
+        c.StandbyOf = null;
+        c.Join("node4");
+        Assert.Equal(Source, c.State!.StandbyOf);
+        Assert.Equal(["node3", "node4"], c.State.Async.Select(a => a.Id));
+    }
+
+    [Fact]
+    public void A_lost_standby_leader_is_not_replaced_by_a_promotion()
+    {
+        var c = StandbyCluster();
+        c.Leave("node1");
+        Assert.Equal(1, c.State!.Generation);
+        Assert.Equal("node1", c.State.Primary.Id);
+        var refusal = Assert.IsType<Refusal>(c.LastRest);
+        Assert.Equal(RefusalReason.StandbyCluster, refusal.Reason);
+        Assert.Empty(c.Probes);   // not even a fence: no sync's receiving is stopped for a takeover that cannot happen
+    }
+
+    [Fact]
+    public void A_lost_sync_is_not_replaced_but_the_async_chain_is_kept()
+    {
+        var c = StandbyCluster();
+        c.Join("node4");
+        c.Leave("node2");
+        Assert.Equal("g1 P=node1 S=node2 A=[node3,node4] D=[] W=0/0 standby-of=10.1.0.1:5432,10.1.0.2:5432", c.Describe());
+        Assert.Equal(RefusalReason.StandbyCluster, Assert.IsType<Refusal>(c.LastRest).Reason);
+        c.Leave("node4");
+        Assert.Equal(["node3"], c.State!.Async.Select(a => a.Id));
+        Assert.Empty(c.Probes);
+    }
+
+    [Fact]
+    public void Commands_that_would_promote_a_peer_are_refused_others_apply()
+    {
+        var c = StandbyCluster();
+        foreach (var command in new OperatorCommand[]
+                 {
+                     new OperatorCommand.Switchover(null), new OperatorCommand.Switchover("node3"),
+                     new OperatorCommand.ScheduleSwitchover(ScenarioCluster.Now.AddHours(1), null),
+                     new OperatorCommand.Failover("node3", AcceptDataLoss: true),
+                 })
+        {
+            var before = c.State;
+            var refusal = Assert.IsType<Refusal>(c.Command(command));
+            Assert.Equal(RefusalReason.StandbyCluster, refusal.Reason);
+            Assert.Contains("standby cluster following 10.1.0.1:5432,10.1.0.2:5432", refusal.Detail);
+            Assert.Same(before, c.State);
+        }
+        Assert.IsType<Transition>(c.Command(new OperatorCommand.Freeze("backup of the source")));
+        Assert.Equal(Source, c.State!.StandbyOf);
+    }
+
+    [Fact]
+    public void A_standby_cluster_in_singleton_mode_is_refused_and_invalid()
+    {
+        var c = new ScenarioCluster(ClusterMode.Singleton) { StandbyOf = Source };
+        c.Join("node1");
+        Assert.Null(c.State);
+        Assert.Equal(RefusalReason.ModeMismatch, Assert.IsType<Refusal>(c.LastRest).Reason);
+        var state = ScenarioCluster.StateOf(1, "node1", null, singleton: true) with { StandbyOf = Source };
+        Assert.Contains("a standby cluster does not run in singleton mode", state.Validate());
+    }
+}
