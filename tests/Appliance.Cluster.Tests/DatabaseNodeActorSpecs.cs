@@ -179,6 +179,25 @@ public sealed partial class DatabaseNodeActorSpecs(ITestOutputHelper output) : T
     }
 
     [Fact]
+    public async Task A_first_primary_that_lost_its_data_directory_in_generation_1_creates_no_database_while_its_standbys_hold_one()
+    {
+        // Generation 1 lasts until the first failover or sync change. A first primary whose disk was replaced in it must
+        // not run initdb (or a restore from the repository) again beside the standbys that hold the cluster's data.
+        var state = await ThreeNodeChainAsync();
+        await Sql.HasRowAsync(_nodes.Drivers["n2"], 1);
+        var n1 = _nodes.Drivers["n1"];
+        await n1.KillAsync(default);
+        Directory.Delete(n1.DataDirectory.Path, recursive: true);
+
+        await _nodes.RestartActorAsync(Sys, "n1", TestActor, RejoinPolicy.Auto, NodeActorHarness.Options);
+        _nodes.Actors["n1"].Tell(new ClusterStateProtocol.StateChanged(state.Version, state));
+        var refused = await _nodes.UntilAsync("n1", s => s.LastError?.Contains("runs a database") == true, "n1 refuses to create a database");
+        Assert.Contains("n1 is the first primary of this cluster but its data directory is empty, while n", refused.LastError);
+        Assert.False(File.Exists(Path.Combine(n1.DataDirectory.Path, "PG_VERSION")), "n1 created a database anyway");
+        Assert.Null(refused.Status);
+    }
+
+    [Fact]
     public async Task A_node_that_played_a_newer_state_refuses_an_older_one_or_another_clusters_after_a_restart_and_says_why()
     {
         var state = await ThreeNodeChainAsync();

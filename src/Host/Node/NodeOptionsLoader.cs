@@ -256,6 +256,9 @@ public static class NodeOptionsLoader
             throw new NodeConfigurationException("--standby-of: a standby cluster does not run in singleton mode; leave out --mode singleton.");
         if (placement)
             throw new NodeConfigurationException("--standby-of: placement mode (--pg-base-port) does not run a standby cluster yet; give each node its --pg-port.");
+        // Its leader is the state's primary but a standby: it would try to create the stanza and archive for ever.
+        if (v.GetValueOrDefault("backup-repo") is { Length: > 0 })
+            throw new NodeConfigurationException("--standby-of: a standby cluster takes no backups yet (its leader is a standby); leave out --backup-repo and back up the source cluster.");
         return source;
     }
 

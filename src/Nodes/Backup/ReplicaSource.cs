@@ -38,7 +38,9 @@ public static class ReplicaSource
     /// <param name="upstream">The upstream's id, for the reasons.</param>
     /// <param name="upstreamSystemId">The upstream cluster's system identifier.</param>
     /// <param name="upstreamWal">What WAL the upstream still holds.</param>
-    public static CloneMethod Decide(BackupCatalog? catalog, string? unreadable, string upstream, ulong upstreamSystemId, UpstreamWal upstreamWal)
+    /// <param name="upstreamPosition">How far the upstream's WAL goes (a primary's current position, a standby's received or replayed one).</param>
+    public static CloneMethod Decide(BackupCatalog? catalog, string? unreadable, string upstream, ulong upstreamSystemId, UpstreamWal upstreamWal,
+        Lsn upstreamPosition)
     {
         if (catalog is null)
             return new CloneMethod.BaseBackup($"the backup repository could not be read ({unreadable ?? "no reason given"})");
@@ -65,10 +67,18 @@ public static class ReplicaSource
                 "a standby never reads the archive, so the restored copy could not catch up");
         if (OffHistory(newest, upstreamWal) is { } off)
             return new CloneMethod.BaseBackup($"backup {newest.Label} {off} of upstream {upstream}");
+        if (SegmentEnd(newest, upstreamWal.SegmentSize) is var end && upstreamPosition < end)
+            return new CloneMethod.BaseBackup(
+                $"upstream {upstream} is at {upstreamPosition}, short of {end}, where backup {newest.Label}'s last WAL segment ends: the archived " +
+                "segment may hold WAL the upstream never had (a deposed primary's), which the copy would replay");
         return new CloneMethod.FromRepository(newest,
             $"backup {newest.Label} ({newest.Type}, stopped at {stop}, {newest.Stop:yyyy-MM-dd HH:mm:ss}Z) is of this cluster " +
             $"and upstream {upstream} still holds the WAL after it");
     }
+
+    /// <summary>Where the backup's last WAL segment ends: the restore places it whole.</summary>
+    private static Lsn SegmentEnd(BackupEntry backup, ulong segmentSize) =>
+        new((Appliance.Nodes.Postgres.InstanceProbe.SegmentNumber(backup.WalStop!, segmentSize) + 1) * segmentSize);
 
     /// <summary>
     /// The restore places the backup's WAL segments from the archive in pg_wal whole, so they must be WAL of the
@@ -80,7 +90,7 @@ public static class ReplicaSource
         if (upstreamWal.History is not { } history) return null;   // unknown: the streaming check after the start decides
         var timeline = int.Parse(backup.WalStop![..8], System.Globalization.NumberStyles.HexNumber, System.Globalization.CultureInfo.InvariantCulture);
         if (timeline == history.Timeline) return null;
-        var end = new Lsn((Appliance.Nodes.Postgres.InstanceProbe.SegmentNumber(backup.WalStop, upstreamWal.SegmentSize) + 1) * upstreamWal.SegmentSize);
+        var end = SegmentEnd(backup, upstreamWal.SegmentSize);
         return history.Past.FirstOrDefault(s => s.Timeline == timeline) switch
         {
             { Timeline: 0 } => $"is on timeline {timeline}, which is not on the history {history}",

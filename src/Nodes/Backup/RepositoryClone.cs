@@ -27,9 +27,12 @@ public static class RepositoryClone
             return new ReplicaPlan(ReplicaSource.WithoutRepository, 0);
         var identity = await UpstreamIdentity.ReadAsync(upstream, settings.Credentials, settings.Timeouts.Connect, ct).ConfigureAwait(false);
         UpstreamWal wal;
+        Lsn position;
         try
         {
-            wal = await InstanceProbe.Of(upstream, settings.Credentials, settings.Timeouts.Connect).ReadWalHeldAsync(ct).ConfigureAwait(false);
+            var probe = InstanceProbe.Of(upstream, settings.Credentials, settings.Timeouts.Connect);
+            wal = await probe.ReadWalHeldAsync(ct).ConfigureAwait(false);
+            position = (await probe.ReadStatusAsync(ct).ConfigureAwait(false)).Position;
         }
         catch (Exception e) when (e is Npgsql.NpgsqlException or System.Net.Sockets.SocketException or TimeoutException && !ct.IsCancellationRequested)
         {
@@ -45,7 +48,7 @@ public static class RepositoryClone
         {
             unreadable = e.Message;
         }
-        return new ReplicaPlan(ReplicaSource.Decide(catalog, unreadable, upstream.Id, identity.SystemIdentifier, wal), wal.SegmentSize);
+        return new ReplicaPlan(ReplicaSource.Decide(catalog, unreadable, upstream.Id, identity.SystemIdentifier, wal, position), wal.SegmentSize);
     }
 
     /// <summary>

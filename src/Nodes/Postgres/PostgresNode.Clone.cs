@@ -55,9 +55,20 @@ public sealed partial class PostgresNode
         {
             why = $"the restored copy did not start as a standby of {upstream}: {e.Message}";
         }
+        catch
+        {
+            // Cancelled, or anything unforeseen: a copy not yet seen to stream must not stay as if it were a standby.
+            await DiscardRestoredAsync().ConfigureAwait(false);
+            throw;
+        }
+        await DiscardRestoredAsync().ConfigureAwait(false);
+        return why;
+    }
+
+    private async Task DiscardRestoredAsync()
+    {
         await StopLockedAsync(CancellationToken.None).ConfigureAwait(false);
         BaseBackupCloner.RemovePartialCopy(DataDirectory.Path, keepDirectory: true);
-        return why;
     }
 
     private void Log(string message) => _onServerLog?.Invoke($"appliance: {Settings.Self}: {message}");

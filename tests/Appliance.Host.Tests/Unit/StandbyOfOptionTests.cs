@@ -52,6 +52,13 @@ public sealed class StandbyOfOptionTests
     }
 
     [Fact]
+    public void A_backup_repository_is_refused_on_a_standby_cluster()
+    {
+        var e = Assert.Throws<NodeConfigurationException>(() => Build(new() { ["standby-of"] = "a:1", ["backup-repo"] = "/backups/dr" }));
+        Assert.Contains("--standby-of: a standby cluster takes no backups yet", e.Message);
+    }
+
+    [Fact]
     public void Standby_networks_are_cidrs_and_a_bare_or_malformed_one_is_refused()
     {
         Assert.Empty(Build([]).StandbyNetworks);

@@ -20,8 +20,18 @@ public sealed class ReplicaSourceTests
     // The upstream holds WAL from segment 3 on (0/3000000), on timeline 1 unless told.
     private static UpstreamWal Holds(ulong oldestSegment, TimelineHistory? history = null) => new(oldestSegment, Segment, history ?? TimelineHistory.First);
 
-    private static CloneMethod Decide(BackupCatalog? catalog, UpstreamWal wal, string? unreadable = null) =>
-        ReplicaSource.Decide(catalog, unreadable, "n1", System, wal);
+    private static CloneMethod Decide(BackupCatalog? catalog, UpstreamWal wal, string? unreadable = null, string upstreamAt = "0/F0000000") =>
+        ReplicaSource.Decide(catalog, unreadable, "n1", System, wal, Lsn.Parse(upstreamAt));
+
+    [Fact]
+    public void An_upstream_short_of_the_end_of_the_backups_last_segment_gets_a_pg_basebackup_copy()
+    {
+        // The restore places the stop segment whole; WAL in it past where the upstream is may be a deposed primary's.
+        var backup = Backup("20261206-095026F", "0/3000138", "000000010000000000000003");
+        Assert.IsType<CloneMethod.FromRepository>(Decide(Catalog(backup), Holds(3), upstreamAt: "0/4000000"));
+        var behind = Assert.IsType<CloneMethod.BaseBackup>(Decide(Catalog(backup), Holds(3), upstreamAt: "0/3FFFFFF"));
+        Assert.Contains("upstream n1 is at 0/3FFFFFF, short of 0/4000000, where backup 20261206-095026F's last WAL segment ends", behind.Why);
+    }
 
     [Fact]
     public void The_newest_backup_of_this_cluster_whose_wal_the_upstream_still_holds_is_restored()

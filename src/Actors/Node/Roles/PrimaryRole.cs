@@ -26,6 +26,18 @@ public sealed class PrimaryRole(RoleContext context) : RoleActor(context)
                 throw new InvalidOperationException(
                     $"{instance.Peer.Id} is primary of generation {state.Generation} but its data directory is empty; refusing to create an " +
                     "empty database over the cluster's data. Restore the data directory, or switch over and rebuild this peer.");
+            // Generation 1 lasts until the first failover or sync change, so a first primary that lost its data
+            // directory in it would otherwise create a database again beside its standbys' copies. After initdb they
+            // would refuse to follow it (another system identifier); after a restore from the repository
+            // (--bootstrap-from-backup) they would not, and would be rewound onto it, losing what was never archived.
+            var others = new[] { state.Sync }.Concat(state.Async).Concat(state.Deposed).OfType<PeerId>().Where(p => !p.Is(instance.Peer)).ToList();
+            var running = await Task.WhenAll(others.Select(async p => (Peer: p, Status: await instance.ReadStatusOfAsync(p, ct).ConfigureAwait(false))))
+                .ConfigureAwait(false);
+            if (running.FirstOrDefault(r => r.Status is not null) is { Peer: { } holder })
+                throw new InvalidOperationException(
+                    $"{instance.Peer.Id} is the first primary of this cluster but its data directory is empty, while {holder.Id} runs a database: " +
+                    "the cluster's data is there, and this peer lost its copy. Refusing to create a database over it; switch over to " +
+                    $"{state.Sync?.Id ?? holder.Id} (or stop this node and restore its data directory).");
             await instance.InitializeAsync(ct).ConfigureAwait(false);
         }
 
