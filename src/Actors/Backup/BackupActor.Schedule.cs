@@ -30,6 +30,12 @@ public sealed partial class BackupActor
     /// <summary>How often a scheduled backup on a standby's node is asked how it goes.</summary>
     public static readonly TimeSpan RemoteFollowInterval = TimeSpan.FromSeconds(5);
 
+    /// <summary>
+    /// How long a standby's node may take to answer <see cref="BackupProtocol.Start"/> or
+    /// <see cref="BackupProtocol.GetProgress"/>: both answer from memory, so only a node that is down or cut off misses it.
+    /// </summary>
+    public static readonly TimeSpan RemoteAskTimeout = TimeSpan.FromSeconds(10);
+
     /// <summary>How many times in a row a standby's node may leave that question unanswered before its backup counts as failed.</summary>
     public const int RemoteMissesAllowed = 3;
 
@@ -103,10 +109,10 @@ public sealed partial class BackupActor
     private void StartRemote(string peer, BackupType type)
     {
         _remote = new RemoteRun(peer, null, type, null);
-        _mediator.Ask<BackupProtocol.Progress>(new Publish(BackupProtocol.Topic, new BackupProtocol.Start(peer, type.ToString().ToLowerInvariant())), ServerAskTimeout)
+        _mediator.Ask<BackupProtocol.Progress>(new Publish(BackupProtocol.Topic, new BackupProtocol.Start(peer, type.ToString().ToLowerInvariant())), RemoteAskTimeout)
             .PipeTo(Self,
                 success: p => new RemoteStarted(peer, type, p, null),
-                failure: e => new RemoteStarted(peer, type, null, $"its node did not answer within {ServerAskTimeout.TotalSeconds:0} s ({e.GetType().Name})"));
+                failure: e => new RemoteStarted(peer, type, null, $"its node did not answer within {RemoteAskTimeout.TotalSeconds:0} s ({e.GetType().Name})"));
     }
 
     private void OnRemoteStarted(RemoteStarted started)
@@ -127,7 +133,7 @@ public sealed partial class BackupActor
     private void AskRemoteProgress()
     {
         if (_remote is not { Run: { } run } remote) return;
-        _mediator.Ask<BackupProtocol.Progress>(new Publish(BackupProtocol.Topic, new BackupProtocol.GetProgress(remote.Peer)), ServerAskTimeout)
+        _mediator.Ask<BackupProtocol.Progress>(new Publish(BackupProtocol.Topic, new BackupProtocol.GetProgress(remote.Peer)), RemoteAskTimeout)
             .PipeTo(Self,
                 success: p => new RemoteProgress(run, p, null),
                 failure: e => new RemoteProgress(run, null, e.GetType().Name));

@@ -75,14 +75,7 @@ public static class RepositoryClone
                 if (BackupProgress.Percent(line) is { } percent)
                     progress?.Report(new BaseBackupProgress((long)(backup.Size * percent / 100), backup.Size));
             }, ct).ConfigureAwait(false);
-            var autoConf = target.File("postgresql.auto.conf");
-            if (File.Exists(autoConf))
-            {
-                var text = RestoredRecoverySettings.Strip(await File.ReadAllTextAsync(autoConf, ct).ConfigureAwait(false));
-                if (RestoredRecoverySettings.SetsRestoreCommand(text))
-                    return $"the restored postgresql.auto.conf still sets restore_command after pgBackRest's block was removed";
-                await target.WriteFileAsync("postgresql.auto.conf", text, ct).ConfigureAwait(false);
-            }
+            await RestoredRecoverySettings.StripFileAsync(target, ct).ConfigureAwait(false);
             File.Delete(target.File("recovery.signal"));
             await target.SetStandbySignalAsync(true, ct).ConfigureAwait(false);
             foreach (var segment in Segments(backup.WalStart!, backup.WalStop!, segmentSize))
