@@ -77,7 +77,7 @@ internal sealed class ApplianceCluster : IAsyncDisposable
 
     public NodeProcess Node(string id) => Nodes.Single(n => n.Name == id);
 
-    /// <summary>The multi-host connection string clients use (brief §7): it finds the writable node itself.</summary>
+    /// <summary>The multi-host connection string clients use (DESIGN §7): it finds the writable node itself.</summary>
     public string MultiHostConnectionString(int timeoutSeconds = 1) => new NpgsqlConnectionStringBuilder
     {
         Host = string.Join(",", Nodes.Select(n => $"127.0.0.1:{n.PgPort}")),

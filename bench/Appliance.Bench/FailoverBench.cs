@@ -28,7 +28,7 @@ internal sealed record FailoverTrial(int Trial, string Fault, string Victim, str
 /// </summary>
 /// <remarks>
 /// With <c>avoidCoordinator</c>, a primary that shares its host with the coordinator singleton is first switched
-/// over to its sync, so that every crash measures the design case "coordinator off the write path" (brief §4.5).
+/// over to its sync, so that every crash measures the design case "coordinator off the write path" (DESIGN §4.5).
 /// Without it the cluster runs as it would in production, and repeated crashes rotate the primary onto the oldest
 /// node, which hosts the singleton.
 /// </remarks>

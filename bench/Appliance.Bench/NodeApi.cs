@@ -13,7 +13,7 @@ internal sealed record PeerRef(string Id, string Host, int Port);
 /// <summary>The cluster state as <c>GET /state</c> serves it.</summary>
 internal sealed record ClusterStateView(long Version, long Generation, PeerRef? Primary, PeerRef? Sync, List<PeerRef> Async, List<PeerRef> Deposed);
 
-/// <summary>The node HTTP API (brief §7), with short timeouts: a dead node is "no answer", not an exception.</summary>
+/// <summary>The node HTTP API (DESIGN §7), with short timeouts: a dead node is "no answer", not an exception.</summary>
 internal static class NodeApi
 {
     private static readonly HttpClient Http = new() { Timeout = TimeSpan.FromSeconds(3) };

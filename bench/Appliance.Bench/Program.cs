@@ -3,7 +3,7 @@ using System.Globalization;
 namespace Appliance.Bench;
 
 /// <summary>
-/// <c>appliance-bench VERB [options]</c>: the benchmarks of brief §8, against real <c>appliance node</c> processes.
+/// <c>appliance-bench VERB [options]</c>: the benchmarks of DESIGN §8, against real <c>appliance node</c> processes.
 /// Verbs: <c>failover</c>, <c>throughput</c>, <c>lifecycle</c>, <c>machine</c>. See bench/README.md.
 /// </summary>
 internal static class Program

@@ -21,7 +21,7 @@ internal sealed partial class ThroughputBench(BenchSettings s, Results results)
         await pair.StartAsync();
         if (withAsync) await chain.StartAsync();
         var appliancePort = (await cluster.PrimaryAsync())!.PgPort;
-        // The baseline the brief names is the pair (primary + one sync standby); the chain adds the appliance's third
+        // The baseline DESIGN §8 names is the pair (primary + one sync standby); the chain adds the appliance's third
         // copy (an async cascading from the standby), which on a 2-core box costs CPU of its own.
         var targets = new List<(string, int)> { ("appliance", appliancePort), (pair.Name, pair.PrimaryPort) };
         if (withAsync) targets.Add((chain.Name, chain.PrimaryPort));

@@ -10,7 +10,7 @@ namespace Appliance.Actors.Node;
 /// <param name="ReportInterval">How often the node reports its status to the coordinator (it also reports on every change).</param>
 /// <param name="CoordinatorLease">
 /// A primary that hears nothing from the coordinator for this long fences itself: read-only, clients cut off
-/// (brief §4.4). Must be shorter than the time the cluster needs to declare a new primary, so that the old one
+/// (DESIGN §4.4). Must be shorter than the time the cluster needs to declare a new primary, so that the old one
 /// is fenced first.
 /// </param>
 /// <param name="CatchUpProgressTimeout">A primary waits this long without flush progress from its sync before it retries.</param>

@@ -5,7 +5,7 @@ using Appliance.Nodes.State;
 
 namespace Appliance.Host.Api;
 
-/// <summary>The JSON forms of the HTTP API (brief §7). The CLI reads the same types back.</summary>
+/// <summary>The JSON forms of the HTTP API (DESIGN §7). The CLI reads the same types back.</summary>
 public static class ApiJson
 {
     /// <summary>camelCase, enums as lower-case strings, nulls written, indented for humans with curl.</summary>

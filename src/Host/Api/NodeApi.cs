@@ -12,7 +12,7 @@ using Microsoft.AspNetCore.Routing;
 
 namespace Appliance.Host.Api;
 
-/// <summary>The HTTP API of brief §7 on every node, as ASP.NET Core minimal APIs.</summary>
+/// <summary>The HTTP API of DESIGN §7 on every node, as ASP.NET Core minimal APIs.</summary>
 public static class NodeApi
 {
     /// <summary>The HTTP status an operator command gets when refused: 409 for a conflict with the cluster's state, 412 for a failed precondition of the request itself.</summary>

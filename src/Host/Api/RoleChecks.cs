@@ -6,7 +6,7 @@ using Appliance.Nodes.State;
 namespace Appliance.Host.Api;
 
 /// <summary>
-/// The load-balancer checks, with the 200/503 semantics of Patroni's REST API (reference-peers §1.3), so HAProxy
+/// The load-balancer checks, with the 200/503 semantics of Patroni's REST API, so HAProxy
 /// configurations written for Patroni work unchanged. Pure: they read a <see cref="StatusDto"/>.
 /// </summary>
 public static partial class RoleChecks

@@ -3,7 +3,7 @@ using Appliance.Host.Api;
 namespace Appliance.Host.Cli;
 
 /// <summary>
-/// The checks of <c>verify</c>, after manatee-adm's (reference §D.7): one sentence per problem; none means healthy.
+/// The checks of <c>verify</c>, after manatee-adm's: one sentence per problem; none means healthy.
 /// Lag is not a problem. A freeze is reported by <c>status</c>, not counted here: it is an operator's decision.
 /// </summary>
 public static class Verify

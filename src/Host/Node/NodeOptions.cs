@@ -2,7 +2,7 @@ using Appliance.Nodes.State;
 
 namespace Appliance.Host.Node;
 
-/// <summary>Everything one node process needs, from flags, a config file or <c>APPLIANCE_*</c> variables (brief §7).</summary>
+/// <summary>Everything one node process needs, from flags, a config file or <c>APPLIANCE_*</c> variables (DESIGN §7).</summary>
 public sealed record NodeOptions
 {
     /// <summary>

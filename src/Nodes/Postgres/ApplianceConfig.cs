@@ -27,7 +27,7 @@ public sealed record ApplianceConfig(ServerParameters Server, RoleParameters Rol
     public static RoleParameters Primary(PeerId sync, string walKeepSize, bool readWrite) =>
         new(SyncStandbyName: sync.Id, ReadOnly: !readWrite, PrimaryConnInfo: null, WalKeepSize: walKeepSize);
 
-    /// <summary>A singleton primary: no sync, writable, every commit acknowledged locally (brief §1, singleton mode).</summary>
+    /// <summary>A singleton primary: no sync, writable, every commit acknowledged locally (DESIGN §1, singleton mode).</summary>
     public static RoleParameters SingletonPrimary(string walKeepSize) =>
         new(SyncStandbyName: "", ReadOnly: false, PrimaryConnInfo: null, WalKeepSize: walKeepSize);
 

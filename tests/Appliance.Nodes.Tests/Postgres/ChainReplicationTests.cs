@@ -3,7 +3,7 @@ using Npgsql;
 
 namespace Appliance.Nodes.Tests.Postgres;
 
-/// <summary>Reference §D.3 TestIntegration: a chain P → S → A0 → A1 built with the driver.</summary>
+/// <summary>After Flynn's TestIntegration: a chain P → S → A0 → A1 built with the driver.</summary>
 [Trait("Category", "Postgres")]
 public sealed class ChainReplicationTests
 {

@@ -3,7 +3,7 @@ using Appliance.Nodes.State;
 
 namespace Appliance.Nodes.Tests.Postgres;
 
-/// <summary>Reference §D.3 TestRemoveNodes: the chain closes over a dead member, and the sync takes over.</summary>
+/// <summary>After Flynn's TestRemoveNodes: the chain closes over a dead member, and the sync takes over.</summary>
 [Trait("Category", "Postgres")]
 public sealed class FailoverTests
 {

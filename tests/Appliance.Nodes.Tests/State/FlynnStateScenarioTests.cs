@@ -4,7 +4,7 @@ using static Appliance.Nodes.Tests.State.ScenarioCluster;
 namespace Appliance.Nodes.Tests.State;
 
 /// <summary>
-/// Ports of Flynn's <c>pkg/sirenia/state/state_test.go</c> (reference-state-machine.md §D.1), translated to the central
+/// Ports of Flynn's <c>pkg/sirenia/state/state_test.go</c>, translated to the central
 /// coordinator: the simulator's "node1 under test" is any peer, and the simulator's stand-ins for remote primaries
 /// (appending asyncs, <c>depose</c>) become the coordinator's own rules (async upkeep, the primary leaving).
 /// Where our outcome differs from Flynn's, the test says why.
@@ -350,7 +350,7 @@ public class FlynnStateScenarioTests
         Assert.IsType<Transition>(c.Command(new OperatorCommand.Freeze("maintenance")));
         Assert.Equal("g1 P=node1 S=node2 A=[node3] D=[] W=0/0 frozen(maintenance)", c.Describe());
 
-        // Flynn ignores this join while frozen; Manatee (our choice, brief §3) updates the chain and keeps the freeze.
+        // Flynn ignores this join while frozen; Manatee (our choice, DESIGN §3) updates the chain and keeps the freeze.
         c.Join("node4");
         Assert.Equal("g1 P=node1 S=node2 A=[node3,node4] D=[] W=0/0 frozen(maintenance)", c.Describe());
 

@@ -5,7 +5,7 @@ using static Appliance.Nodes.Tests.State.ScenarioCluster;
 namespace Appliance.Nodes.Tests.State;
 
 /// <summary>
-/// Scenarios no upstream suite covers (reference-state-machine.md §D.8), plus the safety guards that our central
+/// Scenarios no upstream suite covers, plus the safety guards that our central
 /// coordinator adds: fenced positions, bootstrap over existing data, and the rejoin policy.
 /// </summary>
 [Trait("Category", "Unit")]

@@ -3,8 +3,8 @@ using Appliance.Nodes.State;
 namespace Appliance.Nodes.Tests.State;
 
 /// <summary>
-/// The invariants between consecutive states (reference-state-machine.md §B.14, from Manatee's
-/// <c>annotateHistoryNode</c>, plus §B.5 and the freeze rule of brief §3). Throws with the pair that broke one.
+/// The invariants between consecutive states (from Manatee's
+/// <c>annotateHistoryNode</c>, plus its rules for deposed peers and the freeze rule of DESIGN §3). Throws with the pair that broke one.
 /// </summary>
 internal static class HistoryInvariants
 {

@@ -4,7 +4,7 @@ using static Appliance.Nodes.Tests.State.ScenarioCluster;
 namespace Appliance.Nodes.Tests.State;
 
 /// <summary>
-/// Ports of manatee-state-machine tests with no Flynn mirror (reference-state-machine.md §D.2). Manatee's
+/// Ports of manatee-state-machine tests with no Flynn mirror. Manatee's
 /// <c>promote</c> object becomes our <see cref="OperatorCommand.Switchover"/>, decided at once instead of being left in
 /// the state for a peer to act on, so the "ignored request" cases become refusals with a reason.
 /// </summary>

@@ -6,7 +6,7 @@ namespace Appliance.Actors.Node.Roles;
 
 /// <summary>
 /// Makes the instance the primary: read-only and naming its sync first, read-write only once the sync has caught up
-/// (brief §4.3). A singleton primary has no sync and takes writes at once.
+/// (DESIGN §4.3). A singleton primary has no sync and takes writes at once.
 /// </summary>
 public sealed class PrimaryRole(RoleContext context) : RoleActor(context)
 {
