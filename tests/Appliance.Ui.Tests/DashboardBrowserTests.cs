@@ -1,5 +1,4 @@
 using System.Text.RegularExpressions;
-using Appliance.Host.Tests.Processes;
 using Microsoft.Playwright;
 using Xunit.Abstractions;
 using static Microsoft.Playwright.Assertions;

@@ -6,7 +6,7 @@ using Appliance.Nodes.Backup;
 using Appliance.Nodes.Postgres;
 using Npgsql;
 
-namespace Appliance.Host.Tests.Processes;
+namespace Appliance.Backup.Tests;
 
 /// <summary>Three real nodes archiving into one local pgBackRest repository (<see cref="Repository"/>).</summary>
 /// <remarks>With <c>tls</c>, every node also runs its pgBackRest server, on a port of its own (<see cref="ServerPorts"/>).</remarks>

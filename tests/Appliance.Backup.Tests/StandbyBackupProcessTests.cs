@@ -4,7 +4,7 @@ using Appliance.Host.Api;
 using Appliance.Nodes.Backup;
 using Appliance.Nodes.Postgres;
 
-namespace Appliance.Host.Tests.Processes;
+namespace Appliance.Backup.Tests;
 
 /// <summary>
 /// Issue 17: a backup is taken from a standby by default. Three real TLS nodes, each with its pgBackRest server; real

@@ -2,7 +2,7 @@ using System.Net.Http.Json;
 using Appliance.Host.Api;
 using Npgsql;
 
-namespace Appliance.Host.Tests.Processes;
+namespace Appliance.Backup.Tests;
 
 /// <summary>
 /// Issue 17 §5: a second cluster started with <c>--standby-of</c> the first one's PostgreSQL addresses follows it. Its

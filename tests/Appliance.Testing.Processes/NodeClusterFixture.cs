@@ -4,7 +4,7 @@ using Appliance.Host.Cli;
 using Appliance.Host.Tls;
 using Npgsql;
 
-namespace Appliance.Host.Tests.Processes;
+namespace Appliance.Testing.Processes;
 
 /// <summary>One node of a test cluster: its ports and its process.</summary>
 public sealed record TestNode(string Name, int PgPort, int HttpPort, int AkkaPort, string DataDir)

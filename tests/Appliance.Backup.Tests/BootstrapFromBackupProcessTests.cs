@@ -1,7 +1,7 @@
 using System.Globalization;
 using Appliance.Nodes.Backup;
 
-namespace Appliance.Host.Tests.Processes;
+namespace Appliance.Backup.Tests;
 
 /// <summary>
 /// Issue 17: a new cluster starts from another cluster's backups (<c>--bootstrap-from-backup --bootstrap-to T</c>):

@@ -2,7 +2,7 @@ using System.Diagnostics;
 using System.Runtime.InteropServices;
 using System.Text;
 
-namespace Appliance.Host.Tests.Processes;
+namespace Appliance.Testing.Processes;
 
 /// <summary>The built <c>appliance</c> binary run as a child process (<c>dotnet appliance.dll …</c>), its output collected.</summary>
 public sealed class AppProcess : IAsyncDisposable

@@ -1,7 +1,7 @@
 using Appliance.Nodes.Backup;
 using Appliance.Host.Api;
 
-namespace Appliance.Host.Tests.Processes;
+namespace Appliance.Backup.Tests;
 
 /// <summary>
 /// Issue 17: the cluster takes its backups by itself on <c>--backup-schedule</c>, and their state, failures included,
