@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text.RegularExpressions;
 using Appliance.Actors.Node;
+using Appliance.Nodes.Postgres;
 using Appliance.Nodes.State;
 
 namespace Appliance.Host.Api;
@@ -34,7 +35,7 @@ public static partial class RoleChecks
     public static bool Passes(string check, StatusDto s, ulong? maxLagBytes = null, string? replicationState = null)
     {
         var lagOk = maxLagBytes is not { } max || (s.LagBytes is { } lag && lag <= max);
-        var stateOk = replicationState is null || (replicationState == "streaming" && s.Streaming);
+        var stateOk = replicationState is null || (replicationState == DownstreamStatus.StreamingState && s.Streaming);
         var standby = (s.Role is "sync" or "async") && s.AssignedRole == s.Role && s.PostgresRunning && s.Streaming;
         var primary = s.Role == "primary" && s.AssignedRole == "primary" && s.PostgresRunning && s.ReadWrite && !s.SelfFenced;
         return check switch

@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Runtime.CompilerServices;
 using Appliance.Actors.Protocol;
 using Appliance.Host.Node;
+using Appliance.Nodes.Postgres;
 using Appliance.Nodes.State;
 
 namespace Appliance.Host.Api;
@@ -110,7 +111,7 @@ public sealed class RollingRestart(ClusterAccess access, PeerProber prober,
                     var views = await prober.ProbeAsync(state, ct);
                     var up = views.FirstOrDefault(v => v.Id == upstream.Id);
                     var self = views.FirstOrDefault(v => v.Id == peer);
-                    if (up?.Downstreams.Any(d => d.Name == peer && d.State == "streaming") == true && self is { Reachable: true, InRecovery: true })
+                    if (up?.Downstreams.Any(d => d.Name == peer && d.State == DownstreamStatus.StreamingState) == true && self is { Reachable: true, InRecovery: true })
                         return null;
                     last = $"{peer} is {role.Role.ToString().ToLowerInvariant()} of {upstream.Id} but does not stream yet";
                 }

@@ -1,4 +1,5 @@
 using Appliance.Host.Api;
+using Appliance.Nodes.Postgres;
 
 namespace Appliance.Host.Cli;
 
@@ -83,7 +84,7 @@ public static class Verify
                     : $"{up.Id}: downstream replication peer {down.Id} not connected");
                 continue;
             }
-            if (row.State != "streaming")
+            if (row.State != DownstreamStatus.StreamingState)
                 problems.Add($"{up.Id}: downstream replication to {down.Id} not yet established (expected state 'streaming', found '{row.State}')");
             else if (row.SyncState != expected)
                 problems.Add($"{up.Id}: expected downstream replication to {down.Id} to be '{expected}', but found '{row.SyncState}'");

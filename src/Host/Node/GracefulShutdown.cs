@@ -106,12 +106,12 @@ internal sealed class GracefulShutdown(ClusterAccess access, ILogger<GracefulShu
         // Under a steady write load the sync is rarely caught up at one instant, so wait briefly for that, but a
         // streaming sync is enough: synchronous replication already holds every acknowledged commit there.
         var downstream = await probe.ReadDownstreamAsync(sync.Id, ct).WaitAsync(TimeSpan.FromSeconds(3), ct);
-        for (var waited = TimeSpan.Zero; downstream is { State: "streaming", CaughtUp: false } && waited < CatchUpWait; waited += CatchUpPoll)
+        for (var waited = TimeSpan.Zero; downstream is { IsStreaming: true, CaughtUp: false } && waited < CatchUpWait; waited += CatchUpPoll)
         {
             await Task.Delay(CatchUpPoll, ct);
             downstream = await probe.ReadDownstreamAsync(sync.Id, ct).WaitAsync(TimeSpan.FromSeconds(3), ct);
         }
-        if (downstream is not { State: "streaming" })
+        if (downstream is not { IsStreaming: true })
         {
             log.LogWarning("Node {Name}: sync {Sync} is not streaming ({State}); stopping without a switchover", access.Options.Name, sync.Id,
                 downstream?.State ?? "not connected");

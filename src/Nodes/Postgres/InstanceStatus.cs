@@ -50,6 +50,12 @@ public sealed record InstanceStatus(bool InRecovery, bool ReadWrite, int Timelin
 public sealed record DownstreamStatus(string ApplicationName, string State, Lsn? SentLsn, Lsn? WriteLsn, Lsn? FlushLsn,
     Lsn? ReplayLsn, string SyncState, ulong LagBytes)
 {
+    /// <summary>The walsender state of a downstream that has caught up with the WAL on disk and now streams it live.</summary>
+    public const string StreamingState = "streaming";
+
+    /// <summary>The walsender streams live (<see cref="StreamingState"/>), rather than starting up or catching up.</summary>
+    public bool IsStreaming => State == StreamingState;
+
     /// <summary>Streaming, and everything sent has been flushed: the test for a caught-up sync.</summary>
-    public bool CaughtUp => State == "streaming" && SentLsn is { } sent && FlushLsn is { } flush && flush >= sent;
+    public bool CaughtUp => IsStreaming && SentLsn is { } sent && FlushLsn is { } flush && flush >= sent;
 }
