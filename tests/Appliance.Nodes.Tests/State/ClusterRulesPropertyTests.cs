@@ -322,7 +322,7 @@ public class ClusterRulesPropertyTests(ITestOutputHelper output)
                 RaiseFences = raiseFences, CoordinatorNode = CoordinatorNode, CloneStalledStandbys = cloneStalledStandbys, RestoredTimeline = RestoredTimeline,
                 NoFailover = NoFailoverNode is { } t ? new HashSet<string> { $"n{t}" } : new HashSet<string>(),
                 StandbyOf = StandbyOfTimeline > 0 ? StandbySource.Parse("10.9.0.1:5432") : null,
-                StandbyOfTimeline = Math.Max(1, StandbyOfTimeline),
+                StandbyOfTimeline = StandbyOfTimeline,
             };
             foreach (var step in Steps) world.Apply(step);
             return world;

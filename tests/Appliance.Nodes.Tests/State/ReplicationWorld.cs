@@ -88,13 +88,17 @@ internal sealed class ReplicationWorld
     /// </summary>
     public StandbySource? StandbyOf { get; init; }
 
-    /// <summary>The source's timeline: its history records a promotion at the start for each number below it.</summary>
+    /// <summary>
+    /// The source's timeline: its history records a promotion at the start for each number below it. 0 (or less) leaves
+    /// the nodes' histories alone, for a world that is no standby cluster.
+    /// </summary>
     public int StandbyOfTimeline
     {
         get;
         init
         {
-            field = value;
+            field = Math.Max(1, value);
+            if (value <= 0) return;
             _sourceHistory = Enumerable.Range(2, Math.Max(0, value - 1)).Aggregate(TimelineHistory.First, (h, t) => h.PromotedAt(Lsn.Zero, t));
             // The source's numbers are in the leader's history: a promotion in this cluster must start none of them.
             _timelines.UnionWith(Enumerable.Range(1, value));
