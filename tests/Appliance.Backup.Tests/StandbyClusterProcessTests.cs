@@ -25,6 +25,19 @@ public sealed class StandbyClusterProcessTests
             await WaitHealthyAsync();
         }
 
+        /// <summary>Waits until every node holds <paramref name="rows"/> rows in <paramref name="table"/>, streamed from the source.</summary>
+        public async Task WaitRowsEverywhereAsync(string table, long rows)
+        {
+            var counts = "";
+            await Wait.UntilAsync(async () =>
+            {
+                var seen = new List<long>();
+                foreach (var n in Nodes) seen.Add((long)(await BackupClusterFixture.ScalarAsync(n.PgPort, $"SELECT count(*) FROM {table}"))!);
+                counts = string.Join(",", seen);
+                return seen.All(c => c == rows);
+            }, () => $"every node of the standby cluster holds the source's {rows} rows of {table} (counts {counts})" + Logs(), TimeSpan.FromSeconds(60));
+        }
+
         /// <summary>The live nodes whose <paramref name="check"/> answers 200.</summary>
         public async Task<List<TestNode>> PassingAsync(string check)
         {
@@ -75,14 +88,7 @@ public sealed class StandbyClusterProcessTests
 
             // Rows written on the source after the standby cluster was cloned reach every node of it.
             await BackupClusterFixture.ScalarAsync(sourcePrimary.PgPort, "INSERT INTO followed SELECT generate_series(101, 200)");
-            var counts = "";
-            await Wait.UntilAsync(async () =>
-            {
-                var seen = new List<long>();
-                foreach (var n in standby.Nodes) seen.Add((long)(await BackupClusterFixture.ScalarAsync(n.PgPort, "SELECT count(*) FROM followed"))!);
-                counts = string.Join(",", seen);
-                return seen.All(c => c == 200);
-            }, () => $"every node of the standby cluster holds the source's 200 rows (counts {counts})" + standby.Logs(), TimeSpan.FromSeconds(60));
+            await standby.WaitRowsEverywhereAsync("followed", 200);
 
             // One standby leader, no primary, and the leader refuses writes.
             var leaders = await standby.PassingAsync("/standby-leader");
@@ -133,6 +139,86 @@ public sealed class StandbyClusterProcessTests
             }, () => $"every node of the standby cluster holds the 250 rows written before and after the source's failover (count@timeline: {seenAfter}; source timeline {sourceTimeline})" + standby.Logs(),
                 TimeSpan.FromSeconds(90));
             Assert.Equal(leader, Assert.Single(await standby.PassingAsync("/standby-leader")));
+        }
+        finally
+        {
+            if (standby is not null) await standby.DisposeAsync();
+            await source.DisposeAsync();
+        }
+    }
+    /// <summary>
+    /// The source site is lost: every source node dies with its PostgreSQL. The operator runs <c>appliance
+    /// promote-cluster</c> at the standby site, whose leader then stops following, is promoted onto the timeline numbered
+    /// as its new generation, and takes writes once its sync is synchronous. Before that, promote-cluster on the source
+    /// (a normal cluster) is refused. The source switched over once before the standby cluster was made, so the leader
+    /// follows timeline 2 and the promotion must skip to the generation's number, past it.
+    /// </summary>
+    [Fact]
+    public async Task A_standby_cluster_is_promoted_when_its_source_is_lost()
+    {
+        var source = new SourceCluster();
+        StandbyCluster? standby = null;
+        try
+        {
+            await source.InitializeAsync();
+            var first = (await source.PrimaryAsync())!;
+            var refused = await NodeClusterFixture.CliAsync("promote-cluster", "--endpoint", first.Url);
+            Assert.True(refused.Code == 1, $"promote-cluster on a normal cluster exited {refused.Code}: {refused.Out}{refused.Err}");
+            Assert.Contains("refused (409 NotStandbyCluster)", refused.Err);
+
+            var switched = await NodeClusterFixture.CliAsync("switchover", "--endpoint", first.Url);
+            Assert.True(switched.Code == 0, $"switchover exited {switched.Code}: {switched.Out}{switched.Err}");
+            TestNode? sourcePrimary = null;
+            await Wait.UntilAsync(async () => (sourcePrimary = await source.PrimaryAsync()) is not null && sourcePrimary != first,
+                () => "the source's sync takes writes after the switchover" + source.Logs(), TimeSpan.FromSeconds(120));
+            await source.WaitHealthyAsync();
+            Assert.Equal(2, (await source.StatusAsync(sourcePrimary!)).Timeline);
+            await BackupClusterFixture.ScalarAsync(sourcePrimary!.PgPort, "CREATE TABLE kept (id int PRIMARY KEY)");
+            await BackupClusterFixture.ScalarAsync(sourcePrimary.PgPort, "INSERT INTO kept SELECT generate_series(1, 100)");
+
+            standby = new StandbyCluster(string.Join(",", source.Nodes.Select(n => $"127.0.0.1:{n.PgPort}")));
+            await standby.InitializeAsync();
+            await BackupClusterFixture.ScalarAsync(sourcePrimary.PgPort, "INSERT INTO kept SELECT generate_series(101, 200)");
+            await standby.WaitRowsEverywhereAsync("kept", 200);
+            var leader = Assert.Single(await standby.PassingAsync("/standby-leader"));
+
+            // The source site is lost: its nodes and every PostgreSQL of it die, and the leader's receiver notices.
+            foreach (var n in source.Live().ToList())
+            {
+                using (var host = System.Diagnostics.Process.GetProcessById(n.Process!.Id)) host.Kill(entireProcessTree: true);
+                await n.Process.WaitAsync(TimeSpan.FromSeconds(30));
+            }
+            foreach (var left in AppProcess.ProcessesMentioning(source.Dir))
+                if (int.TryParse(left.Split(':')[0], out var pid))
+                    try { System.Diagnostics.Process.GetProcessById(pid).Kill(); } catch (ArgumentException) { }
+            await Wait.UntilAsync(async () => AppProcess.ProcessesMentioning(source.Dir).Count == 0 && !(await standby.StatusAsync(leader)).Streaming,
+                () => $"the source's processes are gone ({string.Join("; ", AppProcess.ProcessesMentioning(source.Dir))}) and the leader no longer streams" + standby.Logs(),
+                TimeSpan.FromSeconds(60));
+
+            var promoted = await NodeClusterFixture.CliAsync("promote-cluster", "--endpoint", leader.Url);
+            Assert.True(promoted.Code == 0, $"promote-cluster exited {promoted.Code}: {promoted.Out}{promoted.Err}" + standby.Logs());
+            Assert.Contains("accepted (ClusterPromoted)", promoted.Out);
+
+            await Wait.UntilAsync(async () => await standby.PrimaryAsync() == leader,
+                () => "the promoted leader takes writes" + standby.Logs(lines: 60), TimeSpan.FromSeconds(120));
+            Assert.Empty(await standby.PassingAsync("/standby-leader"));
+            Assert.Equal(1L, await NodeClusterFixture.WriteAsync(leader));
+            Assert.Equal(200L, (long)(await BackupClusterFixture.ScalarAsync(leader.PgPort, "SELECT count(*) FROM kept"))!);
+
+            var status = await standby.StatusAsync(leader);
+            Assert.Null(status.StandbyOf);
+            Assert.True(status.ReadWrite);
+            Assert.Equal(3, status.Generation);   // past the source's timeline 2
+            Assert.Equal(status.Generation, status.Timeline);
+
+            var sync = await BackupClusterFixture.ScalarAsync(leader.PgPort,
+                "SELECT string_agg(application_name || '=' || sync_state, ',' ORDER BY application_name) FROM pg_stat_replication");
+            var syncName = (await standby.ClusterAsync(leader)).State!.Sync!.Id;
+            Assert.Contains($"{syncName}=sync", (string)sync!);
+
+            var history = await NodeClusterFixture.CliAsync("history", "--json", "--endpoint", leader.Url);
+            Assert.True(history.Code == 0, $"history exited {history.Code}: {history.Out}{history.Err}");
+            Assert.Contains("ClusterPromoted", history.Out);
         }
         finally
         {

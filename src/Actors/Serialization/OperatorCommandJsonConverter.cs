@@ -4,7 +4,8 @@ using Appliance.Nodes.State;
 namespace Appliance.Actors.Serialization;
 
 /// <summary>The wire shape of an <see cref="OperatorCommand"/>: a stable kind name and the fields the kinds use.</summary>
-/// <param name="Kind"><c>freeze</c>, <c>unfreeze</c>, <c>switchover</c>, <c>rebuild</c> or <c>reap</c>.</param>
+/// <param name="Kind"><c>freeze</c>, <c>unfreeze</c>, <c>switchover</c>, <c>rebuild</c>, <c>reap</c>, <c>scale</c>, <c>maintenance</c>,
+/// <c>failover</c>, <c>schedule-switchover</c>, <c>cancel-switchover</c>, <c>configure</c> or <c>promote-cluster</c>.</param>
 /// <param name="ExpectedGeneration">The generation the operator saw, if the command is bound to one.</param>
 /// <param name="Reason">The freeze reason.</param>
 /// <param name="To">The switchover target, null for the sync.</param>
@@ -40,6 +41,7 @@ internal sealed class OperatorCommandJsonConverter : DtoJsonConverter<OperatorCo
         OperatorCommand.ScheduleSwitchover s => new OperatorCommandDto("schedule-switchover", s.ExpectedGeneration, To: s.To, At: s.At),
         OperatorCommand.CancelSwitchover c => new OperatorCommandDto("cancel-switchover", c.ExpectedGeneration),
         OperatorCommand.Configure c => new OperatorCommandDto("configure", c.ExpectedGeneration, Set: c.Set, Unset: c.Unset),
+        OperatorCommand.PromoteCluster p => new OperatorCommandDto("promote-cluster", p.ExpectedGeneration),
         _ => throw new JsonException($"No wire form for command {value}; add a kind for it."),
     };
 
@@ -58,7 +60,8 @@ internal sealed class OperatorCommandJsonConverter : DtoJsonConverter<OperatorCo
             "schedule-switchover" => new OperatorCommand.ScheduleSwitchover(d.At ?? throw new JsonException("A schedule-switchover command needs 'at'."), d.To),
             "cancel-switchover" => new OperatorCommand.CancelSwitchover(),
             "configure" => new OperatorCommand.Configure(d.Set ?? new Dictionary<string, string>(), d.Unset ?? []),
-            _ => throw new JsonException($"Unknown operator command kind '{d.Kind}'; expected freeze, unfreeze, switchover, rebuild, reap, scale, maintenance, failover, schedule-switchover, cancel-switchover or configure."),
+            "promote-cluster" => new OperatorCommand.PromoteCluster(),
+            _ => throw new JsonException($"Unknown operator command kind '{d.Kind}'; expected freeze, unfreeze, switchover, rebuild, reap, scale, maintenance, failover, schedule-switchover, cancel-switchover, configure or promote-cluster."),
         };
         return command with { ExpectedGeneration = d.ExpectedGeneration };
     }

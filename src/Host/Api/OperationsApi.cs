@@ -8,7 +8,8 @@ namespace Appliance.Host.Api;
 
 /// <summary>
 /// The operator endpoints of issue 15 (parts 3 and 4): <c>POST /maintenance/{id}</c> with <c>{"on": true|false}</c>
-/// and <c>POST /failover</c> with <c>{"to": ID, "acceptDataLoss": true}</c>. Like every change, behind the operator
+/// and <c>POST /failover</c> with <c>{"to": ID, "acceptDataLoss": true}</c>; and issue 17's <c>POST /promote-cluster</c>
+/// (no body; <c>?generation=N</c> as the others), which makes a standby cluster writable. Like every change, behind the operator
 /// token (<see cref="Access.ApiAccess"/>); refusals are 409 or 412 with the rule's reason.
 /// </summary>
 public static class OperationsApi
@@ -33,6 +34,8 @@ public static class OperationsApi
             return await NodeApi.SubmitAsync(access, new OperatorCommand.Failover(body.Value.To.Trim(), body.Value.AcceptDataLoss ?? false)
                 { ExpectedGeneration = NodeApi.Generation(http, null) }, ct);
         });
+        api.MapPost("/promote-cluster", (HttpContext http, ClusterAccess access, CancellationToken ct) =>
+            NodeApi.SubmitAsync(access, new OperatorCommand.PromoteCluster { ExpectedGeneration = NodeApi.Generation(http, null) }, ct));
         return api;
     }
 

@@ -99,6 +99,8 @@ public static class CommandLine
         root.Subcommands.Add(Verb("failover", "With primary and sync both lost, make another peer primary, giving up what it lacks.",
             (api, j, p, ct) => Verbs.CommandAsync(api, "/failover", new { to = p.GetValue(failoverTo), acceptDataLoss = p.GetValue(acceptDataLoss) },
                 j, Console.Out, Console.Error, ct), failoverTo, acceptDataLoss));
+        root.Subcommands.Add(Verb("promote-cluster", "Make a standby cluster (--standby-of) a normal, writable cluster: its leader stops following the source and is promoted.",
+            (api, j, p, ct) => Verbs.CommandAsync(api, "/promote-cluster" + Query(p.GetValue(generation)), null, j, Console.Out, Console.Error, ct), generation));
         var rebuildId = new Argument<string>("id") { Description = "The deposed peer." };
         root.Subcommands.Add(Verb("rebuild", "Let a deposed peer serve again after it is rebuilt from a replica.",
             (api, j, p, ct) => Verbs.CommandAsync(api, $"/rebuild/{Uri.EscapeDataString(p.GetValue(rebuildId)!)}" + Query(p.GetValue(generation)),

@@ -69,6 +69,12 @@ public abstract record OperatorCommand
     public sealed record CancelSwitchover : OperatorCommand;
 
     /// <summary>
+    /// Turn a standby cluster (<see cref="ClusterState.StandbyOf"/>) into a normal, writable cluster: its standby leader
+    /// stops following the source and is promoted. Decided by <see cref="ClusterPromotion"/>.
+    /// </summary>
+    public sealed record PromoteCluster : OperatorCommand;
+
+    /// <summary>
     /// Change the cluster-wide PostgreSQL settings (<see cref="ClusterState.Settings"/>): set each of
     /// <paramref name="Set"/> and remove each of <paramref name="Unset"/>. Decided by <see cref="SettingsChange"/>.
     /// </summary>

@@ -28,6 +28,7 @@ internal static class OperatorCommands
             OperatorCommand.ScheduleSwitchover s => SwitchoverSchedule.Schedule(ctx, s.At, s.To),
             OperatorCommand.CancelSwitchover => SwitchoverSchedule.Cancel(ctx),
             OperatorCommand.Configure c => SettingsChange.Decide(ctx, c.Set, c.Unset),
+            OperatorCommand.PromoteCluster => ClusterPromotion.Decide(ctx),
             _ => throw new ArgumentOutOfRangeException(nameof(command), command, "Unknown operator command."),
         };
     }

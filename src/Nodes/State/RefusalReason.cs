@@ -98,4 +98,7 @@ public enum RefusalReason
     /// cluster and takes no writes, so nothing in it may be promoted.
     /// </summary>
     StandbyCluster,
+
+    /// <summary>promote-cluster was asked of a cluster that is not a standby cluster: it takes writes already.</summary>
+    NotStandbyCluster,
 }

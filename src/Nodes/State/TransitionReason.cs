@@ -68,6 +68,13 @@ public enum TransitionReason
 
     /// <summary>An operator cancelled a scheduled switchover, or the rules dropped one that no longer applies.</summary>
     SwitchoverCancelled,
+
     /// <summary>An operator changed the cluster-wide PostgreSQL settings (same generation).</summary>
     SettingsChanged,
+
+    /// <summary>
+    /// An operator promoted a standby cluster (<c>appliance promote-cluster</c>): its leader stopped following the source
+    /// and became a writable primary (generation past the source's timeline; <see cref="ClusterState.StandbyOf"/> cleared).
+    /// </summary>
+    ClusterPromoted,
 }

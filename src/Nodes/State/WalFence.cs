@@ -16,13 +16,14 @@ public abstract record WalFence
 
     /// <summary>
     /// True if this fence, raised on <paramref name="peerId"/> during an evaluation, is not used by the state the
-    /// evaluation ended with, and so must be lifted: a sync that stopped receiving resumes unless it became primary; a
+    /// evaluation ended with, and so must be lifted: a sync that stopped receiving resumes unless it became primary (a
+    /// standby leader fenced for promote-cluster resumes following its source unless the cluster was promoted); a
     /// primary that named a candidate names the state's sync again unless the candidate became it. A peer that lost
     /// its role follows the new state anyway.
     /// </summary>
     public bool IsUnusedBy(string peerId, ClusterState? state) => this switch
     {
-        StopReceiving => state is null || !state.Primary.Is(peerId),
+        StopReceiving => state is null || !state.Primary.Is(peerId) || state.IsStandbyCluster,
         NameSync name => state is not null && state.Primary.Is(peerId) && state.Sync?.Id != name.PeerId,
         _ => throw new InvalidOperationException($"Unknown fence {this}."),
     };

@@ -106,6 +106,7 @@ internal static class SampleMessages
         new OperatorProtocol.Submit(new OperatorCommand.ScheduleSwitchover(At.AddHours(2), "n4")),
         new OperatorProtocol.Submit(new OperatorCommand.ScheduleSwitchover(At.AddHours(2))),
         new OperatorProtocol.Submit(new OperatorCommand.CancelSwitchover()),
+        new OperatorProtocol.Submit(new OperatorCommand.PromoteCluster { ExpectedGeneration = 2 }),
         new ClusterStateProtocol.StateChanged(9, FullState with
         {
             Version = 9, Async = [new PeerId("n4", "10.0.0.4", 5432)], Maintenance = ["n5"],

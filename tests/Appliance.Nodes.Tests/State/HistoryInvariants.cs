@@ -24,7 +24,9 @@ internal static class HistoryInvariants
         if (next.Version != previous.Version + 1) problems.Add("version did not advance by one");
         // One up, except where a promotion jumps past its candidate's timeline (a cluster bootstrapped from a backup):
         // exactly to one past it, which the new initHistory records.
-        var jumped = generationUp > 1 && !previous.Primary.Is(next.Primary) && next.InitHistory is { } promoted
+        // A promoted standby cluster jumps past the source's timeline its leader followed, in the same way.
+        var clusterPromoted = transition.Reason == TransitionReason.ClusterPromoted;
+        var jumped = generationUp > 1 && (!previous.Primary.Is(next.Primary) || clusterPromoted) && next.InitHistory is { } promoted
                      && next.Generation == promoted.Timeline + 1L;
         if (generationUp < 0 || (generationUp > 1 && !jumped)) problems.Add($"generation moved by {generationUp}");
         var newGeneration = generationUp >= 1;
@@ -43,7 +45,12 @@ internal static class HistoryInvariants
             if (!forced && !next.Primary.Is(previous.Sync)) problems.Add($"new primary {next.Primary.Id} was not the sync ({previous.Sync?.Id})");
             if (!next.IsDeposed(previous.Primary.Id)) problems.Add($"old primary {previous.Primary.Id} was not deposed");
         }
-        if (newGeneration && !primaryChanged && !syncChanged) problems.Add("a new generation changed neither primary nor sync");
+        if (newGeneration && !primaryChanged && !syncChanged && !clusterPromoted) problems.Add("a new generation changed neither primary nor sync");
+        // Only promote-cluster ends a standby cluster, by promoting its leader in place, and nothing makes one.
+        if (!Equals(previous.StandbyOf, next.StandbyOf) && !(clusterPromoted && previous.IsStandbyCluster && !next.IsStandbyCluster))
+            problems.Add($"the source changed from {previous.StandbyOf?.ToString() ?? "none"} to {next.StandbyOf?.ToString() ?? "none"} by {transition.Reason}");
+        if (clusterPromoted && (!newGeneration || primaryChanged || syncChanged || !previous.Async.SequenceEqual(next.Async) || next.InitHistory is null))
+            problems.Add("a cluster promotion did not keep the chain and start a generation with the leader's history");
         if (syncChanged && !newGeneration) problems.Add("the sync changed within a generation");
         if (generationUp == 0 && previous.InitWal != next.InitWal) problems.Add("initWal changed within a generation");
         // In production a takeover may declare initWal one partial record lower than the last (it is declared where

@@ -8,7 +8,7 @@ internal enum StepKind
 {
     Write, WriteToPrimary, Replicate, ReplicateAll, Deliver, DeliverAll, Coordinate, Crash, Restart, CutFromCoordinator, Isolate, Heal,
     PostgresCrash, PostgresStart, Freeze, Unfreeze, Switchover, Rebuild, Reap, RewindDeposed, LeaveSingleton, RewindStandby,
-    Maintenance, ForcedFailover, CutPrimaryAndSync, RemoveOldWal, CloneStalledStandby,
+    Maintenance, ForcedFailover, CutPrimaryAndSync, RemoveOldWal, CloneStalledStandby, SourceWrite, PromoteCluster,
 }
 
 /// <summary>A step and the node it applies to (ignored by steps that need none).</summary>
@@ -80,6 +80,44 @@ internal sealed class ReplicationWorld
     /// that <see cref="CheckTheChainStreams"/> can fail.</summary>
     public bool CloneStalledStandbys { get; init; } = true;
 
+    /// <summary>
+    /// Set up as a standby cluster of another cluster (the source, <see cref="ClusterState.StandbyOf"/>) that runs on
+    /// timeline <see cref="StandbyOfTimeline"/>: the state's primary is then a standby leader that streams the source's
+    /// WAL (<see cref="StepKind.SourceWrite"/> adds to it) and takes no writes, until
+    /// <see cref="StepKind.PromoteCluster"/> promotes it. Nodes start empty, as the leader clones the source.
+    /// </summary>
+    public StandbySource? StandbyOf { get; init; }
+
+    /// <summary>
+    /// The source's timeline: its history records a promotion at the start for each number below it. 0 (or less) leaves
+    /// the nodes' histories alone, for a world that is no standby cluster.
+    /// </summary>
+    public int StandbyOfTimeline
+    {
+        get;
+        init
+        {
+            field = Math.Max(1, value);
+            if (value <= 0) return;
+            _sourceHistory = Enumerable.Range(2, Math.Max(0, value - 1)).Aggregate(TimelineHistory.First, (h, t) => h.PromotedAt(Lsn.Zero, t));
+            // The source's numbers are in the leader's history: a promotion in this cluster must start none of them.
+            _timelines.UnionWith(Enumerable.Range(1, value));
+            // A clone of the source (the leader's, and the others' of it) holds its timeline's history file, even when
+            // the source had written nothing yet.
+            foreach (var n in _nodes) n.History = _sourceHistory;
+        }
+    } = 1;
+
+    private TimelineHistory _sourceHistory = TimelineHistory.First;
+    private ImmutableList<int> _sourceLog = [];
+    private int _nextSourceWrite = -1;   // negative: never taken for a write of this cluster
+
+    /// <summary>Standby clusters promoted by <see cref="StepKind.PromoteCluster"/>.</summary>
+    public int ClusterPromotions { get; private set; }
+
+    /// <summary>Writes acknowledged after a promotion of the standby cluster.</summary>
+    public int AckedAfterPromotion => ClusterPromotions == 0 ? 0 : _acked.Count;
+
     /// <summary>Nodes tagged nofailover: they report the tag, and no state may make them sync or primary.</summary>
     public IReadOnlySet<string> NoFailover { get; init; } = new HashSet<string>();
 
@@ -124,8 +162,11 @@ internal sealed class ReplicationWorld
             case StepKind.WriteToPrimary when StatePrimary is { } routed: Write(routed); break;
             case StepKind.Replicate: Replicate(n, step.Arg); break;
             case StepKind.ReplicateAll:
+                if (StatePrimary is { } leader) FollowSource(leader, step.Arg);
                 foreach (var x in ChainOrder().ToList()) Replicate(x, step.Arg);
                 break;
+            case StepKind.SourceWrite when StandbyOf is not null: _sourceLog = _sourceLog.Add(_nextSourceWrite--); break;
+            case StepKind.PromoteCluster: Coordinate(new OperatorCommand.PromoteCluster()); break;
             case StepKind.Deliver: Deliver(n); break;
             case StepKind.DeliverAll:
                 foreach (var x in _nodes) Deliver(x);
@@ -198,6 +239,7 @@ internal sealed class ReplicationWorld
             foreach (var n in _nodes) if (n.View?.RoleOf(n.Id).Role == PeerRole.Deposed) RewindDeposed(n);
             foreach (var n in _nodes) RewindStandby(n);
             foreach (var n in _nodes) CloneStalledStandby(n);
+            if (StatePrimary is { } leader) FollowSource(leader, int.MaxValue);
             foreach (var n in ChainOrder()) Replicate(n, int.MaxValue);
             CheckAcknowledgedWritesAreOnThePrimary();
         }
@@ -271,7 +313,7 @@ internal sealed class ReplicationWorld
     private void Write(SimNode n)
     {
         // Clients reach a primary even when the cluster cannot: a cut-off primary keeps taking writes.
-        if (!Serves(n) || ActingRole(n) != PeerRole.Primary || n.SelfFenced) return;
+        if (!Serves(n) || ActingRole(n) != PeerRole.Primary || n.SelfFenced || IsStandbyLeader(n)) return;
         var id = _nextWrite++;
         n.Log = n.Log.Add(id);
         if (n.SyncName is null) _acked.Add(id);   // no synchronous_standby_names: acknowledged at once (singleton)
@@ -291,8 +333,26 @@ internal sealed class ReplicationWorld
         return Serves(u) && u.ReachesPeers ? u : null;
     }
 
+    /// <summary>Whether <paramref name="n"/> runs as the leader of a standby cluster: in recovery, following the source.</summary>
+    private bool IsStandbyLeader(SimNode n) => ActingRole(n) == PeerRole.Primary && n.View!.IsStandbyCluster && !n.Promoted;
+
+    /// <summary>
+    /// A standby leader's WAL receiver: the source's WAL, which only grows on one timeline here (the source's own
+    /// failovers are not modelled), unless its receiver is fenced or its view says it is no leader.
+    /// </summary>
+    private void FollowSource(SimNode x, int amount)
+    {
+        if (StandbyOf is null || x.ReceiverStopped || !Serves(x) || !x.ReachesPeers || !IsStandbyLeader(x)) return;
+        if (!_sourceHistory.Holds(x.History, PositionOf(x)) || CommonPrefix(x.Log, _sourceLog) < x.Log.Count || x.Log.Count >= _sourceLog.Count) return;
+        var take = (int)Math.Min(_sourceLog.Count, (long)x.Log.Count + Math.Max(1, amount));
+        x.Log = _sourceLog.GetRange(0, take);
+        x.HoldsPartOfNext = take < _sourceLog.Count && amount % 2 == 0;
+        x.History = _sourceHistory;
+    }
+
     private void Replicate(SimNode x, int amount)
     {
+        FollowSource(x, amount);
         if (x.ReceiverStopped || ServingUpstream(x) is not { } u) return;
         // A standby runs in recovery: whatever it was before, it now follows its upstream's timelines.
         x.Promoted = false;
@@ -330,9 +390,16 @@ internal sealed class ReplicationWorld
         if (State is not null && n.ProcessUp && n.SeenByCoordinator) n.SelfFenced = false;   // the coordinator reaches it again
         if (State is null || !n.ProcessUp || !n.SeenByCoordinator || n.View?.Version >= State.Version) return;
         var before = ActingRole(n);
+        var ledStandbyCluster = before == PeerRole.Primary && n.View!.IsStandbyCluster;
         n.View = State;
         var role = ActingRole(n);
         n.ReceiverStopped = false;
+        if (role == PeerRole.Primary && State.IsStandbyCluster)
+        {
+            // The standby leader stays in recovery and names no sync: it acknowledges nothing.
+            n.SyncName = null;
+            return;
+        }
         if (role == PeerRole.Primary && !n.Promoted)
         {
             // Promotion starts a new timeline at the end of its WAL. PostgreSQL numbers it one past the newest it
@@ -347,6 +414,9 @@ internal sealed class ReplicationWorld
                 if (!_timelines.Add(timeline))
                     throw new ModelViolation($"{n.Id} starts timeline {timeline} in generation {n.View.Generation}, a number started before", Trace);
                 n.History = n.History.PromotedAt(PositionOf(n), timeline);
+                // A promoted standby cluster runs on the timeline numbered as its generation, as every cluster does.
+                if (ledStandbyCluster && timeline != n.View.Generation)
+                    throw new ModelViolation($"{n.Id} promoted its standby cluster onto timeline {timeline} in generation {n.View.Generation}", Trace);
             }
             n.Promoted = true;
             n.HoldsPartOfNext = false;   // the promotion ends recovery at the last whole record and drops the rest
@@ -446,6 +516,7 @@ internal sealed class ReplicationWorld
                     if (_acked.Count > 0) TakeoversAfterAcknowledgedWrites++;
                 }
                 HistoryInvariants.Check(previous, t);
+                if (t.Reason == TransitionReason.ClusterPromoted) ClusterPromotions++;
                 if (t.Reason == TransitionReason.ForcedFailover)
                 {
                     // The operator accepted losing what the new primary lacks: only those writes may go.
@@ -479,10 +550,11 @@ internal sealed class ReplicationWorld
         if (!p.ProcessUp || !p.PostgresUp || !p.SeenByCoordinator) return false;
         switch (fence)
         {
-            case WalFence.StopReceiving when ActingRole(p) is PeerRole.Sync or PeerRole.Async:
+            case WalFence.StopReceiving when ActingRole(p) is PeerRole.Sync or PeerRole.Async || IsStandbyLeader(p):
                 p.ReceiverStopped = RaiseFences;
                 return true;
-            case WalFence.NameSync name when ActingRole(p) == PeerRole.Primary:
+            // A standby leader cannot read its flushed position: the driver refuses, as it is in recovery.
+            case WalFence.NameSync name when ActingRole(p) == PeerRole.Primary && !IsStandbyLeader(p):
                 if (RaiseFences) p.SyncName = name.PeerId;
                 return true;
             default:
@@ -513,6 +585,7 @@ internal sealed class ReplicationWorld
                 Tags: NoFailover.Contains(n.Id) ? PeerTags.NoFailover : PeerTags.None)),
             FencedPositions = fenced,
             Mode = Mode,
+            StandbyOf = StandbyOf,
             Rejoin = Rejoin,
             Command = command,
             Now = ScenarioCluster.Now,

@@ -95,4 +95,99 @@ public class StandbyClusterRuleTests
         var state = ScenarioCluster.StateOf(1, "node1", null, singleton: true) with { StandbyOf = Source };
         Assert.Contains("a standby cluster does not run in singleton mode", state.Validate());
     }
+    /// <summary>The source ran two failovers: its timeline 3 began at 0/300, after timeline 2 at 0/200.</summary>
+    private static readonly TimelineHistory SourceTl3 = TimelineHistory.First.PromotedAt(Lsn.Parse("0/200"), 2).PromotedAt(Lsn.Parse("0/300"), 3);
+
+    private static ScenarioCluster FollowingSourceOnTimeline3()
+    {
+        var c = StandbyCluster();
+        foreach (var id in new[] { "node1", "node2", "node3" }) c.SetHistory(id, SourceTl3);
+        c.SetWal("node1", "0/500").SetWal("node2", "0/480").SetWal("node3", "0/400").Settle();
+        return c;
+    }
+
+    [Fact]
+    public void Promote_cluster_fences_the_leader_and_starts_a_generation_past_the_sources_timeline()
+    {
+        var c = FollowingSourceOnTimeline3();
+        var t = Assert.IsType<Transition>(c.Command(new OperatorCommand.PromoteCluster { ExpectedGeneration = 1 }));
+
+        Assert.Equal(TransitionReason.ClusterPromoted, t.Reason);
+        Assert.Equal(new PositionProbe("node1", WalFence.StopReceivingWal), Assert.Single(c.Probes));
+        // The leader's promotion starts timeline 4; the generation is numbered as it, and the chain stays as it was.
+        Assert.Equal("g4 P=node1 S=node2 A=[node3] D=[] W=0/500", c.Describe());
+        Assert.False(c.State!.IsStandbyCluster);
+        Assert.Equal(SourceTl3, c.State.InitHistory);
+        Assert.Equal(4, PromotionTimeline.For(SourceTl3.Timeline, c.State.Generation));
+        Assert.Contains("Standby cluster promoted: node1 stopped following 10.1.0.1:5432,10.1.0.2:5432 at 0/500 on timeline 3", t.Detail);
+        Assert.Contains("generation 4 (timeline 4)", t.Detail);
+        // The fence stays up on a leader that was promoted, and is lifted when the state is still a standby cluster's.
+        Assert.False(WalFence.StopReceivingWal.IsUnusedBy("node1", c.State));
+        Assert.True(WalFence.StopReceivingWal.IsUnusedBy("node1", c.History[0].Next));
+    }
+
+    [Fact]
+    public void After_promote_cluster_the_normal_rules_apply()
+    {
+        var c = FollowingSourceOnTimeline3();
+        c.Command(new OperatorCommand.PromoteCluster());
+        var promoted = SourceTl3.PromotedAt(Lsn.Parse("0/500"), 4);
+        foreach (var id in new[] { "node1", "node2", "node3" }) c.SetHistory(id, promoted);
+        c.SetWal("node2", "0/600").SetWal("node1", "0/600");
+
+        var switchover = Assert.IsType<Transition>(c.Command(new OperatorCommand.Switchover()));
+        Assert.Equal(TransitionReason.Switchover, switchover.Reason);
+        Assert.Equal(5, c.State!.Generation);
+        Assert.Equal("node2", c.State.Primary.Id);
+        Assert.Equal(promoted, c.State.InitHistory);
+    }
+
+    [Fact]
+    public void Promote_cluster_is_refused_in_a_normal_cluster()
+    {
+        var c = new ScenarioCluster();
+        foreach (var id in new[] { "node1", "node2", "node3" }) c.Join(id, settle: false).SetWal(id, "0/100");
+        c.Settle();
+        var before = c.State;
+        var refusal = Assert.IsType<Refusal>(c.Command(new OperatorCommand.PromoteCluster()));
+        Assert.Equal(RefusalReason.NotStandbyCluster, refusal.Reason);
+        Assert.Contains("not a standby cluster", refusal.Detail);
+        Assert.Same(before, c.State);
+        Assert.Empty(c.Probes);
+    }
+
+    [Fact]
+    public void Promote_cluster_is_refused_while_frozen_or_without_a_reporting_leader()
+    {
+        var c = FollowingSourceOnTimeline3();
+        c.Command(new OperatorCommand.Freeze("DR drill"));
+        Assert.Equal(RefusalReason.ClusterFrozen, Assert.IsType<Refusal>(c.Command(new OperatorCommand.PromoteCluster())).Reason);
+        c.Command(new OperatorCommand.Unfreeze());
+
+        c.Unreported("node1");
+        Assert.Equal(RefusalReason.AwaitingReports, Assert.IsType<Refusal>(c.Command(new OperatorCommand.PromoteCluster())).Reason);
+        c.Reported("node1");
+
+        c.PostgresDown("node1");
+        Assert.Equal(RefusalReason.DatabaseOffline, Assert.IsType<Refusal>(c.Command(new OperatorCommand.PromoteCluster())).Reason);
+        c.PostgresUp("node1");
+
+        c.Leave("node1");
+        var refusal = Assert.IsType<Refusal>(c.Command(new OperatorCommand.PromoteCluster()));
+        Assert.Equal(RefusalReason.DatabaseOffline, refusal.Reason);
+        Assert.Contains("only it may be promoted", refusal.Detail);
+
+        Assert.Empty(c.Probes);
+        Assert.True(c.State!.IsStandbyCluster);
+        Assert.Equal(1, c.State.Generation);
+    }
+
+    [Fact]
+    public void Promote_cluster_for_another_generation_is_refused()
+    {
+        var c = FollowingSourceOnTimeline3();
+        Assert.Equal(RefusalReason.StaleGeneration,
+            Assert.IsType<Refusal>(c.Command(new OperatorCommand.PromoteCluster { ExpectedGeneration = 7 })).Reason);
+        Assert.True(c.State!.IsStandbyCluster);
+    }
 }
