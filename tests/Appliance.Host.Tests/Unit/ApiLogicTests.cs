@@ -1,3 +1,5 @@
+using System.Text.Json;
+using Appliance.Actors.Protocol;
 using Appliance.Host.Api;
 using Appliance.Host.Cli;
 using Appliance.Nodes.State;
@@ -292,7 +294,42 @@ public sealed class RenderTests
         var state = Fixtures.State(deposed: true);
         Render.History(console, [new HistoryEntryDto(1, 1, new DateTimeOffset(2025, 1, 2, 3, 4, 5, TimeSpan.Zero), "InitialSetup", "set up", StateDto.From(state))]);
         var output = text.ToString();
-        Assert.Matches(@"│ 1\s+│ 1\s+│ 2025-01-02 03:04:05Z │ n1\s+│ n2\s+│ n3\s+│ n0\s+│ no\s+│ InitialSetup: set up", output);
+        Assert.Matches(@"│ 1\s+│ 1\s+│ 2025-01-02 03:04:05Z │ n1\s+│ n2\s+│ n3\s+│ n0\s+│ no\s+│ -\s+│ InitialSetup: set up", output);
+    }
+
+    [Fact]
+    public void History_shows_each_entrys_measured_write_outage_and_marks_a_lower_bound()
+    {
+        var (console, text) = Capture();
+        var state = StateDto.From(Fixtures.State(deposed: true));
+        var at = new DateTimeOffset(2025, 1, 2, 3, 4, 5, TimeSpan.Zero);
+        Render.History(console,
+        [
+            new HistoryEntryDto(4, 2, at, "SyncTakeover", "n1 lost", state, new WriteOutageDto("Failover", 4321, at, at.AddMilliseconds(4321), "LastReport", false)),
+            new HistoryEntryDto(6, 3, at, "SyncTakeover", "n2 lost", state, new WriteOutageDto("Failover", 1500, at, at.AddMilliseconds(1500), "CoordinatorStart", true)),
+        ]);
+        var output = text.ToString();
+        Assert.Matches(@"│ 2\s+│ 4\s+│ .*│ 4\.321 s\s+│ SyncTakeover", output);
+        Assert.Matches(@"│ 3\s+│ 6\s+│ .*│ >=1\.500 s\s+│ SyncTakeover", output);
+    }
+
+    [Fact]
+    public void A_history_entry_without_a_measured_outage_has_no_writeOutage_field_and_one_with_it_round_trips()
+    {
+        var at = new DateTimeOffset(2025, 1, 2, 3, 4, 5, TimeSpan.Zero);
+        var state = Fixtures.State(deposed: true);
+        var recorded = new ClusterStateProtocol.StateRecorded(state, TransitionReason.SyncTakeover, "n1 lost", at);
+        var plain = JsonSerializer.Serialize(HistoryEntryDto.From(recorded), ApiJson.Options);
+        Assert.DoesNotContain("writeOutage", plain);
+        var outages = new Dictionary<long, WriteOutageProtocol.Measured>
+        {
+            [state.Version] = new(state.Version, WriteOutageKind.Failover, at, at.AddMilliseconds(2500), WriteOutageStart.LastReport),
+        };
+        var json = JsonSerializer.Serialize(HistoryEntryDto.From(recorded, outages), ApiJson.Options);
+        Assert.Contains("\"writeOutage\"", json);
+        var read = JsonSerializer.Deserialize<HistoryEntryDto>(json, ApiJson.Options)!;
+        Assert.Equal(new WriteOutageDto("Failover", 2500, at, at.AddMilliseconds(2500), "LastReport", false), read.WriteOutage);
+        Assert.Equal(HistoryEntryDto.From(recorded).Version, read.Version);
     }
 
     [Fact]
