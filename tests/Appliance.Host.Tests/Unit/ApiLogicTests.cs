@@ -124,6 +124,58 @@ public sealed class RoleCheckTests
     }
 }
 
+[Trait("Category", "Unit")]
+public sealed class StandbyClusterMetricsTests
+{
+    private static StatusDto Leader(string? standbyOf = "src1:5432") =>
+        new("n1", "127.0.0.1", 5432, "primary", "primary", 3, 3, 1, true, false, false, false, 1, "0/3000000", null, null, null, null, null, 100, 101,
+            StandbyOf: standbyOf);
+
+    [Fact]
+    public async Task A_standby_clusters_leader_is_exported_as_standby_leader_not_as_primary()
+    {
+        var state = Fixtures.State() with { StandbyOf = StandbySource.Parse("src1:5432") };
+        var text = await Fixtures.MetricsAsync(Leader(), state, null);
+        Assert.Contains("appliance_role{peer=\"n1\",role=\"standby-leader\"} 1", text);
+        Assert.Contains("appliance_role{peer=\"n1\",role=\"primary\"} 0", text);
+        Assert.Contains("appliance_primary{peer=\"n1\"} 0", text);
+        Assert.Contains("appliance_standby_leader{peer=\"n1\"} 1", text);
+        Assert.Contains("appliance_standby_cluster{peer=\"n1\"} 1", text);
+        Assert.Contains("appliance_read_write{peer=\"n1\"} 0", text);
+    }
+
+    [Fact]
+    public async Task A_normal_clusters_primary_is_a_primary_and_the_standby_gauges_are_zero()
+    {
+        var primary = Leader(standbyOf: null) with { ReadWrite = true };
+        var text = await Fixtures.MetricsAsync(primary, Fixtures.State(), null);
+        Assert.Contains("appliance_role{peer=\"n1\",role=\"primary\"} 1", text);
+        Assert.Contains("appliance_role{peer=\"n1\",role=\"standby-leader\"} 0", text);
+        Assert.Contains("appliance_primary{peer=\"n1\"} 1", text);
+        Assert.Contains("appliance_standby_leader{peer=\"n1\"} 0", text);
+        Assert.Contains("appliance_standby_cluster{peer=\"n1\"} 0", text);
+    }
+
+    [Fact]
+    public async Task Without_a_state_the_standby_cluster_gauge_comes_from_the_status_or_is_absent()
+    {
+        Assert.Contains("appliance_standby_cluster{peer=\"n1\"} 1", await Fixtures.MetricsAsync(Leader(), null, null));
+        Assert.DoesNotContain("appliance_standby_cluster{", await Fixtures.MetricsAsync(Leader(standbyOf: null), null, null));
+    }
+
+    [Fact]
+    public async Task The_no_primary_alert_is_silenced_in_a_standby_cluster_and_a_missing_standby_leader_alerts_instead()
+    {
+        var rules = MonitoringFiles.AlertRules(MonitoringFiles.ParseYaml(await File.ReadAllTextAsync(Path.Combine(Appliance.Testing.Repository.Root(), "docs", "alerts.yml"))))
+            .ToDictionary(r => (string)r["alert"], r => (string)r["expr"]);
+        var noPrimary = rules["ApplianceNoPrimary"];
+        Assert.Contains("unless on () max(appliance_standby_cluster{job=\"appliance\"}) == 1", noPrimary);
+        var noLeader = rules["ApplianceNoStandbyLeader"];
+        Assert.Contains("appliance_standby_leader", noLeader);
+        Assert.Contains("and on () max(appliance_standby_cluster{job=\"appliance\"}) == 1", noLeader);
+    }
+}
+
 internal static class Fixtures
 {
     /// <summary>One line of the text exposition: HELP, TYPE, or a sample with or without labels.</summary>
