@@ -1,4 +1,6 @@
+using System.Net.Http.Json;
 using System.Text.RegularExpressions;
+using Appliance.Host.Api;
 using Microsoft.Playwright;
 using Xunit.Abstractions;
 using static Microsoft.Playwright.Assertions;
@@ -93,11 +95,23 @@ public sealed class DashboardBrowserTests(ITestOutputHelper output) : IAsyncLife
         var failover = page.Locator("#history li.failover[data-reason=SyncTakeover]");
         await Expect(failover).ToHaveCountAsync(1, new() { Timeout = 30_000 });
         await Expect(failover).ToContainTextAsync($"Primary {primary.Name} is gone");
-        // The page saw the new primary take writes: the outage it saw is shown on the failover.
-        await Expect(failover.Locator(".outage")).ToContainTextAsync("write outage seen by this page", new() { Timeout = 30_000 });
+        // The coordinator measured the outage from the nodes' reports; the page shows that, not what it saw itself.
+        await Expect(failover.Locator(".outage[data-source=server]")).ToContainTextAsync("measured by the coordinator", new() { Timeout = 30_000 });
         Assert.Equal("kept", await page.EvaluateAsync<string>("() => window.applianceTestMark"));
         Assert.NotEqual(versionBefore, await page.Locator("#history li").First.GetAttributeAsync("data-version"));
         await ScreenshotAsync(page, "after-failover");
+
+        // A page opened after the failover saw nothing of it, and shows the same measured outage: the one in /history.
+        var history = (await _cluster.Http.GetFromJsonAsync<List<HistoryEntryDto>>(async.Url + "/history", ApiJson.Options))!;
+        var measured = history.Single(e => e.Reason == "SyncTakeover").WriteOutage;
+        Assert.NotNull(measured);
+        await page.ReloadAsync();
+        Assert.Null(await page.EvaluateAsync<string?>("() => window.applianceTestMark ?? null"));
+        var reloaded = page.Locator("#history li.failover[data-reason=SyncTakeover] .outage");
+        await Expect(reloaded).ToHaveAttributeAsync("data-source", "server", new() { Timeout = 30_000 });
+        await Expect(reloaded).ToContainTextAsync(
+            "write outage: " + (measured.LowerBound ? "at least " : "") + (measured.Ms / 1000.0).ToString("0.0", System.Globalization.CultureInfo.InvariantCulture) + " s");
+        await ScreenshotAsync(page, "after-reload");
 
         // Operator actions: each asks first (accepted here), and a refusal shows the cluster's reason.
         page.Dialog += async (_, dialog) => await (dialog.Type == "prompt" ? dialog.AcceptAsync("dashboard test") : dialog.AcceptAsync());

@@ -13,9 +13,21 @@ public sealed class HistoryBook
 {
     private readonly SemaphoreSlim _gate = new(1, 1);
     private volatile IReadOnlyList<ClusterStateProtocol.StateRecorded>? _entries;
+    private volatile IReadOnlyDictionary<long, WriteOutageProtocol.Measured> _outages = new Dictionary<long, WriteOutageProtocol.Measured>();
+    private long _outagesThrough;
+
+    /// <summary>The longest the outage catch-up may take: a coordinator of a version without the outage journal never answers.</summary>
+    public static readonly TimeSpan OutageAskTimeout = TimeSpan.FromSeconds(2);
 
     /// <summary>Every entry held, oldest first; null before the first catch-up that succeeded.</summary>
     public IReadOnlyList<ClusterStateProtocol.StateRecorded>? Entries => _entries;
+
+    /// <summary>
+    /// The measured write outage of each history entry that has one, by state version. Paged from the outage journal
+    /// by its own sequence numbers, not with the entries: an outage is measured after its entry is written, often after
+    /// a reader already holds that entry.
+    /// </summary>
+    public IReadOnlyDictionary<long, WriteOutageProtocol.Measured> Outages => _outages;
 
     /// <summary>The version of the newest entry held (0 when none).</summary>
     public long LastVersion => _entries is { Count: > 0 } e ? e[^1].State.Version : 0;
@@ -40,9 +52,37 @@ public sealed class HistoryBook
                 foreach (var entry in page.Entries)
                     if (entry.State.Version > (entries.Count > 0 ? entries[^1].State.Version : 0)) { entries.Add(entry); added++; }
                 _entries = entries.ToArray();
-                if (!page.More || added == 0) return _entries;
+                if (!page.More || added == 0) break;
             }
+            await CatchUpOutagesAsync(coordinator, timeout < OutageAskTimeout ? timeout : OutageAskTimeout, ct).ConfigureAwait(false);
+            return _entries!;
         }
         finally { _gate.Release(); }
+    }
+
+    /// <summary>
+    /// Adds the outages measured since the last one held. A failure keeps what is held: the history stands without
+    /// them (a coordinator of an older version does not answer at all).
+    /// </summary>
+    private async Task CatchUpOutagesAsync(ICanTell coordinator, TimeSpan timeout, CancellationToken ct)
+    {
+        var outages = new Dictionary<long, WriteOutageProtocol.Measured>(_outages);
+        try
+        {
+            while (true)
+            {
+                var page = await coordinator.Ask<WriteOutageProtocol.Outages>(new WriteOutageProtocol.GetOutages(_outagesThrough), timeout, ct).ConfigureAwait(false);
+                if (page.Through <= _outagesThrough) break;
+                // A later measurement of the same version (a coordinator that measured it again) replaces the earlier.
+                foreach (var outage in page.Entries) outages[outage.Version] = outage;
+                _outagesThrough = page.Through;
+                if (!page.More) break;
+            }
+        }
+        catch (Exception e) when (e is not OperationCanceledException || !ct.IsCancellationRequested)
+        {
+            // Outages are a measurement, not the history: show the history without the ones not read.
+        }
+        _outages = outages;
     }
 }

@@ -23,7 +23,8 @@ namespace Appliance.Actors.Coordinator;
 /// recovers and sees the winner's events.</para>
 /// <para>Handles <see cref="NodeProtocol.StatusReport"/>, <see cref="NodeDeparted"/>, <see cref="NodeProtocol.FenceRaised"/>,
 /// <see cref="NodeProtocol.FenceFailed"/>, <see cref="OperatorProtocol.Submit"/>, <see cref="ClusterStateProtocol.GetState"/>,
-/// <see cref="ClusterStateProtocol.GetHistory"/> and cluster member events. Sends <see cref="ClusterStateProtocol.StateChanged"/>
+/// <see cref="ClusterStateProtocol.GetHistory"/>, <see cref="WriteOutageProtocol.GetOutages"/> and cluster member events.
+/// Each write outage it measures goes to its child <see cref="WriteOutageJournal"/>. Sends <see cref="ClusterStateProtocol.StateChanged"/>
 /// (pub-sub and each node), <see cref="NodeProtocol.RaiseFence"/>, <see cref="NodeProtocol.LiftFence"/> and the answers.</para>
 /// </remarks>
 public sealed class ClusterStateCoordinator : ReceivePersistentActor, IWithTimers
@@ -60,6 +61,7 @@ public sealed class ClusterStateCoordinator : ReceivePersistentActor, IWithTimer
     private ActorMaterializer? _materializer;   // one per incarnation: each would otherwise leave a child actor behind
     private readonly CoordinatorMetrics _metrics;
     private readonly WriteGapWatch _writeGaps = new();
+    private IActorRef _outageJournal = ActorRefs.Nobody;
     private long _persistStarted;   // Stopwatch timestamp of the write in flight (a round writes one state at a time)
 
     // Random start: a late answer to a probe of an earlier incarnation must not match a probe of this one.
@@ -93,6 +95,7 @@ public sealed class ClusterStateCoordinator : ReceivePersistentActor, IWithTimer
         Command<ClusterStateProtocol.GetState>(_ => Sender.Tell(new ClusterStateProtocol.CurrentState(_state, _lastRefusal, _primaryWal.Of(_state), PeerTagsNow(),
             [.. _membership.PeersWithCoordinator(Now()).Order(StringComparer.Ordinal)])));
         Command<ClusterStateProtocol.GetHistory>(m => AnswerHistory(m, Sender));
+        Command<WriteOutageProtocol.GetOutages>(m => AnswerOutages(m, Sender));
         Command<CredentialProtocol.GetSecretFingerprints>(_ =>
             Sender.Tell(new CredentialProtocol.SecretFingerprints(_secretFingerprints.ToDictionary())));
         Command<EvaluationTick>(_ => OnTick());
@@ -133,6 +136,7 @@ public sealed class ClusterStateCoordinator : ReceivePersistentActor, IWithTimer
     {
         _cluster?.Subscribe(Self, ClusterEvent.SubscriptionInitialStateMode.InitialStateAsEvents,
             typeof(ClusterEvent.IMemberEvent), typeof(ClusterEvent.IReachabilityEvent));
+        _outageJournal = Context.ActorOf(WriteOutageJournal.SupervisedProps(), "write-outages");
         base.PreStart();
     }
 
@@ -199,8 +203,10 @@ public sealed class ClusterStateCoordinator : ReceivePersistentActor, IWithTimer
         _primaryWal.Observe(_state, report);
         if (_writeGaps.Reported(report, Now()) is { } gap)
         {
-            (gap.Kind == WriteGapKind.Failover ? _metrics.Failover : _metrics.SwitchoverWriteGap).Observe(gap.Length.TotalSeconds);
-            _log.Info("{0}: {1} takes writes {2:0.###} s after they stopped.", gap.Kind, report.Peer.Id, gap.Length.TotalSeconds);
+            (gap.Kind == WriteOutageKind.Failover ? _metrics.Failover : _metrics.SwitchoverWriteGap).Observe(gap.Length.TotalSeconds);
+            _log.Info("{0}: {1} takes writes {2:0.###} s after they stopped (state {3}, counted from {4}).",
+                gap.Kind, report.Peer.Id, gap.Length.TotalSeconds, gap.Version, gap.From);
+            _outageJournal.Tell(gap);
         }
         // Pub-sub may have dropped the state, or the node joined late: a node behind the current version gets it now.
         if (_state is { } state && report.AppliedVersion < state.Version)
@@ -382,20 +388,18 @@ public sealed class ClusterStateCoordinator : ReceivePersistentActor, IWithTimer
     /// </summary>
     private void WatchWriteGap(ClusterState? before, ClusterStateProtocol.StateRecorded recorded, EvaluationRound round)
     {
-        WriteGapKind? kind = before is null || before.Primary.Id == recorded.State.Primary.Id ? null : recorded.Reason switch
+        var kind = WriteGapWatch.KindOf(before, recorded);
+        var (since, from) = kind switch
         {
-            TransitionReason.SyncTakeover => WriteGapKind.Failover,
-            TransitionReason.Switchover or TransitionReason.CoordinatorHostRelieved => WriteGapKind.Switchover,
-            _ => null,
+            WriteOutageKind.Failover => AbsentRolePeers(Now()).TryGetValue(before!.Primary.Id, out var seen)
+                ? (seen.Since, seen.Report is null ? WriteOutageStart.CoordinatorStart : WriteOutageStart.LastReport)
+                : _membership.PostgresDownSince(Now()).TryGetValue(before.Primary.Id, out var down)
+                    ? (down, WriteOutageStart.PostgresDown)
+                    : (recorded.At, WriteOutageStart.StateWritten),
+            WriteOutageKind.Switchover => round.FirstFenceAt is { } fenced ? (fenced, WriteOutageStart.FirstFence) : (recorded.At, WriteOutageStart.StateWritten),
+            _ => (recorded.At, WriteOutageStart.StateWritten),
         };
-        var since = kind switch
-        {
-            WriteGapKind.Failover => AbsentRolePeers(Now()).TryGetValue(before!.Primary.Id, out var seen) ? seen.Since
-                : _membership.PostgresDownSince(Now()).TryGetValue(before.Primary.Id, out var down) ? down : recorded.At,
-            WriteGapKind.Switchover => round.FirstFenceAt ?? recorded.At,
-            _ => recorded.At,
-        };
-        _writeGaps.Written(recorded.State, kind, since);
+        _writeGaps.Written(recorded.State, kind, since, from);
     }
 
     private void AskForFence(EvaluationRound round, PositionProbe probe, Decision decision)
@@ -489,7 +493,13 @@ public sealed class ClusterStateCoordinator : ReceivePersistentActor, IWithTimer
         _mediator.Tell(new Publish(ClusterStateProtocol.Topic, new ClusterStateProtocol.StateChanged(state.Version, state, _incarnation)));
 
     private void AnswerHistory(ClusterStateProtocol.GetHistory ask, IActorRef replyTo) =>
-        HistoryPages.ReadAsync(Context.System, _settings.QueryPluginId, ask, _materializer ??= Context.Materializer())
+        HistoryPages.ReadAsync(Context.System, _settings.QueryPluginId, ask, Materializer())
+            .PipeTo(replyTo, failure: e => new Status.Failure(e));
+
+    private ActorMaterializer Materializer() => _materializer ??= Context.Materializer();
+
+    private void AnswerOutages(WriteOutageProtocol.GetOutages ask, IActorRef replyTo) =>
+        WriteOutagePages.ReadAsync(Context.System, _settings.QueryPluginId, ask, Materializer())
             .PipeTo(replyTo, failure: e => new Status.Failure(e));
 
     private Address AddressOf(IActorRef node)

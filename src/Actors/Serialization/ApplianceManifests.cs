@@ -49,6 +49,9 @@ public static class ApplianceManifests
         ("backup-server.v1", typeof(BackupProtocol.Server)),
         ("formation-probe.v1", typeof(FormationProtocol.Probe)),
         ("formation-answer.v1", typeof(FormationProtocol.Answer)),
+        ("write-outage-measured.v1", typeof(WriteOutageProtocol.Measured)),
+        ("get-write-outages.v1", typeof(WriteOutageProtocol.GetOutages)),
+        ("write-outages.v1", typeof(WriteOutageProtocol.Outages)),
     ];
 
     private static readonly FrozenDictionary<string, Type> TypeByManifest = All.ToFrozenDictionary(m => m.Manifest, m => m.Type);

@@ -202,11 +202,31 @@ public sealed record ClusterViewDto(StateDto? State, IReadOnlyList<PeerViewDto> 
 /// <param name="Reason">Why (the rule).</param>
 /// <param name="Detail">A sentence for operators.</param>
 /// <param name="State">The state written.</param>
-public sealed record HistoryEntryDto(long Version, long Generation, DateTimeOffset At, string Reason, string Detail, StateDto State)
+/// <param name="WriteOutage">For a failover or switchover, how long writes stopped as the coordinator measured it from
+/// the nodes' reports; absent when not measured.</param>
+public sealed record HistoryEntryDto(long Version, long Generation, DateTimeOffset At, string Reason, string Detail, StateDto State,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] WriteOutageDto? WriteOutage = null)
+{
+    /// <summary>From the protocol, with the entry's measured outage when <paramref name="outages"/> holds one.</summary>
+    public static HistoryEntryDto From(ClusterStateProtocol.StateRecorded r, IReadOnlyDictionary<long, WriteOutageProtocol.Measured>? outages = null) =>
+        new(r.State.Version, r.State.Generation, r.At, r.Reason.ToString(), r.Detail, StateDto.From(r.State),
+            outages is not null && outages.TryGetValue(r.State.Version, out var outage) ? WriteOutageDto.From(outage) : null);
+}
+
+/// <summary>A history entry's write outage, measured by the coordinator from the nodes' reports.</summary>
+/// <param name="Kind"><c>Failover</c> or <c>Switchover</c>.</param>
+/// <param name="Ms">How long writes stopped, in milliseconds.</param>
+/// <param name="StartedAt">When writes stopped, as far as the coordinator could tell.</param>
+/// <param name="EndedAt">When the new primary's node reported it takes writes.</param>
+/// <param name="MeasuredFrom">What the start is: <c>LastReport</c> (the lost primary's last report), <c>PostgresDown</c>,
+/// <c>CoordinatorStart</c> (the coordinator moved with the lost primary), <c>FirstFence</c> (a switchover's fence) or
+/// <c>StateWritten</c>.</param>
+/// <param name="LowerBound">True when writes stopped earlier than <paramref name="StartedAt"/> (<c>CoordinatorStart</c>).</param>
+public sealed record WriteOutageDto(string Kind, long Ms, DateTimeOffset StartedAt, DateTimeOffset EndedAt, string MeasuredFrom, bool LowerBound)
 {
     /// <summary>From the protocol.</summary>
-    public static HistoryEntryDto From(ClusterStateProtocol.StateRecorded r) =>
-        new(r.State.Version, r.State.Generation, r.At, r.Reason.ToString(), r.Detail, StateDto.From(r.State));
+    public static WriteOutageDto From(WriteOutageProtocol.Measured m) =>
+        new(m.Kind.ToString(), (long)Math.Round(m.Length.TotalMilliseconds), m.StartedAt, m.EndedAt, m.From.ToString(), m.From == WriteOutageStart.CoordinatorStart);
 }
 
 /// <summary>The answer to a mutating request.</summary>

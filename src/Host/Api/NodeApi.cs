@@ -49,12 +49,13 @@ public static class NodeApi
         restricted.MapGet("/cluster", async (ClusterAccess access, PeerProber prober, CancellationToken ct) =>
             Json(await ClusterViewAsync(access, prober, ct)));
 
-        restricted.MapGet("/history", async (HttpContext http, ClusterAccess access, CancellationToken ct) =>
+        restricted.MapGet("/history", async (HttpContext http, ClusterAccess access, ClusterEvents events, CancellationToken ct) =>
         {
             if (!HistoryQuery.TryParse(http.Request.Query["since"], http.Request.Query["limit"], out var query, out var error))
                 return Error(400, error);
             var history = await access.HistoryAsync(TimeSpan.FromSeconds(10), ct);
-            return Json(query.Page(history).Select(HistoryEntryDto.From).ToList());
+            var outages = events.Book.Outages;
+            return Json(query.Page(history).Select(e => HistoryEntryDto.From(e, outages)).ToList());
         });
 
         restricted.MapGet("/state/stream", StreamAsync);

@@ -33,7 +33,7 @@ public sealed class NodeMetrics
     private readonly Gauge _role, _primary, _replica, _syncStandby, _generation, _stateVersion, _readWrite, _postgresRunning,
         _pendingRestart, _selfFenced, _maintenance, _streaming, _lag, _walPosition, _walReceived, _walReplayed, _timeline,
         _backupAge, _backupTimestamp, _backupFailing, _backupFailureTimestamp, _backupRunning, _backupProblems,
-        _frozen, _asyncs, _deposed, _lastTransition;
+        _frozen, _asyncs, _deposed, _lastTransition, _standbyCluster, _standbyLeader;
     private readonly Counter _failovers, _switchovers, _reliefs, _transitions;
 
     /// <summary>Creates the registry and every <c>appliance_*</c> metric.</summary>
@@ -52,8 +52,10 @@ public sealed class NodeMetrics
             _perPeer.Add(c);
             return c;
         }
-        _role = G("appliance_role", "1 for the role PostgreSQL plays on this node now, 0 for the others.", "role");
-        _primary = G("appliance_primary", "1 if this node is the primary (Patroni's patroni_primary).");
+        _role = G("appliance_role", "1 for the role PostgreSQL plays on this node now, 0 for the others (standby-leader: a standby cluster's leader).", "role");
+        _primary = G("appliance_primary", "1 if this node is the primary (Patroni's patroni_primary); 0 on a standby cluster's leader.");
+        _standbyLeader = G("appliance_standby_leader", "1 if this node is a standby cluster's leader, a standby of the source cluster that takes no writes (Patroni's patroni_standby_leader).");
+        _standbyCluster = G("appliance_standby_cluster", "1 if this node's cluster is a standby cluster (--standby-of): it takes no writes, so no primary is expected.");
         _replica = G("appliance_replica", "1 if this node is a sync or an async standby (Patroni's patroni_replica).");
         _syncStandby = G("appliance_sync_standby", "1 if this node is the sync standby (Patroni's patroni_sync_standby).");
         _generation = G("appliance_generation", "Generation of the newest cluster state this node holds.");
@@ -125,9 +127,12 @@ public sealed class NodeMetrics
                 foreach (var metric in _perPeer) RemoveAll(metric);
             _peer = s.Id;
             var id = s.Id;
-            foreach (var r in Enum.GetValues<PeerRole>())
-                _role.WithLabels(id, ApiJson.Name(r)).Set(s.Role == ApiJson.Name(r) ? 1 : 0);
-            Set(_primary, id, s.Role == ApiJson.Name(PeerRole.Primary) ? 1 : 0);
+            var role = MetricRole.Of(s);
+            foreach (var name in MetricRole.Names)
+                _role.WithLabels(id, name).Set(role == name ? 1 : 0);
+            Set(_primary, id, role == ApiJson.Name(PeerRole.Primary) ? 1 : 0);
+            Set(_standbyLeader, id, role == MetricRole.StandbyLeader ? 1 : 0);
+            Set(_standbyCluster, id, MetricRole.StandbyCluster(s, state));
             Set(_replica, id, s.Role == ApiJson.Name(PeerRole.Sync) || s.Role == ApiJson.Name(PeerRole.Async) ? 1 : 0);
             Set(_syncStandby, id, s.Role == ApiJson.Name(PeerRole.Sync) ? 1 : 0);
             Set(_generation, id, s.Generation);

@@ -88,18 +88,22 @@ public static class Render
         foreach (var d in state.Deposed) yield return $"{d.Id} deposed";
     }
 
-    /// <summary><c>history</c>: generation, version, time, primary, sync, asyncs, deposed, reason.</summary>
+    /// <summary><c>history</c>: generation, version, time, primary, sync, asyncs, deposed, frozen, write outage, reason.</summary>
     public static void History(IAnsiConsole console, IReadOnlyList<HistoryEntryDto> entries)
     {
         var table = new Table().Border(TableBorder.Rounded)
-            .AddColumns("GENERATION", "VERSION", "TIME", "PRIMARY", "SYNC", "ASYNCS", "DEPOSED", "FROZEN", "REASON");
+            .AddColumns("GENERATION", "VERSION", "TIME", "PRIMARY", "SYNC", "ASYNCS", "DEPOSED", "FROZEN", "OUTAGE", "REASON");
         foreach (var e in entries)
             table.AddRow(Cells(e.Generation.ToString(CultureInfo.InvariantCulture), e.Version.ToString(CultureInfo.InvariantCulture),
                 e.At.ToUniversalTime().ToString("yyyy-MM-dd HH:mm:ss", CultureInfo.InvariantCulture) + "Z",
                 e.State.Primary?.Id ?? "-", e.State.Sync?.Id ?? "-", Ids(e.State.Async), Ids(e.State.Deposed),
-                e.State.Freeze is null ? "no" : "yes", $"{e.Reason}: {e.Detail}"));
+                e.State.Freeze is null ? "no" : "yes", Outage(e.WriteOutage), $"{e.Reason}: {e.Detail}"));
         console.Write(table);
     }
+
+    /// <summary>A measured write outage in seconds, <c>&gt;=</c> before a lower bound; <c>-</c> when none was measured.</summary>
+    public static string Outage(WriteOutageDto? outage) =>
+        outage is null ? "-" : (outage.LowerBound ? ">=" : "") + (outage.Ms / 1000.0).ToString("0.000", CultureInfo.InvariantCulture) + " s";
 
     private static string Ids(IEnumerable<PeerDto> peers) => peers.Any() ? string.Join(",", peers.Select(p => p.Id)) : "-";
 

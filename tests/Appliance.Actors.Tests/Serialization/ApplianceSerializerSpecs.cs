@@ -137,6 +137,12 @@ public sealed partial class ApplianceSerializerSpecs : Akka.TestKit.Xunit2.TestK
     }
 
     [Fact]
+    public void The_persisted_write_outage_keeps_its_stored_form()
+    {
+        AssertGolden("write-outage-measured.v1", SampleMessages.Outage);
+    }
+
+    [Fact]
     public void Settings_are_written_only_when_set_and_read_back_by_name()
     {
         var json = Encoding.UTF8.GetString(Serializer.ToBinary(new CoordinatorSnapshot(SampleMessages.FullStateWithSettings)));
@@ -169,6 +175,8 @@ public sealed partial class ApplianceSerializerSpecs : Akka.TestKit.Xunit2.TestK
     [InlineData("status-report.v1", """{"peer":{"id":"n1","host":"h","port":70000},"report":{"postgresUp":true,"wal":"0/0"},"appliedVersion":0,"role":"Async","readWrite":false}""")]
     [InlineData("fence-failed.v1", """{"probeId":1,"peerId":"n1","reason":null}""")]
     [InlineData("lift-fence.v1", "not json")]
+    [InlineData("write-outage-measured.v1", """{"version":7,"kind":"Outage","startedAt":"2026-11-26T06:00:00+00:00","endedAt":"2026-11-26T06:00:04.321+00:00","from":"LastReport"}""")]
+    [InlineData("write-outage-measured.v1", """{"version":7,"kind":"Failover","startedAt":"2026-11-26T06:00:00+00:00","from":"LastReport"}""")]
     public void A_body_that_does_not_fit_its_manifest_is_a_serialization_error(string manifest, string json)
     {
         var e = Assert.Throws<SerializationException>(() => Serializer.FromBinary(Encoding.UTF8.GetBytes(json), manifest));

@@ -140,7 +140,17 @@ internal static class SampleMessages
         new FormationProtocol.Answer("akka.tcp://appliance@10.0.0.3:4053", [], "akka.tcp://appliance@10.0.0.2:4053"),
         new FormationProtocol.Answer("akka.tcp://appliance@10.0.0.2:4053", ["akka.tcp://appliance@10.0.0.2:4053"], null,
             ["akka.tcp://appliance@10.0.0.1:4053#-1580329587", "akka.tcp://appliance@10.0.0.2:4053#1760755272"]),
+        Outage,
+        new WriteOutageProtocol.Measured(9, WriteOutageKind.Switchover, At, At.AddMilliseconds(850), WriteOutageStart.FirstFence),
+        new WriteOutageProtocol.GetOutages(),
+        new WriteOutageProtocol.GetOutages(12),
+        new WriteOutageProtocol.Outages([Outage], 1, More: true),
+        new WriteOutageProtocol.Outages([], 0),
     ];
+
+    /// <summary>A failover's outage as the outage journal stores it.</summary>
+    public static readonly WriteOutageProtocol.Measured Outage =
+        new(7, WriteOutageKind.Failover, At, At.AddMilliseconds(4321), WriteOutageStart.LastReport);
 
     /// <summary><see cref="FullState"/> with cluster-wide settings.</summary>
     public static readonly ClusterState FullStateWithSettings = FullState with
@@ -155,6 +165,12 @@ internal static class SampleMessages
         Assert.Equal(expected.GetType(), actual.GetType());
         if (expected is ClusterStateProtocol.History h)
             Assert.Equal(h.Entries, ((ClusterStateProtocol.History)actual).Entries);
+        else if (expected is WriteOutageProtocol.Outages o)
+        {
+            var read = (WriteOutageProtocol.Outages)actual;
+            Assert.Equal(o.Entries, read.Entries);
+            Assert.Equal((o.Through, o.More), (read.Through, read.More));
+        }
         else if (expected is CredentialProtocol.SecretFingerprints f)
             Assert.Equal(f.ByPeer.OrderBy(p => p.Key).Select(p => (p.Key, string.Join(",", p.Value))),
                 ((CredentialProtocol.SecretFingerprints)actual).ByPeer.OrderBy(p => p.Key).Select(p => (p.Key, string.Join(",", p.Value))));

@@ -63,7 +63,7 @@ public sealed partial class NodeApiAndCliTests
         }
 
         // The rules: groups of named rules, each an alert with an expression, a severity and a summary.
-        var alerts = AlertRules(rules).ToList();
+        var alerts = MonitoringFiles.AlertRules(rules).ToList();
         string[] required = ["ApplianceNoPrimary", "ApplianceSyncLagging", "ApplianceSelfFencedPrimary", "ApplianceFrozenTooLong",
             "ApplianceBackupFailing", "ApplianceBackupTooOld", "ApplianceNodeDown"];
         Assert.Empty(required.Except(alerts.Select(a => (string)a["alert"])));
@@ -76,10 +76,6 @@ public sealed partial class NodeApiAndCliTests
         });
     }
 
-    private static IEnumerable<Dictionary<string, object>> AlertRules(object rules) =>
-        ((List<object>)((Dictionary<string, object>)rules)["groups"]).Cast<Dictionary<string, object>>()
-        .SelectMany(g => ((List<object>)g["rules"]).Cast<Dictionary<string, object>>());
-
     private static IEnumerable<(string Where, string Expr)> AlertExpressions(object rules) =>
-        AlertRules(rules).Select(a => ($"alert {a["alert"]}", (string)a["expr"]));
+        MonitoringFiles.AlertRules(rules).Select(a => ($"alert {a["alert"]}", (string)a["expr"]));
 }

@@ -1,3 +1,5 @@
+using System.Text.Json;
+using Appliance.Actors.Protocol;
 using Appliance.Host.Api;
 using Appliance.Host.Cli;
 using Appliance.Nodes.State;
@@ -119,6 +121,58 @@ public sealed class RoleCheckTests
         Assert.Contains("# TYPE appliance_replication_lag_bytes gauge", text);
         Assert.All(text.Split('\n', StringSplitOptions.RemoveEmptyEntries), line =>
             Assert.Matches(Fixtures.ExpositionLine, line));
+    }
+}
+
+[Trait("Category", "Unit")]
+public sealed class StandbyClusterMetricsTests
+{
+    private static StatusDto Leader(string? standbyOf = "src1:5432") =>
+        new("n1", "127.0.0.1", 5432, "primary", "primary", 3, 3, 1, true, false, false, false, 1, "0/3000000", null, null, null, null, null, 100, 101,
+            StandbyOf: standbyOf);
+
+    [Fact]
+    public async Task A_standby_clusters_leader_is_exported_as_standby_leader_not_as_primary()
+    {
+        var state = Fixtures.State() with { StandbyOf = StandbySource.Parse("src1:5432") };
+        var text = await Fixtures.MetricsAsync(Leader(), state, null);
+        Assert.Contains("appliance_role{peer=\"n1\",role=\"standby-leader\"} 1", text);
+        Assert.Contains("appliance_role{peer=\"n1\",role=\"primary\"} 0", text);
+        Assert.Contains("appliance_primary{peer=\"n1\"} 0", text);
+        Assert.Contains("appliance_standby_leader{peer=\"n1\"} 1", text);
+        Assert.Contains("appliance_standby_cluster{peer=\"n1\"} 1", text);
+        Assert.Contains("appliance_read_write{peer=\"n1\"} 0", text);
+    }
+
+    [Fact]
+    public async Task A_normal_clusters_primary_is_a_primary_and_the_standby_gauges_are_zero()
+    {
+        var primary = Leader(standbyOf: null) with { ReadWrite = true };
+        var text = await Fixtures.MetricsAsync(primary, Fixtures.State(), null);
+        Assert.Contains("appliance_role{peer=\"n1\",role=\"primary\"} 1", text);
+        Assert.Contains("appliance_role{peer=\"n1\",role=\"standby-leader\"} 0", text);
+        Assert.Contains("appliance_primary{peer=\"n1\"} 1", text);
+        Assert.Contains("appliance_standby_leader{peer=\"n1\"} 0", text);
+        Assert.Contains("appliance_standby_cluster{peer=\"n1\"} 0", text);
+    }
+
+    [Fact]
+    public async Task Without_a_state_the_standby_cluster_gauge_comes_from_the_status_or_is_absent()
+    {
+        Assert.Contains("appliance_standby_cluster{peer=\"n1\"} 1", await Fixtures.MetricsAsync(Leader(), null, null));
+        Assert.DoesNotContain("appliance_standby_cluster{", await Fixtures.MetricsAsync(Leader(standbyOf: null), null, null));
+    }
+
+    [Fact]
+    public async Task The_no_primary_alert_is_silenced_in_a_standby_cluster_and_a_missing_standby_leader_alerts_instead()
+    {
+        var rules = MonitoringFiles.AlertRules(MonitoringFiles.ParseYaml(await File.ReadAllTextAsync(Path.Combine(Appliance.Testing.Repository.Root(), "docs", "alerts.yml"))))
+            .ToDictionary(r => (string)r["alert"], r => (string)r["expr"]);
+        var noPrimary = rules["ApplianceNoPrimary"];
+        Assert.Contains("unless on () max(appliance_standby_cluster{job=\"appliance\"}) == 1", noPrimary);
+        var noLeader = rules["ApplianceNoStandbyLeader"];
+        Assert.Contains("appliance_standby_leader", noLeader);
+        Assert.Contains("and on () max(appliance_standby_cluster{job=\"appliance\"}) == 1", noLeader);
     }
 }
 
@@ -292,7 +346,42 @@ public sealed class RenderTests
         var state = Fixtures.State(deposed: true);
         Render.History(console, [new HistoryEntryDto(1, 1, new DateTimeOffset(2025, 1, 2, 3, 4, 5, TimeSpan.Zero), "InitialSetup", "set up", StateDto.From(state))]);
         var output = text.ToString();
-        Assert.Matches(@"│ 1\s+│ 1\s+│ 2025-01-02 03:04:05Z │ n1\s+│ n2\s+│ n3\s+│ n0\s+│ no\s+│ InitialSetup: set up", output);
+        Assert.Matches(@"│ 1\s+│ 1\s+│ 2025-01-02 03:04:05Z │ n1\s+│ n2\s+│ n3\s+│ n0\s+│ no\s+│ -\s+│ InitialSetup: set up", output);
+    }
+
+    [Fact]
+    public void History_shows_each_entrys_measured_write_outage_and_marks_a_lower_bound()
+    {
+        var (console, text) = Capture();
+        var state = StateDto.From(Fixtures.State(deposed: true));
+        var at = new DateTimeOffset(2025, 1, 2, 3, 4, 5, TimeSpan.Zero);
+        Render.History(console,
+        [
+            new HistoryEntryDto(4, 2, at, "SyncTakeover", "n1 lost", state, new WriteOutageDto("Failover", 4321, at, at.AddMilliseconds(4321), "LastReport", false)),
+            new HistoryEntryDto(6, 3, at, "SyncTakeover", "n2 lost", state, new WriteOutageDto("Failover", 1500, at, at.AddMilliseconds(1500), "CoordinatorStart", true)),
+        ]);
+        var output = text.ToString();
+        Assert.Matches(@"│ 2\s+│ 4\s+│ .*│ 4\.321 s\s+│ SyncTakeover", output);
+        Assert.Matches(@"│ 3\s+│ 6\s+│ .*│ >=1\.500 s\s+│ SyncTakeover", output);
+    }
+
+    [Fact]
+    public void A_history_entry_without_a_measured_outage_has_no_writeOutage_field_and_one_with_it_round_trips()
+    {
+        var at = new DateTimeOffset(2025, 1, 2, 3, 4, 5, TimeSpan.Zero);
+        var state = Fixtures.State(deposed: true);
+        var recorded = new ClusterStateProtocol.StateRecorded(state, TransitionReason.SyncTakeover, "n1 lost", at);
+        var plain = JsonSerializer.Serialize(HistoryEntryDto.From(recorded), ApiJson.Options);
+        Assert.DoesNotContain("writeOutage", plain);
+        var outages = new Dictionary<long, WriteOutageProtocol.Measured>
+        {
+            [state.Version] = new(state.Version, WriteOutageKind.Failover, at, at.AddMilliseconds(2500), WriteOutageStart.LastReport),
+        };
+        var json = JsonSerializer.Serialize(HistoryEntryDto.From(recorded, outages), ApiJson.Options);
+        Assert.Contains("\"writeOutage\"", json);
+        var read = JsonSerializer.Deserialize<HistoryEntryDto>(json, ApiJson.Options)!;
+        Assert.Equal(new WriteOutageDto("Failover", 2500, at, at.AddMilliseconds(2500), "LastReport", false), read.WriteOutage);
+        Assert.Equal(HistoryEntryDto.From(recorded).Version, read.Version);
     }
 
     [Fact]

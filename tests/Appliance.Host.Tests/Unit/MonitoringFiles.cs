@@ -59,6 +59,11 @@ internal static partial class MonitoringFiles
                     LabelValues().Match(QueryOf(v)) is { Success: true } m ? m.Groups[1].Value : QueryOf(v));
     }
 
+    /// <summary>Every alert rule of a rules file read with <see cref="ParseYaml"/>, in every group.</summary>
+    public static IEnumerable<Dictionary<string, object>> AlertRules(object rules) =>
+        ((List<object>)((Dictionary<string, object>)rules)["groups"]).Cast<Dictionary<string, object>>()
+        .SelectMany(g => ((List<object>)g["rules"]).Cast<Dictionary<string, object>>());
+
     /// <summary>Every panel, those inside collapsed rows too.</summary>
     public static IEnumerable<JsonElement> Panels(JsonElement board)
     {

@@ -8,6 +8,10 @@ const TOKEN_KEY = 'appliance-api-token';
 const POLL_MS = 2000;
 const WINDOW_MS = 5 * 60 * 1000;
 const HISTORY_SHOWN = 200;
+// A write outage is measured after its entry is written (when the new primary reports that it takes writes), so an
+// entry read without one is read again, for this long after it was written; a change the coordinator could not
+// measure (a later change came first) stays without.
+const OUTAGE_WAIT_MS = 2 * 60 * 1000;
 const SVG = 'http://www.w3.org/2000/svg';
 const FAILOVERS = ['SyncTakeover', 'ForcedFailover'];
 const COLORS = ['#1565c0', '#6a1b9a', '#00838f', '#ef6c00', '#5d4037', '#c2185b'];
@@ -18,7 +22,8 @@ const view = {
   self: null,         // this node's /status
   history: [],        // /history entries, oldest first
   samples: [],        // {t, lags: {id: bytes}, primary, commits}
-  outages: [],        // {primary, from, to}: no writable primary seen between from and to (ms)
+  outages: [],        // {primary, from, to}: no writable primary seen between from and to (ms); used only where the
+                      // server has no measured outage for an entry
   lastWritable: null, // {id, at}: the last poll that saw a primary take writes
   tokenWaiters: [],
 };
@@ -129,6 +134,7 @@ async function clusterLoop() {
       const r = await getJson('/cluster');
       if (r.status === 401 || r.status === 403) { refusedRead(r.status, r.body); await tokenGiven(); continue; }
       if (r.status === 200 && r.body) onCluster(r.body, asked, Date.now());
+      if (awaitingOutage().length) loadHistory();
       else say('/cluster answered ' + r.status + (r.body && r.body.error ? ': ' + r.body.error : ''));
     } catch (e) {
       say('This node does not answer (' + e.message + ').');
@@ -177,16 +183,26 @@ function noteWrites(writable, asked, answered) {
   view.lastWritable = { id: writable, at: asked };
 }
 
+// Failovers and switchovers read without their measured outage, recently enough that it may still come.
+function awaitingOutage() {
+  return view.history.filter((e, i) => kindOf(e, view.history[i - 1]) && !e.writeOutage && Date.now() - Date.parse(e.at) < OUTAGE_WAIT_MS);
+}
+
 async function loadHistory() {
   const latest = view.state ? view.state.version : 0;
-  const have = view.history.length ? view.history[view.history.length - 1].version : Math.max(0, latest - HISTORY_SHOWN);
+  const newest = view.history.length ? view.history[view.history.length - 1].version : Math.max(0, latest - HISTORY_SHOWN);
+  const waiting = awaitingOutage();
+  const have = waiting.length ? waiting[0].version - 1 : newest;
   if (have >= latest) return;
   try {
     const r = await getJson('/history?since=' + have);
     if (r.status === 401 || r.status === 403) { refusedRead(r.status, r.body); return; }
     if (r.status !== 200 || !Array.isArray(r.body)) return;
-    const last = view.history.length ? view.history[view.history.length - 1].version : -1;
-    for (const e of r.body) if (e.version > last) view.history.push(e);
+    for (const e of r.body) {
+      const held = view.history.findIndex(h => h.version === e.version);
+      if (held >= 0) view.history[held] = e;
+      else if (!view.history.length || e.version > view.history[view.history.length - 1].version) view.history.push(e);
+    }
     while (view.history.length > HISTORY_SHOWN) view.history.shift();
     renderHistory();
   } catch (e) { /* tried again at the next state */ }
@@ -225,7 +241,8 @@ function renderSelf() {
   document.title = 'appliance ' + (s ? s.id : '');
   const notes = [];
   if (s) {
-    notes.push('This page is served by ' + s.id + ' (' + s.role + (s.readWrite ? ', takes writes' : '') + ')');
+    const role = s.standbyOf && s.role === 'primary' ? 'standby leader, following ' + s.standbyOf : s.role;
+    notes.push('This page is served by ' + s.id + ' (' + role + (s.readWrite ? ', takes writes' : '') + ')');
     if (s.selfFenced) notes.push(s.id + ' has fenced itself (the coordinator is silent)');
     if (s.lastError) notes.push('its last error: ' + s.lastError);
   }
@@ -239,6 +256,11 @@ function renderSummary() {
     banner.hidden = false;
     banner.textContent = 'frozen since ' + String(s.freeze.since).replace('T', ' ').slice(0, 19) + ' UTC: ' + s.freeze.reason;
   } else banner.hidden = true;
+  const standby = $('standby-banner');
+  if (s && s.standbyOf) {
+    standby.hidden = false;
+    standby.textContent = 'standby cluster of ' + s.standbyOf + ': takes no writes';
+  } else standby.hidden = true;
   $('cluster-summary').textContent = s
     ? 'generation ' + s.generation + ', version ' + s.version + (s.singleton ? ', singleton mode' : '')
     : 'no cluster state yet';
@@ -282,8 +304,9 @@ function renderChain() {
   }
 }
 
+// A standby cluster's primary is its standby leader: a standby of the source cluster that takes no writes.
 function roleOf(s, id) {
-  if (s.primary && s.primary.id === id) return 'primary';
+  if (s.primary && s.primary.id === id) return s.standbyOf ? 'standby-leader' : 'primary';
   if (s.sync && s.sync.id === id) return 'sync';
   if ((s.async || []).some(p => p.id === id)) return 'async';
   if ((s.deposed || []).some(p => p.id === id)) return 'deposed';
@@ -301,10 +324,11 @@ function peerBox(peer, role, x, y, s) {
   const g = el('g', { class: 'peer', 'data-peer': peer.id, 'data-role': role, 'data-postgres': up === null ? 'unknown' : up ? 'up' : 'down' });
   g.appendChild(el('rect', { x, y, width: BOX_W, height: BOX_H, rx: 6 }));
   const line = (i, text, cls) => g.appendChild(el('text', { x: x + 8, y: y + 18 + i * 17, class: cls || '' }, text));
-  g.appendChild(el('text', { x: x + 8, y: y + 18, class: 'role' }, peer.id + ' · ' + role));
+  const leader = role === 'standby-leader';
+  g.appendChild(el('text', { x: x + 8, y: y + 18, class: 'role' }, peer.id + ' · ' + (leader ? 'standby leader' : role)));
   if (probe && probe.reachable) {
     line(1, 'timeline ' + (probe.timeline ?? '?') + ' · WAL ' + (probe.walPosition ?? '?'));
-    line(2, role === 'primary' ? (probe.readWrite ? 'takes writes' : 'read-only') : 'lag ' + bytes(probe.lagBytes));
+    line(2, leader ? 'following ' + s.standbyOf : role === 'primary' ? (probe.readWrite ? 'takes writes' : 'read-only') : 'lag ' + bytes(probe.lagBytes));
     line(3, 'PostgreSQL up');
   } else if (probe) {
     line(1, 'PostgreSQL down', 'down');
@@ -315,10 +339,11 @@ function peerBox(peer, role, x, y, s) {
   const flags = [];
   if (view.self && view.self.id === peer.id && view.self.selfFenced) flags.push('self-fenced');
   if (role === 'maintenance') flags.push('maintenance');
-  if (s.freeze && role === 'primary') flags.push('frozen');
+  if (s.freeze && (role === 'primary' || leader)) flags.push('frozen');
   if (flags.length) line(4, flags.join(' · '), 'flag');
   const title = el('title');
-  title.textContent = peer.id + (peer.host ? ' ' + peer.host + ':' + peer.port : '') + ' (' + role + ')';
+  title.textContent = peer.id + (peer.host ? ' ' + peer.host + ':' + peer.port : '') + ' ('
+    + (leader ? 'standby leader (following ' + s.standbyOf + ')' : role) + ')';
   g.appendChild(title);
   return g;
 }
@@ -409,11 +434,20 @@ function outageNote(entry) {
   span.className = 'outage';
   const at = Date.parse(entry.at);
   const primary = entry.state.primary ? entry.state.primary.id : null;
+  const measured = entry.writeOutage;
+  if (measured) {
+    span.dataset.source = 'server';
+    span.textContent = 'write outage: ' + (measured.lowerBound ? 'at least ' : '') + (measured.ms / 1000).toFixed(1)
+      + ' s, measured by the coordinator from the nodes\' reports (' + time(Date.parse(measured.startedAt)) + ' to '
+      + time(Date.parse(measured.endedAt)) + ')';
+    return span;
+  }
   const seen = view.outages.find(o => o.primary === primary && o.from <= at + POLL_MS && at - POLL_MS <= o.to);
+  span.dataset.source = seen ? 'page' : 'none';
   span.textContent = seen
     ? 'write outage seen by this page: at most ' + ((seen.to - seen.from) / 1000).toFixed(1) + ' s (no writable primary between '
       + time(seen.from) + ' and ' + time(seen.to) + ')'
-    : 'write outage: not known (the history holds when the change was written, not when writes stopped)';
+    : 'write outage: not measured (the coordinator measures it when the new primary reports that it takes writes)';
   return span;
 }
 
