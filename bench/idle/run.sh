@@ -10,9 +10,13 @@
 # knobs on one build.
 #
 # Runs as root (the nodes run PostgreSQL as `postgres`). Cluster k uses ports 25k10-25k32 (below the kernel's ephemeral range, so that no client socket holds one); each sitting's directory is
-# kept under /tmp/appliance-idle. SCRAPE=S also reads every node's /metrics every S seconds, as Prometheus would. CPU is Δ(utime+stime) of /proc/PID/stat per wall second, in % of one core. A
+# kept under /tmp/appliance-idle. KEEP=1 leaves the clusters running after the measurement (for dotnet-gcdump and the like). SCRAPE=S also reads every node's /metrics every S seconds, as Prometheus would. CPU is Δ(utime+stime) of /proc/PID/stat per wall second, in % of one core. A
 # PostgreSQL's is its postmaster's utime+stime+cutime+cstime (the children it reaped: a login per status read shows
 # there) plus utime+stime of its live children (backends, walsenders, walwriter, checkpointer, …), at both ends.
+# "CPU ms/min" is the same Δ(utime+stime) as CPU milliseconds per wall minute. After the table, every host's resident
+# memory is split by mapping (/proc/PID/smaps): managed assemblies (*.dll), JIT output and stubs (memfd:doublemapper,
+# W^X's second mapping of the code heap), native libraries (*.so), anonymous (GC heap, thread stacks, native heaps),
+# with its thread count and whether the server GC runs (its `.NET Server GC` threads).
 set -u
 SETTLE=30; WINDOW=30
 while [ $# -gt 0 ]; do
@@ -72,18 +76,32 @@ for label in "${labels[@]}"; do
   for i in 1 2 3; do ppid[$label-n$i]=$(head -1 "$D/$label/n$i/pgdata/postmaster.pid"); done
 done
 snapshot "$D/stat0"; t0=$(date +%s.%N); sleep "$WINDOW"; snapshot "$D/stat1"; t1=$(date +%s.%N)
-printf '%-10s %-4s %10s %12s %16s\n' build node "host RSS" "host CPU %" "PostgreSQL CPU %"
+printf '%-10s %-4s %10s %12s %12s %16s\n' build node "host RSS" "host CPU %" "CPU ms/min" "PostgreSQL CPU %"
 for label in "${labels[@]}"; do
   for i in 1 2 3; do
     hp=$(cat "$D/$label-n$i.pid"); pm=${ppid[$label-n$i]}
     h0=$(ticks "$D/stat0" "$hp"); h1=$(ticks "$D/stat1" "$hp"); p0=$(ticks_pg "$D/stat0" "$pm"); p1=$(ticks_pg "$D/stat1" "$pm")
     rss=$(awk '/VmRSS/ { printf "%.1f", $2 / 1024 }' "/proc/$hp/status")
-    printf '%-10s n%-3s %8s MiB %12.2f %16.2f\n' "$label" "$i" "$rss" \
+    printf '%-10s n%-3s %8s MiB %12.2f %12.0f %16.2f\n' "$label" "$i" "$rss" \
       "$(echo "100 * ($h1 - $h0) / $HZ / ($t1 - $t0)" | bc -l)" \
+      "$(echo "60000 * ($h1 - $h0) / $HZ / ($t1 - $t0)" | bc -l)" \
       "$(echo "100 * ($p1 - $p0) / $HZ / ($t1 - $t0)" | bc -l)"
+  done
+done
+printf '\nresident MiB by mapping\n%-10s %-4s %7s %7s %7s %7s %7s %7s %8s %9s\n' build node RSS dll jit so anon other threads "server GC"
+for label in "${labels[@]}"; do
+  for i in 1 2 3; do
+    hp=$(cat "$D/$label-n$i.pid")
+    gc=$(grep -lx '.NET Server GC' /proc/"$hp"/task/*/comm 2>/dev/null | wc -l)
+    awk -v l="$label" -v n="n$i" -v th="$(ls /proc/"$hp"/task | wc -l)" -v gc="$gc" '
+      /^[0-9a-f]+-[0-9a-f]+ / { name = $6; kind = name ~ /\.dll$/ ? "dll" : name ~ /doublemapper/ ? "jit" : name ~ /\.so(\.[0-9.]+)?$/ ? "so" : name == "" ? "anon" : "other" }
+      /^Rss:/ { kb[kind] += $2; all += $2 }
+      END { printf "%-10s %-4s %7.1f %7.1f %7.1f %7.1f %7.1f %7.1f %8d %9s\n", l, n, all / 1024, kb["dll"] / 1024, kb["jit"] / 1024, kb["so"] / 1024, kb["anon"] / 1024, kb["other"] / 1024, th, (gc > 0 ? "yes" : "no") }
+    ' "/proc/$hp/smaps"
   done
 done
 [ -n "${scraper:-}" ] && kill "$scraper"
 echo "load at the end $(cut -d' ' -f1-3 /proc/loadavg); logs in $D"
+if [ -n "${KEEP:-}" ]; then echo "KEEP: the clusters keep running; stop them with: pkill -f $D/"; exit 0; fi
 for label in "${labels[@]}"; do for i in 1 2 3; do kill "$(cat "$D/$label-n$i.pid")" 2>/dev/null; done; done
 sleep 5; pkill -9 -f "$D/" 2>/dev/null; true

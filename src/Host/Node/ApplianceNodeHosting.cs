@@ -111,6 +111,7 @@ public static class ApplianceNodeHosting
     private static IServiceCollection AddAppliance(this IServiceCollection services, NodeOptions options,
         Action<ActorSystem, IActorRegistry, IServiceProvider> addNodes)
     {
+        TransportLeakDetection.DisableUnlessRequested(Environment.GetEnvironmentVariable(TransportLeakDetection.LevelVariable));
         services.AddSingleton(options);
         services.AddSingleton<ClusterEvents>();
         services.AddSingleton<Api.NodeMetrics>();
