@@ -161,7 +161,7 @@ public sealed class ApiAccessTests : IDisposable
         string Name(RouteEndpoint e) => e.DisplayName ?? e.RoutePattern.RawText!;
 
         var changes = endpoints.Where(Changes).ToList();
-        Assert.Equal(["/backup", "/config", "/failover", "/freeze", "/maintenance/{id}", "/reap/{id}", "/rebuild/{id}", "/reload", "/restart", "/rotate-password", "/scale", "/switchover", "/unfreeze"],
+        Assert.Equal(["/backup", "/config", "/failover", "/freeze", "/maintenance/{id}", "/promote-cluster", "/reap/{id}", "/rebuild/{id}", "/reload", "/restart", "/rotate-password", "/scale", "/switchover", "/unfreeze"],
             changes.Select(e => e.RoutePattern.RawText!.TrimStart('/').Insert(0, "/")).Order(StringComparer.Ordinal));
         Assert.All(changes, e => Assert.True(Policy(e) == ApiAccess.OperatePolicy, Name(e)));
 
