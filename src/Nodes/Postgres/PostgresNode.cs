@@ -833,6 +833,15 @@ public sealed partial class PostgresNode : IAsyncDisposable
         SyncedDownstream = null;
         var before = await Probe.ReadStatusAsync(ct).ConfigureAwait(false);
         var target = PromotionTimeline.For(before.Timeline, generation);
+        if (SetAsideForeignTimelines(target))
+        {
+            // The startup process may already have taken a set-aside timeline as its recovery target (it rescans pg_wal
+            // while it waits for WAL) and keeps that in memory, where the numbering starts from: a restart makes it
+            // recover along its own timeline again.
+            await StopLockedAsync(ct).ConfigureAwait(false);
+            await StartLockedAsync(primaryRole, standby: true, ct).ConfigureAwait(false);
+            before = await Probe.ReadStatusAsync(ct).ConfigureAwait(false);
+        }
         await PlaceSkippedTimelinesAsync(before.Timeline, target, ct).ConfigureAwait(false);
         var waitSeconds = Math.Max(1, (int)Settings.Timeouts.Promote.TotalSeconds);
         await using (var connection = await Probe.OpenAsync(ct).ConfigureAwait(false))
@@ -881,6 +890,40 @@ public sealed partial class PostgresNode : IAsyncDisposable
                 ancestry + $"{current}\t{began}\tappliance: number skipped so that the promotion starts timeline {target}\n", ct).ConfigureAwait(false);
             File.Move(temporary, file);
         }
+    }
+
+    /// <summary>Where <see cref="SetAsideForeignTimelines"/> keeps the history files it takes out of <c>pg_wal</c>.</summary>
+    public const string ForeignHistoryDirectory = "appliance-foreign-history";
+
+    /// <summary>
+    /// Moves every history file numbered <paramref name="target"/> or above out of <c>pg_wal</c> (into
+    /// <see cref="ForeignHistoryDirectory"/>), so that PostgreSQL starts exactly <paramref name="target"/>.
+    /// </summary>
+    /// <remarks>
+    /// Such a file describes a timeline this standby never replayed: PostgreSQL numbers a promotion one past the newest
+    /// history file it finds, whatever timeline it replays, so the file would push the promotion past the generation's
+    /// number and break "generation = timeline", the invariant that keeps two promotions off one number. A standby
+    /// cluster's leader gets one from its source: its WAL receiver fetches the history of the source's newer timeline
+    /// before it finds that it cannot follow it (forked) or while replay has not reached the switch yet, and the source's
+    /// numbering is another cluster's. In a cluster of its own no file at or past the generation being started can exist
+    /// (only that generation's primary starts it), so nothing moves there. The files are kept, not deleted, for an
+    /// operator who wants to see what the source was doing.
+    /// </remarks>
+    /// <returns>Whether any file was moved.</returns>
+    private bool SetAsideForeignTimelines(int target)
+    {
+        var walDirectory = Path.Combine(DataDirectory.Path, "pg_wal");
+        var moved = false;
+        foreach (var file in Directory.EnumerateFiles(walDirectory, "*.history").ToList())
+        {
+            var name = Path.GetFileNameWithoutExtension(file);
+            if (name.Length != 8 || !int.TryParse(name, System.Globalization.NumberStyles.HexNumber, null, out var timeline) || timeline < target) continue;
+            var aside = Directory.CreateDirectory(Path.Combine(DataDirectory.Path, ForeignHistoryDirectory)).FullName;
+            PostgresOsUser.GiveToPostgres(aside);
+            File.Move(file, Path.Combine(aside, Path.GetFileName(file)), overwrite: true);
+            moved = true;
+        }
+        return moved;
     }
 
     private static string HistoryFileName(int timeline) => $"{timeline:X8}.history";

@@ -95,7 +95,7 @@ public enum RefusalReason
 
     /// <summary>
     /// The change does not apply to a standby cluster (<see cref="ClusterState.StandbyOf"/>): its leader follows another
-    /// cluster and takes no writes, so nothing in it may be promoted.
+    /// cluster and takes no writes, so nothing in it may be promoted (but the whole cluster, by promote-cluster).
     /// </summary>
     StandbyCluster,
 

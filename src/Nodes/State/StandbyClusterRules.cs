@@ -2,7 +2,7 @@ namespace Appliance.Nodes.State;
 
 /// <summary>
 /// What the rules do in a standby cluster (<see cref="ClusterState.StandbyOf"/>): its state's primary is the standby
-/// leader, which streams from the other cluster and never promotes, so only the chain below it is kept up to date.
+/// leader, which streams from the other cluster and is promoted only by <c>promote-cluster</c> (<see cref="ClusterPromotion"/>), so only the chain below it is kept up to date.
 /// </summary>
 /// <remarks>
 /// Every generation change is built on a promotion or on the primary naming a new sync behind a fence
@@ -44,6 +44,6 @@ internal static class StandbyClusterRules
             _ => null,
         };
         return what is null ? null : new Refusal(RefusalReason.StandbyCluster,
-            $"This is a standby cluster following {state.StandbyOf}: its leader takes no writes and nothing in it is promoted, so {what} does not apply.");
+            $"This is a standby cluster following {state.StandbyOf}: its leader takes no writes and nothing in it is promoted but by promote-cluster, so {what} does not apply.");
     }
 }

@@ -80,6 +80,33 @@ public sealed class TimelineHistoryTests
     }
 
     [Fact]
+    public async Task A_history_file_of_a_timeline_the_standby_never_replayed_does_not_push_its_promotion_past_the_generation()
+    {
+        await using var cluster = new TestCluster();
+        var chain = await Chain.BuildAsync(cluster, "p", "s", "a0");
+        var (p, s) = (chain[0], chain[1]);
+        await Sql.ExecAsync(p, "INSERT INTO t VALUES (2)");
+        await Sql.HasRowAsync(s, 2);
+
+        // What a standby cluster's leader holds after its source switched timelines (another cluster's numbering): the
+        // history of timeline 2, forking ahead of what it replayed, so that its startup process may even take timeline 2
+        // as its recovery target once streaming stops.
+        var foreign = Path.Combine(s.DataDirectory.Path, "pg_wal", "00000002.history");
+        await File.WriteAllTextAsync(foreign, "1\tFF/0\tno recovery target specified\n");
+        PostgresOsUser.GiveToPostgres(foreign);
+        await p.KillAsync(default);
+
+        var started = await s.StartPrimaryAsync(chain.Peers[2], generation: 2, default);
+
+        Assert.Equal(2, started);
+        var history = (await s.Probe.ReadStatusAsync(default)).History!;
+        Assert.Equal(2, history.Timeline);
+        Assert.True(Assert.Single(history.Past).SwitchPoint < new Lsn(0xFF_0000_0000), "timeline 2 is this standby's own, not the foreign one");
+        Assert.Equal("1\tFF/0\tno recovery target specified\n",
+            await File.ReadAllTextAsync(Path.Combine(s.DataDirectory.Path, PostgresNode.ForeignHistoryDirectory, "00000002.history")));
+    }
+
+    [Fact]
     public async Task A_standby_with_WAL_past_where_its_new_upstream_forked_is_rewound_before_it_follows()
     {
         // Found by a chaos run: an async told to follow an upstream whose history forked below its own WAL could never

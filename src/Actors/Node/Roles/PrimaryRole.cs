@@ -44,8 +44,14 @@ public sealed class PrimaryRole(RoleContext context) : RoleActor(context)
         var sync = state.Singleton ? null : Role.Assignment.Downstream;
         if (await instance.StartPrimaryAsync(sync, state.Generation, ct).ConfigureAwait(false) is { } timeline)
         {
-            if (timeline >= state.Generation)
+            if (timeline == state.Generation)
                 Log.Info("{0} promoted onto timeline {1} for generation {2}", instance.Peer.Id, timeline, state.Generation);
+            else if (timeline > state.Generation)
+                // PostgreSQL numbered past the generation: it saw a newer timeline than the one it replayed, e.g. a
+                // standby cluster's leader fenced while its source's timeline switch was under way (ARCHITECTURE §15).
+                Log.Warning("{0} promoted onto timeline {1}, past generation {2}: PostgreSQL had switched its recovery target to a " +
+                            "newer timeline it had not replayed; the next promotion's generation is taken past it, but check the history files",
+                    instance.Peer.Id, timeline, state.Generation);
             else
                 Log.Error("{0} promoted onto timeline {1}, below generation {2}: PostgreSQL did not start the timeline the " +
                           "skipped-number history files should have made it pick, so another promotion may share its number",

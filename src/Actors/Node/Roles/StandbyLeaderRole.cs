@@ -5,7 +5,7 @@ namespace Appliance.Actors.Node.Roles;
 
 /// <summary>
 /// The primary of a standby cluster (<see cref="Appliance.Nodes.State.ClusterState.StandbyOf"/>): a PostgreSQL standby
-/// that streams from the other cluster's primary, never promotes and takes no writes. Its sync and asyncs stream from it
+/// that streams from the other cluster's primary, takes no writes and is promoted only by promote-cluster (as a primary, by PrimaryRole). Its sync and asyncs stream from it
 /// as they would from a primary (cascading replication).
 /// </summary>
 public sealed class StandbyLeaderRole(RoleContext context) : RoleActor(context)
