@@ -221,9 +221,23 @@ public sealed class ClusterStateCoordinator : ReceivePersistentActor, IWithTimer
     /// lifts it in that owner's name, but only with a majority in view: then the other incarnation, if it still runs,
     /// is on a minority side, where it can write no generation that could use the fence.
     /// </summary>
+    /// <remarks>
+    /// A fence of this incarnation's own is lifted too once its round is over and the state does not use it: the
+    /// round's lift went to the node as it was then, and a node that restarted in between restored the fence from disk
+    /// and never got it. A standby cluster's leader fenced by a refused promote-cluster would otherwise stay fenced,
+    /// since no later state supersedes the fence there.
+    /// </remarks>
     private void LiftOrphanedFence(NodeProtocol.StatusReport report, IActorRef node)
     {
-        if (report is not { Fence: { } fence, FenceOwner: { } owner } || owner.Coordinator == _incarnation || MinorityView() is not null) return;
+        if (report is not { Fence: { } fence, FenceOwner: { } owner }) return;
+        if (owner.Coordinator == _incarnation)
+        {
+            if (_round?.Raised.Any(r => r.Owner == owner) == true || !fence.IsUnusedBy(report.Peer.Id, _state)) return;
+            _log.Warning("{0} still holds fence {1} ({2}) of a round that ended without using it; lifting it again.", report.Peer.Id, fence, owner);
+            node.Tell(new NodeProtocol.LiftFence(fence, owner));
+            return;
+        }
+        if (MinorityView() is not null) return;
         _log.Warning("{0} holds fence {1} of another coordinator ({2}); lifting it in that owner's name.", report.Peer.Id, fence, owner);
         node.Tell(new NodeProtocol.LiftFence(fence, owner));
     }

@@ -67,6 +67,24 @@ public sealed class EvaluationLoopSpecs(ITestOutputHelper output) : CoordinatorS
     }
 
     [Fact]
+    public void A_fence_of_its_own_ended_round_is_lifted_again_when_a_restarted_node_still_holds_it()
+    {
+        var coordinator = StartCoordinator(Settings() with { ProbeTimeout = TimeSpan.FromMilliseconds(300) });
+        var (n1, n2, _) = ThreeNodeCluster(coordinator);
+
+        // The round fences n2, its probe goes unanswered, and the round's lift goes to n2's node as it was: a node that
+        // restarted in between restored the fence from disk and never got that lift.
+        n1.Depart();
+        var raise = n2.Probe.ExpectMsg<NodeProtocol.RaiseFence>(TimeSpan.FromSeconds(3));
+        Assert.Equal(raise.Owner, n2.Probe.ExpectMsg<NodeProtocol.LiftFence>(TimeSpan.FromSeconds(3)).Owner);
+
+        // The restarted node reports the fence it still holds; the state does not use it, so it is lifted again.
+        n2.ReportFenced(raise.Fence, raise.Owner!, appliedVersion: 2);
+        var again = n2.Probe.FishForMessage<NodeProtocol.LiftFence>(l => l.Owner == raise.Owner, TimeSpan.FromSeconds(3));
+        Assert.Equal(new NodeProtocol.LiftFence(raise.Fence, raise.Owner!), again);
+    }
+
+    [Fact]
     public void A_fenced_position_without_its_timeline_history_counts_as_a_failed_probe()
     {
         var coordinator = StartCoordinator();
