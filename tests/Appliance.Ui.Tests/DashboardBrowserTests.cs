@@ -110,7 +110,7 @@ public sealed class DashboardBrowserTests(ITestOutputHelper output) : IAsyncLife
         var reloaded = page.Locator("#history li.failover[data-reason=SyncTakeover] .outage");
         await Expect(reloaded).ToHaveAttributeAsync("data-source", "server", new() { Timeout = 30_000 });
         await Expect(reloaded).ToContainTextAsync(
-            "write outage: " + (measured.LowerBound ? "at least " : "") + (measured.Ms / 1000.0).ToString("0.0", System.Globalization.CultureInfo.InvariantCulture) + " s");
+            "write outage: " + (measured.LowerBound ? "at least " : "") + (Math.Round(measured.Ms / 100.0, MidpointRounding.AwayFromZero) / 10).ToString("0.0", System.Globalization.CultureInfo.InvariantCulture) + " s");
         await ScreenshotAsync(page, "after-reload");
 
         // Operator actions: each asks first (accepted here), and a refusal shows the cluster's reason.

@@ -222,7 +222,8 @@ public sealed class ClusterStateCoordinator : ReceivePersistentActor, IWithTimer
     /// is on a minority side, where it can write no generation that could use the fence.
     /// </summary>
     /// <remarks>
-    /// A fence of this incarnation's own is lifted too once its round is over and the state does not use it: the
+    /// A fence of this incarnation's own is lifted too once its round is over without having written a state, and the
+    /// current state (the one it was raised on) does not use it: the
     /// round's lift went to the node as it was then, and a node that restarted in between restored the fence from disk
     /// and never got it. A standby cluster's leader fenced by a refused promote-cluster would otherwise stay fenced,
     /// since no later state supersedes the fence there.
@@ -232,7 +233,10 @@ public sealed class ClusterStateCoordinator : ReceivePersistentActor, IWithTimer
         if (report is not { Fence: { } fence, FenceOwner: { } owner }) return;
         if (owner.Coordinator == _incarnation)
         {
-            if (_round?.Raised.Any(r => r.Owner == owner) == true || !fence.IsUnusedBy(report.Peer.Id, _state)) return;
+            // Only a fence raised on the current state, by a round that wrote nothing: a round that wrote a state keeps
+            // the fences that state used (IsUnusedByRound), and a newer state supersedes them on the node.
+            if (_round?.Raised.Any(r => r.Owner == owner) == true || owner.StateVersion != _state?.Version
+                || !fence.IsUnusedBy(report.Peer.Id, _state)) return;
             _log.Warning("{0} still holds fence {1} ({2}) of a round that ended without using it; lifting it again.", report.Peer.Id, fence, owner);
             node.Tell(new NodeProtocol.LiftFence(fence, owner));
             return;

@@ -44,6 +44,7 @@ public static class RestoredRecoverySettings
         await directory.WriteFileAsync("postgresql.auto.conf", Strip(text), ct).ConfigureAwait(false);
     }
 
-    // "key = 'value'" or "key='value'"; a commented-out setting ("#restore_command = …") is not one.
-    private static string Key(string line) => line.Split('=', 2)[0].Trim();
+    // "key = 'value'", "key='value'" or "key 'value'" (PostgreSQL takes the '=' as optional); a commented-out setting
+    // ("#restore_command = …") is not one.
+    private static string Key(string line) => line.TrimStart().Split(['=', ' ', '\t'], 2)[0];
 }

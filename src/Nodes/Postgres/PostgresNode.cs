@@ -833,7 +833,7 @@ public sealed partial class PostgresNode : IAsyncDisposable
         SyncedDownstream = null;
         var before = await Probe.ReadStatusAsync(ct).ConfigureAwait(false);
         var target = PromotionTimeline.For(before.Timeline, generation);
-        if (SetAsideForeignTimelines(target))
+        if (SetAsideForeignTimelines(before.Timeline))
         {
             // The startup process may already have taken a set-aside timeline as its recovery target (it rescans pg_wal
             // while it waits for WAL) and keeps that in memory, where the numbering starts from: a restart makes it
@@ -896,28 +896,31 @@ public sealed partial class PostgresNode : IAsyncDisposable
     public const string ForeignHistoryDirectory = "appliance-foreign-history";
 
     /// <summary>
-    /// Moves every history file numbered <paramref name="target"/> or above out of <c>pg_wal</c> (into
-    /// <see cref="ForeignHistoryDirectory"/>), so that PostgreSQL starts exactly <paramref name="target"/>.
+    /// Moves every history file numbered past <paramref name="replayed"/>, the timeline this standby replays, out of
+    /// <c>pg_wal</c> (into <see cref="ForeignHistoryDirectory"/>), so that the promotion forks off
+    /// <paramref name="replayed"/> and starts the number the skipped-number files then make PostgreSQL pick.
     /// </summary>
     /// <remarks>
-    /// Such a file describes a timeline this standby never replayed: PostgreSQL numbers a promotion one past the newest
-    /// history file it finds, whatever timeline it replays, so the file would push the promotion past the generation's
-    /// number and break "generation = timeline", the invariant that keeps two promotions off one number. A standby
-    /// cluster's leader gets one from its source: its WAL receiver fetches the history of the source's newer timeline
-    /// before it finds that it cannot follow it (forked) or while replay has not reached the switch yet, and the source's
-    /// numbering is another cluster's. In a cluster of its own no file at or past the generation being started can exist
-    /// (only that generation's primary starts it), so nothing moves there. The files are kept, not deleted, for an
-    /// operator who wants to see what the source was doing.
+    /// Such a file describes a timeline this standby never replayed. PostgreSQL numbers a promotion one past the newest
+    /// history file it finds (or the timeline it already took as its recovery target), whatever timeline it replays, so
+    /// a file at or past the generation would push the promotion past the generation's number and break "generation =
+    /// timeline", the invariant that keeps two promotions off one number; one below it would be kept as a skipped
+    /// number and could become the new timeline's parent. A standby cluster's leader gets them from its source: its WAL
+    /// receiver fetches the history of the source's newer timeline before it finds that it cannot follow it (forked) or
+    /// while replay has not reached the switch yet. A standby of a cluster of its own can hold one only in the middle of
+    /// a switch to its upstream's new timeline, and then it promotes from the position and history its fence reported.
+    /// The files are kept, not deleted, for an operator who wants to see what the source was doing; the skipped-number
+    /// files of an earlier attempt move too and are written again.
     /// </remarks>
     /// <returns>Whether any file was moved.</returns>
-    private bool SetAsideForeignTimelines(int target)
+    private bool SetAsideForeignTimelines(int replayed)
     {
         var walDirectory = Path.Combine(DataDirectory.Path, "pg_wal");
         var moved = false;
         foreach (var file in Directory.EnumerateFiles(walDirectory, "*.history").ToList())
         {
             var name = Path.GetFileNameWithoutExtension(file);
-            if (name.Length != 8 || !int.TryParse(name, System.Globalization.NumberStyles.HexNumber, null, out var timeline) || timeline < target) continue;
+            if (name.Length != 8 || !int.TryParse(name, System.Globalization.NumberStyles.HexNumber, null, out var timeline) || timeline <= replayed) continue;
             var aside = Directory.CreateDirectory(Path.Combine(DataDirectory.Path, ForeignHistoryDirectory)).FullName;
             PostgresOsUser.GiveToPostgres(aside);
             File.Move(file, Path.Combine(aside, Path.GetFileName(file)), overwrite: true);

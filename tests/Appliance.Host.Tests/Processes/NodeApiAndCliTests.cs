@@ -11,7 +11,7 @@ namespace Appliance.Host.Tests.Processes;
 /// part of this class, so that they share the cluster). Tests run in name order: the last one stops the primary.
 /// </summary>
 [Trait("Category", "Cluster")]
-[TestCaseOrderer("Appliance.Host.Tests.Processes.ByName", "Appliance.Host.Tests")]
+[TestCaseOrderer("Appliance.Testing.Processes.ByName", "Appliance.Testing.Processes")]
 public sealed partial class NodeApiAndCliTests(NodeClusterFixture cluster) : IClassFixture<NodeClusterFixture>
 {
     private async Task<int> Code(HttpMethod method, string url)

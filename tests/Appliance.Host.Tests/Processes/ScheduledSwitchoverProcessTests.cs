@@ -11,7 +11,7 @@ namespace Appliance.Host.Tests.Processes;
 /// cancelled schedule first, since it must leave the roles as they were.
 /// </summary>
 [Trait("Category", "Cluster")]
-[TestCaseOrderer("Appliance.Host.Tests.Processes.ByName", "Appliance.Host.Tests")]
+[TestCaseOrderer("Appliance.Testing.Processes.ByName", "Appliance.Testing.Processes")]
 public sealed class ScheduledSwitchoverProcessTests(NodeClusterFixture cluster, ITestOutputHelper output) : IClassFixture<NodeClusterFixture>
 {
     /// <summary>

@@ -14,7 +14,7 @@ namespace Appliance.Host.Tests.Processes;
 /// <c>restart --pending</c> under a writer, whose pauses are held against those of a plain switchover.
 /// </summary>
 [Trait("Category", "Cluster")]
-[TestCaseOrderer("Appliance.Host.Tests.Processes.ByName", "Appliance.Host.Tests")]
+[TestCaseOrderer("Appliance.Testing.Processes.ByName", "Appliance.Testing.Processes")]
 public sealed class SettingsAndRestartTests(NodeClusterFixture cluster, ITestOutputHelper output) : IClassFixture<NodeClusterFixture>
 {
     private static NpgsqlConnectionStringBuilder Connection(TestNode n) => new()

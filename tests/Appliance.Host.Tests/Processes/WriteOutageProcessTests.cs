@@ -41,8 +41,16 @@ public sealed class WriteOutageProcessTests
             // coordinator that measured the outage is gone.
             primary.Process = cluster.StartNode(primary);
             await cluster.WaitHealthyAsync();
-            var view = await cluster.ClusterAsync(promoted!);
-            var coordinatorHost = cluster.Nodes.Single(n => view.CoordinatorPeers!.Contains(n.Name));
+            // During a singleton hand-over the view names no coordinator host (or a stale one) for a moment.
+            TestNode? named = null;
+            await Wait.UntilAsync(async () =>
+            {
+                var view = await cluster.ClusterAsync(promoted!);
+                var hosts = cluster.Nodes.Where(n => view.CoordinatorPeers?.Contains(n.Name) == true).ToList();
+                named = hosts.Count == 1 ? hosts[0] : null;
+                return named is not null;
+            }, () => "one node names the coordinator's host" + cluster.Logs(), TimeSpan.FromSeconds(60));
+            var coordinatorHost = named!;
             Crash(coordinatorHost);
             await coordinatorHost.Process!.WaitAsync(TimeSpan.FromSeconds(30));
             await Wait.UntilAsync(async () => await cluster.PrimaryAsync() is not null,

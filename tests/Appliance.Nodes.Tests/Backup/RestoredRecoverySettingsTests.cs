@@ -34,6 +34,7 @@ public sealed class RestoredRecoverySettingsTests
         // An ALTER SYSTEM after the restore appends below pgBackRest's block; an older restore may have left a key above it.
         var autoConf =
             "restore_command='cp /old/%f %p'\n" +
+            "  recovery_target_name 'before-the-drop'\n" +
             RestoredRecoverySettings.Header + "\n" +
             "restore_command = 'pgbackrest archive-get %f \"%p\"'\n" +
             "recovery_target_timeline = 'latest'\n" +

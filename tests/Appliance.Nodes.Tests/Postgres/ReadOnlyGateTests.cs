@@ -3,7 +3,7 @@ using Npgsql;
 
 namespace Appliance.Nodes.Tests.Postgres;
 
-/// <summary>Brief §4.3: a client that overrides default_transaction_read_only cannot get an unreplicated commit acknowledged.</summary>
+/// <summary>DESIGN §4.3: a client that overrides default_transaction_read_only cannot get an unreplicated commit acknowledged.</summary>
 [Trait("Category", "Postgres")]
 public sealed class ReadOnlyGateTests
 {

@@ -14,6 +14,7 @@ const HISTORY_SHOWN = 200;
 const OUTAGE_WAIT_MS = 2 * 60 * 1000;
 const SVG = 'http://www.w3.org/2000/svg';
 const FAILOVERS = ['SyncTakeover', 'ForcedFailover'];
+const MEASURED = ['SyncTakeover', 'Switchover', 'CoordinatorHostRelieved'];
 const COLORS = ['#1565c0', '#6a1b9a', '#00838f', '#ef6c00', '#5d4037', '#c2185b'];
 
 const view = {
@@ -39,6 +40,10 @@ function headers(extra) {
 }
 
 function say(text) { $('message').textContent = text || ''; }
+
+// Milliseconds as seconds with one decimal, rounded from whole tenths (half away from zero), so that the figure does
+// not depend on how a binary fraction such as 1.45 happens to round.
+function seconds(ms) { return (Math.round(ms / 100) / 10).toFixed(1); }
 
 // A guarded endpoint refused: say what to give, and let the loops wait until the operator gives a token.
 function refusedRead(status, body) {
@@ -133,9 +138,10 @@ async function clusterLoop() {
       const asked = Date.now();
       const r = await getJson('/cluster');
       if (r.status === 401 || r.status === 403) { refusedRead(r.status, r.body); await tokenGiven(); continue; }
-      if (r.status === 200 && r.body) onCluster(r.body, asked, Date.now());
-      if (awaitingOutage().length) loadHistory();
-      else say('/cluster answered ' + r.status + (r.body && r.body.error ? ': ' + r.body.error : ''));
+      if (r.status === 200 && r.body) {
+        onCluster(r.body, asked, Date.now());
+        if (awaitingOutage().length) loadHistory();
+      } else say('/cluster answered ' + r.status + (r.body && r.body.error ? ': ' + r.body.error : ''));
     } catch (e) {
       say('This node does not answer (' + e.message + ').');
     }
@@ -183,9 +189,11 @@ function noteWrites(writable, asked, answered) {
   view.lastWritable = { id: writable, at: asked };
 }
 
-// Failovers and switchovers read without their measured outage, recently enough that it may still come.
+// Failovers and switchovers read without their measured outage, recently enough that it may still come. Only the
+// transitions the coordinator measures (WriteGapWatch.KindOf): a forced failover has no measured outage.
 function awaitingOutage() {
-  return view.history.filter((e, i) => kindOf(e, view.history[i - 1]) && !e.writeOutage && Date.now() - Date.parse(e.at) < OUTAGE_WAIT_MS);
+  return view.history.filter((e, i) => MEASURED.includes(e.reason) && kindOf(e, view.history[i - 1]) && !e.writeOutage
+    && Date.now() - Date.parse(e.at) < OUTAGE_WAIT_MS);
 }
 
 async function loadHistory() {
@@ -437,7 +445,7 @@ function outageNote(entry) {
   const measured = entry.writeOutage;
   if (measured) {
     span.dataset.source = 'server';
-    span.textContent = 'write outage: ' + (measured.lowerBound ? 'at least ' : '') + (measured.ms / 1000).toFixed(1)
+    span.textContent = 'write outage: ' + (measured.lowerBound ? 'at least ' : '') + seconds(measured.ms)
       + ' s, measured by the coordinator from the nodes\' reports (' + time(Date.parse(measured.startedAt)) + ' to '
       + time(Date.parse(measured.endedAt)) + ')';
     return span;
