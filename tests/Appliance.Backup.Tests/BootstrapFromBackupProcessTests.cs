@@ -36,7 +36,14 @@ public sealed class BootstrapFromBackupProcessTests
             Assert.True(backup.Code == 0, $"backup exited {backup.Code}: {backup.Out}{backup.Err}{old.Logs()}");
             // Rows only the archive holds, then T on the server's clock, then rows after T.
             await BackupClusterFixture.ScalarAsync(primary.PgPort, "INSERT INTO kept SELECT g, 'in wal' FROM generate_series(101, 150) g");
-            var t = (DateTime)(await BackupClusterFixture.ScalarAsync(primary.PgPort, "SELECT clock_timestamp() AT TIME ZONE 'UTC'"))!;
+            // pgBackRest picks the backup for a time target by whole seconds: a backup whose recorded stop falls in T's
+            // second does not count ("unable to find backup set with stop time less than T"; a CI run took T in the
+            // second the backup ended). So T is taken once the server's clock is a whole second past that stop.
+            var stop = BackupCatalog.Parse(await old.PgBackRestOf(primary).InfoJsonAsync(CancellationToken.None)).Backups.Single().Stop;
+            var t = DateTime.MinValue;
+            await Wait.UntilAsync(async () =>
+                (t = (DateTime)(await BackupClusterFixture.ScalarAsync(primary.PgPort, "SELECT clock_timestamp() AT TIME ZONE 'UTC'"))!) >= stop.UtcDateTime.AddSeconds(1),
+                () => $"the server's clock passes the backup's stop ({stop:O}) by a second; it reads {t:O}", TimeSpan.FromSeconds(30));
             await BackupClusterFixture.ScalarAsync(primary.PgPort, "INSERT INTO kept SELECT g, 'after t' FROM generate_series(151, 170) g");
             await old.PgBackRestOf(primary).CheckAsync(CancellationToken.None);
             var oldTimeline = (await old.StatusAsync(primary)).Timeline!.Value;

@@ -119,7 +119,7 @@ public static class BackupOptions
         }
         if (catalog.Backups.Count == 0)
             throw new NodeConfigurationException($"--bootstrap-from-backup: the repository {settings.Repository} holds no backup of stanza {settings.Stanza} ({catalog.Status}); nothing was changed. Give the --backup-repo (and --backup-option) of the cluster whose backups you mean, or start without --bootstrap-from-backup for an empty database.");
-        if (bootstrap.Target?.Time is { } to && !catalog.Backups.Any(b => b.Stop <= to))
-            throw new NodeConfigurationException($"--bootstrap-from-backup: no backup in {settings.Repository} ended before --bootstrap-to {to:u} (the oldest ended {catalog.Backups.Min(b => b.Stop):u}); nothing was changed. Give a later time.");
+        if (bootstrap.Target?.Time is { } to && !catalog.Backups.Any(b => b.EndedBefore(to)))
+            throw new NodeConfigurationException($"--bootstrap-from-backup: no backup in {settings.Repository} ended before --bootstrap-to {to:u} (the oldest ended {catalog.Backups.Min(b => b.Stop):u}; pgBackRest counts whole seconds, so the target must be in a later second); nothing was changed. Give a later time.");
     }
 }

@@ -20,7 +20,15 @@ namespace Appliance.Nodes.Backup;
 /// <param name="SystemId">The system identifier of the database it was taken of (the stanza's <c>db</c> entry it names);
 /// null when pgBackRest's output does not say.</param>
 public sealed record BackupEntry(string Label, string Type, DateTimeOffset Start, DateTimeOffset Stop, string? WalStart, string? WalStop,
-    string? LsnStart, string? LsnStop, long Size, long RepositorySize, string? Prior, bool Error, ulong? SystemId = null);
+    string? LsnStart, string? LsnStop, long Size, long RepositorySize, string? Prior, bool Error, ulong? SystemId = null)
+{
+    /// <summary>
+    /// Whether pgBackRest would restore this backup for a time target of <paramref name="target"/>: it compares in
+    /// whole seconds, and a backup whose stop falls in the target's second does not count (its restore then fails with
+    /// "unable to find backup set with stop time less than …").
+    /// </summary>
+    public bool EndedBefore(DateTimeOffset target) => Stop.ToUnixTimeSeconds() < target.ToUnixTimeSeconds();
+}
 
 /// <summary>The repository's view of a stanza: its backups and the WAL archived for it.</summary>
 /// <param name="Stanza">The stanza.</param>
