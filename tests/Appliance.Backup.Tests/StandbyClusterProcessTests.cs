@@ -25,14 +25,14 @@ public sealed class StandbyClusterProcessTests
             await WaitHealthyAsync();
         }
 
-        /// <summary>Waits until every node holds <paramref name="rows"/> rows in <paramref name="table"/>, streamed from the source.</summary>
+        /// <summary>Waits until every live node holds <paramref name="rows"/> rows in <paramref name="table"/>, streamed from the source.</summary>
         public async Task WaitRowsEverywhereAsync(string table, long rows)
         {
             var counts = "";
             await Wait.UntilAsync(async () =>
             {
                 var seen = new List<long>();
-                foreach (var n in Nodes) seen.Add((long)(await BackupClusterFixture.ScalarAsync(n.PgPort, $"SELECT count(*) FROM {table}"))!);
+                foreach (var n in Live()) seen.Add((long)(await BackupClusterFixture.ScalarAsync(n.PgPort, $"SELECT count(*) FROM {table}"))!);
                 counts = string.Join(",", seen);
                 return seen.All(c => c == rows);
             }, () => $"every node of the standby cluster holds the source's {rows} rows of {table} (counts {counts})" + Logs(), TimeSpan.FromSeconds(60));
@@ -69,7 +69,7 @@ public sealed class StandbyClusterProcessTests
     }
 
     [Fact]
-    public async Task A_standby_cluster_follows_its_source_through_a_failover_and_its_leader_takes_no_writes()
+    public async Task A_standby_cluster_follows_its_source_through_a_failover_and_its_leader_takes_no_writes_and_is_replaced_when_lost()
     {
         var source = new SourceCluster();
         StandbyCluster? standby = null;
@@ -139,6 +139,37 @@ public sealed class StandbyClusterProcessTests
             }, () => $"every node of the standby cluster holds the 250 rows written before and after the source's failover (count@timeline: {seenAfter}; source timeline {sourceTimeline})" + standby.Logs(),
                 TimeSpan.FromSeconds(90));
             Assert.Equal(leader, Assert.Single(await standby.PassingAsync("/standby-leader")));
+
+            // The standby leader dies with its PostgreSQL: its sync leads in its place in the next generation, without a
+            // promotion, and streams from the source's primary itself; the async becomes its sync.
+            var oldView = await standby.ClusterAsync(leader);
+            using (var host = System.Diagnostics.Process.GetProcessById(leader.Process!.Id)) host.Kill(entireProcessTree: true);
+            await leader.Process.WaitAsync(TimeSpan.FromSeconds(30));
+            TestNode? newLeader = null;
+            await Wait.UntilAsync(async () => (newLeader = (await standby.PassingAsync("/standby-leader")).SingleOrDefault()) is not null,
+                () => "another node leads the standby cluster after its leader died" + standby.Logs(), TimeSpan.FromSeconds(120));
+            Assert.Equal(oldView.State!.Sync!.Id, newLeader!.Name);
+            Assert.Empty(await standby.PassingAsync("/primary"));
+            var replaced = (await standby.ClusterAsync(newLeader)).State!;
+            Assert.Equal(oldView.State.Generation + 1, replaced.Generation);
+            Assert.Equal(oldView.State.Async[0].Id, replaced.Sync!.Id);
+            Assert.Equal(addresses, replaced.StandbyOf);
+            await BackupClusterFixture.ScalarAsync(newPrimary.PgPort, "INSERT INTO followed SELECT generate_series(251, 300)");
+            await standby.WaitRowsEverywhereAsync("followed", 300);
+            Assert.Equal(newPrimary.PgPort, Convert.ToInt32(await BackupClusterFixture.ScalarAsync(newLeader.PgPort, "SELECT sender_port FROM pg_stat_wal_receiver")));
+            refused = await Assert.ThrowsAsync<PostgresException>(() => NodeClusterFixture.WriteAsync(newLeader));
+            Assert.Equal(PostgresErrorCodes.ReadOnlySqlTransaction, refused.SqlState);
+
+            // The old leader comes back as an async at the tail (it was never promoted: nothing to rewind) and catches up.
+            leader.Process = standby.StartNode(leader, null, ["--standby-of", addresses]);
+            await standby.WaitHealthyAsync();
+            await standby.WaitRowsEverywhereAsync("followed", 300);
+            var rejoined = (await standby.ClusterAsync(newLeader)).State!;
+            Assert.Equal(leader.Name, rejoined.Async[^1].Id);
+            Assert.Equal(newLeader, Assert.Single(await standby.PassingAsync("/standby-leader")));
+            var history = await NodeClusterFixture.CliAsync("history", "--json", "--endpoint", newLeader.Url);
+            Assert.True(history.Code == 0, $"history exited {history.Code}: {history.Out}{history.Err}");
+            Assert.Contains("StandbyLeaderReplaced", history.Out);
         }
         finally
         {

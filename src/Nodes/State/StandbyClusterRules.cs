@@ -2,31 +2,31 @@ namespace Appliance.Nodes.State;
 
 /// <summary>
 /// What the rules do in a standby cluster (<see cref="ClusterState.StandbyOf"/>): its state's primary is the standby
-/// leader, which streams from the other cluster and is promoted only by <c>promote-cluster</c> (<see cref="ClusterPromotion"/>), so only the chain below it is kept up to date.
+/// leader, which streams from the other cluster and is promoted only by <c>promote-cluster</c> (<see cref="ClusterPromotion"/>).
+/// A lost leader or sync is replaced without a promotion (<see cref="StandbyFailover"/>), and the async chain is kept
+/// up to date.
 /// </summary>
 /// <remarks>
-/// Every generation change is built on a promotion or on the primary naming a new sync behind a fence
-/// (<see cref="WalFence"/>), and neither applies to a standby leader: a sync that took over would promote and take
-/// writes beside the source's primary, and a standby cannot read <c>pg_current_wal_flush_lsn()</c>. So a lost leader
-/// or sync is refused with <see cref="RefusalReason.StandbyCluster"/> (the cluster keeps following as far as its
-/// remaining chain allows), and so are the commands that would promote a peer. The asyncs are looked after as usual:
-/// a standby cluster acknowledges nothing, so no change of its chain can lose a write.
+/// The rules that promote a peer or name a sync behind a fence (<see cref="WalFence"/>) do not apply: a sync that took
+/// over by a promotion would take writes beside the source's primary, and a standby cannot read
+/// <c>pg_current_wal_flush_lsn()</c>. So the commands that would promote a peer are refused with
+/// <see cref="RefusalReason.StandbyCluster"/>. Nor is a peer deposed or rejoined here: none was ever promoted.
 /// </remarks>
 internal static class StandbyClusterRules
 {
     public static Decision Decide(RuleContext ctx)
     {
         var state = ctx.State;
-        var chain = AsyncUpkeep.Decide(ctx);
-        if (chain is not NoChange) return chain;
-        if (!ctx.IsPresent(state.Primary))
-            return new Refusal(RefusalReason.StandbyCluster,
-                $"Standby leader {state.Primary.Id} is gone; a standby cluster does not fail over inside itself yet, so its peers " +
-                $"wait for it (they keep what they received from {state.StandbyOf}).");
+        if (!ctx.IsPresent(state.Primary)) return StandbyFailover.WhenLeaderGone(ctx);
         if (!ctx.IsPresent(state.Sync!))
-            return new Refusal(RefusalReason.StandbyCluster,
-                $"Sync {state.Sync!.Id} of the standby cluster is gone; a standby cluster does not replace its sync yet, so the asyncs below it wait for it.");
-        return chain;
+        {
+            var replaced = StandbyFailover.WhenSyncGone(ctx);
+            // Without a new sync the chain is still kept up to date, as in a normal cluster.
+            if (replaced is Transition) return replaced;
+            var upkeep = AsyncUpkeep.Decide(ctx);
+            return upkeep is Transition ? upkeep : replaced;
+        }
+        return AsyncUpkeep.Decide(ctx);
     }
 
     /// <summary>

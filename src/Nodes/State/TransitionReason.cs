@@ -77,4 +77,10 @@ public enum TransitionReason
     /// and became a writable primary (generation past the source's timeline; <see cref="ClusterState.StandbyOf"/> cleared).
     /// </summary>
     ClusterPromoted,
+
+    /// <summary>
+    /// A standby cluster's leader was gone: its sync (or the first async that runs) leads in its place and follows the
+    /// source itself; the old leader left the state, to rejoin as an async (generation + 1; nothing is promoted).
+    /// </summary>
+    StandbyLeaderReplaced,
 }

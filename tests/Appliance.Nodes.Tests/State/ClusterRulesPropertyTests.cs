@@ -241,7 +241,8 @@ public class ClusterRulesPropertyTests(ITestOutputHelper output)
 
     /// <summary>
     /// Standby clusters (issue 17) of a source on timeline 1 to 4, the steps of <see cref="OperationsRunGen"/> with the
-    /// source's writes and promote-cluster at random moments mixed in. A separate generator, so the seeds above keep
+    /// source's writes and promote-cluster at random moments mixed in; the crashes among them replace standby leaders
+    /// (<see cref="StandbyFailover"/>). A separate generator, so the seeds above keep
     /// replaying their runs.
     /// </summary>
     private static readonly Gen<Run> StandbyRunGen =
@@ -259,12 +260,13 @@ public class ClusterRulesPropertyTests(ITestOutputHelper output)
     {
         // The world checks at every step that no acknowledged write leaves the state's primary, that no timeline number
         // (the source's included) is started twice and that the promoted leader's timeline is its generation; the
-        // history invariants check each transition, ClusterPromoted included.
-        long promotions = 0, ackedAfter = 0, healed = 0;
+        // history invariants check each transition, ClusterPromoted and StandbyLeaderReplaced included.
+        long promotions = 0, ackedAfter = 0, healed = 0, leaderChanges = 0;
         StandbyRunGen.Sample(run =>
         {
             var world = run.Play();
             Interlocked.Add(ref promotions, world.ClusterPromotions);
+            Interlocked.Add(ref leaderChanges, world.StandbyLeaderChanges);
             Interlocked.Add(ref ackedAfter, world.AckedAfterPromotion);
             if (world.State is null) return;
             world.EndMaintenance();
@@ -282,7 +284,8 @@ public class ClusterRulesPropertyTests(ITestOutputHelper output)
             world.CheckTheChainStreams();
             Interlocked.Increment(ref healed);
         }, iter: Sequences / 2);
-        output.WriteLine($"{Sequences / 2} standby runs: {promotions} promoted during the faults, {ackedAfter} writes acknowledged after; {healed} healed and promoted");
+        output.WriteLine($"{Sequences / 2} standby runs: {leaderChanges} standby leaders replaced, {promotions} promoted during the faults, {ackedAfter} writes acknowledged after; {healed} healed and promoted");
+        Assert.True(leaderChanges > Sequences / 20, $"only {leaderChanges} standby leaders replaced");
         Assert.True(promotions > Sequences / 50, $"only {promotions} promotions during the faults");
         Assert.True(ackedAfter > Sequences / 50, $"only {ackedAfter} writes acknowledged after a promotion during the faults");
         Assert.True(healed > Sequences / 10, $"only {healed} runs healed");

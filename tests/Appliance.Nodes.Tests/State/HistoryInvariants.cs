@@ -39,7 +39,17 @@ internal static class HistoryInvariants
         var forced = transition.Reason == TransitionReason.ForcedFailover;
         if (forced && !(next.IsDeposed(previous.Primary.Id) && next.IsDeposed(previous.Sync!.Id)))
             problems.Add("a forced failover did not depose both the old primary and the old sync");
-        if (primaryChanged)
+        // A standby cluster's leader is replaced without a promotion: by its sync or an async, never by a newcomer (it
+        // would have no data to lead with), within the cluster, in the next generation, with initWal kept; the old leader
+        // leaves the state (it was never promoted, so there is nothing to depose), and nothing else changes the leader.
+        var leaderReplaced = transition.Reason == TransitionReason.StandbyLeaderReplaced;
+        if (leaderReplaced && !(previous.IsStandbyCluster && next.IsStandbyCluster && primaryChanged && generationUp == 1
+                                && !next.Names(previous.Primary.Id) && previous.InitWal == next.InitWal && Equals(previous.InitHistory, next.InitHistory)
+                                && (next.Primary.Is(previous.Sync) || previous.Async.Any(a => a.Is(next.Primary)))))
+            problems.Add("a standby leader replacement did not hand the lead to the old sync or an async of the same standby cluster in the next generation, keeping initWal and dropping the old leader");
+        if (previous.IsStandbyCluster && next.IsStandbyCluster && primaryChanged && !leaderReplaced)
+            problems.Add($"the standby leader changed by {transition.Reason}");
+        if (primaryChanged && !leaderReplaced)
         {
             if (!newGeneration) problems.Add("the primary changed within a generation");
             if (!forced && !next.Primary.Is(previous.Sync)) problems.Add($"new primary {next.Primary.Id} was not the sync ({previous.Sync?.Id})");

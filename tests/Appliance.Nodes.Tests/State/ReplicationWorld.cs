@@ -115,6 +115,9 @@ internal sealed class ReplicationWorld
     /// <summary>Standby clusters promoted by <see cref="StepKind.PromoteCluster"/>.</summary>
     public int ClusterPromotions { get; private set; }
 
+    /// <summary>Standby leaders replaced inside a standby cluster (<see cref="TransitionReason.StandbyLeaderReplaced"/>).</summary>
+    public int StandbyLeaderChanges { get; private set; }
+
     /// <summary>Writes acknowledged after a promotion of the standby cluster.</summary>
     public int AckedAfterPromotion => ClusterPromotions == 0 ? 0 : _acked.Count;
 
@@ -517,6 +520,7 @@ internal sealed class ReplicationWorld
                 }
                 HistoryInvariants.Check(previous, t);
                 if (t.Reason == TransitionReason.ClusterPromoted) ClusterPromotions++;
+                if (t.Reason == TransitionReason.StandbyLeaderReplaced) StandbyLeaderChanges++;
                 if (t.Reason == TransitionReason.ForcedFailover)
                 {
                     // The operator accepted losing what the new primary lacks: only those writes may go.

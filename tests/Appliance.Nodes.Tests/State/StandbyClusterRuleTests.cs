@@ -3,8 +3,8 @@ using Appliance.Nodes.State;
 namespace Appliance.Nodes.Tests.State;
 
 /// <summary>
-/// Issue 17 §5, slice 1: a standby cluster's first state records its source, its primary is the standby leader, and
-/// nothing in it is promoted: only its async chain is kept up to date.
+/// Issue 17 §5: a standby cluster's first state records its source and its primary is the standby leader; nothing in it
+/// is promoted but by promote-cluster, and a lost leader or sync is replaced without a promotion.
 /// </summary>
 [Trait("Category", "Unit")]
 public class StandbyClusterRuleTests
@@ -40,27 +40,65 @@ public class StandbyClusterRuleTests
     }
 
     [Fact]
-    public void A_lost_standby_leader_is_not_replaced_by_a_promotion()
+    public void A_lost_standby_leader_is_replaced_by_its_sync_without_a_promotion_or_a_fence()
     {
         var c = StandbyCluster();
         c.Leave("node1");
-        Assert.Equal(1, c.State!.Generation);
-        Assert.Equal("node1", c.State.Primary.Id);
-        var refusal = Assert.IsType<Refusal>(c.LastRest);
-        Assert.Equal(RefusalReason.StandbyCluster, refusal.Reason);
-        Assert.Empty(c.Probes);   // not even a fence: no sync's receiving is stopped for a takeover that cannot happen
+        Assert.Equal("g2 P=node2 S=node3 A=[] D=[] W=0/0 standby-of=10.1.0.1:5432,10.1.0.2:5432", c.Describe());
+        var t = c.History[^1];
+        Assert.Equal(TransitionReason.StandbyLeaderReplaced, t.Reason);
+        Assert.Contains("Standby leader node1 is gone: node2 leads the standby cluster and follows 10.1.0.1:5432,10.1.0.2:5432 itself", t.Detail);
+        Assert.Empty(c.Probes);   // nothing is promoted, so no sync's receiving is stopped
+        Assert.Equal(c.History[0].Next.InitHistory, c.State!.InitHistory);   // initWal and its history are kept
+
+        // The old leader was never promoted: it comes back as a newcomer at the tail, not as a deposed peer.
+        c.Join("node1");
+        Assert.Equal("g2 P=node2 S=node3 A=[node1] D=[] W=0/0 standby-of=10.1.0.1:5432,10.1.0.2:5432", c.Describe());
+        Assert.Equal(TransitionReason.AsyncsUpdated, c.History[^1].Reason);
     }
 
     [Fact]
-    public void A_lost_sync_is_not_replaced_but_the_async_chain_is_kept()
+    public void Without_a_running_sync_the_first_running_async_leads_and_the_old_sync_heads_the_chain()
+    {
+        var c = StandbyCluster();
+        c.Join("node4");
+        c.PostgresDown("node2");
+        c.Leave("node1");
+        Assert.Equal("g2 P=node3 S=node4 A=[node2] D=[] W=0/0 standby-of=10.1.0.1:5432,10.1.0.2:5432", c.Describe());
+        Assert.Equal(TransitionReason.StandbyLeaderReplaced, c.History[^1].Reason);
+    }
+
+    [Fact]
+    public void A_lost_standby_leader_is_not_replaced_while_frozen_or_when_no_peer_runs()
+    {
+        var c = StandbyCluster();
+        c.Command(new OperatorCommand.Freeze("DR drill"));
+        c.Leave("node1");
+        Assert.Equal(RefusalReason.ClusterFrozen, Assert.IsType<Refusal>(c.LastRest).Reason);
+        Assert.Equal("node1", c.State!.Primary.Id);
+
+        c.PostgresDown("node2").PostgresDown("node3");
+        c.Command(new OperatorCommand.Unfreeze());
+        var refusal = Assert.IsType<Refusal>(c.LastRest);
+        Assert.Equal(RefusalReason.NoAsyncAvailable, refusal.Reason);
+        Assert.Contains("no peer whose PostgreSQL runs may lead", refusal.Detail);
+        Assert.Equal("node1", c.State!.Primary.Id);
+
+        c.PostgresUp("node3");
+        Assert.Equal("g2 P=node3 S=node2 A=[] D=[] W=0/0 standby-of=10.1.0.1:5432,10.1.0.2:5432", c.Describe());
+    }
+
+    [Fact]
+    public void A_lost_sync_is_replaced_by_the_first_async_without_a_fence_and_the_chain_is_kept()
     {
         var c = StandbyCluster();
         c.Join("node4");
         c.Leave("node2");
-        Assert.Equal("g1 P=node1 S=node2 A=[node3,node4] D=[] W=0/0 standby-of=10.1.0.1:5432,10.1.0.2:5432", c.Describe());
-        Assert.Equal(RefusalReason.StandbyCluster, Assert.IsType<Refusal>(c.LastRest).Reason);
+        Assert.Equal("g2 P=node1 S=node3 A=[node4] D=[] W=0/0 standby-of=10.1.0.1:5432,10.1.0.2:5432", c.Describe());
+        Assert.Equal(TransitionReason.SyncReplaced, c.History[^1].Reason);
+        Assert.Contains("no fence is needed", c.History[^1].Detail);
         c.Leave("node4");
-        Assert.Equal(["node3"], c.State!.Async.Select(a => a.Id));
+        Assert.Empty(c.State!.Async);
         Assert.Empty(c.Probes);
     }
 
@@ -172,6 +210,8 @@ public class StandbyClusterRuleTests
         Assert.Equal(RefusalReason.DatabaseOffline, Assert.IsType<Refusal>(c.Command(new OperatorCommand.PromoteCluster())).Reason);
         c.PostgresUp("node1");
 
+        // With no other peer running, nobody replaces the lost leader, and only it may be promoted.
+        c.PostgresDown("node2").PostgresDown("node3");
         c.Leave("node1");
         var refusal = Assert.IsType<Refusal>(c.Command(new OperatorCommand.PromoteCluster()));
         Assert.Equal(RefusalReason.DatabaseOffline, refusal.Reason);
