@@ -1,3 +1,4 @@
+using Appliance.Nodes.Postgres;
 namespace Appliance.Bench;
 
 /// <summary>What a failover trial does to the cluster.</summary>
@@ -143,7 +144,7 @@ internal sealed class FailoverBench(BenchSettings s, Results results, int seed, 
                 break;
             case Fault.SigtermPrimary:
                 at = Clock.Now;
-                Os.Signal(victim.Process!.Id, Os.SigTerm);
+                ProcessSignal.Send(victim.Process!.Id, ProcessSignal.Term);
                 break;
             default: throw new ArgumentOutOfRangeException(nameof(fault));
         }

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using Appliance.Nodes.Postgres;
 
 namespace Appliance.Bench;
 
@@ -59,13 +60,13 @@ internal sealed class NodeProcess(string name, int pgPort, int httpPort, int akk
         var host = Process ?? throw new InvalidOperationException($"{Name} is not running");
         var pm = postmasterPid ?? PostmasterPid();
         var victims = new List<int> { host.Id };
-        if (pm is { } p) { victims.Add(p); victims.AddRange(Os.ChildrenOf(p)); }
-        victims.AddRange(Os.ChildrenOf(host.Id));
+        if (pm is { } p) { victims.Add(p); victims.AddRange(ProcessSignal.ChildrenOf(p)); }
+        victims.AddRange(ProcessSignal.ChildrenOf(host.Id));
         victims = [.. victims.Distinct()];
         var at = Clock.Now;
-        foreach (var v in victims) Os.Signal(v, Os.SigKill);
+        foreach (var v in victims) ProcessSignal.Send(v, ProcessSignal.Kill);
         await host.WaitForExitAsync();
-        for (var i = 0; i < 100 && victims.Any(Os.Alive); i++) await Task.Delay(50);
+        for (var i = 0; i < 100 && victims.Any(ProcessSignal.IsAlive); i++) await Task.Delay(50);
         return (at, victims);
     }
 
@@ -75,10 +76,10 @@ internal sealed class NodeProcess(string name, int pgPort, int httpPort, int akk
         if (Process is not { } p) return;
         if (!p.HasExited)
         {
-            Os.Signal(p.Id, Os.SigTerm);
+            ProcessSignal.Send(p.Id, ProcessSignal.Term);
             using var cts = new CancellationTokenSource(timeout);
             try { await p.WaitForExitAsync(cts.Token); }
-            catch (OperationCanceledException) { Os.Signal(p.Id, Os.SigKill); await p.WaitForExitAsync(); }
+            catch (OperationCanceledException) { ProcessSignal.Send(p.Id, ProcessSignal.Kill); await p.WaitForExitAsync(); }
         }
         KillLeftoverPostmaster();
     }
@@ -86,11 +87,11 @@ internal sealed class NodeProcess(string name, int pgPort, int httpPort, int akk
     /// <summary>A postmaster that outlived its host (after a kill -9 of the host alone) is stopped by pid file.</summary>
     public void KillLeftoverPostmaster()
     {
-        if (PostmasterPid() is { } pm && Os.Alive(pm) && File.Exists($"/proc/{pm}/cmdline")
+        if (PostmasterPid() is { } pm && ProcessSignal.IsAlive(pm) && File.Exists($"/proc/{pm}/cmdline")
             && File.ReadAllText($"/proc/{pm}/cmdline").Contains(PgData))
         {
-            Os.Signal(pm, Os.SigKill);
-            foreach (var c in Os.ChildrenOf(pm)) Os.Signal(c, Os.SigKill);
+            ProcessSignal.Send(pm, ProcessSignal.Kill);
+            foreach (var c in ProcessSignal.ChildrenOf(pm)) ProcessSignal.Send(c, ProcessSignal.Kill);
         }
     }
 

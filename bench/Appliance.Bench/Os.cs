@@ -1,40 +1,10 @@
 using System.Diagnostics;
-using System.Runtime.InteropServices;
 
 namespace Appliance.Bench;
 
-/// <summary>Signals, /proc and child commands: the bench plays the operating system's part in a host crash.</summary>
+/// <summary>/proc and child commands (signals are <see cref="Appliance.Nodes.Postgres.ProcessSignal"/>'s): the bench plays the operating system's part in a host crash.</summary>
 internal static class Os
 {
-    public const int SigKill = 9;
-    public const int SigTerm = 15;
-
-    [DllImport("libc", SetLastError = true)]
-    private static extern int kill(int pid, int sig);
-
-    public static void Signal(int pid, int signal) => _ = kill(pid, signal);
-
-    public static bool Alive(int pid) => kill(pid, 0) == 0 || Marshal.GetLastPInvokeError() == 1; // EPERM: exists
-
-    /// <summary>Direct children of <paramref name="pid"/>, from /proc/*/stat.</summary>
-    public static List<int> ChildrenOf(int pid)
-    {
-        var kids = new List<int>();
-        foreach (var dir in Directory.EnumerateDirectories("/proc"))
-        {
-            if (!int.TryParse(Path.GetFileName(dir), out var p)) continue;
-            try
-            {
-                var stat = File.ReadAllText(Path.Combine(dir, "stat"));
-                var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
-                if (int.Parse(fields[1]) == pid) kids.Add(p);
-            }
-            catch (IOException) { }
-            catch (UnauthorizedAccessException) { }
-        }
-        return kids;
-    }
-
     /// <summary>Resident set size in KiB (VmRSS) and its peak (VmHWM).</summary>
     public static (long RssKb, long HwmKb) Memory(int pid)
     {

@@ -71,7 +71,7 @@ public class BackupClusterFixture : NodeClusterFixture
     /// </summary>
     public async Task<string> RebuildAsync(TestNode n)
     {
-        n.Process!.Signal(AppProcess.SigTerm);
+        n.Process!.Signal(ProcessSignal.Term);
         await n.Process.WaitAsync(TimeSpan.FromSeconds(60));
         await n.Process.DisposeAsync();
         ScratchDirectory.Delete(n.DataDir);

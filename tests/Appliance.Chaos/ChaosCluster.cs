@@ -2,6 +2,7 @@ using System.Net.Http.Json;
 using Appliance.Host.Api;
 using Appliance.Host.Cli;
 using Appliance.Testing;
+using Appliance.Nodes.Postgres;
 
 namespace Appliance.Chaos;
 
@@ -239,7 +240,7 @@ public sealed class ChaosCluster : IAsyncDisposable
         if (_supervisor is not null) await _supervisor;
         // Continue anything a nemesis left stopped, so that SIGKILL is delivered promptly.
         for (var i = 1; i <= Lab.Nodes; i++)
-            foreach (var pid in Lab.Pids(i)) Signals.Send(pid, Signals.Cont);
+            foreach (var pid in Lab.Pids(i)) ProcessSignal.Send(pid, ProcessSignal.Cont);
         Lab.Dispose();
         foreach (var n in Nodes)
         {

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using Appliance.Nodes.Postgres;
 
 namespace Appliance.Chaos;
 
@@ -98,7 +99,7 @@ public sealed class ChaosNode
             try
             {
                 var first = File.ReadLines(Path.Combine(Dir, "pgdata", "postmaster.pid")).FirstOrDefault();
-                return int.TryParse(first, out var pid) && Signals.Alive(pid) ? pid : 0;
+                return int.TryParse(first, out var pid) && ProcessSignal.IsAlive(pid) ? pid : 0;
             }
             catch (IOException) { return 0; }
         }
@@ -109,7 +110,7 @@ public sealed class ChaosNode
     {
         var pid = HostPid;
         Note($"kill -9 host {pid}");
-        Signals.Send(pid, Signals.Kill);
+        ProcessSignal.Send(pid, ProcessSignal.Kill);
         WaitExited();
     }
 
@@ -117,7 +118,7 @@ public sealed class ChaosNode
     public void Crash()
     {
         Note("crash (kill -9 every process of the namespace)");
-        foreach (var pid in Cluster.Lab.Pids(Index)) Signals.Send(pid, Signals.Kill);
+        foreach (var pid in Cluster.Lab.Pids(Index)) ProcessSignal.Send(pid, ProcessSignal.Kill);
         WaitExited();
     }
 
@@ -126,7 +127,7 @@ public sealed class ChaosNode
     {
         var pid = PostmasterPid;
         Note($"kill -9 postmaster {pid}");
-        Signals.Send(pid, Signals.Kill);
+        ProcessSignal.Send(pid, ProcessSignal.Kill);
     }
 
     /// <summary>SIGSTOP (<paramref name="stop"/>) or SIGCONT of the host process.</summary>
@@ -134,7 +135,7 @@ public sealed class ChaosNode
     {
         var pid = HostPid;
         Note($"{(stop ? "SIGSTOP" : "SIGCONT")} host {pid}");
-        Signals.Send(pid, stop ? Signals.Stop : Signals.Cont);
+        ProcessSignal.Send(pid, stop ? ProcessSignal.Stop : ProcessSignal.Cont);
     }
 
     /// <summary>SIGSTOP or SIGCONT of the postmaster and its children: a hung database server.</summary>
@@ -142,9 +143,9 @@ public sealed class ChaosNode
     public IReadOnlyList<int> PausePostmaster(bool stop, IReadOnlyList<int>? pids = null)
     {
         var pm = PostmasterPid;
-        pids ??= pm == 0 ? [] : [pm, .. Signals.Children(pm)];
+        pids ??= pm == 0 ? [] : [pm, .. ProcessSignal.ChildrenOf(pm)];
         Note($"{(stop ? "SIGSTOP" : "SIGCONT")} postmaster and children {string.Join(",", pids)}");
-        foreach (var pid in pids) Signals.Send(pid, stop ? Signals.Stop : Signals.Cont);
+        foreach (var pid in pids) ProcessSignal.Send(pid, stop ? ProcessSignal.Stop : ProcessSignal.Cont);
         return pids;
     }
 
@@ -152,7 +153,7 @@ public sealed class ChaosNode
     public void Terminate()
     {
         Note("SIGTERM host");
-        Signals.Send(HostPid, Signals.Term);
+        ProcessSignal.Send(HostPid, ProcessSignal.Term);
     }
 
     /// <summary>Waits for the host process to be gone (at most <paramref name="seconds"/>).</summary>

@@ -1,4 +1,5 @@
 using System.Text.RegularExpressions;
+using Appliance.Nodes.Postgres;
 
 namespace Appliance.Chaos;
 
@@ -199,7 +200,7 @@ public sealed class NetworkLab : IDisposable
 
     private static void RemoveNamespace(string ns)
     {
-        foreach (var pid in ParsePids(Shell.Run("ip", "netns", "pids", ns).Out)) Signals.Send(pid, Signals.Kill);
+        foreach (var pid in ParsePids(Shell.Run("ip", "netns", "pids", ns).Out)) ProcessSignal.Send(pid, ProcessSignal.Kill);
         Shell.Run("ip", "netns", "del", ns);
         if (Directory.Exists(NamespaceEtc(ns))) Directory.Delete(NamespaceEtc(ns), recursive: true);
     }

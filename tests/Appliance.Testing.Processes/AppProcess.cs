@@ -1,6 +1,6 @@
 using System.Diagnostics;
-using System.Runtime.InteropServices;
 using System.Text;
+using Appliance.Nodes.Postgres;
 
 namespace Appliance.Testing.Processes;
 
@@ -71,9 +71,7 @@ public sealed class AppProcess : IAsyncDisposable
             return Task.FromResult(false);
         }, () => $"the output shows '{text}'; so far:\n{Stdout}\nstderr:\n{Stderr}", timeout);
 
-    public void Signal(int signal) => _ = kill(_process.Id, signal);
-
-    public const int SigInt = 2;
+    public void Signal(int signal) => _ = ProcessSignal.Send(_process.Id, signal);
 
     /// <summary>
     /// Whether this process ignores SIGINT, as a command started with <c>&amp;</c> from a non-interactive shell does.
@@ -83,12 +81,8 @@ public sealed class AppProcess : IAsyncDisposable
     public static bool IgnoresSigInt()
     {
         var line = File.ReadLines("/proc/self/status").FirstOrDefault(l => l.StartsWith("SigIgn:", StringComparison.Ordinal));
-        return line is not null && (Convert.ToUInt64(line["SigIgn:".Length..].Trim(), 16) & (1UL << (SigInt - 1))) != 0;
+        return line is not null && (Convert.ToUInt64(line["SigIgn:".Length..].Trim(), 16) & (1UL << (ProcessSignal.Interrupt - 1))) != 0;
     }
-    public const int SigTerm = 15;
-
-    [DllImport("libc", SetLastError = true)]
-    private static extern int kill(int pid, int sig);
 
     public async ValueTask DisposeAsync()
     {

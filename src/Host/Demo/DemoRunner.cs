@@ -1,6 +1,6 @@
 using System.Diagnostics;
-using System.Net;
 using System.Runtime.InteropServices;
+using System.Net;
 using System.Security.Cryptography;
 using System.Text;
 using Appliance.Host.Api;
@@ -339,7 +339,7 @@ public static class DemoRunner
                 }
                 catch (Exception e) when (e is HttpRequestException or TaskCanceledException) { }
             }
-        foreach (var p in processes.Where(p => !p.HasExited)) Signal(p.Id, Sigterm);
+        foreach (var p in processes.Where(p => !p.HasExited)) ProcessSignal.Send(p.Id, ProcessSignal.Term);
         var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(60);
         foreach (var p in processes)
         {
@@ -376,10 +376,4 @@ public static class DemoRunner
                 Console.Error.WriteLine($"Stopped a PostgreSQL left behind on {n.Name} (pid {pid})");
     }
 
-    private const int Sigterm = 15;
-
-    private static void Signal(int pid, int signal) => _ = kill(pid, signal);
-
-    [DllImport("libc", SetLastError = true)]
-    private static extern int kill(int pid, int sig);
 }

@@ -25,11 +25,11 @@ public static class LeftoverPgBackRestServer
     {
         var found = ServersOf(configFile);
         if (found.Count == 0) return found;
-        foreach (var pid in found) _ = LibC.kill(pid, LibC.SIGTERM);
+        foreach (var pid in found) _ = ProcessSignal.Send(pid, ProcessSignal.Term);
         var deadline = DateTime.UtcNow + timeout;
         while (DateTime.UtcNow < deadline && found.Any(ProcStat.Alive))
             await Task.Delay(100, ct).ConfigureAwait(false);
-        foreach (var pid in found.Where(ProcStat.Alive)) _ = LibC.kill(pid, LibC.SIGKILL);
+        foreach (var pid in found.Where(ProcStat.Alive)) _ = ProcessSignal.Send(pid, ProcessSignal.Kill);
         return found;
     }
 

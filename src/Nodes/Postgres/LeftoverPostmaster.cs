@@ -25,7 +25,7 @@ public static class LeftoverPostmaster
         // Its children are noted first: once it is gone they are orphans, and where their working directory cannot be
         // read (a node without the right to inspect the postgres user's processes) nothing else would find them.
         var children = ProcStat.ChildrenOf(pidFile.Pid);
-        _ = LibC.kill(pidFile.Pid, LibC.SIGQUIT);
+        _ = ProcessSignal.Send(pidFile.Pid, ProcessSignal.Quit);
         var deadline = DateTime.UtcNow + timeout;
         while (DateTime.UtcNow < deadline)
         {
@@ -34,7 +34,7 @@ public static class LeftoverPostmaster
         }
         // Backends that outlive their postmaster would keep its shared memory and block the next start.
         foreach (var pid in ProcessesIn(dataDirectory).Concat(children).Append(pidFile.Pid).Distinct().Where(ProcStat.Alive))
-            _ = LibC.kill(pid, LibC.SIGKILL);
+            _ = ProcessSignal.Send(pid, ProcessSignal.Kill);
         return pidFile.Pid;
     }
 

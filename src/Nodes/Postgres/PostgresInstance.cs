@@ -126,7 +126,7 @@ public sealed class PostgresInstance
     public void Reload()
     {
         Interlocked.Increment(ref _reloads);
-        Signal(LibC.SIGHUP);
+        Signal(ProcessSignal.Hangup);
     }
 
     private long _reloads;
@@ -142,7 +142,7 @@ public sealed class PostgresInstance
     public async Task<PostmasterExit> StopAsync(TimeSpan fastTimeout, TimeSpan immediateTimeout, CancellationToken ct)
     {
         _stopRequested = true;
-        foreach (var (signal, timeout) in new[] { (LibC.SIGINT, fastTimeout), (LibC.SIGQUIT, immediateTimeout) })
+        foreach (var (signal, timeout) in new[] { (ProcessSignal.Interrupt, fastTimeout), (ProcessSignal.Quit, immediateTimeout) })
         {
             if (!IsRunning) break;
             Signal(signal);
@@ -161,7 +161,7 @@ public sealed class PostgresInstance
     {
         _stopRequested = true;
         var children = ProcStat.ChildrenOf(Pid);
-        if (IsRunning) LibC.kill(Pid, LibC.SIGKILL);
+        if (IsRunning) ProcessSignal.Send(Pid, ProcessSignal.Kill);
         var exit = await Exited.WaitAsync(ct).ConfigureAwait(false);
         while (children.Any(c => Directory.Exists($"/proc/{c}")))
             await Task.Delay(PollInterval, ct).ConfigureAwait(false);
@@ -184,7 +184,7 @@ public sealed class PostgresInstance
 
     private void Signal(int signal)
     {
-        if (IsRunning && LibC.kill(Pid, signal) != 0 && IsRunning)
+        if (IsRunning && !ProcessSignal.Send(Pid, signal) && IsRunning)
             throw new PostgresDriverException($"Could not send signal {signal} to postmaster {Pid}.");
     }
 

@@ -3,6 +3,7 @@ using System.Net.NetworkInformation;
 using System.Net.Sockets;
 using System.Text;
 using System.Text.Json;
+using Appliance.Nodes.Postgres;
 
 namespace Appliance.Host.Tests.Processes;
 
@@ -53,7 +54,7 @@ public sealed class ApiWithoutTokenTests : IDisposable
             Assert.Equal(HttpStatusCode.OK, r.StatusCode);
 
         Assert.Contains("No --api-token-file", node.Stdout);
-        node.Signal(AppProcess.SigTerm);
+        node.Signal(ProcessSignal.Term);
         Assert.Equal(0, await node.WaitAsync(TimeSpan.FromSeconds(60)));
     }
 

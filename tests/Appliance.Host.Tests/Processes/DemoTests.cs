@@ -3,6 +3,7 @@ using System.Net.Http.Json;
 using System.Net.Sockets;
 using System.Text;
 using Appliance.Host.Api;
+using Appliance.Nodes.Postgres;
 
 namespace Appliance.Host.Tests.Processes;
 
@@ -25,7 +26,7 @@ public sealed class DemoTests : IDisposable
 
     private async Task StopWithCtrlCAsync(AppProcess demo)
     {
-        demo.Signal(AppProcess.SigInt);
+        demo.Signal(ProcessSignal.Interrupt);
         Assert.Equal(0, await demo.WaitAsync(TimeSpan.FromSeconds(120)));
         Assert.Contains("no node or PostgreSQL process is left", demo.Stdout);
         Assert.Empty(AppProcess.ProcessesMentioning(_dir));

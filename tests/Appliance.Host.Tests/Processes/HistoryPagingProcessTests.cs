@@ -5,6 +5,7 @@ using System.Text.RegularExpressions;
 using Appliance.Actors.Coordinator;
 using Appliance.Host.Api;
 using Xunit.Abstractions;
+using Appliance.Nodes.Postgres;
 
 namespace Appliance.Host.Tests.Processes;
 
@@ -65,7 +66,7 @@ public sealed class HistoryPagingProcessTests(ITestOutputHelper output)
             // A node restarted now holds no copy: it reads every entry from the coordinator, which runs on the oldest
             // member (never the node that just joined again), a page at a time.
             var restarted = await cluster.NodeInRoleAsync("async");
-            restarted.Process!.Signal(AppProcess.SigTerm);
+            restarted.Process!.Signal(ProcessSignal.Term);
             await restarted.Process.WaitAsync(TimeSpan.FromSeconds(60));
             await restarted.Process.DisposeAsync();
             clock.Restart();

@@ -3,6 +3,7 @@ using System.Net.Http.Json;
 using System.Text;
 using System.Text.Json;
 using Appliance.Host.Api;
+using Appliance.Nodes.Postgres;
 
 namespace Appliance.Host.Tests.Processes;
 
@@ -258,7 +259,7 @@ public sealed partial class NodeApiAndCliTests(NodeClusterFixture cluster) : ICl
         var next = await cluster.NodeInRoleAsync("sync");
         var postmaster = (await cluster.StatusAsync(primary)).PostmasterPid!.Value;
         var generation = (await cluster.ClusterAsync(next)).State!.Generation;
-        primary.Process!.Signal(AppProcess.SigTerm);
+        primary.Process!.Signal(ProcessSignal.Term);
         var exit = await primary.Process.WaitAsync(TimeSpan.FromSeconds(90));
         // CI once saw exit 1 here (an exception out of the node's shutdown) without the process's own words: keep them.
         Assert.True(exit == 0, $"the node exited with {exit}.\nstdout:\n{primary.Process.Stdout}\nstderr:\n{primary.Process.Stderr}");

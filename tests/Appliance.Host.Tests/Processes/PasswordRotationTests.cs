@@ -1,4 +1,5 @@
 using Npgsql;
+using Appliance.Nodes.Postgres;
 
 namespace Appliance.Host.Tests.Processes;
 
@@ -71,7 +72,7 @@ public sealed class PasswordRotationTests(PasswordFileClusterFixture cluster) : 
         // A standby that lost its disk, started again with only the new password in its file, clones from a peer: as the
         // superuser and as the replication role at the version it reads from that peer, having no catalog of its own.
         var standby = cluster.Nodes.First(n => n != primary);
-        standby.Process!.Signal(AppProcess.SigTerm);
+        standby.Process!.Signal(ProcessSignal.Term);
         await standby.Process.WaitAsync(TimeSpan.FromSeconds(60));
         ScratchDirectory.Delete(standby.DataDir);
         NodeClusterFixture.PrivateFile(cluster.PasswordFile(standby), NewPassword + "\n");

@@ -8,6 +8,7 @@ using Appliance.Actors.Serialization;
 using Appliance.Host.Api;
 using Appliance.Host.Tls;
 using Npgsql;
+using Appliance.Nodes.Postgres;
 
 namespace Appliance.Host.Tests.Processes;
 
@@ -121,7 +122,7 @@ public sealed class TlsClusterTests(TlsNodeClusterFixture cluster) : IClassFixtu
                 return stream is not null;
             }, () => $"n4 streams from {upstreamId}" + cluster.Logs() + $"\n--- n4 ---\n{process.Stdout}{process.Stderr}", TimeSpan.FromSeconds(120));
             Assert.Equal(("replicator", true), stream);
-            process.Signal(AppProcess.SigTerm);
+            process.Signal(ProcessSignal.Term);
             await process.WaitAsync(TimeSpan.FromSeconds(60));
         }
         // The other tests of this class see the three nodes again.
