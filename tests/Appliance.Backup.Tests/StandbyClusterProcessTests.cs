@@ -156,7 +156,12 @@ public sealed class StandbyClusterProcessTests
             Assert.Equal(addresses, replaced.StandbyOf);
             await BackupClusterFixture.ScalarAsync(newPrimary.PgPort, "INSERT INTO followed SELECT generate_series(251, 300)");
             await standby.WaitRowsEverywhereAsync("followed", 300);
-            Assert.Equal(newPrimary.PgPort, Convert.ToInt32(await BackupClusterFixture.ScalarAsync(newLeader.PgPort, "SELECT sender_port FROM pg_stat_wal_receiver")));
+            // The receiver may be between connections at any one read; it must settle on the source's primary.
+            object? senderPort = null;
+            await Wait.UntilAsync(async () => Equals(senderPort = await BackupClusterFixture.ScalarAsync(newLeader.PgPort,
+                    "SELECT sender_port FROM pg_stat_wal_receiver WHERE status = 'streaming'"), newPrimary.PgPort),
+                () => $"{newLeader.Name} streams from the source's primary on port {newPrimary.PgPort} (sender port {senderPort ?? "none"})" + standby.Logs(),
+                TimeSpan.FromSeconds(60));
             refused = await Assert.ThrowsAsync<PostgresException>(() => NodeClusterFixture.WriteAsync(newLeader));
             Assert.Equal(PostgresErrorCodes.ReadOnlySqlTransaction, refused.SqlState);
 

@@ -68,6 +68,14 @@ public interface IDatabaseInstance
     Task CloneAfreshAsync(PeerId upstream, PeerId? downstream, IProgress<BaseBackupProgress>? progress, CancellationToken ct);
 
     /// <summary>
+    /// Rewinds a running standby of <paramref name="upstream"/> that has forked off its history, and follows it again;
+    /// refused (<see cref="InvalidRoleTransitionException"/>) unless it runs following <paramref name="upstream"/>.
+    /// </summary>
+    /// <returns>How it was rewound; null when it proved not to be forked.</returns>
+    Task<RejoinOutcome?> RewindForkedAsync(PeerId upstream, PeerId? downstream, IProgress<BaseBackupProgress>? progress, CancellationToken ct) =>
+        throw new NotSupportedException($"{GetType().Name} cannot rewind a standby.");
+
+    /// <summary>
     /// Rewinds (or re-clones) a former primary onto the history of <paramref name="source"/>, the current primary, and
     /// then follows <paramref name="upstream"/>.
     /// </summary>

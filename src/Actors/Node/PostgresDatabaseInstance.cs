@@ -114,6 +114,10 @@ public sealed class PostgresDatabaseInstance(PostgresNode node) : IDatabaseInsta
         Driver.CloneAfreshAsync(upstream, downstream, progress, ct);
 
     /// <inheritdoc />
+    public Task<RejoinOutcome?> RewindForkedAsync(PeerId upstream, PeerId? downstream, IProgress<BaseBackupProgress>? progress, CancellationToken ct) =>
+        Driver.RewindForkedAsync(upstream, downstream, progress, ct);
+
+    /// <inheritdoc />
     public async Task<FenceReading> StopReceivingAsync(CancellationToken ct)
     {
         var end = await Driver.StopReceivingAsync(ct).ConfigureAwait(false);

@@ -101,13 +101,9 @@ public sealed partial class PostgresNode
     {
         var before = await ConfLoadTimeAsync(ct).ConfigureAwait(false);
         _instance!.Reload();
-        var deadline = DateTimeOffset.UtcNow + Settings.Timeouts.Reload;
-        while (await ConfLoadTimeAsync(ct).ConfigureAwait(false) <= before)
-        {
-            if (DateTimeOffset.UtcNow > deadline)
-                throw new ConfigurationNotAppliedException($"{Settings.Self} did not reload its configuration within {Settings.Timeouts.Reload.TotalSeconds:0} s.");
-            await Task.Delay(TimeSpan.FromMilliseconds(20), ct).ConfigureAwait(false);
-        }
+        await Poll.UntilAsync(async () => await ConfLoadTimeAsync(ct).ConfigureAwait(false) > before, Settings.Timeouts.Reload,
+            () => new ConfigurationNotAppliedException($"{Settings.Self} did not reload its configuration within {Settings.Timeouts.Reload.TotalSeconds:0} s."),
+            ct).ConfigureAwait(false);
     }
 
     private async Task<DateTime> ConfLoadTimeAsync(CancellationToken ct)

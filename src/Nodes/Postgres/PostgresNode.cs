@@ -327,8 +327,22 @@ public sealed partial class PostgresNode : IAsyncDisposable
     {
         if (!IsRunning || CurrentRole?.PrimaryConnInfo is not { } following || following != role.PrimaryConnInfo)
             throw new InvalidRoleTransitionException(
-                $"{Settings.Self} is not a running standby that follows {upstream}, so it is not cloned afresh from it.");
+                $"{Settings.Self} is not a running standby that follows {upstream}, so it is neither cloned afresh from it nor rewound onto it.");
     }
+
+    /// <summary>
+    /// Rewinds a running standby of <paramref name="upstream"/> that has forked off the upstream's history since it
+    /// started (the stall check's <see cref="StallVerdict.Rewind"/>), and starts it again; refused
+    /// (<see cref="InvalidRoleTransitionException"/>) unless it runs following <paramref name="upstream"/>, checked under
+    /// the gate, so that a fence raised meanwhile (its <c>primary_conninfo</c> emptied) is never undone.
+    /// </summary>
+    /// <returns>How it was rewound; null when, stopped, it proved not to be forked after all (it runs again as before).</returns>
+    public Task<RejoinOutcome?> RewindForkedAsync(PeerId upstream, PeerId? downstream, IProgress<BaseBackupProgress>? progress, CancellationToken ct) =>
+        Serialised(async () =>
+        {
+            RequireFollowing(upstream, ApplianceConfig.Standby(Settings, upstream, downstream));
+            return await FollowLockedAsync(upstream, downstream, progress, ct).ConfigureAwait(false);
+        }, ct);
 
     /// <summary>Whether a rejoin was begun and has not finished (see <see cref="RejoinMarker"/>).</summary>
     public bool RejoinPending => RejoinMarker.For(DataDirectory).IsPending;
@@ -537,8 +551,8 @@ public sealed partial class PostgresNode : IAsyncDisposable
         await ReloadLockedAsync(current with { SyncStandbyName = syncId, ReadOnly = true }, ct).ConfigureAwait(false);
         // A new session sees the setting before every walsender has re-read it; until they have, the old sync may still
         // acknowledge commits, so the position is read only once none but the named peer counts as synchronous.
-        var deadline = DateTimeOffset.UtcNow + Settings.Timeouts.Reload;
-        while (true)
+        var flushed = Lsn.Zero;
+        await Poll.UntilAsync(async () =>
         {
             await using var connection = await Probe.OpenAsync(ct).ConfigureAwait(false);
             await using var command = new NpgsqlCommand(
@@ -547,11 +561,12 @@ public sealed partial class PostgresNode : IAsyncDisposable
             command.Parameters.AddWithValue("sync", syncId);
             await using var reader = await command.ExecuteReaderAsync(ct).ConfigureAwait(false);
             await reader.ReadAsync(ct).ConfigureAwait(false);
-            if (reader.GetInt32(0) == 0) return Lsn.Parse(reader.GetString(1));
-            if (DateTimeOffset.UtcNow > deadline)
-                throw new PostgresDriverException($"{Settings.Self}: another standby still counts as synchronous after naming {syncId}.");
-            await Task.Delay(TimeSpan.FromMilliseconds(20), ct).ConfigureAwait(false);
-        }
+            if (reader.GetInt32(0) != 0) return false;
+            flushed = Lsn.Parse(reader.GetString(1));
+            return true;
+        }, Settings.Timeouts.Reload,
+            () => new PostgresDriverException($"{Settings.Self}: another standby still counts as synchronous after naming {syncId}."), ct).ConfigureAwait(false);
+        return flushed;
     }, ct);
 
     /// <summary>Stops the server: fast shutdown, then immediate after <see cref="DriverTimeouts.FastStop"/>. Never smart.</summary>
@@ -803,26 +818,23 @@ public sealed partial class PostgresNode : IAsyncDisposable
             ["default_transaction_read_only"] = role.ReadOnly ? "on" : "off",
             ["primary_conninfo"] = role.PrimaryConnInfo?.Render() ?? "",
         };
-        var deadline = DateTimeOffset.UtcNow + Settings.Timeouts.Reload;
-        while (true)
+        string? mismatch = null;
+        await Poll.UntilAsync(async () =>
         {
-            string? mismatch = null;
+            mismatch = null;
             foreach (var (name, value) in expected)
             {
                 var (actual, source) = await Probe.ReadSettingAsync(name, ct).ConfigureAwait(false);
                 if (actual != value)
                 {
                     mismatch = $"{name} is '{actual}' (set in {source ?? "a default"}), not '{value}'";
-                    break;
+                    return false;
                 }
             }
-            if (mismatch is null) return;
-            if (DateTimeOffset.UtcNow > deadline)
-                throw new ConfigurationNotAppliedException(
-                    $"After a reload of {Settings.Self}, {mismatch}. If another file sets it (ALTER SYSTEM writes " +
-                    $"postgresql.auto.conf), remove it there: {ApplianceConfigFile.FileName} owns this setting.");
-            await Task.Delay(TimeSpan.FromMilliseconds(20), ct).ConfigureAwait(false);
-        }
+            return true;
+        }, Settings.Timeouts.Reload, () => new ConfigurationNotAppliedException(
+            $"After a reload of {Settings.Self}, {mismatch}. If another file sets it (ALTER SYSTEM writes " +
+            $"postgresql.auto.conf), remove it there: {ApplianceConfigFile.FileName} owns this setting."), ct).ConfigureAwait(false);
     }
 
     private async Task<int?> PromoteLockedAsync(RoleParameters primaryRole, long generation, CancellationToken ct)
@@ -850,13 +862,8 @@ public sealed partial class PostgresNode : IAsyncDisposable
             if (await command.ExecuteScalarAsync(ct).ConfigureAwait(false) is not true)
                 throw new PostgresDriverException($"pg_promote on {Settings.Self} did not finish within {waitSeconds} s.");
         }
-        var deadline = DateTimeOffset.UtcNow + Settings.Timeouts.Promote;
-        while ((await Probe.ReadStatusAsync(ct).ConfigureAwait(false)).InRecovery)
-        {
-            if (DateTimeOffset.UtcNow > deadline)
-                throw new PostgresDriverException($"{Settings.Self} still reports pg_is_in_recovery() after pg_promote.");
-            await Task.Delay(TimeSpan.FromMilliseconds(20), ct).ConfigureAwait(false);
-        }
+        await Poll.UntilAsync(async () => !(await Probe.ReadStatusAsync(ct).ConfigureAwait(false)).InRecovery, Settings.Timeouts.Promote,
+            () => new PostgresDriverException($"{Settings.Self} still reports pg_is_in_recovery() after pg_promote."), ct).ConfigureAwait(false);
         return (await Probe.ReadStatusAsync(ct).ConfigureAwait(false)).Timeline;
     }
 

@@ -19,6 +19,10 @@ namespace Appliance.Nodes.State;
 /// names the new leader.</para>
 /// <para>Refused while frozen (a generation would change) and when no peer that runs may lead or be the new sync: the
 /// cluster then keeps what it received and waits.</para>
+/// <para>A peer below the new leader may hold more of the source's WAL than it (the old leader back as an async, an
+/// old sync that could not lead). While the source runs the leader soon passes it; if the leader is promoted first,
+/// that peer has forked off the promoted history, and its role's stall check rewinds it (<see cref="StallVerdict.Rewind"/>).
+/// What the new leader lacks of the old leader's WAL is lost at a promotion: it was the source's, never acknowledged here.</para>
 /// </remarks>
 internal static class StandbyFailover
 {
@@ -42,9 +46,14 @@ internal static class StandbyFailover
         if (newSync is null && !syncLeads && ctx.IsPresent(sync) && ctx.MayLead(sync)) newSync = sync;
         if (newSync is null) return Refusals.NoCandidate($"{wanted} with {leader.Id} as leader,");
 
-        // The old sync, when it does not lead and is not the new sync, heads the chain (it is closest to the old leader).
+        // The old sync, when it does not lead and is not the new sync, heads the chain if its PostgreSQL runs (it is
+        // closest to the old leader), else goes to the tail, so that the asyncs below it keep an upstream.
         var asyncs = ctx.PresentAsyncs.Where(a => !a.Is(leader) && !a.Is(newSync)).ToList();
-        if (!syncLeads && ctx.IsPresent(sync) && !sync.Is(newSync)) asyncs.Insert(0, sync);
+        if (!syncLeads && ctx.IsPresent(sync) && !sync.Is(newSync))
+        {
+            if (ctx.Observation.ReportsRunning(sync.Id)) asyncs.Insert(0, sync);
+            else asyncs.Add(sync);
+        }
         var next = ctx.NextGeneration() with { Primary = leader, Sync = newSync, Async = [.. asyncs] };
         return new Transition(next, TransitionReason.StandbyLeaderReplaced,
             $"Standby leader {lost.Id} is gone: {leader.Id} leads the standby cluster and follows {state.StandbyOf} itself, {newSync.Id} is its sync, " +

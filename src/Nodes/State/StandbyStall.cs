@@ -45,6 +45,12 @@ public abstract record StallVerdict
 
     /// <summary>Its upstream can never send it what it needs: clone it afresh from that upstream.</summary>
     public sealed record CloneAfresh(string Why) : StallVerdict;
+
+    /// <summary>
+    /// It holds WAL past the point where its upstream's history forked off its own, so PostgreSQL will never stream it:
+    /// follow the upstream again, which rewinds it onto the upstream's history (<c>PostgresNode.FollowAsync</c>).
+    /// </summary>
+    public sealed record Rewind(string Why) : StallVerdict;
 }
 
 /// <summary>
@@ -74,12 +80,31 @@ public static class StandbyStall
         if (own.Streaming) return StallVerdict.Streaming.Instance;
         if (theirs is null)
             return new StallVerdict.Wait($"not streaming from upstream {upstream.Id}, which cannot be read");
+        // Forked: checked before the segments, since the upstream usually still holds the segment a forked standby
+        // asks for. A role checks this when it starts; a standby that forks afterwards (it was ahead of an upstream
+        // that was then promoted below it: a standby cluster's peer ahead of a new leader at promote-cluster) would
+        // otherwise wait for ever.
+        if (own.History is { } mine && theirs.History is { } newer && !newer.Holds(mine, own.Position))
+        {
+            var forked = $"not streaming from upstream {upstream.Id}: it is at {own.Position} on {mine}, past where the upstream's history " +
+                         $"({newer}) forked off at {newer.ForkPoint(mine)}";
+            // Only onto a later timeline: timelines are numbered as the generations that started them (PromotionTimeline),
+            // so the upstream follows a later promotion, which was made at or past every commit acknowledged on this
+            // standby's timeline. An upstream on an older timeline is the stale side (a deposed node, or a history read
+            // before the upstream's own switch), and rewinding onto it could drop WAL of the newer history, which may
+            // hold acknowledged commits: that waits for the state to change.
+            if (newer.Timeline <= mine.Timeline)
+                return new StallVerdict.Wait($"{forked}; not rewound, as the upstream's timeline is not later than this standby's");
+            return stalledFor < patience
+                ? new StallVerdict.Wait($"{forked}; rewinding onto it once it has not streamed for {patience.TotalSeconds:0.#} s")
+                : new StallVerdict.Rewind($"{forked}, and it has not streamed for {stalledFor.TotalSeconds:0.#} s");
+        }
         if (theirs.HoldsSegmentOf(own.Position))
             return new StallVerdict.Wait($"not streaming from upstream {upstream.Id}, which still holds the WAL from {own.Position}");
-        if (own.History is null || theirs.History is null || !theirs.History.Holds(own.History, own.Position))
+        if (own.History is null || theirs.History is null)
             return new StallVerdict.Wait(
                 $"not streaming from upstream {upstream.Id}, whose WAL begins at {theirs.Begins}, after this standby's {own.Position}; " +
-                "not cloned afresh, because its history does not hold this standby's WAL (or could not be read)");
+                "not cloned afresh, because its history or this standby's could not be read");
         var lacks = $"upstream {upstream.Id} no longer holds the WAL this standby needs from {own.Position}: its WAL begins at {theirs.Begins}";
         return stalledFor < patience
             ? new StallVerdict.Wait($"{lacks}; cloning afresh from it once it has not streamed for {patience.TotalSeconds:0.#} s")

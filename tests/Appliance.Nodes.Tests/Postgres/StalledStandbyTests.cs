@@ -58,4 +58,52 @@ public sealed class StalledStandbyTests
         Assert.Equal("a", Assert.Single(await sync.Probe.ReadDownstreamsAsync(default)).ApplicationName);
         Assert.False(Directory.Exists(async.DataDirectory.Path + ".appliance-fresh"));
     }
+
+    /// <summary>
+    /// A standby ahead of its upstream on the same timeline waits; if that upstream is then promoted below the
+    /// standby's position (a standby cluster's old leader back as an async at promote-cluster, or an async ahead of the
+    /// sync that took over), the standby has forked off its upstream's history and can never stream. The stall check sees
+    /// that while the upstream still holds the standby's segment, and following the upstream again rewinds it.
+    /// </summary>
+    [Fact]
+    public async Task A_standby_whose_upstream_is_promoted_below_it_is_seen_forked_and_following_again_rewinds_it()
+    {
+        await using var cluster = new TestCluster();
+        var chain = await Chain.BuildAsync(cluster, "p", "s", "a");
+        var (primary, sync, async) = (chain[0], chain[1], chain[2]);
+        var (p, s, a) = (chain.Peers[0], chain.Peers[1], chain.Peers[2]);
+
+        // s stops receiving (as behind a takeover's fence) while a, re-pointed at p and made its sync, goes on: a is ahead of s.
+        await sync.StopReceivingAsync(default);
+        await async.FollowAsync(p, null, null, default);
+        await primary.NameSyncAsync("a", default);
+        await primary.EnableWritesWhenSyncCaughtUpAsync(a, TimeSpan.FromSeconds(30), default);
+        await Sql.ExecAsync(primary, "INSERT INTO t VALUES (2)");
+        await Sql.HasRowAsync(async, 2);
+        // a follows s again while s is a standby behind it on timeline 1: nothing has forked, so nothing is rewound.
+        Assert.Null(await async.FollowAsync(s, null, null, default));
+
+        // p dies and s is promoted below a's position, onto timeline 2.
+        await primary.KillAsync(default);
+        await sync.StartPrimaryAsync(a, generation: 2, default);
+        Assert.Equal(2, (await sync.Probe.ReadStatusAsync(default)).Timeline);
+        var reading = await Eventually.ReturnsAsync(
+            async () => new StallReading(await async.ReadStandbyProgressAsync(default), await sync.Probe.ReadWalHeldAsync(default)),
+            r => !r.Own.Streaming && r.Own.History is { } own && r.Upstream?.History is { Timeline: 2 } theirs && !theirs.Holds(own, r.Own.Position),
+            "a runs without streaming, forked off s's timeline 2");
+        Assert.True(reading.Upstream!.HoldsSegmentOf(reading.Own.Position), "s still holds a's segment: only the history tells the fork");
+        Assert.Contains("rewinding onto it once", Assert.IsType<StallVerdict.Wait>(StandbyStall.Decide(s, reading, TimeSpan.FromSeconds(5), TimeSpan.FromSeconds(30))).Why);
+        Assert.IsType<StallVerdict.Rewind>(StandbyStall.Decide(s, reading, TimeSpan.FromMinutes(1), TimeSpan.FromSeconds(30)));
+
+        // What the role then does: rewind a onto timeline 2 (refused for a standby that does not follow s, as a fenced
+        // one does not); it streams, and row 2 is gone.
+        await Assert.ThrowsAsync<InvalidRoleTransitionException>(() => async.RewindForkedAsync(p, null, null, default));
+        var rewound = await async.RewindForkedAsync(s, null, null, default);
+        Assert.NotNull(rewound);
+        await sync.EnableWritesWhenSyncCaughtUpAsync(a, TimeSpan.FromSeconds(30), default);
+        await Sql.ExecAsync(sync, "INSERT INTO t VALUES (3)");
+        await Sql.HasRowAsync(async, 3);
+        Assert.Equal(0L, await Sql.CountAsync(async, "t", "id = 2"));
+        await Eventually.TrueAsync(async () => (await async.Probe.ReadStandbyProgressAsync(default)).Streaming, "a streams from s");
+    }
 }

@@ -142,7 +142,8 @@ public class ClusterRulesPropertyTests(ITestOutputHelper output)
             if (world.State is null || run.Mode == ClusterMode.Singleton) return;
             world.HealEverything();
             try { world.CheckTheChainStreams(); }
-            catch (ModelViolation) { Interlocked.Increment(ref stuck); }
+            catch (ModelViolation e) when (e.Message.Contains("its WAL begins at entry", StringComparison.Ordinal)) { Interlocked.Increment(ref stuck); }
+            catch (ModelViolation) { }   // forked off its upstream: the stall check's rewind is off too in these runs
         }, iter: 2_000);
         output.WriteLine($"{stuck} of 2000 runs without fresh clones ended with a standby that cannot stream");
         Assert.True(stuck > 0, "no run left a standby stuck: the model does not exercise WAL removal");

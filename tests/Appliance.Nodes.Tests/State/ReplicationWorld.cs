@@ -240,10 +240,10 @@ internal sealed class ReplicationWorld
             rest = Coordinate(null);
             foreach (var n in _nodes) Deliver(n);
             foreach (var n in _nodes) if (n.View?.RoleOf(n.Id).Role == PeerRole.Deposed) RewindDeposed(n);
-            foreach (var n in _nodes) RewindStandby(n);
-            foreach (var n in _nodes) CloneStalledStandby(n);
+            // A forked standby is rewound by its role's stall check alone here (StandbyStall's Rewind): the role's
+            // check at its start (RewindStandby) runs only when its role key changes, which healing need not do.
             if (StatePrimary is { } leader) FollowSource(leader, int.MaxValue);
-            foreach (var n in ChainOrder()) Replicate(n, int.MaxValue);
+            SettleStandbys();
             CheckAcknowledgedWritesAreOnThePrimary();
         }
         return rest;
@@ -263,7 +263,25 @@ internal sealed class ReplicationWorld
         Write(primary);
         if (State!.Sync is { } sync) Replicate(Node(sync.Id), int.MaxValue);
         CheckAcknowledgedWritesAreOnThePrimary();
+        // Time passes: the write carries a promotion's new timeline down the chain (the model moves a standby to its
+        // upstream's timeline only with WAL), and a standby ahead of the promotion point finds itself forked, which
+        // its role's stall check rewinds.
+        SettleStandbys();
         return _acked.Count > before;
+    }
+
+    /// <summary>
+    /// Stall checks and replication, once per link of the chain: a new timeline moves one link down per pass (the model
+    /// moves a standby to its upstream's timeline only with WAL), and a standby ahead of where it forked finds itself
+    /// off its upstream's history only then, which its role's stall check rewinds (every few seconds in the node).
+    /// </summary>
+    private void SettleStandbys()
+    {
+        for (var pass = 0; pass <= _nodes.Count; pass++)
+        {
+            foreach (var n in _nodes) CloneStalledStandby(n);
+            foreach (var n in ChainOrder()) Replicate(n, int.MaxValue);
+        }
     }
 
     /// <summary>
@@ -281,13 +299,14 @@ internal sealed class ReplicationWorld
 
     /// <summary>
     /// Liveness after healing (finding 10): every standby of the state whose node runs can stream from its upstream: it
-    /// is not stuck below the WAL its upstream still holds.
+    /// is not stuck below the WAL its upstream still holds, nor forked off its upstream's history.
     /// </summary>
     public void CheckTheChainStreams()
     {
         foreach (var x in _nodes.Where(x => x.View?.Version == State!.Version && ActingRole(x) is PeerRole.Sync or PeerRole.Async))
-            if (ServingUpstream(x) is { } u && x.Log.Count < u.HeldFrom)
-                throw new ModelViolation($"{x.Id} ({ActingRole(x)}) at {PositionOf(x)} on {x.History} cannot stream from {u.Id} ({ActingRole(u)}, at {PositionOf(u)} on {u.History}, promoted {u.Promoted}), whose WAL begins at entry {u.HeldFrom}; receiver stopped {x.ReceiverStopped}", Trace);
+            if (ServingUpstream(x) is { } u && (x.Log.Count < u.HeldFrom || !u.History.Holds(x.History, PositionOf(x))))
+                throw new ModelViolation($"{x.Id} ({ActingRole(x)}) at {PositionOf(x)} on {x.History} cannot stream from {u.Id} ({ActingRole(u)}, at {PositionOf(u)} on {u.History}, promoted {u.Promoted}): " +
+                    (x.Log.Count < u.HeldFrom ? $"its WAL begins at entry {u.HeldFrom}" : "it is forked off that history") + $"; receiver stopped {x.ReceiverStopped}", Trace);
     }
 
     /// <summary>Overrides the coordinator's state, for the checker's self-test only.</summary>
@@ -463,8 +482,13 @@ internal sealed class ReplicationWorld
         if (!CloneStalledStandbys || n.ReceiverStopped || ServingUpstream(n) is not { } u) return;
         var own = new StandbyProgress(Streaming: false, PositionOf(n), n.History);
         var theirs = new UpstreamWal((ulong)u.HeldFrom, LsnBytesPerWrite, u.History);
-        if (StandbyStall.Decide(u.Peer, new StallReading(own, theirs), TimeSpan.FromMinutes(1), TimeSpan.FromSeconds(30)) is not StallVerdict.CloneAfresh)
+        var verdict = StandbyStall.Decide(u.Peer, new StallReading(own, theirs), TimeSpan.FromMinutes(1), TimeSpan.FromSeconds(30));
+        if (verdict is StallVerdict.Rewind)
+        {
+            RewindOnto(n, u);   // the role follows its upstream again, which rewinds it (PostgresNode.FollowAsync)
             return;
+        }
+        if (verdict is not StallVerdict.CloneAfresh) return;
         n.Log = u.Log;
         n.History = u.History;
         n.HeldFrom = u.Log.Count;   // a fresh copy's pg_wal begins at the copy

@@ -58,14 +58,24 @@ public class StandbyClusterRuleTests
     }
 
     [Fact]
-    public void Without_a_running_sync_the_first_running_async_leads_and_the_old_sync_heads_the_chain()
+    public void Without_a_running_sync_the_first_running_async_leads_and_the_old_sync_goes_to_the_tail()
     {
         var c = StandbyCluster();
-        c.Join("node4");
+        c.Join("node4").Join("node5");
         c.PostgresDown("node2");
         c.Leave("node1");
-        Assert.Equal("g2 P=node3 S=node4 A=[node2] D=[] W=0/0 standby-of=10.1.0.1:5432,10.1.0.2:5432", c.Describe());
+        Assert.Equal("g2 P=node3 S=node4 A=[node5,node2] D=[] W=0/0 standby-of=10.1.0.1:5432,10.1.0.2:5432", c.Describe());
         Assert.Equal(TransitionReason.StandbyLeaderReplaced, c.History[^1].Reason);
+    }
+
+    [Fact]
+    public void A_running_sync_tagged_nofailover_does_not_lead_and_heads_the_chain()
+    {
+        var c = StandbyCluster();
+        c.Join("node4").Join("node5");
+        c.Tag("node2", PeerTags.NoFailover);
+        c.Leave("node1");
+        Assert.Equal("g2 P=node3 S=node4 A=[node2,node5] D=[] W=0/0 standby-of=10.1.0.1:5432,10.1.0.2:5432", c.Describe());
     }
 
     [Fact]

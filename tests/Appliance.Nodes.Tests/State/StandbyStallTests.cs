@@ -57,13 +57,31 @@ public class StandbyStallTests
     }
 
     [Fact]
-    public void A_standby_off_its_upstreams_history_is_not_cloned_afresh()
+    public void A_standby_off_its_upstreams_history_is_rewound_not_cloned_afresh()
     {
         // The standby went on on timeline 50 past 0/3000000, where the upstream's timeline 51 forked off: the standby
-        // holds WAL the upstream's history does not, which a copy would drop (a rewind's business, not this rule's).
+        // holds WAL the upstream's history does not. It is rewound once it has stalled for the patience, whether or
+        // not the upstream still holds its segment (it usually does: the case of a peer ahead of a newly promoted leader).
         var upstreamHistory = Timeline50.PromotedAt(Lsn.Parse("0/3000000"), 51);
-        var forked = StandbyStall.Decide(Upstream, new StallReading(Stalled("0/3EACD88"), Holding(4, upstreamHistory)), Long, Patience);
-        Assert.Contains("its history does not hold this standby's WAL", Assert.IsType<StallVerdict.Wait>(forked).Why);
+        foreach (var oldest in new ulong[] { 3, 4 })
+        {
+            var forked = StandbyStall.Decide(Upstream, new StallReading(Stalled("0/3EACD88"), Holding(oldest, upstreamHistory)), Long, Patience);
+            Assert.Contains("past where the upstream's history", Assert.IsType<StallVerdict.Rewind>(forked).Why);
+            var early = StandbyStall.Decide(Upstream, new StallReading(Stalled("0/3EACD88"), Holding(oldest, upstreamHistory)), Patience / 2, Patience);
+            Assert.Contains("rewinding onto it once it has not streamed for", Assert.IsType<StallVerdict.Wait>(early).Why);
+        }
+
+        // Never onto an upstream on an earlier timeline than the standby's (a stale upstream: the standby is on the later
+        // history and may hold acknowledged commits), whether its parent or a sibling; onto a later sibling, yes (a
+        // promotion from the common parent, made at or past every acknowledged commit).
+        var standbyOn51 = new StandbyProgress(false, Lsn.Parse("0/3EACD88"), upstreamHistory);
+        var older = StandbyStall.Decide(Upstream, new StallReading(standbyOn51, Holding(3, Timeline50)), Long, Patience);
+        Assert.Contains("is not later than this standby's", Assert.IsType<StallVerdict.Wait>(older).Why);
+        var standbyOn52 = new StandbyProgress(false, Lsn.Parse("0/3EACD88"), Timeline50.PromotedAt(Lsn.Parse("0/3000000"), 52));
+        var earlierSibling = StandbyStall.Decide(Upstream, new StallReading(standbyOn52, Holding(3, Timeline50.PromotedAt(Lsn.Parse("0/2000000"), 51))), Long, Patience);
+        Assert.Contains("is not later than this standby's", Assert.IsType<StallVerdict.Wait>(earlierSibling).Why);
+        var laterSibling = StandbyStall.Decide(Upstream, new StallReading(standbyOn51, Holding(3, Timeline50.PromotedAt(Lsn.Parse("0/2000000"), 52))), Long, Patience);
+        Assert.IsType<StallVerdict.Rewind>(laterSibling);
 
         var unknown = StandbyStall.Decide(Upstream, new StallReading(new StandbyProgress(false, Lsn.Parse("0/3EACD88"), null), Holding(4)), Long, Patience);
         Assert.IsType<StallVerdict.Wait>(unknown);

@@ -50,6 +50,10 @@ public abstract class RoleActor : ReceiveActor
     protected void PipeWork(Task work, Func<object> success) =>
         work.PipeTo(Self, success: success, failure: e => new ReconcileFailed(e));
 
+    /// <summary>As <see cref="PipeWork(Task, Func{object})"/>, for work whose result the success message carries.</summary>
+    protected void PipeWork<T>(Task<T> work, Func<T, object> success) =>
+        work.PipeTo(Self, success: success, failure: e => new ReconcileFailed(e));
+
     /// <inheritdoc />
     protected override void PreStart() =>
         ReconcileAsync(_stopping.Token).PipeTo(Self, success: () => Reconciled.Instance, failure: e => new ReconcileFailed(e));

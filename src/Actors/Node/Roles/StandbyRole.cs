@@ -13,14 +13,16 @@ namespace Appliance.Actors.Node.Roles;
 /// </summary>
 /// <remarks>
 /// Once applied, the role watches that the standby streams (<see cref="StandbyStall"/>): a standby whose upstream no
-/// longer holds the WAL it needs would otherwise wait for ever (BENCHMARKS finding 10), and is cloned afresh from it.
+/// longer holds the WAL it needs would otherwise wait for ever (BENCHMARKS finding 10), and is cloned afresh from it;
+/// one that has forked off its upstream's history since the role started is rewound onto it.
 /// </remarks>
 public abstract class StandbyRole : RoleActor, IWithTimers
 {
     private long _stalledSince = Stopwatch.GetTimestamp();
     private Lsn _lastPosition;
     private bool _reading;   // a check in flight: the next tick does not start another
-    private bool _cloning;   // a fresh clone in flight: a check still in the mailbox must not start a second one
+    private bool _cloning;   // a fresh clone or rewind in flight: a check still in the mailbox must not start a second one
+    private TimeSpan _rewindPatience = TimeSpan.Zero;   // beyond the stall rule's own patience; grows after a rewind that found nothing
 
     /// <summary>Creates the role for <paramref name="context"/>.</summary>
     protected StandbyRole(RoleContext context) : base(context)
@@ -37,10 +39,15 @@ public abstract class StandbyRole : RoleActor, IWithTimers
             _reading = false;
             if (!_cloning) OnStallRead(read.Reading);
         });
-        Receive<ClonedAfresh>(_ =>
+        Receive<Repaired>(repaired =>
         {
             _cloning = false;
-            Log.Info("{0} cloned afresh from {1} and follows it again", Role.Instance.Peer.Id, Upstream.Id);
+            // A rewind that found nothing (stopped, the data directory was on the upstream's history after all: a
+            // lagging read of its timeline) doubles the wait before the next, so a misread cannot restart it every 30 s.
+            if (repaired.NothingDone)
+                _rewindPatience = TimeSpan.FromTicks(Math.Min(Math.Max(_rewindPatience.Ticks * 2, 2 * Role.Options.StandbyStallPatience.Ticks),
+                    TimeSpan.FromMinutes(30).Ticks));
+            Log.Info("{0} {1} {2} and follows it again", Role.Instance.Peer.Id, repaired.How, Upstream.Id);
             ReportResumed();
             Report(new RoleProtocol.Applied(Role.Token, Role.Assignment.Role, ReadWrite: false));
             Watch();
@@ -81,14 +88,28 @@ public abstract class StandbyRole : RoleActor, IWithTimers
                 ReportWaiting(wait.Why);
                 break;
             case StallVerdict.CloneAfresh clone:
-                _cloning = true;
-                Timers.Cancel(CheckStall.Instance);
-                Log.Warning("{0}: {1}; cloning afresh from {2}", Role.Instance.Peer.Id, clone.Why, Upstream.Id);
-                ReportWaiting($"cloning afresh from upstream {Upstream.Id}: {clone.Why}");
+                BeginRepair("cloning afresh from", clone.Why);
                 PipeWork(Role.Instance.CloneAfreshAsync(Upstream, Role.Assignment.Downstream, CloneProgress(), Stopping),
-                    () => ClonedAfresh.Instance);
+                    () => new Repaired("cloned afresh from"));
+                break;
+            case StallVerdict.Rewind rewind when stalledFor >= _rewindPatience:
+                BeginRepair("rewinding onto", rewind.Why);
+                PipeWork(Role.Instance.RewindForkedAsync(Upstream, Role.Assignment.Downstream, CloneProgress(), Stopping),
+                    outcome => outcome is null ? new Repaired("found nothing to rewind onto", NothingDone: true) : new Repaired("rewound onto"));
+                break;
+            case StallVerdict.Rewind rewind:
+                ReportWaiting($"{rewind.Why}; rewinding once it has not streamed for {_rewindPatience.TotalSeconds:0} s");
                 break;
         }
+    }
+
+    /// <summary>Stops the stall checks while a repair runs, and says so; <see cref="Repaired"/> starts them again.</summary>
+    private void BeginRepair(string doing, string why)
+    {
+        _cloning = true;
+        Timers.Cancel(CheckStall.Instance);
+        Log.Warning("{0}: {1}; {2} {3}", Role.Instance.Peer.Id, why, doing, Upstream.Id);
+        ReportWaiting($"{doing} upstream {Upstream.Id}: {why}");
     }
 
     /// <inheritdoc />
@@ -148,10 +169,8 @@ public abstract class StandbyRole : RoleActor, IWithTimers
 
     private sealed record StallRead(StallReading? Reading);
 
-    private sealed record ClonedAfresh
-    {
-        public static readonly ClonedAfresh Instance = new();
-    }
+    /// <summary>A fresh clone or a rewind of a stalled standby is done; <paramref name="How"/> says which, before the upstream's id.</summary>
+    private sealed record Repaired(string How, bool NothingDone = false);
 }
 
 /// <summary>The sync: streams from the primary, which waits for it on every commit.</summary>
