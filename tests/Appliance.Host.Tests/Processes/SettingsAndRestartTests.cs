@@ -120,13 +120,16 @@ public sealed class SettingsAndRestartTests(NodeClusterFixture cluster, ITestOut
     }
 
     /// <summary>
-    /// How much longer than the plain switchover's the roll's longest write pause may be. The two are measured one after
-    /// the other on a 2-core machine that other engineers' clusters share, by a writer that finds the new primary by
-    /// polling every node and reconnecting, so the same pause varies with scheduling (measured with a load average near
-    /// 20: switchover 3.0 and 3.8 s, the roll's longest 2.3 and 2.6 s). 2 s covers that noise, while a roll that pauses
-    /// writes for two switchovers' time (about 6 s) still fails.
+    /// How much longer than a plain switchover's the roll's longest write pause may be. The pauses are measured one after
+    /// the other on a 2-core machine that other test assemblies share, by a writer that finds the new primary by polling
+    /// every node and reconnecting, so the same pause stretches with the load of the moment, and by a factor rather than
+    /// by a constant: one switchover paused writes for 3.3 s on a quiet machine, 4.3 to 5.5 s beside four busy loops, and
+    /// 6.4 s in CI, where the roll that followed paused them for 9.6 s while its own switchover took twice as long as on a
+    /// quiet machine. So the yardstick is the longer of two switchovers, one before the roll and one after it, and the
+    /// roll may pause writes for a quarter more than that plus a second; a roll that pauses writes for two switchovers
+    /// still fails. The failure message says where in the roll the longest pause fell, and which writes failed when.
     /// </summary>
-    private static readonly TimeSpan Noise = TimeSpan.FromSeconds(2);
+    private static TimeSpan Allowed(TimeSpan yardstick) => yardstick * 1.25 + TimeSpan.FromSeconds(1);
 
     [Fact]
     public async Task C4_a_restart_only_setting_is_pending_until_restart_pending_applies_it_while_a_writer_loses_nothing()
@@ -171,13 +174,20 @@ public sealed class SettingsAndRestartTests(NodeClusterFixture cluster, ITestOut
         var newPrimary = (await cluster.PrimaryAsync())!;
         Assert.NotEqual(oldPrimary.Name, newPrimary.Name);
 
+        // The second yardstick, so that the load of the roll's moment is measured too.
+        await cluster.WaitSettledAsync();
+        var again = await writer.MeasureAsync(() => NodeClusterFixture.CliAsync("switchover", "--endpoint", cluster.Nodes[0].Url));
+        Assert.True(again.Result.Code == 0, again.Result.Out + again.Result.Err);
+        output.WriteLine($"switchover after the roll: {writer.Summary(again.Window)}");
+        newPrimary = (await cluster.PrimaryAsync())!;
+
         await writer.DisposeAsync();
-        output.WriteLine(writer.Summary(rollWindow));
         Assert.True(writer.AcknowledgedIn(rollWindow) > 0, writer.Summary(rollWindow));
         // The issue's bound: during the roll the writer never waits longer than one switchover.
-        var yardstick = writer.LongestGap(switchover.Window);
-        Assert.True(writer.LongestGap(rollWindow) <= yardstick + Noise,
-            $"the roll paused writes for {writer.LongestGap(rollWindow).TotalSeconds:0.00} s, more than the switchover's {yardstick.TotalSeconds:0.00} s + {Noise.TotalSeconds} s");
+        var yardstick = new[] { writer.LongestGap(switchover.Window), writer.LongestGap(again.Window) }.Max();
+        Assert.True(writer.LongestGap(rollWindow) <= Allowed(yardstick),
+            $"the roll paused writes for {writer.LongestGap(rollWindow).TotalSeconds:0.00} s, more than the {Allowed(yardstick).TotalSeconds:0.00} s "
+            + $"allowed by the longer switchover's {yardstick.TotalSeconds:0.00} s; {writer.Summary(rollWindow)}");
         var missing = await writer.MissingOnAsync(newPrimary);
         Assert.True(missing.Count == 0, $"acknowledged writes lost: {string.Join(", ", missing.Take(20))}; {writer.Summary(rollWindow)}");
     }
@@ -197,19 +207,29 @@ public sealed class SettingsAndRestartTests(NodeClusterFixture cluster, ITestOut
         private Task? _loop;
         private int _next;
         private int _failed;
+        private readonly ConcurrentQueue<(long At, string Why)> _failures = new();
 
         public int AcknowledgedIn(Window w) => _acked.Count(a => a.At >= w.Start && a.At <= w.End);
 
         /// <summary>The longest wait between two acknowledged commits in <paramref name="w"/>, its edges counted as commits.</summary>
-        public TimeSpan LongestGap(Window w)
+        public TimeSpan LongestGap(Window w) => Gaps(w).Select(g => g.To - g.From).DefaultIfEmpty(TimeSpan.Zero).Max();
+
+        /// <summary>Each wait between two acknowledged commits in <paramref name="w"/>, as offsets from its start.</summary>
+        private IEnumerable<(TimeSpan From, TimeSpan To)> Gaps(Window w)
         {
             var times = _acked.Select(a => a.At).Where(t => t >= w.Start && t <= w.End).Order().Prepend(w.Start).Append(w.End).ToList();
-            var longest = times.Zip(times.Skip(1), (a, b) => b - a).DefaultIfEmpty(0).Max();
-            return Stopwatch.GetElapsedTime(0, longest);
+            return times.Zip(times.Skip(1), (a, b) => (Stopwatch.GetElapsedTime(w.Start, a), Stopwatch.GetElapsedTime(w.Start, b)));
         }
 
-        public string Summary(Window w) =>
-            $"writer: {_acked.Count} acknowledged ({AcknowledgedIn(w)} in {Stopwatch.GetElapsedTime(w.Start, w.End).TotalSeconds:0.0} s), {_failed} failed, longest gap {LongestGap(w).TotalSeconds:0.00} s";
+        public string Summary(Window w)
+        {
+            var longest = Gaps(w).MaxBy(g => g.To - g.From);
+            return $"writer: {_acked.Count} acknowledged ({AcknowledgedIn(w)} in {Stopwatch.GetElapsedTime(w.Start, w.End).TotalSeconds:0.0} s), "
+                + $"{_failed} failed, longest gap {(longest.To - longest.From).TotalSeconds:0.00} s "
+                + $"(from {longest.From.TotalSeconds:0.00} s to {longest.To.TotalSeconds:0.00} s into the window)"
+                + string.Concat(_failures.Where(f => f.At >= w.Start && f.At <= w.End)
+                    .Select(f => $"; failed at {Stopwatch.GetElapsedTime(w.Start, f.At).TotalSeconds:0.00} s: {f.Why}"));
+        }
 
         /// <summary>
         /// Runs <paramref name="operation"/> and waits until writes flow again (20 more acknowledged, on whichever node
@@ -261,9 +281,10 @@ public sealed class SettingsAndRestartTests(NodeClusterFixture cluster, ITestOut
                     await cmd.ExecuteNonQueryAsync(_stop.Token);
                     if (!cancelled) _acked.Enqueue((id, Stopwatch.GetTimestamp()));
                 }
-                catch (Exception) when (!_stop.IsCancellationRequested)
+                catch (Exception e) when (!_stop.IsCancellationRequested)
                 {
                     _failed++;
+                    _failures.Enqueue((Stopwatch.GetTimestamp(), e.Message));
                     target = null;   // ask again where the primary is
                     await Task.Delay(50);
                 }
