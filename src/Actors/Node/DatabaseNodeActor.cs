@@ -202,6 +202,22 @@ public sealed partial class DatabaseNodeActor : ReceiveActor, IWithTimers
 
     private void Contact() => _lastContact = Stopwatch.GetTimestamp();
 
+    /// <summary>
+    /// The state, not this node's <c>--standby-of</c>, says whether the cluster follows a source, so a difference changes
+    /// nothing here; it is said once per change, since it usually means a flag left behind after promote-cluster or a
+    /// node pointed at the wrong cluster.
+    /// </summary>
+    private void WarnOfStandbyMismatch(ClusterState? previous, ClusterState state)
+    {
+        if (state.StandbyOf == _options.StandbyOf || (previous is not null && previous.StandbyOf == state.StandbyOf)) return;
+        _log.Warning("{0}: this node was started with {1}, but the cluster state v{2} {3}; the state decides. {4}",
+            _instance.Peer.Id, _options.StandbyOf is { } own ? $"--standby-of {own}" : "no --standby-of", state.Version,
+            state.StandbyOf is { } source ? $"follows {source}" : "is a normal, writable cluster",
+            _options.StandbyOf is not null && state.StandbyOf is null
+                ? "Drop --standby-of from this node's flags or config file before its next restart."
+                : "Give this node the cluster's --standby-of.");
+    }
+
     private void Adopt(ClusterState state)
     {
         // Only a state at least as new as the one held renews the lease: a stale coordinator (one that lost the
@@ -227,6 +243,7 @@ public sealed partial class DatabaseNodeActor : ReceiveActor, IWithTimers
 
         var previous = _state;
         _state = state;
+        WarnOfStandbyMismatch(previous, state);
         AdmitPeers();
         ApplySettings();
         var assignment = state.RoleOf(_instance.Peer.Id);
@@ -347,7 +364,8 @@ public sealed partial class DatabaseNodeActor : ReceiveActor, IWithTimers
             ReadyToRejoin: _readyToRejoin,
             History: _status?.History,
             RewoundOnto: _readyToRejoin ? _rewoundOnto : null,
-            Tags: _options.Tags);
+            Tags: _options.Tags,
+            StandbyOf: _options.StandbyOf);
         _coordinator.Tell(new NodeProtocol.StatusReport(_instance.Peer, report, _appliedVersion, _appliedRole, _readWrite && !_selfFenced,
             _fence, _fenceOwner, _instance.SecretFingerprints));
     }

@@ -32,6 +32,9 @@ public sealed record DatabaseNodeOptions(
     /// <summary>This node's tags (<c>--tag</c>), sent in every report.</summary>
     public PeerTags Tags { get; init; }
 
+    /// <summary>This node's <c>--standby-of</c>, sent in every report (initial setup compares the members'); null without one.</summary>
+    public StandbySource? StandbyOf { get; init; }
+
     /// <summary>The command to run after each role change (<c>--on-role-change</c>), if any.</summary>
     public RoleChangeHook? OnRoleChange { get; init; }
 

@@ -20,7 +20,7 @@ namespace Appliance.Actors.Serialization;
     UseStringEnumConverter = true,
     RespectNullableAnnotations = true,
     RespectRequiredConstructorParameters = true,
-    Converters = [typeof(LsnJsonConverter), typeof(ClusterStateJsonConverter), typeof(WalFenceJsonConverter), typeof(OperatorCommandJsonConverter), typeof(TimelineHistoryJsonConverter)])]
+    Converters = [typeof(LsnJsonConverter), typeof(ClusterStateJsonConverter), typeof(WalFenceJsonConverter), typeof(OperatorCommandJsonConverter), typeof(TimelineHistoryJsonConverter), typeof(StandbySourceJsonConverter)])]
 [JsonSerializable(typeof(ClusterStateProtocol.StateChanged))]
 [JsonSerializable(typeof(ClusterStateProtocol.GetState))]
 [JsonSerializable(typeof(ClusterStateProtocol.CurrentState))]

@@ -20,6 +20,9 @@ public static class Verify
         if (view.State is not { } state)
         {
             problems.Add("the cluster has no state yet: it is still being set up (it needs at least 2 members that have reported)");
+            // Why it is not set up, when the coordinator has said so (nodes that disagree on --standby-of, data found).
+            if (view.LastRefusal is { } waiting)
+                problems.Add($"the coordinator does not set the cluster up ({waiting.Reason}): {waiting.Detail}");
             return problems;
         }
         if (view.StateFromStore)

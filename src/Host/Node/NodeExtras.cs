@@ -20,10 +20,11 @@ public static class NodeExtras
         }
     }
 
-    /// <summary>The node actor's options with this node's tags and hook.</summary>
+    /// <summary>The node actor's options with this node's tags, <c>--standby-of</c> and hook.</summary>
     public static DatabaseNodeOptions Apply(DatabaseNodeOptions node, NodeOptions options) => node with
     {
         Tags = options.Tags,
+        StandbyOf = options.StandbyOf,
         OnRoleChange = options.OnRoleChange is { } command ? new RoleChangeHook(command, options.OnRoleChangeTimeout) : null,
     };
 }

@@ -34,6 +34,15 @@ internal static class InitialSetup
             return new Refusal(RefusalReason.AwaitingReports,
                 $"Waiting for the first status report of {RuleContext.Ids(unreported)} before setting the cluster up.");
 
+        // The coordinator's own --standby-of decides what is set up, so a member configured otherwise would be set up as
+        // something it was not meant to be: above all a second site, one node of which lacks the flag, as a writable cluster.
+        var disagreeing = members.Where(m => observation.ReportOf(m.Id)!.StandbyOf != observation.StandbyOf).ToList();
+        if (disagreeing.Count > 0)
+            return new Refusal(RefusalReason.ModeMismatch,
+                $"The nodes disagree on --standby-of: the coordinator's node has {Describe(observation.StandbyOf)}, but " +
+                string.Join(", ", disagreeing.Select(m => $"{m.Id} has {Describe(observation.ReportOf(m.Id)!.StandbyOf)}")) +
+                ". Nothing is set up until they agree: start every node of a standby cluster with the same --standby-of, and no node of a normal cluster with one.");
+
         // A peer with data and no state means the state store was lost or pointed elsewhere. Picking a primary by
         // join order could crown a stale replica and silently drop acknowledged writes, so an operator decides.
         var withData = members.Where(m => observation.ReportOf(m.Id)!.HasExistingData).ToList();
@@ -66,6 +75,8 @@ internal static class InitialSetup
         return new Transition(normal, TransitionReason.InitialSetup,
             $"Cluster set up: primary {members[0].Id}, sync {members[1].Id}, asyncs {RuleContext.Ids(normal.Async)}.");
     }
+
+    private static string Describe(StandbySource? source) => source is null ? "none" : $"--standby-of {source}";
 
     /// <summary>
     /// <paramref name="peers"/> in join order, with those on the coordinator's host moved to the end, if at least

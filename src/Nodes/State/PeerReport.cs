@@ -15,8 +15,10 @@ namespace Appliance.Nodes.State;
 /// counts only for that primary and generation.</param>
 /// <param name="Tags">The node's tags (<c>--tag</c>): <see cref="PeerTags.NoFailover"/> keeps it from ever becoming
 /// the sync or the primary.</param>
+/// <param name="StandbyOf">The node's <c>--standby-of</c>, null without one. Initial setup refuses while the members
+/// disagree on it, so that a node started without it cannot set a second site up as a writable cluster.</param>
 public sealed record PeerReport(bool PostgresUp, Lsn Wal, bool HasExistingData = false, bool ReadyToRejoin = false,
-    TimelineHistory? History = null, RejoinTarget? RewoundOnto = null, PeerTags Tags = PeerTags.None);
+    TimelineHistory? History = null, RejoinTarget? RewoundOnto = null, PeerTags Tags = PeerTags.None, StandbySource? StandbyOf = null);
 
 /// <summary>The primary, generation and timeline a deposed peer was rewound onto.</summary>
 /// <param name="Primary">The primary it now follows.</param>

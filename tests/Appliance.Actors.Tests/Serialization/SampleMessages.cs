@@ -114,6 +114,8 @@ internal static class SampleMessages
         }),
         new NodeProtocol.StatusReport(new PeerId("n5", "10.0.0.5", 5432),
             new PeerReport(true, Lsn.Parse("0/3000060"), Tags: PeerTags.NoFailover | PeerTags.NoLoadBalance), 9, PeerRole.Maintenance, false),
+        new NodeProtocol.StatusReport(new PeerId("n6", "10.0.0.6", 5432),
+            new PeerReport(true, Lsn.Parse("0/3000060"), StandbyOf: StandbySource.Parse("10.1.0.1:5432,[::1]:5433")), 9, PeerRole.Async, false),
         new ClusterStateProtocol.StateChanged(9, FullStateWithSettings),
         new OperatorProtocol.Submit(new OperatorCommand.Configure(new Dictionary<string, string> { ["work_mem"] = "8MB", ["max_connections"] = "200" },
             ["statement_timeout"]) { ExpectedGeneration = 3 }),

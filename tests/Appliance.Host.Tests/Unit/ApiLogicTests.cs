@@ -254,6 +254,19 @@ public sealed class VerifyTests
     }
 
     [Fact]
+    public void A_cluster_not_yet_set_up_says_why_the_coordinator_waits()
+    {
+        var view = Fixtures.Healthy() with
+        {
+            State = null,
+            LastRefusal = new RefusalDto("ModeMismatch", "The nodes disagree on --standby-of: the coordinator's node has none, but n2 has --standby-of 10.1.0.1:5432."),
+        };
+        var problems = Verify.Problems(view);
+        Assert.Contains(problems, m => m.StartsWith("the cluster has no state yet", StringComparison.Ordinal));
+        Assert.Contains("the coordinator does not set the cluster up (ModeMismatch): The nodes disagree on --standby-of: the coordinator's node has none, but n2 has --standby-of 10.1.0.1:5432.", problems);
+    }
+
+    [Fact]
     public void A_standby_clusters_leader_is_a_read_only_standby_with_asynchronous_downstreams_and_not_a_problem()
     {
         var state = Fixtures.State() with { StandbyOf = StandbySource.Parse("10.1.0.1:5432") };

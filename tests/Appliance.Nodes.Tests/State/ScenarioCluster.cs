@@ -18,6 +18,7 @@ internal sealed class ScenarioCluster
     private readonly HashSet<string> _withData = [];
     private readonly HashSet<string> _unreported = [];
     private readonly Dictionary<string, PeerTags> _tags = [];
+    private readonly Dictionary<string, StandbySource?> _ownStandbyOf = [];
     private readonly Dictionary<string, LastSeen> _left = [];   // what the coordinator last knew of peers that left
 
     public ScenarioCluster(ClusterMode mode = ClusterMode.Normal, RejoinPolicy rejoin = RejoinPolicy.Manual)
@@ -56,6 +57,13 @@ internal sealed class ScenarioCluster
     public ScenarioCluster Tag(string id, PeerTags tags, bool settle = true)
     {
         _tags[id] = tags;
+        return settle ? Settle() : this;
+    }
+
+    /// <summary>Starts a peer with its own <c>--standby-of</c> (its reports carry it), instead of <see cref="StandbyOf"/>.</summary>
+    public ScenarioCluster ConfigureStandbyOf(string id, StandbySource? source, bool settle = true)
+    {
+        _ownStandbyOf[id] = source;
         return settle ? Settle() : this;
     }
 
@@ -194,7 +202,8 @@ internal sealed class ScenarioCluster
                 History: _downSince.ContainsKey(m.Id) ? null : HistoryOf(m.Id),
                 // A scenario's "ready" means rewound onto the state it is given in.
                 RewoundOnto: _readyToRejoin.Contains(m.Id) && State is { } s ? new RejoinTarget(s.Primary.Id, s.Generation, HistoryOf(s.Primary.Id).Timeline) : null,
-                Tags: _tags.GetValueOrDefault(m.Id))),
+                Tags: _tags.GetValueOrDefault(m.Id),
+                StandbyOf: _ownStandbyOf.TryGetValue(m.Id, out var own) ? own : StandbyOf)),
         Absent = _left.ToImmutableDictionary(),
         ForcedFailoverHoldDown = ForcedFailoverHoldDown,
         FencedPositions = fenced,

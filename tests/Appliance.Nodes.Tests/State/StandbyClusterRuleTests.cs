@@ -30,6 +30,37 @@ public class StandbyClusterRuleTests
     }
 
     [Fact]
+    public void Nothing_is_set_up_while_a_node_of_a_second_site_lacks_its_standby_of_and_the_refusal_names_it()
+    {
+        var c = new ScenarioCluster(rejoin: RejoinPolicy.Auto) { StandbyOf = Source };
+        c.ConfigureStandbyOf("node3", null, settle: false);
+        foreach (var id in new[] { "node1", "node2", "node3" }) c.Join(id, settle: false);
+        c.Settle();
+        Assert.Null(c.State);
+        var refusal = Assert.IsType<Refusal>(c.LastRest);
+        Assert.Equal(RefusalReason.ModeMismatch, refusal.Reason);
+        Assert.Contains("the coordinator's node has --standby-of 10.1.0.1:5432,10.1.0.2:5432, but node3 has none", refusal.Detail);
+
+        // Fixed and restarted: the three agree, and the standby cluster is set up.
+        c.ConfigureStandbyOf("node3", Source);
+        Assert.Equal("g1 P=node1 S=node2 A=[node3] D=[] W=0/0 standby-of=10.1.0.1:5432,10.1.0.2:5432", c.Describe());
+    }
+
+    [Fact]
+    public void A_node_with_a_standby_of_keeps_a_coordinator_without_one_from_setting_up_a_writable_cluster()
+    {
+        var c = new ScenarioCluster(rejoin: RejoinPolicy.Auto);
+        c.ConfigureStandbyOf("node2", Source, settle: false);
+        c.ConfigureStandbyOf("node3", StandbySource.Parse("10.1.0.9:5432"), settle: false);
+        foreach (var id in new[] { "node1", "node2", "node3" }) c.Join(id, settle: false);
+        c.Settle();
+        Assert.Null(c.State);
+        var refusal = Assert.IsType<Refusal>(c.LastRest);
+        Assert.Equal(RefusalReason.ModeMismatch, refusal.Reason);
+        Assert.Contains("node2 has --standby-of 10.1.0.1:5432,10.1.0.2:5432, node3 has --standby-of 10.1.0.9:5432", refusal.Detail);
+    }
+
+    [Fact]
     public void A_later_configuration_does_not_change_a_running_clusters_source()
     {
         var c = StandbyCluster();
