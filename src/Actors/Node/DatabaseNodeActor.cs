@@ -209,7 +209,7 @@ public sealed partial class DatabaseNodeActor : ReceiveActor, IWithTimers
     /// </summary>
     private void WarnOfStandbyMismatch(ClusterState? previous, ClusterState state)
     {
-        if (state.StandbyOf == _options.StandbyOf || (previous is not null && previous.StandbyOf == state.StandbyOf)) return;
+        if (StandbySource.Same(state.StandbyOf, _options.StandbyOf) || (previous is not null && previous.StandbyOf == state.StandbyOf)) return;
         _log.Warning("{0}: this node was started with {1}, but the cluster state v{2} {3}; the state decides. {4}",
             _instance.Peer.Id, _options.StandbyOf is { } own ? $"--standby-of {own}" : "no --standby-of", state.Version,
             state.StandbyOf is { } source ? $"follows {source}" : "is a normal, writable cluster",

@@ -36,12 +36,13 @@ internal static class InitialSetup
 
         // The coordinator's own --standby-of decides what is set up, so a member configured otherwise would be set up as
         // something it was not meant to be: above all a second site, one node of which lacks the flag, as a writable cluster.
-        var disagreeing = members.Where(m => observation.ReportOf(m.Id)!.StandbyOf != observation.StandbyOf).ToList();
+        var disagreeing = members.Where(m => !StandbySource.Same(observation.ReportOf(m.Id)!.StandbyOf, observation.StandbyOf)).ToList();
         if (disagreeing.Count > 0)
             return new Refusal(RefusalReason.ModeMismatch,
                 $"The nodes disagree on --standby-of: the coordinator's node has {Describe(observation.StandbyOf)}, but " +
                 string.Join(", ", disagreeing.Select(m => $"{m.Id} has {Describe(observation.ReportOf(m.Id)!.StandbyOf)}")) +
-                ". Nothing is set up until they agree: start every node of a standby cluster with the same --standby-of, and no node of a normal cluster with one.");
+                ". Nothing is set up until they agree: start every node of a standby cluster with the same --standby-of, and no node of a normal cluster with one " +
+                "(the coordinator's node may be the one that is wrong).");
 
         // A peer with data and no state means the state store was lost or pointed elsewhere. Picking a primary by
         // join order could crown a stale replica and silently drop acknowledged writes, so an operator decides.

@@ -42,7 +42,10 @@ public enum RefusalReason
     /// <summary>No state exists, yet a peer holds a database: bootstrapping could make a stale copy primary.</summary>
     ExistingData,
 
-    /// <summary>The configured mode contradicts the state (singleton configured, cluster normal).</summary>
+    /// <summary>
+    /// The configuration contradicts the state or itself: singleton configured for a normal cluster, a standby cluster in
+    /// singleton mode, or members that disagree on <c>--standby-of</c> at setup.
+    /// </summary>
     ModeMismatch,
 
     /// <summary>Freeze asked of a frozen cluster.</summary>

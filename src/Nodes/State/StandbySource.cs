@@ -47,6 +47,17 @@ public sealed record StandbySource
         return new StandbySource([.. hosts]);
     }
 
+    /// <summary>
+    /// Whether <paramref name="other"/> names the same source: the same hosts in any order, host names compared without
+    /// case (DNS does). Null names no source, so two nulls are the same.
+    /// </summary>
+    public static bool Same(StandbySource? one, StandbySource? other) =>
+        one is null || other is null
+            ? one is null && other is null
+            : one.Hosts.Select(Key).ToHashSet().SetEquals(other.Hosts.Select(Key));
+
+    private static string Key(SourceHost h) => h.Host.ToLowerInvariant() + ":" + h.Port.ToString(CultureInfo.InvariantCulture);
+
     /// <inheritdoc />
     public bool Equals(StandbySource? other) => other is not null && Hosts.SequenceEqual(other.Hosts);
 

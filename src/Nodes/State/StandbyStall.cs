@@ -48,7 +48,7 @@ public abstract record StallVerdict
 
     /// <summary>
     /// It holds WAL past the point where its upstream's history forked off its own, so PostgreSQL will never stream it:
-    /// follow the upstream again, which rewinds it onto the upstream's history (<c>PostgresNode.FollowAsync</c>).
+    /// rewind it onto the upstream's history and follow it again (<c>PostgresNode.RewindForkedAsync</c>).
     /// </summary>
     public sealed record Rewind(string Why) : StallVerdict;
 }

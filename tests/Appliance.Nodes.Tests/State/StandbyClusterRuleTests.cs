@@ -61,6 +61,21 @@ public class StandbyClusterRuleTests
     }
 
     [Fact]
+    public void The_same_hosts_in_another_order_or_case_agree()
+    {
+        var c = new ScenarioCluster(rejoin: RejoinPolicy.Auto) { StandbyOf = Source };
+        c.ConfigureStandbyOf("node2", StandbySource.Parse("10.1.0.2:5432,10.1.0.1:5432"), settle: false);
+        c.ConfigureStandbyOf("node3", StandbySource.Parse("10.1.0.1:5432,10.1.0.2:5432"), settle: false);
+        foreach (var id in new[] { "node1", "node2", "node3" }) c.Join(id, settle: false);
+        c.Settle();
+        Assert.Equal(Source, c.State!.StandbyOf);
+        Assert.True(StandbySource.Same(StandbySource.Parse("DB1.example:5432"), StandbySource.Parse("db1.example:5432")));
+        Assert.False(StandbySource.Same(StandbySource.Parse("db1:5432"), StandbySource.Parse("db1:5433")));
+        Assert.False(StandbySource.Same(Source, null));
+        Assert.True(StandbySource.Same(null, null));
+    }
+
+    [Fact]
     public void A_later_configuration_does_not_change_a_running_clusters_source()
     {
         var c = StandbyCluster();
