@@ -26,9 +26,7 @@ public static class LeftoverPgBackRestServer
         var found = ServersOf(configFile);
         if (found.Count == 0) return found;
         foreach (var pid in found) _ = ProcessSignal.Send(pid, ProcessSignal.Term);
-        var deadline = DateTime.UtcNow + timeout;
-        while (DateTime.UtcNow < deadline && found.Any(ProcStat.Alive))
-            await Task.Delay(100, ct).ConfigureAwait(false);
+        await Poll.WithinAsync(() => Task.FromResult(!found.Any(ProcStat.Alive)), timeout, TimeSpan.FromMilliseconds(100), ct).ConfigureAwait(false);
         foreach (var pid in found.Where(ProcStat.Alive)) _ = ProcessSignal.Send(pid, ProcessSignal.Kill);
         return found;
     }

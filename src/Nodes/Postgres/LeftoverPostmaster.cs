@@ -26,12 +26,10 @@ public static class LeftoverPostmaster
         // read (a node without the right to inspect the postgres user's processes) nothing else would find them.
         var children = ProcStat.ChildrenOf(pidFile.Pid);
         _ = ProcessSignal.Send(pidFile.Pid, ProcessSignal.Quit);
-        var deadline = DateTime.UtcNow + timeout;
-        while (DateTime.UtcNow < deadline)
-        {
-            if (!ProcStat.Alive(pidFile.Pid) && !children.Any(ProcStat.Alive) && !ProcessesIn(dataDirectory).Any()) return pidFile.Pid;
-            await Task.Delay(100, ct).ConfigureAwait(false);
-        }
+        // Every tenth of a second, not Poll's default: each look lists every process on the machine.
+        if (await Poll.WithinAsync(() => Task.FromResult(!ProcStat.Alive(pidFile.Pid) && !children.Any(ProcStat.Alive) && !ProcessesIn(dataDirectory).Any()),
+                timeout, TimeSpan.FromMilliseconds(100), ct).ConfigureAwait(false))
+            return pidFile.Pid;
         // Backends that outlive their postmaster would keep its shared memory and block the next start.
         foreach (var pid in ProcessesIn(dataDirectory).Concat(children).Append(pidFile.Pid).Distinct().Where(ProcStat.Alive))
             _ = ProcessSignal.Send(pid, ProcessSignal.Kill);
