@@ -22,7 +22,7 @@ internal static class Poll
 
     /// <summary>
     /// Asks <paramref name="done"/> every <paramref name="interval"/> until it answers true (returns true) or
-    /// <paramref name="timeout"/> has passed since the first call (returns false), for a caller that acts on the time
+    /// <paramref name="timeout"/> has passed since it began (returns false), for a caller that acts on the time
     /// running out, such as escalating a signal.
     /// </summary>
     public static async Task<bool> WithinAsync(Func<Task<bool>> done, TimeSpan timeout, TimeSpan interval, CancellationToken ct)
