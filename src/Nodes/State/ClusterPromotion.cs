@@ -10,9 +10,10 @@ namespace Appliance.Nodes.State;
 /// position and its history become initWal, so the sync, which streams from the leader and so holds no more than it,
 /// is on the new primary's history by construction.</para>
 /// <para>The promotion starts a timeline past the source's (<see cref="PromotionTimeline"/>), so the new generation comes
-/// from <see cref="RuleContext.PromotionGeneration"/> on the leader's history: a standby cluster has run on the source's
-/// timelines, whose numbers are unrelated to its own generations, and from here on the generation equals the timeline
-/// as in any cluster.</para>
+/// from <see cref="RuleContext.PromotionGeneration"/> on the leader's history, and past every timeline a member reports:
+/// a standby cluster has run on the source's timelines, whose numbers are unrelated to its own generations, and a
+/// member may have followed the source further than the leader. From here on the generation equals the timeline as in
+/// any cluster.</para>
 /// <para>Refused in a normal cluster, while frozen (it starts a generation), and while the leader is not a member, has
 /// not reported, or reported its PostgreSQL down: no one else may be promoted in its place (the sync may lack what the
 /// leader received). Once the new state is written the leader runs as a primary, read-only until its sync has caught
@@ -40,12 +41,18 @@ internal static class ClusterPromotion
         if (ctx.FencedPosition(leader, WalFence.StopReceivingWal) is not { } fenced)
             return Refusals.NeedsPosition(leader, WalFence.StopReceivingWal, wanted);
 
+        // Past every timeline a member reports, not only the leader's: a member that followed the source further (a
+        // leader replaced since, or its standbys) holds the source's later timeline, and starting its number here could
+        // give that member a second history under one number (ARCHITECTURE §15). A node that is not a member is not
+        // seen here: the runbook re-clones those.
+        var heard = ctx.Observation.Reports.Values.Select(r => r.History?.Timeline ?? 0).Append(fenced.History.Timeline).Max();
         var next = ctx.PromotionGeneration(fenced.History) with
         {
             StandbyOf = null,
             InitWal = fenced.Position,
             InitHistory = fenced.History,
         };
+        if (heard + 1L > next.Generation) next = next with { Generation = heard + 1L };
         return new Transition(next, TransitionReason.ClusterPromoted,
             $"Standby cluster promoted: {leader.Id} stopped following {source} at {fenced.Position} on timeline {fenced.History.Timeline} " +
             $"and becomes primary of generation {next.Generation} (timeline {PromotionTimeline.For(fenced.History.Timeline, next.Generation)}); " +
