@@ -126,6 +126,34 @@ public sealed class DashboardBrowserTests(ITestOutputHelper output) : IAsyncLife
         await Expect(page.Locator("#action-result")).ToContainTextAsync("accepted (Unfrozen)", new() { Timeout = 30_000 });
         await Expect(page.Locator("#freeze-banner")).ToBeHiddenAsync(new() { Timeout = 30_000 });
 
+        // A standby cluster's own events are named, with no write-outage note (it takes no writes). This cluster cannot
+        // write them, so its real history is served with two entries appended as a standby cluster writes them.
+        await page.RouteAsync("**/history*", async route =>
+        {
+            var response = await route.FetchAsync();
+            var entries = System.Text.Json.Nodes.JsonNode.Parse(await response.TextAsync())!.AsArray();
+            var last = entries[^1]!;
+            foreach (var (reason, offset) in new[] { ("StandbyLeaderReplaced", 1), ("ClusterPromoted", 2) })
+            {
+                var added = last.DeepClone();
+                added["version"] = last["version"]!.GetValue<long>() + offset;
+                added["reason"] = reason;
+                added["detail"] = $"{reason} as the test wrote it";
+                added.AsObject().Remove("writeOutage");
+                entries.Add(added);
+            }
+            await route.FulfillAsync(new() { Response = response, Body = entries.ToJsonString() });
+        });
+        await page.ReloadAsync();
+        var replaced = page.Locator("#history li.leader-replaced[data-reason=StandbyLeaderReplaced]");
+        await Expect(replaced).ToContainTextAsync("standby leader replaced: StandbyLeaderReplaced", new() { Timeout = 30_000 });
+        await Expect(replaced.Locator(".outage")).ToHaveCountAsync(0);
+        var promoted = page.Locator("#history li.promoted[data-reason=ClusterPromoted]");
+        await Expect(promoted).ToContainTextAsync("cluster promoted: ClusterPromoted");
+        await Expect(promoted.Locator(".outage")).ToHaveCountAsync(0);
+        await ScreenshotAsync(page, "standby-events");
+        await page.UnrouteAsync("**/history*");
+
         Assert.True(_browserErrors.Count == 0, "the browser reported: " + string.Join("\n", _browserErrors));
     }
 

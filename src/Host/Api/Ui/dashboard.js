@@ -15,6 +15,9 @@ const OUTAGE_WAIT_MS = 2 * 60 * 1000;
 const SVG = 'http://www.w3.org/2000/svg';
 const FAILOVERS = ['SyncTakeover', 'ForcedFailover'];
 const MEASURED = ['SyncTakeover', 'Switchover', 'CoordinatorHostRelieved'];
+// A standby cluster's own events: it takes no writes before it is promoted, so they carry no write outage.
+const STANDBY_EVENTS = { StandbyLeaderReplaced: 'leader-replaced', ClusterPromoted: 'promoted' };
+const KIND_LABELS = { failover: 'failover', switchover: 'switchover', 'leader-replaced': 'standby leader replaced', promoted: 'cluster promoted' };
 const COLORS = ['#1565c0', '#6a1b9a', '#00838f', '#ef6c00', '#5d4037', '#c2185b'];
 
 const view = {
@@ -192,7 +195,7 @@ function noteWrites(writable, asked, answered) {
 // Failovers and switchovers read without their measured outage, recently enough that it may still come. Only the
 // transitions the coordinator measures (WriteGapWatch.KindOf): a forced failover has no measured outage.
 function awaitingOutage() {
-  return view.history.filter((e, i) => MEASURED.includes(e.reason) && kindOf(e, view.history[i - 1]) && !e.writeOutage
+  return view.history.filter((e, i) => MEASURED.includes(e.reason) && ['failover', 'switchover'].includes(kindOf(e, view.history[i - 1])) && !e.writeOutage
     && Date.now() - Date.parse(e.at) < OUTAGE_WAIT_MS);
 }
 
@@ -407,6 +410,7 @@ function drawChart(svg, series, format) {
 
 function kindOf(entry, previous) {
   if (FAILOVERS.includes(entry.reason)) return 'failover';
+  if (STANDBY_EVENTS[entry.reason]) return STANDBY_EVENTS[entry.reason];
   const before = previous && previous.state.primary ? previous.state.primary.id : null;
   const now = entry.state.primary ? entry.state.primary.id : null;
   return previous && before !== now ? 'switchover' : '';
@@ -425,13 +429,13 @@ function renderHistory() {
     when.textContent = 'v' + e.version + ' g' + e.generation + ' ' + e.at.replace('T', ' ').slice(0, 19);
     const what = document.createElement('span');
     what.className = 'kind';
-    what.textContent = (kind ? kind + ': ' : '') + e.reason;
+    what.textContent = (kind ? KIND_LABELS[kind] + ': ' : '') + e.reason;
     const detail = document.createElement('span');
     const s = e.state;
     detail.textContent = e.detail + ' → primary ' + (s.primary ? s.primary.id : '-') + ', sync ' + (s.sync ? s.sync.id : '-')
       + ((s.deposed || []).length ? ', deposed ' + s.deposed.map(p => p.id).join(',') : '');
     li.append(when, ' ', what, ' ', detail);
-    if (kind) li.appendChild(outageNote(e));
+    if (kind === 'failover' || kind === 'switchover') li.appendChild(outageNote(e));
     return li;
   });
   list.replaceChildren(...items.reverse());
