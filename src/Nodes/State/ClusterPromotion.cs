@@ -41,11 +41,12 @@ internal static class ClusterPromotion
         if (ctx.FencedPosition(leader, WalFence.StopReceivingWal) is not { } fenced)
             return Refusals.NeedsPosition(leader, WalFence.StopReceivingWal, wanted);
 
-        // Past every timeline a member reports, not only the leader's: a member that followed the source further (a
-        // leader replaced since, or its standbys) holds the source's later timeline, and starting its number here could
-        // give that member a second history under one number (ARCHITECTURE §15). A node that is not a member is not
-        // seen here: the runbook re-clones those.
-        var heard = ctx.Observation.Reports.Values.Select(r => r.History?.Timeline ?? 0).Append(fenced.History.Timeline).Max();
+        // Past every timeline a member reports, and the last one each departed peer reported, not only the leader's: a
+        // peer that followed the source further (a leader replaced since, or its standbys) holds the source's later
+        // timeline, and starting its number here could give it a second history under one number (ARCHITECTURE §15).
+        // What a peer in maintenance or out of reach learned since is not seen here: the runbook re-clones those.
+        var heard = ctx.Observation.Reports.Values.Concat(ctx.Observation.Absent.Values.Select(a => a.Report))
+            .Select(r => r?.History?.Timeline ?? 0).Append(fenced.History.Timeline).Max();
         var next = ctx.PromotionGeneration(fenced.History) with
         {
             StandbyOf = null,

@@ -24,10 +24,11 @@ internal static class HistoryInvariants
         if (next.Version != previous.Version + 1) problems.Add("version did not advance by one");
         // One up, except where a promotion jumps past its candidate's timeline (a cluster bootstrapped from a backup):
         // exactly to one past it, which the new initHistory records.
-        // A promoted standby cluster jumps past the source's timeline its leader followed, in the same way.
+        // A promoted standby cluster jumps past the source's timeline its leader followed, in the same way, or further:
+        // past a later source timeline a member reports (ClusterPromotion).
         var clusterPromoted = transition.Reason == TransitionReason.ClusterPromoted;
         var jumped = generationUp > 1 && (!previous.Primary.Is(next.Primary) || clusterPromoted) && next.InitHistory is { } promoted
-                     && next.Generation == promoted.Timeline + 1L;
+                     && (clusterPromoted ? next.Generation >= promoted.Timeline + 1L : next.Generation == promoted.Timeline + 1L);
         if (generationUp < 0 || (generationUp > 1 && !jumped)) problems.Add($"generation moved by {generationUp}");
         var newGeneration = generationUp >= 1;
         if (!previous.Singleton && next.Singleton) problems.Add("a normal cluster went back to singleton mode");

@@ -226,12 +226,28 @@ public class StandbyClusterRuleTests
         // node3 led the standby cluster before and followed the source onto its timeline 5; node1 leads now, on 3.
         var c = FollowingSourceOnTimeline3();
         c.SetHistory("node3", SourceTl3.PromotedAt(Lsn.Parse("0/450"), 4).PromotedAt(Lsn.Parse("0/460"), 5)).Settle();
+        var before = c.State;
         var t = Assert.IsType<Transition>(c.Command(new OperatorCommand.PromoteCluster()));
+        HistoryInvariants.Check(before, t);
         Assert.Equal(TransitionReason.ClusterPromoted, t.Reason);
         // Timeline 4 and 5 are the source's on node3: the promotion starts 6, numbered as its generation.
         Assert.Equal(6, c.State!.Generation);
         Assert.Equal(6, PromotionTimeline.For(SourceTl3.Timeline, c.State.Generation));
         Assert.Contains("generation 6 (timeline 6)", t.Detail);
+    }
+
+    [Fact]
+    public void Promote_cluster_numbers_its_timeline_past_what_a_departed_peer_last_reported()
+    {
+        // node3 followed the source onto its timeline 4 and left; the coordinator keeps its last report.
+        var c = FollowingSourceOnTimeline3();
+        c.SetHistory("node3", SourceTl3.PromotedAt(Lsn.Parse("0/450"), 4)).Settle();
+        c.Leave("node3");
+        var before = c.State;
+        var t = Assert.IsType<Transition>(c.Command(new OperatorCommand.PromoteCluster()));
+        HistoryInvariants.Check(before, t);
+        Assert.Equal(5, c.State!.Generation);
+        Assert.Contains("generation 5 (timeline 5)", t.Detail);
     }
 
     [Fact]
