@@ -29,9 +29,7 @@ public class BackupClusterFixture : NodeClusterFixture
             ServerPorts[n.Name] = TestCluster.FreePort();
             n.Process = StartBackupNode(n);
         }
-        await Wait.UntilAsync(async () => await PrimaryAsync() is not null, () => "a primary takes writes" + Logs(lines: 1000), TimeSpan.FromSeconds(120));
-        await WaitHealthyAsync();
-        await WaitSettledAsync();
+        await WaitFormedAsync();
     }
 
     /// <summary>Starts node <paramref name="n"/> (again) with the backup flags, and TLS if the cluster has it.</summary>

@@ -80,7 +80,9 @@ public sealed class StandbyBackupProcessTests
             async.Process = cluster.StartBackupNode(async);
             await Wait.UntilAsync(() => Task.FromResult(ServerPid(asyncConfig) is { } pid && pid != orphan && !LeftoverPgBackRestServer.ServersOf(asyncConfig).Contains(orphan)),
                 () => $"{async.Name} stops the server it left behind and starts its own" + cluster.Logs(40), TimeSpan.FromSeconds(90));
-            Assert.Contains($"stopped the server an earlier run of this node left behind (pid {orphan}", async.Process.Stdout);
+            // The line is logged by the actor after the stop, so it may trail the new server by a moment.
+            await Wait.UntilAsync(() => Task.FromResult(async.Process.Stdout.Contains($"stopped the server an earlier run of this node left behind (pid {orphan}", StringComparison.Ordinal)),
+                () => $"{async.Name} logs that it stopped the server {orphan} it left behind" + cluster.Logs(40), TimeSpan.FromSeconds(10));
 
             var target = Path.Combine(cluster.Dir, "restored");
             await using var restored = await RestoredServer.StartAsync(cluster.Repository, target);

@@ -55,8 +55,22 @@ public class NodeClusterFixture : IAsyncLifetime
     {
         PrepareNodes();
         foreach (var n in Nodes) n.Process = StartNode(n);
-        // A fixture that never forms fails every test of its class; the whole logs show why (a CI run lost TlsClusterTests so).
-        await Wait.UntilAsync(async () => await PrimaryAsync() is not null, () => "a primary takes writes" + Logs(lines: 1000), TimeSpan.FromSeconds(120));
+        await WaitFormedAsync();
+    }
+
+    /// <summary>
+    /// Waits until a primary takes writes, the cluster is healthy and settled. A fixture that never forms fails every test
+    /// of its class, so the whole logs show why (a CI run lost TlsClusterTests so); when every node has exited (a refused
+    /// flag, a missing tool) it fails at once rather than after the deadline.
+    /// </summary>
+    protected async Task WaitFormedAsync()
+    {
+        await Wait.UntilAsync(async () =>
+        {
+            if (Nodes.All(n => n.Process is { HasExited: true }))
+                throw new InvalidOperationException("every node exited before a primary took writes" + Logs(lines: 1000));
+            return await PrimaryAsync() is not null;
+        }, () => "a primary takes writes" + Logs(lines: 1000), TimeSpan.FromSeconds(120));
         await WaitHealthyAsync();
         await WaitSettledAsync();
     }

@@ -53,6 +53,9 @@ public sealed class PgBackRestServerActor : ReceiveActor, IWithTimers
 
     private sealed record Output(int Run, string Line);
 
+    /// <summary>Servers an earlier run of this node left behind were stopped; logged whichever run found them.</summary>
+    private sealed record LeftoverStopped(IReadOnlyList<int> Pids);
+
     private sealed record Restart
     {
         public static readonly Restart Instance = new();
@@ -77,6 +80,7 @@ public sealed class PgBackRestServerActor : ReceiveActor, IWithTimers
         Receive<Started>(OnStarted);
         Receive<Exited>(OnExited);
         Receive<Output>(o => { if (o.Run == _run) _log.Info("pgbackrest server: {0}", o.Line); });
+        Receive<LeftoverStopped>(l => _log.Warning("pgbackrest server: stopped the server an earlier run of this node left behind (pid {0})", string.Join(", ", l.Pids)));
         Receive<BackupProtocol.GetServer>(g => g.PeerId == _self,
             _ => Sender.Tell(new BackupProtocol.Server(_self, _problem is null ? _dialName : null, _dataDirectory, _problem is null ? _server.Port : null, _problem)));
         Receive<BackupProtocol.GetServer>(_ => { });   // for another node
@@ -143,10 +147,12 @@ public sealed class PgBackRestServerActor : ReceiveActor, IWithTimers
             try
             {
                 // So must a server that a killed run of this node left behind, holding the port (LeftoverPgBackRestServer).
-                if (run == 1
-                    && await LeftoverPgBackRestServer.StopAsync(PgBackRestServer.ConfigFile(settings), LeftoverStopTimeout, cancel.Token).ConfigureAwait(false)
+                // Every run looks, not only the first: the first may be replaced (new clients) before its look ends, and
+                // once the previous run has ended no server of this actor runs, so any server with this config is a
+                // leftover. The stop is not cancelled with the run: it is bounded, and half of it would leave the port held.
+                if (await LeftoverPgBackRestServer.StopAsync(PgBackRestServer.ConfigFile(settings), LeftoverStopTimeout, CancellationToken.None).ConfigureAwait(false)
                         is { Count: > 0 } stopped)
-                    self.Tell(new Output(run, $"stopped the server an earlier run of this node left behind (pid {string.Join(", ", stopped)})"));
+                    self.Tell(new LeftoverStopped(stopped));
                 config = await server.WriteAsync(settings, dataDirectory, pgPort, cancel.Token).ConfigureAwait(false);
                 dialName = PgBackRestServer.DialName(server.Address, PgBackRestServer.CertificateNames(server.Tls.CertFile), Resolve);
             }
