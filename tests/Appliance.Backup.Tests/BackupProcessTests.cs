@@ -36,6 +36,25 @@ public class BackupClusterFixture : NodeClusterFixture
     public AppProcess StartBackupNode(TestNode n) =>
         StartNode(n, Tls ? TlsFilesOf(n) : null, [.. BackupArgs, "--backup-server-port", $"{ServerPorts[n.Name]}"]);
 
+    /// <summary>
+    /// Kills the sync's host process and waits until <paramref name="primary"/> names another sync in a generation of its
+    /// own (no promotion, so the next failover skips a timeline number), then starts the node again and waits until the
+    /// cluster is healthy and settled.
+    /// </summary>
+    public async Task ReplaceSyncAsync(TestNode primary)
+    {
+        var replaced = await NodeInRoleAsync("sync");
+        var generation = (await ClusterAsync(primary)).State!.Generation;
+        replaced.Process!.Signal(9);
+        await replaced.Process.WaitAsync(TimeSpan.FromSeconds(30));
+        await replaced.Process.DisposeAsync();
+        await Wait.UntilAsync(async () => (await ClusterAsync(primary)).State is { } st && st.Generation > generation && st.Sync?.Id != replaced.Name,
+            () => $"the primary names a new sync in place of {replaced.Name}" + Logs(), TimeSpan.FromSeconds(120));
+        replaced.Process = StartBackupNode(replaced);
+        await WaitHealthyAsync();
+        await WaitSettledAsync();
+    }
+
     /// <summary>The backup flags every node starts with.</summary>
     protected virtual IEnumerable<string> BackupArgs => ["--backup-repo", Repository];
 
@@ -231,16 +250,7 @@ public sealed class BackupProcessTests
             // the failover below starts a timeline past the next number (PromotionTimeline) and skips one, whose history
             // file only the promoted node's pg_wal holds. A restore must still follow the newest timeline (PostgreSQL's
             // "latest" stops at the first missing history file).
-            var replaced = await cluster.NodeInRoleAsync("sync");
-            var generation = (await cluster.ClusterAsync(primary)).State!.Generation;
-            replaced.Process!.Signal(9);
-            await replaced.Process.WaitAsync(TimeSpan.FromSeconds(30));
-            await replaced.Process.DisposeAsync();
-            await Wait.UntilAsync(async () => (await cluster.ClusterAsync(primary)).State is { } st && st.Generation > generation && st.Sync?.Id != replaced.Name,
-                () => $"the primary names a new sync in place of {replaced.Name}" + cluster.Logs(), TimeSpan.FromSeconds(120));
-            replaced.Process = cluster.StartBackupNode(replaced);
-            await cluster.WaitHealthyAsync();
-            await cluster.WaitSettledAsync();
+            await cluster.ReplaceSyncAsync(primary);
             primary = (await cluster.PrimaryAsync())!;   // the same one, unless the coordinator's host moved it
             await cluster.WaitArchivingAsync(primary);
             var oldTimeline = (await cluster.StatusAsync(primary)).Timeline!.Value;

@@ -13,48 +13,6 @@ namespace Appliance.Backup.Tests;
 [System.Runtime.Versioning.SupportedOSPlatform("linux")]
 public sealed class StandbyClusterProcessTests
 {
-    /// <summary>Three nodes started with <c>--standby-of <paramref name="source"/></c>; ready once one is the standby leader.</summary>
-    private sealed class StandbyCluster(string source) : NodeClusterFixture
-    {
-        public override async Task InitializeAsync()
-        {
-            PrepareNodes();
-            foreach (var n in Nodes) n.Process = StartNode(n, null, ["--standby-of", source]);
-            await Wait.UntilAsync(async () => (await PassingAsync("/standby-leader")).Count == 1,
-                () => "a node of the standby cluster leads it" + Logs(lines: 200), TimeSpan.FromSeconds(180));
-            await WaitHealthyAsync();
-        }
-
-        /// <summary>Waits until every live node holds <paramref name="rows"/> rows in <paramref name="table"/>, streamed from the source.</summary>
-        public async Task WaitRowsEverywhereAsync(string table, long rows)
-        {
-            var counts = "";
-            await Wait.UntilAsync(async () =>
-            {
-                var seen = new List<long>();
-                foreach (var n in Live()) seen.Add((long)(await BackupClusterFixture.ScalarAsync(n.PgPort, $"SELECT count(*) FROM {table}"))!);
-                counts = string.Join(",", seen);
-                return seen.All(c => c == rows);
-            }, () => $"every node of the standby cluster holds the source's {rows} rows of {table} (counts {counts})" + Logs(), TimeSpan.FromSeconds(60));
-        }
-
-        /// <summary>The live nodes whose <paramref name="check"/> answers 200.</summary>
-        public async Task<List<TestNode>> PassingAsync(string check)
-        {
-            var passing = new List<TestNode>();
-            foreach (var n in Live())
-            {
-                try
-                {
-                    using var r = await Http.GetAsync(n.Url + check);
-                    if ((int)r.StatusCode == 200) passing.Add(n);
-                }
-                catch (HttpRequestException) { }
-            }
-            return passing;
-        }
-    }
-
     /// <summary>The source: a normal cluster that admits its standby clusters' network (<c>--standby-networks</c>).</summary>
     private sealed class SourceCluster : NodeClusterFixture
     {
@@ -72,7 +30,7 @@ public sealed class StandbyClusterProcessTests
     public async Task A_standby_cluster_follows_its_source_through_a_failover_and_its_leader_takes_no_writes_and_is_replaced_when_lost()
     {
         var source = new SourceCluster();
-        StandbyCluster? standby = null;
+        StandbyClusterFixture? standby = null;
         try
         {
             await source.InitializeAsync();
@@ -83,7 +41,7 @@ public sealed class StandbyClusterProcessTests
             await BackupClusterFixture.ScalarAsync(sourcePrimary.PgPort, "INSERT INTO followed SELECT generate_series(1, 100)");
 
             var addresses = string.Join(",", source.Nodes.Select(n => $"127.0.0.1:{n.PgPort}"));
-            standby = new StandbyCluster(addresses);
+            standby = new StandbyClusterFixture(["--standby-of", addresses]);
             await standby.InitializeAsync();
 
             // Rows written on the source after the standby cluster was cloned reach every node of it.
@@ -193,7 +151,7 @@ public sealed class StandbyClusterProcessTests
     public async Task A_standby_cluster_is_promoted_when_its_source_is_lost()
     {
         var source = new SourceCluster();
-        StandbyCluster? standby = null;
+        StandbyClusterFixture? standby = null;
         try
         {
             await source.InitializeAsync();
@@ -212,7 +170,7 @@ public sealed class StandbyClusterProcessTests
             await BackupClusterFixture.ScalarAsync(sourcePrimary!.PgPort, "CREATE TABLE kept (id int PRIMARY KEY)");
             await BackupClusterFixture.ScalarAsync(sourcePrimary.PgPort, "INSERT INTO kept SELECT generate_series(1, 100)");
 
-            standby = new StandbyCluster(string.Join(",", source.Nodes.Select(n => $"127.0.0.1:{n.PgPort}")));
+            standby = new StandbyClusterFixture(["--standby-of", string.Join(",", source.Nodes.Select(n => $"127.0.0.1:{n.PgPort}"))]);
             await standby.InitializeAsync();
             await BackupClusterFixture.ScalarAsync(sourcePrimary.PgPort, "INSERT INTO kept SELECT generate_series(101, 200)");
             await standby.WaitRowsEverywhereAsync("kept", 200);

@@ -40,7 +40,7 @@ public sealed partial class BackupActor : ReceiveActor, IWithTimers
 
     private sealed record StanzaDone(long Generation, string? Error);
 
-    private sealed record Backfilled(long Generation, int Pushed, int Held, string? Error);
+    private sealed record Backfilled(long Generation, int Pushed, int Held, string? Error, int Histories = 0, string? HistoryRefusals = null);
 
     private sealed record Line(string Run, string Text);
 
@@ -136,9 +136,23 @@ public sealed partial class BackupActor : ReceiveActor, IWithTimers
 
     private async Task<Backfilled> BackfillAsync(long generation)
     {
-        int pushed = 0, held = 0;
+        int pushed = 0, held = 0, histories = 0;
+        var refusals = new List<string>();
         try
         {
+            // The skipped numbers' history files first, each on its own: a file of that number already archived (by an
+            // earlier promotion that skipped it too, with other words in it) is refused, and serves the probe as well.
+            foreach (var history in EarlierTimelines.SkippedHistoryFiles(_walDirectory))
+            {
+                try
+                {
+                    if (await _pgBackRest.ArchivePushAsync(history, CancellationToken.None).ConfigureAwait(false)) histories++;
+                }
+                catch (PgBackRestException e)
+                {
+                    refusals.Add($"{Path.GetFileName(history)}: {e.Message}");
+                }
+            }
             foreach (var segment in EarlierTimelines.Segments(_walDirectory))
             {
                 // A checkpoint may remove a segment between the listing and its push; what it removed was archived or recycled.
@@ -146,16 +160,20 @@ public sealed partial class BackupActor : ReceiveActor, IWithTimers
                 if (await _pgBackRest.ArchivePushAsync(segment, CancellationToken.None).ConfigureAwait(false)) pushed++;
                 else held++;
             }
-            return new Backfilled(generation, pushed, held, null);
+            return new Backfilled(generation, pushed, held, null, histories, refusals.Count > 0 ? string.Join("; ", refusals) : null);
         }
         catch (Exception e) when (e is PgBackRestException or IOException or UnauthorizedAccessException or FormatException)
         {
-            return new Backfilled(generation, pushed, held, e.Message);
+            return new Backfilled(generation, pushed, held, e.Message, histories);
         }
     }
 
     private void OnBackfilled(Backfilled done)
     {
+        if (done.Histories > 0)
+            _log.Info("Backups: archived the history files of the {0} timeline number(s) this promotion skipped, so that a server following the archive finds the new timeline", done.Histories);
+        if (done.HistoryRefusals is not null)
+            _log.Info("Backups: the archive already holds other history files of skipped timeline numbers, which serve as well: {0}", done.HistoryRefusals);
         if (done.Error is not null)
             _log.Warning("Backups: pushing the earlier timelines' WAL held here failed after {0} pushed: {1}", done.Pushed, done.Error);
         else if (done.Pushed > 0)

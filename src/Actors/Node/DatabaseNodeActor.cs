@@ -51,6 +51,7 @@ public sealed partial class DatabaseNodeActor : ReceiveActor, IWithTimers
     private string? _lastError;
     private Nodes.Postgres.BaseBackupProgress? _clone;
     private Nodes.Postgres.InstanceStatus? _status;
+    private UnansweredStatusReads _unansweredReads;
     // Stopwatch timestamps: the lease must not move with the wall clock (an NTP step, an operator's date).
     private long _lastContact;
     private long _lastLeaseCheck;
@@ -122,6 +123,8 @@ public sealed partial class DatabaseNodeActor : ReceiveActor, IWithTimers
         Receive<ReportTick>(_ => ReadStatus());
         Receive<StatusRead>(read =>
         {
+            (_unansweredReads, var report) = _unansweredReads.After(read.Status, _instance.IsRunning, _status is not null);
+            if (!report) return;
             _status = read.Status;
             Report();
         });
@@ -211,11 +214,11 @@ public sealed partial class DatabaseNodeActor : ReceiveActor, IWithTimers
     {
         if (StandbySource.Same(state.StandbyOf, _options.StandbyOf) || (previous is not null && previous.StandbyOf == state.StandbyOf)) return;
         _log.Warning("{0}: this node was started with {1}, but the cluster state v{2} {3}; the state decides. {4}",
-            _instance.Peer.Id, _options.StandbyOf is { } own ? $"--standby-of {own}" : "no --standby-of", state.Version,
+            _instance.Peer.Id, _options.StandbyOf is { } own ? own.Flag : "no --standby-of", state.Version,
             state.StandbyOf is { } source ? $"follows {source}" : "is a normal, writable cluster",
-            _options.StandbyOf is not null && state.StandbyOf is null
-                ? "Drop --standby-of from this node's flags or config file before its next restart."
-                : "Give this node the cluster's --standby-of.");
+            _options.StandbyOf is { } given && state.StandbyOf is null
+                ? $"Drop {given.Flag.Split(' ')[0]} from this node's flags or config file before its next restart."
+                : $"Give this node the cluster's {state.StandbyOf?.Flag.Split(' ')[0] ?? "--standby-of"}.");
     }
 
     private void Adopt(ClusterState state)

@@ -99,7 +99,7 @@ public static class CommandLine
         root.Subcommands.Add(Verb("failover", "With primary and sync both lost, make another peer primary, giving up what it lacks.",
             (api, j, p, ct) => Verbs.CommandAsync(api, "/failover", new { to = p.GetValue(failoverTo), acceptDataLoss = p.GetValue(acceptDataLoss) },
                 j, Console.Out, Console.Error, ct), failoverTo, acceptDataLoss));
-        root.Subcommands.Add(Verb("promote-cluster", "Make a standby cluster (--standby-of) a normal, writable cluster: its leader stops following the source and is promoted.",
+        root.Subcommands.Add(Verb("promote-cluster", "Make a standby cluster (--standby-of, --standby-from-repo) a normal, writable cluster: its leader stops following the source and is promoted.",
             (api, j, p, ct) => Verbs.CommandAsync(api, "/promote-cluster" + Query(p.GetValue(generation)), null, j, Console.Out, Console.Error, ct), generation));
         var rebuildId = new Argument<string>("id") { Description = "The deposed peer." };
         root.Subcommands.Add(Verb("rebuild", "Let a deposed peer serve again after it is rebuilt from a replica.",
@@ -197,6 +197,7 @@ public static class CommandLine
             ["bin-dir"] = "PostgreSQL's bin directory (default: the newest /usr/lib/postgresql/*/bin).",
             ["mode"] = "normal or singleton (default normal).",
             ["standby-of"] = "Start a standby cluster that follows another cluster: the PostgreSQL HOST:PORT of the other cluster's nodes, comma-separated. Its leader streams from their primary and takes no writes. Give it to every node of the new cluster; the clusters share --pg-password.",
+            ["standby-from-repo"] = "Start a standby cluster that follows another cluster's pgBackRest archive instead of its PostgreSQL: the other cluster's --backup-repo directory, readable here. Its leader restores the newest backup, then replays each WAL segment as the other cluster archives it (up to its archive_timeout behind), and takes no writes. Give it to every node of the new cluster.",
             ["rejoin"] = "What a deposed primary does: auto (rewind and rejoin) or manual (default auto).",
             ["client-networks"] = "Extra client networks (CIDR, comma-separated) admitted to PostgreSQL.",
             ["standby-networks"] = "Networks (CIDR, comma-separated) of standby clusters that follow this one (--standby-of): admitted to PostgreSQL to connect and to replicate.",

@@ -99,8 +99,11 @@ public sealed record NodeOptions
     /// <summary>Exit when the process with this id is gone (the demo passes its own, so no node outlives it).</summary>
     public int? ExitWithParent { get; init; }
 
-    /// <summary>The Akka system name, the same on every node.</summary>
-    public string SystemName { get; init; } = "appliance";
+    /// <summary>The Akka system name, the same on every node, and the cluster's pgBackRest stanza.</summary>
+    public string SystemName { get; init; } = DefaultSystemName;
+
+    /// <summary>The <see cref="SystemName"/> every cluster has (no flag changes it).</summary>
+    public const string DefaultSystemName = "appliance";
 
     /// <summary>Extra HOCON layered over the embedded reference configurations (<see cref="HostConfig.Reference"/>); tests use it to shorten timings.</summary>
     public string? ExtraHocon { get; init; }

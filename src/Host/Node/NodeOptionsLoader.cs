@@ -23,7 +23,7 @@ public static class NodeOptionsLoader
         "api-token-file", "api-read-token-file", "pg-password-file", "state-store-file", "tls-cert", "tls-key", "tls-ca",
         "tag", "on-role-change", "on-role-change-timeout", "backup-repo", "backup-option",
         "backup-retention-full", "backup-retention-diff", "backup-schedule", "bootstrap-from-backup", "bootstrap-to",
-        "backup-server-port", "standby-of", "standby-networks",
+        "backup-server-port", "standby-of", "standby-from-repo", "standby-networks",
     ];
 
     /// <summary>Options that may be given several times; their values are kept one a line (a JSON or HOCON list, or lines in the variable).</summary>
@@ -206,7 +206,7 @@ public static class NodeOptionsLoader
 
         var mode = Enum<ClusterMode>(v, "mode", ClusterMode.Normal);
         var rejoin = Enum<RejoinPolicy>(v, "rejoin", RejoinPolicy.Auto);
-        var standbyOf = StandbyOf(v, mode, placement);
+        var standbyOf = StandbyOf(v, mode, placement, NodeOptions.DefaultSystemName);
         // A password file may hold a second line during a rotation (SECURITY.md): the new password first, the old one after.
         var passwordFile = v.GetValueOrDefault("pg-password-file")?.Trim() is { Length: > 0 } pf ? Path.GetFullPath(pf) : null;
         var password = v.TryGetValue("pg-password", out var pw) && pw.Length > 0 ? PasswordLines(pw)[0] : generatePassword(dataDir);
@@ -245,20 +245,36 @@ public static class NodeOptionsLoader
         };
     }
 
-    /// <summary><c>--standby-of HOST:PORT[,HOST:PORT…]</c>: the other cluster a standby cluster follows; null when not given.</summary>
-    private static StandbySource? StandbyOf(IReadOnlyDictionary<string, string> v, ClusterMode mode, bool placement)
+    /// <summary>
+    /// <c>--standby-of HOST:PORT[,HOST:PORT…]</c> or <c>--standby-from-repo PATH</c>: what a standby cluster follows, the
+    /// other cluster's PostgreSQL or its pgBackRest archive (stanza <paramref name="stanza"/>, the cluster's name); null
+    /// when neither is given.
+    /// </summary>
+    private static StandbySource? StandbyOf(IReadOnlyDictionary<string, string> v, ClusterMode mode, bool placement, string stanza)
     {
-        if (v.GetValueOrDefault("standby-of") is not { } text || text.Trim().Length == 0) return null;
+        var hosts = v.GetValueOrDefault("standby-of")?.Trim() is { Length: > 0 } h ? h : null;
+        var repo = v.GetValueOrDefault("standby-from-repo")?.Trim() is { Length: > 0 } r ? r : null;
+        if (hosts is null && repo is null) return null;
+        var flag = hosts is not null ? "--standby-of" : "--standby-from-repo";
+        if (hosts is not null && repo is not null)
+            throw new NodeConfigurationException("--standby-of and --standby-from-repo both name a source; give one: the other cluster's PostgreSQL addresses, or its pgBackRest repository.");
         StandbySource source;
-        try { source = StandbySource.Parse(text); }
-        catch (FormatException e) { throw new NodeConfigurationException($"--standby-of: {e.Message}"); }
+        try { source = hosts is not null ? StandbySource.Parse(hosts) : StandbySource.FromRepository(Path.GetFullPath(repo!), stanza); }
+        catch (FormatException e) { throw new NodeConfigurationException($"{flag}: {e.Message}"); }
         if (mode == ClusterMode.Singleton)
-            throw new NodeConfigurationException("--standby-of: a standby cluster does not run in singleton mode; leave out --mode singleton.");
+            throw new NodeConfigurationException($"{flag}: a standby cluster does not run in singleton mode; leave out --mode singleton.");
         if (placement)
-            throw new NodeConfigurationException("--standby-of: placement mode (--pg-base-port) does not run a standby cluster yet; give each node its --pg-port.");
+            throw new NodeConfigurationException($"{flag}: placement mode (--pg-base-port) does not run a standby cluster yet; give each node its --pg-port.");
         // Its leader is the state's primary but a standby: it would try to create the stanza and archive for ever.
         if (v.GetValueOrDefault("backup-repo") is { Length: > 0 })
-            throw new NodeConfigurationException("--standby-of: a standby cluster takes no backups yet (its leader is a standby); leave out --backup-repo and back up the source cluster.");
+            throw new NodeConfigurationException($"{flag}: a standby cluster takes no backups yet (its leader is a standby); leave out --backup-repo and back up the source cluster.");
+        if (source.Repository is { } archive)
+        {
+            if (File.Exists(archive.Path))
+                throw new NodeConfigurationException($"--standby-from-repo {archive.Path} is a file; give the source cluster's pgBackRest repository directory (its --backup-repo).");
+            if (!Directory.Exists(archive.Path))
+                throw new NodeConfigurationException($"--standby-from-repo {archive.Path} does not exist; mount the source cluster's pgBackRest repository (its --backup-repo) there, readable by the postgres OS user.");
+        }
         return source;
     }
 

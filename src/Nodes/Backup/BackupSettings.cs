@@ -77,5 +77,5 @@ public sealed record BackupSettings(string Repository, string Stanza, string Dir
         word.All(c => char.IsAsciiLetterOrDigit(c) || c is '/' or '.' or '-' or '_') ? word : "'" + word.Replace("'", "'\\''") + "'";
 
     /// <summary>A stanza name pgBackRest accepts.</summary>
-    public static bool IsValidStanza(string stanza) => Regex.IsMatch(stanza, "^[A-Za-z0-9][A-Za-z0-9._-]*$");
+    public static bool IsValidStanza(string stanza) => Appliance.Nodes.State.SourceRepository.IsValidStanza(stanza);
 }

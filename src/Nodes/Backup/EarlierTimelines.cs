@@ -35,6 +35,23 @@ public static partial class EarlierTimelines
         return [.. segments.Where(n => Hex(n, 0) < newest && Before(history, n)).Order(StringComparer.Ordinal).Select(n => Path.Combine(walDirectory, n))];
     }
 
+    /// <summary>What the last line of a history file the appliance placed for a skipped timeline number holds (PostgresNode's promotion).</summary>
+    public const string SkippedMarker = "appliance: number skipped";
+
+    /// <summary>
+    /// The history files in <paramref name="walDirectory"/> that a promotion placed for the timeline numbers it skipped,
+    /// lowest first. PostgreSQL's <c>recovery_target_timeline = 'latest'</c> probes history files upwards and stops at
+    /// the first number it cannot find, so a server that follows the archive (a standby leader of
+    /// <c>--standby-from-repo</c>) would stay on the old timeline for good if they were only here: the archiver pushes
+    /// only the history file PostgreSQL writes itself.
+    /// </summary>
+    public static IReadOnlyList<string> SkippedHistoryFiles(string walDirectory) =>
+    [
+        .. Directory.EnumerateFiles(walDirectory, "*.history")
+            .Where(f => HistoryName().IsMatch(Path.GetFileName(f)) && File.ReadLines(f).LastOrDefault(l => l.Length > 0)?.Contains(SkippedMarker, StringComparison.Ordinal) == true)
+            .Order(StringComparer.Ordinal),
+    ];
+
     /// <summary>True if segment <paramref name="name"/> is on a timeline of <paramref name="history"/> and ends at or before that timeline's switch point.</summary>
     public static bool Before(TimelineHistory history, string name)
     {
@@ -46,4 +63,7 @@ public static partial class EarlierTimelines
 
     [GeneratedRegex("^[0-9A-F]{24}$")]
     private static partial Regex SegmentName();
+
+    [GeneratedRegex("^[0-9A-F]{8}\\.history$")]
+    private static partial Regex HistoryName();
 }

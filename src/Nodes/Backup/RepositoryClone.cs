@@ -55,10 +55,11 @@ public static class RepositoryClone
     /// Restores <paramref name="backup"/> into the empty <paramref name="target"/> as a standby with no
     /// <c>restore_command</c>, and places the backup's own WAL (its start to its stop segment) from the archive in
     /// pg_wal, so that the copy becomes consistent by itself and needs from its upstream only the WAL after the backup.
-    /// Progress is pgBackRest's, scaled to the backup's size.
+    /// Progress is pgBackRest's, scaled to the backup's size. Without <paramref name="segmentSize"/> no WAL is placed: a
+    /// copy that reads the archive itself (a standby leader that follows one) fetches it.
     /// </summary>
     /// <returns>Null when restored; otherwise why not, with the partial copy removed (the directory is empty again).</returns>
-    public static async Task<string?> RestoreAsync(NodeSettings settings, BackupEntry backup, ulong segmentSize, DataDirectory target,
+    public static async Task<string?> RestoreAsync(NodeSettings settings, BackupEntry backup, ulong? segmentSize, DataDirectory target,
         IProgress<BaseBackupProgress>? progress, CancellationToken ct)
     {
         var runner = new PgBackRest(settings.Backup ?? throw new InvalidOperationException("No backup settings."), null, null);
@@ -78,8 +79,9 @@ public static class RepositoryClone
             await RestoredRecoverySettings.StripFileAsync(target, ct).ConfigureAwait(false);
             File.Delete(target.File("recovery.signal"));
             await target.SetStandbySignalAsync(true, ct).ConfigureAwait(false);
-            foreach (var segment in Segments(backup.WalStart!, backup.WalStop!, segmentSize))
-                await runner.ArchiveGetAsync(segment, target.Path, ct).ConfigureAwait(false);
+            if (segmentSize is { } size)
+                foreach (var segment in Segments(backup.WalStart!, backup.WalStop!, size))
+                    await runner.ArchiveGetAsync(segment, target.Path, ct).ConfigureAwait(false);
             restored = true;
             return null;
         }

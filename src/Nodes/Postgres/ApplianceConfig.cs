@@ -59,12 +59,18 @@ public static class StandbyLeaderConfig
     /// <paramref name="downstream"/> as a standby does; its password comes from <see cref="ReplicationPassFile"/>, which
     /// holds the replication password derived from the secret the two clusters share.
     /// </summary>
+    /// <remarks>
+    /// A leader that follows an archive (<see cref="StandbySource.Repository"/>) has no primary_conninfo: its
+    /// restore_command fetches each segment with <see cref="Backup.SourceArchive.ConfigFile"/>, and recovery_target_timeline
+    /// 'latest' follows the source's failovers through the history files the source archives.
+    /// </remarks>
     public static RoleParameters Role(NodeSettings settings, StandbySource source, PeerId? downstream) =>
         new(SyncStandbyName: downstream?.Id ?? ApplianceConfig.NoSyncPlaceholder,
             ReadOnly: true,
-            PrimaryConnInfo: ConnInfo.ForPrimaryOf(source, settings.Credentials.ReplicationUser, ApplicationName(settings),
+            PrimaryConnInfo: source.Repository is not null ? null : ConnInfo.ForPrimaryOf(source, settings.Credentials.ReplicationUser, ApplicationName(settings),
                 ReplicationPassFile.PathIn(settings.DataDirectory), settings.Credentials.Tls),
-            WalKeepSize: settings.Tuning.WalKeepSize);
+            WalKeepSize: settings.Tuning.WalKeepSize,
+            RestoreCommand: source.Repository is { } repository ? Backup.SourceArchive.RestoreCommand(settings, repository) : null);
 }
 
 /// <summary>Settings of <c>appliance.conf</c> that PostgreSQL reads only at start.</summary>
@@ -83,8 +89,13 @@ public sealed record ServerParameters(string ListenAddress, int Port, string Clu
 /// <param name="ReadOnly">default_transaction_read_only.</param>
 /// <param name="PrimaryConnInfo">primary_conninfo of a standby; null on a primary.</param>
 /// <param name="WalKeepSize">wal_keep_size.</param>
-public sealed record RoleParameters(string SyncStandbyName, bool ReadOnly, ConnInfo? PrimaryConnInfo, string WalKeepSize)
+/// <param name="RestoreCommand">restore_command of a standby leader that follows an archive (<c>--standby-from-repo</c>);
+/// null everywhere else: the cluster's standbys stream and never read the archive.</param>
+public sealed record RoleParameters(string SyncStandbyName, bool ReadOnly, ConnInfo? PrimaryConnInfo, string WalKeepSize, string? RestoreCommand = null)
 {
+    /// <summary>Whether this is a standby's: it streams from an upstream or replays an archive.</summary>
+    public bool IsStandby => PrimaryConnInfo is not null || RestoreCommand is not null;
+
     /// <summary>The value of synchronous_standby_names: the name double-quoted, so any id is taken literally.</summary>
     public string SynchronousStandbyNames => SyncStandbyName.Length == 0 ? "" : $"FIRST 1 (\"{SyncStandbyName}\")";
 }

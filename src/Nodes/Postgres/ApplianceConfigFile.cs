@@ -58,8 +58,11 @@ public static class ApplianceConfigFile
             Setting("primary_conninfo", ConfValue.Quote(r.PrimaryConnInfo?.Render() ?? "")),
             Setting("wal_keep_size", ConfValue.Quote(r.WalKeepSize)),
             Setting("password_encryption", "'scram-sha-256'"),
-            "",
         };
+        // Only a standby leader that follows an archive has one; elsewhere the line is absent, so a reload after it
+        // (the leader promoted or demoted) puts the setting back to its default, and no restore leaves one behind.
+        if (r.RestoreCommand is { } restore) lines.Add(Setting("restore_command", ConfValue.Quote(restore)));
+        lines.Add("");
         return string.Join('\n', lines);
     }
 

@@ -1,3 +1,4 @@
+using Appliance.Nodes.Backup;
 using Appliance.Nodes.State;
 using Npgsql;
 
@@ -8,16 +9,21 @@ public sealed partial class PostgresNode
     /// <summary>
     /// Makes this instance the leader of a standby cluster: a standby of <paramref name="source"/>'s writable primary
     /// (<see cref="StandbyLeaderConfig.Role"/>), naming <paramref name="downstream"/> as a standby does. An empty data
-    /// directory is cloned from the source's primary first; a running standby is re-pointed by a reload.
+    /// directory is cloned from the source's primary first (or restored from the newest backup, when the source is an
+    /// archive); a running standby is re-pointed by a reload.
     /// </summary>
     /// <exception cref="InvalidRoleTransitionException">It runs as a primary, or its data directory was last a primary's:
     /// a standby leader never takes writes, and turning a primary into one would hide writes the source lacks.</exception>
     /// <exception cref="UpstreamUnreachableException">No host of the source answers as a writable primary (only when it
     /// must clone); nothing was written.</exception>
+    /// <exception cref="Appliance.Nodes.Backup.PgBackRestException">The source's archive holds no backup or its restore
+    /// failed (only when it must restore); the data directory is empty again.</exception>
     public Task FollowSourceAsync(StandbySource source, PeerId? downstream, IProgress<BaseBackupProgress>? progress, CancellationToken ct) =>
         Serialised(async () =>
         {
             var role = StandbyLeaderConfig.Role(Settings, source, downstream);
+            // Its restore_command reads this file; written first, as a reload or a start may fetch WAL at once.
+            if (source.Repository is { } archive) await SourceArchive.WriteConfigAsync(Settings, archive, ct).ConfigureAwait(false);
             if (IsRunning)
             {
                 var status = await Probe.ReadStatusAsync(ct).ConfigureAwait(false);
@@ -29,6 +35,9 @@ public sealed partial class PostgresNode
             }
             switch (DataDirectory.Kind)
             {
+                case DataDirectoryKind.Empty when source.Repository is { } repository:
+                    await SourceArchive.RestoreNewestAsync(Settings, repository, DataDirectory, progress, Log, ct).ConfigureAwait(false);
+                    break;
                 case DataDirectoryKind.Empty:
                     var primary = await SourcePrimaryAsync(source, ct).ConfigureAwait(false);
                     await BaseBackupCloner.CloneAsync(Binaries, Settings, primary, DataDirectory, progress, ct).ConfigureAwait(false);

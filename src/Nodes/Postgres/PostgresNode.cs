@@ -416,7 +416,7 @@ public sealed partial class PostgresNode : IAsyncDisposable
         // A standby that already has no upstream is fenced again (idempotent): the loop below still proves no receiver runs.
         if (!IsRunning || CurrentRole is not { } current || !(await Probe.ReadStatusAsync(ct).ConfigureAwait(false)).InRecovery)
             throw new InvalidRoleTransitionException($"{Settings.Self} is not a running standby, so it has no WAL receiver to stop.");
-        await ReloadLockedAsync(current with { PrimaryConnInfo = null }, ct).ConfigureAwait(false);
+        await ReloadLockedAsync(current with { PrimaryConnInfo = null, RestoreCommand = null }, ct).ConfigureAwait(false);
         var deadline = DateTimeOffset.UtcNow + Settings.Timeouts.Reload;
         // Every step below is bounded too (a hung query or pg_waldump would otherwise hold the driver's gate for good).
         using var bounded = CancellationTokenSource.CreateLinkedTokenSource(ct);
@@ -545,7 +545,7 @@ public sealed partial class PostgresNode : IAsyncDisposable
     /// <exception cref="InvalidRoleTransitionException">It is not a running primary.</exception>
     public Task<Lsn> NameSyncAsync(string syncId, CancellationToken ct) => Serialised(async () =>
     {
-        if (!IsRunning || CurrentRole is not { PrimaryConnInfo: null } current || (await Probe.ReadStatusAsync(ct).ConfigureAwait(false)).InRecovery)
+        if (!IsRunning || CurrentRole is not { IsStandby: false } current || (await Probe.ReadStatusAsync(ct).ConfigureAwait(false)).InRecovery)
             throw new InvalidRoleTransitionException($"{Settings.Self} is not a running primary, so it cannot name a sync.");
         SyncedDownstream = null;
         await ReloadLockedAsync(current with { SyncStandbyName = syncId, ReadOnly = true }, ct).ConfigureAwait(false);
@@ -894,7 +894,7 @@ public sealed partial class PostgresNode : IAsyncDisposable
             if (File.Exists(file)) continue;
             var temporary = file + ".appliance-tmp";
             await PrivateFile.WriteAsync(temporary,
-                ancestry + $"{current}\t{began}\tappliance: number skipped so that the promotion starts timeline {target}\n", ct).ConfigureAwait(false);
+                ancestry + $"{current}\t{began}\t{EarlierTimelines.SkippedMarker} so that the promotion starts timeline {target}\n", ct).ConfigureAwait(false);
             File.Move(temporary, file);
         }
     }
@@ -965,7 +965,7 @@ public sealed partial class PostgresNode : IAsyncDisposable
 
     private void RequirePrimaryNaming(PeerId sync)
     {
-        if (!IsRunning || _role is null || _role.PrimaryConnInfo is not null || _role.SyncStandbyName != sync.Id)
+        if (!IsRunning || _role is null || _role.IsStandby || _role.SyncStandbyName != sync.Id)
             throw new InvalidRoleTransitionException(
                 $"{Settings.Self} is not a running primary that names {sync.Id} as its sync; call StartPrimaryAsync({sync.Id}) first.");
     }

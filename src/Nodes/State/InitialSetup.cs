@@ -39,9 +39,9 @@ internal static class InitialSetup
         var disagreeing = members.Where(m => !StandbySource.Same(observation.ReportOf(m.Id)!.StandbyOf, observation.StandbyOf)).ToList();
         if (disagreeing.Count > 0)
             return new Refusal(RefusalReason.ModeMismatch,
-                $"The nodes disagree on --standby-of: the coordinator's node has {Describe(observation.StandbyOf)}, but " +
+                $"The nodes disagree on --standby-of / --standby-from-repo: the coordinator's node has {Describe(observation.StandbyOf)}, but " +
                 string.Join(", ", disagreeing.Select(m => $"{m.Id} has {Describe(observation.ReportOf(m.Id)!.StandbyOf)}")) +
-                ". Nothing is set up until they agree: start every node of a standby cluster with the same --standby-of, and no node of a normal cluster with one " +
+                ". Nothing is set up until they agree: start every node of a standby cluster with the same --standby-of (or --standby-from-repo), and no node of a normal cluster with either " +
                 "(the coordinator's node may be the one that is wrong).");
 
         // A peer with data and no state means the state store was lost or pointed elsewhere. Picking a primary by
@@ -77,7 +77,7 @@ internal static class InitialSetup
             $"Cluster set up: primary {members[0].Id}, sync {members[1].Id}, asyncs {RuleContext.Ids(normal.Async)}.");
     }
 
-    private static string Describe(StandbySource? source) => source is null ? "none" : $"--standby-of {source}";
+    private static string Describe(StandbySource? source) => source is null ? "none" : source.Flag;
 
     /// <summary>
     /// <paramref name="peers"/> in join order, with those on the coordinator's host moved to the end, if at least

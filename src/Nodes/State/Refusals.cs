@@ -13,7 +13,8 @@ internal static class Refusals
 
     public static Refusal Offline(PeerId peer, string wanted) =>
         new(RefusalReason.DatabaseOffline,
-            $"{wanted} is needed, but PostgreSQL on {peer.Id} is not running; it will be retried when {peer.Id} reports it up.");
+            $"{wanted} is needed, but PostgreSQL on {peer.Id} is not running, or did not answer in time (its last report, or a fence it " +
+            $"did not raise within the probe timeout); it will be retried when {peer.Id} reports it up.");
 
     public static Refusal NeedsPosition(PeerId peer, WalFence fence, string wanted) =>
         new(RefusalReason.NeedsFencedPosition,

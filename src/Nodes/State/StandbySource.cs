@@ -4,20 +4,38 @@ using System.Globalization;
 namespace Appliance.Nodes.State;
 
 /// <summary>
-/// The other cluster a standby cluster follows (<c>--standby-of HOST:PORT[,HOST:PORT…]</c>): the PostgreSQL addresses
-/// of its nodes. The standby leader streams from whichever of them is the source's writable primary, so it follows the
-/// source through the source's own failovers.
+/// What a standby cluster follows. Either the other cluster's PostgreSQL addresses (<c>--standby-of
+/// HOST:PORT[,HOST:PORT…]</c>): the standby leader streams from whichever of them is the source's writable primary, so
+/// it follows the source through the source's own failovers. Or the source's pgBackRest archive
+/// (<c>--standby-from-repo</c>, <see cref="Repository"/>): the standby leader restores the newest backup and then
+/// replays each WAL segment as the source archives it, never connecting to the source at all.
 /// </summary>
-/// <remarks>Its text form, <see cref="ToString"/>, is what <see cref="Parse"/> reads and what the cluster state stores.</remarks>
+/// <remarks>Its text form, <see cref="ToString"/>, is what <see cref="Parse"/> reads and what the cluster state stores:
+/// <c>HOST:PORT,…</c>, or <c>STANZA@/REPOSITORY/PATH</c> for an archive.</remarks>
 public sealed record StandbySource
 {
-    private StandbySource(ImmutableArray<SourceHost> hosts) => Hosts = hosts;
+    private StandbySource(ImmutableArray<SourceHost> hosts, SourceRepository? repository) => (Hosts, Repository) = (hosts, repository);
 
-    /// <summary>The source's PostgreSQL addresses, in the order given; at least one, no duplicate.</summary>
+    /// <summary>The source's PostgreSQL addresses, in the order given; at least one, no duplicate. Empty when it follows <see cref="Repository"/>.</summary>
     public ImmutableArray<SourceHost> Hosts { get; }
 
+    /// <summary>The source's archive, when it follows that instead of <see cref="Hosts"/>; null otherwise.</summary>
+    public SourceRepository? Repository { get; }
+
+    /// <summary>A source that is the pgBackRest archive of stanza <paramref name="stanza"/> in the repository at <paramref name="path"/>.</summary>
+    /// <exception cref="FormatException">The path is not absolute or the stanza is not one pgBackRest accepts.</exception>
+    public static StandbySource FromRepository(string path, string stanza)
+    {
+        if (string.IsNullOrWhiteSpace(path) || !path.StartsWith('/') || path.IndexOfAny(['\n', '\r', '\0']) >= 0)
+            throw new FormatException($"'{path}' is not an absolute path to a pgBackRest repository (for example /mnt/backup/appliance).");
+        if (!SourceRepository.IsValidStanza(stanza))
+            throw new FormatException($"'{stanza}' is not a pgBackRest stanza name (letters, digits, '.', '_' and '-', not starting with a punctuation mark).");
+        return new StandbySource([], new SourceRepository(path, stanza));
+    }
+
     /// <summary>
-    /// Reads <c>HOST:PORT[,HOST:PORT…]</c>. The port is the text after the last colon, so an IPv6 address goes in
+    /// Reads <c>HOST:PORT[,HOST:PORT…]</c>, or <c>STANZA@/PATH</c> (an archive, the form <see cref="ToString"/> writes
+    /// for <see cref="FromRepository"/>). The port is the text after the last colon, so an IPv6 address goes in
     /// brackets (<c>[::1]:5432</c>).
     /// </summary>
     /// <exception cref="FormatException">The text is empty, an entry has no host or no valid port, or one repeats; the
@@ -26,6 +44,9 @@ public sealed record StandbySource
     {
         if (string.IsNullOrWhiteSpace(text))
             throw new FormatException("The source is empty; give the other cluster's PostgreSQL addresses as HOST:PORT[,HOST:PORT…].");
+        // No host name holds '@', and a stanza holds neither '@' nor '/', so the first '@' ends the stanza.
+        if (text.IndexOf('@') is var at and > 0 && text.IndexOf('/') > at)
+            return FromRepository(text[(at + 1)..], text[..at]);
         var hosts = new List<SourceHost>();
         foreach (var raw in text.Split(','))
         {
@@ -36,7 +57,7 @@ public sealed record StandbySource
             var host = entry[..colon];
             if (host.StartsWith('[') && host.EndsWith(']')) host = host[1..^1];
             else if (host.Contains(':')) throw new FormatException($"'{entry}': put an IPv6 address in brackets, as [::1]:5432.");
-            if (host.Length == 0 || host.Any(c => char.IsWhiteSpace(c) || c is '\'' or '\\' or ','))
+            if (host.Length == 0 || host.Any(c => char.IsWhiteSpace(c) || c is '\'' or '\\' or ',' or '@'))
                 throw new FormatException($"'{entry}' has no usable host.");
             if (!int.TryParse(entry[(colon + 1)..], NumberStyles.None, CultureInfo.InvariantCulture, out var port) || port is < 1 or > 65535)
                 throw new FormatException($"'{entry}' has port '{entry[(colon + 1)..]}'; a TCP port is 1 to 65535.");
@@ -44,7 +65,7 @@ public sealed record StandbySource
             if (hosts.Contains(parsed)) throw new FormatException($"'{entry}' is given twice.");
             hosts.Add(parsed);
         }
-        return new StandbySource([.. hosts]);
+        return new StandbySource([.. hosts], null);
     }
 
     /// <summary>
@@ -54,18 +75,34 @@ public sealed record StandbySource
     public static bool Same(StandbySource? one, StandbySource? other) =>
         one is null || other is null
             ? one is null && other is null
-            : one.Hosts.Select(Key).ToHashSet().SetEquals(other.Hosts.Select(Key));
+            : Equals(one.Repository, other.Repository) && one.Hosts.Select(Key).ToHashSet().SetEquals(other.Hosts.Select(Key));
 
     private static string Key(SourceHost h) => h.Host.ToLowerInvariant() + ":" + h.Port.ToString(CultureInfo.InvariantCulture);
 
     /// <inheritdoc />
-    public bool Equals(StandbySource? other) => other is not null && Hosts.SequenceEqual(other.Hosts);
+    public bool Equals(StandbySource? other) => other is not null && Hosts.SequenceEqual(other.Hosts) && Equals(Repository, other.Repository);
 
     /// <inheritdoc />
     public override int GetHashCode() => ToString().GetHashCode(StringComparison.Ordinal);
 
-    /// <summary>The text form, <c>HOST:PORT,HOST:PORT</c>, IPv6 hosts in brackets.</summary>
-    public override string ToString() => string.Join(",", Hosts);
+    /// <summary>The node flag that names this source, with its value: <c>--standby-of HOST:PORT,…</c> or <c>--standby-from-repo PATH</c>.</summary>
+    public string Flag => Repository is { } repository ? $"--standby-from-repo {repository.Path}" : $"--standby-of {this}";
+
+    /// <summary>The text form, <c>HOST:PORT,HOST:PORT</c>, IPv6 hosts in brackets, or <c>STANZA@/PATH</c> for an archive.</summary>
+    public override string ToString() => Repository is { } repository ? repository.ToString() : string.Join(",", Hosts);
+}
+
+/// <summary>The pgBackRest archive a standby cluster follows (<c>--standby-from-repo</c>).</summary>
+/// <param name="Path">The repository's directory (repo1-path), a POSIX path.</param>
+/// <param name="Stanza">The source cluster's stanza in it: the source's cluster name.</param>
+public sealed record SourceRepository(string Path, string Stanza)
+{
+    /// <summary>A stanza name pgBackRest accepts.</summary>
+    public static bool IsValidStanza(string stanza) =>
+        stanza.Length > 0 && char.IsAsciiLetterOrDigit(stanza[0]) && stanza.All(c => char.IsAsciiLetterOrDigit(c) || c is '.' or '_' or '-');
+
+    /// <inheritdoc />
+    public override string ToString() => $"{Stanza}@{Path}";
 }
 
 /// <summary>One PostgreSQL address of a <see cref="StandbySource"/>.</summary>

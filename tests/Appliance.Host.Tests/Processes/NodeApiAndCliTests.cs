@@ -243,7 +243,7 @@ public sealed partial class NodeApiAndCliTests(NodeClusterFixture cluster) : ICl
         var sync = await cluster.NodeInRoleAsync("sync");
         var gapsBefore = await SwitchoverGapsAsync();
         var (code, output, err) = await NodeClusterFixture.CliAsync("switchover", "--endpoint", oldPrimary.Url);
-        Assert.True(code == 0, err);
+        Assert.True(code == 0, err + cluster.Logs(40));
         Assert.Contains("accepted (Switchover)", output);
         await Wait.UntilAsync(async () => await cluster.PrimaryAsync() == sync, () => $"{sync.Name} is primary" + cluster.Logs(), TimeSpan.FromSeconds(60));
         Assert.True(await NodeClusterFixture.WriteAsync(sync) > 0);

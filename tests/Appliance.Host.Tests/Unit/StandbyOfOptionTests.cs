@@ -3,7 +3,7 @@ using Appliance.Nodes.State;
 
 namespace Appliance.Host.Tests.Unit;
 
-/// <summary><c>--standby-of</c>: a standby cluster's source, read and checked before anything starts.</summary>
+/// <summary><c>--standby-of</c> and <c>--standby-from-repo</c>: a standby cluster's source, read and checked before anything starts.</summary>
 [Trait("Category", "Unit")]
 public sealed class StandbyOfOptionTests
 {
@@ -56,6 +56,65 @@ public sealed class StandbyOfOptionTests
     {
         var e = Assert.Throws<NodeConfigurationException>(() => Build(new() { ["standby-of"] = "a:1", ["backup-repo"] = "/backups/dr" }));
         Assert.Contains("--standby-of: a standby cluster takes no backups yet", e.Message);
+    }
+
+    [Fact]
+    public void A_repository_source_is_the_source_clusters_archive_under_the_clusters_stanza()
+    {
+        var repo = Directory.CreateTempSubdirectory("appliance-standby-repo-").FullName;
+        try
+        {
+            var source = Build(new() { ["standby-from-repo"] = repo + "/" }).StandbyOf!;
+            Assert.Empty(source.Hosts);
+            Assert.Equal(new SourceRepository(Path.GetFullPath(repo + "/"), "appliance"), source.Repository);
+            Assert.Equal($"appliance@{Path.GetFullPath(repo + "/")}", source.ToString());
+            Assert.Equal($"--standby-from-repo {Path.GetFullPath(repo + "/")}", source.Flag);
+            // The text form the state stores reads back as the same source, and a host list is never taken for it.
+            Assert.Equal(source, StandbySource.Parse(source.ToString()));
+            Assert.True(StandbySource.Same(source, StandbySource.Parse(source.ToString())));
+            Assert.False(StandbySource.Same(source, StandbySource.Parse("appliance:5432")));
+            Assert.False(StandbySource.Same(source, StandbySource.FromRepository(repo + "-other", "appliance")));
+            Assert.False(StandbySource.Same(source, StandbySource.FromRepository(Path.GetFullPath(repo + "/"), "other")));
+
+            var both = Assert.Throws<NodeConfigurationException>(() => Build(new() { ["standby-from-repo"] = repo, ["standby-of"] = "a:1" }));
+            Assert.Contains("--standby-of and --standby-from-repo both name a source; give one", both.Message);
+            var singleton = Assert.Throws<NodeConfigurationException>(() => Build(new() { ["standby-from-repo"] = repo, ["mode"] = "singleton" }));
+            Assert.StartsWith("--standby-from-repo: a standby cluster does not run in singleton mode", singleton.Message);
+            var backups = Assert.Throws<NodeConfigurationException>(() => Build(new() { ["standby-from-repo"] = repo, ["backup-repo"] = repo }));
+            Assert.StartsWith("--standby-from-repo: a standby cluster takes no backups yet", backups.Message);
+        }
+        finally
+        {
+            Directory.Delete(repo, recursive: true);
+        }
+    }
+
+    [Fact]
+    public void A_repository_source_that_is_missing_or_a_file_is_refused_before_anything_starts()
+    {
+        var missing = Path.Combine(Path.GetTempPath(), "appliance-no-such-repo-" + Guid.NewGuid().ToString("N"));
+        var e = Assert.Throws<NodeConfigurationException>(() => Build(new() { ["standby-from-repo"] = missing }));
+        Assert.Equal($"--standby-from-repo {missing} does not exist; mount the source cluster's pgBackRest repository (its --backup-repo) there, readable by the postgres OS user.", e.Message);
+        var file = Path.GetTempFileName();
+        try
+        {
+            e = Assert.Throws<NodeConfigurationException>(() => Build(new() { ["standby-from-repo"] = file }));
+            Assert.StartsWith($"--standby-from-repo {file} is a file", e.Message);
+        }
+        finally
+        {
+            File.Delete(file);
+        }
+    }
+
+    [Theory]
+    [InlineData("appliance@relative/repo", "is not an absolute path")]
+    [InlineData("-bad@/repo", "is not a pgBackRest stanza name")]
+    [InlineData("db@host:5432", "no usable host")]
+    public void A_malformed_archive_source_in_text_is_refused(string text, string expected)
+    {
+        var e = Assert.Throws<FormatException>(() => StandbySource.Parse(text));
+        Assert.Contains(expected, e.Message);
     }
 
     [Fact]

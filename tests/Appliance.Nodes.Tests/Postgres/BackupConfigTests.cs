@@ -144,6 +144,25 @@ public sealed class BackupConfigTests
     }
 
     [Fact]
+    public void The_history_files_a_promotion_placed_for_skipped_numbers_are_found_and_no_others()
+    {
+        var wal = Directory.CreateTempSubdirectory("appliance-skipped-").FullName;
+        try
+        {
+            File.WriteAllText(Path.Combine(wal, "00000002.history"), "1\t0/3000000\tno recovery target specified\n");
+            File.WriteAllText(Path.Combine(wal, "00000003.history"), $"1\t0/3000000\tno recovery target specified\n2\t0/5000000\t{EarlierTimelines.SkippedMarker} so that the promotion starts timeline 5\n");
+            File.WriteAllText(Path.Combine(wal, "00000004.history"), $"1\t0/3000000\tno recovery target specified\n2\t0/5000000\t{EarlierTimelines.SkippedMarker} so that the promotion starts timeline 5\n\n");
+            File.WriteAllText(Path.Combine(wal, "00000005.history"), "1\t0/3000000\tno recovery target specified\n2\t0/6000000\tno recovery target specified\n");
+            File.WriteAllText(Path.Combine(wal, "00000006.history.appliance-tmp"), EarlierTimelines.SkippedMarker);
+            Assert.Equal(["00000003.history", "00000004.history"], EarlierTimelines.SkippedHistoryFiles(wal).Select(Path.GetFileName));
+        }
+        finally
+        {
+            Directory.Delete(wal, recursive: true);
+        }
+    }
+
+    [Fact]
     public void A_restore_follows_the_timeline_of_the_newest_archived_segment()
     {
         Assert.Equal(3, PgBackRest.NewestTimeline(new BackupCatalog("appliance", "ok", "000000010000000000000001", "000000030000000000000009", [], null)));

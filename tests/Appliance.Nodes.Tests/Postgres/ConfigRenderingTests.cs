@@ -55,6 +55,34 @@ public sealed class ConfigRenderingTests
     }
 
     [Fact]
+    public void A_standby_leader_that_follows_an_archive_replays_it_with_its_own_pgbackrest_config_and_streams_from_nothing()
+    {
+        var settings = Settings("n2");
+        var role = StandbyLeaderConfig.Role(settings, StandbySource.FromRepository("/mnt/site-a repo", "appliance"), new PeerId("n3", "10.0.0.3", 5432));
+        Assert.Null(role.PrimaryConnInfo);
+        Assert.True(role.IsStandby);
+        Assert.True(role.ReadOnly);
+        Assert.Equal("n3", role.SyncStandbyName);
+        // Beside the data directory, not inside it, and not the node's own --backup-repo config.
+        var config = Path.Combine(Path.GetDirectoryName(settings.DataDirectory)!, "pgbackrest-source", "pgbackrest.conf");
+        Assert.Equal($"pgbackrest --config={config} --stanza=appliance archive-get %f \"%p\"", role.RestoreCommand);
+        var text = ApplianceConfigFile.Render(new ApplianceConfig(ApplianceConfig.ServerFor(settings), role));
+        Assert.Contains($"restore_command = '{role.RestoreCommand!.Replace("'", "''")}'", text);
+        Assert.Contains("primary_conninfo = ''", text);
+
+        var sourceConfig = Appliance.Nodes.Backup.PgBackRestConfig.Render(Appliance.Nodes.Backup.SourceArchive.Settings(settings,
+            new SourceRepository("/mnt/site-a repo", "appliance")), settings.DataDirectory, 5432);
+        Assert.Contains("repo1-path=/mnt/site-a repo", sourceConfig);
+        Assert.Contains("[appliance]", sourceConfig);
+
+        // Every other role has none, so a reload after promote-cluster drops it.
+        Assert.DoesNotContain("restore_command", ApplianceConfigFile.Render(new ApplianceConfig(ApplianceConfig.ServerFor(settings),
+            ApplianceConfig.Primary(new PeerId("n3", "10.0.0.3", 5432), "1GB", readWrite: true))));
+        Assert.DoesNotContain("restore_command", ApplianceConfigFile.Render(new ApplianceConfig(ApplianceConfig.ServerFor(settings),
+            StandbyLeaderConfig.Role(settings, StandbySource.Parse("10.1.0.1:5432"), null))));
+    }
+
+    [Fact]
     public void A_primary_names_its_sync_quoted_and_is_read_only_until_told_otherwise()
     {
         var server = ApplianceConfig.ServerFor(Settings());
