@@ -44,6 +44,7 @@ public sealed class NemesisRunner(ChaosCluster cluster, PrimaryPoller poller, Ra
                 n.HeldDown = true;
                 n.KillHost();
                 await Task.Delay(fault.Hold);
+                note = await UntilNoticedAsync(fault);
                 n.HeldDown = false;
                 n.Start();
                 break;
@@ -66,15 +67,15 @@ public sealed class NemesisRunner(ChaosCluster cluster, PrimaryPoller poller, Ra
             }
             case Nemesis.CrashPrimary or Nemesis.CrashSync or Nemesis.CrashAsync:
                 targets.Add(await Role(RoleOf(fault.Nemesis)));
-                await CrashForAsync(fault, targets);
+                note = await CrashForAsync(fault, targets);
                 break;
             case Nemesis.CrashPrimaryAndAsync:
                 targets.AddRange([await Role("primary"), await Role("async")]);
-                await CrashForAsync(fault, targets);
+                note = await CrashForAsync(fault, targets);
                 break;
             case Nemesis.CrashSyncAndAsync:
                 targets.AddRange([await Role("sync"), await Role("async")]);
-                await CrashForAsync(fault, targets);
+                note = await CrashForAsync(fault, targets);
                 break;
             case Nemesis.PausePrimaryHostShort or Nemesis.PausePrimaryHostLong:
             {
@@ -189,17 +190,42 @@ public sealed class NemesisRunner(ChaosCluster cluster, PrimaryPoller poller, Ra
         _ => "async",
     };
 
-    private async Task CrashForAsync(Fault fault, IReadOnlyList<ChaosNode> targets)
+    private async Task<string> CrashForAsync(Fault fault, IReadOnlyList<ChaosNode> targets)
     {
         History.Log($"nemesis {fault}: crash {string.Join(",", targets.Select(t => t.Name))} for {fault.Hold.TotalSeconds} s");
         foreach (var n in targets) n.HeldDown = true;
         foreach (var n in targets) n.Crash();
         await Task.Delay(fault.Hold);
+        var note = await UntilNoticedAsync(fault);
         foreach (var n in targets)
         {
             n.HeldDown = false;
             n.Start();
         }
+        return note;
+    }
+
+    /// <summary>How long a node kept down may wait past its hold for the cluster to notice that it is gone.</summary>
+    public TimeSpan NoticeTimeout { get; init; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>
+    /// Keeps the killed nodes down, past the hold if need be (at most <see cref="NoticeTimeout"/>), until the cluster's
+    /// health check sees the fault, so that the heal is timed from a fault the cluster saw. A hold shorter than failure
+    /// detection otherwise ended before the coordinator noticed the loss: the heal check passed at once, and the
+    /// recovery ran into the next fault, which was then counted slow (long run 9: a sync host's kill "healed" 0.6 s
+    /// after its restart, and the next fault took the coordinator's late reaction).
+    /// </summary>
+    /// <returns>A note when the cluster never noticed; empty otherwise.</returns>
+    private async Task<string> UntilNoticedAsync(Fault fault)
+    {
+        var deadline = History.Now + NoticeTimeout;
+        while (History.Now < deadline)
+        {
+            if (!(await cluster.HealthAsync()).Healthy) return "";
+            await Task.Delay(250);
+        }
+        History.Log($"{fault}: the cluster's health check did not see the fault within {NoticeTimeout.TotalSeconds:0} s of its hold");
+        return $"the cluster did not notice the fault within {NoticeTimeout.TotalSeconds:0} s of its hold";
     }
 
     /// <summary>
