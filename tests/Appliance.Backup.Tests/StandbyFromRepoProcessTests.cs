@@ -71,7 +71,7 @@ public sealed class StandbyFromRepoProcessTests
             var promotedSource = newPrimary!;
             var sourceTimeline = (await source.StatusAsync(promotedSource)).Timeline!.Value;
             Assert.True(sourceTimeline > oldTimeline + 1, $"the failover from timeline {oldTimeline} started {sourceTimeline}, skipping no number: nothing to test");
-            await Wait.UntilAsync(() => Task.FromResult(promotedSource.Process!.Stdout.Contains("archived the history files of the", StringComparison.Ordinal)),
+            await Wait.UntilAsync(() => Task.FromResult(promotedSource.Process!.Stdout.Contains("skipped timeline number(s) that the archive lacked", StringComparison.Ordinal)),
                 () => $"{promotedSource.Name} archives the skipped timeline numbers' history files" + source.Logs(40), TimeSpan.FromSeconds(60));
             await BackupClusterFixture.ScalarAsync(promotedSource.PgPort, "INSERT INTO archived SELECT generate_series(201, 250)");
             await BackupClusterFixture.ScalarAsync(promotedSource.PgPort, "SELECT pg_switch_wal()::text");

@@ -21,6 +21,9 @@ public sealed partial class BackupActor : ReceiveActor, IWithTimers
     /// <summary>How long after a failed stanza-create it is tried again.</summary>
     public static readonly TimeSpan StanzaRetry = TimeSpan.FromSeconds(3);
 
+    /// <summary>The delay before the earlier timelines' files are pushed again after a push failed.</summary>
+    public static readonly TimeSpan BackfillRetry = TimeSpan.FromSeconds(30);
+
     /// <summary>How long stanza-create may fail in a generation before each failure is a warning.</summary>
     public static readonly TimeSpan QuietStanzaFailures = TimeSpan.FromSeconds(30);
 
@@ -46,6 +49,8 @@ public sealed partial class BackupActor : ReceiveActor, IWithTimers
 
     private sealed record Finished(string Run, string? Error);
 
+    private sealed record RetryBackfill(long Generation);
+
     private sealed record RetryStanza
     {
         public static readonly RetryStanza Instance = new();
@@ -67,6 +72,10 @@ public sealed partial class BackupActor : ReceiveActor, IWithTimers
         Receive<SubscribeAck>(_ => { });
         Receive<ClusterStateProtocol.StateChanged>(OnState);
         Receive<RetryStanza>(_ => EnsureStanza());
+        // Only while this node is still the primary of that generation: a later one backfills for itself.
+        Receive<RetryBackfill>(r => IsPrimary && _stanzaGeneration == r.Generation && _state!.Generation == r.Generation,
+            r => Task.Run(() => BackfillAsync(r.Generation)).PipeTo(Self));
+        Receive<RetryBackfill>(_ => { });
         Receive<StanzaDone>(OnStanzaDone);
         Receive<Backfilled>(OnBackfilled);
         Receive<BackupProtocol.Start>(s => s.PeerId == _self, OnStart);
@@ -140,13 +149,16 @@ public sealed partial class BackupActor : ReceiveActor, IWithTimers
         var refusals = new List<string>();
         try
         {
-            // The skipped numbers' history files first, each on its own: a file of that number already archived (by an
-            // earlier promotion that skipped it too, with other words in it) is refused, and serves the probe as well.
+            // The skipped numbers' history files first, each on its own, and only those the archive lacks: pgBackRest
+            // overwrites a history file, and the archive may hold the real one of that number (a primary promoted in
+            // that generation that was then lost archived it) or another promotion's placeholder, which serves as well.
             foreach (var history in EarlierTimelines.SkippedHistoryFiles(_walDirectory))
             {
                 try
                 {
-                    if (await _pgBackRest.ArchivePushAsync(history, CancellationToken.None).ConfigureAwait(false)) histories++;
+                    if (await _pgBackRest.ArchiveHoldsAsync(Path.GetFileName(history), CancellationToken.None).ConfigureAwait(false)) continue;
+                    await _pgBackRest.ArchivePushAsync(history, CancellationToken.None).ConfigureAwait(false);
+                    histories++;
                 }
                 catch (PgBackRestException e)
                 {
@@ -171,9 +183,14 @@ public sealed partial class BackupActor : ReceiveActor, IWithTimers
     private void OnBackfilled(Backfilled done)
     {
         if (done.Histories > 0)
-            _log.Info("Backups: archived the history files of the {0} timeline number(s) this promotion skipped, so that a server following the archive finds the new timeline", done.Histories);
+            _log.Info("Backups: archived the history files of {0} skipped timeline number(s) that the archive lacked, so that a server following the archive finds the newest timeline", done.Histories);
         if (done.HistoryRefusals is not null)
-            _log.Info("Backups: the archive already holds other history files of skipped timeline numbers, which serve as well: {0}", done.HistoryRefusals);
+        {
+            // Without them a standby cluster that follows this archive stays on an earlier timeline; try until they are in.
+            _log.Warning("Backups: could not archive the history files of skipped timeline numbers, trying again in {0} s: {1}",
+                BackfillRetry.TotalSeconds, done.HistoryRefusals);
+            Timers.StartSingleTimer(nameof(RetryBackfill), new RetryBackfill(done.Generation), BackfillRetry);
+        }
         if (done.Error is not null)
             _log.Warning("Backups: pushing the earlier timelines' WAL held here failed after {0} pushed: {1}", done.Pushed, done.Error);
         else if (done.Pushed > 0)

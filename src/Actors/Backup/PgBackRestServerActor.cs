@@ -146,10 +146,10 @@ public sealed class PgBackRestServerActor : ReceiveActor, IWithTimers
             string? dialName;
             try
             {
-                // So must a server that a killed run of this node left behind, holding the port (LeftoverPgBackRestServer).
-                // Every run looks, not only the first: the first may be replaced (new clients) before its look ends, and
-                // once the previous run has ended no server of this actor runs, so any server with this config is a
-                // leftover. The stop is not cancelled with the run: it is bounded, and half of it would leave the port held.
+                // So must a server that a killed run of this node left behind, holding the port (LeftoverPgBackRestServer:
+                // only processes older than this one, so never a backup session this node's own server forked). Every
+                // run looks, not only the first, which may be replaced (new clients) before its look ends. The stop is
+                // not cancelled with the run: it is bounded, and half of it would leave the port held.
                 if (await LeftoverPgBackRestServer.StopAsync(PgBackRestServer.ConfigFile(settings), LeftoverStopTimeout, CancellationToken.None).ConfigureAwait(false)
                         is { Count: > 0 } stopped)
                     self.Tell(new LeftoverStopped(stopped));

@@ -259,7 +259,7 @@ public static class NodeOptionsLoader
         if (hosts is not null && repo is not null)
             throw new NodeConfigurationException("--standby-of and --standby-from-repo both name a source; give one: the other cluster's PostgreSQL addresses, or its pgBackRest repository.");
         StandbySource source;
-        try { source = hosts is not null ? StandbySource.Parse(hosts) : StandbySource.FromRepository(Path.GetFullPath(repo!), stanza); }
+        try { source = hosts is not null ? StandbySource.Parse(hosts) : StandbySource.FromRepository(Path.TrimEndingDirectorySeparator(Path.GetFullPath(repo!)), stanza); }
         catch (FormatException e) { throw new NodeConfigurationException($"{flag}: {e.Message}"); }
         if (mode == ClusterMode.Singleton)
             throw new NodeConfigurationException($"{flag}: a standby cluster does not run in singleton mode; leave out --mode singleton.");

@@ -16,14 +16,16 @@ namespace Appliance.Nodes.Backup;
 public static class LeftoverPgBackRestServer
 {
     /// <summary>
-    /// Stops every process that runs <c>pgbackrest … --config=<paramref name="configFile"/> … server</c>: SIGTERM, then
-    /// SIGKILL of those still alive once <paramref name="timeout"/> has passed. Call it only before this node starts
-    /// its own server.
+    /// Stops every process that runs <c>pgbackrest … --config=<paramref name="configFile"/> … server</c> and started
+    /// before this process did: SIGTERM, then SIGKILL of those still alive once <paramref name="timeout"/> has passed.
+    /// Only those: a server forks a detached process for each client connection, with the server's own command line,
+    /// and one that this process's server forked is a backup session in flight, not a leftover.
     /// </summary>
     /// <returns>The process ids found (empty when none ran).</returns>
     public static async Task<IReadOnlyList<int>> StopAsync(string configFile, TimeSpan timeout, CancellationToken ct)
     {
-        var found = ServersOf(configFile);
+        var self = ProcStat.StartTicks(Environment.ProcessId) ?? ulong.MaxValue;
+        IReadOnlyList<int> found = [.. ServersOf(configFile).Where(pid => ProcStat.StartTicks(pid) < self)];
         if (found.Count == 0) return found;
         foreach (var pid in found) _ = ProcessSignal.Send(pid, ProcessSignal.Term);
         await Poll.WithinAsync(() => Task.FromResult(!found.Any(ProcStat.Alive)), timeout, TimeSpan.FromMilliseconds(100), ct).ConfigureAwait(false);

@@ -155,6 +155,30 @@ public sealed class PgBackRest(BackupSettings settings, string? host, ClusterCre
     public Task ArchiveGetAsync(string segment, string dataDirectory, CancellationToken ct) =>
         RunAsync("archive-get", [$"--pg1-path={dataDirectory}", segment, Path.Combine(dataDirectory, "pg_wal", segment)], null, ct);
 
+    /// <summary>
+    /// Whether the archive holds the file <paramref name="fileName"/> (a segment or a <c>.history</c> file): it is
+    /// fetched into this instance's pgBackRest directory and removed again. pgBackRest's <c>archive-push</c> overwrites
+    /// a history file without a word, so a push that must not replace one asks this first.
+    /// </summary>
+    /// <exception cref="PgBackRestException">pgBackRest failed other than by not finding it (the repository is unreachable…).</exception>
+    public async Task<bool> ArchiveHoldsAsync(string fileName, CancellationToken ct)
+    {
+        var target = Path.Combine(Settings.Directory, $"probe-{Guid.NewGuid():N}-{fileName}");
+        try
+        {
+            var result = await PostgresCommand.RunAsync(Binary(),
+                [$"--config={Settings.ConfigFile}", $"--stanza={Settings.Stanza}", "archive-get", fileName, target], Environment(), null, ct).ConfigureAwait(false);
+            // Not found is exit code 1 with no error of pgBackRest's; anything else that is not 0 is a failure.
+            if (result.ExitCode == 0) return true;
+            if (result.ExitCode == 1 && !result.Output.Any(l => l.Contains("ERROR:", StringComparison.Ordinal))) return false;
+            throw new PgBackRestException($"pgbackrest archive-get {fileName} failed (exit code {result.ExitCode}): {ErrorText(result.Output)}");
+        }
+        finally
+        {
+            try { File.Delete(target); } catch (IOException) { } catch (UnauthorizedAccessException) { }
+        }
+    }
+
     /// <summary>The timeline of the newest archived WAL segment (its file name's first eight hex digits); null when none is archived.</summary>
     public static int? NewestTimeline(BackupCatalog catalog) =>
         catalog.WalMax is { Length: 24 } newest &&

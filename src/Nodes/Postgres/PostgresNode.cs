@@ -818,6 +818,10 @@ public sealed partial class PostgresNode : IAsyncDisposable
             ["default_transaction_read_only"] = role.ReadOnly ? "on" : "off",
             ["primary_conninfo"] = role.PrimaryConnInfo?.Render() ?? "",
         };
+        // Only when a role sets it or the one it replaces did (a standby leader that follows an archive, and its
+        // promotion or fence): a server restored from a backup recovers with pgBackRest's own in postgresql.auto.conf.
+        if (role.RestoreCommand is not null || _role?.RestoreCommand is not null)
+            expected["restore_command"] = role.RestoreCommand ?? "";
         string? mismatch = null;
         await Poll.UntilAsync(async () =>
         {

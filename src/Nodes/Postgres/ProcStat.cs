@@ -29,6 +29,10 @@ internal static class ProcStat
         catch (Exception e) when (e is IOException or UnauthorizedAccessException) { return null; }
     }
 
+    /// <summary>When <paramref name="pid"/> started, in clock ticks since boot (<c>starttime</c>); null when it is gone.</summary>
+    public static ulong? StartTicks(int pid) =>
+        Fields(pid) is { Length: > 19 } fields && ulong.TryParse(fields[19], out var ticks) ? ticks : null;
+
     // "pid (comm) state ppid ...": comm may hold spaces and parentheses, so the fields start after the last ')'.
     private static string[]? Fields(int pid)
     {

@@ -64,17 +64,19 @@ public sealed class StandbyOfOptionTests
         var repo = Directory.CreateTempSubdirectory("appliance-standby-repo-").FullName;
         try
         {
+            // A trailing slash given on one node and not on another names the same repository.
             var source = Build(new() { ["standby-from-repo"] = repo + "/" }).StandbyOf!;
+            Assert.Equal(source, Build(new() { ["standby-from-repo"] = repo }).StandbyOf);
             Assert.Empty(source.Hosts);
-            Assert.Equal(new SourceRepository(Path.GetFullPath(repo + "/"), "appliance"), source.Repository);
-            Assert.Equal($"appliance@{Path.GetFullPath(repo + "/")}", source.ToString());
-            Assert.Equal($"--standby-from-repo {Path.GetFullPath(repo + "/")}", source.Flag);
+            Assert.Equal(new SourceRepository(Path.GetFullPath(repo), "appliance"), source.Repository);
+            Assert.Equal($"appliance@{Path.GetFullPath(repo)}", source.ToString());
+            Assert.Equal($"--standby-from-repo {Path.GetFullPath(repo)}", source.Flag);
             // The text form the state stores reads back as the same source, and a host list is never taken for it.
             Assert.Equal(source, StandbySource.Parse(source.ToString()));
             Assert.True(StandbySource.Same(source, StandbySource.Parse(source.ToString())));
             Assert.False(StandbySource.Same(source, StandbySource.Parse("appliance:5432")));
             Assert.False(StandbySource.Same(source, StandbySource.FromRepository(repo + "-other", "appliance")));
-            Assert.False(StandbySource.Same(source, StandbySource.FromRepository(Path.GetFullPath(repo + "/"), "other")));
+            Assert.False(StandbySource.Same(source, StandbySource.FromRepository(Path.GetFullPath(repo), "other")));
 
             var both = Assert.Throws<NodeConfigurationException>(() => Build(new() { ["standby-from-repo"] = repo, ["standby-of"] = "a:1" }));
             Assert.Contains("--standby-of and --standby-from-repo both name a source; give one", both.Message);

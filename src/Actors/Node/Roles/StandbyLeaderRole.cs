@@ -24,7 +24,8 @@ public sealed class StandbyLeaderRole(RoleContext context) : RoleActor(context)
             throw new InvalidOperationException(
                 $"{instance.Peer.Id} leads generation {state.Generation} of a standby cluster but its data directory is empty; refusing " +
                 "to clone the source over the cluster's data. Restore the data directory.");
-        if (!instance.HasData) ReportWaiting($"cloning from the primary of {source}");
+        if (!instance.HasData)
+            ReportWaiting(source.Repository is not null ? $"restoring the newest backup of {source}" : $"cloning from the primary of {source}");
         await instance.FollowSourceAsync(source, state.Singleton ? null : Role.Assignment.Downstream, CloneProgress(), ct).ConfigureAwait(false);
         ReportResumed();
         Log.Info("{0} leads the standby cluster, following {1}", instance.Peer.Id, source);
