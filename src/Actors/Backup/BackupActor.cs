@@ -74,7 +74,7 @@ public sealed partial class BackupActor : ReceiveActor, IWithTimers
         Receive<RetryStanza>(_ => EnsureStanza());
         // Only while this node is still the primary of that generation: a later one backfills for itself.
         Receive<RetryBackfill>(r => IsPrimary && _stanzaGeneration == r.Generation && _state!.Generation == r.Generation,
-            r => Task.Run(() => BackfillAsync(r.Generation)).PipeTo(Self));
+            r => Task.Run(() => BackfillAsync(r.Generation, historiesOnly: true)).PipeTo(Self));
         Receive<RetryBackfill>(_ => { });
         Receive<StanzaDone>(OnStanzaDone);
         Receive<Backfilled>(OnBackfilled);
@@ -143,10 +143,15 @@ public sealed partial class BackupActor : ReceiveActor, IWithTimers
         Timers.StartSingleTimer(nameof(RetryStanza), RetryStanza.Instance, StanzaRetry);
     }
 
-    private async Task<Backfilled> BackfillAsync(long generation)
+    /// <summary>
+    /// Pushes what the archive lacks of the earlier timelines: the skipped numbers' history files, and (unless
+    /// <paramref name="historiesOnly"/>, as on a retry) the segments.
+    /// </summary>
+    private async Task<Backfilled> BackfillAsync(long generation, bool historiesOnly = false)
     {
         int pushed = 0, held = 0, histories = 0;
         var refusals = new List<string>();
+        string? Refusals() => refusals.Count > 0 ? string.Join("; ", refusals) : null;
         try
         {
             // The skipped numbers' history files first, each on its own, and only those the archive lacks: pgBackRest
@@ -165,6 +170,7 @@ public sealed partial class BackupActor : ReceiveActor, IWithTimers
                     refusals.Add($"{Path.GetFileName(history)}: {e.Message}");
                 }
             }
+            if (historiesOnly) return new Backfilled(generation, 0, 0, null, histories, Refusals());
             foreach (var segment in EarlierTimelines.Segments(_walDirectory))
             {
                 // A checkpoint may remove a segment between the listing and its push; what it removed was archived or recycled.
@@ -172,11 +178,11 @@ public sealed partial class BackupActor : ReceiveActor, IWithTimers
                 if (await _pgBackRest.ArchivePushAsync(segment, CancellationToken.None).ConfigureAwait(false)) pushed++;
                 else held++;
             }
-            return new Backfilled(generation, pushed, held, null, histories, refusals.Count > 0 ? string.Join("; ", refusals) : null);
+            return new Backfilled(generation, pushed, held, null, histories, Refusals());
         }
         catch (Exception e) when (e is PgBackRestException or IOException or UnauthorizedAccessException or FormatException)
         {
-            return new Backfilled(generation, pushed, held, e.Message, histories);
+            return new Backfilled(generation, pushed, held, e.Message, histories, Refusals());
         }
     }
 
@@ -184,7 +190,7 @@ public sealed partial class BackupActor : ReceiveActor, IWithTimers
     {
         if (done.Histories > 0)
             _log.Info("Backups: archived the history files of {0} skipped timeline number(s) that the archive lacked, so that a server following the archive finds the newest timeline", done.Histories);
-        if (done.HistoryRefusals is not null)
+        if (done.HistoryRefusals is not null && done.Generation == _stanzaGeneration)
         {
             // Without them a standby cluster that follows this archive stays on an earlier timeline; try until they are in.
             _log.Warning("Backups: could not archive the history files of skipped timeline numbers, trying again in {0} s: {1}",

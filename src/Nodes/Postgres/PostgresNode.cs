@@ -795,6 +795,7 @@ public sealed partial class PostgresNode : IAsyncDisposable
     private async Task ReloadLockedAsync(RoleParameters role, CancellationToken ct)
     {
         var server = ApplianceConfig.ServerFor(Settings);
+        var previous = CurrentRole;
         await DataDirectory.WriteFileAsync(ApplianceConfigFile.FileName,
             ApplianceConfigFile.Render(new ApplianceConfig(server, role)), ct).ConfigureAwait(false);
         _written = role;
@@ -806,11 +807,11 @@ public sealed partial class PostgresNode : IAsyncDisposable
             return;
         }
         _instance.Reload();
-        await WaitUntilAppliedAsync(role, ct).ConfigureAwait(false);
+        await WaitUntilAppliedAsync(role, previous, ct).ConfigureAwait(false);
         _role = role;
     }
 
-    private async Task WaitUntilAppliedAsync(RoleParameters role, CancellationToken ct)
+    private async Task WaitUntilAppliedAsync(RoleParameters role, RoleParameters? previous, CancellationToken ct)
     {
         var expected = new Dictionary<string, string>
         {
@@ -818,9 +819,9 @@ public sealed partial class PostgresNode : IAsyncDisposable
             ["default_transaction_read_only"] = role.ReadOnly ? "on" : "off",
             ["primary_conninfo"] = role.PrimaryConnInfo?.Render() ?? "",
         };
-        // Only when a role sets it or the one it replaces did (a standby leader that follows an archive, and its
-        // promotion or fence): a server restored from a backup recovers with pgBackRest's own in postgresql.auto.conf.
-        if (role.RestoreCommand is not null || _role?.RestoreCommand is not null)
+        // Only when a role sets it or the one written before did (a standby leader that follows an archive, and its
+        // promotion or fence): every other role leaves the setting to PostgreSQL's default, and nothing else is checked.
+        if (role.RestoreCommand is not null || previous?.RestoreCommand is not null)
             expected["restore_command"] = role.RestoreCommand ?? "";
         string? mismatch = null;
         await Poll.UntilAsync(async () =>
