@@ -21,11 +21,15 @@ public static class LeftoverPgBackRestServer
     /// Only those: a server forks a detached process for each client connection, with the server's own command line,
     /// and one that this process's server forked is a backup session in flight, not a leftover.
     /// </summary>
+    /// <param name="configFile">The server's config file, which only this node's server reads.</param>
+    /// <param name="timeout">How long the servers may take to stop on SIGTERM.</param>
+    /// <param name="ct">Cancels the wait (those still running are then left).</param>
+    /// <param name="startedBefore">The process whose start bounds what counts as left behind; this process when null.</param>
     /// <returns>The process ids found (empty when none ran).</returns>
-    public static async Task<IReadOnlyList<int>> StopAsync(string configFile, TimeSpan timeout, CancellationToken ct)
+    public static async Task<IReadOnlyList<int>> StopAsync(string configFile, TimeSpan timeout, CancellationToken ct, int? startedBefore = null)
     {
-        var self = ProcStat.StartTicks(Environment.ProcessId) ?? ulong.MaxValue;
-        IReadOnlyList<int> found = [.. ServersOf(configFile).Where(pid => ProcStat.StartTicks(pid) < self)];
+        var bound = ProcStat.StartTicks(startedBefore ?? Environment.ProcessId) ?? ulong.MaxValue;
+        IReadOnlyList<int> found = [.. ServersOf(configFile).Where(pid => ProcStat.StartTicks(pid) < bound)];
         if (found.Count == 0) return found;
         foreach (var pid in found) _ = ProcessSignal.Send(pid, ProcessSignal.Term);
         await Poll.WithinAsync(() => Task.FromResult(!found.Any(ProcStat.Alive)), timeout, TimeSpan.FromMilliseconds(100), ct).ConfigureAwait(false);
