@@ -17,6 +17,17 @@
  *   MUT_READY_UNBOUND "ready to rejoin" is a flag in memory, not a marker bound to primary/generation/timeline
  *   MUT_NO_MAJORITY   the coordinator changes the generation without a majority of database members in view
  *
+ * -DSTANDBY makes the cluster a standby cluster (ARCHITECTURE §15): its state's primary is the standby leader, a
+ * PostgreSQL standby that streams from another cluster (the source, modelled as one WAL and timeline history that
+ * grows by writes and changes by MAXSRCFO failovers, in a process of its own), and nothing in it is promoted or
+ * acknowledged. Its scope: the leader follows the source and is rewound onto it after a source failover, its standbys
+ * rewind onto it, async upkeep runs, promote-cluster only fences the leader; a lost leader or sync is not replaced
+ * (StandbyFailover), and -DSTANDBY leaves out switchover, takeover and sync replacement. Its mutations:
+ *
+ *   MUT_LEADER_NO_REWIND     the standby leader is never rewound onto the source's history after a source failover
+ *   MUT_LEADER_REWIND_FENCED the leader's rewind ignores a StopReceiving fence (the driver's primary_conninfo check)
+ *   CODE_LEADER_START        the code's restart of a stopped leader before the fix of README finding 5 (its trail)
+ *
  * Shape: one process per database node (its own actions and faults), one coordinator process (rounds of
  * ClusterRules, operator commands, the hand-over to a second incarnation), one environment process that ends
  * the faults. Every action is one atomic step that starts with its guard, and the invariants are asserted at the
@@ -56,6 +67,15 @@
 #define MAXPROM 3           /* promotions in the faulty phase */
 #define MAXTL (MAXPROM + 3) /* timeline ids: the first, those, and the healing phase's */
 #define HEALROUNDS 6
+
+#ifdef STANDBY
+#ifndef MAXSRCFO
+#define MAXSRCFO 1          /* failovers at the source */
+#endif
+#ifndef SRCW
+#define SRCW 2              /* writes at the source (each failover adds its first record too; the source WAL holds W) */
+#endif
+#endif
 
 #define STOP 1              /* WalFence.StopReceiving */
 #define NAMESYNC 2          /* WalFence.NameSync(target) */
@@ -122,6 +142,25 @@ bool fencedOut[N];          /* counted absent and deposed by a takeover; not yet
 bool lost[N];               /* crashed for good when the faults ended */
 bool maint[N];              /* in maintenance (ClusterState.Maintenance): the rules treat it as gone; -DMAINT only */
 
+#ifdef STANDBY
+/* The source cluster, seen from the standby leader as one primary (SourcePrimaryAsync finds whichever host takes
+ * writes): its WAL (write ids; a write id is never reused, so equal prefixes are equal histories), its timeline, whose
+ * history is in tlPar/tlFork as the cluster's own would be. A failover there promotes its sync, which may lack the last
+ * records (never acknowledged at the source), onto a new timeline, which starts with a record of its own (the
+ * end-of-recovery checkpoint): so a follower reaches a new timeline only with WAL, as in ReplicationWorld. */
+byte sw[W];                 /* the source's WAL */
+byte sln = 0;               /* its end */
+byte stl = 1;               /* its timeline */
+byte snw = 0;               /* write ids used at the source (its writes and each promotion's first record) */
+byte sfo = 0;               /* failovers at the source */
+byte fzl[N];                /* ghost: the position (lsn, timeline) read behind a node's StopReceiving fence, while one is up */
+byte fzt[N];
+#ifdef CODE_LEADER_START
+bool nostart[N];            /* FINDING (README): PostgreSQL stopped while forked off the source's newer timeline, whose
+                             * history file its WAL receiver had already fetched, refuses to start again */
+#endif
+#endif
+
 /* Commits. wpn[w] = node + 1 while a commit with synchronous_commit = on waits for the sync; ack[w] once the
  * client got its acknowledgement. A cancelled wait (the client got a WARNING) leaves the write in the WAL but
  * never acknowledged: the model makes that choice when the write is made. */
@@ -147,6 +186,9 @@ hidden byte hi, hc, ht, hw, hx, hP, hS, hX, hpos, hpos2, hk, hm, hcnt, nP, nS, n
 hidden byte hok, hok2, hokR;
 hidden byte NoAckedWriteLost, SyncCoversAcked, AtMostOneAckingPrimary, ChainIsPrefix, VersionMonotonic,
             LeaseFence, WritableAfterFaults, ChainStreams;
+#ifdef STANDBY
+hidden byte StandbyTakesNoWrites, FencedLeaderHolds, LeaderHistoryIsWal, LeaderFollowsSource, ChainFollowsLeader;
+#endif
 
 #define WL(n, j) wal[(n) * W + (j)]
 
@@ -300,10 +342,12 @@ inline adopt(n, v) {
   view[n] = v;
   pver[n] = v;
   fencedOut[n] = false;
+#ifndef STANDBY
   if
   :: jP[v] == n && !pr[n] -> promote(n)
   :: else
   fi;
+#endif
   if
   :: jP[v] != n -> lease[n] = false
   :: else
@@ -313,11 +357,20 @@ inline adopt(n, v) {
 /* A node accepts a fence raised by incarnation `in` for state version `ver`: not for a state older than the one
  * it holds, and not over a fence of a newer (version, incarnation). Only a standby stops receiving; only a
  * primary names a sync. hokR := accepted. */
+#ifdef STANDBY
+#define stopTarget(n) (isSyncV(n) || isAsyncV(n) || isPrimV(n))   /* WalFence.StopReceiving: also a standby cluster's leader */
+#else
+#define stopTarget(n) (isSyncV(n) || isAsyncV(n))
+#endif
 inline raise(n, kind, tgt, ver, incr) {
   hokR = (up[n] && (npr < MAXPR || (calm && npr < PRIDS)) && ver >= view[n]
-         && ((kind == STOP && (isSyncV(n) || isAsyncV(n))) || (kind == NAMESYNC && isPrimV(n))));
+         && ((kind == STOP && stopTarget(n)) || (kind == NAMESYNC && isPrimV(n))));
   if
-  :: hokR -> npr++; pk[npr] = kind; pt[npr] = tgt; pv[npr] = ver; pinc[npr] = incr; fset[n] = fset[n] | (1 << npr);
+  :: hokR ->
+#ifdef STANDBY
+     if :: kind == STOP && !stopped(n) -> fzl[n] = ln[n]; fzt[n] = tl[n] :: else fi;   /* the position the raise reads */
+#endif
+     npr++; pk[npr] = kind; pt[npr] = tgt; pv[npr] = ver; pinc[npr] = incr; fset[n] = fset[n] | (1 << npr);
      if :: kind == STOP -> stopMask = stopMask | (1 << npr) :: else -> nsMask = nsMask | (1 << npr) fi
   :: else
   fi
@@ -409,6 +462,25 @@ inline rejoin() {
 }
 
 /* One evaluation of ClusterRules (one change at most), rules 4 to 7 of ARCHITECTURE §4. */
+#ifdef STANDBY
+/* StandbyClusterRules as far as modelled: async upkeep only. A lost leader or sync is not replaced (StandbyFailover is
+ * outside this model's STANDBY scope: the property model covers it), nothing is promoted, no fence is raised. */
+inline rules() {
+  hP = jP[stv]; hS = jS[stv]; hX = 3 - hP - hS;
+  if
+  :: present(hP) && jA[stv] == hX && (!present(hX) || maint[hX]) ->
+     writeState(hP, hS, NONE, jD[stv], jG[stv], jT[stv], jL[stv])
+  :: present(hP) && jA[stv] != hX && jD[stv] != hX && reach(hX) && !maint[hX] ->
+     admitted(hX, hP, hok);
+     if
+     :: hok -> writeState(hP, hS, hX, NONE, jG[stv], jT[stv], jL[stv])
+     :: else
+     fi
+  :: else
+  fi;
+  hok = false
+}
+#else
 inline rules() {
   hP = jP[stv]; hS = jS[stv]; hX = 3 - hP - hS;
   if
@@ -446,6 +518,7 @@ inline rules() {
   fi;
   hok = false; hok2 = false; hokR = false
 }
+#endif
 
 /* ---------------------------------------------------------------------------------------------------------
  * Node actions (each guarded, then done in one step). The same bodies run in the healing schedule.
@@ -548,6 +621,10 @@ inline recloneStalled(n) {
 
 /* The current coordinator publishes the journal's newest state (its heartbeat, every 500 ms). Contact with a
  * coordinator publishing a state at least as new as the node's own renews the primary's lease. */
+#ifdef STANDBY
+#define canDeliver(n) (reach(n) && view[n] < stv)       /* a standby leader has no lease: it takes no writes */
+inline deliver(n) { adopt(n, stv) }
+#else
 #define canDeliver(n) (reach(n) && (view[n] < stv || (jP[stv] == n && !lease[n])))
 inline deliver(n) {
   if
@@ -559,6 +636,81 @@ inline deliver(n) {
   :: else
   fi
 }
+#endif
+
+#ifdef STANDBY
+/* res := n's WAL is a prefix of the source's */
+inline srcPrefix(n, res) {
+  res = (ln[n] <= sln);
+  hi = 0;
+  do
+  :: res && hi < ln[n] -> res = (WL(n, hi) == sw[hi]); hi++
+  :: else -> break
+  od;
+  hi = 0
+}
+
+/* res := the source's timeline history holds position (T, L) (TimelineHistory.Holds): T is the source's timeline, or
+ * an ancestor of it whose WAL in that history reaches L. A source failover may promote below the previous one's switch
+ * point (its sync lagged further), and a later switch point below an earlier one cuts the earlier timeline short
+ * (TimelineHistory.Segments), so an ancestor ends at the lowest switch point between it and the source's timeline.
+ * (onHistory takes the nearest switch point only: enough for the cluster's own promotions, which never fork below
+ * initWal, but not for the source's.) */
+inline srcHolds(T, L, res) {
+  res = false; ht = stl; hc = 255;
+  do
+  :: ht == T -> res = (hc >= L); break
+  :: ht != T && ht != 0 -> if :: tlFork[ht] < hc -> hc = tlFork[ht] :: else fi; ht = tlPar[ht]
+  :: ht == 0 -> break
+  od;
+  ht = 0; hc = 0
+}
+
+/* By its own view the standby leader (StandbyLeaderRole), its WAL receiver following the source: no StopReceiving
+ * fence up (promote-cluster fences the leader before it reads its position; the fence empties primary_conninfo). */
+#ifdef CODE_LEADER_START
+#define leaderFollows(n) (up[n] && isPrimV(n) && !pr[n] && !stopped(n) && !nostart[n])
+#else
+#define leaderFollows(n) (up[n] && isPrimV(n) && !pr[n] && !stopped(n))
+#endif
+
+/* The leader's WAL receiver: it takes the source's next record if its WAL is a prefix of the source's (PostgreSQL
+ * follows a later timeline only if that forked at or past its replay point, recovery_target_timeline = latest). */
+inline followSource(n) {
+  srcPrefix(n, hok);
+  if
+  :: hok && ln[n] < sln -> WL(n, ln[n]) = sw[ln[n]]; ln[n]++; tl[n] = stl
+  :: else
+  fi;
+  hok = false
+}
+
+/* The leader's stall check (StallWatchingRole, StandbyStall.Decide against the source's primary): forked off the
+ * source's history (which does not hold its position) and the source's timeline is later than its own, it is rewound
+ * (PostgresNode.RewindForkedFromSourceAsync): WAL cut to the fork point, the source's history. The driver refuses while
+ * a StopReceiving fence is up (its primary_conninfo no longer names the source), so the position promote-cluster read
+ * behind the fence stays true. The caller checks tl[n] < stl. */
+#ifdef MUT_LEADER_REWIND_FENCED
+#define leaderMayRewind(n) (up[n] && isPrimV(n) && !pr[n] && tl[n] < stl)
+#else
+#define leaderMayRewind(n) (leaderFollows(n) && tl[n] < stl)
+#endif
+inline rewindLeader(n) {
+  srcHolds(tl[n], ln[n], hok);
+  if
+  :: !hok && stl > tl[n] ->
+     hc = 0;
+     do
+     :: hc < ln[n] && hc < sln && WL(n, hc) == sw[hc] -> hc++
+     :: else -> break
+     od;
+     printf("TRAIL n%d (standby leader, forked at %d on timeline %d) is rewound onto the source's timeline %d\n", n, hc, tl[n], stl);
+     truncateTo(n); tl[n] = stl
+  :: else
+  fi;
+  hok = false; hc = 0
+}
+#endif
 
 inline crash(n) {
   up[n] = false; linked[n] = false; lease[n] = false; view[n] = 0;
@@ -568,6 +720,12 @@ inline crash(n) {
 #endif
 #ifdef MUT_READY_UNBOUND
   rdP[n] = 0; rdG[n] = 0; rdT[n] = 0;
+#endif
+#if defined(STANDBY) && defined(CODE_LEADER_START)
+  /* the code's FollowSourceAsync as it was before the fix: a stopped leader started without the history check
+   * (FollowLockedAsync's RewindIfForkedAsync), and the stall check needs it running: a leader that stops while
+   * forked stays down */
+  srcHolds(tl[n], ln[n], hok); nostart[n] = !hok; hok = false;
 #endif
   skip
 }
@@ -637,6 +795,30 @@ inline checkInv() {
   :: hm < N -> LeaseFence = !(fencedOut[hm] && lease[hm]); assert(LeaseFence); hm++
   :: else -> break
   od;
+#ifdef STANDBY
+  hm = 0;
+  do
+  :: hm < N ->
+     /* StandbyTakesNoWrites: no node of a standby cluster is promoted, holds a lease, or takes a commit */
+     StandbyTakesNoWrites = (nw == 0 && !pr[hm] && !lease[hm]);
+     assert(StandbyTakesNoWrites);
+     /* FencedLeaderHolds: while a StopReceiving fence is up on the leader, its WAL stays where the raise read it (the
+      * position promote-cluster declares as initWal) */
+     FencedLeaderHolds = hm != jP[stv] || !stopped(hm) || (ln[hm] == fzl[hm] && tl[hm] == fzt[hm]);
+     assert(FencedLeaderHolds);
+     if :: !stopped(hm) -> fzl[hm] = 0; fzt[hm] = 0 :: else fi;   /* the ghost lives only while a fence is up */
+     hm++
+  :: else -> break
+  od;
+  /* LeaderHistoryIsWal (the model's own consistency): the source's history holds the leader's position exactly when the
+   * leader's WAL is a prefix of the source's, so streaming (by WAL) and the stall check (by history) agree */
+  hP = jP[stv];
+  srcPrefix(hP, hok);
+  srcHolds(tl[hP], ln[hP], hok2);
+  LeaderHistoryIsWal = (hok == hok2);
+  assert(LeaderHistoryIsWal);
+  hok2 = false;
+#endif
   hw = 0; hm = 0; hcnt = 0; hpos = 0; hpos2 = 0; hP = 0; hS = 0; hok = false
 }
 
@@ -662,6 +844,12 @@ end:
   :: atomic { !calm && canStream(n) -> printf("TRAIL n%d streams from n%d\n", n, upOf(n)); streamStep(n); checkInv() }
   :: atomic { !calm && canRewindDeposed(n) -> printf("TRAIL n%d (deposed) rewinds onto n%d\n", n, jP[view[n]]); rewindDeposed(n); checkInv() }
   :: atomic { !calm && forkedStandby(n) -> printf("TRAIL n%d rewinds onto n%d if forked\n", n, jP[view[n]]); rewindStandby(n); checkInv() }
+#ifdef STANDBY
+  :: atomic { !calm && leaderFollows(n) && ln[n] < sln -> printf("TRAIL n%d (standby leader) streams from the source\n", n); followSource(n); checkInv() }
+#ifndef MUT_LEADER_NO_REWIND
+  :: atomic { !calm && leaderMayRewind(n) -> rewindLeader(n); checkInv() }
+#endif
+#endif
 #ifndef MUT_NO_RECLONE
   :: atomic { !calm && stalledStandby(n) -> printf("TRAIL n%d is cloned afresh from n%d\n", n, upOf(n)); recloneStalled(n); checkInv() }
 #endif
@@ -699,6 +887,20 @@ proctype Coordinator()
 end:
   do
   :: atomic { !calm && stv < MAXV -> printf("TRAIL coordinator evaluates\n"); rules(); checkInv() }
+#ifdef STANDBY
+  /* operator: promote-cluster (ClusterPromotion) fences the leader (StopReceiving) and reads its position behind the
+   * fence. The promotion itself is not modelled: the round ends without a write and the unused fence is lifted (late). */
+  :: atomic { !calm && stv < MAXV && ops < MAXOPS && reach(jP[stv]) && lf[jP[stv]] == 0 ->
+       ops++;
+       raise(jP[stv], STOP, NONE, stv, inc);
+       if
+       :: hokR -> printf("TRAIL operator: promote-cluster fences n%d (probe %d) at (%d,%d), goes no further and lifts it (late)\n", jP[stv], npr, tl[jP[stv]], ln[jP[stv]]);
+          sendLift(jP[stv])
+       :: else
+       fi;
+       hokR = false;
+       checkInv() }
+#else
   /* operator: switchover to the sync (rule 1; the sync takes over behind its fence, the primary is deposed) */
   :: atomic { !calm && stv < MAXV && ops < MAXOPS && present(jP[stv]) && reach(jS[stv]) && majority ->
        ops++; printf("TRAIL operator: switchover\n");
@@ -709,6 +911,7 @@ end:
        fi;
        hok = false; hok2 = false; hokR = false;
        checkInv() }
+#endif
   /* operator: rebuild a deposed peer (re-clone it from the primary; it comes back unassigned) */
   :: atomic { !calm && stv < MAXV && ops < MAXOPS && jD[stv] != NONE && reach(jD[stv]) && serving(jP[stv]) && isPrimV(jP[stv]) ->
        ops++; printf("TRAIL operator: rebuild n%d\n", jD[stv]);
@@ -751,6 +954,37 @@ end:
   od
 }
 
+#ifdef STANDBY
+/* The source cluster: writes, and failovers that promote its sync onto a new timeline, dropping the records the sync
+ * lacked (never acknowledged at the source) and starting the timeline with a record of its own. */
+proctype Source()
+{
+end:
+  do
+  :: atomic { !calm && sln < W && snw - sfo < SRCW -> snw++; sw[sln] = snw; sln++; printf("TRAIL source writes s%d\n", snw); checkInv() }
+  :: atomic { !calm && sfo < MAXSRCFO && ntl < MAXTL ->
+       hc = 0;                                   /* how much of its WAL the promoted sync held: any prefix */
+       do
+       :: hc < sln && hc + 1 < W -> hc++
+       :: break
+       od;
+       hi = hc;
+       do
+       :: hi < sln -> sw[hi] = 0; hi++
+       :: else -> break
+       od;
+       hi = 0;
+       printf("TRAIL source fails over: its sync promoted at %d (of %d) onto timeline %d\n", hc, sln, ntl + 1);
+       sfo++; sln = hc;
+       ntl++; tlPar[ntl] = stl; tlFork[ntl] = hc; stl = ntl;
+       snw++; sw[sln] = snw; sln++;              /* the new timeline's first record */
+       hc = 0;
+       checkInv() }
+  :: calm -> break
+  od
+}
+#endif
+
 /* The fair schedule after the faults end: every node that is not lost for good runs and reaches the coordinator,
  * late lifts arrive, the coordinator delivers and evaluates, deposed and forked peers rewind, the chain streams. */
 inline healAll() {
@@ -788,6 +1022,9 @@ inline healAll() {
         if :: canDeliver(hm) -> deliver(hm) :: else fi;
         if :: canRewindDeposed(hm) -> rewindDeposed(hm) :: else fi;
         if :: forkedStandby(hm) -> rewindStandby(hm) :: else fi;
+#if defined(STANDBY) && !defined(MUT_LEADER_NO_REWIND)
+        if :: leaderMayRewind(hm) -> rewindLeader(hm) :: else fi;
+#endif
 #ifndef MUT_NO_RECLONE
         if :: stalledStandby(hm) -> recloneStalled(hm) :: else fi;
 #endif
@@ -799,7 +1036,11 @@ inline healAll() {
      :: hcnt < 2 * W + 2 ->
         hm = 0;
         do
-        :: hm < N -> if :: canStream(hm) -> streamStep(hm) :: else fi; hm++
+        :: hm < N ->
+#ifdef STANDBY
+           if :: leaderFollows(hm) && ln[hm] < sln -> followSource(hm) :: else fi;
+#endif
+           if :: canStream(hm) -> streamStep(hm) :: else fi; hm++
         :: else -> break
         od;
         hcnt++
@@ -813,6 +1054,20 @@ inline healAll() {
   hk = 0; hm = 0
 }
 
+#if defined(STANDBY) && W == 3
+inline dump() {
+  printf("TRAIL   source tl %d wal [%d %d %d] len %d\n", stl, sw[0], sw[1], sw[2], sln);
+  hm = 0;
+  do
+  :: hm < N ->
+     printf("TRAIL   n%d up %d linked %d view v%d tl %d wal [%d %d %d] len %d fences %d lift %d\n",
+            hm, up[hm], linked[hm], view[hm], tl[hm], WL(hm, 0), WL(hm, 1), WL(hm, 2), ln[hm], fset[hm], lf[hm]);
+     hm++
+  :: else -> break
+  od;
+  hm = 0
+}
+#else
 inline dump() {
   hm = 0;
   do
@@ -824,6 +1079,7 @@ inline dump() {
   od;
   hm = 0
 }
+#endif
 
 proctype Environment()
 {
@@ -831,6 +1087,39 @@ proctype Environment()
   atomic {
     !calm -> calm = true;
     healAll();
+#ifdef STANDBY
+    /* LeaderFollowsSource: after the fair schedule the leader, unless lost for good (no leader replacement in this
+     * scope), runs on the newest state, follows the source (no fence) and holds all of the source's WAL on its
+     * timeline: it was rewound if a source failover left it forked. */
+    hP = jP[stv]; hS = jS[stv]; hX = 3 - hP - hS;
+    srcPrefix(hP, hok);
+    LeaderFollowsSource = lost[hP] || (up[hP] && view[hP] == stv && !stopped(hP) && hok && ln[hP] == sln && tl[hP] == stl);
+    if
+    :: !LeaderFollowsSource -> printf("TRAIL faults end; after the fair schedule v%d leader n%d does not follow the source (at %d on timeline %d)\n", stv, hP, sln, stl); dump()
+    :: else
+    fi;
+    assert(LeaderFollowsSource);
+    /* ChainFollowsLeader: the sync holds the leader's WAL on its timeline, and the third node is the async and holds the
+     * sync's, unless one they stream from is lost for good (no sync replacement in this scope) */
+    ChainFollowsLeader = true;
+    if
+    :: !lost[hP] && !lost[hS] ->
+       isPrefix(hS, hP, hok);
+       ChainFollowsLeader = hok && ln[hS] == ln[hP] && tl[hS] == tl[hP] && view[hS] == stv
+    :: else
+    fi;
+    if
+    :: ChainFollowsLeader && !lost[hP] && !lost[hS] && !lost[hX] ->
+       isPrefix(hX, hS, hok);
+       ChainFollowsLeader = jA[stv] == hX && hok && ln[hX] == ln[hS] && tl[hX] == tl[hS] && view[hX] == stv
+    :: else
+    fi;
+    if
+    :: !ChainFollowsLeader -> printf("TRAIL faults end; after the fair schedule v%d the chain below leader n%d does not follow it\n", stv, hP); dump()
+    :: else
+    fi;
+    assert(ChainFollowsLeader);
+#else
     hP = jP[stv]; hS = jS[stv];
     canAck(hP, hok);
     /* WritableAfterFaults: a primary can acknowledge commits again, unless primary and sync are both lost
@@ -866,6 +1155,7 @@ proctype Environment()
     :: else
     fi;
     assert(ChainStreams);
+#endif
     over = true;
     hP = 0; hS = 0; hok = false
   }
@@ -882,7 +1172,11 @@ init {
     :: else -> break
     od;
     hm = 0;
+#ifdef STANDBY
+    run Source();                               /* n0 leads the standby cluster: a standby, no lease */
+#else
     pr[0] = true; lease[0] = true;
+#endif
     run Node(0); run Node(1); run Node(2); run Coordinator();
 #ifndef NO_LIVENESS
     run Environment();

@@ -178,6 +178,8 @@ public sealed class StandbyClusterProcessTests
             await BackupClusterFixture.ScalarAsync(sourcePrimary.PgPort, "INSERT INTO kept SELECT generate_series(101, 200)");
             await standby.WaitRowsEverywhereAsync("kept", 200);
             var leader = Assert.Single(await standby.PassingAsync("/standby-leader"));
+            await Wait.UntilAsync(async () => (await standby.StatusAsync(leader)).Streaming,
+                () => "the leader's /status says it streams from the source" + standby.Logs(), TimeSpan.FromSeconds(60));
 
             // The source site is lost: its nodes and every PostgreSQL of it die, and the leader's receiver notices.
             foreach (var n in source.Live().ToList())

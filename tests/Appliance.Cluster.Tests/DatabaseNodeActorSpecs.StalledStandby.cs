@@ -11,11 +11,7 @@ public sealed partial class DatabaseNodeActorSpecs
     {
         // BENCHMARKS finding 10 through the actors: the async's role watches that it streams and clones it afresh once
         // its upstream can never feed it. wal_keep_size is 64MB in the tests: four segments.
-        var options = NodeActorHarness.Options with
-        {
-            StandbyStallCheckInterval = TimeSpan.FromMilliseconds(500),
-            StandbyStallPatience = TimeSpan.FromSeconds(3),
-        };
+        var options = QuickStallChecks;
         var state = await ThreeNodeChainAsync(options: options);
         var (primary, sync, async) = (_nodes.Drivers["n1"], _nodes.Drivers["n2"], _nodes.Drivers["n3"]);
         await Sql.HasRowAsync(async, 1);
@@ -23,18 +19,7 @@ public sealed partial class DatabaseNodeActorSpecs
         // The async's node goes away, and its sync recycles the segments the async would need on its return.
         await _nodes.Actors["n3"].GracefulStop(TimeSpan.FromSeconds(60));
         await async.StopAsync(default);
-        for (var id = 2; id <= 8; id++)
-        {
-            await Sql.ExecAsync(primary, $"INSERT INTO t VALUES ({id})");
-            await Sql.ExecAsync(primary, "SELECT pg_switch_wal()");
-        }
-        await Sql.ExecAsync(primary, "CHECKPOINT");
-        await Sql.HasRowAsync(sync, 8);
-        await Eventually.TrueAsync(async () =>
-        {
-            await Sql.ExecAsync(sync, "CHECKPOINT");   // a restartpoint: removes what wal_keep_size no longer covers
-            return (await sync.Probe.ReadWalHeldAsync(default)).OldestSegment > 1;
-        }, "the sync removed its oldest segments");
+        await RecycleWalAsync(primary, 2, 8, standby: sync);
 
         await _nodes.RestartActorAsync(Sys, "n3", TestActor, RejoinPolicy.Auto, options);
         _nodes.Publish(state);

@@ -25,13 +25,13 @@ namespace Appliance.Actors.Client;
 public sealed class ApplianceClient : IAsyncDisposable
 {
     /// <summary>The cluster role of application members.</summary>
-    public const string ClientRole = "client";
+    public const string ClientRole = ClusterTopology.ClientRole;
 
     /// <summary>The role of database nodes, where the coordinator singleton runs.</summary>
-    public const string DatabaseRole = "db";
+    public const string DatabaseRole = ClusterTopology.DatabaseRole;
 
     /// <summary>The coordinator singleton's name (its manager runs at <c>/user/coordinator</c>).</summary>
-    public const string CoordinatorName = "coordinator";
+    public const string CoordinatorName = ClusterTopology.CoordinatorName;
 
     private readonly Func<PeerId, NpgsqlDataSource> _primaryFactory;
     private readonly Func<IReadOnlyList<PeerId>, NpgsqlDataSource?> _replicaFactory;
@@ -47,7 +47,7 @@ public sealed class ApplianceClient : IAsyncDisposable
         if (caFile is not null) PeerConnectionDefaults.VerifyAgainst(template, caFile);
         _primaryFactory = primary => Build(template, [primary]);
         _replicaFactory = replicas => replicas.Count == 0 ? null : Build(template, replicas, loadBalance: true);
-        var coordinator = system.ActorOf(ClusterSingletonProxy.Props("/user/coordinator",
+        var coordinator = system.ActorOf(ClusterSingletonProxy.Props(ClusterTopology.CoordinatorManagerPath,
             ClusterSingletonProxySettings.Create(system).WithRole(DatabaseRole).WithSingletonName(CoordinatorName)),
             $"appliance-coordinator-proxy-{Guid.NewGuid():N}");
         _subscriber = system.ActorOf(ClusterStateSubscriber.Props(coordinator, DistributedPubSub.Get(system).Mediator, OnState));

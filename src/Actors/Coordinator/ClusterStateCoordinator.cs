@@ -127,7 +127,7 @@ public sealed class ClusterStateCoordinator : ReceivePersistentActor, IWithTimer
     /// <param name="maxBackoff">Longest restart delay (default 10 s: a state store that is down is not hammered).</param>
     public static Props SupervisedProps(CoordinatorSettings settings, TimeSpan? minBackoff = null, TimeSpan? maxBackoff = null) =>
         BackoffSupervisor.Props(Backoff.OnStop(
-            Props(settings), "coordinator",
+            Props(settings), ClusterTopology.CoordinatorName,
             minBackoff ?? TimeSpan.FromMilliseconds(200), maxBackoff ?? TimeSpan.FromSeconds(10),
             randomFactor: 0.2, maxNrOfRetries: -1));
 
@@ -336,7 +336,7 @@ public sealed class ClusterStateCoordinator : ReceivePersistentActor, IWithTimer
         if (_cluster is null) return null;
         var state = _cluster.State;
         var up = state.Members.Where(m => m.Status == MemberStatus.Up).ToList();
-        var database = up.Where(m => m.HasRole(Client.ApplianceClient.DatabaseRole)).ToList();
+        var database = up.Where(m => m.HasRole(ClusterTopology.DatabaseRole)).ToList();
         var members = database.Count > 0 ? database : up;   // a cluster without roles (tools, tests): every member counts
         var reachable = members.Count(m => !state.Unreachable.Contains(m));
         return members.Count > 0 && reachable * 2 > members.Count ? null : $"{reachable} of {members.Count} database members";

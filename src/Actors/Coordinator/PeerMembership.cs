@@ -94,7 +94,7 @@ internal sealed class PeerMembership(MembershipSource source, TimeSpan reportLea
         });
 
     /// <summary>The cluster role of members that run no database (applications using the client library).</summary>
-    public const string ClientRole = "client";
+    public const string ClientRole = ClusterTopology.ClientRole;
 
     /// <summary>
     /// True while an Up, reachable database member has not reported yet. A coordinator that has just started (a cold

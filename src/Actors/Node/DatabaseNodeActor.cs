@@ -217,8 +217,8 @@ public sealed partial class DatabaseNodeActor : ReceiveActor, IWithTimers
             _instance.Peer.Id, _options.StandbyOf is { } own ? own.Flag : "no --standby-of", state.Version,
             state.StandbyOf is { } source ? $"follows {source}" : "is a normal, writable cluster",
             _options.StandbyOf is { } given && state.StandbyOf is null
-                ? $"Drop {given.Flag.Split(' ')[0]} from this node's flags or config file before its next restart."
-                : $"Give this node the cluster's {state.StandbyOf?.Flag.Split(' ')[0] ?? "--standby-of"}.");
+                ? $"Drop {given.FlagName} from this node's flags or config file before its next restart."
+                : $"Give this node the cluster's {state.StandbyOf?.FlagName ?? "--standby-of"}.");
     }
 
     private void Adopt(ClusterState state)
@@ -494,7 +494,7 @@ public sealed partial class DatabaseNodeActor : ReceiveActor, IWithTimers
     {
         if (_cluster is null) return default;
         var state = _cluster.State;
-        var members = state.Members.Where(m => m.Status == Akka.Cluster.MemberStatus.Up && m.HasRole(Client.ApplianceClient.DatabaseRole)).ToList();
+        var members = state.Members.Where(m => m.Status == Akka.Cluster.MemberStatus.Up && m.HasRole(ClusterTopology.DatabaseRole)).ToList();
         var unreachable = members.Count(m => state.Unreachable.Contains(m));
         return new MajorityView(members.Count - unreachable, members.Count);
     }

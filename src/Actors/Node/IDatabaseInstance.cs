@@ -62,6 +62,31 @@ public interface IDatabaseInstance
     Task<StallReading?> ReadStallAsync(PeerId upstream, CancellationToken ct);
 
     /// <summary>
+    /// A running standby leader's stall check: its own progress and, when it does not stream, what the primary of
+    /// <paramref name="source"/> still holds of its WAL. Null when its own PostgreSQL does not answer.
+    /// </summary>
+    Task<SourceStallReading?> ReadSourceStallAsync(StandbySource source, CancellationToken ct) =>
+        throw new NotSupportedException($"{GetType().Name} cannot lead a standby cluster.");
+
+    /// <summary>
+    /// Rewinds a running standby leader that has forked off the history of <paramref name="sourcePrimary"/>, and follows
+    /// <paramref name="source"/> again; refused (<see cref="InvalidRoleTransitionException"/>) unless it runs as the leader
+    /// following <paramref name="source"/>.
+    /// </summary>
+    /// <returns>How it was rewound; null when it proved not to be forked.</returns>
+    Task<RejoinOutcome?> RewindForkedFromSourceAsync(StandbySource source, PeerId sourcePrimary, PeerId? downstream,
+        IProgress<BaseBackupProgress>? progress, CancellationToken ct) =>
+        throw new NotSupportedException($"{GetType().Name} cannot lead a standby cluster.");
+
+    /// <summary>
+    /// Replaces a running standby leader's data with a fresh copy of <paramref name="sourcePrimary"/>'s and follows
+    /// <paramref name="source"/> again; refused as <see cref="RewindForkedFromSourceAsync"/> is.
+    /// </summary>
+    Task CloneAfreshFromSourceAsync(StandbySource source, PeerId sourcePrimary, PeerId? downstream,
+        IProgress<BaseBackupProgress>? progress, CancellationToken ct) =>
+        throw new NotSupportedException($"{GetType().Name} cannot lead a standby cluster.");
+
+    /// <summary>
     /// Replaces a standby's data with a fresh copy of <paramref name="upstream"/>'s and follows it again; refused
     /// (<see cref="InvalidRoleTransitionException"/>) unless it runs as a standby that follows <paramref name="upstream"/>.
     /// </summary>

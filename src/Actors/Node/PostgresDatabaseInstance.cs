@@ -87,16 +87,7 @@ public sealed class PostgresDatabaseInstance(PostgresNode node) : IDatabaseInsta
     /// <inheritdoc />
     public async Task<StallReading?> ReadStallAsync(PeerId upstream, CancellationToken ct)
     {
-        if (!Driver.IsRunning) return null;
-        StandbyProgress own;
-        try
-        {
-            own = await Driver.ReadStandbyProgressAsync(ct).ConfigureAwait(false);
-        }
-        catch (Exception e) when (e is Npgsql.NpgsqlException or TimeoutException or System.Net.Sockets.SocketException && !ct.IsCancellationRequested)
-        {
-            return null;
-        }
+        if (await ReadOwnProgressAsync(ct).ConfigureAwait(false) is not { } own) return null;
         if (own.Streaming) return new StallReading(own, null);
         try
         {
@@ -108,6 +99,48 @@ public sealed class PostgresDatabaseInstance(PostgresNode node) : IDatabaseInsta
             return new StallReading(own, null);
         }
     }
+
+    /// <inheritdoc />
+    public async Task<SourceStallReading?> ReadSourceStallAsync(StandbySource source, CancellationToken ct)
+    {
+        if (await ReadOwnProgressAsync(ct).ConfigureAwait(false) is not { } own) return null;
+        if (own.Streaming) return new SourceStallReading(new StallReading(own, null), null);
+        try
+        {
+            var primary = await Driver.SourcePrimaryAsync(source, ct).ConfigureAwait(false);
+            var theirs = await InstanceProbe.Of(primary, Driver.Settings.Credentials, Driver.Settings.Timeouts.Connect).ReadWalHeldAsync(ct).ConfigureAwait(false);
+            return new SourceStallReading(new StallReading(own, theirs), primary);
+        }
+        catch (Exception e) when (e is UpstreamUnreachableException or Npgsql.NpgsqlException or TimeoutException or System.Net.Sockets.SocketException &&
+                                  !ct.IsCancellationRequested)
+        {
+            return new SourceStallReading(new StallReading(own, null), null);
+        }
+    }
+
+    /// <summary>A stall check's reading of this standby itself; null when its PostgreSQL does not run or answer.</summary>
+    private async Task<StandbyProgress?> ReadOwnProgressAsync(CancellationToken ct)
+    {
+        if (!Driver.IsRunning) return null;
+        try
+        {
+            return await Driver.ReadStandbyProgressAsync(ct).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is Npgsql.NpgsqlException or TimeoutException or System.Net.Sockets.SocketException && !ct.IsCancellationRequested)
+        {
+            return null;
+        }
+    }
+
+    /// <inheritdoc />
+    public Task<RejoinOutcome?> RewindForkedFromSourceAsync(StandbySource source, PeerId sourcePrimary, PeerId? downstream,
+        IProgress<BaseBackupProgress>? progress, CancellationToken ct) =>
+        Driver.RewindForkedFromSourceAsync(source, sourcePrimary, downstream, progress, ct);
+
+    /// <inheritdoc />
+    public Task CloneAfreshFromSourceAsync(StandbySource source, PeerId sourcePrimary, PeerId? downstream,
+        IProgress<BaseBackupProgress>? progress, CancellationToken ct) =>
+        Driver.CloneAfreshFromSourceAsync(source, sourcePrimary, downstream, progress, ct);
 
     /// <inheritdoc />
     public Task CloneAfreshAsync(PeerId upstream, PeerId? downstream, IProgress<BaseBackupProgress>? progress, CancellationToken ct) =>

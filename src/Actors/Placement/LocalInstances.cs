@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using Akka.Actor;
 using Appliance.Actors.Node;
 using Appliance.Nodes.Placement;
+using Appliance.Nodes.State;
 
 namespace Appliance.Actors.Placement;
 

@@ -102,7 +102,9 @@ public sealed record StateDto(long Version, long Generation, PeerDto? Primary, P
 /// <param name="PostgresRunning">PostgreSQL answers.</param>
 /// <param name="ReadWrite">A primary that takes writes.</param>
 /// <param name="SelfFenced">A primary that lost the coordinator and fenced itself.</param>
-/// <param name="Streaming">A standby that receives WAL.</param>
+/// <param name="Streaming">A standby whose WAL receiver streams now: a sync or async from its upstream, a standby leader from
+/// its source's primary. False on a primary, on a standby whose receiver has stopped or not yet connected, and on a
+/// standby leader that replays its source's archive.</param>
 /// <param name="Timeline">PostgreSQL's timeline.</param>
 /// <param name="WalPosition">The furthest position held (current on a primary, replayed or received on a standby).</param>
 /// <param name="ReceivedLsn">Received (standby).</param>

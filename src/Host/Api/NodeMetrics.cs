@@ -65,7 +65,7 @@ public sealed class NodeMetrics
         _pendingRestart = G("appliance_pending_restart", "1 if PostgreSQL holds a setting that takes effect only at a restart (appliance restart --pending).");
         _selfFenced = G("appliance_self_fenced", "1 if this primary fenced itself after losing the coordinator.");
         _maintenance = G("appliance_maintenance", "1 if an operator put this node in maintenance.");
-        _streaming = G("appliance_streaming", "1 if this standby's WAL receiver streams from its upstream (Patroni's patroni_postgres_streaming).");
+        _streaming = G("appliance_streaming", "1 if this standby's WAL receiver streams now, from its upstream or, on a standby leader, from its source's primary (Patroni's patroni_postgres_streaming); 0 on a primary and on a leader that replays an archive.");
         _lag = G("appliance_replication_lag_bytes", "Bytes this node's replay is behind the primary (0 on the primary).");
         _walPosition = G("appliance_wal_position_bytes", "The furthest WAL position this node holds, as a byte offset.");
         _walReceived = G("appliance_wal_received_bytes", "The WAL position this standby received up to, as a byte offset (Patroni's patroni_xlog_received_location).");

@@ -35,8 +35,11 @@ public static partial class RoleChecks
     public static bool Passes(string check, StatusDto s, ulong? maxLagBytes = null, string? replicationState = null)
     {
         var lagOk = maxLagBytes is not { } max || (s.LagBytes is { } lag && lag <= max);
+        // ?replication_state=streaming asks for a receiver that streams now, as Patroni's does; the checks themselves only
+        // for a standby that plays its role and has received WAL, so that a receiver reconnecting (a switchover, a
+        // re-pointed async) does not take the replica out of the load balancer for those seconds.
         var stateOk = replicationState is null || (replicationState == DownstreamStatus.StreamingState && s.Streaming);
-        var standby = (s.Role is "sync" or "async") && s.AssignedRole == s.Role && s.PostgresRunning && s.Streaming;
+        var standby = (s.Role is "sync" or "async") && s.AssignedRole == s.Role && s.PostgresRunning && s.ReceivedLsn is not null;
         var primary = s.Role == "primary" && s.AssignedRole == "primary" && s.PostgresRunning && s.ReadWrite && !s.SelfFenced;
         return check switch
         {
@@ -92,7 +95,7 @@ public static partial class RoleChecks
         var role = n.AppliedRole;
         var assigned = n.State?.RoleOf(n.Peer.Id).Role ?? PeerRole.Unassigned;
         var st = n.Status;
-        var streaming = st is { InRecovery: true, ReceivedLsn: not null } && role is PeerRole.Sync or PeerRole.Async;
+        var streaming = st is { InRecovery: true, Receiving: true };
         return new StatusDto(n.Peer.Id, n.Peer.Host, n.Peer.Port, ApiJson.Name(role), ApiJson.Name(assigned), n.State?.Version,
             n.AppliedVersion, n.State?.Generation, st is not null, n.ReadWrite && !n.SelfFenced, n.SelfFenced, streaming,
             st?.Timeline, st?.Position.ToString(), st?.ReceivedLsn?.ToString(), st?.ReplayedLsn?.ToString(),

@@ -5,6 +5,7 @@ using Akka.Cluster.Tools.PublishSubscribe;
 using Akka.Event;
 using Akka.Hosting;
 using Akka.Remote.Hosting;
+using Appliance.Actors;
 using Appliance.Actors.Coordinator;
 using Appliance.Actors.Formation;
 using Appliance.Actors.Node;
@@ -94,7 +95,7 @@ public static class ApplianceNodeHosting
             var mediator = DistributedPubSub.Get(system).Mediator;
             var nodeOptions = NodeExtras.Apply(DatabaseNodeOptions.FromConfig(system.Settings.Config), options);
             var region = ClusterSharding.Get(system).Start(
-                "instance",
+                ClusterTopology.InstanceShardName,
                 id => InstanceEntity.Props(id, createInstance,
                     instance => DatabaseNodeActor.Props(instance, coordinator, mediator, nodeOptions, options.Rejoin), local),
                 ClusterShardingSettings.Create(system),
@@ -138,16 +139,16 @@ public static class ApplianceNodeHosting
                 .WithRemoting(options.Host, options.AkkaPort)
                 // No seed nodes: FormationActor decides who forms the cluster and whom to join (Akka's first seed would form
                 // one alone after seed-node-timeout, and a non-first seed retries only that often).
-                .WithClustering(new ClusterOptions { Roles = ["db"] })
+                .WithClustering(new ClusterOptions { Roles = [ClusterTopology.DatabaseRole] })
                 .WithDistributedPubSub(string.Empty)   // every member, so that client-role applications can subscribe too
-                .WithSingleton<CoordinatorKey>("coordinator",
+                .WithSingleton<CoordinatorKey>(ClusterTopology.CoordinatorName,
                     (system, _, _) => ClusterStateCoordinator.SupervisedProps(
                         CoordinatorSettings.FromConfig(system.Settings.Config) with
                         {
                             Mode = options.Mode, Rejoin = options.Rejoin, ShardedPlacement = options.IsPlacement, StandbyOf = options.StandbyOf,
                             Metrics = provider.GetRequiredService<Api.NodeMetrics>().Coordinator,
                         }),
-                    new ClusterSingletonOptions { Role = "db" })
+                    new ClusterSingletonOptions { Role = ClusterTopology.DatabaseRole })
                 .WithActors((system, registry) =>
                 {
                     system.ActorOf(FormationActor.Props([.. options.SeedAddresses.Select(Address.Parse)],
@@ -196,6 +197,7 @@ public static class ApplianceNodeHosting
             BinDirectory = options.BinDir,
             ClientNetworks = options.ClientNetworks,
             StandbyNetworks = options.StandbyNetworks,
+            StandbyRepoOptions = options.StandbyRepoOptions,
             Backup = BackupSettings(options),
         };
 
@@ -221,8 +223,8 @@ public static class ApplianceNodeHosting
     public static NodeSettings InstanceSettings(NodeOptions options, string instanceId)
     {
         if (!options.IsPlacement) throw new InvalidOperationException("InstanceSettings is for placement mode (--pg-base-port, --data-root).");
-        var peer = new Appliance.Nodes.State.PeerId(InstanceIds.Incarnation(instanceId, options.Name), options.Host,
-            InstanceIds.PortOf(instanceId, options.PgBasePort!.Value));
+        var peer = new Appliance.Nodes.State.PeerId(Appliance.Nodes.State.InstanceIds.Incarnation(instanceId, options.Name), options.Host,
+            Appliance.Nodes.State.InstanceIds.PortOf(instanceId, options.PgBasePort!.Value));
         return DriverSettings(options, peer, InstanceDirectory(options, instanceId));
     }
 

@@ -88,45 +88,41 @@ internal sealed class GracefulShutdown(ClusterAccess access, ILogger<GracefulShu
     private static readonly TimeSpan CatchUpWait = TimeSpan.FromSeconds(2);
     private static readonly TimeSpan CatchUpPoll = TimeSpan.FromMilliseconds(100);
 
+    /// <summary>Runs the steps <see cref="ShutdownHandOver"/> decides: reads of the sync's link, then perhaps a switchover.</summary>
     private async Task HandOverAsync(Actors.Placement.LocalInstance instance, CancellationToken ct)
     {
+        var name = access.Options.Name;
         var snapshot = await instance.Node.Ask<NodeSnapshot>(GetNodeSnapshot.Instance, ClusterAccess.NodeTimeout, ct);
-        if (snapshot.State is not { } state || !state.Primary.Is(snapshot.Peer) || snapshot.AppliedRole != PeerRole.Primary) return;
-        if (state.Singleton || state.Sync is not { } sync)
-        {
-            log.LogInformation("Node {Name} is a singleton primary: nobody to hand over to", access.Options.Name);
-            return;
-        }
-        if (state.IsFrozen)
-        {
-            log.LogWarning("Node {Name} is the primary of a frozen cluster: no switchover; writes stop until it returns or the cluster is unfrozen", access.Options.Name);
-            return;
-        }
+        var step = ShutdownHandOver.Begin(snapshot.State, snapshot.Peer, snapshot.AppliedRole);
         var probe = InstanceProbe.Of(snapshot.Peer, access.Credentials, TimeSpan.FromSeconds(2));
-        // Under a steady write load the sync is rarely caught up at one instant, so wait briefly for that, but a
-        // streaming sync is enough: synchronous replication already holds every acknowledged commit there.
-        var downstream = await probe.ReadDownstreamAsync(sync.Id, ct).WaitAsync(TimeSpan.FromSeconds(3), ct);
-        for (var waited = TimeSpan.Zero; downstream is { IsStreaming: true, CaughtUp: false } && waited < CatchUpWait; waited += CatchUpPoll)
+        for (var waited = TimeSpan.Zero; step is HandOverStep.ReadSyncLink read; waited += CatchUpPoll)
         {
-            await Task.Delay(CatchUpPoll, ct);
-            downstream = await probe.ReadDownstreamAsync(sync.Id, ct).WaitAsync(TimeSpan.FromSeconds(3), ct);
+            if (waited > TimeSpan.Zero) await Task.Delay(CatchUpPoll, ct);
+            var downstream = await probe.ReadDownstreamAsync(read.Sync.Id, ct).WaitAsync(TimeSpan.FromSeconds(3), ct);
+            var link = downstream is null ? null : new SyncLink(downstream.IsStreaming, downstream.CaughtUp, downstream.State);
+            step = ShutdownHandOver.OnSyncLink(snapshot.State!, link, waited, CatchUpWait);
         }
-        if (downstream is not { IsStreaming: true })
+        switch (step)
         {
-            log.LogWarning("Node {Name}: sync {Sync} is not streaming ({State}); stopping without a switchover", access.Options.Name, sync.Id,
-                downstream?.State ?? "not connected");
-            return;
-        }
-        log.LogInformation("Node {Name} is the primary: switching over to sync {Sync} before stopping", access.Options.Name, sync.Id);
-        var answer = await access.SubmitAsync(new OperatorCommand.Switchover(sync.Id) { ExpectedGeneration = state.Generation }, ct);
-        switch (answer)
-        {
-            case OperatorProtocol.Accepted a:
-                log.LogInformation("Node {Name}: switchover accepted (generation {Generation}): {Detail}", access.Options.Name, a.Recorded.State.Generation, a.Recorded.Detail);
-                break;
-            case OperatorProtocol.Refused r:
-                log.LogWarning("Node {Name}: switchover refused ({Reason}): {Detail}", access.Options.Name, r.Reason, r.Detail);
-                break;
+            case HandOverStep.StopWithout { Warn: true } without:
+                log.LogWarning("Node {Name}: {Why}", name, without.Why);
+                return;
+            case HandOverStep.StopWithout without:
+                log.LogInformation("Node {Name}: {Why}", name, without.Why);
+                return;
+            case HandOverStep.SwitchOver switchOver:
+                log.LogInformation("Node {Name} is the primary: switching over to sync {Sync} before stopping", name, switchOver.Sync.Id);
+                var answer = await access.SubmitAsync(new OperatorCommand.Switchover(switchOver.Sync.Id) { ExpectedGeneration = switchOver.ExpectedGeneration }, ct);
+                switch (answer)
+                {
+                    case OperatorProtocol.Accepted a:
+                        log.LogInformation("Node {Name}: switchover accepted (generation {Generation}): {Detail}", name, a.Recorded.State.Generation, a.Recorded.Detail);
+                        break;
+                    case OperatorProtocol.Refused r:
+                        log.LogWarning("Node {Name}: switchover refused ({Reason}): {Detail}", name, r.Reason, r.Detail);
+                        break;
+                }
+                return;
         }
     }
 }

@@ -72,6 +72,12 @@ public sealed record NodeOptions
     /// </summary>
     public StandbySource? StandbyOf { get; init; }
 
+    /// <summary>
+    /// pgBackRest options of the repository <c>--standby-from-repo</c> names (<c>--standby-repo-option</c>), such as an
+    /// object store's; kept on this node only, never in the state.
+    /// </summary>
+    public IReadOnlyList<Appliance.Nodes.Backup.BackupOption> StandbyRepoOptions { get; init; } = [];
+
     /// <summary>What happens to a deposed primary.</summary>
     public RejoinPolicy Rejoin { get; init; } = RejoinPolicy.Auto;
 

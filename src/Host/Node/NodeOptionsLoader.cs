@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Text.Json;
 using Appliance.Actors.Coordinator;
 using Appliance.Nodes.State;
+using Appliance.Nodes.Backup;
 
 namespace Appliance.Host.Node;
 
@@ -23,11 +24,11 @@ public static class NodeOptionsLoader
         "api-token-file", "api-read-token-file", "pg-password-file", "state-store-file", "tls-cert", "tls-key", "tls-ca",
         "tag", "on-role-change", "on-role-change-timeout", "backup-repo", "backup-option",
         "backup-retention-full", "backup-retention-diff", "backup-schedule", "bootstrap-from-backup", "bootstrap-to",
-        "backup-server-port", "standby-of", "standby-from-repo", "standby-networks",
+        "backup-server-port", "standby-of", "standby-from-repo", "standby-repo-option", "standby-networks",
     ];
 
     /// <summary>Options that may be given several times; their values are kept one a line (a JSON or HOCON list, or lines in the variable).</summary>
-    public static readonly IReadOnlyList<string> RepeatableKeys = ["backup-option"];
+    public static readonly IReadOnlyList<string> RepeatableKeys = ["backup-option", "standby-repo-option"];
 
     /// <summary>Options that hold a secret and may instead name a file with it (<c>--KEY-file</c>).</summary>
     private static readonly string[] SecretKeys = ["pg-password", "state-store"];
@@ -206,7 +207,8 @@ public static class NodeOptionsLoader
 
         var mode = Enum<ClusterMode>(v, "mode", ClusterMode.Normal);
         var rejoin = Enum<RejoinPolicy>(v, "rejoin", RejoinPolicy.Auto);
-        var standbyOf = StandbyOf(v, mode, placement, NodeOptions.DefaultSystemName);
+        var standbyRepoOptions = StandbyRepoOptions(v);
+        var standbyOf = StandbyOf(v, mode, placement, NodeOptions.DefaultSystemName, standbyRepoOptions);
         // A password file may hold a second line during a rotation (SECURITY.md): the new password first, the old one after.
         var passwordFile = v.GetValueOrDefault("pg-password-file")?.Trim() is { Length: > 0 } pf ? Path.GetFullPath(pf) : null;
         var password = v.TryGetValue("pg-password", out var pw) && pw.Length > 0 ? PasswordLines(pw)[0] : generatePassword(dataDir);
@@ -227,6 +229,7 @@ public static class NodeOptionsLoader
             Mode = mode,
             Rejoin = rejoin,
             StandbyOf = standbyOf,
+            StandbyRepoOptions = standbyRepoOptions,
             StandbyNetworks = StandbyNetworks(v),
             ClientNetworks = v.GetValueOrDefault("client-networks") is { Length: > 0 } nets
                 ? nets.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
@@ -250,16 +253,25 @@ public static class NodeOptionsLoader
     /// other cluster's PostgreSQL or its pgBackRest archive (stanza <paramref name="stanza"/>, the cluster's name); null
     /// when neither is given.
     /// </summary>
-    private static StandbySource? StandbyOf(IReadOnlyDictionary<string, string> v, ClusterMode mode, bool placement, string stanza)
+    private static StandbySource? StandbyOf(IReadOnlyDictionary<string, string> v, ClusterMode mode, bool placement, string stanza,
+        IReadOnlyList<BackupOption> repoOptions)
     {
         var hosts = v.GetValueOrDefault("standby-of")?.Trim() is { Length: > 0 } h ? h : null;
         var repo = v.GetValueOrDefault("standby-from-repo")?.Trim() is { Length: > 0 } r ? r : null;
+        if (repoOptions.Count > 0 && repo is null)
+            throw new NodeConfigurationException("--standby-repo-option needs --standby-from-repo (the source cluster's pgBackRest repository it describes).");
         if (hosts is null && repo is null) return null;
+        // In an object store the path is a key prefix in the bucket, not a local directory.
+        var posix = repoOptions.FirstOrDefault(o => o.Key == "repo1-type")?.Value is null or "posix" or "cifs";
         var flag = hosts is not null ? "--standby-of" : "--standby-from-repo";
         if (hosts is not null && repo is not null)
             throw new NodeConfigurationException("--standby-of and --standby-from-repo both name a source; give one: the other cluster's PostgreSQL addresses, or its pgBackRest repository.");
         StandbySource source;
-        try { source = hosts is not null ? StandbySource.Parse(hosts) : StandbySource.FromRepository(Path.TrimEndingDirectorySeparator(Path.GetFullPath(repo!)), stanza); }
+        try
+        {
+            source = hosts is not null ? StandbySource.Parse(hosts)
+                : StandbySource.FromRepository(posix ? Path.TrimEndingDirectorySeparator(Path.GetFullPath(repo!)) : TrimSlashes(repo!), stanza);
+        }
         catch (FormatException e) { throw new NodeConfigurationException($"{flag}: {e.Message}"); }
         if (mode == ClusterMode.Singleton)
             throw new NodeConfigurationException($"{flag}: a standby cluster does not run in singleton mode; leave out --mode singleton.");
@@ -268,7 +280,7 @@ public static class NodeOptionsLoader
         // Its leader is the state's primary but a standby: it would try to create the stanza and archive for ever.
         if (v.GetValueOrDefault("backup-repo") is { Length: > 0 })
             throw new NodeConfigurationException($"{flag}: a standby cluster takes no backups yet (its leader is a standby); leave out --backup-repo and back up the source cluster.");
-        if (source.Repository is { } archive)
+        if (source.Repository is { } archive && posix)
         {
             if (File.Exists(archive.Path))
                 throw new NodeConfigurationException($"--standby-from-repo {archive.Path} is a file; give the source cluster's pgBackRest repository directory (its --backup-repo).");
@@ -276,6 +288,27 @@ public static class NodeOptionsLoader
                 throw new NodeConfigurationException($"--standby-from-repo {archive.Path} does not exist; mount the source cluster's pgBackRest repository (its --backup-repo) there, readable by the postgres OS user.");
         }
         return source;
+    }
+
+    // An object store's path as pgBackRest's repo1-path: every node must give the same text, '/repo/' as '/repo'.
+    private static string TrimSlashes(string path) => path.Length > 1 ? path.TrimEnd('/') is { Length: > 0 } trimmed ? trimmed : "/" : path;
+
+    /// <summary>
+    /// <c>--standby-repo-option KEY=VALUE</c>, repeatable: pgBackRest options of the source's repository that
+    /// <c>--standby-from-repo</c> reads (an object store's type, bucket, endpoint and keys), checked as
+    /// <c>--backup-option</c> is.
+    /// </summary>
+    private static IReadOnlyList<BackupOption> StandbyRepoOptions(IReadOnlyDictionary<string, string> v)
+    {
+        var options = new List<BackupOption>();
+        foreach (var text in (v.GetValueOrDefault("standby-repo-option") ?? "").Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+        {
+            try { options.Add(BackupOption.Parse(text)); }
+            catch (FormatException e) { throw new NodeConfigurationException($"--standby-repo-option: {e.Message.Replace("--backup-repo", "--standby-from-repo")}"); }
+        }
+        if (options.GroupBy(o => o.Key).FirstOrDefault(g => g.Count() > 1) is { } twice)
+            throw new NodeConfigurationException($"--standby-repo-option: {twice.Key} is given {twice.Count()} times; give it once.");
+        return options;
     }
 
     /// <summary><c>--standby-networks CIDR[,CIDR…]</c>: each must be an address with a prefix length.</summary>

@@ -1,5 +1,6 @@
 using Akka.Actor;
 using Akka.Cluster;
+using Appliance.Actors;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 
@@ -26,8 +27,8 @@ internal sealed class SingletonWatch(NodeOptions options, IServiceProvider servi
     /// </summary>
     public static readonly TimeSpan StallPatience = TimeSpan.FromSeconds(20);
 
-    private const string CoordinatorPath = "/user/coordinator/coordinator";
-    private const string ShardCoordinatorPath = "/system/sharding/instanceCoordinator/singleton";
+    private const string CoordinatorPath = ClusterTopology.CoordinatorPath;
+    private const string ShardCoordinatorPath = ClusterTopology.InstanceShardCoordinatorPath;
 
     protected override TimeSpan Patience => StallPatience;
 
@@ -36,7 +37,7 @@ internal sealed class SingletonWatch(NodeOptions options, IServiceProvider servi
         var cluster = Cluster.Get(system);
         var state = cluster.State;
         var members = state.Members.OrderBy(m => m, Member.AgeOrdering)
-            .Select((m, rank) => new MemberAge(m.Address, m.Status, rank, m.HasRole("db"))).ToList();
+            .Select((m, rank) => new MemberAge(m.Address, m.Status, rank, m.HasRole(ClusterTopology.DatabaseRole))).ToList();
         if (!ShouldHostSingletons(cluster.SelfAddress, members, state.Unreachable.Count)) return null;
         return await MissingSingletonAsync(system) is { } path ? $"the oldest member of a settled cluster without {path}" : null;
     }

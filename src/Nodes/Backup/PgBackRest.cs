@@ -166,8 +166,7 @@ public sealed class PgBackRest(BackupSettings settings, string? host, ClusterCre
         var target = Path.Combine(Settings.Directory, $"probe-{Guid.NewGuid():N}-{fileName}");
         try
         {
-            var result = await PostgresCommand.RunAsync(Binary(),
-                [$"--config={Settings.ConfigFile}", $"--stanza={Settings.Stanza}", "archive-get", fileName, target], Environment(), null, ct).ConfigureAwait(false);
+            var result = await RunUncheckedAsync("archive-get", [fileName, target], null, ct).ConfigureAwait(false);
             // Not found is exit code 1 with no error of pgBackRest's; anything else that is not 0 is a failure.
             if (result.ExitCode == 0) return true;
             if (result.ExitCode == 1 && !result.Output.Any(l => l.Contains("ERROR:", StringComparison.Ordinal))) return false;
@@ -211,15 +210,22 @@ public sealed class PgBackRest(BackupSettings settings, string? host, ClusterCre
 
     private async Task<IReadOnlyList<string>> RunAsync(string command, IReadOnlyList<string> extra, Action<string>? onLine, CancellationToken ct)
     {
-        var args = new List<string> { $"--config={Settings.ConfigFile}", $"--stanza={Settings.Stanza}" };
-        var arguments = extra.Where(a => a.StartsWith("--", StringComparison.Ordinal)).ToList();
-        args.AddRange(arguments);
-        args.Add(command);
-        args.AddRange(extra.Except(arguments));
-        var result = await PostgresCommand.RunAsync(Binary(), args, Environment(), onLine, ct).ConfigureAwait(false);
+        var result = await RunUncheckedAsync(command, extra, onLine, ct).ConfigureAwait(false);
         if (result.ExitCode != 0)
             throw new PgBackRestException($"pgbackrest {command} failed (exit code {result.ExitCode}): {ErrorText(result.Output)}");
         return result.Output;
+    }
+
+    /// <summary>
+    /// Runs <paramref name="command"/> with this stanza's config, the options of <paramref name="extra"/> before it and its
+    /// other arguments after it, in their order; the caller reads the exit code (a missing file is exit code 1 for
+    /// <c>archive-get</c>, no failure).
+    /// </summary>
+    private Task<CommandResult> RunUncheckedAsync(string command, IReadOnlyList<string> extra, Action<string>? onLine, CancellationToken ct)
+    {
+        static bool IsOption(string argument) => argument.StartsWith("--", StringComparison.Ordinal);
+        List<string> args = [$"--config={Settings.ConfigFile}", $"--stanza={Settings.Stanza}", .. extra.Where(IsOption), command, .. extra.Where(a => !IsOption(a))];
+        return PostgresCommand.RunAsync(Binary(), args, Environment(), onLine, ct);
     }
 
     /// <summary>libpq's environment for pgBackRest's connections to this node's PostgreSQL (the instances have no Unix socket).</summary>

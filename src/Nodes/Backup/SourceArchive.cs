@@ -11,10 +11,13 @@ namespace Appliance.Nodes.Backup;
 /// </summary>
 public static class SourceArchive
 {
-    /// <summary>The pgBackRest settings for reading <paramref name="repository"/> on the instance of <paramref name="node"/>.</summary>
+    /// <summary>
+    /// The pgBackRest settings for reading <paramref name="repository"/> on the instance of <paramref name="node"/>, with
+    /// the node's <see cref="NodeSettings.StandbyRepoOptions"/> (an object store's).
+    /// </summary>
     public static BackupSettings Settings(NodeSettings node, SourceRepository repository) =>
         new(repository.Path, repository.Stanza,
-            Path.Combine(Path.GetDirectoryName(Path.GetFullPath(node.DataDirectory)) ?? "/", "pgbackrest-source"), []);
+            Path.Combine(Path.GetDirectoryName(Path.GetFullPath(node.DataDirectory)) ?? "/", "pgbackrest-source"), node.StandbyRepoOptions);
 
     /// <summary>The config file the leader's <c>restore_command</c> reads.</summary>
     public static string ConfigFile(NodeSettings node, SourceRepository repository) => Settings(node, repository).ConfigFile;

@@ -1,4 +1,5 @@
 using System.Collections.Immutable;
+using Appliance.Nodes.State;
 
 namespace Appliance.Nodes.Placement;
 

@@ -80,7 +80,8 @@ public sealed record InstanceProbe(string Host, int Port, ClusterCredentials Cre
                (SELECT timeline_id FROM pg_control_checkpoint()),
                (SELECT shobj_description(oid, 'pg_authid') FROM pg_roles WHERE rolname = @replication),
                (SELECT coalesce(string_agg(name, ',' ORDER BY name), '') FROM pg_settings WHERE pending_restart) AS pending_restart,
-               (SELECT sum(xact_commit) FROM pg_stat_database)::bigint AS xact_commit
+               (SELECT sum(xact_commit) FROM pg_stat_database)::bigint AS xact_commit,
+               pg_is_in_recovery() AND EXISTS (SELECT 1 FROM pg_stat_wal_receiver WHERE status = 'streaming') AS receiving
         """;
 
     /// <summary>Role, read-write, timeline, its history and WAL positions.</summary>
@@ -112,6 +113,7 @@ public sealed record InstanceProbe(string Host, int Port, ClusterCredentials Cre
             {
                 PendingRestart = reader.GetString(reader.GetOrdinal("pending_restart")).Split(',', StringSplitOptions.RemoveEmptyEntries),
                 Commits = reader.IsDBNull(reader.GetOrdinal("xact_commit")) ? null : reader.GetInt64(reader.GetOrdinal("xact_commit")),
+                Receiving = reader.GetBoolean(reader.GetOrdinal("receiving")),
             };
             if (status.Timeline < 0)
                 status = status with { Timeline = await ReplayTimelineAsync(ct).ConfigureAwait(false) ?? reader.GetInt32(7) };

@@ -36,6 +36,13 @@ public sealed record InstanceStatus(bool InRecovery, bool ReadWrite, int Timelin
     /// statistics lag the commits by up to a second, and every read-only statement counts too, these probes' own among them.
     /// </summary>
     public long? Commits { get; init; }
+
+    /// <summary>
+    /// A standby whose WAL receiver streams now (<c>pg_stat_wal_receiver.status = 'streaming'</c>). Not
+    /// <see cref="ReceivedLsn"/>, which keeps its value after the receiver has stopped; false on a primary and on a
+    /// standby that replays an archive.
+    /// </summary>
+    public bool Receiving { get; init; }
 }
 
 /// <summary>One downstream as its upstream sees it in <c>pg_stat_replication</c>.</summary>

@@ -28,6 +28,12 @@ public sealed record NodeSettings(PeerId Self, string DataDirectory, ClusterCred
     /// </summary>
     public IReadOnlyList<string> StandbyNetworks { get; init; } = [];
 
+    /// <summary>
+    /// pgBackRest options of the source repository a standby cluster's leader reads (<c>--standby-repo-option</c>, with
+    /// <c>--standby-from-repo</c>): an object store's type, bucket and keys. Empty for a POSIX path.
+    /// </summary>
+    public IReadOnlyList<Appliance.Nodes.Backup.BackupOption> StandbyRepoOptions { get; init; } = [];
+
     /// <summary>WAL archiving and backups with pgBackRest (<c>--backup-repo</c>); null: no archiving.</summary>
     public Appliance.Nodes.Backup.BackupSettings? Backup { get; init; }
 }

@@ -298,9 +298,12 @@ public sealed partial class PostgresNode : IAsyncDisposable
     /// It is not a running standby that follows <paramref name="upstream"/>: a fence has emptied its <c>primary_conninfo</c>
     /// (a takeover may be reading its position), or another role was applied meanwhile. Its data is left as it was.
     /// </exception>
-    public async Task CloneAfreshAsync(PeerId upstream, PeerId? downstream, IProgress<BaseBackupProgress>? progress, CancellationToken ct)
+    public Task CloneAfreshAsync(PeerId upstream, PeerId? downstream, IProgress<BaseBackupProgress>? progress, CancellationToken ct) =>
+        CloneAfreshAsync(upstream, downstream, ApplianceConfig.Standby(Settings, upstream, downstream), progress, ct);
+
+    private async Task CloneAfreshAsync(PeerId upstream, PeerId? downstream, RoleParameters role, IProgress<BaseBackupProgress>? progress,
+        CancellationToken ct)
     {
-        var role = ApplianceConfig.Standby(Settings, upstream, downstream);
         RequireFollowing(upstream, role);
         var fresh = await RewindOrClone.CloneBesideAsync(Binaries, Settings, DataDirectory, FreshCopySuffix, upstream, progress, ct).ConfigureAwait(false);
         try
@@ -312,7 +315,7 @@ public sealed partial class PostgresNode : IAsyncDisposable
                 await StopLockedAsync(ct).ConfigureAwait(false);
                 RewindOrClone.ReplaceWith(DataDirectory, fresh);
                 RejoinMarker.For(DataDirectory).Complete();   // whatever was pending concerned data that is gone
-                return await FollowLockedAsync(upstream, downstream, progress, ct, rewindIfForked: false).ConfigureAwait(false);
+                return await FollowLockedAsync(upstream, downstream, progress, ct, rewindIfForked: false, role).ConfigureAwait(false);
             }, ct).ConfigureAwait(false);
         }
         finally
@@ -595,10 +598,12 @@ public sealed partial class PostgresNode : IAsyncDisposable
         }
     }
 
+    // role: what it runs with once it follows upstream; a standby's of upstream unless given (a standby leader's, whose
+    // primary_conninfo names every host of its source).
     private async Task<RejoinOutcome?> FollowLockedAsync(PeerId upstream, PeerId? downstream, IProgress<BaseBackupProgress>? progress,
-        CancellationToken ct, bool rewindIfForked = true)
+        CancellationToken ct, bool rewindIfForked = true, RoleParameters? role = null)
     {
-        var role = ApplianceConfig.Standby(Settings, upstream, downstream);
+        role ??= ApplianceConfig.Standby(Settings, upstream, downstream);
         RejoinOutcome? rewound = null;
         if (IsRunning)
         {
@@ -640,7 +645,10 @@ public sealed partial class PostgresNode : IAsyncDisposable
     /// it, and PostgreSQL refuses to start on such a history ("according to history file, WAL location ... belongs to
     /// timeline ..."). Such WAL was never acknowledged (the primary promoted below it), so it is rewound away first.
     /// </summary>
-    private async Task<RejoinOutcome?> RewindIfForkedAsync(PeerId upstream, IProgress<BaseBackupProgress>? progress, CancellationToken ct)
+    // onlyOntoLaterTimeline: a standby leader's source primary is found by asking its hosts, not named by this cluster's
+    // state, so a stale one could answer; a rewind onto a timeline that is not later could drop the newer history's WAL.
+    private async Task<RejoinOutcome?> RewindIfForkedAsync(PeerId upstream, IProgress<BaseBackupProgress>? progress, CancellationToken ct,
+        bool onlyOntoLaterTimeline = false)
     {
         // A pending rejoin is RejoinAsync's to finish (callers see it in RejoinPending): it knows the former timeline,
         // and a second pg_rewind over a rewound directory that never started leaves WAL recovery cannot read.
@@ -655,6 +663,12 @@ public sealed partial class PostgresNode : IAsyncDisposable
             return null;   // as with the cluster check: it waits for WAL, and the comparison is repeated at the next start
         }
         if (standing is not { Forked: true }) return null;
+        if (onlyOntoLaterTimeline && standing.Upstream.Timeline <= standing.Local.History.Timeline)
+        {
+            _onServerLog?.Invoke($"appliance: {Settings.Self}: forked off {upstream}'s history {standing.Upstream}, but not rewound onto it: " +
+                                 $"its timeline is not later than this instance's {standing.Local.History}");
+            return null;
+        }
         var why = $"{Settings.Self}: upstream {upstream}'s history {standing.Upstream} forked off this instance's {standing.Local.History} " +
                   $"at {standing.ForkPoint}, below its position {standing.Local.Position}; rewinding";
         _onServerLog?.Invoke("appliance: " + why);

@@ -7,8 +7,9 @@ namespace Appliance.Nodes.State;
 /// <remarks>
 /// <para>The leader's position is read behind <see cref="WalFence.StopReceiving"/>, as for a takeover: its WAL receiver
 /// is shut off first, so nothing more of the source reaches it, and what it replayed is where the promotion forks. That
-/// position and its history become initWal, so the sync, which streams from the leader and so holds no more than it,
-/// is on the new primary's history by construction.</para>
+/// position and its history become initWal. The sync streams from the leader and so holds no more than it; after a
+/// failover inside the standby cluster, or right after the leader was rewound onto its source's new timeline, it can
+/// hold more or another branch, and its stall check then rewinds it onto the promoted history (StandbyStall).</para>
 /// <para>The promotion starts a timeline past the source's (<see cref="PromotionTimeline"/>), so the new generation comes
 /// from <see cref="RuleContext.PromotionGeneration"/> on the leader's history, and past every timeline a member reports:
 /// a standby cluster has run on the source's timelines, whose numbers are unrelated to its own generations, and a

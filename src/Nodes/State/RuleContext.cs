@@ -21,7 +21,7 @@ internal sealed class RuleContext(ClusterState state, ClusterObservation observa
     /// <summary>False for an incarnation of an instance above the scaled size (placement mode only).</summary>
     public bool WithinSize(PeerId peer) =>
         !Observation.ReapReplacedIncarnations || State.Instances is not { } size
-        || Placement.InstanceIds.NumberOf(Placement.InstanceIds.InstanceOf(peer.Id)) is not { } n || n <= size;
+        || InstanceIds.NumberOf(InstanceIds.InstanceOf(peer.Id)) is not { } n || n <= size;
 
     /// <summary>
     /// Who may become the new sync, best first: present asyncs whose PostgreSQL runs, in chain order (async[0] is

@@ -1,4 +1,3 @@
-using Appliance.Nodes.Placement;
 
 namespace Appliance.Nodes.State;
 

@@ -62,7 +62,9 @@ public sealed record StandbySource
             if (!int.TryParse(entry[(colon + 1)..], NumberStyles.None, CultureInfo.InvariantCulture, out var port) || port is < 1 or > 65535)
                 throw new FormatException($"'{entry}' has port '{entry[(colon + 1)..]}'; a TCP port is 1 to 65535.");
             var parsed = new SourceHost(host, port);
-            if (hosts.Contains(parsed)) throw new FormatException($"'{entry}' is given twice.");
+            // Host names without case, as Same() and DNS compare them.
+            if (hosts.Any(h => h.Port == port && string.Equals(h.Host, host, StringComparison.OrdinalIgnoreCase)))
+                throw new FormatException($"'{entry}' is given twice.");
             hosts.Add(parsed);
         }
         return new StandbySource([.. hosts], null);
@@ -86,7 +88,10 @@ public sealed record StandbySource
     public override int GetHashCode() => ToString().GetHashCode(StringComparison.Ordinal);
 
     /// <summary>The node flag that names this source, with its value: <c>--standby-of HOST:PORT,…</c> or <c>--standby-from-repo PATH</c>.</summary>
-    public string Flag => Repository is { } repository ? $"--standby-from-repo {repository.Path}" : $"--standby-of {this}";
+    public string Flag => Repository is { } repository ? $"{FlagName} {repository.Path}" : $"{FlagName} {this}";
+
+    /// <summary>The name of the node flag that names this source: <c>--standby-of</c> or <c>--standby-from-repo</c>.</summary>
+    public string FlagName => Repository is not null ? "--standby-from-repo" : "--standby-of";
 
     /// <summary>The text form, <c>HOST:PORT,HOST:PORT</c>, IPv6 hosts in brackets, or <c>STANZA@/PATH</c> for an archive.</summary>
     public override string ToString() => Repository is { } repository ? repository.ToString() : string.Join(",", Hosts);

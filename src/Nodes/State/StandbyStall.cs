@@ -28,7 +28,7 @@ public sealed record UpstreamWal(ulong OldestSegment, ulong SegmentSize, Timelin
 /// <param name="Upstream">What its upstream still holds; null when it streams (not read) or the upstream did not answer.</param>
 public sealed record StallReading(StandbyProgress Own, UpstreamWal? Upstream);
 
-/// <summary>What <see cref="StandbyStall.Decide"/> tells a standby's role to do.</summary>
+/// <summary>What <see cref="StandbyStall.Decide(string, StallReading, TimeSpan, TimeSpan)"/> tells a standby's role to do.</summary>
 public abstract record StallVerdict
 {
     private StallVerdict() { }
@@ -74,19 +74,30 @@ public static class StandbyStall
     /// <param name="reading">What the check read.</param>
     /// <param name="stalledFor">How long it has neither streamed nor moved on.</param>
     /// <param name="patience">How long it must have stalled before it is cloned afresh.</param>
-    public static StallVerdict Decide(PeerId upstream, StallReading reading, TimeSpan stalledFor, TimeSpan patience)
+    public static StallVerdict Decide(PeerId upstream, StallReading reading, TimeSpan stalledFor, TimeSpan patience) =>
+        Decide($"upstream {upstream.Id}", reading, stalledFor, patience);
+
+    /// <summary>
+    /// As <see cref="Decide(PeerId, StallReading, TimeSpan, TimeSpan)"/>, for an upstream that is no peer of this cluster: a
+    /// standby leader's source primary (<see cref="ClusterState.StandbyOf"/>), found anew at every check.
+    /// </summary>
+    /// <param name="upstream">How the reasons name the upstream, such as <c>upstream n2</c> or <c>the source's primary db1:5432</c>.</param>
+    /// <param name="reading">What the check read.</param>
+    /// <param name="stalledFor">How long it has neither streamed nor moved on.</param>
+    /// <param name="patience">How long it must have stalled before it is cloned afresh.</param>
+    public static StallVerdict Decide(string upstream, StallReading reading, TimeSpan stalledFor, TimeSpan patience)
     {
         var (own, theirs) = reading;
         if (own.Streaming) return StallVerdict.Streaming.Instance;
         if (theirs is null)
-            return new StallVerdict.Wait($"not streaming from upstream {upstream.Id}, which cannot be read");
+            return new StallVerdict.Wait($"not streaming from {upstream}, which cannot be read");
         // Forked: checked before the segments, since the upstream usually still holds the segment a forked standby
         // asks for. A role checks this when it starts; a standby that forks afterwards (it was ahead of an upstream
         // that was then promoted below it: a standby cluster's peer ahead of a new leader at promote-cluster) would
         // otherwise wait for ever.
         if (own.History is { } mine && theirs.History is { } newer && !newer.Holds(mine, own.Position))
         {
-            var forked = $"not streaming from upstream {upstream.Id}: it is at {own.Position} on {mine}, past where the upstream's history " +
+            var forked = $"not streaming from {upstream}: it is at {own.Position} on {mine}, past where the upstream's history " +
                          $"({newer}) forked off at {newer.ForkPoint(mine)}";
             // Only onto a later timeline: timelines are numbered as the generations that started them (PromotionTimeline),
             // so the upstream follows a later promotion, which was made at or past every commit acknowledged on this
@@ -100,12 +111,12 @@ public static class StandbyStall
                 : new StallVerdict.Rewind($"{forked}, and it has not streamed for {stalledFor.TotalSeconds:0.#} s");
         }
         if (theirs.HoldsSegmentOf(own.Position))
-            return new StallVerdict.Wait($"not streaming from upstream {upstream.Id}, which still holds the WAL from {own.Position}");
+            return new StallVerdict.Wait($"not streaming from {upstream}, which still holds the WAL from {own.Position}");
         if (own.History is null || theirs.History is null)
             return new StallVerdict.Wait(
-                $"not streaming from upstream {upstream.Id}, whose WAL begins at {theirs.Begins}, after this standby's {own.Position}; " +
+                $"not streaming from {upstream}, whose WAL begins at {theirs.Begins}, after this standby's {own.Position}; " +
                 "not cloned afresh, because its history or this standby's could not be read");
-        var lacks = $"upstream {upstream.Id} no longer holds the WAL this standby needs from {own.Position}: its WAL begins at {theirs.Begins}";
+        var lacks = $"{upstream} no longer holds the WAL this standby needs from {own.Position}: its WAL begins at {theirs.Begins}";
         return stalledFor < patience
             ? new StallVerdict.Wait($"{lacks}; cloning afresh from it once it has not streamed for {patience.TotalSeconds:0.#} s")
             : new StallVerdict.CloneAfresh($"{lacks}, and it has not streamed for {stalledFor.TotalSeconds:0.#} s");

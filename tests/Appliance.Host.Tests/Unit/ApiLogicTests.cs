@@ -10,8 +10,11 @@ namespace Appliance.Host.Tests.Unit;
 [Trait("Category", "Unit")]
 public sealed class RoleCheckTests
 {
-    private static StatusDto Status(string role, bool rw = false, bool running = true, bool streaming = false, ulong? lag = null, bool fenced = false, string? assigned = null) =>
-        new("n1", "127.0.0.1", 5432, role, assigned ?? role, 3, 3, 1, running, rw, fenced, streaming, 1, "0/3000000", null, null, lag, null, null, 100, running ? 101 : null);
+    // received: the standby's pg_last_wal_receive_lsn(); by default set exactly when it streams.
+    private static StatusDto Status(string role, bool rw = false, bool running = true, bool streaming = false, ulong? lag = null, bool fenced = false,
+        string? assigned = null, bool? received = null) =>
+        new("n1", "127.0.0.1", 5432, role, assigned ?? role, 3, 3, 1, running, rw, fenced, streaming, 1, "0/3000000",
+            received ?? streaming ? "0/3000000" : null, null, lag, null, null, 100, running ? 101 : null);
 
     public static TheoryData<string, string, bool> Matrix() => new()
     {
@@ -65,6 +68,17 @@ public sealed class RoleCheckTests
         Assert.True(RoleChecks.Passes("replica", Status("async", streaming: true, lag: null)));
         Assert.False(RoleChecks.Passes("replica", Status("async", streaming: false, lag: 0)));
         Assert.False(RoleChecks.Passes("sync", Status("sync", streaming: true, lag: 0), replicationState: "catchup"));
+    }
+
+    [Fact]
+    public void A_standby_whose_receiver_reconnects_stays_in_the_load_balancer_but_not_for_replication_state_streaming()
+    {
+        // It has received WAL and plays its role; its receiver is between two connections (a switchover, a re-pointed async).
+        var reconnecting = Status("async", streaming: false, lag: 0, received: true);
+        Assert.True(RoleChecks.Passes("replica", reconnecting));
+        Assert.True(RoleChecks.Passes("async", reconnecting));
+        Assert.False(RoleChecks.Passes("replica", reconnecting, replicationState: "streaming"));
+        Assert.True(RoleChecks.Passes("replica", reconnecting with { Streaming = true }, replicationState: "streaming"));
     }
 
     [Theory]

@@ -65,7 +65,7 @@ public sealed class OperationsUnitTests : IDisposable
     [Fact]
     public void A_noloadbalance_replica_fails_the_replica_check_but_not_the_others()
     {
-        var status = new StatusDto("n1", "127.0.0.1", 5432, "async", "async", 3, 3, 1, true, false, false, true, 1, "0/3000000", null, null, 0, null, null, 100, 101,
+        var status = new StatusDto("n1", "127.0.0.1", 5432, "async", "async", 3, 3, 1, true, false, false, true, 1, "0/3000000", "0/3000000", null, 0, null, null, 100, 101,
             Tags: ["noloadbalance"]);
         Assert.False(RoleChecks.Passes("replica", status));
         Assert.True(RoleChecks.Passes("async", status));

@@ -21,7 +21,7 @@ public sealed class ReferenceConfigTests : IDisposable
     public static TheoryData<string, string> AkkaTuning => new()
     {
         { "akka.actor.provider", "cluster" },
-        { "akka.cluster.roles", "db" },
+        { "akka.cluster.roles", Appliance.Actors.ClusterTopology.DatabaseRole },
         { "akka.cluster.min-nr-of-members", "2" },
         { "akka.cluster.seed-node-timeout", "3s" },
         { "akka.cluster.failure-detector.heartbeat-interval", "500ms" },
@@ -32,7 +32,7 @@ public sealed class ReferenceConfigTests : IDisposable
         { "akka.cluster.unreachable-nodes-reaper-interval", "500ms" },
         { "akka.cluster.downing-provider-class", "Akka.Cluster.SBR.SplitBrainResolverProvider, Akka.Cluster" },
         { "akka.cluster.split-brain-resolver.active-strategy", "keep-majority" },
-        { "akka.cluster.split-brain-resolver.keep-majority.role", "db" },
+        { "akka.cluster.split-brain-resolver.keep-majority.role", Appliance.Actors.ClusterTopology.DatabaseRole },
         { "akka.cluster.split-brain-resolver.stable-after", "2s" },
         { "akka.cluster.split-brain-resolver.down-all-when-unstable", "on" },
         { "akka.cluster.down-removal-margin", "1s" },
@@ -46,7 +46,7 @@ public sealed class ReferenceConfigTests : IDisposable
         { "akka.cluster.singleton-proxy.buffer-size", "1000" },
         { "akka.cluster.pub-sub.gossip-interval", "1s" },
         { "akka.cluster.pub-sub.send-to-dead-letters-when-no-subscribers", "off" },
-        { "akka.cluster.sharding.role", "db" },
+        { "akka.cluster.sharding.role", Appliance.Actors.ClusterTopology.DatabaseRole },
         { "akka.cluster.sharding.remember-entities", "on" },
         { "akka.cluster.sharding.remember-entities-store", "eventsourced" },
         { "akka.cluster.sharding.state-store-mode", "persistence" },

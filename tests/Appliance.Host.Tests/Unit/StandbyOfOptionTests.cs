@@ -36,6 +36,7 @@ public sealed class StandbyOfOptionTests
     [InlineData("fd00::7:5432", "brackets")]
     [InlineData("a:1,,b:2", "'' is not HOST:PORT")]
     [InlineData("a:1,a:1", "'a:1' is given twice")]
+    [InlineData("db1:5432,DB1:5432", "'DB1:5432' is given twice")]
     [InlineData("a b:1", "no usable host")]
     public void A_malformed_source_is_refused_naming_the_entry(string text, string expected)
     {
@@ -107,6 +108,39 @@ public sealed class StandbyOfOptionTests
         {
             File.Delete(file);
         }
+    }
+
+    [Fact]
+    public void An_object_store_source_takes_its_options_into_the_leaders_pgbackrest_config_and_is_not_looked_for_on_disk()
+    {
+        var options = Build(new()
+        {
+            ["standby-from-repo"] = "/appliance/site-a",
+            ["standby-repo-option"] = "repo1-type=s3\nrepo1-s3-bucket=acme-backups\nrepo1-s3-key-secret=shh",
+        });
+        Assert.Equal("appliance@/appliance/site-a", options.StandbyOf!.ToString());
+        Assert.Equal(["repo1-type", "repo1-s3-bucket", "repo1-s3-key-secret"], options.StandbyRepoOptions.Select(o => o.Key));
+        var driver = ApplianceNodeHosting.DriverSettings(options);
+        var config = Appliance.Nodes.Backup.PgBackRestConfig.Render(
+            Appliance.Nodes.Backup.SourceArchive.Settings(driver, options.StandbyOf.Repository!), driver.DataDirectory, driver.Self.Port);
+        Assert.Contains("repo1-path=/appliance/site-a", config);
+        Assert.Contains("repo1-type=s3", config);
+        Assert.Contains("repo1-s3-bucket=acme-backups", config);
+        // A normal cluster's own pgBackRest config does not get them: they describe the source's repository only.
+        Assert.Null(driver.Backup);
+    }
+
+    [Theory]
+    [InlineData("repo1-type=s3", null, "--standby-repo-option needs --standby-from-repo")]
+    [InlineData("repo1-path=/elsewhere", "/appliance/site-a", "--standby-repo-option: repo1-path is set by the appliance itself")]
+    [InlineData("no-equals", "/appliance/site-a", "--standby-repo-option: 'no-equals' is not KEY=VALUE")]
+    [InlineData("repo1-type=s3\nrepo1-type=gcs", "/appliance/site-a", "--standby-repo-option: repo1-type is given 2 times")]
+    public void A_bad_standby_repo_option_is_refused_before_anything_starts(string option, string? repo, string expected)
+    {
+        var values = new Dictionary<string, string> { ["standby-repo-option"] = option };
+        if (repo is not null) values["standby-from-repo"] = repo;
+        var e = Assert.Throws<NodeConfigurationException>(() => Build(values));
+        Assert.StartsWith(expected, e.Message);
     }
 
     [Theory]

@@ -1,5 +1,6 @@
 using System.Collections.Immutable;
 using Appliance.Nodes.Placement;
+using Appliance.Nodes.State;
 
 namespace Appliance.Nodes.Tests.Placement;
 

@@ -106,4 +106,107 @@ public sealed class StalledStandbyTests
         Assert.Equal(0L, await Sql.CountAsync(async, "t", "id = 2"));
         await Eventually.TrueAsync(async () => (await async.Probe.ReadStandbyProgressAsync(default)).Streaming, "a streams from s");
     }
+
+    /// <summary>A standby leader of a source whose failover promoted its sync below the leader's position.</summary>
+    private sealed record ForkedLeader(PostgresNode Leader, PostgresNode NewPrimary, PeerId NewPrimaryPeer, StandbySource Source, PendingCommit Lost);
+
+    /// <summary>
+    /// A standby leader streams from its source's primary directly, so it can hold WAL the source's sync never got: a
+    /// commit that waits for the sync is flushed and sent to every walsender. A failover at the source then promotes the
+    /// sync below the leader's position (timeline 2, which takes row 3), and the leader can never follow.
+    /// </summary>
+    /// <param name="cluster">Where the servers run.</param>
+    /// <param name="oldPrimaryFenced">The old source primary stays up, fenced (read-only) on timeline 1, first in the
+    /// source's host list, instead of dying: a stale host the leader must pass over.</param>
+    private static async Task<ForkedLeader> ForkedLeaderAsync(TestCluster cluster, bool oldPrimaryFenced = false)
+    {
+        var chain = await Chain.BuildAsync(cluster, "p", "s");
+        var (primary, sync) = (chain[0], chain[1]);
+        var (p, s) = (chain.Peers[0], chain.Peers[1]);
+        var source = StandbySource.Parse($"{p.Host}:{p.Port},{s.Host}:{s.Port}");
+        var leader = await cluster.NodeAsync(TestCluster.Peer("l"));
+        await leader.FollowSourceAsync(source, null, null, default);
+        await Sql.HasRowAsync(leader, 1);
+        await Eventually.TrueAsync(async () => (await leader.Probe.ReadStatusAsync(default)).Receiving, "the leader streams from p");
+
+        // The sync stops receiving (as behind a takeover's fence); a commit on p waits for it, unacknowledged, but its WAL
+        // reaches the leader.
+        await sync.StopReceivingAsync(default);
+        var pending = await PendingCommit.StartAsync(primary, "INSERT INTO t VALUES (2)");
+        await pending.WaitsForSyncAsync(primary);
+        await Sql.HasRowAsync(leader, 2);
+
+        // p dies (or fences itself and stays up); s is promoted below the leader's position, onto timeline 2, and takes writes.
+        if (oldPrimaryFenced) await primary.FenceAsync(default);
+        else await primary.KillAsync(default);
+        await sync.StartSingletonPrimaryAsync(generation: 2, default);
+        await Sql.ExecAsync(sync, "INSERT INTO t VALUES (3)");
+        return new ForkedLeader(leader, sync, s, source, pending);
+    }
+
+    /// <summary>The leader runs on the source's timeline 2 without row 2, which was never acknowledged, and streams.</summary>
+    private static async Task AssertFollowsTheNewPrimaryAsync(ForkedLeader forked)
+    {
+        await Sql.HasRowAsync(forked.Leader, 3);
+        Assert.Equal(0L, await Sql.CountAsync(forked.Leader, "t", "id = 2"));
+        await Eventually.TrueAsync(async () => (await forked.Leader.Probe.ReadStatusAsync(default)).Receiving, "the leader streams from s");
+        Assert.Equal(2, (await forked.Leader.Probe.ReadStatusAsync(default)).Timeline);
+        await Assert.ThrowsAnyAsync<Exception>(() => forked.Lost.Task);
+    }
+
+    [Fact]
+    public async Task A_standby_leader_past_its_sources_failover_fork_is_seen_forked_and_rewound_onto_the_new_source_primary()
+    {
+        await using var cluster = new TestCluster();
+        var forked = await ForkedLeaderAsync(cluster);
+        var (leader, source, s) = (forked.Leader, forked.Source, forked.NewPrimaryPeer);
+        var found = await leader.SourcePrimaryAsync(source, default);
+        Assert.Equal((s.Host, s.Port), (found.Host, found.Port));
+        var reading = await Eventually.ReturnsAsync(
+            async () => new StallReading(await leader.ReadStandbyProgressAsync(default), await forked.NewPrimary.Probe.ReadWalHeldAsync(default)),
+            r => !r.Own.Streaming && r.Own.History is { } own && r.Upstream?.History is { Timeline: 2 } theirs && !theirs.Holds(own, r.Own.Position),
+            "the leader runs without streaming, forked off s's timeline 2");
+        Assert.False((await leader.Probe.ReadStatusAsync(default)).Receiving);
+        var upstream = new SourceStallReading(reading, found).UpstreamName(source);
+        Assert.Equal($"the source's primary {s.Host}:{s.Port}", upstream);
+        Assert.Contains($"not streaming from {upstream}", Assert.IsType<StallVerdict.Rewind>(
+            StandbyStall.Decide(upstream, reading, TimeSpan.FromMinutes(1), TimeSpan.FromSeconds(30))).Why);
+
+        // Refused for a source the leader does not follow, and for an archive; then rewound onto s's history.
+        var other = StandbySource.Parse($"{s.Host}:{s.Port}");
+        await Assert.ThrowsAsync<InvalidRoleTransitionException>(() => leader.RewindForkedFromSourceAsync(other, found, null, null, default));
+        await Assert.ThrowsAsync<InvalidRoleTransitionException>(() =>
+            leader.RewindForkedFromSourceAsync(StandbySource.FromRepository("/nonexistent/repo", "appliance"), found, null, null, default));
+        Assert.NotNull(await leader.RewindForkedFromSourceAsync(source, found, null, null, default));
+        await AssertFollowsTheNewPrimaryAsync(forked);
+    }
+
+    [Fact]
+    public async Task A_forked_standby_leader_that_was_stopped_is_rewound_before_it_starts_and_an_interrupted_rewind_is_cloned_afresh()
+    {
+        // Found by the spin model (model/README.md, STANDBY): a leader stopped while forked may not start again, since
+        // PostgreSQL refuses a recovery target timeline that is not a child of its own history, and its stall check
+        // only runs while it runs.
+        // The old source primary stays up, fenced, first in the list: the leader is rewound onto s, never onto it.
+        await using var cluster = new TestCluster();
+        var forked = await ForkedLeaderAsync(cluster, oldPrimaryFenced: true);
+        var leader = forked.Leader;
+        var found = await leader.SourcePrimaryAsync(forked.Source, default);
+        Assert.Equal((forked.NewPrimaryPeer.Host, forked.NewPrimaryPeer.Port), (found.Host, found.Port));
+        await leader.StopAsync(default);
+        await leader.FollowSourceAsync(forked.Source, null, null, default);
+        await AssertFollowsTheNewPrimaryAsync(forked);
+        Assert.False(leader.RejoinPending);
+
+        // A rewind interrupted half-way (pg_rewind took away standby.signal; the rejoin marker is pending): the leader is
+        // replaced by a fresh copy of the source's primary instead of a second rewind over the half-rewound directory.
+        await leader.StopAsync(default);
+        await RejoinMarker.For(leader.DataDirectory).BeginAsync(formerTimeline: 1, default);
+        await leader.DataDirectory.SetStandbySignalAsync(present: false, default);
+        await Sql.ExecAsync(forked.NewPrimary, "INSERT INTO t VALUES (4)");
+        await leader.FollowSourceAsync(forked.Source, null, null, default);
+        await Sql.HasRowAsync(leader, 4);
+        Assert.False(leader.RejoinPending);
+        Assert.True(leader.DataDirectory.HasStandbySignal);
+    }
 }

@@ -8,7 +8,7 @@ internal enum StepKind
 {
     Write, WriteToPrimary, Replicate, ReplicateAll, Deliver, DeliverAll, Coordinate, Crash, Restart, CutFromCoordinator, Isolate, Heal,
     PostgresCrash, PostgresStart, Freeze, Unfreeze, Switchover, Rebuild, Reap, RewindDeposed, LeaveSingleton, RewindStandby,
-    Maintenance, ForcedFailover, CutPrimaryAndSync, RemoveOldWal, CloneStalledStandby, SourceWrite, PromoteCluster,
+    Maintenance, ForcedFailover, CutPrimaryAndSync, RemoveOldWal, CloneStalledStandby, SourceWrite, PromoteCluster, SourceFailover,
 }
 
 /// <summary>A step and the node it applies to (ignored by steps that need none).</summary>
@@ -112,6 +112,12 @@ internal sealed class ReplicationWorld
     private ImmutableList<int> _sourceLog = [];
     private int _nextSourceWrite = -1;   // negative: never taken for a write of this cluster
 
+    /// <summary>Standby leaders rewound onto their source's history after a <see cref="StepKind.SourceFailover"/>.</summary>
+    public int LeaderRewinds { get; private set; }
+
+    /// <summary>Failovers at the source (<see cref="StepKind.SourceFailover"/>).</summary>
+    public int SourceFailovers { get; private set; }
+
     /// <summary>Standby clusters promoted by <see cref="StepKind.PromoteCluster"/>.</summary>
     public int ClusterPromotions { get; private set; }
 
@@ -169,6 +175,7 @@ internal sealed class ReplicationWorld
                 foreach (var x in ChainOrder().ToList()) Replicate(x, step.Arg);
                 break;
             case StepKind.SourceWrite when StandbyOf is not null: _sourceLog = _sourceLog.Add(_nextSourceWrite--); break;
+            case StepKind.SourceFailover when StandbyOf is not null && State?.IsStandbyCluster != false: SourceFailover(step.Arg); break;
             case StepKind.PromoteCluster: Coordinate(new OperatorCommand.PromoteCluster()); break;
             case StepKind.Deliver: Deliver(n); break;
             case StepKind.DeliverAll:
@@ -298,6 +305,17 @@ internal sealed class ReplicationWorld
     }
 
     /// <summary>
+    /// A healed standby cluster's leader holds the source's WAL, all of it, on the source's history (the model moves a
+    /// standby onto a newer timeline only with WAL, so one the source has written nothing on yet need not be reached).
+    /// </summary>
+    public void CheckTheLeaderFollowsTheSource()
+    {
+        var leader = StatePrimary!;
+        if (!_sourceHistory.Holds(leader.History, PositionOf(leader)) || !leader.Log.SequenceEqual(_sourceLog))
+            throw new ModelViolation($"standby leader {leader.Id} is at {PositionOf(leader)} on {leader.History}, not at the source's {_sourceLog.Count * LsnBytesPerWrite:X} on {_sourceHistory}", Trace);
+    }
+
+    /// <summary>
     /// Liveness after healing (finding 10): every standby of the state whose node runs can stream from its upstream: it
     /// is not stuck below the WAL its upstream still holds, nor forked off its upstream's history.
     /// </summary>
@@ -359,8 +377,9 @@ internal sealed class ReplicationWorld
     private bool IsStandbyLeader(SimNode n) => ActingRole(n) == PeerRole.Primary && n.View!.IsStandbyCluster && !n.Promoted;
 
     /// <summary>
-    /// A standby leader's WAL receiver: the source's WAL, which only grows on one timeline here (the source's own
-    /// failovers are not modelled), unless its receiver is fenced or its view says it is no leader.
+    /// A standby leader's WAL receiver: the source's WAL, on the source's history (a leader forked off it by a
+    /// <see cref="StepKind.SourceFailover"/> waits for its rewind), unless its receiver is fenced or its view says it is
+    /// no leader.
     /// </summary>
     private void FollowSource(SimNode x, int amount)
     {
@@ -370,6 +389,54 @@ internal sealed class ReplicationWorld
         x.Log = _sourceLog.GetRange(0, take);
         x.HoldsPartOfNext = take < _sourceLog.Count && amount % 2 == 0;
         x.History = _sourceHistory;
+        NoteSourceTimelines();
+    }
+
+    /// <summary>
+    /// The source's timelines count as started here once a member holds their history: a promotion of this cluster must
+    /// then start none of them. One the source started that no member has seen can meet this cluster only through the
+    /// source (the documented hazard of a promoted standby cluster, not modelled); a skipped number was never started.
+    /// </summary>
+    private void NoteSourceTimelines()
+    {
+        _timelines.Add(_sourceHistory.Timeline);
+        foreach (var left in _sourceHistory.Past) _timelines.Add(left.Timeline);
+    }
+
+    /// <summary>
+    /// A failover at the source: its sync, which held all but the last few of its writes (never acknowledged there), is
+    /// promoted onto a later timeline (sometimes skipping a number, as a generation with no promotion does).
+    /// A leader that streamed those writes has forked off the source's history and can follow it only once rewound.
+    /// After promote-cluster the source no longer matters here (the hazard of its numbers is documented, not modelled).
+    /// </summary>
+    private void SourceFailover(int arg)
+    {
+        var dropped = Math.Min(_sourceLog.Count, arg % 3);
+        var keep = _sourceLog.Count - dropped;
+        var timeline = _sourceHistory.Timeline + 1 + arg % 2;
+        _sourceLog = _sourceLog.GetRange(0, keep);
+        _sourceHistory = _sourceHistory.PromotedAt(new Lsn((ulong)keep * LsnBytesPerWrite), timeline);
+        // A promotion writes on its new timeline at once (its end-of-recovery checkpoint): followers carry the new
+        // timeline with WAL, as the model moves a standby onto a timeline only with WAL.
+        _sourceLog = _sourceLog.Add(_nextSourceWrite--);
+        SourceFailovers++;
+    }
+
+    /// <summary>
+    /// A standby leader's stall check against its source's primary (StandbyLeaderRole): the real rule on what it would
+    /// read; forked off the source's history, it is rewound onto it. The source keeps all its WAL here, so it is never
+    /// cloned afresh. A fence (promote-cluster reading its position) stops its receiver, and the driver then refuses.
+    /// </summary>
+    private void RewindForkedLeader(SimNode n)
+    {
+        if (!CloneStalledStandbys || StandbyOf is null || n.ReceiverStopped || !Serves(n) || !n.ReachesPeers || !IsStandbyLeader(n)) return;
+        var own = new StandbyProgress(Streaming: false, PositionOf(n), n.History);
+        var theirs = new UpstreamWal(0, LsnBytesPerWrite, _sourceHistory);
+        if (StandbyStall.Decide("the source's primary", new StallReading(own, theirs), TimeSpan.FromMinutes(1), TimeSpan.FromSeconds(30))
+            is not StallVerdict.Rewind) return;
+        RewindOnto(n, _sourceLog, _sourceHistory);
+        NoteSourceTimelines();
+        LeaderRewinds++;
     }
 
     private void Replicate(SimNode x, int amount)
@@ -479,6 +546,7 @@ internal sealed class ReplicationWorld
     /// </summary>
     private void CloneStalledStandby(SimNode n)
     {
+        RewindForkedLeader(n);
         if (!CloneStalledStandbys || n.ReceiverStopped || ServingUpstream(n) is not { } u) return;
         var own = new StandbyProgress(Streaming: false, PositionOf(n), n.History);
         var theirs = new UpstreamWal((ulong)u.HeldFrom, LsnBytesPerWrite, u.History);
@@ -500,13 +568,15 @@ internal sealed class ReplicationWorld
     /// pg_rewind: finds where the two histories part (it reads history files, as here) and replaces everything after
     /// that with the source's WAL; the node then follows the source's timeline as a standby.
     /// </summary>
-    private static void RewindOnto(SimNode n, SimNode source)
+    private static void RewindOnto(SimNode n, SimNode source) => RewindOnto(n, source.Log, source.History);
+
+    private static void RewindOnto(SimNode n, ImmutableList<int> sourceLog, TimelineHistory sourceHistory)
     {
-        var fork = source.History.ForkPoint(n.History);
-        var keep = (int)Math.Min((ulong)n.Log.Count, Math.Min((ulong)source.Log.Count, fork.Value / LsnBytesPerWrite));
-        n.Log = source.Log.GetRange(0, keep);
+        var fork = sourceHistory.ForkPoint(n.History);
+        var keep = (int)Math.Min((ulong)n.Log.Count, Math.Min((ulong)sourceLog.Count, fork.Value / LsnBytesPerWrite));
+        n.Log = sourceLog.GetRange(0, keep);
         n.HeldFrom = Math.Min(n.HeldFrom, keep);   // pg_rewind copies the source's WAL from before the fork
-        n.History = source.History;
+        n.History = sourceHistory;
         n.Promoted = false;
         n.HoldsPartOfNext = false;
     }

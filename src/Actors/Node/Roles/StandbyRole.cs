@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using Akka.Actor;
 using Akka.Event;
 using Appliance.Nodes.Postgres;
@@ -9,108 +8,26 @@ namespace Appliance.Actors.Node.Roles;
 /// <summary>
 /// Makes the instance a standby of its upstream: cloned if empty, rewound first if it was a primary, re-pointed by a
 /// reload if it already streams. PostgreSQL configures a sync and an async alike; what makes a sync synchronous is
-/// its primary's <c>synchronous_standby_names</c>.
+/// its primary's <c>synchronous_standby_names</c>. Once applied, the role watches that the standby streams from its
+/// upstream (<see cref="StallWatchingRole"/>).
 /// </summary>
-/// <remarks>
-/// Once applied, the role watches that the standby streams (<see cref="StandbyStall"/>): a standby whose upstream no
-/// longer holds the WAL it needs would otherwise wait for ever (BENCHMARKS finding 10), and is cloned afresh from it;
-/// one that has forked off its upstream's history since the role started is rewound onto it.
-/// </remarks>
-public abstract class StandbyRole : RoleActor, IWithTimers
+public abstract class StandbyRole(RoleContext context) : StallWatchingRole(context)
 {
-    private long _stalledSince = Stopwatch.GetTimestamp();
-    private Lsn _lastPosition;
-    private bool _reading;   // a check in flight: the next tick does not start another
-    private bool _cloning;   // a fresh clone or rewind in flight: a check still in the mailbox must not start a second one
-    private TimeSpan _rewindPatience = TimeSpan.Zero;   // beyond the stall rule's own patience; grows after a rewind that found nothing
-
-    /// <summary>Creates the role for <paramref name="context"/>.</summary>
-    protected StandbyRole(RoleContext context) : base(context)
-    {
-        Receive<CheckStall>(_ =>
-        {
-            if (_reading || _cloning) return;
-            _reading = true;
-            Role.Instance.ReadStallAsync(Upstream, Stopping)
-                .PipeTo(Self, success: reading => new StallRead(reading), failure: _ => new StallRead(null));
-        });
-        Receive<StallRead>(read =>
-        {
-            _reading = false;
-            if (!_cloning) OnStallRead(read.Reading);
-        });
-        Receive<Repaired>(repaired =>
-        {
-            _cloning = false;
-            // A rewind that found nothing (stopped, the data directory was on the upstream's history after all: a
-            // lagging read of its timeline) doubles the wait before the next, so a misread cannot restart it every 30 s.
-            if (repaired.NothingDone)
-                _rewindPatience = TimeSpan.FromTicks(Math.Min(Math.Max(_rewindPatience.Ticks * 2, 2 * Role.Options.StandbyStallPatience.Ticks),
-                    TimeSpan.FromMinutes(30).Ticks));
-            Log.Info("{0} {1} {2} and follows it again", Role.Instance.Peer.Id, repaired.How, Upstream.Id);
-            ReportResumed();
-            Report(new RoleProtocol.Applied(Role.Token, Role.Assignment.Role, ReadWrite: false));
-            Watch();
-        });
-    }
-
-    /// <inheritdoc />
-    public ITimerScheduler Timers { get; set; } = null!;
-
     private PeerId Upstream => Role.Assignment.Upstream!;
 
     /// <inheritdoc />
-    protected override void OnReconciled() => Watch();
+    protected override async Task<StallCheck?> ReadStallAsync(CancellationToken ct) =>
+        await Role.Instance.ReadStallAsync(Upstream, ct).ConfigureAwait(false) is { } reading
+            ? new StallCheck(reading, $"upstream {Upstream.Id}", Upstream)
+            : null;
 
-    private void Watch()
-    {
-        _stalledSince = Stopwatch.GetTimestamp();
-        _lastPosition = default;
-        Timers.StartPeriodicTimer(CheckStall.Instance, CheckStall.Instance, Role.Options.StandbyStallCheckInterval);
-    }
+    /// <inheritdoc />
+    protected override Task CloneAfreshAsync(PeerId from, CancellationToken ct) =>
+        Role.Instance.CloneAfreshAsync(from, Role.Assignment.Downstream, CloneProgress(), ct);
 
-    private void OnStallRead(StallReading? reading)
-    {
-        if (reading is null) return;   // PostgreSQL does not answer: the node sees that, and the role is restarted
-        if (reading.Own.Streaming || reading.Own.Position != _lastPosition)
-        {
-            _stalledSince = Stopwatch.GetTimestamp();
-            _lastPosition = reading.Own.Position;
-        }
-        var stalledFor = Stopwatch.GetElapsedTime(_stalledSince);
-        switch (StandbyStall.Decide(Upstream, reading, stalledFor, Role.Options.StandbyStallPatience))
-        {
-            case StallVerdict.Streaming:
-                ReportResumed();
-                break;
-            case StallVerdict.Wait wait when stalledFor >= Role.Options.StandbyStallCheckInterval:
-                // Not at the first look: a standby that has just started, or whose upstream has just changed, streams soon.
-                ReportWaiting(wait.Why);
-                break;
-            case StallVerdict.CloneAfresh clone:
-                BeginRepair("cloning afresh from", clone.Why);
-                PipeWork(Role.Instance.CloneAfreshAsync(Upstream, Role.Assignment.Downstream, CloneProgress(), Stopping),
-                    () => new Repaired("cloned afresh from"));
-                break;
-            case StallVerdict.Rewind rewind when stalledFor >= _rewindPatience:
-                BeginRepair("rewinding onto", rewind.Why);
-                PipeWork(Role.Instance.RewindForkedAsync(Upstream, Role.Assignment.Downstream, CloneProgress(), Stopping),
-                    outcome => outcome is null ? new Repaired("found nothing to rewind onto", NothingDone: true) : new Repaired("rewound onto"));
-                break;
-            case StallVerdict.Rewind rewind:
-                ReportWaiting($"{rewind.Why}; rewinding once it has not streamed for {_rewindPatience.TotalSeconds:0} s");
-                break;
-        }
-    }
-
-    /// <summary>Stops the stall checks while a repair runs, and says so; <see cref="Repaired"/> starts them again.</summary>
-    private void BeginRepair(string doing, string why)
-    {
-        _cloning = true;
-        Timers.Cancel(CheckStall.Instance);
-        Log.Warning("{0}: {1}; {2} {3}", Role.Instance.Peer.Id, why, doing, Upstream.Id);
-        ReportWaiting($"{doing} upstream {Upstream.Id}: {why}");
-    }
+    /// <inheritdoc />
+    protected override Task<RejoinOutcome?> RewindForkedAsync(PeerId from, CancellationToken ct) =>
+        Role.Instance.RewindForkedAsync(from, Role.Assignment.Downstream, CloneProgress(), ct);
 
     /// <inheritdoc />
     protected override async Task ReconcileAsync(CancellationToken ct)
@@ -161,16 +78,6 @@ public abstract class StandbyRole : RoleActor, IWithTimers
             await Task.Delay(Role.Options.MinRetryBackoff, ct).ConfigureAwait(false);
         }
     }
-
-    private sealed record CheckStall
-    {
-        public static readonly CheckStall Instance = new();
-    }
-
-    private sealed record StallRead(StallReading? Reading);
-
-    /// <summary>A fresh clone or a rewind of a stalled standby is done; <paramref name="How"/> says which, before the upstream's id.</summary>
-    private sealed record Repaired(string How, bool NothingDone = false);
 }
 
 /// <summary>The sync: streams from the primary, which waits for it on every commit.</summary>

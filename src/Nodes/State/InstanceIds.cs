@@ -1,7 +1,6 @@
 using System.Globalization;
-using Appliance.Nodes.State;
 
-namespace Appliance.Nodes.Placement;
+namespace Appliance.Nodes.State;
 
 /// <summary>
 /// Instance ids (<c>pg-1</c> … <c>pg-N</c>) and the peer ids of their incarnations. An instance is what the cluster
