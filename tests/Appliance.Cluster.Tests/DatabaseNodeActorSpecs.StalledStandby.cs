@@ -17,9 +17,10 @@ public sealed partial class DatabaseNodeActorSpecs
         await Sql.HasRowAsync(async, 1);
 
         // The async's node goes away, and its sync recycles the segments the async would need on its return.
+        var needed = (await async.Probe.ReadStatusAsync(default)).AppliedPosition;
         await _nodes.Actors["n3"].GracefulStop(TimeSpan.FromSeconds(60));
         await async.StopAsync(default);
-        await RecycleWalAsync(primary, 2, 8, standby: sync);
+        await RecycleWalAsync(primary, 2, 8, needed, standby: sync);
 
         await _nodes.RestartActorAsync(Sys, "n3", TestActor, RejoinPolicy.Auto, options);
         _nodes.Publish(state);

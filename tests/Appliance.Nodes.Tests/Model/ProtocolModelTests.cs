@@ -11,6 +11,7 @@ namespace Appliance.Nodes.Tests.Model;
 /// Needs spin and gcc on the PATH; fails (never skips) without them.
 /// </summary>
 [Trait("Category", "Model")]
+[Collection(CpuHeavyCollection.Name)]
 public partial class ProtocolModelTests(ITestOutputHelper output)
 {
     private static readonly TimeSpan Limit = TimeSpan.FromMinutes(10);

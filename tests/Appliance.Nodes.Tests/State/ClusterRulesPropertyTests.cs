@@ -11,6 +11,7 @@ namespace Appliance.Nodes.Tests.State;
 /// a short one and prints its seed, so it can be replayed.
 /// </summary>
 [Trait("Category", "Unit")]
+[Collection(CpuHeavyCollection.Name)]
 public class ClusterRulesPropertyTests(ITestOutputHelper output)
 {
     private const int Sequences = 10_000;
@@ -81,7 +82,7 @@ public class ClusterRulesPropertyTests(ITestOutputHelper output)
                 throw new ModelViolation($"healed cluster still refuses: {r.Reason}: {r.Detail}", world.Trace);
             if (!world.State.IsFrozen && !world.TakesWrites())
                 throw new ModelViolation($"healed cluster {world.State} does not acknowledge writes", world.Trace);
-        }, seed: seed, iter: 1);
+        }, seed: seed, iter: 1, threads: CpuHeavyCollection.Threads);
         Assert.Equal(1, runs);
     }
 
@@ -97,7 +98,7 @@ public class ClusterRulesPropertyTests(ITestOutputHelper output)
             Interlocked.Add(ref transitions, world.Transitions);
             Interlocked.Add(ref takeovers, world.Takeovers);
             Interlocked.Add(ref risky, world.TakeoversAfterAcknowledgedWrites);
-        }, iter: Sequences);
+        }, iter: Sequences, threads: CpuHeavyCollection.Threads);
         output.WriteLine($"{Sequences} sequences in {clock.ElapsedMilliseconds} ms: {transitions} transitions, {takeovers} primary changes ({risky} after acknowledged writes), {acked} acknowledged writes");
         // The model must exercise what it checks, or it proves nothing.
         Assert.True(takeovers > Sequences / 10, $"only {takeovers} takeovers in {Sequences} runs");
@@ -126,7 +127,7 @@ public class ClusterRulesPropertyTests(ITestOutputHelper output)
             world.CheckThePrimaryHoldsInitWal();
             world.CheckTheChainStreams();
             Interlocked.Increment(ref healed);
-        }, iter: 2_000);
+        }, iter: 2_000, threads: CpuHeavyCollection.Threads);
         Assert.True(healed > 500, $"only {healed} runs healed unfrozen");
     }
 
@@ -144,7 +145,7 @@ public class ClusterRulesPropertyTests(ITestOutputHelper output)
             try { world.CheckTheChainStreams(); }
             catch (ModelViolation e) when (e.Message.Contains("its WAL begins at entry", StringComparison.Ordinal)) { Interlocked.Increment(ref stuck); }
             catch (ModelViolation) { }   // forked off its upstream: the stall check's rewind is off too in these runs
-        }, iter: 2_000);
+        }, iter: 2_000, threads: CpuHeavyCollection.Threads);
         output.WriteLine($"{stuck} of 2000 runs without fresh clones ended with a standby that cannot stream");
         Assert.True(stuck > 0, "no run left a standby stuck: the model does not exercise WAL removal");
     }
@@ -177,7 +178,7 @@ public class ClusterRulesPropertyTests(ITestOutputHelper output)
         {
             try { run.Play(raiseFences: false); }
             catch (ModelViolation) { Interlocked.Increment(ref violations); }
-        }, iter: Sequences);
+        }, iter: Sequences, threads: CpuHeavyCollection.Threads);
         output.WriteLine($"{violations} of {Sequences} unfenced runs lost acknowledged writes");
         Assert.True(violations > 0, "unfenced positions never lost a write: the model does not exercise the fences");
     }
@@ -206,7 +207,7 @@ public class ClusterRulesPropertyTests(ITestOutputHelper output)
             Interlocked.Add(ref acked, world.AckedCount);
             if (world.State is { Maintenance.IsEmpty: false }) Interlocked.Increment(ref maintenance);
             if (HealsAndTakesWrites(run, world)) Interlocked.Increment(ref healed);
-        }, iter: Sequences / 2);
+        }, iter: Sequences / 2, threads: CpuHeavyCollection.Threads);
         output.WriteLine($"{Sequences / 2} runs: {forced} forced failovers giving up {givenUp} acknowledged writes; {acked} kept; {maintenance} ended with a peer in maintenance; {healed} healed");
         Assert.True(forced > Sequences / 250, $"only {forced} forced failovers");
         Assert.True(maintenance > Sequences / 100, $"only {maintenance} runs ended in maintenance");
@@ -234,7 +235,7 @@ public class ClusterRulesPropertyTests(ITestOutputHelper output)
             if (!HealsAndTakesWrites(run, world)) return;
             world.CheckTheChainStreams();
             Interlocked.Increment(ref healed);
-        }, iter: Sequences / 2);
+        }, iter: Sequences / 2, threads: CpuHeavyCollection.Threads);
         output.WriteLine($"{Sequences / 2} restored runs: {takeovers} primary changes; {healed} healed");
         Assert.True(takeovers > Sequences / 20, $"only {takeovers} primary changes");
         Assert.True(healed > Sequences / 10, $"only {healed} runs healed");
@@ -284,7 +285,7 @@ public class ClusterRulesPropertyTests(ITestOutputHelper output)
             world.CheckThePrimaryHoldsInitWal();
             world.CheckTheChainStreams();
             Interlocked.Increment(ref healed);
-        }, iter: Sequences / 2);
+        }, iter: Sequences / 2, threads: CpuHeavyCollection.Threads);
         output.WriteLine($"{Sequences / 2} standby runs: {leaderChanges} standby leaders replaced, {promotions} promoted during the faults, {ackedAfter} writes acknowledged after; {healed} healed and promoted");
         Assert.True(leaderChanges > Sequences / 20, $"only {leaderChanges} standby leaders replaced");
         Assert.True(promotions > Sequences / 50, $"only {promotions} promotions during the faults");
@@ -325,7 +326,7 @@ public class ClusterRulesPropertyTests(ITestOutputHelper output)
             world.CheckTheLeaderFollowsTheSource();
             world.CheckTheChainStreams();
             Interlocked.Increment(ref healed);
-        }, iter: Sequences / 2);
+        }, iter: Sequences / 2, threads: CpuHeavyCollection.Threads);
         output.WriteLine($"{Sequences / 2} runs with failovers at the source: {failovers} failovers, {rewinds} leaders rewound onto the source's new history; {healed} healed");
         Assert.True(rewinds > Sequences / 100, $"only {rewinds} standby leaders rewound");
         Assert.True(healed > Sequences / 10, $"only {healed} runs healed");
