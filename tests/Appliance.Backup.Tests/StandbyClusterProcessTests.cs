@@ -165,7 +165,12 @@ public sealed class StandbyClusterProcessTests
             TestNode? sourcePrimary = null;
             await Wait.UntilAsync(async () => (sourcePrimary = await source.PrimaryAsync()) is not null && sourcePrimary != first,
                 () => "the source's sync takes writes after the switchover" + source.Logs(), TimeSpan.FromSeconds(120));
-            await source.WaitHealthyAsync();
+            // Settled, not only healthy: the coordinator relieves its own host of the primary or sync some 15 s after a
+            // switchover that put one there, by a second switchover; a CI run wrote to the old primary after that one
+            // ("cannot execute INSERT in a read-only transaction"). The primary is the one after any relief.
+            await source.WaitSettledAsync();
+            sourcePrimary = await source.PrimaryAsync();
+            Assert.NotNull(sourcePrimary);
             // At least 2: a generation the source started before the switchover (its coordinator's host relieved of
             // the sync, a sync replaced while it formed) makes the promotion skip to that generation's number.
             var sourceTimeline = (await source.StatusAsync(sourcePrimary!)).Timeline!.Value;
