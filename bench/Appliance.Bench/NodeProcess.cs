@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using Appliance.Launch;
 using Appliance.Nodes.Postgres;
 
 namespace Appliance.Bench;
@@ -22,25 +23,20 @@ internal sealed class NodeProcess(string name, int pgPort, int httpPort, int akk
     public void Start(BenchSettings s, IEnumerable<string> seeds, string stateStore, params string[] extra)
     {
         Directory.CreateDirectory(DataDir);
-        // sh -c 'exec …' so that the pid we hold is the host's own (what /status reports as hostPid), and its
-        // output goes to a file that survives a kill -9.
-        var args = new List<string>
-        {
-            "dotnet", s.ApplianceDll, "node", "--name", Name, "--host", "127.0.0.1", "--akka-port", $"{AkkaPort}",
+        var launch = new NodeLaunch(Executable.Dotnet(s.ApplianceDll),
+        [
+            "node", "--name", Name, "--host", "127.0.0.1", "--akka-port", $"{AkkaPort}",
             "--http-port", $"{HttpPort}", "--pg-port", $"{PgPort}", "--data-dir", DataDir, "--seed-nodes", string.Join(",", seeds),
-            "--state-store", stateStore, "--exit-with-parent", $"{Environment.ProcessId}",
+            "--state-store", stateStore, "--exit-with-parent", $"{Environment.ProcessId}", .. extra,
+        ])
+        {
+            Environment = new Dictionary<string, string?> { ["APPLIANCE_PG_PASSWORD"] = BenchSettings.Password, ["APPLIANCE_ENDPOINT"] = null },
+            // The pid we hold stays the host's own (what /status reports as hostPid), and the output survives a kill -9.
+            LogFile = LogFile,
         };
-        args.AddRange(extra);
-        var psi = new ProcessStartInfo("/bin/sh") { UseShellExecute = false };
-        psi.ArgumentList.Add("-c");
-        psi.ArgumentList.Add("exec \"$@\" >>\"$0\" 2>&1");
-        psi.ArgumentList.Add(LogFile);
-        foreach (var a in args) psi.ArgumentList.Add(a);
-        psi.Environment["APPLIANCE_PG_PASSWORD"] = BenchSettings.Password;
-        psi.Environment.Remove("APPLIANCE_ENDPOINT");
         File.AppendAllText(LogFile, $"\n===== bench: start {DateTime.Now:O} {string.Join(' ', extra)}\n");
         StartedAt = Clock.Now;
-        Process = Process.Start(psi)!;
+        Process = launch.Start();
     }
 
     /// <summary>Postmaster pid from postmaster.pid, if the file is there.</summary>

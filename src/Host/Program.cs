@@ -1,3 +1,3 @@
-using Appliance.Host.Cli;
+using Appliance.Host;
 
 return await CommandLine.Build().Parse(args).InvokeAsync(new System.CommandLine.InvocationConfiguration { ProcessTerminationTimeout = null });

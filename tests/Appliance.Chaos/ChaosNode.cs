@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using Appliance.Launch;
 using Appliance.Nodes.Postgres;
 
 namespace Appliance.Chaos;
@@ -66,19 +67,18 @@ public sealed class ChaosNode
             Directory.CreateDirectory(Dir);
             File.SetUnixFileMode(Dir, (UnixFileMode)0b111_101_101);
             lock (_logGate) _log ??= new StreamWriter(Log.Path, append: true) { AutoFlush = true };
-            var psi = new ProcessStartInfo("ip") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-            string[] args =
+            // ip netns exec execs the node, so the pid we hold is the host's own; its output is piped back and written
+            // here, interleaved with the harness's notes.
+            var p = new NodeLaunch(Executable.Dotnet(Cluster.ApplianceDll).Through("ip", "netns", "exec", Cluster.Lab.Namespace(Index)),
             [
-                "netns", "exec", Cluster.Lab.Namespace(Index), "dotnet", Cluster.ApplianceDll, "node",
-                "--name", Name, "--host", Address, "--akka-port", $"{ChaosCluster.AkkaPort}", "--http-port", $"{ChaosCluster.HttpPort}",
+                "node", "--name", Name, "--host", Address, "--akka-port", $"{ChaosCluster.AkkaPort}", "--http-port", $"{ChaosCluster.HttpPort}",
                 "--pg-port", $"{ChaosCluster.PgPort}", "--data-dir", Dir, "--seed-nodes", Cluster.SeedNodes,
                 "--state-store", $"sqlite:{Cluster.StateStore}", "--exit-with-parent", $"{Environment.ProcessId}",
                 "--client-networks", Cluster.Lab.Cidr, "--cluster-size", $"{Cluster.Nodes.Count}",
-            ];
-            foreach (var a in args) psi.ArgumentList.Add(a);
-            psi.Environment["APPLIANCE_PG_PASSWORD"] = ChaosCluster.Password;
-            psi.Environment.Remove("APPLIANCE_ENDPOINT");
-            var p = Process.Start(psi)!;
+            ])
+            {
+                Environment = new Dictionary<string, string?> { ["APPLIANCE_PG_PASSWORD"] = ChaosCluster.Password, ["APPLIANCE_ENDPOINT"] = null },
+            }.Start();
             p.OutputDataReceived += (_, e) => { if (e.Data is not null) Append(e.Data); };
             p.ErrorDataReceived += (_, e) => { if (e.Data is not null) Append("stderr: " + e.Data); };
             p.BeginOutputReadLine();

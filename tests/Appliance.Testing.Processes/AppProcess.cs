@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Text;
+using Appliance.Launch;
 using Appliance.Nodes.Postgres;
 
 namespace Appliance.Testing.Processes;
@@ -25,13 +26,11 @@ public sealed class AppProcess : IAsyncDisposable
     public static AppProcess Start(IEnumerable<string> args, IReadOnlyDictionary<string, string>? env = null)
     {
         if (!File.Exists(Dll)) throw new FileNotFoundException($"The appliance binary is not built at {Dll}; build the solution first.", Dll);
-        var psi = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, RedirectStandardInput = true, UseShellExecute = false };
-        psi.ArgumentList.Add(Dll);
-        foreach (var a in args) psi.ArgumentList.Add(a);
-        foreach (var (k, v) in env ?? new Dictionary<string, string>()) psi.Environment[k] = v;
-        psi.Environment.Remove("APPLIANCE_ENDPOINT");
-        if (env?.ContainsKey("APPLIANCE_API_TOKEN") != true) psi.Environment.Remove("APPLIANCE_API_TOKEN");
-        return new AppProcess(Process.Start(psi)!);
+        // The caller's variables, and none from the developer's shell that would point a CLI verb at another cluster.
+        var environment = (env ?? new Dictionary<string, string>()).ToDictionary(e => e.Key, string? (e) => e.Value);
+        environment["APPLIANCE_ENDPOINT"] = null;
+        environment.TryAdd("APPLIANCE_API_TOKEN", null);
+        return new AppProcess(new NodeLaunch(Executable.Dotnet(Dll), [.. args]) { Environment = environment, Input = LaunchInput.Pipe }.Start());
     }
 
     /// <summary>Runs a CLI verb to completion.</summary>

@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Text;
 using Appliance.Host.Node;
+using Appliance.Launch;
 
 namespace Appliance.Host.Cli;
 
@@ -131,9 +132,5 @@ public static class ServiceUnit
         return "\"" + escaped.Replace("\\", "\\\\").Replace("\"", "\\\"") + "\"";
     }
 
-    private static string DefaultBinary()
-    {
-        var (program, prefix) = Demo.DemoRunner.SelfCommand();
-        return string.Join(" ", new[] { program }.Concat(prefix).Select(Quote));
-    }
+    private static string DefaultBinary() => string.Join(" ", Executable.Self(typeof(ServiceUnit).Assembly).Words.Select(Quote));
 }

@@ -7,6 +7,7 @@ using Appliance.Host.Api;
 using Appliance.Host.Cli;
 using Appliance.Host.Node;
 using Appliance.Host.Tls;
+using Appliance.Launch;
 using Appliance.Nodes.Postgres;
 using Npgsql;
 
@@ -154,35 +155,30 @@ public static class DemoRunner
     private static Process Start(DemoNode n, IReadOnlyList<DemoNode> all, string dir, string password)
     {
         var tls = TlsFilesOf(dir, n.Name);
-        var (program, prefix) = SelfCommand();
-        var psi = new ProcessStartInfo("/bin/sh") { UseShellExecute = false };
-        // setsid: the node is in its own session, so Ctrl-C reaches only the demo, which stops the nodes in order.
-        psi.ArgumentList.Add("-c");
-        psi.ArgumentList.Add("log=$1; shift; if command -v setsid >/dev/null; then exec setsid \"$@\" >>\"$log\" 2>&1 </dev/null; else exec \"$@\" >>\"$log\" 2>&1 </dev/null; fi");
-        psi.ArgumentList.Add("sh");
-        psi.ArgumentList.Add(Path.Combine(dir, $"{n.Name}.log"));
-        psi.ArgumentList.Add(program);
-        foreach (var a in prefix) psi.ArgumentList.Add(a);
-        foreach (var a in new[]
-                 {
-                     "node", "--name", n.Name, "--host", "127.0.0.1", "--akka-port", $"{n.AkkaPort}", "--http-port", $"{n.HttpPort}",
-                     "--pg-port", $"{n.PgPort}", "--data-dir", n.DataDir,
-                     "--seed-nodes", string.Join(",", all.Select(x => $"127.0.0.1:{x.AkkaPort}")),
-                     "--state-store", $"sqlite:{Path.Combine(dir, "state.db")}", "--cluster-size", $"{all.Count}",
-                     "--exit-with-parent", $"{Environment.ProcessId}", "--api-token-file", Path.Combine(dir, TokenFileName),
-                     "--tls-cert", tls.CertFile, "--tls-key", tls.KeyFile, "--tls-ca", tls.CaFile,
-                 })
-            psi.ArgumentList.Add(a);
-        psi.Environment["APPLIANCE_PG_PASSWORD"] = password;
-        return Process.Start(psi) ?? throw new DemoFailedException($"could not start {program}");
-    }
-
-    /// <summary>How to run this program again: the apphost, or <c>dotnet appliance.dll</c>.</summary>
-    public static (string Program, string[] Prefix) SelfCommand()
-    {
-        var process = Environment.ProcessPath ?? throw new DemoFailedException("cannot tell which program is running");
-        var dll = Path.Combine(AppContext.BaseDirectory, "appliance.dll");
-        return Path.GetFileNameWithoutExtension(process) == "dotnet" ? (process, [dll]) : (process, []);
+        try
+        {
+            return new NodeLaunch(Executable.Self(typeof(DemoRunner).Assembly),
+            [
+                "node", "--name", n.Name, "--host", "127.0.0.1", "--akka-port", $"{n.AkkaPort}", "--http-port", $"{n.HttpPort}",
+                "--pg-port", $"{n.PgPort}", "--data-dir", n.DataDir,
+                "--seed-nodes", string.Join(",", all.Select(x => $"127.0.0.1:{x.AkkaPort}")),
+                "--state-store", $"sqlite:{Path.Combine(dir, "state.db")}", "--cluster-size", $"{all.Count}",
+                "--exit-with-parent", $"{Environment.ProcessId}", "--api-token-file", Path.Combine(dir, TokenFileName),
+                "--tls-cert", tls.CertFile, "--tls-key", tls.KeyFile, "--tls-ca", tls.CaFile,
+            ])
+            {
+                Environment = new Dictionary<string, string?> { ["APPLIANCE_PG_PASSWORD"] = password },
+                LogFile = Path.Combine(dir, $"{n.Name}.log"),
+                // Ctrl-C must reach only the demo, which stops the nodes in order.
+                OwnSession = true,
+                Input = LaunchInput.Null,
+            }.Start();
+        }
+        catch (InvalidOperationException e)
+        {
+            // A node the demo cannot start ends the demo with its message and exit code 2, not with a stack trace.
+            throw new DemoFailedException(e.Message);
+        }
     }
 
     private static async Task RunUntilStoppedAsync(IReadOnlyList<DemoNode> nodes, List<Process> processes, string dir, string password, string token,

@@ -1,10 +1,15 @@
 using System.CommandLine;
+using Appliance.Host.Cli;
 using Appliance.Host.Demo;
 using Appliance.Host.Node;
 
-namespace Appliance.Host.Cli;
+namespace Appliance.Host;
 
-/// <summary>The command line of the <c>appliance</c> binary (System.CommandLine): <c>node</c>, <c>demo</c> and the operator verbs.</summary>
+/// <summary>
+/// The command line of the <c>appliance</c> binary (System.CommandLine): <c>node</c>, <c>demo</c> and the operator verbs.
+/// It composes every verb, so it stands above their folders: the demo shows the topology with the operator verbs'
+/// rendering, and the verbs know nothing of the demo.
+/// </summary>
 public static class CommandLine
 {
     /// <summary>The root command with every verb.</summary>
