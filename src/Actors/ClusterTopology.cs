@@ -14,7 +14,7 @@ public static class ClusterTopology
     /// <summary>The role of database nodes: the coordinator singleton and the placement shards run on them.</summary>
     public const string DatabaseRole = "db";
 
-    /// <summary>The role of application members that follow the cluster (<see cref="Client.ApplianceClient"/>).</summary>
+    /// <summary>The role of application members that follow the cluster (<c>ApplianceClient</c>).</summary>
     public const string ClientRole = "client";
 
     /// <summary>The coordinator singleton's name, and its supervised child's.</summary>

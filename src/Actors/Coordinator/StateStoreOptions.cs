@@ -1,7 +1,6 @@
 using System.Text;
 using Akka.Configuration;
 using Akka.Persistence.Sql;
-using Appliance.Actors.Serialization;
 
 namespace Appliance.Actors.Coordinator;
 
@@ -17,12 +16,17 @@ public enum StateStoreKind
 
 /// <summary>
 /// Where the coordinator persists, rendered as the Akka.Persistence.Sql configuration (journal, snapshot store and
-/// read journal) together with the serializer binding. SQLite is the default; PostgreSQL is one setting away.
+/// read journal). SQLite is the default; PostgreSQL is one setting away.
 /// </summary>
 /// <remarks>
 /// The compare-and-set that keeps a stale coordinator from writing rests on the journal's unique
 /// (persistence_id, sequence_number) key, so every coordinator of a cluster must use the same database: with per-node
 /// SQLite files there is no fence at all. <c>auto-initialize</c> creates the tables and that key.
+/// <para>
+/// The serializer binding (<c>ApplianceSerialization.Config</c>) is not part of it: the serialization folder knows the
+/// coordinator's events, so the coordinator must not know it back. Whoever builds the system adds both (the node host
+/// does, as do the tests); without the binding, events would be written by Akka's default serializer.
+/// </para>
 /// </remarks>
 /// <param name="Kind">SQLite or PostgreSQL.</param>
 /// <param name="ConnectionString">An ADO.NET connection string for Microsoft.Data.Sqlite or Npgsql.</param>
@@ -66,7 +70,7 @@ public sealed record StateStoreOptions(StateStoreKind Kind, string ConnectionStr
         _ => throw new ArgumentOutOfRangeException(nameof(Kind), Kind, "Unknown state store kind."),
     };
 
-    /// <summary>The HOCON for journal, snapshot store, read journal and serializer binding.</summary>
+    /// <summary>The HOCON for journal, snapshot store and read journal.</summary>
     public string ToHocon()
     {
         var connection = Quote(ConnectionString);
@@ -100,7 +104,6 @@ public sealed record StateStoreOptions(StateStoreKind Kind, string ConnectionStr
                 journal-sequence-retrieval.query-delay = {{SequencePollDelay}}
               }
             }
-            {{ApplianceSerialization.Hocon}}
             """;
     }
 

@@ -5,8 +5,9 @@ namespace Appliance.Actors.Serialization;
 /// <summary>Registers <see cref="ApplianceSerializer"/> for every <see cref="Protocol.IApplianceMessage"/>.</summary>
 /// <remarks>
 /// Use <see cref="Config"/> as a fallback of the system's configuration, or pass <see cref="Hocon"/> to Akka.Hosting's
-/// <c>AddHocon(..., HoconAddMode.Prepend)</c>. <see cref="Coordinator.StateStoreOptions.ToConfig"/> includes it, so that
-/// persisted events can never be written by Akka's default (Newtonsoft) serializer.
+/// <c>AddHocon(..., HoconAddMode.Prepend)</c>. Every system that persists the coordinator's events needs it beside the
+/// state store's configuration (the node host adds both), or the events would be written by Akka's default (Newtonsoft)
+/// serializer; the state store's configuration cannot include it, because the coordinator does not depend on this folder.
 /// </remarks>
 public static class ApplianceSerialization
 {

@@ -139,7 +139,7 @@ public static class NodeApi
         ulong? maxLag = null;
         if (q.TryGetValue("lag", out var lagText))
         {
-            if (!RoleChecks.TryParseBytes(lagText, out var lag))
+            if (!ByteSize.TryParse(lagText, out var lag))
                 return Error(400, $"lag '{lagText}' is not a size: give bytes (1048576) or a number with kB, MB, GB or TB (16MB).");
             maxLag = lag;
         }

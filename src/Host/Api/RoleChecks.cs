@@ -1,5 +1,3 @@
-using System.Globalization;
-using System.Text.RegularExpressions;
 using Appliance.Actors.Node;
 using Appliance.Nodes.Postgres;
 using Appliance.Nodes.State;
@@ -10,7 +8,7 @@ namespace Appliance.Host.Api;
 /// The load-balancer checks, with the 200/503 semantics of Patroni's REST API, so HAProxy
 /// configurations written for Patroni work unchanged. Pure: they read a <see cref="StatusDto"/>.
 /// </summary>
-public static partial class RoleChecks
+public static class RoleChecks
 {
     /// <summary>Every check path (without the slash), with the aliases Patroni answers to.</summary>
     public static readonly IReadOnlyDictionary<string, string> Paths = new Dictionary<string, string>
@@ -56,33 +54,6 @@ public static partial class RoleChecks
             _ => throw new ArgumentOutOfRangeException(nameof(check), check, "Unknown check."),
         };
     }
-
-    /// <summary>
-    /// Parses a <c>?lag=</c> value as Patroni does: bytes, or a number with a unit <c>B</c>, <c>kB</c>, <c>MB</c>,
-    /// <c>GB</c> or <c>TB</c> (powers of 1024).
-    /// </summary>
-    public static bool TryParseBytes(string? text, out ulong bytes)
-    {
-        bytes = 0;
-        if (string.IsNullOrWhiteSpace(text)) return false;
-        var m = SizePattern().Match(text.Trim());
-        if (!m.Success || !ulong.TryParse(m.Groups[1].Value, NumberStyles.None, CultureInfo.InvariantCulture, out var n)) return false;
-        var shift = m.Groups[2].Value.ToLowerInvariant() switch
-        {
-            "" or "b" => 0,
-            "kb" or "k" => 10,
-            "mb" or "m" => 20,
-            "gb" or "g" => 30,
-            "tb" or "t" => 40,
-            _ => -1,
-        };
-        if (shift < 0 || n > ulong.MaxValue >> shift) return false;
-        bytes = n << shift;
-        return true;
-    }
-
-    [GeneratedRegex(@"^(\d+)\s*([a-zA-Z]*)$")]
-    private static partial Regex SizePattern();
 
     /// <summary>This node's status as the API serves it.</summary>
     /// <param name="n">The node actor's snapshot.</param>

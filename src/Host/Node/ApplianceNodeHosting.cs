@@ -115,7 +115,6 @@ public static class ApplianceNodeHosting
         TransportLeakDetection.DisableUnlessRequested(Environment.GetEnvironmentVariable(TransportLeakDetection.LevelVariable));
         services.AddSingleton(options);
         services.AddSingleton<ClusterEvents>();
-        services.AddSingleton<Api.NodeMetrics>();
         services.AddAkka(options.SystemName, (builder, provider) =>
         {
             builder.ConfigureLoggers(setup =>
@@ -146,7 +145,8 @@ public static class ApplianceNodeHosting
                         CoordinatorSettings.FromConfig(system.Settings.Config) with
                         {
                             Mode = options.Mode, Rejoin = options.Rejoin, ShardedPlacement = options.IsPlacement, StandbyOf = options.StandbyOf,
-                            Metrics = provider.GetRequiredService<Api.NodeMetrics>().Coordinator,
+                            // The node process registers its registry's set (NodeRunner); without one, a set exported nowhere.
+                            Metrics = provider.GetService<CoordinatorMetrics>(),
                         }),
                     new ClusterSingletonOptions { Role = ClusterTopology.DatabaseRole })
                 .WithActors((system, registry) =>

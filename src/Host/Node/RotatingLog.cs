@@ -1,6 +1,5 @@
 using System.Globalization;
 using System.Text;
-using Appliance.Host.Api;
 
 namespace Appliance.Host.Node;
 
@@ -59,7 +58,7 @@ public sealed class RotatingLog : IDisposable
         string? Get(string name) => environment is null ? Environment.GetEnvironmentVariable(name) : environment.GetValueOrDefault(name);
         var max = DefaultMaxBytes;
         if (Get(MaxSizeVariable) is { Length: > 0 } size)
-            max = RoleChecks.TryParseBytes(size, out var parsed) && parsed is > 0 and <= long.MaxValue
+            max = ByteSize.TryParse(size, out var parsed) && parsed is > 0 and <= long.MaxValue
                 ? (long)parsed
                 : throw new NodeConfigurationException($"{MaxSizeVariable}={size} is not a size: give bytes or a number with kB, MB or GB, such as 64MB.");
         var keep = DefaultKeep;

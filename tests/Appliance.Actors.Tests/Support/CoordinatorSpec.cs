@@ -4,6 +4,7 @@ using Akka.Configuration;
 using Akka.TestKit;
 using Appliance.Actors.Coordinator;
 using Appliance.Actors.Protocol;
+using Appliance.Actors.Serialization;
 using Appliance.Nodes.State;
 using Xunit.Abstractions;
 
@@ -60,6 +61,7 @@ public abstract class CoordinatorSpec : Akka.TestKit.Xunit2.TestKit
                 akka.loglevel = INFO
                 """)
             .WithFallback(store.ToConfig())
+            .WithFallback(ApplianceSerialization.Config)
             .WithFallback(DistributedPubSub.DefaultConfig());
 
     /// <summary>

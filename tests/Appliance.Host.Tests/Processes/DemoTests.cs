@@ -19,7 +19,7 @@ public sealed class DemoTests : IDisposable
         {
             var basePort = Random.Shared.Next(20000, 29000);
             var ports = Enumerable.Range(0, 3).SelectMany(i => new[] { basePort + 10 * i, basePort + 10 * i + 1, basePort + 10 * i + 2 });
-            if (ports.All(p => Node.NodeRunner.PortFree(IPAddress.Loopback, p))) return basePort;
+            if (ports.All(p => NodeRunner.PortFree(IPAddress.Loopback, p))) return basePort;
         }
         throw new InvalidOperationException("no free block of ports for the demo");
     }

@@ -2,6 +2,7 @@ using System.Text.Json;
 using Appliance.Actors.Protocol;
 using Appliance.Host.Api;
 using Appliance.Host.Cli;
+using Appliance.Host.Node;
 using Appliance.Nodes.State;
 using Spectre.Console;
 
@@ -89,7 +90,7 @@ public sealed class RoleCheckTests
     [InlineData("7B", 7UL)]
     public void Lag_sizes_parse_as_patroni_does(string text, ulong expected)
     {
-        Assert.True(RoleChecks.TryParseBytes(text, out var bytes));
+        Assert.True(ByteSize.TryParse(text, out var bytes));
         Assert.Equal(expected, bytes);
     }
 
@@ -98,7 +99,7 @@ public sealed class RoleCheckTests
     [InlineData("-1")]
     [InlineData("16XB")]
     [InlineData("lots")]
-    public void Bad_lag_sizes_are_rejected(string text) => Assert.False(RoleChecks.TryParseBytes(text, out _));
+    public void Bad_lag_sizes_are_rejected(string text) => Assert.False(ByteSize.TryParse(text, out _));
 
     [Theory]
     [InlineData(RefusalReason.ClusterFrozen, 409)]

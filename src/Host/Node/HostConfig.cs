@@ -1,6 +1,6 @@
 using Akka.Configuration;
 
-namespace Appliance.Host;
+namespace Appliance.Host.Node;
 
 /// <summary>
 /// The reference configuration of the host: <c>src/Host/reference.conf</c> (the Akka tuning of a node), embedded in

@@ -5,6 +5,7 @@ using Akka.Actor;
 using Appliance.Actors.Node;
 using Appliance.Host.Api;
 using Appliance.Host.Api.Access;
+using Appliance.Host.Node;
 using Appliance.Host.Tls;
 using Appliance.Nodes.Postgres;
 using Microsoft.AspNetCore.Builder;
@@ -13,7 +14,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 
-namespace Appliance.Host.Node;
+namespace Appliance.Host;
 
 /// <summary>The <c>node</c> verb: checks everything it can before starting, then runs the node until SIGTERM or Ctrl-C.</summary>
 public static class NodeRunner
@@ -93,6 +94,10 @@ public static class NodeRunner
         builder.Services.AddSingleton(sp => new PeerProber(sp.GetRequiredService<ClusterAccess>().Credentials));
         builder.Services.AddSingleton<Appliance.Host.Api.PasswordRotation>();
         builder.Services.AddSingleton<NodeStatusReader>();
+        builder.Services.AddSingleton<NodeMetrics>();
+        // The coordinator records on the node's registry, so that /metrics shows its histograms; ApplianceNodeHosting
+        // takes them from the services because it cannot know NodeMetrics (the API's, which depends on the node).
+        builder.Services.AddSingleton(sp => sp.GetRequiredService<NodeMetrics>().Coordinator);
         builder.Services.AddApiAccess(tokens);
         builder.Services.AddHostedService<GracefulShutdown>();   // after AddAkka: stopped before the actor system
         builder.Services.AddHostedService<IslandWatch>();
@@ -102,7 +107,7 @@ public static class NodeRunner
             builder.Services.AddHostedService(sp => new ParentWatch(parent, sp.GetRequiredService<IHostApplicationLifetime>()));
 
         await using var app = builder.Build();
-        using var runtimeMetrics = app.Services.GetRequiredService<Appliance.Host.Api.NodeMetrics>().ExportRuntime();
+        using var runtimeMetrics = app.Services.GetRequiredService<NodeMetrics>().ExportRuntime();
         app.UseUnavailableAs503();
         app.UseApiAccess();
         app.MapNodeApi();
