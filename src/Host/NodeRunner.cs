@@ -33,10 +33,10 @@ public static class NodeRunner
             if (options.Tls is { } files)
                 PostgresTls.Install(files.CertFile, files.KeyFile, files.CaFile, ApplianceNodeHosting.PostgresTlsDirectory(options));
             // With this node's own ports free no earlier host of it runs, so a live postmaster is an orphan it left.
-            if (PortFree(ListenAddress(options.Host), options.AkkaPort) && PortFree(ListenAddress(options.Host), options.HttpPort)
+            if (NodePorts.PortFree(NodePorts.ListenAddress(options.Host), options.AkkaPort) && NodePorts.PortFree(NodePorts.ListenAddress(options.Host), options.HttpPort)
                 && await LeftoverPostmaster.StopAsync(options.PgDataDirectory, TimeSpan.FromSeconds(30), ct) is { } orphan)
                 Console.Error.WriteLine($"appliance node: stopped PostgreSQL (pid {orphan}) that an earlier run of this node left running.");
-            CheckPortsFree(options);
+            NodePorts.CheckPortsFree(options);
             await BackupOptions.PrepareAsync(options, ct);
             binaries = await PostgresBinaries.LocateAsync(options.BinDir, ct);
             if (binaries.MajorVersion != 15)
@@ -143,70 +143,11 @@ public static class NodeRunner
         if (system is not null && CoordinatedShutdown.Get(system).ShutdownReason is CoordinatedShutdown.ClusterDowningReason)
         {
             // An Akka member that was downed can never rejoin under the same incarnation; only a new process can.
-            log.LogWarning("Node {Name} was removed from the cluster (downed, e.g. by the split-brain resolver while unreachable); exiting with {Code} so that its service manager starts it again", options.Name, DownedExitCode);
-            return DownedExitCode;
+            log.LogWarning("Node {Name} was removed from the cluster (downed, e.g. by the split-brain resolver while unreachable); exiting with {Code} so that its service manager starts it again", options.Name, NodeExitCode.Downed);
+            return NodeExitCode.Downed;
         }
         log.LogInformation("Node {Name} stopped", options.Name);
         return SelfRestartWatch.Tripped ? SelfRestartWatch.ExitCode : 0;
-    }
-
-    /// <summary>
-    /// The exit code of a node that the cluster removed (downed): not an error of its own, but it must be started
-    /// again to rejoin, so service managers that restart on failure do, and the demo does.
-    /// </summary>
-    public const int DownedExitCode = 3;
-
-    /// <summary>Fails with a clear message if any of the node's three ports is taken.</summary>
-    /// <exception cref="NodeConfigurationException">A port is in use, or the host cannot be bound.</exception>
-    public static void CheckPortsFree(NodeOptions options)
-    {
-        foreach (var (flag, port) in new[] { ("--pg-port", options.PgPort), ("--http-port", options.HttpPort), ("--akka-port", options.AkkaPort) })
-        {
-            using var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
-            try
-            {
-                socket.Bind(new IPEndPoint(ListenAddress(options.Host), port));
-            }
-            catch (SocketException e) when (e.SocketErrorCode == SocketError.AddressAlreadyInUse)
-            {
-                throw new NodeConfigurationException(
-                    $"{flag} {port}: port {port} on {options.Host} is already in use (another node, or another program). Stop it (ss -ltnp sport = :{port}) or choose another {flag}.");
-            }
-            catch (SocketException e)
-            {
-                throw new NodeConfigurationException($"--host {options.Host}: cannot bind {options.Host}:{port} ({e.Message}). Give an address of this machine.");
-            }
-        }
-        var distinct = new[] { options.PgPort, options.HttpPort, options.AkkaPort }.Distinct().Count();
-        if (distinct != 3)
-            throw new NodeConfigurationException($"--pg-port {options.PgPort}, --http-port {options.HttpPort} and --akka-port {options.AkkaPort} must all differ.");
-        // The pgBackRest server's port is not checked for being free: a server a killed node left behind may hold it,
-        // and the node's supervision of its own server says so in its log.
-        if (options is { Backup: { } backup, Tls: not null } && new[] { options.PgPort, options.HttpPort, options.AkkaPort }.Contains(backup.ServerPort))
-            throw new NodeConfigurationException(
-                $"--backup-server-port {backup.ServerPort} is also the node's --pg-port, --http-port or --akka-port; give the pgBackRest server a port of its own.");
-    }
-
-    /// <summary>True if nothing listens on <paramref name="address"/>:<paramref name="port"/> (TCP).</summary>
-    public static bool PortFree(IPAddress address, int port)
-    {
-        using var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
-        try { socket.Bind(new IPEndPoint(address, port)); return true; }
-        catch (SocketException) { return false; }
-    }
-
-    private static IPAddress ListenAddress(string host)
-    {
-        if (IPAddress.TryParse(host, out var ip)) return ip;
-        try
-        {
-            return Dns.GetHostAddresses(host).FirstOrDefault(a => a.AddressFamily == AddressFamily.InterNetwork)
-                   ?? throw new NodeConfigurationException($"--host {host} has no IPv4 address. Give an IP address of this machine.");
-        }
-        catch (SocketException e)
-        {
-            throw new NodeConfigurationException($"--host {host} cannot be resolved ({e.Message}). Give an IP address of this machine.");
-        }
     }
 
     /// <summary>Console logging: one line per entry; <c>APPLIANCE_LOG_FORMAT=json</c> writes JSON lines instead.</summary>

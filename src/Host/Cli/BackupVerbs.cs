@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Text.Json;
 using Appliance.Actors.Protocol;
 using Appliance.Host.Api;
+using Appliance.Host.Node;
 using Appliance.Nodes.Backup;
 using Spectre.Console;
 using Spectre.Console.Rendering;
@@ -92,7 +93,7 @@ public static class BackupVerbs
         try
         {
             options = [.. optionTexts.Select(BackupOption.Parse)];
-            recovery = Target(to, toLsn);
+            recovery = RecoveryTargetFlags.Parse(to, toLsn);
         }
         catch (FormatException e)
         {
@@ -130,21 +131,5 @@ public static class BackupVerbs
         output.WriteLine($"  pg_ctl -D {full} -o \"-p PORT -c listen_addresses=127.0.0.1\" start");
         output.WriteLine("It replays WAL from the repository up to the target, then promotes and takes writes; it does not archive.");
         return 0;
-    }
-
-    /// <summary>Where recovery stops: <paramref name="to"/> (a timestamp) or <paramref name="toLsn"/>; null when neither is given.</summary>
-    /// <exception cref="FormatException">Both, a malformed timestamp or a malformed LSN.</exception>
-    public static RecoveryTarget? Target(string? to, string? toLsn)
-    {
-        if (to is not null && toLsn is not null) throw new FormatException("give --to or --to-lsn, not both.");
-        if (to is not null)
-            return DateTimeOffset.TryParse(to, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var t)
-                ? new RecoveryTarget(t, null)
-                : throw new FormatException($"--to '{to}' is not a timestamp; give ISO 8601, such as 2026-12-06T10:15:00Z (UTC unless it names an offset).");
-        if (toLsn is not null)
-            return Nodes.State.Lsn.TryParse(toLsn, out _)
-                ? new RecoveryTarget(null, toLsn)
-                : throw new FormatException($"--to-lsn '{toLsn}' is not a WAL position; give one such as 0/3000060.");
-        return null;
     }
 }

@@ -89,7 +89,7 @@ public static class DemoRunner
         await KillLeftoversAsync(nodes);
         foreach (var n in nodes)
             foreach (var port in new[] { n.PgPort, n.HttpPort, n.AkkaPort })
-                if (!NodeRunner.PortFree(IPAddress.Loopback, port))
+                if (!NodePorts.PortFree(IPAddress.Loopback, port))
                     return Fail($"port {port} (for {n.Name}) is already in use: another demo may be running. Stop it, or give --base-port another value (such as {options.BasePort + 1000}).");
 
         Directory.CreateDirectory(dir);

@@ -44,7 +44,7 @@ public sealed class NodeSupervisor(IReadOnlyList<DemoNode> nodes, List<Process> 
             }
             if (!processes[i].HasExited) continue;
             var (pid, code) = (processes[i].Id, processes[i].ExitCode);
-            if (code is NodeRunner.DownedExitCode or SelfRestartWatch.ExitCode)
+            if (code is NodeExitCode.Downed or SelfRestartWatch.ExitCode)
             {
                 processes[i] = start(n);
                 output.WriteLine($"[{DateTime.Now:HH:mm:ss}] {n.Name} left the cluster by itself (exit code {code}: removed while unreachable, or alone in a cluster of its own); started it again (pid {processes[i].Id})");

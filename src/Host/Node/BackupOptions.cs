@@ -83,7 +83,7 @@ public static class BackupOptions
         var to = values.GetValueOrDefault("bootstrap-to")?.Trim() is { Length: > 0 } t ? t : null;
         if (!on)
             return to is null ? null : throw new NodeConfigurationException("--bootstrap-to needs --bootstrap-from-backup (it says where the restore of a new cluster stops).");
-        try { return new BackupBootstrap(Cli.BackupVerbs.Target(to, null)); }
+        try { return new BackupBootstrap(RecoveryTargetFlags.Parse(to, null)); }
         catch (FormatException e) { throw new NodeConfigurationException(e.Message.Replace("--to ", "--bootstrap-to ", StringComparison.Ordinal)); }
     }
 

@@ -22,8 +22,6 @@ public sealed class FolderCycleSpecs(ITestOutputHelper output)
             "the role actors take the node's IDatabaseInstance and DatabaseNodeOptions, which live with DatabaseNodeActor"),
         ("Appliance.Host.Api.Access", "Appliance.Host.Api", "the access rules write their refusals with ApiJson"),
         ("Appliance.Host.Tls", "Appliance.Host.Node", "NodeCertificate throws NodeConfigurationException and reads keys with SecretFile"),
-        ("Appliance.Host.Node", "Appliance.Host.Cli", "BackupOptions parses --bootstrap-to with BackupVerbs.Target"),
-        ("Appliance.Host.Cli", "Appliance.Host.Demo", "the verb table and ServiceUnit start the demo, which uses the CLI's client"),
     ];
 
     private static readonly FolderGraph Graph = FolderGraph.Read(Repository.Root());

@@ -3,6 +3,7 @@ using System.Net.Http.Json;
 using System.Net.Sockets;
 using System.Text;
 using Appliance.Host.Api;
+using Appliance.Host.Node;
 using Appliance.Nodes.Postgres;
 
 namespace Appliance.Host.Tests.Processes;
@@ -19,7 +20,7 @@ public sealed class DemoTests : IDisposable
         {
             var basePort = Random.Shared.Next(20000, 29000);
             var ports = Enumerable.Range(0, 3).SelectMany(i => new[] { basePort + 10 * i, basePort + 10 * i + 1, basePort + 10 * i + 2 });
-            if (ports.All(p => NodeRunner.PortFree(IPAddress.Loopback, p))) return basePort;
+            if (ports.All(p => NodePorts.PortFree(IPAddress.Loopback, p))) return basePort;
         }
         throw new InvalidOperationException("no free block of ports for the demo");
     }

@@ -25,8 +25,8 @@ public sealed class DownedNodeTests
             async.Process.Signal(SigCont);
 
             var code = await async.Process.WaitAsync(TimeSpan.FromSeconds(90));
-            Assert.True(code == NodeRunner.DownedExitCode,
-                $"exit code {code}, expected {NodeRunner.DownedExitCode}{cluster.Logs()}");
+            Assert.True(code == NodeExitCode.Downed,
+                $"exit code {code}, expected {NodeExitCode.Downed}{cluster.Logs()}");
             Assert.Contains("was removed from the cluster", async.Process.Stdout);
         }
         finally

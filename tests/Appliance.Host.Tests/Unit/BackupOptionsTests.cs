@@ -46,11 +46,11 @@ public sealed class BackupOptionsTests : IDisposable
             PgPort = TestCluster.FreePort(), HttpPort = TestCluster.FreePort(), AkkaPort = TestCluster.FreePort(),
             Tls = new Appliance.Host.Tls.TlsFiles("/c.crt", "/c.key", "/ca.crt"),
         };
-        NodeRunner.CheckPortsFree(o with { Backup = o.Backup! with { ServerPort = TestCluster.FreePort() } });
-        var e = Assert.Throws<NodeConfigurationException>(() => NodeRunner.CheckPortsFree(o with { Backup = o.Backup! with { ServerPort = o.HttpPort } }));
+        NodePorts.CheckPortsFree(o with { Backup = o.Backup! with { ServerPort = TestCluster.FreePort() } });
+        var e = Assert.Throws<NodeConfigurationException>(() => NodePorts.CheckPortsFree(o with { Backup = o.Backup! with { ServerPort = o.HttpPort } }));
         Assert.Contains($"--backup-server-port {o.HttpPort} is also the node's", e.Message);
         // Without TLS no server runs, so its port does not matter.
-        NodeRunner.CheckPortsFree(o with { Tls = null, Backup = o.Backup! with { ServerPort = o.HttpPort } });
+        NodePorts.CheckPortsFree(o with { Tls = null, Backup = o.Backup! with { ServerPort = o.HttpPort } });
     }
 
     [Fact]
@@ -180,7 +180,7 @@ public sealed class BackupOptionsTests : IDisposable
     [InlineData(null, "0/3000060", "--type=lsn", "--target=0/3000060")]
     public void A_restore_target_becomes_pgbackrest_arguments(string? to, string? lsn, string type, string target)
     {
-        var arguments = BackupVerbs.Target(to, lsn)!.Arguments;
+        var arguments = RecoveryTargetFlags.Parse(to, lsn)!.Arguments;
         Assert.Equal([type, target, "--target-action=promote"], arguments);
     }
 
@@ -189,7 +189,7 @@ public sealed class BackupOptionsTests : IDisposable
     [InlineData(null, "3000060", "is not a WAL position")]
     [InlineData("2026-12-06T10:15:00Z", "0/3000060", "not both")]
     public void A_malformed_restore_target_is_refused(string? to, string? lsn, string expected) =>
-        Assert.Contains(expected, Assert.Throws<FormatException>(() => BackupVerbs.Target(to, lsn)).Message);
+        Assert.Contains(expected, Assert.Throws<FormatException>(() => RecoveryTargetFlags.Parse(to, lsn)).Message);
 
     public void Dispose() => Directory.Delete(_dir, recursive: true);
 }
