@@ -88,8 +88,8 @@ public sealed partial class DatabaseNodeActor
         }
         string? refused = null;
         if (_restarting) refused = "a restart is already under way";
-        else if (_fence is not null) refused = $"fence {_fence} is up";
-        else if (_selfFenced) refused = "it fenced itself";
+        else if (_fences.Fence is not null) refused = $"fence {_fences.Fence} is up";
+        else if (_leaseWatch.SelfFenced) refused = "it fenced itself";
         else if (_state is { } s && s.Primary.Is(_instance.Peer.Id) && !s.Singleton)
             refused = "it is the primary; a primary restarts through a switchover (appliance restart does that)";
         if (refused is not null)

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using Akka.Actor;
 using Akka.Cluster.Tools.PublishSubscribe;
 using Akka.Event;
@@ -22,6 +21,11 @@ namespace Appliance.Actors.Node;
 /// singleton mode); the old role actor stops first, which cancels its work, and the driver serialises what was
 /// already running. While a fence is up no role actor runs, so nothing can undo the fence before the coordinator
 /// decides.
+/// <para>The state of each concern besides role supervision lives in a helper the actor owns: the coordinator lease
+/// (<see cref="LeaseWatch"/>), the fence (<see cref="FenceHold"/>), the lineage played (<see cref="LineageKeeper"/>) and
+/// what it reads and hears for its reports (<see cref="NodeReadings"/>). They hold state and ask the pure rules; the
+/// actor moves the messages and runs the effects, in the order the rules need. Every time it reads comes from
+/// <see cref="DatabaseNodeOptions.Clock"/>.</para>
 /// </remarks>
 public sealed partial class DatabaseNodeActor : ReceiveActor, IWithTimers
 {
@@ -31,6 +35,11 @@ public sealed partial class DatabaseNodeActor : ReceiveActor, IWithTimers
     private readonly DatabaseNodeOptions _options;
     private readonly RejoinPolicy _rejoin;
     private readonly ILoggingAdapter _log = Context.GetLogger();
+    private readonly Akka.Cluster.Cluster? _cluster;   // null when the system is not clustered (tests of one node)
+    private readonly LeaseWatch _leaseWatch;
+    private readonly FenceHold _fences;
+    private readonly LineageKeeper _lineage;
+    private readonly NodeReadings _readings = new();
 
     private ClusterState? _state;
     private RoleKey? _roleKey;
@@ -41,23 +50,8 @@ public sealed partial class DatabaseNodeActor : ReceiveActor, IWithTimers
     private bool _readWrite;
     private bool _readyToRejoin;
     private RejoinTarget? _rewoundOnto;
-    private bool _selfFenced;
-    private WalFence? _fence;
-    private FenceOwner? _fenceOwner;
-    private Nodes.Postgres.StateLineage.Seen? _lineage;
-    private Task _lineageWrite = Task.CompletedTask;   // writes run one after another, never two at once
-    private Task _admission = Task.CompletedTask;      // likewise the pg_hba rewrites, in state order
+    private Task _admission = Task.CompletedTask;   // the pg_hba rewrites run one after another, in state order
     private string? _stateRefused;
-    private string? _lastError;
-    private Nodes.Postgres.BaseBackupProgress? _clone;
-    private Nodes.Postgres.InstanceStatus? _status;
-    private UnansweredStatusReads _unansweredReads;
-    // Stopwatch timestamps: the lease must not move with the wall clock (an NTP step, an operator's date).
-    private long _lastContact;
-    private long _lastLeaseCheck;
-    private long _fencedAt;
-    private bool _fencedAfterPause;
-    private readonly Akka.Cluster.Cluster? _cluster;   // null when the system is not clustered (tests of one node)
 
     /// <summary>Creates the node actor.</summary>
     /// <param name="instance">The PostgreSQL instance it supervises.</param>
@@ -72,6 +66,9 @@ public sealed partial class DatabaseNodeActor : ReceiveActor, IWithTimers
         _mediator = mediator;
         _options = options;
         _rejoin = rejoin;
+        _leaseWatch = new LeaseWatch(options.Clock, options.CoordinatorLease);   // the lease runs from the start, before any contact
+        _fences = new FenceHold(instance.Fences);
+        _lineage = new LineageKeeper(instance.Lineage, instance.Peer.Id, _log);
         if (((ExtendedActorSystem)Context.System).Provider is Akka.Cluster.ClusterActorRefProvider)
             _cluster = Akka.Cluster.Cluster.Get(Context.System);
 
@@ -87,19 +84,19 @@ public sealed partial class DatabaseNodeActor : ReceiveActor, IWithTimers
                 m.Target.Timeline, m.Target.Generation, m.Outcome.Method);
             _readyToRejoin = true;
             _rewoundOnto = m.Target;
-            _lastError = null;   // what it waited for is over
+            _readings.TroubleOver();   // what it waited for is over
             Report();
         });
-        Receive<RoleProtocol.CloneProgress>(m => m.Token == _token, m => _clone = m.Progress);
+        Receive<RoleProtocol.CloneProgress>(m => m.Token == _token, m => _readings.CloneProgressed(m.Progress));
         Receive<RoleProtocol.Waiting>(m => m.Token == _token, m =>
         {
-            _lastError = m.Why;
+            _readings.Trouble(m.Why);
             _log.Info("{0}: role {1} is {2}", _instance.Peer.Id, _roleKey?.Role.ToString() ?? "-", m.Why);
         });
-        Receive<RoleProtocol.Resumed>(m => m.Token == _token, _ => _lastError = null);
+        Receive<RoleProtocol.Resumed>(m => m.Token == _token, _ => _readings.TroubleOver());
         Receive<RoleProtocol.Failed>(m => m.Token == _token, m =>
         {
-            _lastError = m.Error;
+            _readings.Trouble(m.Error);
             _log.Warning("{0}: role {1} failed, retrying with backoff: {2}", _instance.Peer.Id, _roleKey?.Role.ToString() ?? "-", m.Error);
         });
         Receive<RoleProtocol.Applied>(_ => { });        // from a replaced role actor
@@ -123,10 +120,7 @@ public sealed partial class DatabaseNodeActor : ReceiveActor, IWithTimers
         Receive<ReportTick>(_ => ReadStatus());
         Receive<StatusRead>(read =>
         {
-            (_unansweredReads, var report) = _unansweredReads.After(read.Status, _instance.IsRunning, _status is not null);
-            if (!report) return;
-            _status = read.Status;
-            Report();
+            if (_readings.StatusRead(read.Status, _instance.IsRunning)) Report();
         });
 
         Receive<PeersAdmitted>(admitted =>
@@ -148,7 +142,7 @@ public sealed partial class DatabaseNodeActor : ReceiveActor, IWithTimers
         {
             // A lift takes down only the raise it answers: a late lift from an earlier probe, or from a coordinator that
             // has been replaced, must not lift a fence a later round still relies on.
-            if (_fence is null || _fence != lift.Fence || !Equals(_fenceOwner, lift.Owner)) return;
+            if (!_fences.IsLiftedBy(lift)) return;
             _log.Info("{0}: fence {1} lifted by its owner ({2})", _instance.Peer.Id, lift.Fence, lift.Owner?.ToString() ?? "no owner");
             ClearFence();
             StartRole(force: true);
@@ -173,7 +167,7 @@ public sealed partial class DatabaseNodeActor : ReceiveActor, IWithTimers
         ReceiveSettingsAndCommands();
 
         Receive<GetNodeSnapshot>(_ => Sender.Tell(new NodeSnapshot(_instance.Peer, _state, _appliedRole, _appliedVersion, _readWrite,
-            _selfFenced, _status, _lastError, _clone, _stateRefused)));
+            _leaseWatch.SelfFenced, _readings.Status, _readings.LastError, _readings.Clone, _stateRefused)));
     }
 
     /// <summary>Props for the actor.</summary>
@@ -186,9 +180,8 @@ public sealed partial class DatabaseNodeActor : ReceiveActor, IWithTimers
     /// <inheritdoc />
     protected override void PreStart()
     {
-        _lastContact = _lastLeaseCheck = Stopwatch.GetTimestamp();
         RestoreFence();
-        _lineage = _instance.Lineage?.Load();   // a one-off read of a small local file, before the first message
+        _lineage.Load();   // a one-off read of a small local file, before the first message
         _mediator?.Tell(new Subscribe(ClusterStateProtocol.Topic, Self));
         SubscribeToCommands();
         _coordinator.Tell(ClusterStateProtocol.GetState.Instance);
@@ -203,7 +196,7 @@ public sealed partial class DatabaseNodeActor : ReceiveActor, IWithTimers
     /// </summary>
     protected override SupervisorStrategy SupervisorStrategy() => new OneForOneStrategy(_ => Directive.Restart);
 
-    private void Contact() => _lastContact = Stopwatch.GetTimestamp();
+    private void Contact() => _leaseWatch.Contact();
 
     /// <summary>
     /// The state, not this node's <c>--standby-of</c>, says whether the cluster follows a source, so a difference changes
@@ -226,7 +219,7 @@ public sealed partial class DatabaseNodeActor : ReceiveActor, IWithTimers
         // Only a state at least as new as the one held renews the lease: a stale coordinator (one that lost the
         // singleton but still runs, say after a pause) republishing an older state must not keep a primary writable.
         if (_state is not null && state.Version < _state.Version) return;
-        if (Nodes.Postgres.StateLineage.Refusal(_lineage, state) is { } refused)
+        if (_lineage.Refusal(state) is { } refused)
         {
             // Neither played nor counted as contact: an old or foreign lineage must not keep a primary writable either.
             if (refused != _stateRefused) _log.Error("{0}: refusing state v{1}: {2}", _instance.Peer.Id, state.Version, refused);
@@ -234,12 +227,12 @@ public sealed partial class DatabaseNodeActor : ReceiveActor, IWithTimers
             return;
         }
         _stateRefused = null;
-        Remember(state);
+        _lineage.Remember(state);
         Contact();
-        if (_selfFenced && PrimaryLease.MayServeAgain(Stopwatch.GetElapsedTime(_fencedAt), _fencedAfterPause, View(), _options.CoordinatorLease))
+        if (_leaseWatch.MayServeAgain(View))
         {
             _log.Info("{0}: the coordinator is back and {1}; leaving self-fencing", _instance.Peer.Id, View());
-            _selfFenced = false;
+            _leaseWatch.ServeAgain();
             StartRole(force: true);
         }
         if (_state is not null && state.Version == _state.Version) return;   // pub-sub is at most once and unordered
@@ -256,9 +249,9 @@ public sealed partial class DatabaseNodeActor : ReceiveActor, IWithTimers
         if (!state.IsDeposed(_instance.Peer.Id) || rejoinStale) ClearReadiness();
         _log.Info($"{_instance.Peer.Id}: state v{state.Version} generation {state.Generation}: role {assignment.Role} " +
                   $"(upstream {assignment.Upstream?.Id ?? "-"}, downstream {assignment.Downstream?.Id ?? "-"}) [{state.ToShortString()}]");
-        if (_fence is not null && (_fenceOwner is null || state.Version > _fenceOwner.StateVersion))
+        if (_fences.IsSupersededBy(state.Version))
         {
-            _log.Info("{0}: new state v{1} supersedes fence {2}", _instance.Peer.Id, state.Version, _fence);
+            _log.Info("{0}: new state v{1} supersedes fence {2}", _instance.Peer.Id, state.Version, _fences.Fence);
             ClearFence();
             StartRole(force: true);
             return;
@@ -289,7 +282,7 @@ public sealed partial class DatabaseNodeActor : ReceiveActor, IWithTimers
 
     private void StartRole(bool force)
     {
-        if (_state is null || _fence is not null || _selfFenced || _restarting) return;
+        if (_state is null || _fences.Fence is not null || _leaseWatch.SelfFenced || _restarting) return;
         var assignment = _state.RoleOf(_instance.Peer.Id);
         var key = RoleKey.Of(_state, assignment);
         if (!force && key == _roleKey && _roleActor is not null)
@@ -302,8 +295,7 @@ public sealed partial class DatabaseNodeActor : ReceiveActor, IWithTimers
         StopRole();
         _roleKey = key;
         _token++;
-        _lastError = null;
-        _clone = null;
+        _readings.RoleSettled();
         if (assignment.Role == PeerRole.Deposed) ClearReadiness();   // a new deposed role has rewound nothing yet
         var context = new RoleContext(_token, _instance, _state, assignment, Self, _options, _rejoin);
         var props = assignment.Role switch
@@ -337,8 +329,7 @@ public sealed partial class DatabaseNodeActor : ReceiveActor, IWithTimers
         _appliedRole = applied.Role;
         _appliedVersion = _state!.Version;
         _readWrite = applied.ReadWrite;
-        _lastError = null;
-        _clone = null;
+        _readings.RoleSettled();
         if (changed)
             _log.Info("{0}: role {1} applied for state v{2}{3}", _instance.Peer.Id, applied.Role, _appliedVersion, applied.ReadWrite ? ", taking writes" : "");
         if (applied.Role != previousRole) RunRoleChangeHook(applied.Role, previousRole);
@@ -361,28 +352,28 @@ public sealed partial class DatabaseNodeActor : ReceiveActor, IWithTimers
     private void Report()
     {
         var report = new PeerReport(
-            PostgresUp: _status is not null,
-            Wal: _status?.AppliedPosition ?? Lsn.Zero,
+            PostgresUp: _readings.Status is not null,
+            Wal: _readings.Status?.AppliedPosition ?? Lsn.Zero,
             HasExistingData: _instance.HasData,
             ReadyToRejoin: _readyToRejoin,
-            History: _status?.History,
+            History: _readings.Status?.History,
             RewoundOnto: _readyToRejoin ? _rewoundOnto : null,
             Tags: _options.Tags,
             StandbyOf: _options.StandbyOf);
-        _coordinator.Tell(new NodeProtocol.StatusReport(_instance.Peer, report, _appliedVersion, _appliedRole, _readWrite && !_selfFenced,
-            _fence, _fenceOwner, _instance.SecretFingerprints));
+        _coordinator.Tell(new NodeProtocol.StatusReport(_instance.Peer, report, _appliedVersion, _appliedRole, _readWrite && !_leaseWatch.SelfFenced,
+            _fences.Fence, _fences.Owner, _instance.SecretFingerprints));
     }
 
     private void RaiseFence(NodeProtocol.RaiseFence raise)
     {
         var replyTo = Sender;
-        if (raise.Owner is { } raiser && _fenceOwner is { } holder && raiser.Coordinator != holder.Coordinator
+        if (raise.Owner is { } raiser && _fences.Owner is { } holder && raiser.Coordinator != holder.Coordinator
             && raiser.StateVersion <= holder.StateVersion)
         {
             // Two coordinators deciding on the same state: replacing the first one's fence, then taking this one down,
             // would leave the first one's round without the fence it read its position behind (the spin model's finding).
-            _log.Warning("{0}: refusing fence {1} from {2}: fence {3} of {4} is up", _instance.Peer.Id, raise.Fence, raiser, _fence, holder);
-            replyTo.Tell(new NodeProtocol.FenceFailed(raise.ProbeId, _instance.Peer.Id, $"fence {_fence} of {holder} is up"));
+            _log.Warning("{0}: refusing fence {1} from {2}: fence {3} of {4} is up", _instance.Peer.Id, raise.Fence, raiser, _fences.Fence, holder);
+            replyTo.Tell(new NodeProtocol.FenceFailed(raise.ProbeId, _instance.Peer.Id, $"fence {_fences.Fence} of {holder} is up"));
             return;
         }
         if (raise.Owner is { } owner && _state is not null && owner.StateVersion < _state.Version)
@@ -395,8 +386,7 @@ public sealed partial class DatabaseNodeActor : ReceiveActor, IWithTimers
         }
         _log.Info("{0}: raising fence {1} ({2})", _instance.Peer.Id, raise.Fence, raise.Owner?.ToString() ?? $"probe {raise.ProbeId}");
         StopRole();
-        _fence = raise.Fence;
-        _fenceOwner = raise.Owner;
+        _fences.Raise(raise.Fence, raise.Owner);
         SaveThenRaise(raise.Fence, raise.Owner).PipeTo(Self,
             success: fenced => new FenceOutcome(replyTo, raise.ProbeId, raise.Fence, fenced, null),
             failure: e => new FenceOutcome(replyTo, raise.ProbeId, raise.Fence, null, e.Message));
@@ -425,46 +415,27 @@ public sealed partial class DatabaseNodeActor : ReceiveActor, IWithTimers
         }
         _log.Warning("{0}: fence {1} failed: {2}", _instance.Peer.Id, outcome.Fence, outcome.Error);
         outcome.ReplyTo.Tell(new NodeProtocol.FenceFailed(outcome.ProbeId, _instance.Peer.Id, outcome.Error ?? "unknown"));
-        if (_fence == outcome.Fence)
+        if (_fences.Fence == outcome.Fence)
         {
             ClearFence();
             StartRole(force: true);
         }
     }
 
-    /// <summary>Keeps the newest version played (and the cluster id) on disk, so that a restart still refuses an older lineage.</summary>
-    private void Remember(ClusterState state)
-    {
-        if (_lineage is { } held && held.Version >= state.Version && (held.ClusterId is not null || state.ClusterId is null)) return;
-        var seen = new Nodes.Postgres.StateLineage.Seen(Math.Max(state.Version, _lineage?.Version ?? 0), state.ClusterId ?? _lineage?.ClusterId);
-        _lineage = seen;
-        if (_instance.Lineage is not { } file) return;
-        var peer = _instance.Peer.Id;
-        var log = _log;
-        _lineageWrite = _lineageWrite.ContinueWith(_ => file.SaveAsync(seen, CancellationToken.None), TaskScheduler.Default).Unwrap()
-            .ContinueWith(t =>
-            {
-                if (t.IsFaulted) log.Error("{0}: could not record the state lineage in {1}: {2}", peer, file.Path, t.Exception?.GetBaseException().Message);
-            }, TaskScheduler.Default);
-    }
-
     /// <summary>Restores a fence kept on disk before any role runs (the role would otherwise undo it).</summary>
     private void RestoreFence()
     {
         // A one-off read of a small local file at start-up, before the first message.
-        if (_instance.Fences?.Load() is not { } kept) return;
-        (_fence, _fenceOwner) = kept;
+        if (!_fences.Restore()) return;
         _log.Warning("{0}: restored fence {1} ({2}) kept across a restart; no role runs until its owner lifts it or a newer state arrives",
-            _instance.Peer.Id, _fence, _fenceOwner);
+            _instance.Peer.Id, _fences.Fence, _fences.Owner);
     }
 
     private void ClearFence()
     {
-        _fence = null;
-        _fenceOwner = null;
         try
         {
-            _instance.Fences?.Clear();
+            _fences.Clear();
         }
         catch (IOException e)
         {
@@ -474,16 +445,10 @@ public sealed partial class DatabaseNodeActor : ReceiveActor, IWithTimers
 
     private void CheckLease()
     {
-        var now = Stopwatch.GetTimestamp();
-        var sinceLastCheck = Stopwatch.GetElapsedTime(_lastLeaseCheck, now);
-        _lastLeaseCheck = now;
         // A standby leader takes no writes, so it has none to fence: it goes on following its source.
-        if (_selfFenced || _state is null || _state.Singleton || _state.IsStandbyCluster || _appliedRole != PeerRole.Primary) return;
-        if (PrimaryLease.FenceReason(Stopwatch.GetElapsedTime(_lastContact, now), sinceLastCheck, View(), _options.CoordinatorLease) is not { } why) return;
+        var applies = _state is not null && !_state.Singleton && !_state.IsStandbyCluster && _appliedRole == PeerRole.Primary;
+        if (_leaseWatch.Check(applies, View) is not { } why) return;
         _log.Warning("{0}: primary fencing itself: {1}", _instance.Peer.Id, why);
-        _selfFenced = true;
-        _fencedAt = now;
-        _fencedAfterPause = sinceLastCheck > _options.CoordinatorLease;
         StopRole();
         _instance.SelfFenceAsync(CancellationToken.None).PipeTo(Self, success: () => new SelfFenced(null), failure: e => new SelfFenced(e.Message));
         Report();

@@ -38,6 +38,12 @@ public sealed record DatabaseNodeOptions(
     /// <summary>The command to run after each role change (<c>--on-role-change</c>), if any.</summary>
     public RoleChangeHook? OnRoleChange { get; init; }
 
+    /// <summary>
+    /// The clock the node and its roles read: timestamps for the lease and the stall watch (monotonic, so that an NTP
+    /// step or an operator's <c>date</c> moves neither), and the wall clock where a role uses one. Tests inject a fake.
+    /// </summary>
+    public TimeProvider Clock { get; init; } = TimeProvider.System;
+
     /// <summary>The reference configuration's values (<c>appliance.node</c> of <c>src/Actors/reference.conf</c>, which gives the reasoning).</summary>
     public static DatabaseNodeOptions Default { get; } = FromConfig(Config.Empty);
 

@@ -8,7 +8,7 @@ namespace Appliance.Actors.Tests.Node;
 [Trait("Category", "Unit")]
 public sealed class UnansweredStatusReadsTests
 {
-    private static readonly InstanceStatus Answer = new(InRecovery: true, ReadWrite: false, Timeline: 1, CurrentLsn: null,
+    internal static readonly InstanceStatus Answer = new(InRecovery: true, ReadWrite: false, Timeline: 1, CurrentLsn: null,
         ReceivedLsn: new Lsn(0x3000000), ReplayedLsn: new Lsn(0x3000000), SynchronousStandbyNames: "");
 
     [Fact]

@@ -56,7 +56,8 @@ public sealed class DeposedRole(RoleContext context) : RoleActor(context)
     {
         var instance = Role.Instance;
         var primary = Role.State.Primary;
-        var deadline = DateTimeOffset.UtcNow + Role.Options.CatchUpProgressTimeout;
+        var clock = Role.Options.Clock;
+        var deadline = clock.GetUtcNow() + Role.Options.CatchUpProgressTimeout;
         while (true)
         {
             var own = await instance.ReadStatusAsync(ct).ConfigureAwait(false)
@@ -64,7 +65,7 @@ public sealed class DeposedRole(RoleContext context) : RoleActor(context)
             var theirs = await instance.ReadStatusOfAsync(primary, ct).ConfigureAwait(false);
             if (theirs is { InRecovery: false } && own.Timeline == theirs.Timeline) return own.Timeline;
             var where = theirs is null ? "does not answer" : theirs.InRecovery ? "has not been promoted yet" : $"is on timeline {theirs.Timeline}";
-            if (DateTimeOffset.UtcNow > deadline)
+            if (clock.GetUtcNow() > deadline)
                 throw new InvalidOperationException(
                     $"{instance.Peer.Id} follows {primary.Id} but is still on timeline {own.Timeline} after " +
                     $"{Role.Options.CatchUpProgressTimeout.TotalSeconds:0} s, and {primary.Id} {where}; rejoining again.");

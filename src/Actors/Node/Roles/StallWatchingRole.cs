@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using Akka.Actor;
 using Akka.Event;
 using Appliance.Nodes.Postgres;
@@ -15,7 +14,7 @@ namespace Appliance.Actors.Node.Roles;
 /// </summary>
 public abstract class StallWatchingRole : RoleActor, IWithTimers
 {
-    private long _stalledSince = Stopwatch.GetTimestamp();
+    private long _stalledSince;   // a timestamp of Role.Options.Clock: the patience must not move with the wall clock
     private Lsn _lastPosition;
     private bool _reading;   // a check in flight: the next tick does not start another
     private bool _cloning;   // a fresh clone or rewind in flight: a check still in the mailbox must not start a second one
@@ -24,6 +23,7 @@ public abstract class StallWatchingRole : RoleActor, IWithTimers
     /// <summary>Creates the role for <paramref name="context"/>.</summary>
     protected StallWatchingRole(RoleContext context) : base(context)
     {
+        _stalledSince = Role.Options.Clock.GetTimestamp();
         Receive<CheckStall>(_ =>
         {
             if (_reading || _cloning) return;
@@ -79,7 +79,7 @@ public abstract class StallWatchingRole : RoleActor, IWithTimers
 
     private void Watch()
     {
-        _stalledSince = Stopwatch.GetTimestamp();
+        _stalledSince = Role.Options.Clock.GetTimestamp();
         _lastPosition = default;
         Timers.StartPeriodicTimer(CheckStall.Instance, CheckStall.Instance, Role.Options.StandbyStallCheckInterval);
     }
@@ -90,10 +90,10 @@ public abstract class StallWatchingRole : RoleActor, IWithTimers
         var reading = check.Reading;
         if (reading.Own.Streaming || reading.Own.Position != _lastPosition)
         {
-            _stalledSince = Stopwatch.GetTimestamp();
+            _stalledSince = Role.Options.Clock.GetTimestamp();
             _lastPosition = reading.Own.Position;
         }
-        var stalledFor = Stopwatch.GetElapsedTime(_stalledSince);
+        var stalledFor = Role.Options.Clock.GetElapsedTime(_stalledSince);
         switch (StandbyStall.Decide(check.Upstream, reading, stalledFor, Role.Options.StandbyStallPatience))
         {
             case StallVerdict.Streaming:
