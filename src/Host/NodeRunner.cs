@@ -50,7 +50,7 @@ public static class NodeRunner
 
         var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { ContentRootPath = AppContext.BaseDirectory, Args = [] });
         ConfigureLogging(builder.Logging);
-        builder.WebHost.ConfigureKestrel(k => k.Listen(ListenAddress(options.Host), options.HttpPort, listen =>
+        builder.WebHost.ConfigureKestrel(k => k.Listen(NodePorts.ListenAddress(options.Host), options.HttpPort, listen =>
         {
             // Clients check the server against the CA; the API authenticates them by token, not by certificate.
             if (certificate is not null) listen.UseHttps(certificate.Certificate);
