@@ -1,7 +1,7 @@
 namespace Appliance.Nodes.Tests;
 
 /// <summary>
-/// Tests that keep cores busy for seconds at a time: the property runs (CsCheck) and the spin model checks. They run
+/// Tests that keep cores busy for seconds at a time: the property runs (CsCheck). They run
 /// alone, after this assembly's other tests (xunit runs a collection that disables parallelization last), and the
 /// property runs leave a core free, because the PostgreSQL tests beside them, here and in the assembly that CI runs
 /// alongside, open connections with a 3 s timeout: a CI run on 2 cores lost two of them to a TLS handshake that
