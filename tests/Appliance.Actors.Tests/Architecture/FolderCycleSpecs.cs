@@ -45,4 +45,17 @@ public sealed class FolderCycleSpecs(ITestOutputHelper output)
 
         Assert.True(gone.Count == 0, $"No longer used, so remove from KnownBackEdges: {string.Join(", ", gone)}");
     }
+
+    /// <summary>The rules are the pure core: they may use each other, never the driver, the actors or the host.</summary>
+    [Fact]
+    public void The_rules_use_no_other_folder()
+    {
+        string[] rules = ["Appliance.Nodes.State", "Appliance.Nodes.Placement"];
+        Assert.Contains(("Appliance.Nodes.Placement", "Appliance.Nodes.State"), Graph.Edges.Keys);   // the reader sees them
+
+        var outward = Graph.Edges.Where(e => rules.Contains(e.Key.From) && !rules.Contains(e.Key.To))
+            .Select(e => $"{e.Key.From} -> {e.Key.To} ({string.Join(", ", e.Value)})").ToList();
+
+        Assert.True(outward.Count == 0, $"The rules reach outside themselves: {string.Join("; ", outward)}");
+    }
 }
