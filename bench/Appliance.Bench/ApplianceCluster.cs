@@ -190,7 +190,7 @@ internal sealed class ApplianceCluster : IAsyncDisposable
         throw new TimeoutException($"no write committed within {timeout.TotalSeconds:0} s\n{Tails()}");
     }
 
-    public async Task<long> ExecScalarAsync(int port, string sql)
+    public static async Task<long> ExecScalarAsync(int port, string sql)
     {
         await using var c = new NpgsqlConnection(ConnectionString(port));
         await c.OpenAsync();

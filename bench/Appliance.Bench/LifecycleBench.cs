@@ -57,7 +57,7 @@ internal sealed class LifecycleBench(BenchSettings s, Results results)
         await Os.RunCheckedAsync("pgbench", ["-i", "-q", "-s", $"{scale}", "-h", "127.0.0.1", "-p", $"{primary.PgPort}", "-U", "postgres", "postgres"],
             BenchSettings.PgEnv, TimeSpan.FromMinutes(20));
         await cluster.WaitHealthyAsync(TimeSpan.FromSeconds(300));
-        var dbBytes = await cluster.ExecScalarAsync(primary.PgPort, "SELECT sum(pg_database_size(datname))::bigint FROM pg_database");
+        var dbBytes = await ApplianceCluster.ExecScalarAsync(primary.PgPort, "SELECT sum(pg_database_size(datname))::bigint FROM pg_database");
         await BaseBackupAsync(cluster, dbBytes, rejoins);
         await RejoinAsync(cluster, dbBytes, rejoins);
     }

@@ -49,7 +49,7 @@ internal sealed partial class ThroughputBench(BenchSettings s, Results results)
                         var load = Machine.LoadAverage();
                         try
                         {
-                            await cluster.ExecScalarAsync(port, "CHECKPOINT; SELECT 1");
+                            await ApplianceCluster.ExecScalarAsync(port, "CHECKPOINT; SELECT 1");
                             var output = await Os.RunCheckedAsync("pgbench", ["-h", "127.0.0.1", "-p", $"{port}", "-U", "postgres", "-c", $"{c}",
                                 "-j", $"{Math.Min(c, 2)}", "-T", $"{seconds}", "postgres"], BenchSettings.PgEnv, TimeSpan.FromSeconds(seconds + 120));
                             var run = new PgbenchRun(name, c, round, Number(TpsRegex(), output), Number(LatencyRegex(), output),

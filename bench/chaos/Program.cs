@@ -1,3 +1,4 @@
+using System.Globalization;
 using Appliance.Chaos;
 
 // The long run (docs/CHAOS.md): hundreds of random faults against one cluster, checked every few faults and at
@@ -76,8 +77,8 @@ internal sealed record LongRunOptions(int Faults, int Nodes, int? Seed, int Chec
             return i >= 0 && i + 1 < args.Length ? args[i + 1] : null;
         }
         return new LongRunOptions(
-            int.Parse(Get("--faults") ?? "300"), int.Parse(Get("--nodes") ?? "3"),
-            Get("--seed") is { } s ? int.Parse(s) : null, int.Parse(Get("--check-every") ?? "20"),
+            int.Parse(Get("--faults") ?? "300", CultureInfo.InvariantCulture), int.Parse(Get("--nodes") ?? "3", CultureInfo.InvariantCulture),
+            Get("--seed") is { } s ? int.Parse(s, CultureInfo.InvariantCulture) : null, int.Parse(Get("--check-every") ?? "20", CultureInfo.InvariantCulture),
             Get("--report") ?? Path.Combine(Path.GetTempPath(), "chaos-long-run-report.txt"),
             double.Parse(Get("--minutes") ?? "600", System.Globalization.CultureInfo.InvariantCulture));
     }

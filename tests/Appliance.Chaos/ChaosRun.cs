@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Text;
 
 namespace Appliance.Chaos;
@@ -131,16 +132,16 @@ public sealed class ChaosRun : IAsyncDisposable
     public string Report(CheckResult? check)
     {
         var sb = new StringBuilder();
-        sb.AppendLine($"chaos run, seed {Seed} (replay: CHAOS_SEED={Seed}), {Cluster.Nodes.Count} nodes, {History.Now.TotalMinutes:0.0} min, bootstrap {Bootstrap.TotalSeconds:0.0} s");
-        sb.AppendLine($"faults: {_faults.Count}");
+        sb.AppendLine(CultureInfo.InvariantCulture, $"chaos run, seed {Seed} (replay: CHAOS_SEED={Seed}), {Cluster.Nodes.Count} nodes, {History.Now.TotalMinutes:0.0} min, bootstrap {Bootstrap.TotalSeconds:0.0} s");
+        sb.AppendLine(CultureInfo.InvariantCulture, $"faults: {_faults.Count}");
         sb.AppendLine("nemesis                          count  heal median  heal p95  heal max");
         foreach (var g in _faults.GroupBy(f => f.Fault.Nemesis).OrderBy(g => g.Key.ToString()))
         {
             var heals = g.Select(f => f.HealTime.TotalSeconds).Order().ToList();
-            sb.AppendLine($"{g.Key,-32} {heals.Count,5}  {Percentile(heals, 0.5),9:0.0} s  {Percentile(heals, 0.95),6:0.0} s  {heals[^1],6:0.0} s");
+            sb.AppendLine(CultureInfo.InvariantCulture, $"{g.Key,-32} {heals.Count,5}  {Percentile(heals, 0.5),9:0.0} s  {Percentile(heals, 0.95),6:0.0} s  {heals[^1],6:0.0} s");
         }
         if (check is not null) sb.AppendLine(check.ToString());
-        foreach (var f in _faults.Where(f => f.Note.Length > 0).Take(10)) sb.AppendLine($"  {f.Fault.Nemesis} at {f.At.TotalSeconds:0} s: {f.Note}");
+        foreach (var f in _faults.Where(f => f.Note.Length > 0).Take(10)) sb.AppendLine(CultureInfo.InvariantCulture, $"  {f.Fault.Nemesis} at {f.At.TotalSeconds:0} s: {f.Note}");
         return sb.ToString();
     }
 

@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Text.RegularExpressions;
 using Appliance.Nodes.Postgres;
 using Appliance.Nodes.State;
@@ -146,7 +147,7 @@ public static class DivergenceChecks
             await using var c = await WalProbe.OpenAsync(n);
             var receiver = await WalProbe.ReceiverAsync(c);
             if (receiver.Status != "streaming" || receiver.Timeline != history.Timeline)
-                return $"its WAL receiver is {receiver.Status ?? "not running"} on timeline {receiver.Timeline?.ToString() ?? "-"}, the primary is on {history.Timeline}";
+                return $"its WAL receiver is {receiver.Status ?? "not running"} on timeline {receiver.Timeline?.ToString(CultureInfo.InvariantCulture) ?? "-"}, the primary is on {history.Timeline}";
             var own = await WalProbe.HistoryAsync(c, history.Timeline);
             if (own != history) return $"its history of timeline {history.Timeline} is {own?.ToString() ?? "missing"}, the primary's {history}";
             return receiver.Replayed >= end.Flushed ? null : $"it has replayed up to {receiver.Replayed}, the primary flushed {end.Flushed}";

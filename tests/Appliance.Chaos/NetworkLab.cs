@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Text.RegularExpressions;
 using Appliance.Nodes.Postgres;
 
@@ -224,13 +225,13 @@ public sealed class NetworkLab : IDisposable
         var live = new HashSet<int>();
         foreach (Match m in Regex.Matches(list, $@"^({Prefix}-(\d+)-s(\d+)-n\d+)", RegexOptions.Multiline))
         {
-            var pid = int.Parse(m.Groups[2].Value);
-            if (Directory.Exists($"/proc/{pid}")) live.Add(int.Parse(m.Groups[3].Value));
+            var pid = int.Parse(m.Groups[2].Value, CultureInfo.InvariantCulture);
+            if (Directory.Exists($"/proc/{pid}")) live.Add(int.Parse(m.Groups[3].Value, CultureInfo.InvariantCulture));
             else RemoveNamespace(m.Groups[1].Value);
         }
         var links = Shell.Run("ip", "-o", "link", "show", "type", "bridge").Out;
         foreach (Match m in Regex.Matches(links, $@"^\d+: ({Prefix}br(\d+))[:@]", RegexOptions.Multiline))
-            if (!live.Contains(int.Parse(m.Groups[2].Value)))
+            if (!live.Contains(int.Parse(m.Groups[2].Value, CultureInfo.InvariantCulture)))
                 Shell.Run("ip", "link", "del", m.Groups[1].Value);
     }
 }

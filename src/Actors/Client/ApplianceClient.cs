@@ -22,7 +22,7 @@ namespace Appliance.Actors.Client;
 /// <see cref="SyncCommitWatch"/> for the same guarantee. Old data sources
 /// are disposed a little later, so connections already handed out finish their work.
 /// </remarks>
-public sealed class ApplianceClient : IAsyncDisposable
+internal sealed class ApplianceClient : IAsyncDisposable
 {
     /// <summary>The cluster role of application members.</summary>
     public const string ClientRole = ClusterTopology.ClientRole;

@@ -12,7 +12,7 @@ public abstract record FormationDecision
 /// <summary>Join the cluster that <paramref name="Via"/> is a member of, by sending it a join.</summary>
 /// <param name="Via">A member that answered, so it is reachable now.</param>
 /// <param name="Reason">Why.</param>
-public sealed record JoinExisting(Address Via, string Reason) : FormationDecision
+internal sealed record JoinExisting(Address Via, string Reason) : FormationDecision
 {
     /// <inheritdoc />
     public override string Reason { get; } = Reason;
@@ -20,7 +20,7 @@ public sealed record JoinExisting(Address Via, string Reason) : FormationDecisio
 
 /// <summary>Form a new cluster: join itself.</summary>
 /// <param name="Reason">Why it is this node's turn.</param>
-public sealed record FormNew(string Reason) : FormationDecision
+internal sealed record FormNew(string Reason) : FormationDecision
 {
     /// <inheritdoc />
     public override string Reason { get; } = Reason;
@@ -28,7 +28,7 @@ public sealed record FormNew(string Reason) : FormationDecision
 
 /// <summary>Neither yet: probe again.</summary>
 /// <param name="Reason">What the node is waiting for.</param>
-public sealed record KeepProbing(string Reason) : FormationDecision
+internal sealed record KeepProbing(string Reason) : FormationDecision
 {
     /// <inheritdoc />
     public override string Reason { get; } = Reason;

@@ -18,7 +18,7 @@ namespace Appliance.Actors.Formation;
 /// pause of <c>vote-pause</c> after the last answer that named it, in which it names no one: long enough for that
 /// candidate's old votes to expire and, had it formed on them, for its answer as a member to arrive.
 /// </remarks>
-public sealed record FormationView
+internal sealed record FormationView
 {
     private FormationView(Address self, IReadOnlyList<Address> seeds, FormationSettings settings, UniqueAddress? incarnation)
     {

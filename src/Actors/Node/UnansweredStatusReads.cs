@@ -11,7 +11,7 @@ namespace Appliance.Actors.Node;
 /// and could have it replace one.
 /// </summary>
 /// <param name="Unanswered">Unanswered reads in a row, while the postmaster runs.</param>
-public readonly record struct UnansweredStatusReads(int Unanswered)
+internal readonly record struct UnansweredStatusReads(int Unanswered)
 {
     /// <summary>Unanswered reads in a row after which a running postmaster is reported down (about 1.5 s at the 500 ms report interval).</summary>
     public const int Limit = 3;

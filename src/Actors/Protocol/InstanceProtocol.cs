@@ -1,7 +1,7 @@
 namespace Appliance.Actors.Protocol;
 
 /// <summary>Messages to database instances through the shard region (placement by sharding).</summary>
-public static class InstanceProtocol
+internal static class InstanceProtocol
 {
     /// <summary>
     /// Makes sure instance <paramref name="InstanceId"/> runs somewhere: the shard region routes it to the host the

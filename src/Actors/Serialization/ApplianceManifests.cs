@@ -14,7 +14,7 @@ namespace Appliance.Actors.Serialization;
 /// for writing and keeps a reader for every older version that may be stored (journal, snapshots) or in flight
 /// (rolling upgrade). The manifest is independent of CLR names, so types can be renamed or moved freely.
 /// </remarks>
-public static class ApplianceManifests
+internal static class ApplianceManifests
 {
     /// <summary>Every manifest and the type it is read as, in protocol order.</summary>
     public static IReadOnlyList<(string Manifest, Type Type)> All { get; } =

@@ -208,7 +208,7 @@ public static class NodeApi
 
     internal static async Task<(T? Value, IResult? Error)> BodyAsync<T>(HttpContext http, CancellationToken ct) where T : class
     {
-        if (http.Request.ContentLength is 0 || (http.Request.ContentLength is null && !http.Request.Headers.TransferEncoding.Any()))
+        if (http.Request.ContentLength is 0 || (http.Request.ContentLength is null && http.Request.Headers.TransferEncoding.Count == 0))
             return (null, null);
         try
         {

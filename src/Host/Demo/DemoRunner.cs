@@ -263,7 +263,7 @@ public static class DemoRunner
 
     private static void ThrowIfCancellationRequestedOrStop(this CancellationToken ct)
     {
-        if (ct.IsCancellationRequested) throw new OperationCanceledException(ct);
+        ct.ThrowIfCancellationRequested();
     }
 
     private static async Task Delay(int ms, CancellationToken ct)

@@ -12,7 +12,7 @@ namespace Appliance.Nodes.Backup;
 /// superuser's password can be set to this cluster's (the restored one is the old cluster's). It then stops cleanly and
 /// the recovery settings are removed, and the node starts it as a primary as it would after initdb.
 /// </summary>
-public static class BootstrapRestore
+internal static class BootstrapRestore
 {
     /// <summary>The lines pgBackRest writes into <c>postgresql.auto.conf</c> for recovery, removed once recovery is over.</summary>
     /// <summary>Restores and recovers; the data directory then holds a stopped, promoted cluster.</summary>

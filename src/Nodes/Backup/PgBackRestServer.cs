@@ -25,9 +25,9 @@ public sealed record PgBackRestServer(string Address, int Port, PostgresTls Tls,
     /// <exception cref="ArgumentException">No client, or a client name that would break the config file.</exception>
     public string Render(BackupSettings settings, string dataDirectory, int port)
     {
-        if (Clients.Count == 0) throw new ArgumentException("A pgBackRest server needs at least one allowed client.", nameof(Clients));
+        if (Clients.Count == 0) throw new ArgumentException("A pgBackRest server needs at least one allowed client.");
         if (Clients.FirstOrDefault(c => c.Length == 0 || c.IndexOfAny(['=', '\n', '\r', ',', '*']) >= 0) is { } bad)
-            throw new ArgumentException($"'{bad}' cannot be a client name of the pgBackRest server.", nameof(Clients));
+            throw new ArgumentException($"'{bad}' cannot be a client name of the pgBackRest server.");
         var lines = new List<string>
         {
             "# Written by the appliance for its pgbackrest server; do not edit.",

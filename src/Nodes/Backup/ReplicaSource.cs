@@ -27,7 +27,7 @@ public abstract record CloneMethod(string Why)
 /// "Not done here"). So the backup must be of the upstream's cluster, and the upstream must still hold the WAL segment
 /// the backup stopped in; otherwise the restored replica could never catch up, and <c>pg_basebackup</c> is the way.
 /// </remarks>
-public static class ReplicaSource
+internal static class ReplicaSource
 {
     /// <summary>The answer for a node started without <c>--backup-repo</c>.</summary>
     public static CloneMethod WithoutRepository { get; } = new CloneMethod.BaseBackup("this node has no backup repository (--backup-repo)");

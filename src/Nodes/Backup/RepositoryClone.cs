@@ -6,7 +6,7 @@ namespace Appliance.Nodes.Backup;
 /// <summary>What <see cref="RepositoryClone.DecideAsync"/> read and decided.</summary>
 /// <param name="Method">Repository or <c>pg_basebackup</c>, and why.</param>
 /// <param name="SegmentSize">The upstream's WAL segment size (the restore names the backup's segments with it); 0 when not read.</param>
-public sealed record ReplicaPlan(CloneMethod Method, ulong SegmentSize);
+internal sealed record ReplicaPlan(CloneMethod Method, ulong SegmentSize);
 
 /// <summary>
 /// Makes a new replica from the backup repository: reads what <see cref="ReplicaSource"/> decides on, restores the
@@ -14,7 +14,7 @@ public sealed record ReplicaPlan(CloneMethod Method, ulong SegmentSize);
 /// tells whether it streams from its upstream. Every step that fails says why, so that the caller falls back to
 /// <c>pg_basebackup</c> with that reason in its log.
 /// </summary>
-public static class RepositoryClone
+internal static class RepositoryClone
 {
     /// <summary>How long a started copy may replay nothing new, short of its upstream's position, before it counts as stuck.</summary>
     public static readonly TimeSpan StreamingStallLimit = TimeSpan.FromSeconds(30);

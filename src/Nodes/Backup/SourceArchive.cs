@@ -9,7 +9,7 @@ namespace Appliance.Nodes.Backup;
 /// as the source archives it. It has its own pgBackRest config, <c>pgbackrest-source/</c> beside the data directory
 /// (never inside it, so a clone or rewind leaves it alone), which names only the source's repository and stanza.
 /// </summary>
-public static class SourceArchive
+internal static class SourceArchive
 {
     /// <summary>
     /// The pgBackRest settings for reading <paramref name="repository"/> on the instance of <paramref name="node"/>, with

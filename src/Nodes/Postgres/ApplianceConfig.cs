@@ -5,7 +5,7 @@ namespace Appliance.Nodes.Postgres;
 /// <summary>The settings the appliance owns, as written to <c>appliance.conf</c>.</summary>
 /// <param name="Server">Settings that take effect only at server start.</param>
 /// <param name="Role">Settings that a reload (SIGHUP) applies.</param>
-public sealed record ApplianceConfig(ServerParameters Server, RoleParameters Role)
+internal sealed record ApplianceConfig(ServerParameters Server, RoleParameters Role)
 {
     /// <summary>The name written into <c>synchronous_standby_names</c> when there is no peer to name.</summary>
     /// <remarks>
@@ -45,7 +45,7 @@ public sealed record ApplianceConfig(ServerParameters Server, RoleParameters Rol
 }
 
 /// <summary>The role settings of a standby cluster's leader.</summary>
-public static class StandbyLeaderConfig
+internal static class StandbyLeaderConfig
 {
     /// <summary>
     /// The application_name a standby leader streams under. It holds a ':' that no peer id may hold: the source's primary

@@ -3,7 +3,7 @@ using System.Globalization;
 namespace Appliance.Nodes.Postgres;
 
 /// <summary>Renders <see cref="ApplianceConfig"/> as the text of <c>appliance.conf</c>.</summary>
-public static class ApplianceConfigFile
+internal static class ApplianceConfigFile
 {
     /// <summary>The file's name inside the data directory.</summary>
     public const string FileName = "appliance.conf";

@@ -4,7 +4,7 @@ namespace Appliance.Nodes.Postgres;
 /// The <c>appliance_guard</c> server library (ext/appliance_guard): while a sync is named, it refuses a client commit
 /// whose <c>synchronous_commit</c> is below <c>on</c>, so no client can get a commit acknowledged by the primary alone.
 /// </summary>
-public static class CommitGuard
+internal static class CommitGuard
 {
     /// <summary>The library's name, as written in <c>shared_preload_libraries</c>.</summary>
     public const string LibraryName = "appliance_guard";

@@ -3,7 +3,7 @@ using System.Text;
 namespace Appliance.Nodes.Postgres;
 
 /// <summary>Writes values in the syntax of <c>postgresql.conf</c>.</summary>
-public static class ConfValue
+internal static class ConfValue
 {
     /// <summary>
     /// A single-quoted string literal for a configuration file. Backslashes are doubled because the file parser

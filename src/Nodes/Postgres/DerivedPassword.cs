@@ -13,7 +13,7 @@ namespace Appliance.Nodes.Postgres;
 /// 43 characters of <c>[A-Za-z0-9_-]</c>, which need no quoting in a conninfo string or a password file. A new purpose
 /// string (a new version suffix) gives an unrelated password.
 /// </remarks>
-public static class DerivedPassword
+internal static class DerivedPassword
 {
     /// <summary>The purpose of the replication role's first password.</summary>
     public const string ReplicationPurpose = "appliance/replication/v1";

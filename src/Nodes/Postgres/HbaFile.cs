@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Net;
 using System.Text;
 using Appliance.Nodes.State;
@@ -58,17 +59,17 @@ public static class HbaFile
             .Append("local   all          postgres          peer\n")
             // The replication role streams and clones, nothing else: no session in any database, from anywhere.
             // ("all" never matches a replication connection, so this line leaves those to the lines below.)
-            .Append($"host    all          {repl}  all  reject\n");
+            .Append(CultureInfo.InvariantCulture, $"host    all          {repl}  all  reject\n");
         foreach (var source in sources)
         {
-            sb.Append($"{TypeFor(source)} all          all   {source}  scram-sha-256\n");
-            sb.Append($"{TypeFor(source)} replication  {repl}  {source}  scram-sha-256\n");
+            sb.Append(CultureInfo.InvariantCulture, $"{TypeFor(source)} all          all   {source}  scram-sha-256\n");
+            sb.Append(CultureInfo.InvariantCulture, $"{TypeFor(source)} replication  {repl}  {source}  scram-sha-256\n");
         }
         foreach (var network in clientNetworks)
         {
             if (network.Any(char.IsWhiteSpace) || network.Length == 0)
                 throw new ArgumentException($"Client network '{network}' is not a CIDR such as 10.0.0.0/8.", nameof(clientNetworks));
-            sb.Append($"{TypeFor(network)} all          all   {network}  scram-sha-256\n");
+            sb.Append(CultureInfo.InvariantCulture, $"{TypeFor(network)} all          all   {network}  scram-sha-256\n");
         }
         return sb.ToString();
     }

@@ -15,11 +15,14 @@ internal static class LibC
     [DllImport("libc", SetLastError = true)]
     internal static extern uint geteuid();
 
+    // CA2101 does not see the explicit UTF-8 marshalling (LPUTF8Str) of the string arguments.
+#pragma warning disable CA2101
     [DllImport("libc", SetLastError = true)]
     internal static extern IntPtr getpwnam([MarshalAs(UnmanagedType.LPUTF8Str)] string name);
 
     [DllImport("libc", SetLastError = true)]
     internal static extern int lchown([MarshalAs(UnmanagedType.LPUTF8Str)] string path, uint owner, uint group);
+#pragma warning restore CA2101
 
     [DllImport("libc", SetLastError = true)]
     internal static extern int kill(int pid, int signal);

@@ -10,7 +10,7 @@ namespace Appliance.Nodes.Postgres;
 /// </summary>
 /// <param name="History">The history of the timeline its WAL is on.</param>
 /// <param name="Position">The end of its valid WAL on that timeline (at least its checkpoint and minimum recovery point).</param>
-public sealed partial record LocalWal(TimelineHistory History, Lsn Position)
+internal sealed partial record LocalWal(TimelineHistory History, Lsn Position)
 {
     /// <summary>
     /// Reads pg_control, the timeline's history file and, with <c>pg_waldump</c>, the end of the WAL written after the

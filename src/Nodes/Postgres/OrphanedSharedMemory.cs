@@ -8,7 +8,7 @@ namespace Appliance.Nodes.Postgres;
 /// a test's scratch directory) would leak it for good, and the kernel allows only <c>kernel.shmmni</c> (4096) of them:
 /// past that, no postmaster on the machine can start ("could not create shared memory segment: No space left on device").
 /// </summary>
-public static class OrphanedSharedMemory
+internal static class OrphanedSharedMemory
 {
     private const string SegmentTable = "/proc/sysvipc/shm";
 

@@ -13,10 +13,10 @@ public class PostgresDriverException : Exception
 }
 
 /// <summary>No usable PostgreSQL installation was found.</summary>
-public sealed class PostgresBinariesNotFoundException(string message) : PostgresDriverException(message);
+internal sealed class PostgresBinariesNotFoundException(string message) : PostgresDriverException(message);
 
 /// <summary>Another process listens on the port this instance must use.</summary>
-public sealed class PortInUseException(string host, int port, string detail)
+internal sealed class PortInUseException(string host, int port, string detail)
     : PostgresDriverException($"Port {port} on {host} is already in use, so PostgreSQL cannot listen there. " +
                               $"Stop whatever holds it (try 'ss -ltnp sport = :{port}') or give this instance another --pg-port. {detail}".TrimEnd())
 {
@@ -25,7 +25,7 @@ public sealed class PortInUseException(string host, int port, string detail)
 }
 
 /// <summary>A data directory belongs to a different cluster than the one it should join; it was left untouched.</summary>
-public sealed class ForeignDataDirectoryException(string dataDirectory, ulong local, ulong expected, string expectedFrom)
+internal sealed class ForeignDataDirectoryException(string dataDirectory, ulong local, ulong expected, string expectedFrom)
     : PostgresDriverException(
         $"Data directory {dataDirectory} belongs to another cluster: its system identifier is {local}, but {expectedFrom} " +
         $"has {expected}. The driver never overwrites another cluster's data. If that data is not needed, move the " +
@@ -39,17 +39,17 @@ public sealed class ForeignDataDirectoryException(string dataDirectory, ulong lo
 }
 
 /// <summary>A clone target already holds files.</summary>
-public sealed class DataDirectoryNotEmptyException(string dataDirectory, string what)
+internal sealed class DataDirectoryNotEmptyException(string dataDirectory, string what)
     : PostgresDriverException($"Cannot clone into {dataDirectory}: it is not empty ({what}). Move its contents away " +
                               "first; the driver never deletes a directory it did not create.");
 
 /// <summary>An operation needs an initialised data directory and found none.</summary>
-public sealed class DataDirectoryNotInitializedException(string dataDirectory)
+internal sealed class DataDirectoryNotInitializedException(string dataDirectory)
     : PostgresDriverException($"{dataDirectory} holds no PostgreSQL cluster (no PG_VERSION). Initialise it (first " +
                               "primary) or clone it from an upstream (standby) first.");
 
 /// <summary>A data directory or upstream runs a different PostgreSQL major version than the binaries.</summary>
-public sealed class WrongMajorVersionException(string what, int found, int expected, string binDirectory)
+internal sealed class WrongMajorVersionException(string what, int found, int expected, string binDirectory)
     : PostgresDriverException(
         $"{what} is PostgreSQL {found}, but the binaries in {binDirectory} are PostgreSQL {expected}. Nothing was changed. " +
         $"Install postgresql-{found} and set bin-dir to its bin directory, or upgrade the data with pg_upgrade first.")
@@ -71,12 +71,12 @@ public sealed class UpstreamUnreachableException(PeerId upstream, string reason,
 }
 
 /// <summary>The disk filled up; the partial files were removed.</summary>
-public sealed class DiskFullException(string path, string detail)
+internal sealed class DiskFullException(string path, string detail)
     : PostgresDriverException($"No space left on the device holding {path}. The partial copy was removed, and " +
                               $"nothing else was touched. Free space or give the instance a larger volume. ({detail})");
 
 /// <summary>The postmaster exited while starting, or did not accept connections in time.</summary>
-public sealed class PostgresStartFailedException(string message, IReadOnlyList<string> logTail)
+internal sealed class PostgresStartFailedException(string message, IReadOnlyList<string> logTail)
     : PostgresDriverException(message + (logTail.Count > 0 ? "\nLast server log lines:\n" + string.Join('\n', logTail) : ""))
 {
     /// <summary>The server's last log lines.</summary>
@@ -84,12 +84,12 @@ public sealed class PostgresStartFailedException(string message, IReadOnlyList<s
 }
 
 /// <summary>Another postmaster is running on this data directory.</summary>
-public sealed class InstanceAlreadyRunningException(string dataDirectory, int pid)
+internal sealed class InstanceAlreadyRunningException(string dataDirectory, int pid)
     : PostgresDriverException($"A PostgreSQL server (pid {pid}) is already running on {dataDirectory}. Stop it, or " +
                               "let this driver adopt the instance only after it has stopped.");
 
 /// <summary>A PostgreSQL tool exited with an error.</summary>
-public sealed class PostgresCommandFailedException(string tool, int exitCode, IReadOnlyList<string> output)
+internal sealed class PostgresCommandFailedException(string tool, int exitCode, IReadOnlyList<string> output)
     : PostgresDriverException($"{tool} failed with exit code {exitCode}:\n{string.Join('\n', output.TakeLast(20))}")
 {
     /// <summary>The tool's output lines.</summary>
@@ -97,13 +97,13 @@ public sealed class PostgresCommandFailedException(string tool, int exitCode, IR
 }
 
 /// <summary>A written setting did not take effect after a reload (for example ALTER SYSTEM overrides it).</summary>
-public sealed class ConfigurationNotAppliedException(string message) : PostgresDriverException(message);
+internal sealed class ConfigurationNotAppliedException(string message) : PostgresDriverException(message);
 
 /// <summary>The requested role change is not possible from the instance's present state.</summary>
 public sealed class InvalidRoleTransitionException(string message) : PostgresDriverException(message);
 
 /// <summary>The sync did not catch up: it is absent, or its flush position stopped advancing. The primary stays read-only.</summary>
-public sealed class SyncNotCaughtUpException(PeerId sync, TimeSpan progressTimeout, string what)
+internal sealed class SyncNotCaughtUpException(PeerId sync, TimeSpan progressTimeout, string what)
     : PostgresDriverException($"Sync {sync} {what} for {progressTimeout.TotalSeconds:0.#} s; the primary stays read-only. " +
                               "Check the sync's log and its connection to the primary, or pick another sync.")
 {
@@ -115,7 +115,7 @@ public sealed class SyncNotCaughtUpException(PeerId sync, TimeSpan progressTimeo
 /// A former primary was asked to rejoin behind an upstream that is not on a newer timeline: the upstream has not been
 /// promoted yet. Nothing was changed; retry once it has.
 /// </summary>
-public sealed class UpstreamNotAheadException(PeerId upstream, int upstreamTimeline, int localTimeline)
+internal sealed class UpstreamNotAheadException(PeerId upstream, int upstreamTimeline, int localTimeline)
     : PostgresDriverException(
         $"Upstream {upstream} is on timeline {upstreamTimeline}, not past this instance's timeline {localTimeline}: it has not been " +
         "promoted yet, so there is no new history to rewind onto. Nothing was changed; retry once it has.");
@@ -125,7 +125,7 @@ public sealed class UpstreamNotAheadException(PeerId upstream, int upstreamTimel
 /// The PostgreSQL installation lacks the <c>appliance_guard</c> library, without which a client could get a commit
 /// acknowledged before the sync holds it. PostgreSQL was not started and nothing was changed.
 /// </summary>
-public sealed class CommitGuardMissingException(string libraryPath)
+internal sealed class CommitGuardMissingException(string libraryPath)
     : PostgresDriverException(
         $"{libraryPath} is missing, so PostgreSQL was not started: without the appliance_guard library a client could " +
         "lower synchronous_commit and get a commit acknowledged before the sync holds it. Build and install it from the " +

@@ -152,7 +152,7 @@ public sealed partial class PostgresNode : IAsyncDisposable
         }
         var password = Settings.Credentials.SuperuserPassword;
         if (password.Length == 0 || password.IndexOfAny(['\n', '\r']) >= 0)
-            throw new ArgumentException("The superuser password must be one non-empty line (initdb reads it from a file).", nameof(Settings));
+            throw new ArgumentException("The superuser password must be one non-empty line (initdb reads it from a file).");
 
         var existed = Directory.Exists(DataDirectory.Path);
         DataDirectory.EnsureExists();

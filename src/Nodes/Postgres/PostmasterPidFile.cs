@@ -6,7 +6,7 @@ namespace Appliance.Nodes.Postgres;
 /// <param name="Pid">The postmaster's process id.</param>
 /// <param name="DataDirectory">The data directory it was started on.</param>
 /// <param name="Status">The status line (<c>starting</c>, <c>ready</c>, <c>standby</c>, <c>stopping</c>), if written yet.</param>
-public sealed record PostmasterPidFile(int Pid, string DataDirectory, string? Status)
+internal sealed record PostmasterPidFile(int Pid, string DataDirectory, string? Status)
 {
     /// <summary>The id of the postmaster's System V shared memory segment (the file's seventh line), if written yet.</summary>
     public int? SharedMemoryId { get; init; }

@@ -10,7 +10,7 @@ namespace Appliance.Nodes.Postgres;
 /// directory, not in it, because <c>pg_rewind</c> removes files the source does not have.
 /// </summary>
 /// <param name="Path">The marker file: the data directory's path with <c>.rejoin-pending</c> appended.</param>
-public sealed record RejoinMarker(string Path)
+internal sealed record RejoinMarker(string Path)
 {
     /// <summary>The marker of <paramref name="dataDirectory"/>.</summary>
     public static RejoinMarker For(DataDirectory dataDirectory) => new(dataDirectory.Path.TrimEnd('/') + ".rejoin-pending");

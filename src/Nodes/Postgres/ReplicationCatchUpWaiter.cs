@@ -7,7 +7,7 @@ namespace Appliance.Nodes.Postgres;
 /// Gives up only when the downstream makes no progress for a whole timeout: the clock restarts every time its
 /// flush position advances, so a large but moving backlog never times out.
 /// </summary>
-public static class ReplicationCatchUpWaiter
+internal static class ReplicationCatchUpWaiter
 {
     /// <summary>How often pg_stat_replication is read.</summary>
     public static readonly TimeSpan PollInterval = TimeSpan.FromMilliseconds(100);

@@ -5,7 +5,7 @@ namespace Appliance.Nodes.Postgres;
 /// setting itself holds no password: every role with <c>pg_read_all_settings</c> (<c>pg_monitor</c>, and so the monitoring
 /// role, among them) can read <c>primary_conninfo</c>. The file is the data directory's, private to <c>postgres</c>.
 /// </summary>
-public static class ReplicationPassFile
+internal static class ReplicationPassFile
 {
     /// <summary>The file's name inside the data directory.</summary>
     public const string FileName = "appliance.pgpass";

@@ -29,7 +29,7 @@ public sealed record RejoinOutcome(RejoinMethod Method, string? RewindFailure, s
 /// only changed blocks move), a fresh clone when that fails. Its divergent tail, if any, is discarded; that is
 /// the point, since those transactions were never acknowledged.
 /// </summary>
-public static class RewindOrClone
+internal static class RewindOrClone
 {
     // pg_rewind copies these from the source; they are this instance's own (the operator's settings, and access
     // rules that the driver rewrites anyway), so they are put back afterwards.
@@ -194,7 +194,7 @@ public static class RewindOrClone
 /// <param name="Local">Where the instance's WAL ends, and on which history.</param>
 /// <param name="Upstream">The upstream's history.</param>
 /// <param name="UpstreamPosition">The upstream's position.</param>
-public sealed record HistoryComparison(LocalWal Local, TimelineHistory Upstream, Lsn UpstreamPosition)
+internal sealed record HistoryComparison(LocalWal Local, TimelineHistory Upstream, Lsn UpstreamPosition)
 {
     /// <summary>Where the two histories part (<see cref="TimelineHistory.Unbounded"/> on the same timeline).</summary>
     public Lsn ForkPoint => Upstream.ForkPoint(Local.History);

@@ -12,7 +12,7 @@ namespace Appliance.Nodes.Postgres;
 /// PostgreSQL normalises a non-ASCII password (SASLprep) before hashing it; these methods do not, so they accept only
 /// ASCII passwords (<see cref="CanHash"/>). The derived passwords always are.
 /// </remarks>
-public static class ScramVerifier
+internal static class ScramVerifier
 {
     /// <summary>PostgreSQL's default <c>scram_iterations</c>.</summary>
     public const int DefaultIterations = 4096;

@@ -7,7 +7,7 @@ namespace Appliance.Nodes.Postgres;
 /// <summary>Which cluster and major version an upstream runs, asked over SQL before anything local changes.</summary>
 /// <param name="SystemIdentifier">The upstream cluster's system identifier.</param>
 /// <param name="MajorVersion">The upstream server's major version.</param>
-public sealed record UpstreamIdentity(ulong SystemIdentifier, int MajorVersion)
+internal sealed record UpstreamIdentity(ulong SystemIdentifier, int MajorVersion)
 {
     /// <summary>Connects to <paramref name="upstream"/> as the superuser and reads its identity.</summary>
     /// <exception cref="UpstreamUnreachableException">It does not answer, or refuses the connection.</exception>

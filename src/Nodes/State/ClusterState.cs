@@ -1,4 +1,5 @@
 using System.Collections.Immutable;
+using System.Globalization;
 using System.Text;
 
 namespace Appliance.Nodes.State;
@@ -197,14 +198,14 @@ public sealed record ClusterState
     public string ToShortString()
     {
         var sb = new StringBuilder();
-        sb.Append($"g{Generation} P={Primary.Id} S={Sync?.Id ?? "-"} A=[{Ids(Async)}] D=[{Ids(Deposed)}] W={InitWal}");
+        sb.Append(CultureInfo.InvariantCulture, $"g{Generation} P={Primary.Id} S={Sync?.Id ?? "-"} A=[{Ids(Async)}] D=[{Ids(Deposed)}] W={InitWal}");
         if (Singleton) sb.Append(" singleton");
-        if (Freeze is not null) sb.Append($" frozen({Freeze.Reason})");
-        if (Instances is { } n) sb.Append($" instances={n}");
-        if (!Maintenance.IsEmpty) sb.Append($" maintenance=[{string.Join(",", Maintenance)}]");
-        if (ScheduledSwitchover is { } planned) sb.Append($" switchover@{planned.At:u}->{planned.To ?? "sync"}");
-        if (!Settings.IsEmpty) sb.Append($" settings={Settings.Count}");
-        if (StandbyOf is { } source) sb.Append($" standby-of={source}");
+        if (Freeze is not null) sb.Append(CultureInfo.InvariantCulture, $" frozen({Freeze.Reason})");
+        if (Instances is { } n) sb.Append(CultureInfo.InvariantCulture, $" instances={n}");
+        if (!Maintenance.IsEmpty) sb.Append(CultureInfo.InvariantCulture, $" maintenance=[{string.Join(",", Maintenance)}]");
+        if (ScheduledSwitchover is { } planned) sb.Append(CultureInfo.InvariantCulture, $" switchover@{planned.At:u}->{planned.To ?? "sync"}");
+        if (!Settings.IsEmpty) sb.Append(CultureInfo.InvariantCulture, $" settings={Settings.Count}");
+        if (StandbyOf is { } source) sb.Append(CultureInfo.InvariantCulture, $" standby-of={source}");
         return sb.ToString();
     }
 

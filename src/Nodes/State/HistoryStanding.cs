@@ -1,7 +1,7 @@
 namespace Appliance.Nodes.State;
 
 /// <summary>Where a peer's WAL stands against the primary's timeline history (<see cref="TimelineHistory.Holds"/>).</summary>
-public enum HistoryStanding
+internal enum HistoryStanding
 {
     /// <summary>Either report lacks a history (PostgreSQL down, still cloning, or not reported yet).</summary>
     Unknown,

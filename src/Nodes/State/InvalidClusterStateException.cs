@@ -1,7 +1,7 @@
 namespace Appliance.Nodes.State;
 
 /// <summary>A cluster state broke one of the structural rules of <see cref="ClusterState.Validate"/>.</summary>
-public sealed class InvalidClusterStateException : Exception
+internal sealed class InvalidClusterStateException : Exception
 {
     /// <summary>Creates the exception from the list of problems found.</summary>
     public InvalidClusterStateException(IReadOnlyList<string> problems)

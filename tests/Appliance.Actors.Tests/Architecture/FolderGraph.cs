@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Text;
 using System.Text.RegularExpressions;
 
@@ -87,8 +88,8 @@ internal sealed partial class FolderGraph
         var text = new StringBuilder(string.Join(" -> ", cycle)).AppendLine();
         for (var i = 0; i + 1 < cycle.Count; i++)
         {
-            text.AppendLine($"  {cycle[i]} -> {cycle[i + 1]}:");
-            foreach (var where in _edges[(cycle[i], cycle[i + 1])]) text.AppendLine($"    {where}");
+            text.AppendLine(CultureInfo.InvariantCulture, $"  {cycle[i]} -> {cycle[i + 1]}:");
+            foreach (var where in _edges[(cycle[i], cycle[i + 1])]) text.AppendLine(CultureInfo.InvariantCulture, $"    {where}");
         }
         return text.ToString();
     }

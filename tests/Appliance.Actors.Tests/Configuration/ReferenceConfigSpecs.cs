@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Text.RegularExpressions;
 using Akka.Configuration;
 using Appliance.Actors.Coordinator;
@@ -116,7 +117,7 @@ public sealed class ReferenceConfigSpecs
     {
         "on" or "true" or "yes" => "off",
         "off" or "false" or "no" => "on",
-        _ when Regex.IsMatch(reference, @"^\d+$") => (int.Parse(reference) + 1).ToString(),
+        _ when Regex.IsMatch(reference, @"^\d+$") => (int.Parse(reference, CultureInfo.InvariantCulture) + 1).ToString(CultureInfo.InvariantCulture),
         _ => reference == "1234ms" ? "4321ms" : "1234ms",
     };
 }

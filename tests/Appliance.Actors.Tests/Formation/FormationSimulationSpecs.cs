@@ -1,3 +1,4 @@
+using System.Globalization;
 using Akka.Actor;
 using Appliance.Actors.Formation;
 using CsCheck;
@@ -28,8 +29,8 @@ public sealed class FormationSimulationSpecs
         public bool LinksComeBack => DeadLinks.All(l => l.UntilMs is not null);
 
         public override string ToString() =>
-            $"starts [{string.Join(", ", StartMs.Select(s => s?.ToString() ?? "never"))}] ms, messages ≤ {MaxDelayMs} ms, self-join ≤ {MaxSelfJoinMs} ms, " +
-            $"dead links [{string.Join(", ", DeadLinks.Select(l => $"n{l.From + 1}->n{l.To + 1} until {l.UntilMs?.ToString() ?? "never"}"))}], random {RandomSeed}";
+            $"starts [{string.Join(", ", StartMs.Select(s => s?.ToString(CultureInfo.InvariantCulture) ?? "never"))}] ms, messages ≤ {MaxDelayMs} ms, self-join ≤ {MaxSelfJoinMs} ms, " +
+            $"dead links [{string.Join(", ", DeadLinks.Select(l => $"n{l.From + 1}->n{l.To + 1} until {l.UntilMs?.ToString(CultureInfo.InvariantCulture) ?? "never"}"))}], random {RandomSeed}";
     }
 
     private static readonly Gen<ColdStart> ColdStarts =
@@ -174,7 +175,7 @@ public sealed class FormationSimulationSpecs
             switch (decision)
             {
                 case FormNew:
-                    if (!formers.Any(f => f.StartsWith(n.Address.Host + " "))) formers.Add($"{n.Address.Host} at {now} ms");   // a repeated join to itself is not a second cluster
+                    if (!formers.Any(f => f.StartsWith(n.Address.Host + " ", StringComparison.Ordinal))) formers.Add($"{n.Address.Host} at {now} ms");   // a repeated join to itself is not a second cluster
                     if (double.IsNaN(formedAt)) formedAt = now;
                     n.LastJoinMs = now;
                     At(now + random.Next(start.MaxSelfJoinMs + 1), () => n.Cluster ??= n.Address);

@@ -1,3 +1,4 @@
+using System.Globalization;
 using Appliance.Host.Api;
 using Appliance.Nodes.State;
 
@@ -18,7 +19,7 @@ public sealed class PeerProberTests
         var node = await cluster.NodeAsync(peer);
         await node.InitializeAsync(default);
         await node.StartSingletonPrimaryAsync(default);
-        var maxConnections = int.Parse(await Sql.ScalarAsync<string>(node, "SHOW max_connections"));
+        var maxConnections = int.Parse(await Sql.ScalarAsync<string>(node, "SHOW max_connections"), CultureInfo.InvariantCulture);
         Assert.True(maxConnections < 200, $"max_connections is {maxConnections}: the burst would not show the problem");
         var state = new ClusterState { Version = 1, Generation = 1, Primary = peer, Singleton = true };
         var prober = new PeerProber(TestCluster.Credentials);

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Globalization;
 using System.Net.Http.Json;
 using System.Text.Json;
 using System.Text.RegularExpressions;
@@ -56,7 +57,7 @@ public sealed class HistoryPagingProcessTests(ITestOutputHelper output)
             Assert.True(table.Code == 0, table.Err);
             output.WriteLine(string.Join("\n", table.Out.Split('\n').TakeLast(3)));
             // One table row per entry: its GENERATION and VERSION cells (a row whose REASON wraps goes on with empty ones).
-            var rows = Regex.Matches(table.Out, @"^│ \d+ +│ (\d+) +│", RegexOptions.Multiline).Select(m => long.Parse(m.Groups[1].Value)).ToList();
+            var rows = Regex.Matches(table.Out, @"^│ \d+ +│ (\d+) +│", RegexOptions.Multiline).Select(m => long.Parse(m.Groups[1].Value, CultureInfo.InvariantCulture)).ToList();
             Assert.Equal(Enumerable.Range(1, rows.Count).Select(v => (long)v), rows);
             Assert.True(rows.Count >= reference.Count, $"the table shows {rows.Count} entries of {reference.Count}");
             var all = await NodeClusterFixture.CliAsync("history", "--json", "--endpoint", via);
@@ -87,7 +88,7 @@ public sealed class HistoryPagingProcessTests(ITestOutputHelper output)
     /// Freezes and unfreezes the cluster (two entries, the cheapest real writes: no PostgreSQL work) until the history
     /// holds at least <paramref name="count"/> entries, ending unfrozen; returns the newest version.
     /// </summary>
-    private async Task<long> GrowHistoryAsync(NodeClusterFixture cluster, int count)
+    private static async Task<long> GrowHistoryAsync(NodeClusterFixture cluster, int count)
     {
         var via = cluster.Nodes[0].Url;
         var version = (await cluster.ClusterAsync(cluster.Nodes[0])).State!.Version;

@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Net;
 using System.Net.Http.Json;
 using System.Text;
@@ -125,7 +126,7 @@ public sealed partial class NodeApiAndCliTests(NodeClusterFixture cluster) : ICl
         async Task<StateDto> NextAsync()
         {
             while (await reader.ReadLineAsync(cts.Token) is { } line)
-                if (line.StartsWith("data: ")) return JsonSerializer.Deserialize<StateDto>(line[6..], ApiJson.Options)!;
+                if (line.StartsWith("data: ", StringComparison.Ordinal)) return JsonSerializer.Deserialize<StateDto>(line[6..], ApiJson.Options)!;
             throw new EndOfStreamException();
         }
         var first = await NextAsync();

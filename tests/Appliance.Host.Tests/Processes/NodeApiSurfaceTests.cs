@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Globalization;
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
@@ -59,7 +60,7 @@ public sealed partial class NodeApiAndCliTests
         Assert.True(code == 0, err);
         primaryDsn = primaryDsn.Trim();
         Assert.Contains("target_session_attrs=read-write", primaryDsn);
-        foreach (var n in cluster.Nodes) Assert.Contains(n.PgPort.ToString(), primaryDsn);
+        foreach (var n in cluster.Nodes) Assert.Contains(n.PgPort.ToString(CultureInfo.InvariantCulture), primaryDsn);
         Assert.DoesNotContain("password", primaryDsn, StringComparison.OrdinalIgnoreCase);
         Assert.DoesNotContain(NodeClusterFixture.Password, primaryDsn);
         Assert.DoesNotContain("sslmode", primaryDsn);

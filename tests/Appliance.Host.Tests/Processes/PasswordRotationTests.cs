@@ -95,7 +95,7 @@ public sealed class PasswordRotationTests(PasswordFileClusterFixture cluster) : 
     /// Asks until <paramref name="done"/> holds: each node reports which passwords its file holds twice a second, so the
     /// coordinator learns of an edited file within a second or so.
     /// </summary>
-    private async Task<(int Code, string Out, string Err)> RotateSuperuserUntilAsync(TestNode via, Func<(int Code, string Out, string Err), bool> done)
+    private static async Task<(int Code, string Out, string Err)> RotateSuperuserUntilAsync(TestNode via, Func<(int Code, string Out, string Err), bool> done)
     {
         (int Code, string Out, string Err) last = default;
         await Wait.UntilAsync(async () =>

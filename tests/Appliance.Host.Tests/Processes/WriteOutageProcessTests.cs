@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Globalization;
 using System.Net.Http.Json;
 using Appliance.Host.Api;
 
@@ -90,7 +91,7 @@ public sealed class WriteOutageProcessTests
             {
                 var history = (await cluster.Http.GetFromJsonAsync<List<HistoryEntryDto>>(via.Url + "/history", ApiJson.Options))!;
                 var takeovers = history.Where(e => e.Reason == "SyncTakeover" && (version is null ? e.State.Deposed.Any(d => d.Id == lost) : e.Version == version)).ToList();
-                last = string.Join("; ", takeovers.Select(e => $"v{e.Version} outage {e.WriteOutage?.Ms.ToString() ?? "none"}"));
+                last = string.Join("; ", takeovers.Select(e => $"v{e.Version} outage {e.WriteOutage?.Ms.ToString(CultureInfo.InvariantCulture) ?? "none"}"));
                 found = takeovers.FirstOrDefault(e => e.WriteOutage is not null);
                 return found is not null;
             }

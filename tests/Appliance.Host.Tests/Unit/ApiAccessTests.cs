@@ -175,7 +175,7 @@ public sealed class ApiAccessTests : IDisposable
             var expected = get && guarded.Contains("/" + e.RoutePattern.RawText!.TrimStart('/')) ? ApiAccess.ReadPolicy : null;
             Assert.True(expected == Policy(e), $"{Name(e)}: {Policy(e) ?? "open"}, expected {expected ?? "open"}");
         }
-        Assert.Contains(reads, e => e.RoutePattern.RawText!.EndsWith("primary") && Policy(e) is null);
+        Assert.Contains(reads, e => e.RoutePattern.RawText!.EndsWith("primary", StringComparison.Ordinal) && Policy(e) is null);
         Assert.Contains(reads, e => e.RoutePattern.RawText == "/ui" && Policy(e) is null);
         // GET / is the primary check a load balancer polls, open like /primary.
         Assert.Contains(reads, e => e.RoutePattern.RawText!.TrimStart('/') == "" && e.Metadata.GetMetadata<HttpMethodMetadata>()!.HttpMethods.Contains("GET") && Policy(e) is null);

@@ -306,7 +306,7 @@ public sealed class VerifyTests
     [Fact]
     public void Deposed_peers_no_asyncs_no_state_and_a_blocked_coordinator_are_problems()
     {
-        Assert.Contains(Verify.Problems(Fixtures.Healthy(state: Fixtures.State(deposed: true))), m => m.StartsWith("cluster has a deposed peer n0"));
+        Assert.Contains(Verify.Problems(Fixtures.Healthy(state: Fixtures.State(deposed: true))), m => m.StartsWith("cluster has a deposed peer n0", StringComparison.Ordinal));
         var twoPeers = Fixtures.Healthy(state: Fixtures.State(asyncs: false)) is var v ? v with { Peers = [.. v.Peers.Take(2)] } : null!;
         twoPeers = twoPeers with { Peers = [twoPeers.Peers[0], twoPeers.Peers[1] with { Downstreams = [] }] };
         Assert.Equal(["cluster has no async peers: one more failure leaves no candidate for a new sync"], Verify.Problems(twoPeers));

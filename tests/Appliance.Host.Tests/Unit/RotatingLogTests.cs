@@ -1,3 +1,4 @@
+using System.Globalization;
 using Appliance.Host.Node;
 
 namespace Appliance.Host.Tests.Unit;
@@ -22,7 +23,7 @@ public sealed class RotatingLogTests : IDisposable
         Assert.False(File.Exists(Path.Combine(_dir, "postgresql.log.3")));
         // Every line is in exactly one file, none lost at a rotation: the three files hold the last lines in order.
         var kept = File.ReadAllLines(Path.Combine(_dir, "postgresql.log.2")).Concat(File.ReadAllLines(Path.Combine(_dir, "postgresql.log.1"))).Concat(current)
-            .Select(l => int.Parse(l[5..7])).ToList();
+            .Select(l => int.Parse(l[5..7], CultureInfo.InvariantCulture)).ToList();
         Assert.Equal(Enumerable.Range(40 - kept.Count, kept.Count), kept);
     }
 

@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Net;
 using System.Net.Sockets;
 using Appliance.Nodes.Postgres;
@@ -73,7 +74,7 @@ public sealed class BadInputTests
 
         var e = await Assert.ThrowsAsync<PortInUseException>(() => node.StartPrimaryAsync(TestCluster.Peer("s"), default));
         Assert.Equal(port, e.Port);
-        Assert.Contains(port.ToString(), e.Message);
+        Assert.Contains(port.ToString(CultureInfo.InvariantCulture), e.Message);
         Assert.False(node.IsRunning);
         Assert.Equal(before, Snapshot(node.DataDirectory.Path));
     }
@@ -93,8 +94,8 @@ public sealed class BadInputTests
 
         var follow = await Assert.ThrowsAsync<ForeignDataDirectoryException>(() => stranger.FollowAsync(p, null, null, default));
         Assert.Equal((strangerId, primaryId), (follow.LocalSystemIdentifier, follow.ExpectedSystemIdentifier));
-        Assert.Contains(strangerId.ToString(), follow.Message);
-        Assert.Contains(primaryId.ToString(), follow.Message);
+        Assert.Contains(strangerId.ToString(CultureInfo.InvariantCulture), follow.Message);
+        Assert.Contains(primaryId.ToString(CultureInfo.InvariantCulture), follow.Message);
         var rejoin = await Assert.ThrowsAsync<ForeignDataDirectoryException>(() => stranger.RejoinAsync(p, null, null, default));
         Assert.Equal(strangerId, rejoin.LocalSystemIdentifier);
 
@@ -129,7 +130,7 @@ public sealed class BadInputTests
 
         var e = await Assert.ThrowsAsync<UpstreamUnreachableException>(() => node.FollowAsync(nobody, null, null, default));
         Assert.Equal(nobody, e.Upstream);
-        Assert.Contains(nobody.Port.ToString(), e.Message);
+        Assert.Contains(nobody.Port.ToString(CultureInfo.InvariantCulture), e.Message);
         Assert.Equal(DataDirectoryKind.Empty, node.DataDirectory.Kind);
         Assert.False(node.IsRunning);
     }

@@ -140,7 +140,7 @@ public sealed class ConfigRenderingTests
     public void Hba_admits_a_standby_clusters_network_to_connect_and_to_replicate()
     {
         var text = HbaFile.Render("replicator", ["10.0.0.2"], [], standbyNetworks: ["10.1.0.0/24"]);
-        var lines = text.Split('\n').Where(l => l.StartsWith("host")).Select(l => string.Join(' ', l.Split(' ', StringSplitOptions.RemoveEmptyEntries))).ToArray();
+        var lines = text.Split('\n').Where(l => l.StartsWith("host", StringComparison.Ordinal)).Select(l => string.Join(' ', l.Split(' ', StringSplitOptions.RemoveEmptyEntries))).ToArray();
         Assert.Contains("host all all 10.1.0.0/24 scram-sha-256", lines);
         Assert.Contains("host replication replicator 10.1.0.0/24 scram-sha-256", lines);
         Assert.Equal("host all replicator all reject", lines[0]);
@@ -151,7 +151,7 @@ public sealed class ConfigRenderingTests
     public void Hba_admits_loopback_and_peers_by_scram_and_replication_only_for_the_replication_role()
     {
         var text = HbaFile.Render("replicator", ["10.0.0.2", "fe80::1", "db3.example"], ["192.168.0.0/16"]);
-        var lines = text.Split('\n').Where(l => l.StartsWith("host")).Select(l => string.Join(' ', l.Split(' ', StringSplitOptions.RemoveEmptyEntries))).ToArray();
+        var lines = text.Split('\n').Where(l => l.StartsWith("host", StringComparison.Ordinal)).Select(l => string.Join(' ', l.Split(' ', StringSplitOptions.RemoveEmptyEntries))).ToArray();
 
         Assert.Contains("host all all 127.0.0.1/32 scram-sha-256", lines);
         Assert.Contains("host replication replicator ::1/128 scram-sha-256", lines);
@@ -163,7 +163,7 @@ public sealed class ConfigRenderingTests
         // The replication role gets no session in a database, from anywhere, before any line could admit it.
         Assert.Equal("host all replicator all reject", lines[0]);
         Assert.All(lines.Skip(1), l => Assert.EndsWith("scram-sha-256", l));
-        Assert.DoesNotContain(lines, l => l.StartsWith("host replication") && !l.Contains(" replicator "));
+        Assert.DoesNotContain(lines, l => l.StartsWith("host replication", StringComparison.Ordinal) && !l.Contains(" replicator "));
         Assert.DoesNotContain("trust", text);
     }
 

@@ -1,3 +1,4 @@
+using System.Globalization;
 using Appliance.Nodes.Postgres;
 using Npgsql;
 
@@ -95,7 +96,7 @@ public sealed class LifecycleTests
 
         var twin = await cluster.NodeAsync(p, node.Settings);
         var e = await Assert.ThrowsAsync<InstanceAlreadyRunningException>(() => twin.StartPrimaryAsync(TestCluster.Peer("s"), default));
-        Assert.Contains(node.Instance!.Pid.ToString(), e.Message);
+        Assert.Contains(node.Instance!.Pid.ToString(CultureInfo.InvariantCulture), e.Message);
         Assert.True(await node.Probe.IsAliveAsync(TimeSpan.FromSeconds(5), default));
     }
 
@@ -166,7 +167,7 @@ public sealed class LifecycleTests
     }
 
     private static string RealUidOf(int pid) =>
-        File.ReadAllLines($"/proc/{pid}/status").Single(l => l.StartsWith("Uid:")).Split('\t', StringSplitOptions.RemoveEmptyEntries)[1];
+        File.ReadAllLines($"/proc/{pid}/status").Single(l => l.StartsWith("Uid:", StringComparison.Ordinal)).Split('\t', StringSplitOptions.RemoveEmptyEntries)[1];
 
     private static Task<string> UidOfAsync(string user) => Shell.RunAsync("id", "-u", user);
 

@@ -345,9 +345,9 @@ internal sealed class ReplicationWorld
         _joinOrder.Add(n.Id);
     }
 
-    private PeerRole ActingRole(SimNode n) => n.View?.RoleOf(n.Id).Role ?? PeerRole.Unassigned;
+    private static PeerRole ActingRole(SimNode n) => n.View?.RoleOf(n.Id).Role ?? PeerRole.Unassigned;
 
-    private bool Serves(SimNode n) =>
+    private static bool Serves(SimNode n) =>
         n.ProcessUp && n.PostgresUp && ActingRole(n) is PeerRole.Primary or PeerRole.Sync or PeerRole.Async;
 
     private void Write(SimNode n)
@@ -374,7 +374,7 @@ internal sealed class ReplicationWorld
     }
 
     /// <summary>Whether <paramref name="n"/> runs as the leader of a standby cluster: in recovery, following the source.</summary>
-    private bool IsStandbyLeader(SimNode n) => ActingRole(n) == PeerRole.Primary && n.View!.IsStandbyCluster && !n.Promoted;
+    private static bool IsStandbyLeader(SimNode n) => ActingRole(n) == PeerRole.Primary && n.View!.IsStandbyCluster && !n.Promoted;
 
     /// <summary>
     /// A standby leader's WAL receiver: the source's WAL, on the source's history (a leader forked off it by a

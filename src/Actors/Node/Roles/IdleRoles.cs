@@ -3,7 +3,7 @@ using Appliance.Nodes.State;
 namespace Appliance.Actors.Node.Roles;
 
 /// <summary>Not named by the state: PostgreSQL is stopped until the peer is given a role.</summary>
-public sealed class UnassignedRole(RoleContext context) : RoleActor(context)
+internal sealed class UnassignedRole(RoleContext context) : RoleActor(context)
 {
     /// <summary>Props for <paramref name="context"/>.</summary>
     public static Akka.Actor.Props Props(RoleContext context) => Akka.Actor.Props.Create(() => new UnassignedRole(context));
@@ -21,7 +21,7 @@ public sealed class UnassignedRole(RoleContext context) : RoleActor(context)
 /// <see cref="RejoinPolicy.Auto"/> it then rewinds onto the current primary's timeline (or re-clones when the rewind
 /// fails), follows the primary as an unnamed standby, and tells the coordinator it is ready to rejoin the chain.
 /// </summary>
-public sealed class DeposedRole(RoleContext context) : RoleActor(context)
+internal sealed class DeposedRole(RoleContext context) : RoleActor(context)
 {
     /// <summary>Props for <paramref name="context"/>.</summary>
     public static Akka.Actor.Props Props(RoleContext context) => Akka.Actor.Props.Create(() => new DeposedRole(context));

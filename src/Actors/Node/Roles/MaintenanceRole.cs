@@ -7,7 +7,7 @@ namespace Appliance.Actors.Node.Roles;
 /// nor stops it, whatever it finds, until the state takes the peer out of maintenance; a postmaster that exits (the
 /// operator stopped it) only restarts this role, which again does nothing.
 /// </summary>
-public sealed class MaintenanceRole(RoleContext context) : RoleActor(context)
+internal sealed class MaintenanceRole(RoleContext context) : RoleActor(context)
 {
     /// <summary>Props for <paramref name="context"/>.</summary>
     public static Akka.Actor.Props Props(RoleContext context) => Akka.Actor.Props.Create(() => new MaintenanceRole(context));

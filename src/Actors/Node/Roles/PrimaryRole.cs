@@ -8,7 +8,7 @@ namespace Appliance.Actors.Node.Roles;
 /// Makes the instance the primary: read-only and naming its sync first, read-write only once the sync has caught up
 /// (DESIGN §4.3). A singleton primary has no sync and takes writes at once.
 /// </summary>
-public sealed class PrimaryRole(RoleContext context) : RoleActor(context)
+internal sealed class PrimaryRole(RoleContext context) : RoleActor(context)
 {
     /// <summary>Props for <paramref name="context"/>.</summary>
     public static Props Props(RoleContext context) => Akka.Actor.Props.Create(() => new PrimaryRole(context));

@@ -8,7 +8,7 @@ namespace Appliance.Actors.Node.Roles;
 /// error and stops, so that the <see cref="Akka.Pattern.BackoffSupervisor"/> around it starts it again (and so
 /// retries the work) after a growing delay: the role is never dropped. Stopping the actor cancels the work in flight.
 /// </summary>
-public abstract class RoleActor : ReceiveActor
+internal abstract class RoleActor : ReceiveActor
 {
     private readonly CancellationTokenSource _stopping = new();
 

@@ -4,7 +4,7 @@ using Appliance.Nodes.State;
 namespace Appliance.Actors.Node.Roles;
 
 /// <summary>What a role actor tells its <see cref="DatabaseNodeActor"/>. Local messages, never serialized.</summary>
-public static class RoleProtocol
+internal static class RoleProtocol
 {
     /// <summary>PostgreSQL now plays the role (a primary first read-only, then again once it takes writes).</summary>
     /// <param name="Token">Identifies the role actor's incarnation; the node ignores messages from replaced ones.</param>
@@ -46,5 +46,5 @@ public static class RoleProtocol
 /// <param name="Node">The node actor to report to.</param>
 /// <param name="Options">Timings.</param>
 /// <param name="Rejoin">The policy for deposed peers.</param>
-public sealed record RoleContext(long Token, IDatabaseInstance Instance, ClusterState State, RoleAssignment Assignment,
+internal sealed record RoleContext(long Token, IDatabaseInstance Instance, ClusterState State, RoleAssignment Assignment,
     Akka.Actor.IActorRef Node, DatabaseNodeOptions Options, RejoinPolicy Rejoin);

@@ -12,7 +12,7 @@ namespace Appliance.Actors.Node.Roles;
 /// Subclasses say where the upstream is and how to repair from it: a peer of this cluster (<see cref="StandbyRole"/>) or
 /// the primary of a standby cluster's source (<see cref="StandbyLeaderRole"/>).
 /// </summary>
-public abstract class StallWatchingRole : RoleActor, IWithTimers
+internal abstract class StallWatchingRole : RoleActor, IWithTimers
 {
     private long _stalledSince;   // a timestamp of Role.Options.Clock: the patience must not move with the wall clock
     private Lsn _lastPosition;

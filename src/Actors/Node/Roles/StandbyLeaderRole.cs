@@ -17,7 +17,7 @@ namespace Appliance.Actors.Node.Roles;
 /// past the fork was never acknowledged at the source, so the leader is rewound onto the new primary's history. Its own
 /// standbys follow it onto that history by their own checks.
 /// </remarks>
-public sealed class StandbyLeaderRole(RoleContext context) : StallWatchingRole(context)
+internal sealed class StandbyLeaderRole(RoleContext context) : StallWatchingRole(context)
 {
     /// <summary>Props for <paramref name="context"/>.</summary>
     public static Props Props(RoleContext context) => Akka.Actor.Props.Create(() => new StandbyLeaderRole(context));

@@ -11,7 +11,7 @@ namespace Appliance.Actors.Node.Roles;
 /// its primary's <c>synchronous_standby_names</c>. Once applied, the role watches that the standby streams from its
 /// upstream (<see cref="StallWatchingRole"/>).
 /// </summary>
-public abstract class StandbyRole(RoleContext context) : StallWatchingRole(context)
+internal abstract class StandbyRole(RoleContext context) : StallWatchingRole(context)
 {
     private PeerId Upstream => Role.Assignment.Upstream!;
 
@@ -81,14 +81,14 @@ public abstract class StandbyRole(RoleContext context) : StallWatchingRole(conte
 }
 
 /// <summary>The sync: streams from the primary, which waits for it on every commit.</summary>
-public sealed class SyncRole(RoleContext context) : StandbyRole(context)
+internal sealed class SyncRole(RoleContext context) : StandbyRole(context)
 {
     /// <summary>Props for <paramref name="context"/>.</summary>
     public static Akka.Actor.Props Props(RoleContext context) => Akka.Actor.Props.Create(() => new SyncRole(context));
 }
 
 /// <summary>An async: streams from the link above it in the chain.</summary>
-public sealed class AsyncRole(RoleContext context) : StandbyRole(context)
+internal sealed class AsyncRole(RoleContext context) : StandbyRole(context)
 {
     /// <summary>Props for <paramref name="context"/>.</summary>
     public static Akka.Actor.Props Props(RoleContext context) => Akka.Actor.Props.Create(() => new AsyncRole(context));
