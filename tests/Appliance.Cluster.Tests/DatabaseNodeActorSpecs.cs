@@ -55,6 +55,21 @@ public sealed partial class DatabaseNodeActorSpecs(ITestOutputHelper output) : T
     }
 
     [Fact]
+    public async Task A_node_that_missed_the_direct_tell_converges_through_the_answer_to_its_report()
+    {
+        // No state is told to the node and it asks for none; the test answers its report (applied version 0, behind)
+        // with the state, as the coordinator's backstop does (ClusterStateCoordinator.OnStatusReport).
+        await _nodes.StartAsync(Sys, TestActor, RejoinPolicy.Auto, NodeActorHarness.Options, "n1");
+        var report = await FishForMessageAsync<NodeProtocol.StatusReport>(r => r.Peer.Id == "n1", TimeSpan.FromSeconds(30));
+        Assert.Equal(0, report.AppliedVersion);
+        Assert.Equal(_nodes.Actors["n1"], LastSender);
+
+        var state = _nodes.State(1, 1, "n1", null);
+        LastSender.Tell(new ClusterStateProtocol.StateChanged(state.Version, state));
+        await _nodes.UntilAsync("n1", s => s.ReadWrite && s.AppliedVersion == 1, "primary from the answer to its report");
+    }
+
+    [Fact]
     public async Task Takeover_fence_stops_the_sync_receiving_then_the_new_state_promotes_it_and_the_deposed_primary_rewinds()
     {
         await ThreeNodeChainAsync(RejoinPolicy.Auto);

@@ -208,7 +208,9 @@ public sealed class ClusterStateCoordinator : ReceivePersistentActor, IWithTimer
                 gap.Kind, report.Peer.Id, gap.Length.TotalSeconds, gap.Version, gap.From);
             _outageJournal.Tell(gap);
         }
-        // Pub-sub may have dropped the state, or the node joined late: a node behind the current version gets it now.
+        // The nodes' one backstop (docs/ARCHITECTURE.md, "How the state reaches nodes and subscribers"): a node whose
+        // report shows a version behind the current one (the direct tell was lost, it registered after the change, or
+        // this coordinator has just taken over) gets the state now, within one report interval.
         if (_state is { } state && report.AppliedVersion < state.Version)
             node.Tell(new ClusterStateProtocol.StateChanged(state.Version, state, _incarnation));
         LiftOrphanedFence(report, node);

@@ -72,10 +72,11 @@ public sealed partial class DatabaseNodeActor : ReceiveActor, IWithTimers
         if (((ExtendedActorSystem)Context.System).Provider is Akka.Cluster.ClusterActorRefProvider)
             _cluster = Akka.Cluster.Cluster.Get(Context.System);
 
+        // One path and one backstop (docs/ARCHITECTURE.md, "How the state reaches nodes and subscribers"): the
+        // coordinator tells every new state to each node it knows, and answers a report whose applied version is behind
+        // with the state. The topic's republish is this node's lease heartbeat (§11); it is not needed for delivery.
         Receive<ClusterStateProtocol.StateChanged>(changed => Adopt(changed.State));
-        Receive<ClusterStateProtocol.CurrentState>(current => { if (current.State is { } s) Adopt(s); else if (_state is null) Contact(); });
         Receive<SubscribeAck>(_ => { });
-        Receive<StateRequestTick>(_ => { if (_state is null) _coordinator.Tell(ClusterStateProtocol.GetState.Instance); });
 
         Receive<RoleProtocol.Applied>(m => m.Token == _token, OnApplied);
         Receive<RoleProtocol.ReadyToRejoin>(m => m.Token == _token, m =>
@@ -182,10 +183,10 @@ public sealed partial class DatabaseNodeActor : ReceiveActor, IWithTimers
     {
         RestoreFence();
         _lineage.Load();   // a one-off read of a small local file, before the first message
-        _mediator?.Tell(new Subscribe(ClusterStateProtocol.Topic, Self));
+        _mediator?.Tell(new Subscribe(ClusterStateProtocol.Topic, Self));   // the lease heartbeat, see the constructor
         SubscribeToCommands();
-        _coordinator.Tell(ClusterStateProtocol.GetState.Instance);
-        Timers.StartPeriodicTimer(StateRequestTick.Instance, StateRequestTick.Instance, _options.StateRequestInterval);
+        // No request for the state: the first report goes out now, and the coordinator answers a report of applied
+        // version 0 (or any version behind its own) with the current state.
         Timers.StartPeriodicTimer(ReportTick.Instance, ReportTick.Instance, TimeSpan.Zero, _options.ReportInterval);
         Timers.StartPeriodicTimer(LeaseTick.Instance, LeaseTick.Instance, _options.CoordinatorLease / 4);
     }

@@ -12,11 +12,6 @@ internal static class DatabaseNodeMessages
         public static readonly ReportTick Instance = new();
     }
 
-    public sealed record StateRequestTick
-    {
-        public static readonly StateRequestTick Instance = new();
-    }
-
     public sealed record LeaseTick
     {
         public static readonly LeaseTick Instance = new();

@@ -16,7 +16,6 @@ namespace Appliance.Actors.Node;
 /// <param name="CatchUpProgressTimeout">A primary waits this long without flush progress from its sync before it retries.</param>
 /// <param name="MinRetryBackoff">First delay before a failed role is retried.</param>
 /// <param name="MaxRetryBackoff">Longest delay between retries of a failed role.</param>
-/// <param name="StateRequestInterval">How often a node without a state asks the coordinator for one.</param>
 /// <param name="StandbyStallCheckInterval">How often a standby checks that it streams.</param>
 /// <param name="StandbyStallPatience">How long a standby whose upstream no longer holds the WAL it needs waits before it is cloned afresh.</param>
 public sealed record DatabaseNodeOptions(
@@ -25,7 +24,6 @@ public sealed record DatabaseNodeOptions(
     TimeSpan CatchUpProgressTimeout,
     TimeSpan MinRetryBackoff,
     TimeSpan MaxRetryBackoff,
-    TimeSpan StateRequestInterval,
     TimeSpan StandbyStallCheckInterval,
     TimeSpan StandbyStallPatience)
 {
@@ -57,7 +55,6 @@ public sealed record DatabaseNodeOptions(
             CatchUpProgressTimeout: section.GetTimeSpan("catch-up-progress-timeout"),
             MinRetryBackoff: section.GetTimeSpan("min-retry-backoff"),
             MaxRetryBackoff: section.GetTimeSpan("max-retry-backoff"),
-            StateRequestInterval: section.GetTimeSpan("state-request-interval"),
             StandbyStallCheckInterval: section.GetTimeSpan("standby-stall-check-interval"),
             StandbyStallPatience: section.GetTimeSpan("standby-stall-patience"));
     }

@@ -49,7 +49,6 @@ public sealed class ReferenceConfigSpecs
         Assert.Equal(TimeSpan.FromSeconds(60), node.CatchUpProgressTimeout);
         Assert.Equal(Ms(200), node.MinRetryBackoff);
         Assert.Equal(TimeSpan.FromSeconds(5), node.MaxRetryBackoff);
-        Assert.Equal(TimeSpan.FromSeconds(1), node.StateRequestInterval);
 
         var formation = FormationSettings.Default;
         Assert.Equal(Ms(500), formation.ProbeInterval);

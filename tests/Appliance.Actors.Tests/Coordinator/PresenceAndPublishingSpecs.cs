@@ -60,6 +60,23 @@ public sealed class PresenceAndPublishingSpecs(ITestOutputHelper output) : Coord
         node.Probe.ExpectNoMsg(TimeSpan.FromMilliseconds(200));
     }
 
+    [Fact]
+    public void A_node_that_registers_after_the_change_gets_the_state_in_reply_to_its_first_report()
+    {
+        var coordinator = StartCoordinator();
+        ThreeNodeCluster(coordinator);
+
+        // n4 was not known when v2 was told to the nodes, and has no topic to fall back on: its first report is enough.
+        var late = Node(coordinator, "n4").WithStates();
+        late.Report();
+        var reply = late.Probe.FishForMessage<ClusterStateProtocol.StateChanged>(_ => true);
+        Assert.Equal(2, reply.Version);
+        Assert.Equal("g1 P=n1 S=n2 A=[n3] D=[] W=0/0", reply.State.ToShortString());
+
+        // From then on it is known, so the next state (the one that admits it) is told to it directly.
+        Assert.Equal(3, late.Probe.FishForMessage<ClusterStateProtocol.StateChanged>(_ => true).Version);
+    }
+
     /// <summary>The mediator probe from here on sees only publishes of new versions.</summary>
     private void IgnoreRepublishing()
     {
