@@ -687,7 +687,7 @@ inline followSource(n) {
 
 /* The leader's stall check (StallWatchingRole, StandbyStall.Decide against the source's primary): forked off the
  * source's history (which does not hold its position) and the source's timeline is later than its own, it is rewound
- * (PostgresNode.RewindForkedFromSourceAsync): WAL cut to the fork point, the source's history. The driver refuses while
+ * (PostgresDriver.RewindForkedFromSourceAsync): WAL cut to the fork point, the source's history. The driver refuses while
  * a StopReceiving fence is up (its primary_conninfo no longer names the source), so the position promote-cluster read
  * behind the fence stays true. The caller checks tl[n] < stl. */
 #ifdef MUT_LEADER_REWIND_FENCED

@@ -74,14 +74,14 @@ public static class NodeRunner
                     NodeFiles.PrepareDataDirectory(dir);
                     var log = RotatingLog.ForPostgres(dir);
                     serverLogs.Add(log);
-                    return new PostgresDatabaseInstance(new PostgresNode(ApplianceNodeHosting.InstanceSettings(options, id), binaries, log.Write));
+                    return new PostgresDatabaseInstance(new PostgresDriver(ApplianceNodeHosting.InstanceSettings(options, id), binaries, log.Write));
                 });
             }
             else
             {
                 var serverLog = RotatingLog.ForPostgres(options.DataDir);
                 serverLogs.Add(serverLog);
-                instance = new PostgresDatabaseInstance(new PostgresNode(ApplianceNodeHosting.DriverSettings(options), binaries, serverLog.Write));
+                instance = new PostgresDatabaseInstance(new PostgresDriver(ApplianceNodeHosting.DriverSettings(options), binaries, serverLog.Write));
                 builder.Services.AddApplianceNode(options, instance);
             }
         }

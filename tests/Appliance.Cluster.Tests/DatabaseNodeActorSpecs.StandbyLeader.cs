@@ -7,7 +7,7 @@ namespace Appliance.Cluster.Tests;
 public sealed partial class DatabaseNodeActorSpecs
 {
     /// <summary>Stall checks every half second, acting after 3 s, so that a test sees a repair within seconds.</summary>
-    private static readonly Appliance.Actors.Node.DatabaseNodeOptions QuickStallChecks = NodeActorHarness.Options with
+    private static readonly Appliance.Actors.Node.DatabaseNodeSettings QuickStallChecks = NodeActorHarness.Options with
     {
         StandbyStallCheckInterval = TimeSpan.FromMilliseconds(500),
         StandbyStallPatience = TimeSpan.FromSeconds(3),
@@ -39,7 +39,7 @@ public sealed partial class DatabaseNodeActorSpecs
     /// for that segment, not for any removal: a restartpoint at an older checkpoint record (the primary's last one not yet
     /// replayed) removes only older segments, and a CI run went on with the segment still there.
     /// </summary>
-    private static async Task RecycleWalAsync(PostgresNode primary, int from, int to, Lsn needed, PostgresNode? standby = null)
+    private static async Task RecycleWalAsync(PostgresDriver primary, int from, int to, Lsn needed, PostgresDriver? standby = null)
     {
         for (var id = from; id <= to; id++)
         {

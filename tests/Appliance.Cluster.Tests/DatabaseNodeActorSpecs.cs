@@ -24,7 +24,7 @@ public sealed partial class DatabaseNodeActorSpecs(ITestOutputHelper output) : T
         await _nodes.DisposeAsync();
     }
 
-    private async Task<ClusterState> ThreeNodeChainAsync(RejoinPolicy rejoin = RejoinPolicy.Auto, Appliance.Actors.Node.DatabaseNodeOptions? options = null)
+    private async Task<ClusterState> ThreeNodeChainAsync(RejoinPolicy rejoin = RejoinPolicy.Auto, Appliance.Actors.Node.DatabaseNodeSettings? options = null)
     {
         await _nodes.StartAsync(Sys, TestActor, rejoin, options ?? NodeActorHarness.Options, "n1", "n2", "n3");
         var state = _nodes.State(1, 1, "n1", "n2", ["n3"]);

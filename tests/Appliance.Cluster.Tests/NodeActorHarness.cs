@@ -15,7 +15,7 @@ internal sealed class NodeActorHarness : IAsyncDisposable
 {
     private readonly TestCluster _scratch = new();
 
-    public static readonly DatabaseNodeOptions Options = DatabaseNodeOptions.Default with
+    public static readonly DatabaseNodeSettings Options = DatabaseNodeSettings.Default with
     {
         ReportInterval = TimeSpan.FromMilliseconds(200),
         CoordinatorLease = TimeSpan.FromHours(1),   // the test does not republish; tests of the lease shorten it
@@ -26,11 +26,11 @@ internal sealed class NodeActorHarness : IAsyncDisposable
 
     public ImmutableDictionary<string, PeerId> Peers { get; private set; } = ImmutableDictionary<string, PeerId>.Empty;
 
-    public ImmutableDictionary<string, PostgresNode> Drivers { get; private set; } = ImmutableDictionary<string, PostgresNode>.Empty;
+    public ImmutableDictionary<string, PostgresDriver> Drivers { get; private set; } = ImmutableDictionary<string, PostgresDriver>.Empty;
 
     public ImmutableDictionary<string, IActorRef> Actors { get; private set; } = ImmutableDictionary<string, IActorRef>.Empty;
 
-    public async Task StartAsync(ActorSystem system, IActorRef coordinator, RejoinPolicy rejoin, DatabaseNodeOptions options, params string[] ids)
+    public async Task StartAsync(ActorSystem system, IActorRef coordinator, RejoinPolicy rejoin, DatabaseNodeSettings options, params string[] ids)
     {
         foreach (var id in ids)
         {
@@ -47,7 +47,7 @@ internal sealed class NodeActorHarness : IAsyncDisposable
     /// Stops <paramref name="id"/>'s node actor, as a crash of the node process would, and starts a new one on the same
     /// data directory; what it kept on disk (the data, a fence) is all the new one knows.
     /// </summary>
-    public async Task RestartActorAsync(ActorSystem system, string id, IActorRef coordinator, RejoinPolicy rejoin, DatabaseNodeOptions options)
+    public async Task RestartActorAsync(ActorSystem system, string id, IActorRef coordinator, RejoinPolicy rejoin, DatabaseNodeSettings options)
     {
         await Actors[id].GracefulStop(TimeSpan.FromSeconds(60));
         Actors = Actors.SetItem(id, system.ActorOf(

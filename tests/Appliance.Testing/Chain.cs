@@ -4,16 +4,16 @@ using Appliance.Nodes.State;
 namespace Appliance.Testing;
 
 /// <summary>A writable chain primary → sync → asyncs…, with table t holding row 1 on every member.</summary>
-public sealed record Chain(IReadOnlyList<PeerId> Peers, IReadOnlyList<PostgresNode> Nodes)
+public sealed record Chain(IReadOnlyList<PeerId> Peers, IReadOnlyList<PostgresDriver> Nodes)
 {
     public static readonly TimeSpan CatchUp = TimeSpan.FromSeconds(30);
 
-    public PostgresNode this[int i] => Nodes[i];
+    public PostgresDriver this[int i] => Nodes[i];
 
     public static async Task<Chain> BuildAsync(TestCluster cluster, params string[] ids)
     {
         var peers = ids.Select(TestCluster.Peer).ToArray();
-        var nodes = new List<PostgresNode>();
+        var nodes = new List<PostgresDriver>();
         foreach (var peer in peers) nodes.Add(await cluster.NodeAsync(peer));
 
         await nodes[0].InitializeAsync(default);
@@ -41,7 +41,7 @@ public sealed class PendingCommit
     public int BackendPid { get; }
 
     /// <summary>Runs <paramref name="statements"/> one by one on a new client connection without awaiting them.</summary>
-    public static async Task<PendingCommit> StartAsync(PostgresNode node, params string[] statements)
+    public static async Task<PendingCommit> StartAsync(PostgresDriver node, params string[] statements)
     {
         var connection = await Sql.ConnectAsync(node);
         var pid = connection.ProcessID;
@@ -58,10 +58,10 @@ public sealed class PendingCommit
     }
 
     /// <summary>Waits until the backend is waiting for the sync to confirm its commit (wait_event SyncRep).</summary>
-    public Task WaitsForSyncAsync(PostgresNode primary) => WaitsForSyncAsync(primary, BackendPid, Task);
+    public Task WaitsForSyncAsync(PostgresDriver primary) => WaitsForSyncAsync(primary, BackendPid, Task);
 
     /// <summary>Waits until backend <paramref name="pid"/>, running <paramref name="write"/>, waits for the sync (wait_event SyncRep).</summary>
-    public static Task WaitsForSyncAsync(PostgresNode primary, int pid, Task write) =>
+    public static Task WaitsForSyncAsync(PostgresDriver primary, int pid, Task write) =>
         Eventually.TrueAsync(async () =>
             {
                 // Fail at once with the client's own outcome rather than at the deadline.

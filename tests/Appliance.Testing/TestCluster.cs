@@ -13,7 +13,7 @@ public sealed class TestCluster : IAsyncDisposable
     private static readonly Lazy<Task<PostgresBinaries>> SharedBinaries =
         new(() => PostgresBinaries.LocateAsync(null, CancellationToken.None));
 
-    private readonly List<PostgresNode> _nodes = [];
+    private readonly List<PostgresDriver> _nodes = [];
 
     public TestCluster()
     {
@@ -35,22 +35,22 @@ public sealed class TestCluster : IAsyncDisposable
 
     public static PeerId Peer(string id) => new(id, "127.0.0.1", FreePort());
 
-    public NodeSettings Settings(PeerId self) =>
+    public DriverSettings Settings(PeerId self) =>
         new(self, System.IO.Path.Combine(Path_, self.Id), Credentials, ["127.0.0.1"])
         {
             Tuning = SmallTuning,
             Timeouts = TestTimeouts,
         };
 
-    public async Task<PostgresNode> NodeAsync(PeerId self, NodeSettings? settings = null)
+    public async Task<PostgresDriver> NodeAsync(PeerId self, DriverSettings? settings = null)
     {
-        var node = new PostgresNode(settings ?? Settings(self), await Binaries(), LogSink(self));
+        var node = new PostgresDriver(settings ?? Settings(self), await Binaries(), LogSink(self));
         lock (_nodes) _nodes.Add(node);
         return node;
     }
 
     /// <summary>A fresh cluster's first primary, started read-only and naming <paramref name="sync"/> (default: a peer that never comes).</summary>
-    public async Task<PostgresNode> ReadOnlyPrimaryAsync(PeerId self, PeerId? sync = null)
+    public async Task<PostgresDriver> ReadOnlyPrimaryAsync(PeerId self, PeerId? sync = null)
     {
         var node = await NodeAsync(self);
         await node.InitializeAsync(default);

@@ -25,14 +25,14 @@ namespace Appliance.Actors.Node;
 /// (<see cref="LeaseWatch"/>), the fence (<see cref="FenceHold"/>), the lineage played (<see cref="LineageKeeper"/>) and
 /// what it reads and hears for its reports (<see cref="NodeReadings"/>). They hold state and ask the pure rules; the
 /// actor moves the messages and runs the effects, in the order the rules need. Every time it reads comes from
-/// <see cref="DatabaseNodeOptions.Clock"/>.</para>
+/// <see cref="DatabaseNodeSettings.Clock"/>.</para>
 /// </remarks>
 public sealed partial class DatabaseNodeActor : ReceiveActor, IWithTimers
 {
     private readonly IDatabaseInstance _instance;
     private readonly IActorRef _coordinator;
     private readonly IActorRef? _mediator;
-    private readonly DatabaseNodeOptions _options;
+    private readonly DatabaseNodeSettings _options;
     private readonly RejoinPolicy _rejoin;
     private readonly ILoggingAdapter _log = Context.GetLogger();
     private readonly Akka.Cluster.Cluster? _cluster;   // null when the system is not clustered (tests of one node)
@@ -59,7 +59,7 @@ public sealed partial class DatabaseNodeActor : ReceiveActor, IWithTimers
     /// <param name="mediator">The distributed pub-sub mediator to subscribe with, or null when the coordinator sends directly.</param>
     /// <param name="options">Timings.</param>
     /// <param name="rejoin">The policy for a deposed peer.</param>
-    public DatabaseNodeActor(IDatabaseInstance instance, IActorRef coordinator, IActorRef? mediator, DatabaseNodeOptions options, RejoinPolicy rejoin)
+    public DatabaseNodeActor(IDatabaseInstance instance, IActorRef coordinator, IActorRef? mediator, DatabaseNodeSettings options, RejoinPolicy rejoin)
     {
         _instance = instance;
         _coordinator = coordinator;
@@ -172,7 +172,7 @@ public sealed partial class DatabaseNodeActor : ReceiveActor, IWithTimers
     }
 
     /// <summary>Props for the actor.</summary>
-    public static Props Props(IDatabaseInstance instance, IActorRef coordinator, IActorRef? mediator, DatabaseNodeOptions options, RejoinPolicy rejoin) =>
+    public static Props Props(IDatabaseInstance instance, IActorRef coordinator, IActorRef? mediator, DatabaseNodeSettings options, RejoinPolicy rejoin) =>
         Akka.Actor.Props.Create(() => new DatabaseNodeActor(instance, coordinator, mediator, options, rejoin));
 
     /// <inheritdoc />

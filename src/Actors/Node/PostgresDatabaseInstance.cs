@@ -4,10 +4,10 @@ using Appliance.Nodes.State;
 namespace Appliance.Actors.Node;
 
 /// <summary>The production <see cref="IDatabaseInstance"/>: the driver of <c>src/Nodes/Postgres</c>.</summary>
-public sealed class PostgresDatabaseInstance(PostgresNode node) : IDatabaseInstance, IAsyncDisposable
+public sealed class PostgresDatabaseInstance(PostgresDriver node) : IDatabaseInstance, IAsyncDisposable
 {
     /// <summary>The driver underneath, for the host's status endpoints.</summary>
-    public PostgresNode Driver { get; } = node;
+    public PostgresDriver Driver { get; } = node;
 
     /// <inheritdoc />
     public PeerId Peer => Driver.Settings.Self;

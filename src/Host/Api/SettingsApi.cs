@@ -135,7 +135,7 @@ public static class SettingsApi
         (await access.CoordinatorStateAsync(TimeSpan.FromSeconds(3), ct))?.State
         ?? throw new ClusterUnavailableException("The coordinator did not answer with a cluster state; try again shortly.");
 
-    private static async Task<PostgresNode?> DriverAsync(ClusterAccess access, CancellationToken ct) =>
+    private static async Task<PostgresDriver?> DriverAsync(ClusterAccess access, CancellationToken ct) =>
         (access.SingleInstance as PostgresDatabaseInstance)?.Driver
         ?? ((await access.LocalAsync(ct)).Select(l => l.Instance).OfType<PostgresDatabaseInstance>().FirstOrDefault())?.Driver;
 

@@ -59,7 +59,7 @@ public static class ApplianceNodeHosting
                 instance,
                 registry.Get<CoordinatorKey>(),
                 DistributedPubSub.Get(system).Mediator,
-                NodeExtras.Apply(DatabaseNodeOptions.FromConfig(system.Settings.Config), options),
+                NodeExtras.Apply(DatabaseNodeSettings.FromConfig(system.Settings.Config), options),
                 options.Rejoin), "node");
             registry.Register<DatabaseNodeKey>(node);
             if (DriverSettings(options).Backup is { } backup)
@@ -93,7 +93,7 @@ public static class ApplianceNodeHosting
             var placement = PlacementSettings.FromConfig(system.Settings.Config);
             var coordinator = registry.Get<CoordinatorKey>();
             var mediator = DistributedPubSub.Get(system).Mediator;
-            var nodeOptions = NodeExtras.Apply(DatabaseNodeOptions.FromConfig(system.Settings.Config), options);
+            var nodeOptions = NodeExtras.Apply(DatabaseNodeSettings.FromConfig(system.Settings.Config), options);
             var region = ClusterSharding.Get(system).Start(
                 ClusterTopology.InstanceShardName,
                 id => InstanceEntity.Props(id, createInstance,
@@ -188,9 +188,9 @@ public static class ApplianceNodeHosting
     }
 
     /// <summary>The driver settings for the node's PostgreSQL instance.</summary>
-    public static NodeSettings DriverSettings(NodeOptions options) => DriverSettings(options, options.Peer, options.PgDataDirectory);
+    public static DriverSettings DriverSettings(NodeOptions options) => DriverSettings(options, options.Peer, options.PgDataDirectory);
 
-    private static NodeSettings DriverSettings(NodeOptions options, Appliance.Nodes.State.PeerId peer, string dataDirectory) =>
+    private static DriverSettings DriverSettings(NodeOptions options, Appliance.Nodes.State.PeerId peer, string dataDirectory) =>
         new(peer, dataDirectory, Credentials(options),
             [.. options.SeedNodes.Select(s => s.Split(':')[0]).Append(options.Host).Distinct()])
         {
@@ -220,7 +220,7 @@ public static class ApplianceNodeHosting
     /// port base + N − 1, data in <c>DATA-ROOT/INSTANCE/pgdata</c>.
     /// </summary>
     /// <exception cref="InvalidOperationException">The node is not in placement mode.</exception>
-    public static NodeSettings InstanceSettings(NodeOptions options, string instanceId)
+    public static DriverSettings InstanceSettings(NodeOptions options, string instanceId)
     {
         if (!options.IsPlacement) throw new InvalidOperationException("InstanceSettings is for placement mode (--pg-base-port, --data-root).");
         var peer = new Appliance.Nodes.State.PeerId(Appliance.Nodes.State.InstanceIds.Incarnation(instanceId, options.Name), options.Host,

@@ -21,7 +21,7 @@ public static class NodeExtras
     }
 
     /// <summary>The node actor's options with this node's tags, <c>--standby-of</c> and hook.</summary>
-    public static DatabaseNodeOptions Apply(DatabaseNodeOptions node, NodeOptions options) => node with
+    public static DatabaseNodeSettings Apply(DatabaseNodeSettings node, NodeOptions options) => node with
     {
         Tags = options.Tags,
         StandbyOf = options.StandbyOf,

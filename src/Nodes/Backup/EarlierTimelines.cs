@@ -35,7 +35,7 @@ public static partial class EarlierTimelines
         return [.. segments.Where(n => Hex(n, 0) < newest && Before(history, n)).Order(StringComparer.Ordinal).Select(n => Path.Combine(walDirectory, n))];
     }
 
-    /// <summary>What the last line of a history file the appliance placed for a skipped timeline number holds (PostgresNode's promotion).</summary>
+    /// <summary>What the last line of a history file the appliance placed for a skipped timeline number holds (PostgresDriver's promotion).</summary>
     public const string SkippedMarker = "appliance: number skipped";
 
     /// <summary>

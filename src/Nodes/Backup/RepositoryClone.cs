@@ -21,7 +21,7 @@ internal static class RepositoryClone
 
     /// <summary>Reads the repository's backups and the upstream's identity and WAL, and decides.</summary>
     /// <exception cref="UpstreamUnreachableException">The upstream did not answer (a <c>pg_basebackup</c> could not run either).</exception>
-    public static async Task<ReplicaPlan> DecideAsync(NodeSettings settings, PeerId upstream, CancellationToken ct)
+    public static async Task<ReplicaPlan> DecideAsync(DriverSettings settings, PeerId upstream, CancellationToken ct)
     {
         if (settings.Backup is not { } backup)
             return new ReplicaPlan(ReplicaSource.WithoutRepository, 0);
@@ -59,7 +59,7 @@ internal static class RepositoryClone
     /// copy that reads the archive itself (a standby leader that follows one) fetches it.
     /// </summary>
     /// <returns>Null when restored; otherwise why not, with the partial copy removed (the directory is empty again).</returns>
-    public static async Task<string?> RestoreAsync(NodeSettings settings, BackupEntry backup, ulong? segmentSize, DataDirectory target,
+    public static async Task<string?> RestoreAsync(DriverSettings settings, BackupEntry backup, ulong? segmentSize, DataDirectory target,
         IProgress<BaseBackupProgress>? progress, CancellationToken ct)
     {
         var runner = new PgBackRest(settings.Backup ?? throw new InvalidOperationException("No backup settings."), null, null);

@@ -13,21 +13,21 @@ internal static class SourceArchive
 {
     /// <summary>
     /// The pgBackRest settings for reading <paramref name="repository"/> on the instance of <paramref name="node"/>, with
-    /// the node's <see cref="NodeSettings.StandbyRepoOptions"/> (an object store's).
+    /// the node's <see cref="DriverSettings.StandbyRepoOptions"/> (an object store's).
     /// </summary>
-    public static BackupSettings Settings(NodeSettings node, SourceRepository repository) =>
+    public static BackupSettings Settings(DriverSettings node, SourceRepository repository) =>
         new(repository.Path, repository.Stanza,
             Path.Combine(Path.GetDirectoryName(Path.GetFullPath(node.DataDirectory)) ?? "/", "pgbackrest-source"), node.StandbyRepoOptions);
 
     /// <summary>The config file the leader's <c>restore_command</c> reads.</summary>
-    public static string ConfigFile(NodeSettings node, SourceRepository repository) => Settings(node, repository).ConfigFile;
+    public static string ConfigFile(DriverSettings node, SourceRepository repository) => Settings(node, repository).ConfigFile;
 
     /// <summary>The leader's <c>restore_command</c>: <c>pgbackrest archive-get</c> from the source's stanza.</summary>
-    public static string RestoreCommand(NodeSettings node, SourceRepository repository) =>
+    public static string RestoreCommand(DriverSettings node, SourceRepository repository) =>
         BackupSettings.ArchiveGetCommand(ConfigFile(node, repository), repository.Stanza);
 
     /// <summary>Writes the config file, owned by the OS user PostgreSQL runs as (its <c>restore_command</c> reads it).</summary>
-    public static Task WriteConfigAsync(NodeSettings node, SourceRepository repository, CancellationToken ct) =>
+    public static Task WriteConfigAsync(DriverSettings node, SourceRepository repository, CancellationToken ct) =>
         PgBackRestConfig.WriteAsync(Settings(node, repository), node.DataDirectory, node.Self.Port, ct);
 
     /// <summary>
@@ -36,7 +36,7 @@ internal static class SourceArchive
     /// </summary>
     /// <exception cref="PgBackRestException">The archive cannot be read, holds no backup, or the restore failed (the
     /// partial copy is removed).</exception>
-    public static async Task RestoreNewestAsync(NodeSettings node, SourceRepository repository, DataDirectory target,
+    public static async Task RestoreNewestAsync(DriverSettings node, SourceRepository repository, DataDirectory target,
         IProgress<BaseBackupProgress>? progress, Action<string> log, CancellationToken ct)
     {
         await WriteConfigAsync(node, repository, ct).ConfigureAwait(false);

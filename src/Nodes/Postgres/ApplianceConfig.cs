@@ -15,7 +15,7 @@ internal sealed record ApplianceConfig(ServerParameters Server, RoleParameters R
     public const string NoSyncPlaceholder = "appliance: no sync";
 
     /// <summary>The server parameters for an instance.</summary>
-    public static ServerParameters ServerFor(NodeSettings settings) => new(
+    public static ServerParameters ServerFor(DriverSettings settings) => new(
         ListenAddress: settings.Self.Host,
         Port: settings.Self.Port,
         ClusterName: settings.Self.Id,
@@ -36,7 +36,7 @@ internal sealed record ApplianceConfig(ServerParameters Server, RoleParameters R
     /// promoted, so that a promotion never passes through a moment with no sync named. It streams as the replication role,
     /// whose password its WAL receiver reads from <see cref="ReplicationPassFile"/>, not from the setting.
     /// </summary>
-    public static RoleParameters Standby(NodeSettings settings, PeerId upstream, PeerId? downstream) =>
+    public static RoleParameters Standby(DriverSettings settings, PeerId upstream, PeerId? downstream) =>
         new(SyncStandbyName: downstream?.Id ?? NoSyncPlaceholder,
             ReadOnly: true,
             PrimaryConnInfo: ConnInfo.For(upstream.Host, upstream.Port, settings.Credentials.ReplicationUser, password: null,
@@ -52,7 +52,7 @@ internal static class StandbyLeaderConfig
     /// names its own sync by peer id, and a standby leader that shared that id would otherwise be taken for it and
     /// acknowledge the source's commits.
     /// </summary>
-    public static string ApplicationName(NodeSettings settings) => $"appliance-standby:{settings.Self.Id}";
+    public static string ApplicationName(DriverSettings settings) => $"appliance-standby:{settings.Self.Id}";
 
     /// <summary>
     /// A standby of <paramref name="source"/>'s primary (<see cref="ConnInfo.ForPrimaryOf"/>), read-only, naming
@@ -64,7 +64,7 @@ internal static class StandbyLeaderConfig
     /// restore_command fetches each segment with <see cref="Backup.SourceArchive.ConfigFile"/>, and recovery_target_timeline
     /// 'latest' follows the source's failovers through the history files the source archives.
     /// </remarks>
-    public static RoleParameters Role(NodeSettings settings, StandbySource source, PeerId? downstream) =>
+    public static RoleParameters Role(DriverSettings settings, StandbySource source, PeerId? downstream) =>
         new(SyncStandbyName: downstream?.Id ?? ApplianceConfig.NoSyncPlaceholder,
             ReadOnly: true,
             PrimaryConnInfo: source.Repository is not null ? null : ConnInfo.ForPrimaryOf(source, settings.Credentials.ReplicationUser, ApplicationName(settings),

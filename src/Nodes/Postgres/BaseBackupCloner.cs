@@ -14,7 +14,7 @@ public static class BaseBackupCloner
     /// <exception cref="UpstreamUnreachableException">The upstream did not answer; nothing was written.</exception>
     /// <exception cref="WrongMajorVersionException">The upstream runs another major version; nothing was written.</exception>
     /// <exception cref="DiskFullException">The target's file system filled up; the partial copy was removed.</exception>
-    public static async Task CloneAsync(PostgresBinaries binaries, NodeSettings settings, PeerId upstream, DataDirectory target,
+    public static async Task CloneAsync(PostgresBinaries binaries, DriverSettings settings, PeerId upstream, DataDirectory target,
         IProgress<BaseBackupProgress>? progress, CancellationToken ct)
     {
         if (target.Kind != DataDirectoryKind.Empty)
@@ -70,7 +70,7 @@ public static class BaseBackupCloner
     /// </summary>
     /// <exception cref="Npgsql.NpgsqlException">The upstream answers but refuses this node (a wrong password, no
     /// pg_hba.conf entry, a TLS failure): not something waiting cures, so the caller fails in the driver's own words.</exception>
-    public static async Task<string?> WhyNotReadyToCloneAsync(PeerId upstream, NodeSettings settings, CancellationToken ct)
+    public static async Task<string?> WhyNotReadyToCloneAsync(PeerId upstream, DriverSettings settings, CancellationToken ct)
     {
         try
         {

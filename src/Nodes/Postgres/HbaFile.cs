@@ -12,7 +12,7 @@ public static class HbaFile
     public const string FileName = "pg_hba.conf";
 
     /// <summary>
-    /// The hosts an instance admits: the configured seed hosts (<see cref="NodeSettings.PeerHosts"/>), itself, and every
+    /// The hosts an instance admits: the configured seed hosts (<see cref="DriverSettings.PeerHosts"/>), itself, and every
     /// peer <paramref name="state"/> names (primary, sync, asyncs, deposed), so that a peer added later (one that is not a
     /// seed, or a host placement chose) can clone and stream once the state names it, and one the state dropped can no longer.
     /// </summary>
@@ -20,7 +20,7 @@ public static class HbaFile
     /// <param name="settings">The instance's settings.</param>
     /// <returns>Seeds and self first, in that order, then the state's hosts sorted, without repeats: a change of roles alone
     /// leaves the list, and so the file, as it was.</returns>
-    public static IReadOnlyList<string> AdmittedHosts(ClusterState? state, NodeSettings settings) =>
+    public static IReadOnlyList<string> AdmittedHosts(ClusterState? state, DriverSettings settings) =>
         [.. settings.PeerHosts.Append(settings.Self.Host)
             .Concat((state?.NamedPeers ?? []).Select(p => p.Host).Order(StringComparer.Ordinal))
             .Distinct(StringComparer.Ordinal)];

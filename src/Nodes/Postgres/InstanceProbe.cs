@@ -174,7 +174,7 @@ public sealed record InstanceProbe(string Host, int Port, ClusterCredentials Cre
     /// <summary>
     /// A standby's progress for its stall check (<see cref="StandbyStall"/>): whether its WAL receiver streams, where its
     /// replay stands, and, only when it does not stream, its history. On a fresh connection; the node's checks read it
-    /// on the kept status session instead (<see cref="PostgresNode.ReadStandbyProgressAsync"/>).
+    /// on the kept status session instead (<see cref="PostgresDriver.ReadStandbyProgressAsync"/>).
     /// </summary>
     public async Task<StandbyProgress> ReadStandbyProgressAsync(CancellationToken ct)
     {

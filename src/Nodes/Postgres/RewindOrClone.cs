@@ -39,7 +39,7 @@ internal static class RewindOrClone
     /// <exception cref="ForeignDataDirectoryException">The directory belongs to another cluster; it was not touched.</exception>
     /// <exception cref="UpstreamUnreachableException">The upstream did not answer; nothing was changed.</exception>
     /// <exception cref="InstanceAlreadyRunningException">PostgreSQL still runs on the directory.</exception>
-    public static async Task<RejoinOutcome> RunAsync(PostgresBinaries binaries, NodeSettings settings, DataDirectory dataDirectory,
+    public static async Task<RejoinOutcome> RunAsync(PostgresBinaries binaries, DriverSettings settings, DataDirectory dataDirectory,
         PeerId upstream, IProgress<BaseBackupProgress>? progress, CancellationToken ct)
     {
         dataDirectory.RequireClusterOf(binaries);
@@ -104,7 +104,7 @@ internal static class RewindOrClone
     /// How this stopped instance's WAL stands against <paramref name="upstream"/>'s history; null when either is unknown
     /// (no history file, or the end of the local WAL could not be found).
     /// </summary>
-    public static async Task<HistoryComparison?> CompareAsync(PostgresBinaries binaries, NodeSettings settings, DataDirectory dataDirectory,
+    public static async Task<HistoryComparison?> CompareAsync(PostgresBinaries binaries, DriverSettings settings, DataDirectory dataDirectory,
         PeerId upstream, CancellationToken ct)
     {
         var local = await LocalWal.ReadAsync(binaries, dataDirectory, ct).ConfigureAwait(false);
@@ -120,7 +120,7 @@ internal static class RewindOrClone
     /// pg_control shows the timeline it really is on.
     /// </summary>
     /// <returns>Null when the source is ready; otherwise why it is not (then the caller clones instead).</returns>
-    private static async Task<string?> WaitForSourceControlFileAsync(NodeSettings settings, PeerId upstream, CancellationToken ct)
+    private static async Task<string?> WaitForSourceControlFileAsync(DriverSettings settings, PeerId upstream, CancellationToken ct)
     {
         var probe = InstanceProbe.Of(upstream, settings.Credentials, settings.Timeouts.Connect);
         var deadline = DateTimeOffset.UtcNow + SourceCheckpointTimeout;
@@ -150,7 +150,7 @@ internal static class RewindOrClone
     /// before its successor finished promoting); rewinding against it would find "no rewind required" and keep the
     /// divergent tail. Nothing is changed; the caller retries.
     /// </summary>
-    private static async Task RequireUpstreamAheadAsync(NodeSettings settings, PeerId upstream, int formerTimeline, CancellationToken ct)
+    private static async Task RequireUpstreamAheadAsync(DriverSettings settings, PeerId upstream, int formerTimeline, CancellationToken ct)
     {
         var probe = InstanceProbe.Of(upstream, settings.Credentials, settings.Timeouts.Connect);
         var live = (await probe.ReadStatusAsync(ct).ConfigureAwait(false)).Timeline;
@@ -162,7 +162,7 @@ internal static class RewindOrClone
     /// Clones beside the old directory and swaps only when the clone is complete, so a failed clone leaves the
     /// old data where it was.
     /// </summary>
-    private static async Task CloneInPlaceAsync(PostgresBinaries binaries, NodeSettings settings, DataDirectory dataDirectory,
+    private static async Task CloneInPlaceAsync(PostgresBinaries binaries, DriverSettings settings, DataDirectory dataDirectory,
         PeerId upstream, IProgress<BaseBackupProgress>? progress, CancellationToken ct)
     {
         var fresh = await CloneBesideAsync(binaries, settings, dataDirectory, ".appliance-clone", upstream, progress, ct).ConfigureAwait(false);
@@ -173,7 +173,7 @@ internal static class RewindOrClone
     /// Clones <paramref name="upstream"/> into a directory beside <paramref name="dataDirectory"/> (its path with
     /// <paramref name="suffix"/>), which the instance may go on using meanwhile; a leftover of an interrupted attempt is removed first.
     /// </summary>
-    internal static async Task<DataDirectory> CloneBesideAsync(PostgresBinaries binaries, NodeSettings settings, DataDirectory dataDirectory,
+    internal static async Task<DataDirectory> CloneBesideAsync(PostgresBinaries binaries, DriverSettings settings, DataDirectory dataDirectory,
         string suffix, PeerId upstream, IProgress<BaseBackupProgress>? progress, CancellationToken ct)
     {
         var fresh = new DataDirectory(dataDirectory.Path.TrimEnd('/') + suffix);

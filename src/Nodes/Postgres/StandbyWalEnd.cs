@@ -4,7 +4,7 @@ namespace Appliance.Nodes.Postgres;
 
 /// <summary>
 /// Where a fenced standby's WAL ends, read once it has replayed every whole record it holds (proved against pg_wal by
-/// <c>pg_waldump</c>, see <see cref="PostgresNode.StopReceivingAsync"/>).
+/// <c>pg_waldump</c>, see <see cref="PostgresDriver.StopReceivingAsync"/>).
 /// </summary>
 /// <param name="Replayed">The end of the last whole record it replayed: where a promotion of it forks, so the
 /// generation it starts is declared here.</param>

@@ -9,7 +9,7 @@ namespace Appliance.Nodes.Postgres;
 /// </summary>
 /// <remarks>
 /// <para>The session is used only while the epoch it was opened in still holds. The driver's epoch
-/// (<see cref="PostgresNode.ReadReportStatusAsync"/>) changes with every reload it signals, every start and every role
+/// (<see cref="PostgresDriver.ReadReportStatusAsync"/>) changes with every reload it signals, every start and every role
 /// operation, so the first read after any of them runs in a fresh backend, which starts from the postmaster's new
 /// configuration (the guarantee of <see cref="DriverConnection"/>'s unpooled connections, flynn#3731). A reload by
 /// anyone else reaches the kept backend as well: PostgreSQL's backends act on a pending SIGHUP before they run the next

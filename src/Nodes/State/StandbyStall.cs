@@ -48,7 +48,7 @@ public abstract record StallVerdict
 
     /// <summary>
     /// It holds WAL past the point where its upstream's history forked off its own, so PostgreSQL will never stream it:
-    /// rewind it onto the upstream's history and follow it again (<c>PostgresNode.RewindForkedAsync</c>).
+    /// rewind it onto the upstream's history and follow it again (<c>PostgresDriver.RewindForkedAsync</c>).
     /// </summary>
     public sealed record Rewind(string Why) : StallVerdict;
 }
@@ -64,7 +64,7 @@ public abstract record StallVerdict
 /// Nothing is lost: the upstream's history holds the standby's WAL (checked here), and the upstream is further on it,
 /// since it has removed segments past the standby's position; so the copy holds everything the standby held. A standby
 /// fenced for a takeover (<c>primary_conninfo</c> emptied) is never cloned: the driver refuses a standby that does not
-/// follow this upstream (<c>PostgresNode.CloneAfreshAsync</c>), and raising a fence stops the role first. The spin
+/// follow this upstream (<c>PostgresDriver.CloneAfreshAsync</c>), and raising a fence stops the role first. The spin
 /// model's <c>recloneStalled</c> is this rule.
 /// </remarks>
 public static class StandbyStall

@@ -19,7 +19,7 @@ public sealed class FolderCycleSpecs(ITestOutputHelper output)
         ("Appliance.Nodes.Postgres", "Appliance.Nodes.Backup",
             "the driver clones and restores through pgBackRest, whose wrapper in turn uses the driver's types"),
         ("Appliance.Actors.Node.Roles", "Appliance.Actors.Node",
-            "the role actors take the node's IDatabaseInstance and DatabaseNodeOptions, which live with DatabaseNodeActor"),
+            "the role actors take the node's IDatabaseInstance and DatabaseNodeSettings, which live with DatabaseNodeActor"),
         ("Appliance.Host.Api.Access", "Appliance.Host.Api", "the access rules write their refusals with ApiJson"),
         ("Appliance.Host.Tls", "Appliance.Host.Node", "NodeCertificate throws NodeConfigurationException and reads keys with SecretFile"),
     ];

@@ -25,7 +25,7 @@ public sealed class ReferenceConfigSpecs
     private static object Read(string section, Config config) => section switch
     {
         "appliance.coordinator" => CoordinatorSettings.FromConfig(config),
-        "appliance.node" => DatabaseNodeOptions.FromConfig(config),
+        "appliance.node" => DatabaseNodeSettings.FromConfig(config),
         "appliance.formation" => FormationSettings.FromConfig(config),
         "appliance.placement" => PlacementSettings.FromConfig(config),
         _ => throw new ArgumentOutOfRangeException(nameof(section), section, "no settings class reads it"),
@@ -43,7 +43,7 @@ public sealed class ReferenceConfigSpecs
     [Fact]
     public void The_defaults_are_the_documented_reference_values()
     {
-        var node = DatabaseNodeOptions.Default;
+        var node = DatabaseNodeSettings.Default;
         Assert.Equal(Ms(500), node.ReportInterval);
         Assert.Equal(Ms(1500), node.CoordinatorLease);
         Assert.Equal(TimeSpan.FromSeconds(60), node.CatchUpProgressTimeout);
@@ -74,7 +74,7 @@ public sealed class ReferenceConfigSpecs
         var defaults = section switch
         {
             "appliance.coordinator" => (object)CoordinatorSettings.Default,
-            "appliance.node" => DatabaseNodeOptions.Default,
+            "appliance.node" => DatabaseNodeSettings.Default,
             "appliance.formation" => FormationSettings.Default,
             _ => PlacementSettings.Default,
         };
@@ -106,7 +106,7 @@ public sealed class ReferenceConfigSpecs
             appliance.placement.allow-colocation = on
             """);
         Assert.Equal(CoordinatorSettings.Default with { EvaluationInterval = Ms(200) }, CoordinatorSettings.FromConfig(extra));
-        Assert.Equal(DatabaseNodeOptions.Default with { CoordinatorLease = TimeSpan.FromSeconds(2) }, DatabaseNodeOptions.FromConfig(extra));
+        Assert.Equal(DatabaseNodeSettings.Default with { CoordinatorLease = TimeSpan.FromSeconds(2) }, DatabaseNodeSettings.FromConfig(extra));
         Assert.Equal(FormationSettings.Default with { JoinRetry = TimeSpan.FromSeconds(7) }, FormationSettings.FromConfig(extra));
         Assert.Equal(PlacementSettings.Default with { AllowColocation = true }, PlacementSettings.FromConfig(extra));
     }

@@ -10,7 +10,7 @@ namespace Appliance.Cluster.Tests.Scenarios;
 /// commit). It asks <paramref name="primary"/> where to write before every attempt, as a client behind a load
 /// balancer's <c>/primary</c> check would.
 /// </summary>
-internal sealed class AcknowledgedWriter(Func<Task<PostgresNode?>> primary, Action<string> log) : IAsyncDisposable
+internal sealed class AcknowledgedWriter(Func<Task<PostgresDriver?>> primary, Action<string> log) : IAsyncDisposable
 {
     private readonly ConcurrentQueue<(int Id, DateTimeOffset Started, DateTimeOffset At)> _acknowledged = new();
     private readonly CancellationTokenSource _stop = new();

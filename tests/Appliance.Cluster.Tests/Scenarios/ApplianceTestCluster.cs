@@ -77,7 +77,7 @@ internal sealed class ApplianceTestCluster : IAsyncDisposable
         catch (InvalidOperationException) { }   // a node still logging after its test ended
     }
 
-    public PostgresNode Driver(string name) => _running[name].Driver;
+    public PostgresDriver Driver(string name) => _running[name].Driver;
 
     /// <summary>
     /// Starts a node, or starts a killed or stopped one again on its old ports and data directory, the way a service
@@ -123,7 +123,7 @@ internal sealed class ApplianceTestCluster : IAsyncDisposable
             Tuning = TestCluster.SmallTuning,
             Timeouts = TestCluster.TestTimeouts,
         };
-        var driver = new PostgresNode(settings, await TestCluster.Binaries(), ServerLog(name));
+        var driver = new PostgresDriver(settings, await TestCluster.Binaries(), ServerLog(name));
         var builder = new HostApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
         builder.Logging.AddProvider(new NodeLogForwarder(name, Log));
         builder.Services.AddApplianceNode(options, new PostgresDatabaseInstance(driver));
@@ -249,5 +249,5 @@ internal sealed class ApplianceTestCluster : IAsyncDisposable
         await _scratch.DisposeAsync();
     }
 
-    private sealed record RunningNode(IHost Host, PostgresNode Driver);
+    private sealed record RunningNode(IHost Host, PostgresDriver Driver);
 }

@@ -48,7 +48,7 @@ public sealed class PlacementScenarioSpecs(ITestOutputHelper output) : IAsyncLif
         return writer;
     }
 
-    private async Task AssertNoAcknowledgedWriteLostAsync(AcknowledgedWriter writer, PostgresNode primary)
+    private async Task AssertNoAcknowledgedWriteLostAsync(AcknowledgedWriter writer, PostgresDriver primary)
     {
         var rows = new HashSet<int>();
         await using (var connection = await primary.Probe.OpenAsync(default))

@@ -124,7 +124,7 @@ internal sealed class PlacementTestCluster : IAsyncDisposable
                 Tuning = TestCluster.SmallTuning,
                 Timeouts = TestCluster.TestTimeouts,
             };
-            return new PostgresDatabaseInstance(new PostgresNode(settings, binaries));
+            return new PostgresDatabaseInstance(new PostgresDriver(settings, binaries));
         });
         var host = builder.Build();
         await host.StartAsync();
@@ -141,7 +141,7 @@ internal sealed class PlacementTestCluster : IAsyncDisposable
         _running.Keys.FirstOrDefault(h => Instances(h).Any(i => i.Instance.Peer.Is(peer)));
 
     /// <summary>The driver of a running peer.</summary>
-    public PostgresNode? Driver(PeerId peer) =>
+    public PostgresDriver? Driver(PeerId peer) =>
         _running.Keys.SelectMany(Instances).Where(i => i.Instance.Peer.Is(peer))
             .Select(i => ((PostgresDatabaseInstance)i.Instance).Driver).FirstOrDefault();
 
@@ -221,7 +221,7 @@ internal sealed class PlacementTestCluster : IAsyncDisposable
     }
 
     /// <summary>The primary's driver if the running primary takes writes now.</summary>
-    public async Task<PostgresNode?> WritablePrimaryAsync()
+    public async Task<PostgresDriver?> WritablePrimaryAsync()
     {
         foreach (var instance in _running.Keys.SelectMany(Instances))
         {

@@ -53,7 +53,7 @@ public sealed class OperationsUnitTests : IDisposable
         };
         var o = NodeOptionsLoader.Build([values], null, _ => "generated");
         Assert.Equal(PeerTags.NoFailover | PeerTags.NoLoadBalance, o.Tags);
-        var node = NodeExtras.Apply(DatabaseNodeOptions.Default, o);
+        var node = NodeExtras.Apply(DatabaseNodeSettings.Default, o);
         Assert.Equal(o.Tags, node.Tags);
         Assert.Equal(new RoleChangeHook("/usr/local/bin/notify", TimeSpan.FromSeconds(5)), node.OnRoleChange);
 

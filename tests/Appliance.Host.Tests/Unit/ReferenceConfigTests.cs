@@ -105,7 +105,7 @@ public sealed class ReferenceConfigTests : IDisposable
         // As ApplianceNodeHosting layers them: the extra HOCON first, the reference configurations as the fallback.
         var effective = ConfigurationFactory.ParseString(options.ExtraHocon!).WithFallback(HostConfig.Reference);
 
-        Assert.Equal(DatabaseNodeOptions.Default with { CoordinatorLease = TimeSpan.FromSeconds(2) }, DatabaseNodeOptions.FromConfig(effective));
+        Assert.Equal(DatabaseNodeSettings.Default with { CoordinatorLease = TimeSpan.FromSeconds(2) }, DatabaseNodeSettings.FromConfig(effective));
         Assert.Equal(CoordinatorSettings.Default with { ReportLease = TimeSpan.FromSeconds(4) }, CoordinatorSettings.FromConfig(effective));
         Assert.Equal(TimeSpan.FromSeconds(3), effective.GetTimeSpan("akka.cluster.failure-detector.acceptable-heartbeat-pause"));
         Assert.Equal(TimeSpan.FromMilliseconds(500), effective.GetTimeSpan("akka.cluster.failure-detector.heartbeat-interval"));

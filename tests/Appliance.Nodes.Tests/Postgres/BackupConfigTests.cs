@@ -11,10 +11,10 @@ public sealed class BackupConfigTests
     private static readonly BackupSettings Settings = new("/backups/repo", "appliance", "/data/n1/pgbackrest",
         [new BackupOption("repo1-retention-full", "2"), new BackupOption("compress-type", "zst")]);
 
-    private static NodeSettings Node(BackupSettings? backup) =>
+    private static DriverSettings Node(BackupSettings? backup) =>
         new(new PeerId("n1", "127.0.0.1", 5432), "/data/n1/pgdata", ClusterCredentials.FromSecret("pw"), []) { Backup = backup };
 
-    private static string Conf(NodeSettings settings) => ApplianceConfigFile.Render(new ApplianceConfig(ApplianceConfig.ServerFor(settings),
+    private static string Conf(DriverSettings settings) => ApplianceConfigFile.Render(new ApplianceConfig(ApplianceConfig.ServerFor(settings),
         ApplianceConfig.SingletonPrimary("1GB")));
 
     [Fact]

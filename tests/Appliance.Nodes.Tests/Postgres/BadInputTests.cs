@@ -50,7 +50,7 @@ public sealed class BadInputTests
             $"the real installation must have the guard (make -C ext/appliance_guard install): {binaries.PackageLibDirectory}");
         var emptyLib = Directory.CreateDirectory(Path.Combine(cluster.Path_, "lib-without-guard")).FullName;
         var p = TestCluster.Peer("p");
-        var node = new PostgresNode(cluster.Settings(p), binaries with { PackageLibDirectory = emptyLib });
+        var node = new PostgresDriver(cluster.Settings(p), binaries with { PackageLibDirectory = emptyLib });
         await node.InitializeAsync(default);
         var before = Snapshot(node.DataDirectory.Path);
 

@@ -64,7 +64,7 @@ public sealed class CommitGuardTests
     }
 
     /// <summary>Runs the statements on one session and requires the commit to be refused by the guard, promptly.</summary>
-    private static async Task RefusedAsync(PostgresNode node, string database, string? user, params string[] statements)
+    private static async Task RefusedAsync(PostgresDriver node, string database, string? user, params string[] statements)
     {
         var attempt = ExecOnAsync(node, database, user, statements);
         var finished = await Task.WhenAny(attempt, Task.Delay(CommitTimeout));
@@ -75,7 +75,7 @@ public sealed class CommitGuardTests
         Assert.Contains("is not allowed while a synchronous standby is named", e.MessageText);
     }
 
-    private static async Task ExecOnAsync(PostgresNode node, string database, string? user, params string[] statements)
+    private static async Task ExecOnAsync(PostgresDriver node, string database, string? user, params string[] statements)
     {
         var builder = new NpgsqlConnectionStringBuilder
         {

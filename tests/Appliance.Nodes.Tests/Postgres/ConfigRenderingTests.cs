@@ -9,7 +9,7 @@ public sealed class ConfigRenderingTests
 {
     private static readonly ClusterCredentials Credentials = new("su", "replicator", "it's a \\ secret");
 
-    private static NodeSettings Settings(string id = "pg-1") =>
+    private static DriverSettings Settings(string id = "pg-1") =>
         new(new PeerId(id, "10.0.0.1", 5432), "/data/pg", Credentials, ["10.0.0.2", "10.0.0.3"]);
 
     [Theory]

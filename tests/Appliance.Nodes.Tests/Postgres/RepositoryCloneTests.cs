@@ -19,7 +19,7 @@ public sealed class RepositoryCloneTests
         var repo = Path.Combine(cluster.Path_, "repo");
         Directory.CreateDirectory(repo);
         PgBackRestConfig.GiveToPostgres(repo);
-        async Task<PostgresNode> NodeWithRepository(PeerId peer)
+        async Task<PostgresDriver> NodeWithRepository(PeerId peer)
         {
             var settings = cluster.Settings(peer) with { Backup = new BackupSettings(repo, "appliance", Path.Combine(cluster.Path_, peer.Id + "-pgbackrest"), []) };
             await PgBackRestConfig.WriteAsync(settings.Backup!, settings.DataDirectory, peer.Port, default);

@@ -106,7 +106,7 @@ public sealed class RewindTests
     /// p → s → a0 with row 1. s stops; p commits row 2 locally but never gets it acknowledged; p dies; s takes over
     /// with a0 as its sync and acknowledges row 3.
     /// </summary>
-    private static async Task<(PostgresNode OldPrimary, PostgresNode NewPrimary, PostgresNode NewSync, Peers Peers)> DeposeAsync(
+    private static async Task<(PostgresDriver OldPrimary, PostgresDriver NewPrimary, PostgresDriver NewSync, Peers Peers)> DeposeAsync(
         TestCluster cluster)
     {
         var chain = await Chain.BuildAsync(cluster, "p", "s", "a0");
@@ -128,7 +128,7 @@ public sealed class RewindTests
         return (p, s, a0, new Peers(chain.Peers[0], chain.Peers[1], chain.Peers[2]));
     }
 
-    private static async Task AssertRejoinedAsync(PostgresNode oldPrimary, PostgresNode newPrimary, PostgresNode upstream)
+    private static async Task AssertRejoinedAsync(PostgresDriver oldPrimary, PostgresDriver newPrimary, PostgresDriver upstream)
     {
         Assert.True(oldPrimary.IsRunning);
         await Sql.ExecAsync(newPrimary, "INSERT INTO t VALUES (4)");
@@ -141,7 +141,7 @@ public sealed class RewindTests
         Assert.Contains(await upstream.Probe.ReadDownstreamsAsync(default), d => d.ApplicationName == "p");
     }
 
-    private static async Task<long[]> IdsAsync(PostgresNode node)
+    private static async Task<long[]> IdsAsync(PostgresDriver node)
     {
         await using var c = await Sql.ConnectAsync(node);
         await using var cmd = new Npgsql.NpgsqlCommand("SELECT id::bigint FROM t ORDER BY id", c);

@@ -241,7 +241,7 @@ public sealed class RolesAndAccessTests
         }, state => state == PostgresErrorCodes.InvalidAuthorizationSpecification, "p refuses n's new connections again");
     }
 
-    private static async Task<string?> ReplicationVerifierAsync(PostgresNode node)
+    private static async Task<string?> ReplicationVerifierAsync(PostgresDriver node)
     {
         await using var c = await Sql.ConnectAsync(node);
         await using var cmd = new NpgsqlCommand("SELECT rolpassword FROM pg_authid WHERE rolname = 'replicator'", c);

@@ -108,7 +108,7 @@ public sealed class StalledStandbyTests
     }
 
     /// <summary>A standby leader of a source whose failover promoted its sync below the leader's position.</summary>
-    private sealed record ForkedLeader(PostgresNode Leader, PostgresNode NewPrimary, PeerId NewPrimaryPeer, StandbySource Source, PendingCommit Lost);
+    private sealed record ForkedLeader(PostgresDriver Leader, PostgresDriver NewPrimary, PeerId NewPrimaryPeer, StandbySource Source, PendingCommit Lost);
 
     /// <summary>
     /// A standby leader streams from its source's primary directly, so it can hold WAL the source's sync never got: a

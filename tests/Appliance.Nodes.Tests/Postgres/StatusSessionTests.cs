@@ -4,7 +4,7 @@ using Appliance.Nodes.State;
 namespace Appliance.Nodes.Tests.Postgres;
 
 /// <summary>
-/// The node's periodic status reads (<see cref="PostgresNode.ReadReportStatusAsync"/>) on real PostgreSQL: one monitoring
+/// The node's periodic status reads (<see cref="PostgresDriver.ReadReportStatusAsync"/>) on real PostgreSQL: one monitoring
 /// session stays open between reads, the first read after a driver operation runs in a fresh backend that sees the new
 /// configuration, and a session closed under the driver is replaced without a failed read.
 /// </summary>
@@ -12,11 +12,11 @@ namespace Appliance.Nodes.Tests.Postgres;
 [System.Runtime.Versioning.SupportedOSPlatform("linux")]
 public sealed class StatusSessionTests
 {
-    private static Task<long[]> MonitorBackendsAsync(PostgresNode node) =>
+    private static Task<long[]> MonitorBackendsAsync(PostgresDriver node) =>
         Sql.ScalarAsync<long[]>(node,
             $"SELECT coalesce(array_agg(pid::bigint ORDER BY pid), '{{}}') FROM pg_stat_activity WHERE usename = '{ClusterCredentials.MonitorUser}'");
 
-    private static async Task<long> KeptBackendAsync(PostgresNode node) =>
+    private static async Task<long> KeptBackendAsync(PostgresDriver node) =>
         (await Eventually.ReturnsAsync(() => MonitorBackendsAsync(node), pids => pids.Length == 1, "one monitoring backend is left"))[0];
 
     [Fact]

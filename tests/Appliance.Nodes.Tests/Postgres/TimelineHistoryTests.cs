@@ -103,7 +103,7 @@ public sealed class TimelineHistoryTests
         Assert.Equal(2, history.Timeline);
         Assert.True(Assert.Single(history.Past).SwitchPoint < new Lsn(0xFF_0000_0000), "timeline 2 is this standby's own, not the foreign one");
         Assert.Equal("1\tFF/0\tno recovery target specified\n",
-            await File.ReadAllTextAsync(Path.Combine(s.DataDirectory.Path, PostgresNode.ForeignHistoryDirectory, "00000002.history")));
+            await File.ReadAllTextAsync(Path.Combine(s.DataDirectory.Path, PostgresDriver.ForeignHistoryDirectory, "00000002.history")));
     }
 
     [Fact]

@@ -553,7 +553,7 @@ internal sealed class ReplicationWorld
         var verdict = StandbyStall.Decide(u.Peer, new StallReading(own, theirs), TimeSpan.FromMinutes(1), TimeSpan.FromSeconds(30));
         if (verdict is StallVerdict.Rewind)
         {
-            RewindOnto(n, u);   // the role follows its upstream again, which rewinds it (PostgresNode.FollowAsync)
+            RewindOnto(n, u);   // the role follows its upstream again, which rewinds it (PostgresDriver.FollowAsync)
             return;
         }
         if (verdict is not StallVerdict.CloneAfresh) return;

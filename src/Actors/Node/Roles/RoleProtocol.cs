@@ -47,4 +47,4 @@ internal static class RoleProtocol
 /// <param name="Options">Timings.</param>
 /// <param name="Rejoin">The policy for deposed peers.</param>
 internal sealed record RoleContext(long Token, IDatabaseInstance Instance, ClusterState State, RoleAssignment Assignment,
-    Akka.Actor.IActorRef Node, DatabaseNodeOptions Options, RejoinPolicy Rejoin);
+    Akka.Actor.IActorRef Node, DatabaseNodeSettings Options, RejoinPolicy Rejoin);

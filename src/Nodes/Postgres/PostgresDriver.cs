@@ -12,7 +12,7 @@ namespace Appliance.Nodes.Postgres;
 /// Role changes are serialised: each public operation waits for the one before it. Every operation is
 /// cancellable; a cancelled start stops the half-started server, and a cancelled clone removes its partial copy.
 /// </remarks>
-public sealed partial class PostgresNode : IAsyncDisposable
+public sealed partial class PostgresDriver : IAsyncDisposable
 {
     private readonly SemaphoreSlim _gate = new(1, 1);
     private readonly Action<string>? _onServerLog;
@@ -40,7 +40,7 @@ public sealed partial class PostgresNode : IAsyncDisposable
     /// <param name="settings">The instance.</param>
     /// <param name="binaries">The PostgreSQL programs (see <see cref="PostgresBinaries.LocateAsync"/>).</param>
     /// <param name="onServerLog">Receives every line the server writes to its standard error.</param>
-    public PostgresNode(NodeSettings settings, PostgresBinaries binaries, Action<string>? onServerLog = null)
+    public PostgresDriver(DriverSettings settings, PostgresBinaries binaries, Action<string>? onServerLog = null)
     {
         Settings = settings;
         Binaries = binaries;
@@ -84,12 +84,12 @@ public sealed partial class PostgresNode : IAsyncDisposable
         PostgresOsUser.GiveToPostgres(ReplicationPassFile.PathIn(DataDirectory.Path));
     }
 
-    /// <summary>Locates the binaries (<see cref="NodeSettings.BinDirectory"/> or the newest installed) and creates the driver.</summary>
-    public static async Task<PostgresNode> CreateAsync(NodeSettings settings, Action<string>? onServerLog, CancellationToken ct) =>
+    /// <summary>Locates the binaries (<see cref="DriverSettings.BinDirectory"/> or the newest installed) and creates the driver.</summary>
+    public static async Task<PostgresDriver> CreateAsync(DriverSettings settings, Action<string>? onServerLog, CancellationToken ct) =>
         new(settings, await PostgresBinaries.LocateAsync(settings.BinDirectory, ct).ConfigureAwait(false), onServerLog);
 
     /// <summary>The instance's settings.</summary>
-    public NodeSettings Settings { get; }
+    public DriverSettings Settings { get; }
 
     /// <summary>The PostgreSQL programs in use.</summary>
     public PostgresBinaries Binaries { get; }

@@ -8,7 +8,7 @@ namespace Appliance.Nodes.Postgres;
 /// <param name="Credentials">The superuser, replication and monitoring credentials, the same on every instance of the cluster.</param>
 /// <param name="PeerHosts">The seed hosts: always admitted by pg_hba (with loopback and this instance), before any cluster
 /// state and whatever it says; the driver also admits every peer the newest state names (<see cref="HbaFile.AdmittedHosts"/>).</param>
-public sealed record NodeSettings(PeerId Self, string DataDirectory, ClusterCredentials Credentials, IReadOnlyList<string> PeerHosts)
+public sealed record DriverSettings(PeerId Self, string DataDirectory, ClusterCredentials Credentials, IReadOnlyList<string> PeerHosts)
 {
     /// <summary>The PostgreSQL bin directory; null picks the newest <c>/usr/lib/postgresql/*/bin</c>.</summary>
     public string? BinDirectory { get; init; }

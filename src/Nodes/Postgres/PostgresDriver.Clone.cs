@@ -3,7 +3,7 @@ using Appliance.Nodes.State;
 
 namespace Appliance.Nodes.Postgres;
 
-public sealed partial class PostgresNode
+public sealed partial class PostgresDriver
 {
     /// <summary>How the empty data directory was last filled (from the repository or by pg_basebackup, and why); null until it was.</summary>
     public CloneMethod? LastClone { get; private set; }

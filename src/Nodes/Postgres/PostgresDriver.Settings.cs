@@ -8,7 +8,7 @@ namespace Appliance.Nodes.Postgres;
 /// (<c>pg_settings.pending_restart</c>); empty when it does not run.</param>
 public sealed record SettingsApplied(bool Changed, IReadOnlyList<string> PendingRestart);
 
-public sealed partial class PostgresNode
+public sealed partial class PostgresDriver
 {
     private readonly SemaphoreSlim _settingsGate = new(1, 1);
     private IReadOnlyDictionary<string, string> _clusterSettings = new Dictionary<string, string>();

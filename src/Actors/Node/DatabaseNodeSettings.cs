@@ -18,7 +18,7 @@ namespace Appliance.Actors.Node;
 /// <param name="MaxRetryBackoff">Longest delay between retries of a failed role.</param>
 /// <param name="StandbyStallCheckInterval">How often a standby checks that it streams.</param>
 /// <param name="StandbyStallPatience">How long a standby whose upstream no longer holds the WAL it needs waits before it is cloned afresh.</param>
-public sealed record DatabaseNodeOptions(
+public sealed record DatabaseNodeSettings(
     TimeSpan ReportInterval,
     TimeSpan CoordinatorLease,
     TimeSpan CatchUpProgressTimeout,
@@ -43,13 +43,13 @@ public sealed record DatabaseNodeOptions(
     public TimeProvider Clock { get; init; } = TimeProvider.System;
 
     /// <summary>The reference configuration's values (<c>appliance.node</c> of <c>src/Actors/reference.conf</c>, which gives the reasoning).</summary>
-    public static DatabaseNodeOptions Default { get; } = FromConfig(Config.Empty);
+    public static DatabaseNodeSettings Default { get; } = FromConfig(Config.Empty);
 
     /// <summary>Reads <c>appliance.node</c> from <paramref name="config"/> over the reference configuration; a missing key keeps the reference value.</summary>
-    public static DatabaseNodeOptions FromConfig(Config config)
+    public static DatabaseNodeSettings FromConfig(Config config)
     {
         var section = ActorsConfig.Section(config, "appliance.node");
-        return new DatabaseNodeOptions(
+        return new DatabaseNodeSettings(
             ReportInterval: section.GetTimeSpan("report-interval"),
             CoordinatorLease: section.GetTimeSpan("coordinator-lease"),
             CatchUpProgressTimeout: section.GetTimeSpan("catch-up-progress-timeout"),

@@ -4,7 +4,7 @@ using Npgsql;
 
 namespace Appliance.Nodes.Postgres;
 
-public sealed partial class PostgresNode
+public sealed partial class PostgresDriver
 {
     /// <summary>
     /// Makes this instance the leader of a standby cluster: a standby of <paramref name="source"/>'s writable primary
