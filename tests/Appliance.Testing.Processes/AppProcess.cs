@@ -30,11 +30,6 @@ public sealed class AppProcess : IAsyncDisposable
         var environment = (env ?? new Dictionary<string, string>()).ToDictionary(e => e.Key, string? (e) => e.Value);
         environment["APPLIANCE_ENDPOINT"] = null;
         environment.TryAdd("APPLIANCE_API_TOKEN", null);
-        // Tier-0 code only, never re-compiled at tier 1: a test's node lives for seconds to minutes, so the re-compiles of
-        // its hot methods cost CPU they never pay back, on a 2-core CI machine that the suite keeps busy. It changes how
-        // the runtime compiles, not what runs (docs/BENCHMARKS.md §4h measured 0.55-0.67 of a fresh cluster's CPU).
-        // Inherited by the nodes the demo starts. Not a setting the product ships: a deployed node runs for months.
-        environment.TryAdd("DOTNET_TC_CallCounting", "0");
         return new AppProcess(new NodeLaunch(Executable.Dotnet(Dll), [.. args]) { Environment = environment, Input = LaunchInput.Pipe }.Start());
     }
 

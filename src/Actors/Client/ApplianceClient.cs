@@ -22,7 +22,7 @@ namespace Appliance.Actors.Client;
 /// <see cref="SyncCommitWatch"/> for the same guarantee. Old data sources
 /// are disposed a little later, so connections already handed out finish their work.
 /// </remarks>
-internal sealed class ApplianceClient : IAsyncDisposable
+public sealed class ApplianceClient : IAsyncDisposable
 {
     /// <summary>The cluster role of application members.</summary>
     public const string ClientRole = ClusterTopology.ClientRole;
@@ -107,6 +107,9 @@ internal sealed class ApplianceClient : IAsyncDisposable
     /// </summary>
     /// <exception cref="CommitNotConfirmedException">A commit in the work was not confirmed by the sync.</exception>
     /// <exception cref="InvalidOperationException">No cluster state has arrived yet.</exception>
+    // RS0026 (two overloads with an optional parameter): the application API already has this shape, and the generic
+    // and non-generic work types never make a call ambiguous.
+#pragma warning disable RS0026
     public async Task<T> WriteAsync<T>(Func<NpgsqlConnection, CancellationToken, Task<T>> work, CancellationToken ct = default)
     {
         await using var connection = await OpenPrimaryConnectionAsync(ct);
@@ -116,6 +119,7 @@ internal sealed class ApplianceClient : IAsyncDisposable
     /// <inheritdoc cref="WriteAsync{T}"/>
     public Task WriteAsync(Func<NpgsqlConnection, CancellationToken, Task> work, CancellationToken ct = default) =>
         WriteAsync<bool>(async (c, token) => { await work(c, token); return true; }, ct);
+#pragma warning restore RS0026
 
     private void OnState(ClusterState state)
     {

@@ -8,7 +8,7 @@ namespace Appliance.Actors.Client;
 /// with a WARNING instead of an error. The sync may not have the write, so a takeover can lose it. Treat the
 /// transaction as failed or unknown, never as done.
 /// </summary>
-internal sealed class CommitNotConfirmedException : Exception
+public sealed class CommitNotConfirmedException : Exception
 {
     /// <summary>Wraps PostgreSQL's warning, and the error that followed it, if any.</summary>
     public CommitNotConfirmedException(PostgresNotice notice, Exception? inner = null)

@@ -8,7 +8,7 @@ namespace Appliance.Actors.Client;
 /// driver reports that commit as done. This watches a connection's notices for that warning, so that work run through
 /// <see cref="RunAsync{T}"/> throws <see cref="CommitNotConfirmedException"/> instead.
 /// </summary>
-internal static class SyncCommitWatch
+public static class SyncCommitWatch
 {
     // The routine that waits for the sync (syncrep.c in PostgreSQL 15). Notices carry the routine's name whatever
     // lc_messages says, so this does not depend on the server's language; the English text is a fallback for servers
