@@ -1,5 +1,6 @@
 using Akka.Actor;
 using Akka.TestKit.Xunit2;
+using Appliance.Actors.Node;
 using Appliance.Actors.Protocol;
 using Appliance.Nodes.Postgres;
 using Appliance.Nodes.State;
@@ -332,5 +333,24 @@ public sealed partial class DatabaseNodeActorSpecs(ITestOutputHelper output) : T
         await using (_nodes.Heartbeat(state))
             await _nodes.UntilAsync("n1", s => !s.SelfFenced && s.ReadWrite, "writes again", TimeSpan.FromSeconds(60));
         await Sql.ExecAsync(_nodes.Drivers["n1"], "INSERT INTO t VALUES (6)");
+    }
+
+    [Fact]
+    public async Task A_primary_whose_self_fencing_fails_tries_again_until_it_is_read_only()
+    {
+        var options = NodeActorHarness.Options with { CoordinatorLease = TimeSpan.FromSeconds(4) };
+        InstanceFailingOnce? fault = null;
+        await _nodes.StartAsync(Sys, TestActor, RejoinPolicy.Auto, options,
+            (id, instance) => id == "n1" ? InstanceFailingOnce.Wrap(instance, nameof(IDatabaseInstance.SelfFenceAsync), out fault) : instance,
+            "n1", "n2", "n3");
+        var state = _nodes.State(1, 1, "n1", "n2", ["n3"]);
+        await using (_nodes.Heartbeat(state))
+            await _nodes.UntilAsync("n1", s => s.ReadWrite, "primary takes writes");
+
+        // The coordinator falls silent; the first self-fence fails, and PostgreSQL is read-only only if it is tried again.
+        await _nodes.UntilAsync("n1", s => s.SelfFenced, "self-fenced", TimeSpan.FromSeconds(30));
+        await Eventually.TrueAsync(async () => await Sql.ScalarAsync<string>(_nodes.Drivers["n1"], "SHOW default_transaction_read_only") == "on",
+            "primary read-only after a failed first self-fence", TimeSpan.FromSeconds(30));
+        Assert.Equal(1, fault!.Failures);
     }
 }

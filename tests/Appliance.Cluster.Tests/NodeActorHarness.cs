@@ -30,7 +30,12 @@ internal sealed class NodeActorHarness : IAsyncDisposable
 
     public ImmutableDictionary<string, IActorRef> Actors { get; private set; } = ImmutableDictionary<string, IActorRef>.Empty;
 
-    public async Task StartAsync(ActorSystem system, IActorRef coordinator, RejoinPolicy rejoin, DatabaseNodeSettings options, params string[] ids)
+    public Task StartAsync(ActorSystem system, IActorRef coordinator, RejoinPolicy rejoin, DatabaseNodeSettings options, params string[] ids) =>
+        StartAsync(system, coordinator, rejoin, options, (_, instance) => instance, ids);
+
+    /// <param name="wrap">Wraps each node's real instance, for tests that inject a fault into one of its operations.</param>
+    public async Task StartAsync(ActorSystem system, IActorRef coordinator, RejoinPolicy rejoin, DatabaseNodeSettings options,
+        Func<string, IDatabaseInstance, IDatabaseInstance> wrap, params string[] ids)
     {
         foreach (var id in ids)
         {
@@ -39,7 +44,7 @@ internal sealed class NodeActorHarness : IAsyncDisposable
             Peers = Peers.Add(id, peer);
             Drivers = Drivers.Add(id, driver);
             Actors = Actors.Add(id, system.ActorOf(
-                DatabaseNodeActor.Props(new PostgresDatabaseInstance(driver), coordinator, null, options, rejoin), id));
+                DatabaseNodeActor.Props(wrap(id, new PostgresDatabaseInstance(driver)), coordinator, null, options, rejoin), id));
         }
     }
 

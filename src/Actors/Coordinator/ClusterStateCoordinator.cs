@@ -30,6 +30,7 @@ namespace Appliance.Actors.Coordinator;
 public sealed class ClusterStateCoordinator : ReceivePersistentActor, IWithTimers
 {
     private const string TickTimer = "evaluation-tick";
+    private const string RepublishTimer = "topic-republish";
     private const string GraceTimer = "startup-grace";
     private const string ProbeTimer = "probe-timeout";
 
@@ -99,6 +100,10 @@ public sealed class ClusterStateCoordinator : ReceivePersistentActor, IWithTimer
         Command<CredentialProtocol.GetSecretFingerprints>(_ =>
             Sender.Tell(new CredentialProtocol.SecretFingerprints(_secretFingerprints.ToDictionary())));
         Command<EvaluationTick>(_ => OnTick());
+        Command<TopicRepublishTick>(_ =>
+        {
+            if (_state is not null) PublishOnTopic(_state);
+        });
         Command<ClusterEvent.IMemberEvent>(e => MembershipMayHaveChanged(_membership.MemberChanged(e.Member, Now())));
         Command<ClusterEvent.UnreachableMember>(e => MembershipMayHaveChanged(_membership.ReachabilityChanged(e.Member, false, Now())));
         Command<ClusterEvent.ReachableMember>(e => MembershipMayHaveChanged(_membership.ReachabilityChanged(e.Member, true, Now())));
@@ -187,6 +192,7 @@ public sealed class ClusterStateCoordinator : ReceivePersistentActor, IWithTimer
         _quietSince = _recoveredAt;
         _log.Info("Coordinator recovered at sequence number {0}: {1}.", LastSequenceNr, _state?.ToString() ?? "no state yet");
         Timers.StartPeriodicTimer(TickTimer, EvaluationTick.Instance, _settings.EvaluationInterval);
+        Timers.StartPeriodicTimer(RepublishTimer, TopicRepublishTick.Instance, _settings.TopicRepublishInterval);
         if (_state is not null) Publish(_state);   // a new incarnation (failover, restart) heals every view at once
         RequestEvaluation();
     }
@@ -269,7 +275,7 @@ public sealed class ClusterStateCoordinator : ReceivePersistentActor, IWithTimer
 
     private void OnTick()
     {
-        if (_state is not null) PublishOnTopic(_state);
+        if (_state is not null) TellNodes(_state);   // the nodes' lease heartbeat (§11): addressed, never through the topic
         RequestEvaluation();   // also notices report leases that ran out
     }
 
@@ -505,6 +511,12 @@ public sealed class ClusterStateCoordinator : ReceivePersistentActor, IWithTimer
     private void Publish(ClusterState state)
     {
         PublishOnTopic(state);
+        TellNodes(state);
+    }
+
+    /// <summary>Tells the state to each node actor that reported to this incarnation: the nodes' one path.</summary>
+    private void TellNodes(ClusterState state)
+    {
         var changed = new ClusterStateProtocol.StateChanged(state.Version, state, _incarnation);
         foreach (var node in _membership.Nodes) node.Tell(changed);
     }

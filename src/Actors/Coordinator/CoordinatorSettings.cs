@@ -33,10 +33,17 @@ public sealed record CoordinatorSettings
     public bool ShardedPlacement { get; init; }
 
     /// <summary>
-    /// How often the coordinator evaluates even when nothing was reported, expires report leases, and republishes the
-    /// current state (pub-sub delivers at most once, so receivers heal from the next republish).
+    /// How often the coordinator evaluates even when nothing was reported, expires report leases, and tells each node it
+    /// knows the current state again: the primaries' lease heartbeat, so it must stay well below the nodes'
+    /// coordinator lease.
     /// </summary>
     public TimeSpan EvaluationInterval { get; init; }
+
+    /// <summary>
+    /// How often the coordinator republishes the current state on the topic for its subscribers (pub-sub delivers at
+    /// most once, so a subscriber that missed a state heals from the next republish). Nodes do not depend on it.
+    /// </summary>
+    public TimeSpan TopicRepublishInterval { get; init; }
 
     /// <summary>How long to wait for a node to raise a fence before treating it as unable to (PostgreSQL down).</summary>
     public TimeSpan ProbeTimeout { get; init; }
@@ -95,6 +102,7 @@ public sealed record CoordinatorSettings
         return new CoordinatorSettings
         {
             EvaluationInterval = section.GetTimeSpan("evaluation-interval"),
+            TopicRepublishInterval = section.GetTimeSpan("topic-republish-interval"),
             ProbeTimeout = section.GetTimeSpan("probe-timeout"),
             ReportLease = section.GetTimeSpan("report-lease"),
             StartupGrace = section.GetTimeSpan("startup-grace"),
@@ -114,6 +122,7 @@ public sealed record CoordinatorSettings
     public CoordinatorSettings EnsureValid()
     {
         Positive(EvaluationInterval, nameof(EvaluationInterval));
+        Positive(TopicRepublishInterval, nameof(TopicRepublishInterval));
         Positive(ProbeTimeout, nameof(ProbeTimeout));
         Positive(ReportLease, nameof(ReportLease));
         if (RelieveHostAfter is { } relieve) Positive(relieve, nameof(RelieveHostAfter));

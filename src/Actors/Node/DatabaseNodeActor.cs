@@ -52,6 +52,7 @@ public sealed partial class DatabaseNodeActor : ReceiveActor, IWithTimers
     private RejoinTarget? _rewoundOnto;
     private Task _admission = Task.CompletedTask;   // the pg_hba rewrites run one after another, in state order
     private string? _stateRefused;
+    private (Task Exit, long Token)? _watchedPostmaster;
 
     /// <summary>Creates the node actor.</summary>
     /// <param name="instance">The PostgreSQL instance it supervises.</param>
@@ -73,8 +74,8 @@ public sealed partial class DatabaseNodeActor : ReceiveActor, IWithTimers
             _cluster = Akka.Cluster.Cluster.Get(Context.System);
 
         // One path and one backstop (docs/ARCHITECTURE.md, "How the state reaches nodes and subscribers"): the
-        // coordinator tells every new state to each node it knows, and answers a report whose applied version is behind
-        // with the state. The topic's republish is this node's lease heartbeat (§11); it is not needed for delivery.
+        // coordinator tells every new state to each node it knows, and again on every tick as the lease heartbeat
+        // (§11); it answers a report whose applied version is behind with the state.
         Receive<ClusterStateProtocol.StateChanged>(changed => Adopt(changed.State));
         Receive<SubscribeAck>(_ => { });
 
@@ -162,7 +163,14 @@ public sealed partial class DatabaseNodeActor : ReceiveActor, IWithTimers
         Receive<LeaseTick>(_ => CheckLease());
         Receive<SelfFenced>(done =>
         {
-            if (done.Error is not null) _log.Error("{0}: self-fencing failed: {1}", _instance.Peer.Id, done.Error);
+            if (done.Error is null || !_leaseWatch.SelfFenced) return;
+            // PostgreSQL may still take writes: try again until it is read-only (or the coordinator is back).
+            _log.Error("{0}: self-fencing failed, retrying in {1} ms: {2}", _instance.Peer.Id, _options.MinRetryBackoff.TotalMilliseconds, done.Error);
+            Timers.StartSingleTimer(SelfFenceRetry.Instance, SelfFenceRetry.Instance, _options.MinRetryBackoff);
+        });
+        Receive<SelfFenceRetry>(_ =>
+        {
+            if (_leaseWatch.SelfFenced) SelfFence();
         });
 
         ReceiveSettingsAndCommands();
@@ -183,7 +191,9 @@ public sealed partial class DatabaseNodeActor : ReceiveActor, IWithTimers
     {
         RestoreFence();
         _lineage.Load();   // a one-off read of a small local file, before the first message
-        _mediator?.Tell(new Subscribe(ClusterStateProtocol.Topic, Self));   // the lease heartbeat, see the constructor
+        // Only for a rolling upgrade: a coordinator of an older version renews the lease solely by its republish on the
+        // topic. A coordinator of this version tells every state, and its tick's heartbeat, to this actor directly.
+        _mediator?.Tell(new Subscribe(ClusterStateProtocol.Topic, Self));
         SubscribeToCommands();
         // No request for the state: the first report goes out now, and the coordinator answers a report of applied
         // version 0 (or any version behind its own) with the current state.
@@ -334,9 +344,20 @@ public sealed partial class DatabaseNodeActor : ReceiveActor, IWithTimers
         if (changed)
             _log.Info("{0}: role {1} applied for state v{2}{3}", _instance.Peer.Id, applied.Role, _appliedVersion, applied.ReadWrite ? ", taking writes" : "");
         if (applied.Role != previousRole) RunRoleChangeHook(applied.Role, previousRole);
-        var token = _token;
-        _instance.Exited?.PipeTo(Self, success: exit => new PostmasterExited(token, exit));
+        WatchPostmaster();
         ReadStatus();
+    }
+
+    /// <summary>
+    /// Has the running postmaster's exit come back as a message for the current role: once per postmaster and role,
+    /// although a role reports itself applied many times (every reconcile), so that one exit is one message.
+    /// </summary>
+    private void WatchPostmaster()
+    {
+        if (_instance.Exited is not { } exited || _watchedPostmaster == (exited, _token)) return;
+        _watchedPostmaster = (exited, _token);
+        var token = _token;
+        exited.PipeTo(Self, success: exit => new PostmasterExited(token, exit));
     }
 
     /// <summary>Runs the operator's hook in the background; its outcome comes back as a message and is only logged.</summary>
@@ -387,16 +408,15 @@ public sealed partial class DatabaseNodeActor : ReceiveActor, IWithTimers
         }
         _log.Info("{0}: raising fence {1} ({2})", _instance.Peer.Id, raise.Fence, raise.Owner?.ToString() ?? $"probe {raise.ProbeId}");
         StopRole();
-        _fences.Raise(raise.Fence, raise.Owner);
-        SaveThenRaise(raise.Fence, raise.Owner).PipeTo(Self,
+        SaveThenRaise(_fences.HoldAsync(raise.Fence, raise.Owner, CancellationToken.None), raise.Fence).PipeTo(Self,
             success: fenced => new FenceOutcome(replyTo, raise.ProbeId, raise.Fence, fenced, null),
             failure: e => new FenceOutcome(replyTo, raise.ProbeId, raise.Fence, null, e.Message));
     }
 
-    /// <summary>Keeps the fence on disk before raising it, so that a restart in between cannot lose it.</summary>
-    private async Task<FenceReading> SaveThenRaise(WalFence fence, FenceOwner? owner)
+    /// <summary>Raises the fence in PostgreSQL once it is <paramref name="saved"/> on disk (<see cref="FenceHold.HoldAsync"/>).</summary>
+    private async Task<FenceReading> SaveThenRaise(Task saved, WalFence fence)
     {
-        if (owner is not null && _instance.Fences is { } file) await file.SaveAsync(fence, owner, CancellationToken.None).ConfigureAwait(false);
+        await saved.ConfigureAwait(false);
         return fence switch
         {
             WalFence.StopReceiving => await _instance.StopReceivingAsync(CancellationToken.None).ConfigureAwait(false),
@@ -451,9 +471,12 @@ public sealed partial class DatabaseNodeActor : ReceiveActor, IWithTimers
         if (_leaseWatch.Check(applies, View) is not { } why) return;
         _log.Warning("{0}: primary fencing itself: {1}", _instance.Peer.Id, why);
         StopRole();
-        _instance.SelfFenceAsync(CancellationToken.None).PipeTo(Self, success: () => new SelfFenced(null), failure: e => new SelfFenced(e.Message));
+        SelfFence();
         Report();
     }
+
+    private void SelfFence() =>
+        _instance.SelfFenceAsync(CancellationToken.None).PipeTo(Self, success: () => new SelfFenced(null), failure: e => new SelfFenced(e.GetBaseException().Message));
 
     /// <summary>The database members this node's cluster view shows, and how many it reaches.</summary>
     private MajorityView View()

@@ -35,6 +35,11 @@ internal static class DatabaseNodeMessages
 
     public sealed record SelfFenced(string? Error);
 
+    public sealed record SelfFenceRetry
+    {
+        public static readonly SelfFenceRetry Instance = new();
+    }
+
     /// <summary>The <c>--on-role-change</c> hook for a change from <paramref name="Old"/> to <paramref name="New"/> ended.</summary>
     public sealed record RoleChangeHookDone(PeerRole New, PeerRole Old, RoleChangeHook.Outcome Outcome);
 

@@ -25,11 +25,17 @@ internal sealed class FenceHold(FenceFile? file)
         return true;
     }
 
-    /// <summary>Holds <paramref name="fence"/> for <paramref name="owner"/> (the caller keeps it on disk before raising it).</summary>
-    public void Raise(WalFence fence, FenceOwner? owner)
+    /// <summary>
+    /// Holds <paramref name="fence"/> for <paramref name="owner"/>, and starts keeping it in the fence file; the caller
+    /// raises it in PostgreSQL only once the returned task has completed, so that a restart in between cannot lose it.
+    /// A probe's fence (no owner) is not kept: no coordinator will come back to lift it.
+    /// </summary>
+    /// <returns>The save, already completed when there is nothing to save.</returns>
+    public Task HoldAsync(WalFence fence, FenceOwner? owner, CancellationToken ct)
     {
         Fence = fence;
         Owner = owner;
+        return owner is not null && file is not null ? file.SaveAsync(fence, owner, ct) : Task.CompletedTask;
     }
 
     /// <summary>

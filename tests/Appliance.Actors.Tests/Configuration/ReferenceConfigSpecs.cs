@@ -61,6 +61,9 @@ public sealed class ReferenceConfigSpecs
 
         var coordinator = CoordinatorSettings.Default;
         Assert.Equal(Ms(500), coordinator.EvaluationInterval);
+        Assert.Equal(Ms(2000), coordinator.TopicRepublishInterval);
+        // A subscriber that hears a republish in time never needs to ask the coordinator itself.
+        Assert.True(coordinator.TopicRepublishInterval < Appliance.Actors.Client.ClusterStateSubscriber.DefaultSilence);
         Assert.Equal(Ms(2500), coordinator.ReportLease);
         // The timing argument of reference.conf: a partitioned primary fences itself before it can be counted absent.
         Assert.True(node.CoordinatorLease + node.ReportInterval < coordinator.ReportLease);

@@ -167,7 +167,7 @@ public sealed class EvaluationLoopSpecs(ITestOutputHelper output) : CoordinatorS
         n1.Probe.ExpectNoMsg(TimeSpan.FromMilliseconds(200));   // the fence named the sync the state names: kept
     }
 
-    /// <summary>With a fast tick every state is republished: skips those and expects <paramref name="version"/> next.</summary>
+    /// <summary>Expects the publish of <paramref name="version"/> next, skipping any republish of an older one.</summary>
     private ClusterState NextVersionPublished(long version)
     {
         var publish = Mediator.FishForMessage<Akka.Cluster.Tools.PublishSubscribe.Publish>(

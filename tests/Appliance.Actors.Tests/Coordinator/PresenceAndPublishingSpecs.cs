@@ -33,10 +33,30 @@ public sealed class PresenceAndPublishingSpecs(ITestOutputHelper output) : Coord
     }
 
     [Fact]
-    public void The_tick_republishes_the_current_state()
+    public void The_tick_tells_every_node_the_current_state_again_without_the_topic()
     {
+        // The nodes' lease heartbeat: addressed to each node that reported, on every tick, with no topic republish.
         var coordinator = StartCoordinator(Settings() with { EvaluationInterval = TimeSpan.FromMilliseconds(200) });
-        // With so short a tick, republishes of v1 may come between the setup's publishes; skip past them.
+        var (n1, n2, n3) = (Node(coordinator, "n1").WithStates(), Node(coordinator, "n2"), Node(coordinator, "n3"));
+        n1.Report();
+        n2.Report();
+        n3.Report();
+        Mediator.FishForMessage<Publish>(p => p.Message is ClusterStateProtocol.StateChanged { Version: 2 });
+        n1.Probe.FishForMessage<ClusterStateProtocol.StateChanged>(m => m.Version == 2);
+        for (var i = 0; i < 3; i++)
+            Assert.Equal(2, n1.Probe.ExpectMsg<ClusterStateProtocol.StateChanged>().Version);
+
+        // Three ticks have passed since v2 was published: none of them went to the topic.
+        var onTopic = Mediator.ReceiveWhile(TimeSpan.FromMilliseconds(300), m => m as Publish)
+            .Count(p => p?.Message is ClusterStateProtocol.StateChanged);
+        Assert.Equal(0, onTopic);
+    }
+
+    [Fact]
+    public void The_topic_gets_the_current_state_again_every_republish_interval()
+    {
+        var coordinator = StartCoordinator(Settings() with { TopicRepublishInterval = TimeSpan.FromMilliseconds(200) });
+        // With so short an interval, republishes of v1 may come between the setup's publishes; skip past them.
         var (n1, n2, n3) = (Node(coordinator, "n1"), Node(coordinator, "n2"), Node(coordinator, "n3"));
         n1.Report();
         n2.Report();

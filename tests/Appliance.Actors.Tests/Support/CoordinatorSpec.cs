@@ -72,6 +72,7 @@ public abstract class CoordinatorSpec : Akka.TestKit.Xunit2.TestKit
     {
         Membership = MembershipSource.ReportLease,
         EvaluationInterval = TimeSpan.FromHours(1),
+        TopicRepublishInterval = TimeSpan.FromHours(1),
         ReportLease = TimeSpan.FromHours(1),
         ProbeTimeout = TimeSpan.FromSeconds(3),
         PubSubMediator = mediator ?? Mediator,

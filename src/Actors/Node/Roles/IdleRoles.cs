@@ -57,7 +57,7 @@ internal sealed class DeposedRole(RoleContext context) : RoleActor(context)
         var instance = Role.Instance;
         var primary = Role.State.Primary;
         var clock = Role.Options.Clock;
-        var deadline = clock.GetUtcNow() + Role.Options.CatchUpProgressTimeout;
+        var started = clock.GetTimestamp();   // monotonic: a clock step must not end or extend the wait
         while (true)
         {
             var own = await instance.ReadStatusAsync(ct).ConfigureAwait(false)
@@ -65,7 +65,7 @@ internal sealed class DeposedRole(RoleContext context) : RoleActor(context)
             var theirs = await instance.ReadStatusOfAsync(primary, ct).ConfigureAwait(false);
             if (theirs is { InRecovery: false } && own.Timeline == theirs.Timeline) return own.Timeline;
             var where = theirs is null ? "does not answer" : theirs.InRecovery ? "has not been promoted yet" : $"is on timeline {theirs.Timeline}";
-            if (clock.GetUtcNow() > deadline)
+            if (clock.GetElapsedTime(started) > Role.Options.CatchUpProgressTimeout)
                 throw new InvalidOperationException(
                     $"{instance.Peer.Id} follows {primary.Id} but is still on timeline {own.Timeline} after " +
                     $"{Role.Options.CatchUpProgressTimeout.TotalSeconds:0} s, and {primary.Id} {where}; rejoining again.");
