@@ -23,12 +23,13 @@ internal sealed class NodeProcess(string name, int pgPort, int httpPort, int akk
     public void Start(BenchSettings s, IEnumerable<string> seeds, string stateStore, params string[] extra)
     {
         Directory.CreateDirectory(DataDir);
-        var launch = new NodeLaunch(Executable.Dotnet(s.ApplianceDll),
-        [
-            "node", "--name", Name, "--host", "127.0.0.1", "--akka-port", $"{AkkaPort}",
-            "--http-port", $"{HttpPort}", "--pg-port", $"{PgPort}", "--data-dir", DataDir, "--seed-nodes", string.Join(",", seeds),
-            "--state-store", stateStore, "--exit-with-parent", $"{Environment.ProcessId}", .. extra,
-        ])
+        var flags = new NodeFlags(Name, AkkaPort, HttpPort, PgPort, DataDir, [.. seeds], stateStore)
+        {
+            Host = "127.0.0.1",
+            ExitWithParent = Environment.ProcessId,
+            Extra = extra,
+        };
+        var launch = new NodeLaunch(Executable.Dotnet(s.ApplianceDll), flags.Arguments())
         {
             Environment = new Dictionary<string, string?> { ["APPLIANCE_PG_PASSWORD"] = BenchSettings.Password, ["APPLIANCE_ENDPOINT"] = null },
             // The pid we hold stays the host's own (what /status reports as hostPid), and the output survives a kill -9.

@@ -48,7 +48,7 @@ public class BackupClusterFixture : NodeClusterFixture
         replaced.Process!.Signal(9);
         await replaced.Process.WaitAsync(TimeSpan.FromSeconds(30));
         await replaced.Process.DisposeAsync();
-        await Wait.UntilAsync(async () => (await ClusterAsync(primary)).State is { } st && st.Generation > generation && st.Sync?.Id != replaced.Name,
+        await Eventually.TrueAsync(async () => (await ClusterAsync(primary)).State is { } st && st.Generation > generation && st.Sync?.Id != replaced.Name,
             () => $"the primary names a new sync in place of {replaced.Name}" + Logs(), TimeSpan.FromSeconds(120));
         replaced.Process = StartBackupNode(replaced);
         await WaitHealthyAsync();
@@ -66,7 +66,7 @@ public class BackupClusterFixture : NodeClusterFixture
     public Task WaitArchivingAsync(TestNode primary)
     {
         var last = "not run yet";
-        return Wait.UntilAsync(async () =>
+        return Eventually.TrueAsync(async () =>
         {
             try
             {
@@ -223,7 +223,7 @@ public sealed class BackupProcessTests
             Assert.Equal(80L, await BackupClusterFixture.ScalarAsync(standby.PgPort, "SELECT count(*) FROM pitr"));
             Assert.Equal(1L, await BackupClusterFixture.ScalarAsync(standby.PgPort, $"SELECT count(*) FROM w WHERE id = {before}"));
             var after = await NodeClusterFixture.WriteAsync(primary);
-            await Wait.UntilAsync(async () => (long)(await BackupClusterFixture.ScalarAsync(standby.PgPort, $"SELECT count(*) FROM w WHERE id = {after}"))! == 1,
+            await Eventually.TrueAsync(async () => (long)(await BackupClusterFixture.ScalarAsync(standby.PgPort, $"SELECT count(*) FROM w WHERE id = {after}"))! == 1,
                 () => $"the rebuilt {standby.Name} streams the row written after its rebuild" + cluster.Logs(), TimeSpan.FromSeconds(60));
         }
         finally
@@ -264,7 +264,7 @@ public sealed class BackupProcessTests
             {
                 await NodeClusterFixture.WriteAsync(primary);
                 unarchived = (string)(await BackupClusterFixture.ScalarAsync(primary.PgPort, "SELECT pg_walfile_name(pg_switch_wal())"))!;
-                await Wait.UntilAsync(async () => await BackupClusterFixture.ScalarAsync(primary.PgPort,
+                await Eventually.TrueAsync(async () => await BackupClusterFixture.ScalarAsync(primary.PgPort,
                         "SELECT last_failed_wal FROM pg_stat_archiver") as string == unarchived,
                     () => "the primary fails to archive a segment" + cluster.Logs(), TimeSpan.FromSeconds(30));
                 // The primary's host crashes: the node and its PostgreSQL die at once.
@@ -277,7 +277,7 @@ public sealed class BackupProcessTests
             }
             Assert.Empty(Directory.EnumerateFiles(archive, unarchived + "-*", SearchOption.AllDirectories));
             TestNode? promoted = null;
-            await Wait.UntilAsync(async () => (promoted = await cluster.PrimaryAsync()) is not null && promoted != primary,
+            await Eventually.TrueAsync(async () => (promoted = await cluster.PrimaryAsync()) is not null && promoted != primary,
                 () => "another node takes writes" + cluster.Logs(), TimeSpan.FromSeconds(120));
             var id = await NodeClusterFixture.WriteAsync(promoted!);
             var timeline = (await cluster.StatusAsync(promoted!)).Timeline!.Value;
@@ -291,7 +291,7 @@ public sealed class BackupProcessTests
             Assert.True(Directory.EnumerateFiles(archive, $"{timeline:X8}.history", SearchOption.AllDirectories).Any(),
                 $"no history file of timeline {timeline} in {archive}");
             // The new primary pushes the segment its predecessor never archived, soon after it created the stanza.
-            await Wait.UntilAsync(() => Task.FromResult(Directory.EnumerateFiles(archive, unarchived + "-*", SearchOption.AllDirectories).Any()),
+            await Eventually.TrueAsync(() => Task.FromResult(Directory.EnumerateFiles(archive, unarchived + "-*", SearchOption.AllDirectories).Any()),
                 () => $"the new primary {promoted!.Name} pushes {unarchived}" + cluster.Logs(40), TimeSpan.FromSeconds(60));
 
             // And the archive has no gap: a restore of the backup from before the failover, to the archive's end, has the row
@@ -328,7 +328,7 @@ public sealed class RestoredServer : IAsyncDisposable
         try
         {
             Assert.True(started == 0, "the restored server did not start: " + ReadLog(log));
-            await Wait.UntilAsync(async () => (bool)(await BackupClusterFixture.ScalarAsync(server.Port, "SELECT NOT pg_is_in_recovery()"))!,
+            await Eventually.TrueAsync(async () => (bool)(await BackupClusterFixture.ScalarAsync(server.Port, "SELECT NOT pg_is_in_recovery()"))!,
                 () => "the restored server reaches its target and promotes" + ReadLog(log), TimeSpan.FromSeconds(60));
             return server;
         }

@@ -31,7 +31,7 @@ public sealed class BackupScheduleProcessTests
             // it, each from the last async, whose files pgBackRest reads (the manifest says so), while the primary only
             // starts and stops them.
             IReadOnlyList<BackupEntry> backups = [];
-            await Wait.UntilAsync(async () =>
+            await Eventually.TrueAsync(async () =>
             {
                 backups = BackupCatalog.Parse(await cluster.PgBackRestOf(primary).InfoJsonAsync(CancellationToken.None)).Backups;
                 return backups.Any(b => b.Type == "diff");
@@ -46,11 +46,11 @@ public sealed class BackupScheduleProcessTests
 
             // A standby's /status and /cluster carry what the primary's node reported; verify and /metrics see it healthy.
             BackupStateDto? seen = null;
-            await Wait.UntilAsync(async () => (seen = (await cluster.StatusAsync(standby)).Backups) is { LastLabel: not null, Problems.Count: 0 } b && b.ReportedBy == primary.Name,
+            await Eventually.TrueAsync(async () => (seen = (await cluster.StatusAsync(standby)).Backups) is { LastLabel: not null, Problems.Count: 0 } b && b.ReportedBy == primary.Name,
                 () => $"{standby.Name}'s /status shows the newest backup: {System.Text.Json.JsonSerializer.Serialize(seen)}",
                 TimeSpan.FromSeconds(60));
             var verified = "";
-            await Wait.UntilAsync(async () => await NodeClusterFixture.CliAsync("verify", "--endpoint", standby.Url, "--ca", cluster.CaFile) is var v && (verified = v.Out) is not null && v.Code == 0,
+            await Eventually.TrueAsync(async () => await NodeClusterFixture.CliAsync("verify", "--endpoint", standby.Url, "--ca", cluster.CaFile) is var v && (verified = v.Out) is not null && v.Code == 0,
                 () => "verify passes: " + verified, TimeSpan.FromSeconds(60));
             var metrics = await cluster.Http.GetStringAsync(standby.Url + "/metrics");
             Assert.Matches($"appliance_last_backup_age_seconds{{peer=\"{standby.Name}\"}} [0-9.]+\n", metrics);
@@ -62,7 +62,7 @@ public sealed class BackupScheduleProcessTests
             File.SetUnixFileMode(repo, (UnixFileMode)0b101_101_101);
             try
             {
-                await Wait.UntilAsync(async () => (await cluster.StatusAsync(standby)).Backups?.Failure is not null,
+                await Eventually.TrueAsync(async () => (await cluster.StatusAsync(standby)).Backups?.Failure is not null,
                     () => "a scheduled backup fails and the standby's /status says so" + cluster.Logs(), TimeSpan.FromSeconds(60));
                 var failed = (await cluster.StatusAsync(standby)).Backups!;
                 Assert.Contains("pgbackrest backup failed (exit code ", failed.Failure);
@@ -80,7 +80,7 @@ public sealed class BackupScheduleProcessTests
             }
 
             // The schedule tries again by itself, and the failure is gone once a backup succeeds.
-            await Wait.UntilAsync(async () => (await cluster.StatusAsync(primary)).Backups is { Failure: null, Problems.Count: 0 },
+            await Eventually.TrueAsync(async () => (await cluster.StatusAsync(primary)).Backups is { Failure: null, Problems.Count: 0 },
                 () => "a retry succeeds and clears the failure" + cluster.Logs(), TimeSpan.FromSeconds(90));
         }
         finally

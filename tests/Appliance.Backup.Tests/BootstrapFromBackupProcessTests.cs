@@ -41,7 +41,7 @@ public sealed class BootstrapFromBackupProcessTests
             // second the backup ended). So T is taken once the server's clock is a whole second past that stop.
             var stop = BackupCatalog.Parse(await old.PgBackRestOf(primary).InfoJsonAsync(CancellationToken.None)).Backups.Single().Stop;
             var t = DateTime.MinValue;
-            await Wait.UntilAsync(async () =>
+            await Eventually.TrueAsync(async () =>
                 (t = (DateTime)(await BackupClusterFixture.ScalarAsync(primary.PgPort, "SELECT clock_timestamp() AT TIME ZONE 'UTC'"))!) >= stop.UtcDateTime.AddSeconds(1),
                 () => $"the server's clock passes the backup's stop ({stop:O}) by a second; it reads {t:O}", TimeSpan.FromSeconds(30));
             await BackupClusterFixture.ScalarAsync(primary.PgPort, "INSERT INTO kept SELECT g, 'after t' FROM generate_series(151, 170) g");
@@ -89,7 +89,7 @@ public sealed class BootstrapFromBackupProcessTests
             using (var host = System.Diagnostics.Process.GetProcessById(first.Process!.Id)) host.Kill(entireProcessTree: true);
             await first.Process.WaitAsync(TimeSpan.FromSeconds(30));
             TestNode? promoted = null;
-            await Wait.UntilAsync(async () => (promoted = await fresh.PrimaryAsync()) is not null && promoted != first,
+            await Eventually.TrueAsync(async () => (promoted = await fresh.PrimaryAsync()) is not null && promoted != first,
                 () => "another node takes writes after the restored primary died" + fresh.Logs(), TimeSpan.FromSeconds(120));
             Assert.True(await NodeClusterFixture.WriteAsync(promoted!) > 0);
             Assert.Equal(timeline + 1L, (await fresh.ClusterAsync(promoted!)).State!.Generation);

@@ -62,7 +62,7 @@ public sealed class StandbyBackupProcessTests
             var killed = ServerPid(serverConfig) ?? throw new InvalidOperationException($"no pgbackrest server runs with {serverConfig}");
             using (var server = Process.GetProcessById(killed)) server.Kill();
             int? restarted = null;
-            await Wait.UntilAsync(() => Task.FromResult((restarted = ServerPid(serverConfig)) is { } pid && pid != killed),
+            await Eventually.TrueAsync(() => Task.FromResult((restarted = ServerPid(serverConfig)) is { } pid && pid != killed),
                 () => $"{primary.Name} starts its pgbackrest server again" + cluster.Logs(40), TimeSpan.FromSeconds(60));
             Assert.Contains("pgbackrest server exited, starting it again in 1 s", primary.Process!.Stdout);
             var again = await NodeClusterFixture.CliAsync("backup", "--type", "incr", "--from", "standby", "--endpoint", primary.Url, "--ca", cluster.CaFile);
@@ -78,10 +78,10 @@ public sealed class StandbyBackupProcessTests
             Assert.True(LeftoverPgBackRestServer.ServersOf(asyncConfig).Contains(orphan), $"the server {orphan} did not outlive its node: nothing to test");
             await async.Process.DisposeAsync();
             async.Process = cluster.StartBackupNode(async);
-            await Wait.UntilAsync(() => Task.FromResult(ServerPid(asyncConfig) is { } pid && pid != orphan && !LeftoverPgBackRestServer.ServersOf(asyncConfig).Contains(orphan)),
+            await Eventually.TrueAsync(() => Task.FromResult(ServerPid(asyncConfig) is { } pid && pid != orphan && !LeftoverPgBackRestServer.ServersOf(asyncConfig).Contains(orphan)),
                 () => $"{async.Name} stops the server it left behind and starts its own" + cluster.Logs(40), TimeSpan.FromSeconds(90));
             // The line is logged by the actor after the stop, so it may trail the new server by a moment.
-            await Wait.UntilAsync(() => Task.FromResult(async.Process.Stdout.Contains($"stopped the server an earlier run of this node left behind (pid {orphan}", StringComparison.Ordinal)),
+            await Eventually.TrueAsync(() => Task.FromResult(async.Process.Stdout.Contains($"stopped the server an earlier run of this node left behind (pid {orphan}", StringComparison.Ordinal)),
                 () => $"{async.Name} logs that it stopped the server {orphan} it left behind" + cluster.Logs(40), TimeSpan.FromSeconds(10));
 
             var target = Path.Combine(cluster.Dir, "restored");

@@ -6,7 +6,7 @@ internal sealed class StandbyClusterFixture(IReadOnlyList<string> sourceArgs) : 
     public override async Task InitializeAsync()
     {
         StartNodes();
-        await Wait.UntilAsync(async () => (await PassingAsync("/standby-leader")).Count == 1,
+        await Eventually.TrueAsync(async () => (await PassingAsync("/standby-leader")).Count == 1,
             () => "a node of the standby cluster leads it" + Logs(lines: 200), TimeSpan.FromSeconds(180));
         await WaitHealthyAsync();
     }
@@ -22,7 +22,7 @@ internal sealed class StandbyClusterFixture(IReadOnlyList<string> sourceArgs) : 
     public async Task WaitRowsEverywhereAsync(string table, long rows)
     {
         var counts = "";
-        await Wait.UntilAsync(async () =>
+        await Eventually.TrueAsync(async () =>
         {
             var seen = new List<long>();
             foreach (var n in Live()) seen.Add((long)(await BackupClusterFixture.ScalarAsync(n.PgPort, $"SELECT count(*) FROM {table}"))!);

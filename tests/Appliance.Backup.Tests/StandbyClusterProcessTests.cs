@@ -20,7 +20,7 @@ public sealed class StandbyClusterProcessTests
         {
             PrepareNodes();
             foreach (var n in Nodes) n.Process = StartNode(n, null, ["--standby-networks", "127.0.0.0/8"]);
-            await Wait.UntilAsync(async () => await PrimaryAsync() is not null, () => "the source takes writes" + Logs(lines: 200), TimeSpan.FromSeconds(120));
+            await Eventually.TrueAsync(async () => await PrimaryAsync() is not null, () => "the source takes writes" + Logs(lines: 200), TimeSpan.FromSeconds(120));
             await WaitHealthyAsync();
             await WaitSettledAsync();
         }
@@ -81,12 +81,12 @@ public sealed class StandbyClusterProcessTests
             using (var host = System.Diagnostics.Process.GetProcessById(sourcePrimary.Process!.Id)) host.Kill(entireProcessTree: true);
             await sourcePrimary.Process.WaitAsync(TimeSpan.FromSeconds(30));
             TestNode? newPrimary = null;
-            await Wait.UntilAsync(async () => (newPrimary = await source.PrimaryAsync()) is not null && newPrimary != sourcePrimary,
+            await Eventually.TrueAsync(async () => (newPrimary = await source.PrimaryAsync()) is not null && newPrimary != sourcePrimary,
                 () => "another source node takes writes after the source primary died" + source.Logs(), TimeSpan.FromSeconds(120));
             await BackupClusterFixture.ScalarAsync(newPrimary!.PgPort, "INSERT INTO followed SELECT generate_series(201, 250)");
             var sourceTimeline = (await source.StatusAsync(newPrimary)).Timeline;
             var seenAfter = "";
-            await Wait.UntilAsync(async () =>
+            await Eventually.TrueAsync(async () =>
             {
                 var seen = new List<string>();
                 foreach (var n in standby.Nodes)
@@ -104,7 +104,7 @@ public sealed class StandbyClusterProcessTests
             using (var host = System.Diagnostics.Process.GetProcessById(leader.Process!.Id)) host.Kill(entireProcessTree: true);
             await leader.Process.WaitAsync(TimeSpan.FromSeconds(30));
             TestNode? newLeader = null;
-            await Wait.UntilAsync(async () => (newLeader = (await standby.PassingAsync("/standby-leader")).SingleOrDefault()) is not null,
+            await Eventually.TrueAsync(async () => (newLeader = (await standby.PassingAsync("/standby-leader")).SingleOrDefault()) is not null,
                 () => "another node leads the standby cluster after its leader died" + standby.Logs(), TimeSpan.FromSeconds(120));
             Assert.Equal(oldView.State!.Sync!.Id, newLeader!.Name);
             Assert.Empty(await standby.PassingAsync("/primary"));
@@ -116,7 +116,7 @@ public sealed class StandbyClusterProcessTests
             await standby.WaitRowsEverywhereAsync("followed", 300);
             // The receiver may be between connections at any one read; it must settle on the source's primary.
             object? senderPort = null;
-            await Wait.UntilAsync(async () => Equals(senderPort = await BackupClusterFixture.ScalarAsync(newLeader.PgPort,
+            await Eventually.TrueAsync(async () => Equals(senderPort = await BackupClusterFixture.ScalarAsync(newLeader.PgPort,
                     "SELECT sender_port FROM pg_stat_wal_receiver WHERE status = 'streaming'"), newPrimary.PgPort),
                 () => $"{newLeader.Name} streams from the source's primary on port {newPrimary.PgPort} (sender port {senderPort ?? "none"})" + standby.Logs(),
                 TimeSpan.FromSeconds(60));
@@ -163,7 +163,7 @@ public sealed class StandbyClusterProcessTests
             var switched = await NodeClusterFixture.CliAsync("switchover", "--endpoint", first.Url);
             Assert.True(switched.Code == 0, $"switchover exited {switched.Code}: {switched.Out}{switched.Err}");
             TestNode? sourcePrimary = null;
-            await Wait.UntilAsync(async () => (sourcePrimary = await source.PrimaryAsync()) is not null && sourcePrimary != first,
+            await Eventually.TrueAsync(async () => (sourcePrimary = await source.PrimaryAsync()) is not null && sourcePrimary != first,
                 () => "the source's sync takes writes after the switchover" + source.Logs(), TimeSpan.FromSeconds(120));
             // Settled, not only healthy: the coordinator relieves its own host of the primary or sync some 15 s after a
             // switchover that put one there, by a second switchover; a CI run wrote to the old primary after that one
@@ -183,7 +183,7 @@ public sealed class StandbyClusterProcessTests
             await BackupClusterFixture.ScalarAsync(sourcePrimary.PgPort, "INSERT INTO kept SELECT generate_series(101, 200)");
             await standby.WaitRowsEverywhereAsync("kept", 200);
             var leader = Assert.Single(await standby.PassingAsync("/standby-leader"));
-            await Wait.UntilAsync(async () => (await standby.StatusAsync(leader)).Streaming,
+            await Eventually.TrueAsync(async () => (await standby.StatusAsync(leader)).Streaming,
                 () => "the leader's /status says it streams from the source" + standby.Logs(), TimeSpan.FromSeconds(60));
 
             // The source site is lost: its nodes and every PostgreSQL of it die, and the leader's receiver notices.
@@ -195,7 +195,7 @@ public sealed class StandbyClusterProcessTests
             foreach (var left in AppProcess.ProcessesMentioning(source.Dir))
                 if (int.TryParse(left.Split(':')[0], out var pid))
                     try { System.Diagnostics.Process.GetProcessById(pid).Kill(); } catch (ArgumentException) { }
-            await Wait.UntilAsync(async () => AppProcess.ProcessesMentioning(source.Dir).Count == 0 && !(await standby.StatusAsync(leader)).Streaming,
+            await Eventually.TrueAsync(async () => AppProcess.ProcessesMentioning(source.Dir).Count == 0 && !(await standby.StatusAsync(leader)).Streaming,
                 () => $"the source's processes are gone ({string.Join("; ", AppProcess.ProcessesMentioning(source.Dir))}) and the leader no longer streams" + standby.Logs(),
                 TimeSpan.FromSeconds(60));
 
@@ -203,7 +203,7 @@ public sealed class StandbyClusterProcessTests
             Assert.True(promoted.Code == 0, $"promote-cluster exited {promoted.Code}: {promoted.Out}{promoted.Err}" + standby.Logs());
             Assert.Contains("accepted (ClusterPromoted)", promoted.Out);
 
-            await Wait.UntilAsync(async () => await standby.PrimaryAsync() == leader,
+            await Eventually.TrueAsync(async () => await standby.PrimaryAsync() == leader,
                 () => "the promoted leader takes writes" + standby.Logs(lines: 60), TimeSpan.FromSeconds(120));
             Assert.Empty(await standby.PassingAsync("/standby-leader"));
             Assert.Equal(1L, await NodeClusterFixture.WriteAsync(leader));

@@ -28,7 +28,7 @@ public sealed class StandbyFromRepoProcessTests
             // Before any backup the standby cluster has nothing to start from: its leader says so and waits.
             standby = new StandbyClusterFixture(["--standby-from-repo", source.Repository]);
             standby.StartNodes();
-            await Wait.UntilAsync(() => Task.FromResult(standby.Nodes.Any(n => n.Process!.Stdout.Contains("holds no usable backup", StringComparison.Ordinal))),
+            await Eventually.TrueAsync(() => Task.FromResult(standby.Nodes.Any(n => n.Process!.Stdout.Contains("holds no usable backup", StringComparison.Ordinal))),
                 () => "the standby leader says the archive holds no backup yet" + standby.Logs(lines: 80), TimeSpan.FromSeconds(120));
 
             var backup = await NodeClusterFixture.CliAsync("backup", "--type", "full", "--from", "primary", "--endpoint", sourcePrimary.Url);
@@ -37,7 +37,7 @@ public sealed class StandbyFromRepoProcessTests
             await BackupClusterFixture.ScalarAsync(sourcePrimary.PgPort, "SELECT pg_switch_wal()::text");
 
             // The leader restores the backup, and every node gets the rows written after it, from the archive alone.
-            await Wait.UntilAsync(async () => (await standby.PassingAsync("/standby-leader")).Count == 1,
+            await Eventually.TrueAsync(async () => (await standby.PassingAsync("/standby-leader")).Count == 1,
                 () => "a node of the standby cluster leads it" + standby.Logs(lines: 200), TimeSpan.FromSeconds(180));
             await standby.WaitHealthyAsync();
             await standby.WaitRowsEverywhereAsync("archived", 200);
@@ -66,12 +66,12 @@ public sealed class StandbyFromRepoProcessTests
             using (var host = System.Diagnostics.Process.GetProcessById(sourcePrimary.Process!.Id)) host.Kill(entireProcessTree: true);
             await sourcePrimary.Process.WaitAsync(TimeSpan.FromSeconds(30));
             TestNode? newPrimary = null;
-            await Wait.UntilAsync(async () => (newPrimary = await source.PrimaryAsync()) is not null && newPrimary != sourcePrimary,
+            await Eventually.TrueAsync(async () => (newPrimary = await source.PrimaryAsync()) is not null && newPrimary != sourcePrimary,
                 () => "another source node takes writes after the source primary died" + source.Logs(), TimeSpan.FromSeconds(120));
             var promotedSource = newPrimary!;
             var sourceTimeline = (await source.StatusAsync(promotedSource)).Timeline!.Value;
             Assert.True(sourceTimeline > oldTimeline + 1, $"the failover from timeline {oldTimeline} started {sourceTimeline}, skipping no number: nothing to test");
-            await Wait.UntilAsync(() => Task.FromResult(promotedSource.Process!.Stdout.Contains("skipped timeline number(s) that the archive lacked", StringComparison.Ordinal)),
+            await Eventually.TrueAsync(() => Task.FromResult(promotedSource.Process!.Stdout.Contains("skipped timeline number(s) that the archive lacked", StringComparison.Ordinal)),
                 () => $"{promotedSource.Name} archives the skipped timeline numbers' history files" + source.Logs(40), TimeSpan.FromSeconds(60));
             await BackupClusterFixture.ScalarAsync(promotedSource.PgPort, "INSERT INTO archived SELECT generate_series(201, 250)");
             await BackupClusterFixture.ScalarAsync(promotedSource.PgPort, "SELECT pg_switch_wal()::text");
@@ -87,7 +87,7 @@ public sealed class StandbyFromRepoProcessTests
             var promoted = await NodeClusterFixture.CliAsync("promote-cluster", "--endpoint", leader.Url);
             Assert.True(promoted.Code == 0, $"promote-cluster exited {promoted.Code}: {promoted.Out}{promoted.Err}" + standby.Logs());
             Assert.Contains("accepted (ClusterPromoted)", promoted.Out);
-            await Wait.UntilAsync(async () => await standby.PrimaryAsync() == leader,
+            await Eventually.TrueAsync(async () => await standby.PrimaryAsync() == leader,
                 () => "the promoted leader takes writes" + standby.Logs(lines: 60), TimeSpan.FromSeconds(120));
             Assert.Equal(1L, await NodeClusterFixture.WriteAsync(leader));
             Assert.Equal(250L, (long)(await BackupClusterFixture.ScalarAsync(leader.PgPort, "SELECT count(*) FROM archived"))!);

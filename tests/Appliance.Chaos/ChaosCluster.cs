@@ -56,7 +56,7 @@ public sealed class ChaosCluster : IAsyncDisposable
     public string ApplianceDll { get; } = Path.Combine(AppContext.BaseDirectory, "appliance.dll");
 
     /// <summary><c>--seed-nodes</c>, the same on every node.</summary>
-    public string SeedNodes => string.Join(",", Nodes.Select(n => $"{n.Address}:{AkkaPort}"));
+    public IReadOnlyList<string> SeedNodes => [.. Nodes.Select(n => $"{n.Address}:{AkkaPort}")];
 
     /// <summary>For the harness's own requests; short, so a paused node does not stall a check.</summary>
     public HttpClient Http { get; } = new() { Timeout = TimeSpan.FromSeconds(3) };

@@ -69,13 +69,14 @@ public sealed class ChaosNode
             lock (_logGate) _log ??= new StreamWriter(Log.Path, append: true) { AutoFlush = true };
             // ip netns exec execs the node, so the pid we hold is the host's own; its output is piped back and written
             // here, interleaved with the harness's notes.
-            var p = new NodeLaunch(Executable.Dotnet(Cluster.ApplianceDll).Through("ip", "netns", "exec", Cluster.Lab.Namespace(Index)),
-            [
-                "node", "--name", Name, "--host", Address, "--akka-port", $"{ChaosCluster.AkkaPort}", "--http-port", $"{ChaosCluster.HttpPort}",
-                "--pg-port", $"{ChaosCluster.PgPort}", "--data-dir", Dir, "--seed-nodes", Cluster.SeedNodes,
-                "--state-store", $"sqlite:{Cluster.StateStore}", "--exit-with-parent", $"{Environment.ProcessId}",
-                "--client-networks", Cluster.Lab.Cidr, "--cluster-size", $"{Cluster.Nodes.Count}",
-            ])
+            var flags = new NodeFlags(Name, ChaosCluster.AkkaPort, ChaosCluster.HttpPort, ChaosCluster.PgPort, Dir, Cluster.SeedNodes,
+                $"sqlite:{Cluster.StateStore}")
+            {
+                Host = Address,
+                ExitWithParent = Environment.ProcessId,
+                Extra = ["--client-networks", Cluster.Lab.Cidr, "--cluster-size", $"{Cluster.Nodes.Count}"],
+            };
+            var p = new NodeLaunch(Executable.Dotnet(Cluster.ApplianceDll).Through("ip", "netns", "exec", Cluster.Lab.Namespace(Index)), flags.Arguments())
             {
                 Environment = new Dictionary<string, string?> { ["APPLIANCE_PG_PASSWORD"] = ChaosCluster.Password, ["APPLIANCE_ENDPOINT"] = null },
             }.Start();

@@ -63,7 +63,7 @@ public sealed class AppProcess : IAsyncDisposable
 
     /// <summary>Waits until standard output contains <paramref name="text"/>; fails with the output if the process exits first.</summary>
     public Task WaitForOutputAsync(string text, TimeSpan timeout) =>
-        Wait.UntilAsync(() =>
+        Eventually.TrueAsync(() =>
         {
             if (Stdout.Contains(text)) return Task.FromResult(true);
             if (HasExited) throw new InvalidOperationException($"appliance exited ({_process.ExitCode}) before printing '{text}'.\nstdout:\n{Stdout}\nstderr:\n{Stderr}");
@@ -109,30 +109,6 @@ public sealed class AppProcess : IAsyncDisposable
             catch (UnauthorizedAccessException) { }
         }
         return found;
-    }
-}
-
-/// <summary>Waits on a condition with a deadline, never a fixed sleep; HTTP and SQL errors count as "not yet".</summary>
-public static class Wait
-{
-    public static async Task UntilAsync(Func<Task<bool>> condition, Func<string> what, TimeSpan timeout)
-    {
-        var deadline = DateTime.UtcNow + timeout;
-        Exception? last = null;
-        while (DateTime.UtcNow < deadline)
-        {
-            try
-            {
-                if (await condition()) return;
-                last = null;
-            }
-            catch (Exception e) when (e is HttpRequestException or TaskCanceledException or Npgsql.NpgsqlException or System.Text.Json.JsonException)
-            {
-                last = e;
-            }
-            await Task.Delay(200);
-        }
-        throw new TimeoutException($"Timed out after {timeout.TotalSeconds:0} s waiting until {what()}; last error: {last?.Message}");
     }
 }
 

@@ -2,6 +2,7 @@ using System.Net.Http.Json;
 using Appliance.Host.Api;
 using Appliance.Host.Cli;
 using Appliance.Host.Tls;
+using Appliance.Launch;
 using Npgsql;
 
 namespace Appliance.Testing.Processes;
@@ -65,7 +66,7 @@ public class NodeClusterFixture : IAsyncLifetime
     /// </summary>
     protected async Task WaitFormedAsync()
     {
-        await Wait.UntilAsync(async () =>
+        await Eventually.TrueAsync(async () =>
         {
             if (Nodes.All(n => n.Process is { HasExited: true }))
                 throw new InvalidOperationException("every node exited before a primary took writes" + Logs(lines: 1000));
@@ -99,7 +100,7 @@ public class NodeClusterFixture : IAsyncLifetime
     public Task WaitSettledAsync()
     {
         var last = "no answer yet";
-        return Wait.UntilAsync(async () =>
+        return Eventually.TrueAsync(async () =>
         {
             var view = await ClusterAsync(Live().First());
             var problems = ClusterProblems(view);
@@ -144,14 +145,13 @@ public class NodeClusterFixture : IAsyncLifetime
             env["APPLIANCE_TLS_KEY"] = tls.KeyFile;
             env["APPLIANCE_TLS_CA"] = tls.CaFile;
         }
-        return AppProcess.Start(
-        [
-            "node", "--name", n.Name, "--akka-port", $"{n.AkkaPort}", "--http-port", $"{n.HttpPort}", "--pg-port", $"{n.PgPort}",
-            "--data-dir", n.DataDir, "--seed-nodes", string.Join(",", Nodes.Take(3).Select(x => $"127.0.0.1:{x.AkkaPort}")),
-            "--state-store", $"sqlite:{Path.Combine(Dir, "state.db")}", "--exit-with-parent", $"{Environment.ProcessId}",
-            "--api-token-file", WriteTokenFile,
-            .. extra ?? [],
-        ], env);
+        var flags = new NodeFlags(n.Name, n.AkkaPort, n.HttpPort, n.PgPort, n.DataDir, [.. Nodes.Take(3).Select(x => $"127.0.0.1:{x.AkkaPort}")],
+            $"sqlite:{Path.Combine(Dir, "state.db")}")
+        {
+            ExitWithParent = Environment.ProcessId,
+            Extra = ["--api-token-file", WriteTokenFile, .. extra ?? []],
+        };
+        return AppProcess.Start(flags.Arguments(), env);
     }
 
     /// <summary>Gives node <paramref name="n"/> the superuser's password (here in <c>APPLIANCE_PG_PASSWORD</c>).</summary>
@@ -189,7 +189,7 @@ public class NodeClusterFixture : IAsyncLifetime
     public Task WaitHealthyAsync()
     {
         var last = "no answer yet";
-        return Wait.UntilAsync(async () =>
+        return Eventually.TrueAsync(async () =>
         {
             var problems = ClusterProblems(await ClusterAsync(Live().First()));
             last = string.Join("; ", problems);

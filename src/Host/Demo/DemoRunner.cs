@@ -157,15 +157,18 @@ public static class DemoRunner
         var tls = TlsFilesOf(dir, n.Name);
         try
         {
-            return new NodeLaunch(Executable.Self(typeof(DemoRunner).Assembly),
-            [
-                "node", "--name", n.Name, "--host", "127.0.0.1", "--akka-port", $"{n.AkkaPort}", "--http-port", $"{n.HttpPort}",
-                "--pg-port", $"{n.PgPort}", "--data-dir", n.DataDir,
-                "--seed-nodes", string.Join(",", all.Select(x => $"127.0.0.1:{x.AkkaPort}")),
-                "--state-store", $"sqlite:{Path.Combine(dir, "state.db")}", "--cluster-size", $"{all.Count}",
-                "--exit-with-parent", $"{Environment.ProcessId}", "--api-token-file", Path.Combine(dir, TokenFileName),
-                "--tls-cert", tls.CertFile, "--tls-key", tls.KeyFile, "--tls-ca", tls.CaFile,
-            ])
+            var flags = new NodeFlags(n.Name, n.AkkaPort, n.HttpPort, n.PgPort, n.DataDir, [.. all.Select(x => $"127.0.0.1:{x.AkkaPort}")],
+                $"sqlite:{Path.Combine(dir, "state.db")}")
+            {
+                Host = "127.0.0.1",
+                ExitWithParent = Environment.ProcessId,
+                Extra =
+                [
+                    "--cluster-size", $"{all.Count}", "--api-token-file", Path.Combine(dir, TokenFileName),
+                    "--tls-cert", tls.CertFile, "--tls-key", tls.KeyFile, "--tls-ca", tls.CaFile,
+                ],
+            };
+            return new NodeLaunch(Executable.Self(typeof(DemoRunner).Assembly), flags.Arguments())
             {
                 Environment = new Dictionary<string, string?> { ["APPLIANCE_PG_PASSWORD"] = password },
                 LogFile = Path.Combine(dir, $"{n.Name}.log"),

@@ -35,7 +35,7 @@ public sealed class ApiWithoutTokenTests : IDisposable
         var url = $"http://127.0.0.1:{httpPort}";
         using var local = new HttpClient { Timeout = TimeSpan.FromSeconds(20) };
         using var remote = From(source!);
-        await Wait.UntilAsync(async () => (await local.GetAsync(url + "/status")).IsSuccessStatusCode,
+        await Eventually.TrueAsync(async () => (await local.GetAsync(url + "/status")).IsSuccessStatusCode,
             () => $"the node answers /status\nstdout:\n{node.Stdout}\nstderr:\n{node.Stderr}", TimeSpan.FromSeconds(60));
 
         // The same request, which the handler refuses (412: no instance count) once it gets past the door.

@@ -84,7 +84,7 @@ public sealed class DemoTests : IDisposable
             Assert.Contains($"Reusing the demo data in {dir}", again.Stdout);
             // The demo sent its token with the freeze on Ctrl-C and with the unfreeze on this start.
             using var http = TrustingDemoCa(dir);
-            await Wait.UntilAsync(async () =>
+            await Eventually.TrueAsync(async () =>
             {
                 var history = (await http.GetFromJsonAsync<List<HistoryEntryDto>>(n1 + "/history", ApiJson.Options))!;
                 var stopped = history.FindLastIndex(h => h.State.Freeze?.Reason == "demo stopped");
@@ -118,7 +118,7 @@ public sealed class DemoTests : IDisposable
         using var http = TrustingDemoCa(dir);
         var urls = Enumerable.Range(0, 3).Select(i => (Name: $"n{i + 1}", Url: $"https://127.0.0.1:{basePort + 10 * i + 1}")).ToList();
         StatusDto? primary = null;
-        await Wait.UntilAsync(async () =>
+        await Eventually.TrueAsync(async () =>
         {
             foreach (var (_, url) in urls)
                 if (await TryStatusAsync(http, url) is { Role: "primary", ReadWrite: true } s) { primary = s; return true; }
@@ -130,11 +130,11 @@ public sealed class DemoTests : IDisposable
         using (var node = System.Diagnostics.Process.GetProcessById(primary.HostPid)) node.Kill();
         await demo.WaitForOutputAsync($"{killed} (pid {primary.HostPid}) was killed by SIGKILL (exit code 137); starting it again in 10 s", TimeSpan.FromSeconds(30));
         // The failover shows live: another node is primary.
-        await Wait.UntilAsync(() => Task.FromResult(System.Text.RegularExpressions.Regex.IsMatch(AfterKill(), @"^  (?!" + killed + @" )n\d primary \(read-write", System.Text.RegularExpressions.RegexOptions.Multiline)),
+        await Eventually.TrueAsync(() => Task.FromResult(System.Text.RegularExpressions.Regex.IsMatch(AfterKill(), @"^  (?!" + killed + @" )n\d primary \(read-write", System.Text.RegularExpressions.RegexOptions.Multiline)),
             () => $"the demo shows a new primary after {killed} was killed; its output:\n{demo.Stdout}", TimeSpan.FromSeconds(60));
         await demo.WaitForOutputAsync($"{killed}: started again", TimeSpan.FromSeconds(60));
         // It rejoins: back in the chain as a replica, on screen and in the cluster's view.
-        await Wait.UntilAsync(() => Task.FromResult(System.Text.RegularExpressions.Regex.IsMatch(AfterRestart(), $@"└─ {killed} (sync|async) \(lag")),
+        await Eventually.TrueAsync(() => Task.FromResult(System.Text.RegularExpressions.Regex.IsMatch(AfterRestart(), $@"└─ {killed} (sync|async) \(lag")),
             () => $"the demo shows {killed} back in the chain; its output:\n{demo.Stdout}", TimeSpan.FromSeconds(180));
         var status = await TryStatusAsync(http, urls.Single(u => u.Name == killed).Url);
         Assert.NotNull(status);

@@ -34,7 +34,7 @@ public sealed class ColdStartWithoutFirstSeedFixture : NodeClusterFixture
         PrepareNodes();
         var clock = Stopwatch.StartNew();
         foreach (var n in Nodes.Skip(1)) n.Process = Start(n);
-        await Wait.UntilAsync(async () =>
+        await Eventually.TrueAsync(async () =>
         {
             if (await PrimaryAsync() is not { } primary) return false;
             try { await WriteAsync(primary); return true; }
@@ -59,7 +59,7 @@ public sealed class FormationTests(ColdStartWithoutFirstSeedFixture cluster, ITe
 
         var n1 = cluster.Nodes[0];
         n1.Process = cluster.Start(n1);
-        await Wait.UntilAsync(async () => (await cluster.ClusterAsync(cluster.Nodes[1])).State!.Async.Any(a => a.Id == "n1"),
+        await Eventually.TrueAsync(async () => (await cluster.ClusterAsync(cluster.Nodes[1])).State!.Async.Any(a => a.Id == "n1"),
             () => "n1 joins the running cluster as an async" + cluster.Logs(), TimeSpan.FromSeconds(90));
         await cluster.WaitHealthyAsync();
         // It joined through a probe's answer (Akka's join-only seed process starts only when no seed answers), never formed.
@@ -84,7 +84,7 @@ public sealed class FormationTests(ColdStartWithoutFirstSeedFixture cluster, ITe
                     output.WriteLine($"{n.Name}: {line}");
             throw;
         }
-        await Wait.UntilAsync(async () => (await cluster.ClusterAsync(cluster.Nodes[1])).State!.Async.Any(a => a.Id == "n1") &&
+        await Eventually.TrueAsync(async () => (await cluster.ClusterAsync(cluster.Nodes[1])).State!.Async.Any(a => a.Id == "n1") &&
                                           (await cluster.StatusAsync(n1)).Role == "async",
             () => "n1 is back as an async" + cluster.Logs(), TimeSpan.FromSeconds(90));
         await cluster.WaitHealthyAsync();

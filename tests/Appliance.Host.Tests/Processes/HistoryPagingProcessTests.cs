@@ -73,7 +73,7 @@ public sealed class HistoryPagingProcessTests(ITestOutputHelper output)
             clock.Restart();
             restarted.Process = cluster.StartNode(restarted);
             List<HistoryEntryDto>? afterRestart = null;
-            await Wait.UntilAsync(async () => (afterRestart = await PagesAsync(cluster, restarted)).Count > 0,
+            await Eventually.TrueAsync(async () => (afterRestart = await PagesAsync(cluster, restarted)).Count > 0,
                 () => $"{restarted.Name} answers /history again" + cluster.Logs(), TimeSpan.FromSeconds(120));
             output.WriteLine($"{restarted.Name} served the whole history {clock.Elapsed.TotalSeconds:0.0} s after it was started again");
             AssertHolds(reference, afterRestart!);

@@ -29,7 +29,7 @@ public sealed partial class NodeApiAndCliTests
         IEnumerable<string> Missing() => referenced.Where(r => !exported.Contains(r.Name) && !PrometheusOwn.Contains(r.Name))
             .Select(r => $"{r.Name} ({r.Where})").Distinct();
         var text = "";
-        await Wait.UntilAsync(async () =>
+        await Eventually.TrueAsync(async () =>
         {
             exported.Clear();
             foreach (var node in cluster.Nodes)

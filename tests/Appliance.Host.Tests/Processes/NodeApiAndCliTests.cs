@@ -95,7 +95,7 @@ public sealed partial class NodeApiAndCliTests(NodeClusterFixture cluster) : ICl
         // change (and is read again if a read failed), so they may lag the state for a moment.
         string[] names = ["appliance_role{", "appliance_generation{", "appliance_replication_lag_bytes{", "appliance_read_write{", "appliance_failovers_total{", "appliance_last_transition_timestamp_seconds{"];
         var text = "";
-        await Wait.UntilAsync(async () =>
+        await Eventually.TrueAsync(async () =>
         {
             text = await cluster.Http.GetStringAsync(node.Url + "/metrics");
             return names.All(text.Contains);
@@ -246,13 +246,13 @@ public sealed partial class NodeApiAndCliTests(NodeClusterFixture cluster) : ICl
         var (code, output, err) = await NodeClusterFixture.CliAsync("switchover", "--endpoint", oldPrimary.Url);
         Assert.True(code == 0, err + cluster.Logs(40));
         Assert.Contains("accepted (Switchover)", output);
-        await Wait.UntilAsync(async () => await cluster.PrimaryAsync() == sync, () => $"{sync.Name} is primary" + cluster.Logs(), TimeSpan.FromSeconds(60));
+        await Eventually.TrueAsync(async () => await cluster.PrimaryAsync() == sync, () => $"{sync.Name} is primary" + cluster.Logs(), TimeSpan.FromSeconds(60));
         Assert.True(await NodeClusterFixture.WriteAsync(sync) > 0);
         // The old primary was deposed; it rewinds and rejoins by itself.
         await cluster.WaitHealthyAsync();
         // The coordinator timed the write gap once the new primary's node reported it takes writes.
         var gaps = 0.0;
-        await Wait.UntilAsync(async () => (gaps = await SwitchoverGapsAsync()) > gapsBefore,
+        await Eventually.TrueAsync(async () => (gaps = await SwitchoverGapsAsync()) > gapsBefore,
             () => $"appliance_switchover_write_gap_seconds_count went past {gapsBefore} (it is {gaps})" + cluster.Logs(), TimeSpan.FromSeconds(30));
 
         // SIGTERM the primary: it hands over to its sync, stops PostgreSQL, leaves, and exits 0.
@@ -267,7 +267,7 @@ public sealed partial class NodeApiAndCliTests(NodeClusterFixture cluster) : ICl
         Assert.Contains("switchover accepted", primary.Process.Stdout);
         Assert.Contains("PostgreSQL stopped", primary.Process.Stdout);
         Assert.Throws<ArgumentException>(() => System.Diagnostics.Process.GetProcessById(postmaster));
-        await Wait.UntilAsync(async () => await cluster.PrimaryAsync() == next, () => $"{next.Name} is primary" + cluster.Logs(), TimeSpan.FromSeconds(30));
+        await Eventually.TrueAsync(async () => await cluster.PrimaryAsync() == next, () => $"{next.Name} is primary" + cluster.Logs(), TimeSpan.FromSeconds(30));
         Assert.True(await NodeClusterFixture.WriteAsync(next) > 0);
         var history = await cluster.Http.GetFromJsonAsync<List<HistoryEntryDto>>(next.Url + "/history", ApiJson.Options);
         var handOver = history!.Last(h => h.Generation == generation + 1);

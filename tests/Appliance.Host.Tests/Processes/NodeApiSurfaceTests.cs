@@ -93,14 +93,14 @@ public sealed partial class NodeApiAndCliTests
         var marker = Guid.NewGuid().ToString("N");
         // 100 lines of 1 kB through the server's own log, past the fixture's 64 kB limit.
         await PsqlAsync(dsn, $"DO $$ BEGIN FOR i IN 1..100 LOOP RAISE LOG '{marker} % {new string('x', 1000)}', i; END LOOP; END $$");
-        await Wait.UntilAsync(() => Task.FromResult(File.Exists(log + ".1") && Read(log).Contains($"{marker} 100 ")),
+        await Eventually.TrueAsync(() => Task.FromResult(File.Exists(log + ".1") && Read(log).Contains($"{marker} 100 ")),
             () => $"{log} rotated and holds the last line", TimeSpan.FromSeconds(30));
         Assert.True(new FileInfo(log).Length <= 64 * 1024, $"{log} is {new FileInfo(log).Length} bytes");
         Assert.Contains(marker, Read(log + ".1"));
 
         // The node goes on appending the server's output to the new file.
         await PsqlAsync(dsn, $"DO $$ BEGIN RAISE LOG 'after rotation {marker}'; END $$");
-        await Wait.UntilAsync(() => Task.FromResult(Read(log).Contains($"after rotation {marker}")),
+        await Eventually.TrueAsync(() => Task.FromResult(Read(log).Contains($"after rotation {marker}")),
             () => $"{log} has the line written after the rotation", TimeSpan.FromSeconds(30));
 
         static string Read(string path)

@@ -19,7 +19,7 @@ public sealed class OperationsProcessTests
     private static async Task<StateDto> StateAsync(NodeClusterFixture cluster, TestNode via) => (await cluster.ClusterAsync(via)).State!;
 
     /// <summary>Waits until <paramref name="condition"/> holds; a node that does not answer yet counts as "not yet".</summary>
-    private static Task Until(Func<Task<bool>> condition, Func<string> what) => Wait.UntilAsync(async () =>
+    private static Task Until(Func<Task<bool>> condition, Func<string> what) => Eventually.TrueAsync(async () =>
     {
         try { return await condition(); }
         catch (Exception e) when (e is HttpRequestException or TaskCanceledException or System.Text.Json.JsonException) { return false; }
@@ -141,7 +141,7 @@ public sealed class OperationsProcessTests
 
             // Accepted once the hold-down since the lost peers' last reports has passed.
             (int Code, string Out, string Err) accepted = (0, "", "");
-            await Wait.UntilAsync(async () =>
+            await Eventually.TrueAsync(async () =>
             {
                 accepted = await Cli(target, "failover", "--to", target.Name, "--accept-data-loss", "--json");
                 return accepted.Code == 0;
@@ -152,7 +152,7 @@ public sealed class OperationsProcessTests
             Assert.Equal(before.Generation + 1, result.State.Generation);
             Assert.Equal(new[] { primary.Name, sync.Name }.Order(), result.State.Deposed.Select(d => d.Id).Order());
 
-            await Wait.UntilAsync(async () => await cluster.PrimaryAsync() == target, () => $"{target.Name} takes writes" + cluster.Logs(), Long);
+            await Eventually.TrueAsync(async () => await cluster.PrimaryAsync() == target, () => $"{target.Name} takes writes" + cluster.Logs(), Long);
             await NodeClusterFixture.WriteAsync(target);
 
             var history = await Cli(target, "history", "--json");

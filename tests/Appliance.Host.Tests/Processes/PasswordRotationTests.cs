@@ -87,7 +87,7 @@ public sealed class PasswordRotationTests(PasswordFileClusterFixture cluster) : 
     private async Task<TestNode> PrimaryAsync()
     {
         TestNode? primary = null;
-        await Wait.UntilAsync(async () => (primary = await cluster.PrimaryAsync()) is not null, () => "a primary" + cluster.Logs(), TimeSpan.FromSeconds(60));
+        await Eventually.TrueAsync(async () => (primary = await cluster.PrimaryAsync()) is not null, () => "a primary" + cluster.Logs(), TimeSpan.FromSeconds(60));
         return primary!;
     }
 
@@ -98,7 +98,7 @@ public sealed class PasswordRotationTests(PasswordFileClusterFixture cluster) : 
     private static async Task<(int Code, string Out, string Err)> RotateSuperuserUntilAsync(TestNode via, Func<(int Code, string Out, string Err), bool> done)
     {
         (int Code, string Out, string Err) last = default;
-        await Wait.UntilAsync(async () =>
+        await Eventually.TrueAsync(async () =>
         {
             last = await NodeClusterFixture.CliAsync("rotate-password", "--role", "superuser", "--endpoint", via.Url);
             return done(last);
@@ -115,7 +115,7 @@ public sealed class PasswordRotationTests(PasswordFileClusterFixture cluster) : 
             await ScalarAsync(n, password, "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_replication");
         await cluster.WaitHealthyAsync();
         foreach (var n in cluster.Live().Where(n => n != primary))
-            await Wait.UntilAsync(async () => await ScalarAsync(n, password, "SELECT status FROM pg_stat_wal_receiver") as string == "streaming",
+            await Eventually.TrueAsync(async () => await ScalarAsync(n, password, "SELECT status FROM pg_stat_wal_receiver") as string == "streaming",
                 () => $"{n.Name} streams again{cluster.Logs()}", TimeSpan.FromSeconds(60));
     }
 

@@ -89,7 +89,7 @@ public sealed class ScheduledSwitchoverProcessTests(NodeClusterFixture cluster, 
 
         // At its time: the sync becomes the primary and takes writes.
         var sync = cluster.Nodes.Single(n => n.Name == before.Sync!.Id);
-        await Wait.UntilAsync(async () => await cluster.PrimaryAsync() == sync, () => $"{sync.Name} takes writes" + cluster.Logs(), TimeSpan.FromSeconds(60));
+        await Eventually.TrueAsync(async () => await cluster.PrimaryAsync() == sync, () => $"{sync.Name} takes writes" + cluster.Logs(), TimeSpan.FromSeconds(60));
         await NodeClusterFixture.WriteAsync(sync);
         var history = await HistorySinceAsync(before.Version);
         output.WriteLine(string.Join("\n", history.Select(e => $"v{e.Version} {e.At:HH:mm:ss.fff} {e.Reason}: {e.Detail}")));

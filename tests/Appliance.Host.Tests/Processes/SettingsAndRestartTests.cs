@@ -48,7 +48,7 @@ public sealed class SettingsAndRestartTests(NodeClusterFixture cluster, ITestOut
         Assert.Contains("accepted (SettingsChanged)", stdout);
         var clock = Stopwatch.StartNew();
         foreach (var n in cluster.Nodes)
-            await Wait.UntilAsync(async () => await ShowAsync(n, "work_mem") == "8MB", () => $"{n.Name} shows work_mem = 8MB" + cluster.Logs(),
+            await Eventually.TrueAsync(async () => await ShowAsync(n, "work_mem") == "8MB", () => $"{n.Name} shows work_mem = 8MB" + cluster.Logs(),
                 TimeSpan.FromSeconds(15));
         output.WriteLine($"work_mem on every node after {clock.Elapsed.TotalSeconds:0.0} s");
         foreach (var n in cluster.Nodes)
@@ -67,7 +67,7 @@ public sealed class SettingsAndRestartTests(NodeClusterFixture cluster, ITestOut
         var unset = await NodeClusterFixture.CliAsync("config", "unset", "statement_timeout", "--endpoint", cluster.Nodes[0].Url);
         Assert.True(unset.Code == 0, unset.Out + unset.Err);
         foreach (var n in cluster.Nodes)
-            await Wait.UntilAsync(async () => await ShowAsync(n, "statement_timeout") == "0", () => $"{n.Name} shows statement_timeout = 0",
+            await Eventually.TrueAsync(async () => await ShowAsync(n, "statement_timeout") == "0", () => $"{n.Name} shows statement_timeout = 0",
                 TimeSpan.FromSeconds(15));
         // A settings change keeps the generation.
         Assert.Equal(state.Generation, (await StateAsync()).Generation);
@@ -150,7 +150,7 @@ public sealed class SettingsAndRestartTests(NodeClusterFixture cluster, ITestOut
         var set = await NodeClusterFixture.CliAsync("config", "set", "max_connections=120", "--endpoint", cluster.Nodes[0].Url);
         Assert.True(set.Code == 0, set.Out + set.Err);
         foreach (var n in cluster.Nodes)
-            await Wait.UntilAsync(async () => (await cluster.StatusAsync(n)) is { PendingRestart: true, PendingRestartSettings: var s } && s!.Contains("max_connections"),
+            await Eventually.TrueAsync(async () => (await cluster.StatusAsync(n)) is { PendingRestart: true, PendingRestartSettings: var s } && s!.Contains("max_connections"),
                 () => $"{n.Name} reports a pending restart of max_connections" + cluster.Logs(), TimeSpan.FromSeconds(15));
         // The sample, not the HELP line (which also reads "appliance_pending_restart 1 if …").
         Assert.Matches("(?m)^appliance_pending_restart\\{peer=\"[^\"]+\"\\} 1$", await cluster.Http.GetStringAsync(cluster.Nodes[0].Url + "/metrics"));
@@ -259,7 +259,7 @@ public sealed class SettingsAndRestartTests(NodeClusterFixture cluster, ITestOut
         public Task MoreAcknowledgedAsync(int count)
         {
             var target = _acked.Count + count;
-            return Wait.UntilAsync(() => Task.FromResult(_acked.Count >= target), () => $"{count} more acknowledged writes ({_acked.Count} acknowledged, {_failed} failed)", TimeSpan.FromSeconds(60));
+            return Eventually.TrueAsync(() => Task.FromResult(_acked.Count >= target), () => $"{count} more acknowledged writes ({_acked.Count} acknowledged, {_failed} failed)", TimeSpan.FromSeconds(60));
         }
 
         private async Task RunAsync()

@@ -82,7 +82,7 @@ public sealed class TlsClusterTests(TlsNodeClusterFixture cluster) : IClassFixtu
         using (var ca = CertificateAuthority.Create("intruder CA")) files = ca.WriteNodeFiles(Path.Combine(dir, "tls"), ["x1"])[0];
         var intruder = new TestNode("x1", TestCluster.FreePort(), TestCluster.FreePort(), TestCluster.FreePort(), Path.Combine(dir, "x1")) { Scheme = "https" };
         await using var process = cluster.StartNode(intruder, files);
-        await Wait.UntilAsync(() => Task.FromResult(cluster.Nodes.Any(n => n.Process!.Stdout.Contains("TLS: refused"))),
+        await Eventually.TrueAsync(() => Task.FromResult(cluster.Nodes.Any(n => n.Process!.Stdout.Contains("TLS: refused"))),
             () => "a member logs that it refused the intruder's certificate" + cluster.Logs() + $"\n--- x1 ---\n{process.Stdout}{process.Stderr}",
             TimeSpan.FromSeconds(60));
         Assert.False(process.HasExited, process.Stderr);
@@ -101,7 +101,7 @@ public sealed class TlsClusterTests(TlsNodeClusterFixture cluster) : IClassFixtu
         await using (var process = cluster.StartNode(n4))
         {
             string? upstreamId = null;
-            await Wait.UntilAsync(async () =>
+            await Eventually.TrueAsync(async () =>
                 (upstreamId = (await cluster.ClusterAsync(cluster.Nodes[0])).Peers.SingleOrDefault(p => p.Id == "n4")?.Upstream) is not null,
                 () => "the cluster gives n4 an upstream" + cluster.Logs() + $"\n--- n4 ---\n{process.Stdout}{process.Stderr}", TimeSpan.FromSeconds(60));
             var upstream = cluster.Nodes.Single(n => n.Name == upstreamId);
@@ -111,7 +111,7 @@ public sealed class TlsClusterTests(TlsNodeClusterFixture cluster) : IClassFixtu
                 Pooling = false, SslMode = SslMode.VerifyCA, RootCertificate = cluster.CaFile,
             };
             (string User, bool Ssl)? stream = null;
-            await Wait.UntilAsync(async () =>
+            await Eventually.TrueAsync(async () =>
             {
                 await using var c = new NpgsqlConnection(cs.ConnectionString);
                 await c.OpenAsync();
@@ -126,7 +126,7 @@ public sealed class TlsClusterTests(TlsNodeClusterFixture cluster) : IClassFixtu
             await process.WaitAsync(TimeSpan.FromSeconds(60));
         }
         // The other tests of this class see the three nodes again.
-        await Wait.UntilAsync(async () => (await cluster.ClusterAsync(cluster.Nodes[0])).State is { } state
+        await Eventually.TrueAsync(async () => (await cluster.ClusterAsync(cluster.Nodes[0])).State is { } state
                 && !state.Async.Append(state.Sync).Append(state.Primary).Concat(state.Deposed).Any(p => p?.Id == "n4"),
             () => "the state no longer names n4" + cluster.Logs(), TimeSpan.FromSeconds(60));
     }

@@ -28,7 +28,7 @@ public sealed class WriteOutageProcessTests
             Crash(primary);
             await primary.Process!.WaitAsync(TimeSpan.FromSeconds(30));
             TestNode? promoted = null;
-            await Wait.UntilAsync(async () => (promoted = await cluster.PrimaryAsync()) is not null,
+            await Eventually.TrueAsync(async () => (promoted = await cluster.PrimaryAsync()) is not null,
                 () => "another node takes writes" + cluster.Logs(), Patience);
 
             var takeover = await TakeoverWithOutageAsync(cluster, promoted!, primary.Name);
@@ -44,7 +44,7 @@ public sealed class WriteOutageProcessTests
             await cluster.WaitHealthyAsync();
             // During a singleton hand-over the view names no coordinator host (or a stale one) for a moment.
             TestNode? named = null;
-            await Wait.UntilAsync(async () =>
+            await Eventually.TrueAsync(async () =>
             {
                 var view = await cluster.ClusterAsync(promoted!);
                 var hosts = cluster.Nodes.Where(n => view.CoordinatorPeers?.Contains(n.Name) == true).ToList();
@@ -54,7 +54,7 @@ public sealed class WriteOutageProcessTests
             var coordinatorHost = named!;
             Crash(coordinatorHost);
             await coordinatorHost.Process!.WaitAsync(TimeSpan.FromSeconds(30));
-            await Wait.UntilAsync(async () => await cluster.PrimaryAsync() is not null,
+            await Eventually.TrueAsync(async () => await cluster.PrimaryAsync() is not null,
                 () => "a node takes writes after the coordinator's host crashed" + cluster.Logs(), Patience);
 
             // A process started after the move holds nothing from before it: what it serves came from the new
@@ -85,7 +85,7 @@ public sealed class WriteOutageProcessTests
     {
         HistoryEntryDto? found = null;
         var last = "no answer";
-        await Wait.UntilAsync(async () =>
+        await Eventually.TrueAsync(async () =>
         {
             try
             {
