@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Text.Json;
 using Appliance.Host.Api;
+using Appliance.Host.Api.Json;
 using Appliance.Nodes.Backup;
 using Appliance.Nodes.Postgres;
 using Npgsql;

@@ -1,4 +1,5 @@
 using Akka.Actor;
+using Appliance.Actors.Instance;
 using Appliance.Nodes.Postgres;
 using Appliance.Nodes.State;
 
@@ -7,7 +8,7 @@ namespace Appliance.Cluster.Tests;
 public sealed partial class DatabaseNodeActorSpecs
 {
     /// <summary>Stall checks every half second, acting after 3 s, so that a test sees a repair within seconds.</summary>
-    private static readonly Appliance.Actors.Node.DatabaseNodeSettings QuickStallChecks = NodeActorHarness.Options with
+    private static readonly DatabaseNodeSettings QuickStallChecks = NodeActorHarness.Options with
     {
         StandbyStallCheckInterval = TimeSpan.FromMilliseconds(500),
         StandbyStallPatience = TimeSpan.FromSeconds(3),

@@ -1,6 +1,6 @@
 using Akka.Actor;
 using Akka.TestKit.Xunit2;
-using Appliance.Actors.Node;
+using Appliance.Actors.Instance;
 using Appliance.Actors.Protocol;
 using Appliance.Nodes.Postgres;
 using Appliance.Nodes.State;
@@ -25,7 +25,7 @@ public sealed partial class DatabaseNodeActorSpecs(ITestOutputHelper output) : T
         await _nodes.DisposeAsync();
     }
 
-    private async Task<ClusterState> ThreeNodeChainAsync(RejoinPolicy rejoin = RejoinPolicy.Auto, Appliance.Actors.Node.DatabaseNodeSettings? options = null)
+    private async Task<ClusterState> ThreeNodeChainAsync(RejoinPolicy rejoin = RejoinPolicy.Auto, DatabaseNodeSettings? options = null)
     {
         await _nodes.StartAsync(Sys, TestActor, rejoin, options ?? NodeActorHarness.Options, "n1", "n2", "n3");
         var state = _nodes.State(1, 1, "n1", "n2", ["n3"]);

@@ -1,5 +1,5 @@
 using System.Reflection;
-using Appliance.Actors.Node;
+using Appliance.Actors.Instance;
 
 namespace Appliance.Cluster.Tests;
 

@@ -1,5 +1,6 @@
 using System.Collections.Immutable;
 using Akka.Actor;
+using Appliance.Actors.Instance;
 using Appliance.Actors.Node;
 using Appliance.Actors.Protocol;
 using Appliance.Nodes.Postgres;

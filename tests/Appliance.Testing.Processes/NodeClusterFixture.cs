@@ -1,5 +1,6 @@
 using System.Net.Http.Json;
 using Appliance.Host.Api;
+using Appliance.Host.Api.Json;
 using Appliance.Host.Cli;
 using Appliance.Host.Tls;
 using Appliance.Launch;

@@ -2,6 +2,7 @@ using Akka.Actor;
 using Akka.Cluster.Tools.PublishSubscribe;
 using Appliance.Actors.Protocol;
 using Appliance.Nodes.Backup;
+using Appliance.Nodes.Postgres;
 using Appliance.Nodes.State;
 
 namespace Appliance.Actors.Backup;

@@ -3,6 +3,7 @@ using Akka.Cluster.Tools.PublishSubscribe;
 using Akka.Event;
 using Appliance.Actors.Protocol;
 using Appliance.Nodes.Backup;
+using Appliance.Nodes.Postgres;
 using Appliance.Nodes.State;
 
 namespace Appliance.Actors.Backup;

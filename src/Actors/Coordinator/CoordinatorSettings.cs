@@ -80,7 +80,7 @@ public sealed record CoordinatorSettings
     public int SnapshotEvery { get; init; }
 
     /// <summary>Where presence comes from: cluster members (production) or report leases only (tests).</summary>
-    public MembershipSource Membership { get; init; } = MembershipSource.ClusterMembers;
+    internal MembershipSource Membership { get; init; } = MembershipSource.ClusterMembers;
 
     /// <summary>The pub-sub mediator to publish on; null for the cluster's <c>DistributedPubSub</c> mediator.</summary>
     public IActorRef? PubSubMediator { get; init; }

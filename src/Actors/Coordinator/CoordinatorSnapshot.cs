@@ -8,4 +8,4 @@ namespace Appliance.Actors.Coordinator;
 /// not in it; it stays in the journal (events are never deleted) and <c>GetHistory</c> reads it from there.
 /// </summary>
 /// <param name="State">The state at the snapshot's sequence number (equal to its version).</param>
-public sealed record CoordinatorSnapshot(ClusterState State) : IApplianceMessage;
+internal sealed record CoordinatorSnapshot(ClusterState State) : IApplianceMessage;

@@ -11,7 +11,7 @@ namespace Appliance.Actors.Coordinator;
 /// (<c>akka.remote.dot-netty.tcp.maximum-frame-size</c>): a message larger than that is dropped by remoting, and a
 /// history of a few hundred states is larger than the default 128,000 bytes.
 /// </summary>
-public static class HistoryPages
+internal static class HistoryPages
 {
     /// <summary>The most entries one page holds, whatever the limit asked for.</summary>
     public const int MaxEntries = 500;

@@ -7,7 +7,7 @@ namespace Appliance.Actors.Coordinator;
 /// The newest WAL position the primary of a generation reported, kept after it stops reporting: a replica's lag is
 /// measured against it while the primary is down (<c>/replica?lag=</c>), so that replicas stay in a read pool then.
 /// </summary>
-public sealed class LastPrimaryWal
+internal sealed class LastPrimaryWal
 {
     private (long Generation, string Primary, Lsn Wal)? _known;
 

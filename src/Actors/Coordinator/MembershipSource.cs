@@ -1,7 +1,7 @@
 namespace Appliance.Actors.Coordinator;
 
 /// <summary>How the coordinator decides which peers are present.</summary>
-public enum MembershipSource
+internal enum MembershipSource
 {
     /// <summary>
     /// Production. A peer is present while its node's Akka member is Up and reachable, it has reported within the

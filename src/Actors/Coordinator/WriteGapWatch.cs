@@ -10,7 +10,7 @@ namespace Appliance.Actors.Coordinator;
 /// change is watched at a time; a later generation written before the new primary reported drops it, since the
 /// gap it measured no longer ends where it began.
 /// </summary>
-public sealed class WriteGapWatch
+internal sealed class WriteGapWatch
 {
     private Expected? _expected;
 

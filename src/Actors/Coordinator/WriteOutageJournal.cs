@@ -17,7 +17,7 @@ namespace Appliance.Actors.Coordinator;
 /// writes the same sequence number as the current one's loses the same way (unique key): it stops, its supervisor
 /// starts it again, and it recovers past the winner's row; that one measurement is lost, never a state.
 /// </remarks>
-public sealed class WriteOutageJournal : ReceivePersistentActor
+internal sealed class WriteOutageJournal : ReceivePersistentActor
 {
     private readonly ILoggingAdapter _log = Context.GetLogger();
 

@@ -11,7 +11,7 @@ namespace Appliance.Actors.Coordinator;
 /// sequence number asked for. An entry is about 200 bytes, so a page of <see cref="MaxEntries"/> stays far inside half of
 /// Akka's default frame size (the budget <see cref="HistoryPages"/> keeps).
 /// </summary>
-public static class WriteOutagePages
+internal static class WriteOutagePages
 {
     /// <summary>The most entries one page holds.</summary>
     public const int MaxEntries = 200;

@@ -2,6 +2,7 @@ using Akka.Actor;
 using Akka.Cluster.Tools.PublishSubscribe;
 using Akka.Event;
 using Akka.Pattern;
+using Appliance.Actors.Instance;
 using Appliance.Actors.Node.Roles;
 using Appliance.Actors.Protocol;
 using Appliance.Nodes.State;

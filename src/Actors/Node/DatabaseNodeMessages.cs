@@ -1,4 +1,5 @@
 using Akka.Actor;
+using Appliance.Actors.Instance;
 using Appliance.Nodes.Postgres;
 using Appliance.Nodes.State;
 

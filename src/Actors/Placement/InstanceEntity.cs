@@ -1,6 +1,7 @@
 using Akka.Actor;
 using Akka.Cluster.Sharding;
 using Akka.Event;
+using Appliance.Actors.Instance;
 using Appliance.Actors.Node;
 using Appliance.Actors.Protocol;
 using Appliance.Nodes.State;

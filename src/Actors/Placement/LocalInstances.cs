@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using Akka.Actor;
+using Appliance.Actors.Instance;
 using Appliance.Actors.Node;
 using Appliance.Nodes.Placement;
 using Appliance.Nodes.State;

@@ -5,23 +5,7 @@ using Appliance.Nodes.State;
 
 namespace Appliance.Host.Api;
 
-/// <summary>The JSON forms of the HTTP API (DESIGN §7). The CLI reads the same types back.</summary>
-public static class ApiJson
-{
-    /// <summary>camelCase, enums as lower-case strings, nulls written, indented for humans with curl.</summary>
-    public static readonly JsonSerializerOptions Options = new(JsonSerializerDefaults.Web)
-    {
-        WriteIndented = true,
-        Converters = { new JsonStringEnumConverter(JsonNamingPolicy.KebabCaseLower) },
-        DefaultIgnoreCondition = JsonIgnoreCondition.Never,
-    };
-
-    /// <summary>One line, for server-sent events.</summary>
-    public static readonly JsonSerializerOptions Compact = new(Options) { WriteIndented = false };
-
-    /// <summary>The lower-case name of a role, as the API spells it.</summary>
-    public static string Name(PeerRole role) => role.ToString().ToLowerInvariant();
-}
+// The JSON forms of the HTTP API (DESIGN §7), written with ApiJson's options; the CLI reads the same types back.
 
 /// <summary>A peer of the cluster state.</summary>
 /// <param name="Id">The instance id (PostgreSQL's application_name).</param>

@@ -1,3 +1,4 @@
+using Appliance.Host.Api.Json;
 using Appliance.Nodes.State;
 
 namespace Appliance.Host.Api;

@@ -3,6 +3,7 @@ using System.Text;
 using System.Text.Json;
 using Appliance.Actors.Protocol;
 using Appliance.Host.Api.Access;
+using Appliance.Host.Api.Json;
 using Appliance.Host.Api.Ui;
 using Appliance.Host.Node;
 using Appliance.Nodes.State;

@@ -1,6 +1,7 @@
 using System.Text;
 using Appliance.Actors.Coordinator;
 using Appliance.Actors.Protocol;
+using Appliance.Host.Api.Json;
 using Appliance.Nodes.State;
 using Prometheus;
 

@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using Appliance.Host.Api.Json;
 using Appliance.Nodes.Postgres;
 using Appliance.Nodes.State;
 

@@ -1,4 +1,5 @@
 using Appliance.Actors.Node;
+using Appliance.Host.Api.Json;
 using Appliance.Nodes.Postgres;
 using Appliance.Nodes.State;
 

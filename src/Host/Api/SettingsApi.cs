@@ -1,8 +1,9 @@
 using System.Text.Json;
 using Akka.Actor;
 using Akka.Cluster.Tools.PublishSubscribe;
-using Appliance.Actors.Node;
+using Appliance.Actors.Instance;
 using Appliance.Actors.Protocol;
+using Appliance.Host.Api.Json;
 using Appliance.Host.Node;
 using Appliance.Nodes.Postgres;
 using Appliance.Nodes.State;

@@ -4,8 +4,8 @@ using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
 using System.Text;
 using System.Text.Json;
-using Appliance.Host.Api;
 using Appliance.Host.Api.Access;
+using Appliance.Host.Api.Json;
 using Appliance.Host.Node;
 using Appliance.Host.Tls;
 

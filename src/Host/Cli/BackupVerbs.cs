@@ -2,8 +2,10 @@ using System.Globalization;
 using System.Text.Json;
 using Appliance.Actors.Protocol;
 using Appliance.Host.Api;
+using Appliance.Host.Api.Json;
 using Appliance.Host.Node;
 using Appliance.Nodes.Backup;
+using Appliance.Nodes.Postgres;
 using Spectre.Console;
 using Spectre.Console.Rendering;
 

@@ -1,5 +1,6 @@
 using System.Text;
 using Appliance.Host.Api;
+using Appliance.Host.Api.Json;
 
 namespace Appliance.Host.Cli;
 

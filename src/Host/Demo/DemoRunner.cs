@@ -4,6 +4,7 @@ using System.Net;
 using System.Security.Cryptography;
 using System.Text;
 using Appliance.Host.Api;
+using Appliance.Host.Api.Json;
 using Appliance.Host.Cli;
 using Appliance.Host.Node;
 using Appliance.Host.Tls;

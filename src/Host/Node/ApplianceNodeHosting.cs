@@ -8,6 +8,7 @@ using Akka.Remote.Hosting;
 using Appliance.Actors;
 using Appliance.Actors.Coordinator;
 using Appliance.Actors.Formation;
+using Appliance.Actors.Instance;
 using Appliance.Actors.Node;
 using Appliance.Actors.Placement;
 using Appliance.Actors.Protocol;
@@ -64,13 +65,13 @@ public static class ApplianceNodeHosting
             registry.Register<DatabaseNodeKey>(node);
             if (DriverSettings(options).Backup is { } backup)
                 registry.Register<BackupActorKey>(system.ActorOf(Appliance.Actors.Backup.BackupActor.Props(options.Name,
-                    new Appliance.Nodes.Backup.PgBackRest(backup, options.Host, Credentials(options)),
+                    new PgBackRest(backup, options.Host, Credentials(options)),
                     Path.Combine(options.PgDataDirectory, "pg_wal"), DistributedPubSub.Get(system).Mediator, options.Backup!.Schedule), "backup"));
             // Backups from a standby reach the primary through pgBackRest's TLS server: without TLS there is none, and backups run on the primary.
             if (DriverSettings(options).Backup is { } served && options.Backup is { } repository && Credentials(options).Tls is { } tls)
                 system.ActorOf(Appliance.Actors.Backup.PgBackRestServerActor.Props(options.Name,
-                    new Appliance.Nodes.Backup.PgBackRest(served, options.Host, Credentials(options)),
-                    new Appliance.Nodes.Backup.PgBackRestServer(options.Host, repository.ServerPort, tls, []),
+                    new PgBackRest(served, options.Host, Credentials(options)),
+                    new PgBackRestServer(options.Host, repository.ServerPort, tls, []),
                     options.PgDataDirectory, options.PgPort, DistributedPubSub.Get(system).Mediator), "pgbackrest-server");
         });
     }

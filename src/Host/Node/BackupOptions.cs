@@ -1,4 +1,5 @@
 using Appliance.Nodes.Backup;
+using Appliance.Nodes.Postgres;
 
 namespace Appliance.Host.Node;
 

@@ -1,6 +1,7 @@
 using Akka.Actor;
 using Akka.Hosting;
 using Appliance.Actors.Coordinator;
+using Appliance.Actors.Instance;
 using Appliance.Actors.Node;
 using Appliance.Actors.Placement;
 using Appliance.Actors.Protocol;

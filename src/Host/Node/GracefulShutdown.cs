@@ -1,4 +1,5 @@
 using Akka.Actor;
+using Appliance.Actors.Instance;
 using Appliance.Actors.Node;
 using Appliance.Actors.Protocol;
 using Appliance.Nodes.Postgres;

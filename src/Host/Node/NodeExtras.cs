@@ -1,4 +1,4 @@
-using Appliance.Actors.Node;
+using Appliance.Actors.Instance;
 using Appliance.Nodes.State;
 
 namespace Appliance.Host.Node;

@@ -1,3 +1,4 @@
+using Appliance.Actors.Instance;
 using Appliance.Nodes.State;
 
 namespace Appliance.Host.Node;
@@ -127,7 +128,7 @@ public sealed record NodeOptions
     public string? OnRoleChange { get; init; }
 
     /// <summary>How long <see cref="OnRoleChange"/> may run before it is killed (<c>--on-role-change-timeout</c>, seconds).</summary>
-    public TimeSpan OnRoleChangeTimeout { get; init; } = Actors.Node.RoleChangeHook.DefaultTimeout;
+    public TimeSpan OnRoleChangeTimeout { get; init; } = RoleChangeHook.DefaultTimeout;
 
     /// <summary>
     /// WAL archiving and backups with pgBackRest (<c>--backup-repo</c>, <c>--backup-option</c>); null: none. Every

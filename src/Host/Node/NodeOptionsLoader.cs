@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text.Json;
 using Appliance.Actors.Coordinator;
+using Appliance.Actors.Instance;
 using Appliance.Nodes.State;
 using Appliance.Nodes.Backup;
 
@@ -243,7 +244,7 @@ public static class NodeOptionsLoader
             DataRoot = placement ? dataDir : null,
             Tags = NodeExtras.Tags(v),
             OnRoleChange = v.GetValueOrDefault("on-role-change") is { Length: > 0 } hook ? hook : null,
-            OnRoleChangeTimeout = TimeSpan.FromSeconds(Int(v, "on-role-change-timeout", (int)Actors.Node.RoleChangeHook.DefaultTimeout.TotalSeconds, 1, 3600)),
+            OnRoleChangeTimeout = TimeSpan.FromSeconds(Int(v, "on-role-change-timeout", (int)RoleChangeHook.DefaultTimeout.TotalSeconds, 1, 3600)),
             Backup = BackupOptions.Repository(v, placement),
         };
     }

@@ -61,7 +61,7 @@ internal static class StandbyLeaderConfig
     /// </summary>
     /// <remarks>
     /// A leader that follows an archive (<see cref="StandbySource.Repository"/>) has no primary_conninfo: its
-    /// restore_command fetches each segment with <see cref="Backup.SourceArchive.ConfigFile"/>, and recovery_target_timeline
+    /// restore_command fetches each segment with <see cref="SourceArchive.ConfigFile"/>, and recovery_target_timeline
     /// 'latest' follows the source's failovers through the history files the source archives.
     /// </remarks>
     public static RoleParameters Role(DriverSettings settings, StandbySource source, PeerId? downstream) =>
@@ -70,7 +70,7 @@ internal static class StandbyLeaderConfig
             PrimaryConnInfo: source.Repository is not null ? null : ConnInfo.ForPrimaryOf(source, settings.Credentials.ReplicationUser, ApplicationName(settings),
                 ReplicationPassFile.PathIn(settings.DataDirectory), settings.Credentials.Tls),
             WalKeepSize: settings.Tuning.WalKeepSize,
-            RestoreCommand: source.Repository is { } repository ? Backup.SourceArchive.RestoreCommand(settings, repository) : null);
+            RestoreCommand: source.Repository is { } repository ? SourceArchive.RestoreCommand(settings, repository) : null);
 }
 
 /// <summary>Settings of <c>appliance.conf</c> that PostgreSQL reads only at start.</summary>

@@ -1,4 +1,3 @@
-using Appliance.Nodes.Backup;
 using Appliance.Nodes.State;
 using Npgsql;
 
@@ -19,7 +18,7 @@ public sealed partial class PostgresDriver
     /// directory, or an interrupted rewind); nothing was changed.</exception>
     /// <exception cref="UpstreamNotAheadException">A rewind onto the source's primary was refused by pg_rewind's
     /// checks and could not be replaced by a clone; the data directory is as it was.</exception>
-    /// <exception cref="Appliance.Nodes.Backup.PgBackRestException">The source's archive holds no backup or its restore
+    /// <exception cref="PgBackRestException">The source's archive holds no backup or its restore
     /// failed (only when it must restore); the data directory is empty again.</exception>
     public Task FollowSourceAsync(StandbySource source, PeerId? downstream, IProgress<BaseBackupProgress>? progress, CancellationToken ct) =>
         Serialised(async () =>

@@ -59,14 +59,10 @@ internal sealed partial class FolderGraph
         return graph;
     }
 
-    /// <summary>
-    /// A cycle among the edges other than <paramref name="ignored"/>, as the namespaces along it (the first repeated at
-    /// the end); null if there is none.
-    /// </summary>
-    public IReadOnlyList<string>? FindCycle(IReadOnlySet<(string From, string To)> ignored)
+    /// <summary>A cycle among the edges, as the namespaces along it (the first repeated at the end); null if there is none.</summary>
+    public IReadOnlyList<string>? FindCycle()
     {
-        var next = _edges.Keys.Where(e => !ignored.Contains(e))
-            .GroupBy(e => e.From).ToDictionary(g => g.Key, g => g.Select(e => e.To).Order(StringComparer.Ordinal).ToList());
+        var next = _edges.Keys.GroupBy(e => e.From).ToDictionary(g => g.Key, g => g.Select(e => e.To).Order(StringComparer.Ordinal).ToList());
         var done = new HashSet<string>();
         var path = new List<string>();
         IReadOnlyList<string>? Visit(string ns)

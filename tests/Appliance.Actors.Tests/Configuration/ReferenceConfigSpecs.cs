@@ -3,7 +3,7 @@ using System.Text.RegularExpressions;
 using Akka.Configuration;
 using Appliance.Actors.Coordinator;
 using Appliance.Actors.Formation;
-using Appliance.Actors.Node;
+using Appliance.Actors.Instance;
 using Appliance.Actors.Placement;
 
 namespace Appliance.Actors.Tests.Configuration;

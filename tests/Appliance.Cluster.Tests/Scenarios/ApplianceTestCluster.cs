@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using Akka.Actor;
 using Akka.Hosting;
+using Appliance.Actors.Instance;
 using Appliance.Actors.Node;
 using Appliance.Actors.Protocol;
 using Appliance.Host.Node;

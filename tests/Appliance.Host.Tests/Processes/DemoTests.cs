@@ -3,6 +3,7 @@ using System.Net.Http.Json;
 using System.Net.Sockets;
 using System.Text;
 using Appliance.Host.Api;
+using Appliance.Host.Api.Json;
 using Appliance.Host.Node;
 using Appliance.Nodes.Postgres;
 

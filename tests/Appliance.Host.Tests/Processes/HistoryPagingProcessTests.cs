@@ -5,6 +5,7 @@ using System.Text.Json;
 using System.Text.RegularExpressions;
 using Appliance.Actors.Coordinator;
 using Appliance.Host.Api;
+using Appliance.Host.Api.Json;
 using Xunit.Abstractions;
 using Appliance.Nodes.Postgres;
 

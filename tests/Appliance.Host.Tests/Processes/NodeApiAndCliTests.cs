@@ -4,6 +4,7 @@ using System.Net.Http.Json;
 using System.Text;
 using System.Text.Json;
 using Appliance.Host.Api;
+using Appliance.Host.Api.Json;
 using Appliance.Nodes.Postgres;
 
 namespace Appliance.Host.Tests.Processes;

@@ -4,6 +4,7 @@ using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
 using Appliance.Host.Api;
+using Appliance.Host.Api.Json;
 
 namespace Appliance.Host.Tests.Processes;
 

@@ -3,6 +3,7 @@ using System.Diagnostics;
 using System.Net.Http.Json;
 using System.Text;
 using Appliance.Host.Api;
+using Appliance.Host.Api.Json;
 using Npgsql;
 using Xunit.Abstractions;
 

@@ -6,6 +6,7 @@ using Akka.Remote.Transport.DotNetty;
 using Appliance.Actors.Client;
 using Appliance.Actors.Serialization;
 using Appliance.Host.Api;
+using Appliance.Host.Node;
 using Appliance.Host.Tls;
 using Npgsql;
 using Appliance.Nodes.Postgres;

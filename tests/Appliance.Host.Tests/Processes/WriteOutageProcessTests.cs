@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Net.Http.Json;
 using Appliance.Host.Api;
+using Appliance.Host.Api.Json;
 
 namespace Appliance.Host.Tests.Processes;
 

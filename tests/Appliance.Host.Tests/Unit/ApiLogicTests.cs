@@ -1,6 +1,7 @@
 using System.Text.Json;
 using Appliance.Actors.Protocol;
 using Appliance.Host.Api;
+using Appliance.Host.Api.Json;
 using Appliance.Host.Cli;
 using Appliance.Host.Node;
 using Appliance.Nodes.State;

@@ -1,6 +1,7 @@
 using Appliance.Host.Cli;
 using Appliance.Host.Node;
 using Appliance.Nodes.Backup;
+using Appliance.Nodes.Postgres;
 
 namespace Appliance.Host.Tests.Unit;
 

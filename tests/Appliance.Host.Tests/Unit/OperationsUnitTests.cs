@@ -1,4 +1,4 @@
-using Appliance.Actors.Node;
+using Appliance.Actors.Instance;
 using Appliance.Host.Api;
 using Appliance.Host.Cli;
 using Appliance.Host.Node;

@@ -1,7 +1,7 @@
 using Akka.Configuration;
 using Appliance.Actors;
 using Appliance.Actors.Coordinator;
-using Appliance.Actors.Node;
+using Appliance.Actors.Instance;
 using Appliance.Host.Node;
 
 namespace Appliance.Host.Tests.Unit;

@@ -121,8 +121,8 @@ public sealed class StandbyOfOptionTests
         Assert.Equal("appliance@/appliance/site-a", options.StandbyOf!.ToString());
         Assert.Equal(["repo1-type", "repo1-s3-bucket", "repo1-s3-key-secret"], options.StandbyRepoOptions.Select(o => o.Key));
         var driver = ApplianceNodeHosting.DriverSettings(options);
-        var config = Appliance.Nodes.Backup.PgBackRestConfig.Render(
-            Appliance.Nodes.Backup.SourceArchive.Settings(driver, options.StandbyOf.Repository!), driver.DataDirectory, driver.Self.Port);
+        var config = Appliance.Nodes.Postgres.PgBackRestConfig.Render(
+            Appliance.Nodes.Postgres.SourceArchive.Settings(driver, options.StandbyOf.Repository!), driver.DataDirectory, driver.Self.Port);
         Assert.Contains("repo1-path=/appliance/site-a", config);
         Assert.Contains("repo1-type=s3", config);
         Assert.Contains("repo1-s3-bucket=acme-backups", config);

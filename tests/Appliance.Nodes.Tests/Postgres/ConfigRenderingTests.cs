@@ -70,7 +70,7 @@ public sealed class ConfigRenderingTests
         Assert.Contains($"restore_command = '{role.RestoreCommand!.Replace("'", "''")}'", text);
         Assert.Contains("primary_conninfo = ''", text);
 
-        var sourceConfig = Appliance.Nodes.Backup.PgBackRestConfig.Render(Appliance.Nodes.Backup.SourceArchive.Settings(settings,
+        var sourceConfig = PgBackRestConfig.Render(SourceArchive.Settings(settings,
             new SourceRepository("/mnt/site-a repo", "appliance")), settings.DataDirectory, 5432);
         Assert.Contains("repo1-path=/mnt/site-a repo", sourceConfig);
         Assert.Contains("[appliance]", sourceConfig);

@@ -1,9 +1,10 @@
+using Appliance.Actors.Instance;
 using Appliance.Nodes.Postgres;
 using Appliance.Nodes.State;
 
 namespace Appliance.Actors.Node.Roles;
 
-/// <summary>What a role actor tells its <see cref="DatabaseNodeActor"/>. Local messages, never serialized.</summary>
+/// <summary>What a role actor tells its node actor (<c>DatabaseNodeActor</c>). Local messages, never serialized.</summary>
 internal static class RoleProtocol
 {
     /// <summary>PostgreSQL now plays the role (a primary first read-only, then again once it takes writes).</summary>

@@ -1,4 +1,5 @@
 using System.Net;
+using Appliance.Host.Api.Json;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Net.Http.Headers;
 

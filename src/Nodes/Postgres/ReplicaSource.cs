@@ -1,6 +1,7 @@
+using Appliance.Nodes.Backup;
 using Appliance.Nodes.State;
 
-namespace Appliance.Nodes.Backup;
+namespace Appliance.Nodes.Postgres;
 
 /// <summary>How a new replica's data directory is made: <see cref="ReplicaSource.Decide"/>'s answer.</summary>
 /// <param name="Why">Why this method, for the node's log.</param>
@@ -78,7 +79,7 @@ internal static class ReplicaSource
 
     /// <summary>Where the backup's last WAL segment ends: the restore places it whole.</summary>
     private static Lsn SegmentEnd(BackupEntry backup, ulong segmentSize) =>
-        new((Appliance.Nodes.Postgres.InstanceProbe.SegmentNumber(backup.WalStop!, segmentSize) + 1) * segmentSize);
+        new((InstanceProbe.SegmentNumber(backup.WalStop!, segmentSize) + 1) * segmentSize);
 
     /// <summary>
     /// The restore places the backup's WAL segments from the archive in pg_wal whole, so they must be WAL of the

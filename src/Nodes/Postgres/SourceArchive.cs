@@ -1,7 +1,7 @@
-using Appliance.Nodes.Postgres;
+using Appliance.Nodes.Backup;
 using Appliance.Nodes.State;
 
-namespace Appliance.Nodes.Backup;
+namespace Appliance.Nodes.Postgres;
 
 /// <summary>
 /// The source's pgBackRest archive as the leader of a standby cluster that follows it (<c>--standby-from-repo</c>)

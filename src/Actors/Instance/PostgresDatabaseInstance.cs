@@ -1,7 +1,7 @@
 using Appliance.Nodes.Postgres;
 using Appliance.Nodes.State;
 
-namespace Appliance.Actors.Node;
+namespace Appliance.Actors.Instance;
 
 /// <summary>The production <see cref="IDatabaseInstance"/>: the driver of <c>src/Nodes/Postgres</c>.</summary>
 public sealed class PostgresDatabaseInstance(PostgresDriver node) : IDatabaseInstance, IAsyncDisposable

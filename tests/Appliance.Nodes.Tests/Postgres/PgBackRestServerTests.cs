@@ -1,7 +1,7 @@
 using Appliance.Nodes.Backup;
 using Appliance.Nodes.Postgres;
 
-namespace Appliance.Nodes.Tests.Backup;
+namespace Appliance.Nodes.Tests.Postgres;
 
 /// <summary>The pgBackRest server's config and the arguments of a backup from a standby.</summary>
 [Trait("Category", "Unit")]

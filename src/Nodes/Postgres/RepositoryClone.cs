@@ -1,7 +1,7 @@
-using Appliance.Nodes.Postgres;
+using Appliance.Nodes.Backup;
 using Appliance.Nodes.State;
 
-namespace Appliance.Nodes.Backup;
+namespace Appliance.Nodes.Postgres;
 
 /// <summary>What <see cref="RepositoryClone.DecideAsync"/> read and decided.</summary>
 /// <param name="Method">Repository or <c>pg_basebackup</c>, and why.</param>

@@ -1,7 +1,8 @@
 using Appliance.Nodes.Backup;
+using Appliance.Nodes.Postgres;
 using Appliance.Nodes.State;
 
-namespace Appliance.Nodes.Tests.Backup;
+namespace Appliance.Nodes.Tests.Postgres;
 
 /// <summary>Whether a new replica is restored from the repository or copied with pg_basebackup, and why.</summary>
 [Trait("Category", "Unit")]

@@ -1,6 +1,4 @@
-using Appliance.Nodes.Postgres;
-
-namespace Appliance.Nodes.Backup;
+namespace Appliance.Nodes.Postgres;
 
 /// <summary>
 /// The recovery settings <c>pgbackrest restore</c> writes into <c>postgresql.auto.conf</c> (a block that begins with

@@ -1,7 +1,7 @@
-using Appliance.Nodes.Postgres;
+using Appliance.Nodes.Backup;
 using Npgsql;
 
-namespace Appliance.Nodes.Backup;
+namespace Appliance.Nodes.Postgres;
 
 /// <summary>
 /// Makes a new cluster's first database from the repository instead of initdb: <c>pgbackrest restore</c> into the empty

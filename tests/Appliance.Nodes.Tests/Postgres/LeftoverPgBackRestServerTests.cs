@@ -1,7 +1,7 @@
 using System.Diagnostics;
-using Appliance.Nodes.Backup;
+using Appliance.Nodes.Postgres;
 
-namespace Appliance.Nodes.Tests.Backup;
+namespace Appliance.Nodes.Tests.Postgres;
 
 [Trait("Category", "Unit")]
 public class LeftoverPgBackRestServerTests

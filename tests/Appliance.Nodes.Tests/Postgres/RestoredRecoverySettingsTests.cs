@@ -1,6 +1,6 @@
-using Appliance.Nodes.Backup;
+using Appliance.Nodes.Postgres;
 
-namespace Appliance.Nodes.Tests.Backup;
+namespace Appliance.Nodes.Tests.Postgres;
 
 /// <summary>
 /// The one place that clears pgBackRest's recovery settings from a restored directory, used by both the bootstrap

@@ -1,11 +1,11 @@
 using Akka.Configuration;
 using Appliance.Nodes.State;
 
-namespace Appliance.Actors.Node;
+namespace Appliance.Actors.Instance;
 
 /// <summary>
-/// Timings of a <see cref="DatabaseNodeActor"/>: <c>appliance.node</c>, read over <c>src/Actors/reference.conf</c>
-/// (<see cref="ActorsConfig.Reference"/>), the only source of their defaults.
+/// Timings of a node actor (<c>DatabaseNodeActor</c>) and its role actors: <c>appliance.node</c>, read over
+/// <c>src/Actors/reference.conf</c> (<see cref="ActorsConfig.Reference"/>), the only source of their defaults.
 /// </summary>
 /// <param name="ReportInterval">How often the node reports its status to the coordinator (it also reports on every change).</param>
 /// <param name="CoordinatorLease">

@@ -1,7 +1,7 @@
 using System.Diagnostics;
 using Appliance.Nodes.State;
 
-namespace Appliance.Actors.Node;
+namespace Appliance.Actors.Instance;
 
 /// <summary>
 /// The node's <c>--on-role-change CMD</c>: run after every change of the role this node applied, never in the role's

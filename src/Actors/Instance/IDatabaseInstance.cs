@@ -1,10 +1,10 @@
 using Appliance.Nodes.Postgres;
 using Appliance.Nodes.State;
 
-namespace Appliance.Actors.Node;
+namespace Appliance.Actors.Instance;
 
 /// <summary>
-/// The one PostgreSQL instance a <see cref="DatabaseNodeActor"/> supervises, as the actors see it: every operation
+/// The one PostgreSQL instance a node actor (<c>DatabaseNodeActor</c>) supervises, as the actors see it: every operation
 /// is asynchronous, cancellable and safe to call from a task piped back to an actor.
 /// </summary>
 /// <remarks>Production uses <see cref="PostgresDatabaseInstance"/> over the driver in <c>src/Nodes/Postgres</c>.</remarks>

@@ -1,6 +1,4 @@
-using Appliance.Nodes.Postgres;
-
-namespace Appliance.Nodes.Backup;
+namespace Appliance.Nodes.Postgres;
 
 /// <summary>
 /// A <c>pgbackrest server</c> that an earlier run of this node left behind. The node starts it as a child process; when

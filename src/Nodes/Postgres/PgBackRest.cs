@@ -1,22 +1,9 @@
-using Appliance.Nodes.Postgres;
+using Appliance.Nodes.Backup;
 
-namespace Appliance.Nodes.Backup;
+namespace Appliance.Nodes.Postgres;
 
 /// <summary>pgBackRest failed; the message holds its own error lines.</summary>
 public sealed class PgBackRestException(string message) : PostgresDriverException(message);
-
-/// <summary>The kind of backup (pgBackRest's <c>--type</c>).</summary>
-public enum BackupType
-{
-    /// <summary>Every file.</summary>
-    Full,
-
-    /// <summary>What changed since the last full backup.</summary>
-    Diff,
-
-    /// <summary>What changed since the last backup of any kind.</summary>
-    Incr,
-}
 
 /// <summary>
 /// Runs pgBackRest for one instance, as the OS user PostgreSQL runs as. pgBackRest reaches PostgreSQL through libpq,
@@ -256,15 +243,4 @@ public sealed class PgBackRest(BackupSettings settings, string? host, ClusterCre
         if (!errors.Any(l => l.Contains("ERROR:", StringComparison.Ordinal))) errors.Clear();
         return string.Join(" ", (errors.Count > 0 ? errors : output.TakeLast(5)).Select(l => l.Trim()));
     }
-}
-
-/// <summary>Where a restore's recovery stops.</summary>
-/// <param name="Time">A timestamp (<c>--type=time</c>), or null.</param>
-/// <param name="Lsn">A WAL position (<c>--type=lsn</c>), or null.</param>
-public sealed record RecoveryTarget(DateTimeOffset? Time, string? Lsn)
-{
-    /// <summary>pgBackRest's restore arguments for this target: stop there, then promote to a writable server.</summary>
-    public IReadOnlyList<string> Arguments => Time is { } t
-        ? ["--type=time", $"--target={t.UtcDateTime:yyyy-MM-dd HH:mm:ss.ffffff}+00", "--target-action=promote"]
-        : ["--type=lsn", $"--target={Lsn}", "--target-action=promote"];
 }

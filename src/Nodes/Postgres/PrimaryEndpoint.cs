@@ -1,6 +1,4 @@
-using Appliance.Nodes.Postgres;
-
-namespace Appliance.Nodes.Backup;
+namespace Appliance.Nodes.Postgres;
 
 /// <summary>
 /// The primary as a backup from a standby reaches it: pgBackRest's <c>pg2</c>, a remote host behind its

@@ -1,9 +1,9 @@
 using System.Net;
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
-using Appliance.Nodes.Postgres;
+using Appliance.Nodes.Backup;
 
-namespace Appliance.Nodes.Backup;
+namespace Appliance.Nodes.Postgres;
 
 /// <summary>
 /// The <c>pgbackrest server</c> of one node (pgBackRest ≥ 2.37): the TLS endpoint through which a backup running on a

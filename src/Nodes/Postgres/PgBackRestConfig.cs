@@ -1,6 +1,6 @@
-using Appliance.Nodes.Postgres;
+using Appliance.Nodes.Backup;
 
-namespace Appliance.Nodes.Backup;
+namespace Appliance.Nodes.Postgres;
 
 /// <summary>Renders and writes the pgBackRest config file of one instance (<see cref="BackupSettings.ConfigFile"/>).</summary>
 public static class PgBackRestConfig
