@@ -275,7 +275,7 @@ public sealed class ClusterStateCoordinator : ReceivePersistentActor, IWithTimer
 
     private void OnTick()
     {
-        if (_state is not null) TellNodes(_state);   // the nodes' lease heartbeat (§11): addressed, never through the topic
+        if (_state is not null) TellNodes(_state, _membership.LiveNodes);   // the nodes' lease heartbeat (§11), not through the topic
         RequestEvaluation();   // also notices report leases that ran out
     }
 
@@ -511,14 +511,14 @@ public sealed class ClusterStateCoordinator : ReceivePersistentActor, IWithTimer
     private void Publish(ClusterState state)
     {
         PublishOnTopic(state);
-        TellNodes(state);
+        TellNodes(state, _membership.Nodes);
     }
 
-    /// <summary>Tells the state to each node actor that reported to this incarnation: the nodes' one path.</summary>
-    private void TellNodes(ClusterState state)
+    /// <summary>Tells the state to node actors that reported to this incarnation: the nodes' one path.</summary>
+    private void TellNodes(ClusterState state, IEnumerable<IActorRef> nodes)
     {
         var changed = new ClusterStateProtocol.StateChanged(state.Version, state, _incarnation);
-        foreach (var node in _membership.Nodes) node.Tell(changed);
+        foreach (var node in nodes) node.Tell(changed);
     }
 
     private void PublishOnTopic(ClusterState state) =>

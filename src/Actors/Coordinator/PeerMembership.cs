@@ -22,10 +22,19 @@ internal sealed class PeerMembership(MembershipSource source, TimeSpan reportLea
     private readonly Dictionary<string, KnownPeer> _peers = [];
     private readonly Dictionary<Address, Member> _upMembers = [];
     private readonly HashSet<UniqueAddress> _unreachable = [];   // by incarnation: a restarted node is a new member
+    private readonly HashSet<Address> _removed = [];   // addresses whose member left the cluster, until one is Up there again
     private long _arrivals;
 
     /// <summary>The node actor of every peer that ever reported, present or not.</summary>
     public IEnumerable<IActorRef> Nodes => _peers.Values.Select(p => p.Node);
+
+    /// <summary>
+    /// The node actor of every peer that ever reported, except those whose member has been removed from the cluster: the
+    /// receivers of the lease heartbeat. A removed member's process has stopped or is stopping (it exits with the downed
+    /// code), so its actor reference is dead for good, and telling it twice a second only keeps remoting trying to reach
+    /// a quarantined address. A node restarted at that address is Up again before its first report.
+    /// </summary>
+    public IEnumerable<IActorRef> LiveNodes => _peers.Values.Where(p => !_removed.Contains(p.Address)).Select(p => p.Node);
 
     /// <summary>The node actor of <paramref name="peerId"/>, if it has reported.</summary>
     public IActorRef? NodeOf(string peerId) => _peers.GetValueOrDefault(peerId)?.Node;
@@ -78,11 +87,17 @@ internal sealed class PeerMembership(MembershipSource source, TimeSpan reportLea
         Changes(now, () =>
         {
             if (member.Status == MemberStatus.Up)
+            {
                 _upMembers[member.Address] = member;
+                _removed.Remove(member.Address);
+            }
             else if (_upMembers.TryGetValue(member.Address, out var known) && known.UniqueAddress.Equals(member.UniqueAddress))
                 _upMembers.Remove(member.Address);   // an event of an older incarnation must not remove the new one
             if (member.Status == MemberStatus.Removed)
+            {
                 _unreachable.Remove(member.UniqueAddress);   // no Reachable event follows a removal
+                if (!_upMembers.ContainsKey(member.Address)) _removed.Add(member.Address);   // not if a new incarnation is Up there
+            }
         });
 
     /// <summary>Takes a reachability event; an unreachable member's peers are absent at once.</summary>
