@@ -4,8 +4,9 @@ namespace Appliance.Launch;
 
 /// <summary>
 /// The command line of one <c>appliance node</c>: the flags every launcher gives a node (the demo, the bench, the chaos
-/// harness and the process tests), then the flags only some do, in <see cref="Extra"/>. The one place that spells them,
-/// as the <c>node</c> verb of <c>CommandLine</c> names them.
+/// harness and the process tests' cluster fixture), then the flags only some do, in <see cref="Extra"/>, as the
+/// <c>node</c> verb of <c>CommandLine</c> names them. Tests of the command line itself (bad flags, missing ones) spell
+/// theirs by hand.
 /// </summary>
 /// <param name="Name">The instance id (<c>--name</c>), such as <c>n1</c>.</param>
 /// <param name="AkkaPort">Akka remoting port (<c>--akka-port</c>).</param>

@@ -339,9 +339,9 @@ public sealed partial class DatabaseNodeActorSpecs(ITestOutputHelper output) : T
     public async Task A_primary_whose_self_fencing_fails_tries_again_until_it_is_read_only()
     {
         var options = NodeActorHarness.Options with { CoordinatorLease = TimeSpan.FromSeconds(4) };
-        InstanceFailingOnce? fault = null;
+        InstanceFailing? fault = null;
         await _nodes.StartAsync(Sys, TestActor, RejoinPolicy.Auto, options,
-            (id, instance) => id == "n1" ? InstanceFailingOnce.Wrap(instance, nameof(IDatabaseInstance.SelfFenceAsync), out fault) : instance,
+            (id, instance) => id == "n1" ? InstanceFailing.Wrap(instance, nameof(IDatabaseInstance.SelfFenceAsync), 1, out fault) : instance,
             "n1", "n2", "n3");
         var state = _nodes.State(1, 1, "n1", "n2", ["n3"]);
         await using (_nodes.Heartbeat(state))
@@ -352,5 +352,32 @@ public sealed partial class DatabaseNodeActorSpecs(ITestOutputHelper output) : T
         await Eventually.TrueAsync(async () => await Sql.ScalarAsync<string>(_nodes.Drivers["n1"], "SHOW default_transaction_read_only") == "on",
             "primary read-only after a failed first self-fence", TimeSpan.FromSeconds(30));
         Assert.Equal(1, fault!.Failures);
+    }
+
+    [Fact]
+    public async Task A_primary_that_cannot_be_made_read_only_is_stopped_and_serves_again_when_the_coordinator_is_back()
+    {
+        var options = NodeActorHarness.Options with { CoordinatorLease = TimeSpan.FromSeconds(4) };
+        InstanceFailing? fault = null;
+        await _nodes.StartAsync(Sys, TestActor, RejoinPolicy.Auto, options,
+            (id, instance) => id == "n1" ? InstanceFailing.Wrap(instance, nameof(IDatabaseInstance.SelfFenceAsync), int.MaxValue, out fault) : instance,
+            "n1", "n2", "n3");
+        var state = _nodes.State(1, 1, "n1", "n2", ["n3"]);
+        await using (_nodes.Heartbeat(state))
+        {
+            await _nodes.UntilAsync("n1", s => s.ReadWrite, "primary takes writes");
+            await Sql.ExecAsync(_nodes.Drivers["n1"], "CREATE TABLE t (id int primary key)");
+        }
+
+        // The coordinator falls silent and every self-fence fails: after the attempts have failed for a lease, the
+        // node stops PostgreSQL, which ends its writes for certain.
+        await Eventually.TrueAsync(() => Task.FromResult(!_nodes.Drivers["n1"].IsRunning), "PostgreSQL on n1 stopped", TimeSpan.FromSeconds(60));
+        Assert.True(fault!.Failures >= 2, $"{fault.Failures} failed self-fences before the stop");
+        Assert.True((await _nodes.SnapshotAsync("n1")).SelfFenced);
+
+        // The coordinator speaks again: the primary role starts PostgreSQL and takes writes once its sync is caught up.
+        await using (_nodes.Heartbeat(state))
+            await _nodes.UntilAsync("n1", s => !s.SelfFenced && s.ReadWrite, "writes again", TimeSpan.FromSeconds(60));
+        await Sql.ExecAsync(_nodes.Drivers["n1"], "INSERT INTO t VALUES (6)");
     }
 }

@@ -12,8 +12,8 @@ namespace Appliance.Actors.Client;
 /// repeated versions, which pub-sub and the coordinator's republishing produce, are dropped.
 /// </summary>
 /// <remarks>
-/// The coordinator republishes its state every evaluation tick (500 ms by default), so a subscriber that hears nothing
-/// for a few seconds is not being reached by pub-sub: a coordinator that has just started on another node publishes
+/// The coordinator republishes its state on the topic every <c>topic-republish-interval</c> (2 s by default), so a
+/// subscriber that hears nothing for 3 s is not being reached by pub-sub: a coordinator that has just started on another node publishes
 /// through a mediator whose registry may not hold this subscription yet, and pub-sub delivers at most once. Such a
 /// subscriber asks the coordinator directly once a second until states flow again.
 /// </remarks>

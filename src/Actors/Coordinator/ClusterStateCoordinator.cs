@@ -204,6 +204,7 @@ public sealed class ClusterStateCoordinator : ReceivePersistentActor, IWithTimer
     private void OnStatusReport(NodeProtocol.StatusReport report)
     {
         var node = Sender;
+        var newToThisIncarnation = !node.Equals(_membership.NodeOf(report.Peer.Id));
         var changed = _membership.Record(report, node, AddressOf(node), Now());
         if (report.SecretFingerprints is { } fingerprints) _secretFingerprints[report.Peer.Id] = fingerprints;
         _primaryWal.Observe(_state, report);
@@ -216,8 +217,10 @@ public sealed class ClusterStateCoordinator : ReceivePersistentActor, IWithTimer
         }
         // The nodes' one backstop (docs/ARCHITECTURE.md, "How the state reaches nodes and subscribers"): a node whose
         // report shows a version behind the current one (the direct tell was lost, it registered after the change, or
-        // this coordinator has just taken over) gets the state now, within one report interval.
-        if (_state is { } state && report.AppliedVersion < state.Version)
+        // this coordinator has just taken over) gets the state now, within one report interval. So does a node this
+        // incarnation has not heard from (or heard from as another actor): a primary that is up to date has had no
+        // heartbeat from this incarnation yet, and must not wait for the next tick to get one.
+        if (_state is { } state && (report.AppliedVersion < state.Version || newToThisIncarnation))
             node.Tell(new ClusterStateProtocol.StateChanged(state.Version, state, _incarnation));
         LiftOrphanedFence(report, node);
         MembershipMayHaveChanged(changed);
@@ -276,6 +279,9 @@ public sealed class ClusterStateCoordinator : ReceivePersistentActor, IWithTimer
     private void OnTick()
     {
         if (_state is not null) TellNodes(_state, _membership.LiveNodes);   // the nodes' lease heartbeat (§11), not through the topic
+        // Until every Up database member has reported, some node (a primary among them, after a hand-over) can be
+        // reached only through the topic: the heartbeat goes there too meanwhile.
+        if (_state is not null && _membership.AwaitingFirstReports()) PublishOnTopic(_state);
         RequestEvaluation();   // also notices report leases that ran out
     }
 

@@ -41,6 +41,7 @@ public sealed partial class DatabaseNodeActor : ReceiveActor, IWithTimers
     private readonly FenceHold _fences;
     private readonly LineageKeeper _lineage;
     private readonly NodeReadings _readings = new();
+    private readonly SelfFenceAttempts _selfFenceAttempts;
 
     private ClusterState? _state;
     private RoleKey? _roleKey;
@@ -70,6 +71,7 @@ public sealed partial class DatabaseNodeActor : ReceiveActor, IWithTimers
         _rejoin = rejoin;
         _leaseWatch = new LeaseWatch(options.Clock, options.CoordinatorLease);   // the lease runs from the start, before any contact
         _fences = new FenceHold(instance.Fences);
+        _selfFenceAttempts = new SelfFenceAttempts(options.Clock, options.MinRetryBackoff, options.MaxRetryBackoff, options.CoordinatorLease);
         _lineage = new LineageKeeper(instance.Lineage, instance.Peer.Id, _log);
         if (((ExtendedActorSystem)Context.System).Provider is Akka.Cluster.ClusterActorRefProvider)
             _cluster = Akka.Cluster.Cluster.Get(Context.System);
@@ -164,14 +166,34 @@ public sealed partial class DatabaseNodeActor : ReceiveActor, IWithTimers
         Receive<LeaseTick>(_ => CheckLease());
         Receive<SelfFenced>(done =>
         {
-            if (done.Error is null || !_leaseWatch.SelfFenced) return;
-            // PostgreSQL may still take writes: try again until it is read-only (or the coordinator is back).
-            _log.Error("{0}: self-fencing failed, retrying in {1} ms: {2}", _instance.Peer.Id, _options.MinRetryBackoff.TotalMilliseconds, done.Error);
-            Timers.StartSingleTimer(SelfFenceRetry.Instance, SelfFenceRetry.Instance, _options.MinRetryBackoff);
+            if (done.Error is null)
+            {
+                _selfFenceAttempts.Over();
+                return;
+            }
+            if (!_leaseWatch.SelfFenced)
+            {
+                _log.Warning("{0}: a self-fence that failed ({1}) ended after the coordinator was back; the role has taken over", _instance.Peer.Id, done.Error);
+                return;
+            }
+            // PostgreSQL may still take writes: try again, and stop it if it cannot be made read-only (SelfFenceAttempts).
+            var next = _selfFenceAttempts.Failed(done.Error);
+            if (next.NewError)
+                _log.Error("{0}: self-fencing failed, retrying with backoff{1}: {2}", _instance.Peer.Id,
+                    next.Stop ? " by stopping PostgreSQL" : "", done.Error);
+            Timers.StartSingleTimer(nameof(SelfFenceRetry), new SelfFenceRetry(next.Stop), next.RetryIn);
         });
-        Receive<SelfFenceRetry>(_ =>
+        Receive<SelfFenceRetry>(retry =>
         {
-            if (_leaseWatch.SelfFenced) SelfFence();
+            if (!_leaseWatch.SelfFenced) return;
+            if (!retry.Stop)
+            {
+                SelfFence();
+                return;
+            }
+            _log.Error("{0}: stopping PostgreSQL: it could not be made read-only for {1} s after its lease ran out", _instance.Peer.Id,
+                _options.CoordinatorLease.TotalSeconds);
+            _instance.StopAsync(CancellationToken.None).PipeTo(Self, success: () => new SelfFenced(null), failure: e => new SelfFenced(e.GetBaseException().Message));
         });
 
         ReceiveSettingsAndCommands();
@@ -192,8 +214,9 @@ public sealed partial class DatabaseNodeActor : ReceiveActor, IWithTimers
     {
         RestoreFence();
         _lineage.Load();   // a one-off read of a small local file, before the first message
-        // Only for a rolling upgrade: a coordinator of an older version renews the lease solely by its republish on the
-        // topic. A coordinator of this version tells every state, and its tick's heartbeat, to this actor directly.
+        // A coordinator of this version tells every state, and its tick's heartbeat, to this actor directly once it has
+        // had a report from it; before that (a new incarnation) it can reach this actor only through the topic. A
+        // coordinator of an older version, during a rolling upgrade, renews the lease through the topic alone.
         _mediator?.Tell(new Subscribe(ClusterStateProtocol.Topic, Self));
         SubscribeToCommands();
         // No request for the state: the first report goes out now, and the coordinator answers a report of applied
@@ -245,6 +268,8 @@ public sealed partial class DatabaseNodeActor : ReceiveActor, IWithTimers
         {
             _log.Info("{0}: the coordinator is back and {1}; leaving self-fencing", _instance.Peer.Id, View());
             _leaseWatch.ServeAgain();
+            _selfFenceAttempts.Over();
+            Timers.Cancel(nameof(SelfFenceRetry));
             StartRole(force: true);
         }
         if (_state is not null && state.Version == _state.Version) return;   // pub-sub is at most once and unordered

@@ -36,10 +36,8 @@ internal static class DatabaseNodeMessages
 
     public sealed record SelfFenced(string? Error);
 
-    public sealed record SelfFenceRetry
-    {
-        public static readonly SelfFenceRetry Instance = new();
-    }
+    /// <summary>Try again to end the self-fenced primary's writes: by fencing it, or with <paramref name="Stop"/> by stopping it.</summary>
+    public sealed record SelfFenceRetry(bool Stop);
 
     /// <summary>The <c>--on-role-change</c> hook for a change from <paramref name="Old"/> to <paramref name="New"/> ended.</summary>
     public sealed record RoleChangeHookDone(PeerRole New, PeerRole Old, RoleChangeHook.Outcome Outcome);

@@ -89,6 +89,43 @@ public sealed class ClusterMembershipSpecs : ClusterCoordinatorSpec
         Assert.Equal("g3 P=pc S=pb A=[] D=[pa] W=0/0", ExpectPublishedVersion(5).ToShortString());
     }
 
+    [Fact]
+    public void While_an_up_member_has_not_reported_the_tick_goes_to_the_topic_too()
+    {
+        var cluster = Cluster.Get(Sys);
+        cluster.Join(cluster.SelfAddress);
+        var b = JoinedSystem();
+        var coordinator = StartCoordinator(Settings() with
+        {
+            Membership = MembershipSource.ClusterMembers, ReportLease = TimeSpan.FromHours(1), StartupGrace = TimeSpan.Zero,
+            EvaluationInterval = TimeSpan.FromMilliseconds(200),
+        });
+        var nodeA = new NodeProbe(this, coordinator, "pa");
+        var nodeB = RemoteNode(b, "pb", withStates: false);
+        nodeA.Report();
+        nodeB.Report();
+        ExpectPublishedVersion(1);
+
+        // Every member has reported: the tick tells the nodes and leaves the topic alone (its republish is an hour).
+        Assert.Equal(0, StatesOnTopic(TimeSpan.FromMilliseconds(700)));
+
+        // A third member is Up but its node has not reported: it may be a primary only the topic can reach yet.
+        var c = JoinedSystem();
+        Mediator.FishForMessage<Akka.Cluster.Tools.PublishSubscribe.Publish>(
+            p => p.Message is ClusterStateProtocol.StateChanged { Version: 1 }, TimeSpan.FromSeconds(15));
+        Mediator.FishForMessage<Akka.Cluster.Tools.PublishSubscribe.Publish>(
+            p => p.Message is ClusterStateProtocol.StateChanged { Version: 1 }, TimeSpan.FromSeconds(2));
+
+        // Once it has reported, the topic is quiet again.
+        RemoteNode(c, "pc", withStates: false).Report();
+        ExpectPublishedVersion(2);
+        Assert.Equal(0, StatesOnTopic(TimeSpan.FromMilliseconds(700)));
+    }
+
+    /// <summary>How many states the coordinator puts on the topic within <paramref name="window"/>.</summary>
+    private int StatesOnTopic(TimeSpan window) =>
+        Mediator.ReceiveWhile(window, m => m).Count(m => m is Akka.Cluster.Tools.PublishSubscribe.Publish { Message: ClusterStateProtocol.StateChanged });
+
     /// <summary>Waits for the publish of <paramref name="version"/>, skipping the republishes of earlier versions.</summary>
     private ClusterState ExpectPublishedVersion(long version)
     {

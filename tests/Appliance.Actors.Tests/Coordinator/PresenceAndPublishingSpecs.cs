@@ -47,8 +47,8 @@ public sealed class PresenceAndPublishingSpecs(ITestOutputHelper output) : Coord
             Assert.Equal(2, n1.Probe.ExpectMsg<ClusterStateProtocol.StateChanged>().Version);
 
         // Three ticks have passed since v2 was published: none of them went to the topic.
-        var onTopic = Mediator.ReceiveWhile(TimeSpan.FromMilliseconds(300), m => m as Publish)
-            .Count(p => p?.Message is ClusterStateProtocol.StateChanged);
+        var onTopic = Mediator.ReceiveWhile(TimeSpan.FromMilliseconds(300), m => m)
+            .Count(m => m is Publish { Message: ClusterStateProtocol.StateChanged });
         Assert.Equal(0, onTopic);
     }
 
@@ -78,6 +78,20 @@ public sealed class PresenceAndPublishingSpecs(ITestOutputHelper output) : Coord
 
         node.Report(appliedVersion: 2);
         node.Probe.ExpectNoMsg(TimeSpan.FromMilliseconds(200));
+    }
+
+    [Fact]
+    public void A_node_this_incarnation_has_not_heard_from_gets_the_state_at_its_first_report_even_when_up_to_date()
+    {
+        // After a hand-over the new incarnation knows no node: an up-to-date primary's first report must draw its first
+        // heartbeat at once, not a tick later (the tick is an hour here).
+        var coordinator = StartCoordinator();
+        ThreeNodeCluster(coordinator);
+        var restarted = new NodeProbe(this, coordinator, "n1", probeName: "n1-restarted").WithStates();   // the same peer, as another actor
+        restarted.Report(appliedVersion: 2);
+        Assert.Equal(2, restarted.Probe.ExpectMsg<ClusterStateProtocol.StateChanged>().Version);
+        restarted.Report(appliedVersion: 2);
+        restarted.Probe.ExpectNoMsg(TimeSpan.FromMilliseconds(200));
     }
 
     [Fact]

@@ -13,11 +13,12 @@ public sealed class NodeProbe
 {
     private readonly IActorRef _coordinator;
 
-    public NodeProbe(TestKitBase kit, IActorRef coordinator, string id, ActorSystem? system = null)
+    /// <param name="probeName">The probe actor's name, when another probe already plays <paramref name="id"/> (a restarted node).</param>
+    public NodeProbe(TestKitBase kit, IActorRef coordinator, string id, ActorSystem? system = null, string? probeName = null)
     {
         _coordinator = coordinator;
         Peer = new PeerId(id, "127.0.0.1", 5432);
-        Probe = kit.CreateTestProbe(system ?? kit.Sys, id);
+        Probe = kit.CreateTestProbe(system ?? kit.Sys, probeName ?? id);
         Probe.IgnoreMessages<ClusterStateProtocol.StateChanged>();
     }
 
