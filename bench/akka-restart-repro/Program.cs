@@ -2,9 +2,6 @@
 //   node --port P [--passive off]                         one cluster member on 127.0.0.1:P (exits when stdin closes)
 //   loop --trials N --restart-delay MS|jitter|A-B [--passive off] [--settle S] [--logs DIR]
 //                                                         three members; N times: SIGKILL node 2, restart it, measure
-using System.Diagnostics;
-using System.Globalization;
-using System.Text.RegularExpressions;
 using Akka.Actor;
 using Akka.Cluster;
 using Akka.Configuration;

@@ -1,17 +1,9 @@
-using System.Diagnostics;
-using System.Net;
-using System.Net.Sockets;
 using Akka.Actor;
 using Appliance.Actors.Instance;
 using Appliance.Host.Api;
 using Appliance.Host.Api.Access;
 using Appliance.Host.Node;
 using Appliance.Nodes.Postgres;
-using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting;
-using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Hosting;
-using Microsoft.Extensions.Logging;
 
 namespace Appliance.Host;
 
@@ -160,34 +152,5 @@ public static class NodeRunner
         logging.SetMinimumLevel(LogLevel.Information);
         logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
         logging.AddFilter("Microsoft.Hosting", LogLevel.Warning);
-    }
-}
-
-/// <summary>Stops the node when the process that started it is gone, so that no node outlives a killed demo.</summary>
-internal sealed class ParentWatch(int parentPid, IHostApplicationLifetime lifetime) : BackgroundService
-{
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
-    {
-        while (!stoppingToken.IsCancellationRequested)
-        {
-            if (!Alive(parentPid))
-            {
-                lifetime.StopApplication();
-                return;
-            }
-            try { await Task.Delay(500, stoppingToken); }
-            catch (OperationCanceledException) { return; }
-        }
-    }
-
-    private static bool Alive(int pid)
-    {
-        try
-        {
-            using var p = Process.GetProcessById(pid);
-            return !p.HasExited;
-        }
-        catch (ArgumentException) { return false; }
-        catch (InvalidOperationException) { return false; }
     }
 }

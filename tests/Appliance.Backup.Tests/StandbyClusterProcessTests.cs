@@ -1,5 +1,3 @@
-using System.Net.Http.Json;
-using Appliance.Host.Api;
 using Npgsql;
 
 namespace Appliance.Backup.Tests;

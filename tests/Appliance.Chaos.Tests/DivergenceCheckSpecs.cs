@@ -1,4 +1,3 @@
-using Appliance.Chaos;
 using Appliance.Nodes.Postgres;
 using Appliance.Nodes.State;
 

@@ -1,5 +1,3 @@
-using Appliance.Chaos;
-
 namespace Appliance.Chaos.Tests;
 
 /// <summary>The checker's definition of "two primaries at once", without a cluster.</summary>

@@ -1,4 +1,3 @@
-using Appliance.Chaos;
 using Xunit.Abstractions;
 
 namespace Appliance.Chaos.Tests;

@@ -1,5 +1,4 @@
 using Appliance.Actors.Client;
-using Appliance.Nodes.Postgres;
 using Npgsql;
 
 namespace Appliance.Cluster.Tests;

@@ -1,5 +1,4 @@
 using Akka.Actor;
-using Appliance.Nodes.Postgres;
 using Appliance.Nodes.State;
 
 namespace Appliance.Cluster.Tests;

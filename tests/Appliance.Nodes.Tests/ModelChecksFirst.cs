@@ -1,5 +1,4 @@
 using Xunit.Abstractions;
-using Xunit.Sdk;
 
 [assembly: TestCollectionOrderer("Appliance.Nodes.Tests.ModelChecksFirst", "Appliance.Nodes.Tests")]
 

@@ -1,6 +1,5 @@
 using Appliance.Nodes.Postgres;
 using Npgsql;
-using Xunit;
 
 namespace Appliance.Testing;
 

@@ -2,7 +2,6 @@ using Akka.Actor;
 using Akka.Cluster.Tools.PublishSubscribe;
 using Akka.Event;
 using Appliance.Actors.Protocol;
-using Appliance.Nodes.Backup;
 using Appliance.Nodes.Postgres;
 using Appliance.Nodes.State;
 

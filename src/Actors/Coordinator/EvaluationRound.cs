@@ -1,20 +1,8 @@
 using System.Collections.Immutable;
 using Akka.Actor;
-using Appliance.Actors.Protocol;
 using Appliance.Nodes.State;
 
 namespace Appliance.Actors.Coordinator;
-
-/// <summary>An operator command waiting for its round, and whom to answer.</summary>
-/// <param name="Command">The command.</param>
-/// <param name="ReplyTo">The sender of the <see cref="OperatorProtocol.Submit"/>.</param>
-internal sealed record QueuedCommand(OperatorCommand Command, IActorRef ReplyTo);
-
-/// <summary>A fence asked for: the probe id its answer must echo, and the question.</summary>
-internal sealed record PendingProbe(long ProbeId, PositionProbe Probe);
-
-/// <summary>A fence the coordinator asked a node to raise in this round, to lift at the end if unused.</summary>
-internal sealed record RaisedFence(string PeerId, WalFence Fence, IActorRef Node, FenceOwner Owner);
 
 /// <summary>
 /// One evaluation round: laps of evaluate → (probe → evaluate)* → persist → evaluate … until the rules come to rest.

@@ -6,9 +6,6 @@ using Appliance.Nodes.Placement;
 
 namespace Appliance.Actors.Placement;
 
-/// <summary>A shard (instance) could not be placed now; the shard coordinator retries when the region asks again.</summary>
-internal sealed class NoHostWithRoomException(string message) : Exception(message);
-
 /// <summary>
 /// The shard allocation strategy of database instances: <see cref="PlacementRules"/> over the shard regions (one per
 /// host). At most one instance per host; with <c>appliance.placement.allow-colocation = off</c> an instance that finds

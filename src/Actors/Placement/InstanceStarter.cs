@@ -1,7 +1,6 @@
 using Akka.Actor;
 using Akka.Event;
 using Appliance.Actors.Protocol;
-using Appliance.Nodes.Placement;
 using Appliance.Nodes.State;
 
 namespace Appliance.Actors.Placement;

@@ -1,18 +1,7 @@
 using System.Collections.Concurrent;
-using Akka.Actor;
-using Appliance.Actors.Instance;
-using Appliance.Actors.Node;
-using Appliance.Nodes.Placement;
 using Appliance.Nodes.State;
 
 namespace Appliance.Actors.Placement;
-
-/// <summary>One instance placed on this host: its node actor and the PostgreSQL instance it supervises.</summary>
-/// <param name="InstanceId">The instance (<c>pg-N</c>).</param>
-/// <param name="Node">Its <see cref="DatabaseNodeActor"/>.</param>
-/// <param name="Instance">Its PostgreSQL instance.</param>
-/// <param name="Entity">Its sharded entity (placement mode), which stops it for good on <see cref="Protocol.InstanceProtocol.StopInstance"/>.</param>
-public sealed record LocalInstance(string InstanceId, IActorRef Node, IDatabaseInstance Instance, IActorRef? Entity = null);
 
 /// <summary>
 /// The instances the shard region runs on this host right now, for the host's HTTP API, its planned shutdown and

@@ -43,32 +43,3 @@ public static class WriteOutageProtocol
     /// <param name="More">True when the journal holds more after <paramref name="Through"/>.</param>
     public sealed record Outages(IReadOnlyList<Measured> Entries, long Through, bool More = false) : IApplianceMessage;
 }
-
-/// <summary>Why writes stopped: the primary was lost, or the primary was moved on purpose.</summary>
-public enum WriteOutageKind
-{
-    /// <summary>The sync took over from a lost primary.</summary>
-    Failover,
-
-    /// <summary>A planned switchover (an operator's, or a move off the coordinator's host).</summary>
-    Switchover,
-}
-
-/// <summary>Where the coordinator took an outage's start from.</summary>
-public enum WriteOutageStart
-{
-    /// <summary>The lost primary's last report to the coordinator.</summary>
-    LastReport,
-
-    /// <summary>When the lost primary's node first reported its PostgreSQL down.</summary>
-    PostgresDown,
-
-    /// <summary>The coordinator's own start: it moved with the lost primary, so the outage began earlier (a lower bound).</summary>
-    CoordinatorStart,
-
-    /// <summary>The switchover's first fence, which stops the sync receiving and so every commit.</summary>
-    FirstFence,
-
-    /// <summary>The write of the state itself (nothing earlier was known).</summary>
-    StateWritten,
-}

@@ -6,63 +6,9 @@ using Appliance.Host.Api.Json;
 using Appliance.Host.Node;
 using Appliance.Nodes.Backup;
 using Appliance.Nodes.Postgres;
-using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Mvc;
-using Microsoft.AspNetCore.Routing;
 
 namespace Appliance.Host.Api;
-
-/// <summary><c>POST /backup</c>: <c>{"type":"full","from":"standby"}</c>.</summary>
-/// <param name="Type">full, diff or incr; default incr (pgBackRest makes it a full one when there is none yet).</param>
-/// <param name="From">auto (default), standby or primary: see <see cref="BackupSource"/>.</param>
-public sealed record BackupRequest(string? Type, string? From = null);
-
-/// <summary><c>GET /backups</c>: the repository's backups and archived WAL.</summary>
-/// <param name="Stanza">The stanza (the cluster's name).</param>
-/// <param name="Status">pgBackRest's status (<c>ok</c>, <c>no valid backups</c>…).</param>
-/// <param name="WalMin">The oldest archived WAL segment.</param>
-/// <param name="WalMax">The newest archived WAL segment.</param>
-/// <param name="Backups">Oldest first.</param>
-/// <param name="RunningPercent">The share of a running backup copied so far.</param>
-public sealed record BackupsDto(string Stanza, string Status, string? WalMin, string? WalMax, IReadOnlyList<BackupEntry> Backups, double? RunningPercent)
-{
-    /// <summary>The DTO of a catalog.</summary>
-    public static BackupsDto From(BackupCatalog c) => new(c.Stanza, c.Status, c.WalMin, c.WalMax, c.Backups, c.Running);
-}
-
-/// <summary>
-/// The cluster's backups in <c>/status</c> and <c>/cluster</c>, as the node taking them last reported, with the ages
-/// and the problems (<see cref="BackupHealth"/>) worked out on the answering node's clock.
-/// </summary>
-/// <param name="ReportedBy">The peer whose node takes the backups and reported.</param>
-/// <param name="ReportedAt">When it reported.</param>
-/// <param name="Schedule">Its schedule (<c>full=7d,diff=1d</c>), or null for backups by hand only.</param>
-/// <param name="LastLabel">The newest backup in the repository.</param>
-/// <param name="LastType">Its type.</param>
-/// <param name="LastStart">When it started.</param>
-/// <param name="LastStop">When it ended.</param>
-/// <param name="LastAgeSeconds">How long ago it ended.</param>
-/// <param name="FailedAt">When the last failed backup ended, if none succeeded since.</param>
-/// <param name="FailedType">Its type.</param>
-/// <param name="Failure">pgBackRest's error.</param>
-/// <param name="RunningPercent">A running backup's progress.</param>
-/// <param name="Problems">What <c>verify</c> reports; empty when healthy.</param>
-public sealed record BackupStateDto(string ReportedBy, DateTimeOffset ReportedAt, string? Schedule, string? LastLabel, string? LastType,
-    DateTimeOffset? LastStart, DateTimeOffset? LastStop, double? LastAgeSeconds, DateTimeOffset? FailedAt, string? FailedType, string? Failure,
-    double? RunningPercent, IReadOnlyList<string> Problems)
-{
-    /// <summary>The DTO of <paramref name="report"/> at <paramref name="now"/>; null for none.</summary>
-    public static BackupStateDto? From(BackupProtocol.Report? report, DateTimeOffset now)
-    {
-        if (report is null) return null;
-        var s = report.Status;
-        var failure = s.CurrentFailure;
-        return new BackupStateDto(report.PeerId, s.At, s.Schedule, s.Last?.Label, s.Last?.Type, s.Last?.Start, s.Last?.Stop,
-            s.Last is { } last ? Math.Round(Math.Max(0, (now - last.Stop).TotalSeconds), 1) : null,
-            failure?.At, failure?.Type, failure?.Message, s.RunningPercent, BackupHealth.Problems(s, now));
-    }
-}
 
 /// <summary>
 /// Backups over HTTP (issue 17): <c>POST /backup</c> asks the primary's node to back up (wherever the request lands) and

@@ -7,9 +7,6 @@ using Appliance.Host.Api.Json;
 using Appliance.Host.Api.Ui;
 using Appliance.Host.Node;
 using Appliance.Nodes.State;
-using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Http;
-using Microsoft.AspNetCore.Routing;
 
 namespace Appliance.Host.Api;
 

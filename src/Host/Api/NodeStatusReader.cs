@@ -1,5 +1,4 @@
 using Appliance.Host.Node;
-using Appliance.Nodes.State;
 
 namespace Appliance.Host.Api;
 

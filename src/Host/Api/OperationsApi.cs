@@ -1,8 +1,5 @@
 using Appliance.Host.Node;
 using Appliance.Nodes.State;
-using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Http;
-using Microsoft.AspNetCore.Routing;
 
 namespace Appliance.Host.Api;
 

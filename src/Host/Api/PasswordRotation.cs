@@ -1,4 +1,3 @@
-using Appliance.Actors.Protocol;
 using Appliance.Host.Node;
 using Appliance.Nodes.Postgres;
 using Appliance.Nodes.State;

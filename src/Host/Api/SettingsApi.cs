@@ -7,41 +7,9 @@ using Appliance.Host.Api.Json;
 using Appliance.Host.Node;
 using Appliance.Nodes.Postgres;
 using Appliance.Nodes.State;
-using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Mvc;
-using Microsoft.AspNetCore.Routing;
 
 namespace Appliance.Host.Api;
-
-/// <summary>The cluster's settings as <c>GET /config</c> serves them.</summary>
-/// <param name="Version">The state version they are from.</param>
-/// <param name="Settings">What operators set (<c>appliance config set</c>).</param>
-/// <param name="Defaults">What this node writes for a setting the cluster does not set (its tuning).</param>
-/// <param name="PendingRestart">Per peer, the settings its PostgreSQL takes only at a restart; peers with none are left out.</param>
-public sealed record ConfigDto(long Version, IReadOnlyDictionary<string, string> Settings, IReadOnlyDictionary<string, string> Defaults,
-    IReadOnlyDictionary<string, IReadOnlyList<string>> PendingRestart);
-
-/// <summary>
-/// <c>PATCH /config</c>: <c>{"set":{"work_mem":"8MB","max_connections":200},"unset":["statement_timeout"]}</c>. Values
-/// may be strings, numbers or booleans (written on/off).
-/// </summary>
-/// <param name="Set">Settings to set.</param>
-/// <param name="Unset">Settings to remove.</param>
-/// <param name="Generation">Apply only at this generation.</param>
-public sealed record ConfigPatch(Dictionary<string, JsonElement>? Set, List<string>? Unset, long? Generation);
-
-/// <summary><c>POST /restart</c>: <c>{"pending":true,"peers":["n2"]}</c>, both optional.</summary>
-/// <param name="Pending">Restart only peers whose PostgreSQL reports a pending restart.</param>
-/// <param name="Peers">Restart only these peers (default: every peer).</param>
-public sealed record RestartRequest(bool? Pending, List<string>? Peers);
-
-/// <summary>One node's answer to a reload or a restart step.</summary>
-/// <param name="Peer">The peer.</param>
-/// <param name="Step">What happened: reloaded, skipped, restarting, restarted, switchover, failed; or done (the last line).</param>
-/// <param name="Ok">False when the step failed (the roll stops there).</param>
-/// <param name="Detail">A sentence for operators.</param>
-public sealed record NodeStepDto(string Peer, string Step, bool Ok, string Detail);
 
 /// <summary>Endpoints for the cluster-wide PostgreSQL settings, reloads and rolling restarts.</summary>
 public static class SettingsApi

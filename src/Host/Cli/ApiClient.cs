@@ -4,68 +4,10 @@ using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
 using System.Text;
 using System.Text.Json;
-using Appliance.Host.Api.Access;
 using Appliance.Host.Api.Json;
-using Appliance.Host.Node;
 using Appliance.Host.Tls;
 
 namespace Appliance.Host.Cli;
-
-/// <summary>A CLI failure that is not a refusal: the message says what was wrong and what to do.</summary>
-public sealed class CliException(string message, int exitCode = 2, bool retryable = true) : Exception(message)
-{
-    /// <summary>The process exit code.</summary>
-    public int ExitCode { get; } = exitCode;
-
-    /// <summary>Whether asking again may help (<c>watch</c> retries); a refusal at the API's door needs the operator instead.</summary>
-    public bool Retryable { get; } = retryable;
-}
-
-/// <summary>One HTTP answer: status and body.</summary>
-/// <param name="Status">HTTP status.</param>
-/// <param name="Body">The body text.</param>
-public sealed record ApiResponse(int Status, string Body)
-{
-    /// <summary>The body read as <typeparamref name="T"/>.</summary>
-    public T Read<T>() => JsonSerializer.Deserialize<T>(Body, ApiJson.Options)
-                          ?? throw new CliException($"The node answered {Status} with an empty body where {typeof(T).Name} was expected.");
-
-    /// <summary>The <c>error</c> of an error body, or the body itself.</summary>
-    public string ErrorText()
-    {
-        try
-        {
-            using var doc = JsonDocument.Parse(Body);
-            if (doc.RootElement.ValueKind == JsonValueKind.Object && doc.RootElement.TryGetProperty("error", out var e)) return e.GetString() ?? Body;
-        }
-        catch (JsonException) { }
-        return Body;
-    }
-}
-
-/// <summary>The API token the CLI sends, and where it came from (for messages; the token itself is never printed).</summary>
-/// <param name="Value">The token.</param>
-/// <param name="Source">"--token-file PATH" or "APPLIANCE_API_TOKEN".</param>
-public sealed record CliToken(string Value, string Source)
-{
-    /// <summary>The variable that carries the token when no <c>--token-file</c> is given.</summary>
-    public const string EnvironmentVariable = "APPLIANCE_API_TOKEN";
-
-    /// <summary>The token from <paramref name="tokenFile"/> if given, else from <paramref name="environmentToken"/>, else none.</summary>
-    /// <exception cref="CliException">The token file cannot be read or is empty.</exception>
-    public static CliToken? Resolve(string? tokenFile, string? environmentToken)
-    {
-        if (tokenFile is { Length: > 0 })
-        {
-            try { return new(ApiTokenFile.Read(tokenFile, "--token-file", requirePrivate: false), $"--token-file {tokenFile}"); }
-            catch (NodeConfigurationException e) { throw new CliException(e.Message); }
-        }
-        return environmentToken?.Trim() is { Length: > 0 } token ? new(token, EnvironmentVariable) : null;
-    }
-
-    /// <inheritdoc />
-    public override string ToString() => Source;
-}
 
 /// <summary>The CLI's view of one node's HTTP API.</summary>
 public sealed class ApiClient : IDisposable

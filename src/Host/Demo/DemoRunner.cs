@@ -14,25 +14,6 @@ using Npgsql;
 
 namespace Appliance.Host.Demo;
 
-/// <summary>Options of the <c>demo</c> verb.</summary>
-/// <param name="Nodes">How many nodes.</param>
-/// <param name="Directory">Where the data goes; null for <see cref="DemoRunner.DefaultDirectory"/>.</param>
-/// <param name="BasePort">Node i uses PostgreSQL BASE+10i, HTTP BASE+10i+1, Akka BASE+10i+2.</param>
-/// <param name="Fresh">Delete existing data first.</param>
-public sealed record DemoOptions(int Nodes, string? Directory, int BasePort, bool Fresh);
-
-/// <summary>One node of the demo.</summary>
-/// <param name="Name">Its id.</param>
-/// <param name="PgPort">PostgreSQL port.</param>
-/// <param name="HttpPort">HTTP port.</param>
-/// <param name="AkkaPort">Akka port.</param>
-/// <param name="DataDir">Its data directory.</param>
-public sealed record DemoNode(string Name, int PgPort, int HttpPort, int AkkaPort, string DataDir)
-{
-    /// <summary>Its HTTP URL.</summary>
-    public string Url => $"https://127.0.0.1:{HttpPort}";
-}
-
 /// <summary>
 /// The <c>demo</c> verb: N node processes on loopback sharing one SQLite state store, one superuser password
 /// (passed to each node in <c>APPLIANCE_PG_PASSWORD</c>, kept in DIR/pg-password) and one API token (DIR/api-token,

@@ -14,30 +14,9 @@ using Appliance.Actors.Placement;
 using Appliance.Actors.Protocol;
 using Appliance.Actors.Serialization;
 using Appliance.Host.Tls;
-using Appliance.Nodes.Placement;
 using Appliance.Nodes.Postgres;
-using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Logging;
 
 namespace Appliance.Host.Node;
-
-/// <summary>Registry key of the coordinator singleton's proxy.</summary>
-public sealed class CoordinatorKey;
-
-/// <summary>Registry key of this process's <see cref="DatabaseNodeActor"/>.</summary>
-public sealed class DatabaseNodeKey;
-
-/// <summary>Registry key of this process's <see cref="StateFeedActor"/>.</summary>
-public sealed class StateFeedKey;
-
-/// <summary>Registry key of this node's backup actor (with <c>--backup-repo</c>).</summary>
-public sealed class BackupActorKey;
-
-/// <summary>Registry key of the instances' shard region (placement mode).</summary>
-public sealed class InstanceRegionKey;
-
-/// <summary>Registry key of this host's <see cref="InstanceStarter"/> (placement mode).</summary>
-public sealed class InstanceStarterKey;
 
 /// <summary>
 /// Wires one appliance node with Akka.Hosting: remoting and clustering, the reference configurations

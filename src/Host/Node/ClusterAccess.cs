@@ -7,12 +7,8 @@ using Appliance.Actors.Placement;
 using Appliance.Actors.Protocol;
 using Appliance.Nodes.Postgres;
 using Appliance.Nodes.State;
-using Microsoft.Extensions.Logging;
 
 namespace Appliance.Host.Node;
-
-/// <summary>The coordinator or the node actor did not answer in time; the message says which and what to try.</summary>
-public sealed class ClusterUnavailableException(string message) : Exception(message);
 
 /// <summary>Asks of the node actor and the coordinator, with timeouts, for the HTTP API and shutdown.</summary>
 /// <remarks>

@@ -4,8 +4,6 @@ using Appliance.Actors.Node;
 using Appliance.Actors.Protocol;
 using Appliance.Nodes.Postgres;
 using Appliance.Nodes.State;
-using Microsoft.Extensions.Hosting;
-using Microsoft.Extensions.Logging;
 
 namespace Appliance.Host.Node;
 

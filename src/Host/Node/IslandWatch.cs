@@ -2,8 +2,6 @@ using Akka.Actor;
 using Akka.Cluster;
 using Appliance.Actors.Formation;
 using Appliance.Actors.Protocol;
-using Microsoft.Extensions.Hosting;
-using Microsoft.Extensions.Logging;
 
 namespace Appliance.Host.Node;
 

@@ -1,7 +1,5 @@
 using Akka.Actor;
 using Akka.Cluster;
-using Microsoft.Extensions.Hosting;
-using Microsoft.Extensions.Logging;
 
 namespace Appliance.Host.Node;
 

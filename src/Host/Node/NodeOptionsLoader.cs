@@ -7,9 +7,6 @@ using Appliance.Nodes.Backup;
 
 namespace Appliance.Host.Node;
 
-/// <summary>A node option that is missing or malformed; the message names it and says what to do.</summary>
-public sealed class NodeConfigurationException(string message) : Exception(message);
-
 /// <summary>
 /// Builds <see cref="NodeOptions"/> from, in rising precedence: the defaults, a config file (<c>--config</c>, JSON or
 /// HOCON), <c>APPLIANCE_*</c> environment variables and command-line flags. Every source uses the flag names

@@ -1,8 +1,6 @@
 using Akka.Actor;
 using Akka.Cluster;
 using Appliance.Actors;
-using Microsoft.Extensions.Hosting;
-using Microsoft.Extensions.Logging;
 
 namespace Appliance.Host.Node;
 
@@ -79,9 +77,3 @@ internal sealed class SingletonWatch(NodeOptions options, IServiceProvider servi
         return null;
     }
 }
-
-/// <summary>
-/// One cluster member as <see cref="SingletonWatch"/> weighs it: its address, status, rank in Akka's age ordering
-/// (0 is the oldest; the singleton managers use the same ordering) and whether it is a database member.
-/// </summary>
-internal sealed record MemberAge(Address Address, MemberStatus Status, int Rank, bool IsDatabase);

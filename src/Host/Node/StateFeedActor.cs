@@ -2,7 +2,6 @@ using Akka.Actor;
 using Appliance.Actors.Client;
 using Appliance.Actors.Protocol;
 using Appliance.Nodes.State;
-using Microsoft.Extensions.Logging;
 
 namespace Appliance.Host.Node;
 

@@ -1,11 +1,5 @@
 namespace Appliance.Nodes.Backup;
 
-/// <summary>What <see cref="BackupDue.Decide"/> says.</summary>
-/// <param name="Type">The backup to start now; null: none.</param>
-/// <param name="Reason">Why, in a sentence for the log.</param>
-/// <param name="Next">When the next backup falls due if nothing else happens; null while one runs.</param>
-public sealed record BackupDecision(BackupType? Type, string Reason, DateTimeOffset? Next);
-
 /// <summary>
 /// The schedule's rule: given the repository's backups, whether one runs, the last failure and the time, is a backup
 /// due, and of which type. Pure, so that the one place that acts on it (the backup actor of the node that takes

@@ -2,25 +2,6 @@ using Appliance.Nodes.State;
 
 namespace Appliance.Nodes.Backup;
 
-/// <summary>Where an operator asks a backup to be taken from (<c>appliance backup --from</c>).</summary>
-public enum BackupFrom
-{
-    /// <summary>A standby if one can serve, else the primary (the default).</summary>
-    Auto,
-
-    /// <summary>A standby, or nothing: refused when none can serve.</summary>
-    Standby,
-
-    /// <summary>The primary, which then pays for reading its files.</summary>
-    Primary,
-}
-
-/// <summary>Where a backup runs, and why: the node of <paramref name="Runner"/> runs pgBackRest.</summary>
-/// <param name="Runner">The peer whose node runs the backup; null when the request is refused.</param>
-/// <param name="FromStandby">True if the files are read from <paramref name="Runner"/>, a standby (pgBackRest's <c>--backup-standby</c>).</param>
-/// <param name="Reason">A sentence for the operator: why this peer, or why the request is refused.</param>
-public sealed record BackupPlacement(PeerId? Runner, bool FromStandby, string Reason);
-
 /// <summary>
 /// The pure rule that picks the node a backup runs on. A backup reads every file of the instance it runs on, so by
 /// default it runs on a standby: the last async first (the one whose slowness no commit waits for, and that feeds

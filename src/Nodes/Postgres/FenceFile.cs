@@ -1,4 +1,3 @@
-using System.Text.Json;
 using Appliance.Nodes.State;
 
 namespace Appliance.Nodes.Postgres;

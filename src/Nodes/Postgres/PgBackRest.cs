@@ -2,9 +2,6 @@ using Appliance.Nodes.Backup;
 
 namespace Appliance.Nodes.Postgres;
 
-/// <summary>pgBackRest failed; the message holds its own error lines.</summary>
-public sealed class PgBackRestException(string message) : PostgresDriverException(message);
-
 /// <summary>
 /// Runs pgBackRest for one instance, as the OS user PostgreSQL runs as. pgBackRest reaches PostgreSQL through libpq,
 /// which it only lets us point at a Unix socket; the instances have none (see <see cref="ApplianceConfigFile"/>), so

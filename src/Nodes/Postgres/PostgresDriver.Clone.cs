@@ -1,4 +1,3 @@
-using Appliance.Nodes.Backup;
 using Appliance.Nodes.State;
 
 namespace Appliance.Nodes.Postgres;

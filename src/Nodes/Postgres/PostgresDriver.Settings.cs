@@ -2,12 +2,6 @@ using Npgsql;
 
 namespace Appliance.Nodes.Postgres;
 
-/// <summary>The outcome of writing the cluster settings (and reloading a running server).</summary>
-/// <param name="Changed">True if the file changed.</param>
-/// <param name="PendingRestart">Settings the running server holds a different value of until it restarts
-/// (<c>pg_settings.pending_restart</c>); empty when it does not run.</param>
-public sealed record SettingsApplied(bool Changed, IReadOnlyList<string> PendingRestart);
-
 public sealed partial class PostgresDriver
 {
     private readonly SemaphoreSlim _settingsGate = new(1, 1);

@@ -3,11 +3,6 @@ using Appliance.Nodes.State;
 
 namespace Appliance.Nodes.Postgres;
 
-/// <summary>What <see cref="RepositoryClone.DecideAsync"/> read and decided.</summary>
-/// <param name="Method">Repository or <c>pg_basebackup</c>, and why.</param>
-/// <param name="SegmentSize">The upstream's WAL segment size (the restore names the backup's segments with it); 0 when not read.</param>
-internal sealed record ReplicaPlan(CloneMethod Method, ulong SegmentSize);
-
 /// <summary>
 /// Makes a new replica from the backup repository: reads what <see cref="ReplicaSource"/> decides on, restores the
 /// chosen backup with <c>pgbackrest restore</c> into the empty data directory, and, once the caller has started it,

@@ -2,28 +2,6 @@ using Appliance.Nodes.State;
 
 namespace Appliance.Nodes.Postgres;
 
-/// <summary>How a deposed instance was brought back onto its new upstream's history.</summary>
-public enum RejoinMethod
-{
-    /// <summary><c>pg_rewind</c> replaced the divergent tail with the upstream's blocks.</summary>
-    Rewound,
-
-    /// <summary><c>pg_rewind</c> failed, so the instance was cloned afresh.</summary>
-    Cloned,
-
-    /// <summary>
-    /// Nothing to rewind: all of its WAL is on the upstream's history (it was rewound before and restarted, or its
-    /// successor had replayed all it wrote). It was only made a standby.
-    /// </summary>
-    AlreadyOnHistory,
-}
-
-/// <summary>The result of <see cref="RewindOrClone.RunAsync"/>.</summary>
-/// <param name="Method">Rewound, or cloned after a failed rewind.</param>
-/// <param name="RewindFailure">Why the rewind failed, when it did.</param>
-/// <param name="Why">Why a rewind was needed at all, when a standby found its upstream's history forked below its WAL.</param>
-public sealed record RejoinOutcome(RejoinMethod Method, string? RewindFailure, string? Why = null);
-
 /// <summary>
 /// Puts a stopped, deposed instance back onto the history of its new upstream: <c>pg_rewind</c> first (cheap:
 /// only changed blocks move), a fresh clone when that fails. Its divergent tail, if any, is discarded; that is
@@ -188,28 +166,4 @@ internal static class RewindOrClone
         Directory.Delete(dataDirectory.Path, recursive: true);
         Directory.Move(fresh.Path, dataDirectory.Path);
     }
-}
-
-/// <summary>A stopped instance's WAL against an upstream's history.</summary>
-/// <param name="Local">Where the instance's WAL ends, and on which history.</param>
-/// <param name="Upstream">The upstream's history.</param>
-/// <param name="UpstreamPosition">The upstream's position.</param>
-internal sealed record HistoryComparison(LocalWal Local, TimelineHistory Upstream, Lsn UpstreamPosition)
-{
-    /// <summary>Where the two histories part (<see cref="TimelineHistory.Unbounded"/> on the same timeline).</summary>
-    public Lsn ForkPoint => Upstream.ForkPoint(Local.History);
-
-    /// <summary>The instance holds WAL the upstream's history does not: it must be rewound before it can follow.</summary>
-    public bool Forked => !Upstream.Holds(Local.History, Local.Position);
-
-    /// <summary>
-    /// Same timeline, and the upstream has not reached the instance's end: for a former primary, its successor has not
-    /// promoted yet, and may still promote below that end.
-    /// </summary>
-    public bool UpstreamBehind => ForkPoint == TimelineHistory.Unbounded && UpstreamPosition < Local.Position;
-
-    /// <summary>For logs: both histories and where they part.</summary>
-    public override string ToString() =>
-        $"upstream's history {Upstream} forked off this instance's {Local.History} at {(ForkPoint == TimelineHistory.Unbounded ? "-" : ForkPoint.ToString())}, " +
-        $"its position {Local.Position}";
 }

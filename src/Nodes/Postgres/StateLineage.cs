@@ -1,5 +1,4 @@
 using System.Globalization;
-using System.Text.Json;
 using Appliance.Nodes.State;
 
 namespace Appliance.Nodes.Postgres;

@@ -19,9 +19,3 @@ namespace Appliance.Nodes.State;
 /// disagree on it, so that a node started without it cannot set a second site up as a writable cluster.</param>
 public sealed record PeerReport(bool PostgresUp, Lsn Wal, bool HasExistingData = false, bool ReadyToRejoin = false,
     TimelineHistory? History = null, RejoinTarget? RewoundOnto = null, PeerTags Tags = PeerTags.None, StandbySource? StandbyOf = null);
-
-/// <summary>The primary, generation and timeline a deposed peer was rewound onto.</summary>
-/// <param name="Primary">The primary it now follows.</param>
-/// <param name="Generation">The generation of the state that named that primary when the rewind finished.</param>
-/// <param name="Timeline">The primary's timeline it was rewound onto.</param>
-public sealed record RejoinTarget(string Primary, long Generation, int Timeline);

@@ -1,33 +1,5 @@
 namespace Appliance.Nodes.State;
 
-/// <summary>The primary's link to its sync as one read of <c>pg_stat_replication</c> saw it, during a planned stop.</summary>
-/// <param name="Streaming">Its walsender streams live (rather than starting up or catching up).</param>
-/// <param name="CaughtUp">Streaming, and the sync has flushed everything sent.</param>
-/// <param name="State">The walsender's state as PostgreSQL names it, for the log.</param>
-public sealed record SyncLink(bool Streaming, bool CaughtUp, string State);
-
-/// <summary>What <see cref="ShutdownHandOver"/> tells a node that is stopping to do next.</summary>
-public abstract record HandOverStep
-{
-    private HandOverStep() { }
-
-    /// <summary>It is not the primary that plays its role: nothing to hand over, nothing to say.</summary>
-    public sealed record NotPrimary : HandOverStep
-    {
-        /// <summary>The one value.</summary>
-        public static readonly NotPrimary Instance = new();
-    }
-
-    /// <summary>A primary that stops without a switchover: <paramref name="Why"/>, a warning when <paramref name="Warn"/>.</summary>
-    public sealed record StopWithout(string Why, bool Warn) : HandOverStep;
-
-    /// <summary>Read the link to <paramref name="Sync"/> (again, after a short wait for it to catch up).</summary>
-    public sealed record ReadSyncLink(PeerId Sync) : HandOverStep;
-
-    /// <summary>Ask the coordinator for a switchover to <paramref name="Sync"/>, refused if the generation moved on meanwhile.</summary>
-    public sealed record SwitchOver(PeerId Sync, long ExpectedGeneration) : HandOverStep;
-}
-
 /// <summary>
 /// The hand-over of a planned stop (SIGTERM): a primary with a streaming sync asks for a switchover to it before it
 /// stops, so that the new primary takes writes within a second or two instead of after a failure detector's timeout.

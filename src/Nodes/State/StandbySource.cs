@@ -96,26 +96,3 @@ public sealed record StandbySource
     /// <summary>The text form, <c>HOST:PORT,HOST:PORT</c>, IPv6 hosts in brackets, or <c>STANZA@/PATH</c> for an archive.</summary>
     public override string ToString() => Repository is { } repository ? repository.ToString() : string.Join(",", Hosts);
 }
-
-/// <summary>The pgBackRest archive a standby cluster follows (<c>--standby-from-repo</c>).</summary>
-/// <param name="Path">The repository's directory (repo1-path), a POSIX path.</param>
-/// <param name="Stanza">The source cluster's stanza in it: the source's cluster name.</param>
-public sealed record SourceRepository(string Path, string Stanza)
-{
-    /// <summary>A stanza name pgBackRest accepts.</summary>
-    public static bool IsValidStanza(string stanza) =>
-        stanza.Length > 0 && char.IsAsciiLetterOrDigit(stanza[0]) && stanza.All(c => char.IsAsciiLetterOrDigit(c) || c is '.' or '_' or '-');
-
-    /// <inheritdoc />
-    public override string ToString() => $"{Stanza}@{Path}";
-}
-
-/// <summary>One PostgreSQL address of a <see cref="StandbySource"/>.</summary>
-/// <param name="Host">Its host name or address.</param>
-/// <param name="Port">Its PostgreSQL port.</param>
-public sealed record SourceHost(string Host, int Port)
-{
-    /// <inheritdoc />
-    public override string ToString() =>
-        (Host.Contains(':') ? $"[{Host}]" : Host) + ":" + Port.ToString(CultureInfo.InvariantCulture);
-}

@@ -1,58 +1,5 @@
 namespace Appliance.Nodes.State;
 
-/// <summary>What a running standby's stall check read of itself.</summary>
-/// <param name="Streaming">Its WAL receiver streams (<c>pg_stat_wal_receiver.status = 'streaming'</c>).</param>
-/// <param name="Position">
-/// Where its replay stands (<c>InstanceStatus.AppliedPosition</c>): its receiver asks for WAL from the start of this
-/// position's segment, and histories are compared here (a standby can hold part of a record past it that a promotion of
-/// its upstream dropped).
-/// </param>
-/// <param name="History">The history of the timeline it is on; null when it could not be read.</param>
-public sealed record StandbyProgress(bool Streaming, Lsn Position, TimelineHistory? History);
-
-/// <summary>What an upstream still holds of its WAL (<c>pg_ls_waldir()</c>).</summary>
-/// <param name="OldestSegment">The lowest segment number in its <c>pg_wal</c>: a walsender can send nothing below it.</param>
-/// <param name="SegmentSize">Its <c>wal_segment_size</c> in bytes.</param>
-/// <param name="History">The history of its timeline; null when it could not be read.</param>
-public sealed record UpstreamWal(ulong OldestSegment, ulong SegmentSize, TimelineHistory? History)
-{
-    /// <summary>Where the oldest WAL it holds begins.</summary>
-    public Lsn Begins => new(OldestSegment * SegmentSize);
-
-    /// <summary>Whether it still holds the segment that <paramref name="position"/> is in.</summary>
-    public bool HoldsSegmentOf(Lsn position) => position.Value / SegmentSize >= OldestSegment;
-}
-
-/// <summary>One stall check's reading: the standby's progress, and its upstream's WAL when it does not stream.</summary>
-/// <param name="Own">What the standby read of itself.</param>
-/// <param name="Upstream">What its upstream still holds; null when it streams (not read) or the upstream did not answer.</param>
-public sealed record StallReading(StandbyProgress Own, UpstreamWal? Upstream);
-
-/// <summary>What <see cref="StandbyStall.Decide(string, StallReading, TimeSpan, TimeSpan)"/> tells a standby's role to do.</summary>
-public abstract record StallVerdict
-{
-    private StallVerdict() { }
-
-    /// <summary>It streams: nothing to do.</summary>
-    public sealed record Streaming : StallVerdict
-    {
-        /// <summary>The one value.</summary>
-        public static readonly Streaming Instance = new();
-    }
-
-    /// <summary>It does not stream, and cloning afresh would not help or is not yet due: the role shows why.</summary>
-    public sealed record Wait(string Why) : StallVerdict;
-
-    /// <summary>Its upstream can never send it what it needs: clone it afresh from that upstream.</summary>
-    public sealed record CloneAfresh(string Why) : StallVerdict;
-
-    /// <summary>
-    /// It holds WAL past the point where its upstream's history forked off its own, so PostgreSQL will never stream it:
-    /// rewind it onto the upstream's history and follow it again (<c>PostgresDriver.RewindForkedAsync</c>).
-    /// </summary>
-    public sealed record Rewind(string Why) : StallVerdict;
-}
-
 /// <summary>
 /// A standby whose upstream no longer holds the WAL it needs waits for ever: its WAL receiver retries and gets
 /// "requested WAL segment … has already been removed" (BENCHMARKS finding 10: the upstream had itself been cloned afresh,

@@ -25,23 +25,33 @@ internal sealed partial class FolderGraph
     public IReadOnlyDictionary<(string From, string To), SortedSet<string>> Edges => _edges;
 
     /// <summary>Reads every <c>.cs</c> file under <paramref name="root"/>/src (build output left out).</summary>
-    public static FolderGraph Read(string root)
+    public static FolderGraph Read(string root) =>
+        Of(Directory.EnumerateFiles(Path.Combine(root, "src"), "*.cs", SearchOption.AllDirectories)
+            .Select(path => (Path: Path.GetRelativePath(root, path).Replace('\\', '/'), File: path))
+            .Where(f => !f.Path.Contains("/obj/", StringComparison.Ordinal) && !f.Path.Contains("/bin/", StringComparison.Ordinal))
+            .Select(f => (f.Path, File.ReadAllText(f.File))));
+
+    /// <summary>
+    /// The graph of <paramref name="sources"/>, each a path (as <see cref="Edges"/> names it) and its text. A folder's
+    /// types are the ones its files declare at namespace level: a nested type (<c>RoleChangeHook.Outcome</c>) is a
+    /// member, reached only through the type around it, so a property or nested type of the same name elsewhere
+    /// (<c>NodeCommandProtocol.Outcome</c>) uses no folder.
+    /// </summary>
+    public static FolderGraph Of(IEnumerable<(string Path, string Source)> sources)
     {
         var files = new List<(string Path, string Namespace, string Code)>();
-        foreach (var path in Directory.EnumerateFiles(Path.Combine(root, "src"), "*.cs", SearchOption.AllDirectories))
+        foreach (var (path, source) in sources)
         {
-            var relative = Path.GetRelativePath(root, path).Replace('\\', '/');
-            if (relative.Contains("/obj/", StringComparison.Ordinal) || relative.Contains("/bin/", StringComparison.Ordinal)) continue;
-            var code = Code(File.ReadAllText(path));
+            var code = Code(source);
             // Top-level statements (Program.cs) are in the global namespace, which no folder can use.
-            if (NamespacePattern().Match(code) is { Success: true } ns) files.Add((relative, ns.Groups[1].Value, code));
+            if (NamespacePattern().Match(code) is { Success: true } ns) files.Add((path, ns.Groups[1].Value, code));
         }
 
         var types = new Dictionary<string, HashSet<string>>();
         foreach (var (_, ns, code) in files)
         {
             if (!types.TryGetValue(ns, out var declared)) types[ns] = declared = [];
-            foreach (Match m in TypePattern().Matches(code)) declared.Add(m.Groups[1].Value);
+            declared.UnionWith(TopLevelTypes(code));
         }
 
         var graph = new FolderGraph(types);
@@ -139,8 +149,107 @@ internal sealed partial class FolderGraph
         return code.ToString();
     }
 
+    /// <summary>
+    /// The types <paramref name="code"/> declares at namespace level: outside every brace but a namespace block's
+    /// (none in a file-scoped namespace). Braces and keywords inside literals and comments do not count.
+    /// </summary>
+    private static IEnumerable<string> TopLevelTypes(string code)
+    {
+        var skeleton = Skeleton(code);
+        var namespaceBraces = NamespaceBlockPattern().Matches(skeleton).Select(m => m.Index + m.Length - 1).ToHashSet();
+        var declarations = TypePattern().Matches(skeleton).ToDictionary(m => m.Index, m => m.Groups[1].Value);
+        var enclosing = new Stack<bool>();   // for each open brace: is it a namespace block's?
+        for (var i = 0; i < skeleton.Length; i++)
+        {
+            if (skeleton[i] == '{') enclosing.Push(namespaceBraces.Contains(i));
+            else if (skeleton[i] == '}' && enclosing.Count > 0) enclosing.Pop();
+            else if (declarations.TryGetValue(i, out var type) && enclosing.All(isNamespace => isNamespace)) yield return type;
+        }
+    }
+
+    /// <summary>
+    /// <paramref name="code"/> with the text of its literals and comments blanked (same length), so that only code's
+    /// braces and keywords are left; the code in an interpolated string's holes stays.
+    /// </summary>
+    private static string Skeleton(string code)
+    {
+        var text = code.ToCharArray();
+        char At(int k) => k < code.Length ? code[k] : '\0';
+        void Blank(int from, int to)
+        {
+            for (var k = from; k < Math.Min(to, text.Length); k++)
+                if (text[k] != '\n') text[k] = ' ';
+        }
+
+        // Code from i; in an interpolation hole, up to and past the brace that closes it.
+        int CodeFrom(int i, bool hole)
+        {
+            for (var depth = 0; i < code.Length;)
+            {
+                if (code[i] == '/' && At(i + 1) is '/' or '*')
+                {
+                    var end = At(i + 1) == '/' ? code.IndexOf('\n', i) : code.IndexOf("*/", i + 2, StringComparison.Ordinal);
+                    end = end < 0 ? code.Length : At(i + 1) == '/' ? end : end + 2;
+                    Blank(i, end);
+                    i = end;
+                }
+                else if (code[i] == '\'') i = CharLiteral(i);
+                else if (code[i] is '"' or '$' or '@') i = StringLiteral(i);
+                else if (code[i] == '{') { depth++; i++; }
+                else if (code[i] == '}' && hole && depth == 0) return i + 1;
+                else if (code[i] == '}') { depth--; i++; }
+                else i++;
+            }
+            return i;
+        }
+
+        int CharLiteral(int i)
+        {
+            var end = At(i + 1) == '\\' ? code.IndexOf('\'', i + 3) : i + 2;
+            if (end < 0 || At(end) != '\'') return i + 1;
+            Blank(i, end + 1);
+            return end + 1;
+        }
+
+        // "…", @"…", $"…", $@"…" and raw """…""" (with any $); i past the literal, or past i if none starts there.
+        int StringLiteral(int i)
+        {
+            var k = i;
+            var (interpolated, verbatim) = (false, false);
+            for (; At(k) is '$' or '@'; k++) (interpolated, verbatim) = (interpolated || At(k) == '$', verbatim || At(k) == '@');
+            if (At(k) != '"') return i + 1;
+            var quotes = 0;
+            while (At(k + quotes) == '"') quotes++;
+            if (quotes >= 3 && !verbatim)
+            {
+                var close = code.IndexOf(new string('"', quotes), k + quotes, StringComparison.Ordinal);
+                var end = close < 0 ? code.Length : close + quotes;
+                Blank(i, end);
+                return end;
+            }
+            Blank(i, k + 1);
+            for (var j = k + 1; j < code.Length;)
+            {
+                var c = code[j];
+                if (c == '"' && verbatim && At(j + 1) == '"') { Blank(j, j + 2); j += 2; }
+                else if (c == '"') { Blank(j, j + 1); return j + 1; }
+                else if (c == '\\' && !verbatim) { Blank(j, j + 2); j += 2; }
+                else if (c == '{' && interpolated && At(j + 1) == '{') { Blank(j, j + 2); j += 2; }
+                else if (c == '{' && interpolated) j = CodeFrom(j + 1, hole: true);
+                else { Blank(j, j + 1); j++; }
+            }
+            return code.Length;
+        }
+
+        CodeFrom(0, hole: false);
+        return new string(text);
+    }
+
     [GeneratedRegex(@"^\s*namespace\s+(Appliance(?:\.\w+)*)", RegexOptions.Multiline)]
     private static partial Regex NamespacePattern();
+
+    [GeneratedRegex(@"\bnamespace\s+[\w.]+\s*\{")]
+    private static partial Regex NamespaceBlockPattern();
 
     [GeneratedRegex(@"\b(?:class|record|struct|interface|enum)\s+([A-Z]\w*)")]
     private static partial Regex TypePattern();

@@ -1,6 +1,5 @@
 using Akka.Actor;
 using Akka.Cluster;
-using Akka.Configuration;
 using Appliance.Actors.Coordinator;
 using Appliance.Actors.Protocol;
 using Appliance.Actors.Tests.Support;

@@ -1,11 +1,9 @@
 using Akka.Actor;
 using Akka.Cluster;
-using Akka.Configuration;
 using Akka.Persistence;
 using Appliance.Actors.Client;
 using Appliance.Actors.Coordinator;
 using Appliance.Actors.Protocol;
-using Appliance.Actors.Serialization;
 using Appliance.Actors.Tests.Support;
 using Appliance.Nodes.State;
 using Xunit.Abstractions;

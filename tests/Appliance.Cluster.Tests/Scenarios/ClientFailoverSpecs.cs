@@ -2,7 +2,6 @@ using Akka.Actor;
 using Akka.Configuration;
 using Appliance.Actors.Client;
 using Appliance.Actors.Serialization;
-using Appliance.Nodes.State;
 using Npgsql;
 using Xunit.Abstractions;
 

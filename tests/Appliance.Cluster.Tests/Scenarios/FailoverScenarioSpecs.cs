@@ -1,5 +1,4 @@
 using Appliance.Actors.Protocol;
-using Appliance.Nodes.Postgres;
 using Appliance.Nodes.State;
 using Xunit.Abstractions;
 

@@ -1,6 +1,5 @@
 using Appliance.Host.Api;
 using Appliance.Host.Cli;
-using Appliance.Nodes.Placement;
 using Appliance.Nodes.Postgres;
 using Appliance.Nodes.State;
 using Xunit.Abstractions;

@@ -1,6 +1,5 @@
 using System.Text.Json;
 using Appliance.Host.Tests.Unit;
-using Appliance.Testing;
 
 namespace Appliance.Host.Tests.Processes;
 

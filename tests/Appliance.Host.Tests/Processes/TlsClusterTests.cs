@@ -1,11 +1,8 @@
-using System.Net.Http.Json;
 using Akka.Actor;
-using Akka.Actor.Setup;
 using Akka.Configuration;
 using Akka.Remote.Transport.DotNetty;
 using Appliance.Actors.Client;
 using Appliance.Actors.Serialization;
-using Appliance.Host.Api;
 using Appliance.Host.Node;
 using Appliance.Host.Tls;
 using Npgsql;

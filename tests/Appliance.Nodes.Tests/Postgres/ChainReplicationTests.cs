@@ -1,4 +1,3 @@
-using Appliance.Nodes.Postgres;
 using Npgsql;
 
 namespace Appliance.Nodes.Tests.Postgres;

@@ -1,5 +1,3 @@
-using Appliance.Nodes.Postgres;
-
 namespace Appliance.Nodes.Tests.Postgres;
 
 /// <summary>

@@ -1,5 +1,4 @@
 using Appliance.Nodes.State;
-using static Appliance.Nodes.Tests.State.ScenarioCluster;
 
 namespace Appliance.Nodes.Tests.State;
 

@@ -1,4 +1,3 @@
-using Akka.Actor;
 using Akka.Event;
 using Appliance.Nodes.Postgres;
 using Appliance.Nodes.State;
@@ -78,18 +77,4 @@ internal abstract class StandbyRole(RoleContext context) : StallWatchingRole(con
             await Task.Delay(Role.Options.MinRetryBackoff, ct).ConfigureAwait(false);
         }
     }
-}
-
-/// <summary>The sync: streams from the primary, which waits for it on every commit.</summary>
-internal sealed class SyncRole(RoleContext context) : StandbyRole(context)
-{
-    /// <summary>Props for <paramref name="context"/>.</summary>
-    public static Akka.Actor.Props Props(RoleContext context) => Akka.Actor.Props.Create(() => new SyncRole(context));
-}
-
-/// <summary>An async: streams from the link above it in the chain.</summary>
-internal sealed class AsyncRole(RoleContext context) : StandbyRole(context)
-{
-    /// <summary>Props for <paramref name="context"/>.</summary>
-    public static Akka.Actor.Props Props(RoleContext context) => Akka.Actor.Props.Create(() => new AsyncRole(context));
 }

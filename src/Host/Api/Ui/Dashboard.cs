@@ -1,7 +1,4 @@
 using System.Reflection;
-using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Http;
-using Microsoft.AspNetCore.Routing;
 
 namespace Appliance.Host.Api.Ui;
 
@@ -59,9 +56,3 @@ public static class Dashboard
         }
     }
 }
-
-/// <summary>One file of the dashboard.</summary>
-/// <param name="Url">Its path on the node.</param>
-/// <param name="Resource">Its name under <see cref="Dashboard.ResourcePrefix"/>.</param>
-/// <param name="ContentType">Its media type.</param>
-public sealed record DashboardAsset(string Url, string Resource, string ContentType);

@@ -2,20 +2,6 @@ using Appliance.Nodes.State;
 
 namespace Appliance.Actors.Node.Roles;
 
-/// <summary>Not named by the state: PostgreSQL is stopped until the peer is given a role.</summary>
-internal sealed class UnassignedRole(RoleContext context) : RoleActor(context)
-{
-    /// <summary>Props for <paramref name="context"/>.</summary>
-    public static Akka.Actor.Props Props(RoleContext context) => Akka.Actor.Props.Create(() => new UnassignedRole(context));
-
-    /// <inheritdoc />
-    protected override async Task ReconcileAsync(CancellationToken ct)
-    {
-        await Role.Instance.StopAsync(ct).ConfigureAwait(false);
-        Report(new RoleProtocol.Applied(Role.Token, PeerRole.Unassigned, ReadWrite: false));
-    }
-}
-
 /// <summary>
 /// A deposed former primary. It stops at once, since its WAL may hold writes that were never acknowledged. Under
 /// <see cref="RejoinPolicy.Auto"/> it then rewinds onto the current primary's timeline (or re-clones when the rewind
