@@ -8,6 +8,7 @@ using Akka.Persistence;
 using Akka.Streams;
 using Appliance.Actors.Protocol;
 using Appliance.Nodes.State;
+using static Appliance.Actors.Coordinator.CoordinatorTimerMessages;
 
 namespace Appliance.Actors.Coordinator;
 
