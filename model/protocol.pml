@@ -600,8 +600,16 @@ inline rewindStandby(n) {
  * can never stream again; it is cloned afresh from that upstream (StandbyStall, finding 10). Only while it follows
  * that upstream (no StopReceiving fence: the driver refuses a standby whose primary_conninfo a fence emptied) and
  * only when the upstream's history holds its WAL, so the copy holds everything it held. It acts on its own view,
- * which may be stale. */
+ * which may be stale.
+ * With -DSTUCK, so is one whose upstream holds its WAL and reaches its position but that has not streamed for twice
+ * the patience (finding 11: PostgreSQL's startup process stopped asking for WAL). The model has no notion of "not
+ * streaming for a while", so that copy may happen whenever the standby's WAL is no longer than its upstream's (which
+ * covers the first case: lo <= ln). It widens the search about threefold, so it has runs of its own (stuck-*). */
+#ifdef STUCK
+#define stalledStandby(n) (up[n] && !pr[n] && !stopped(n) && upOf(n) != NONE && serving(upOf(n)) && ln[n] <= ln[upOf(n)])
+#else
 #define stalledStandby(n) (up[n] && !pr[n] && !stopped(n) && upOf(n) != NONE && serving(upOf(n)) && ln[n] < lo[upOf(n)])
+#endif
 inline recloneStalled(n) {
   hx = upOf(n);
   isPrefix(n, hx, hok);

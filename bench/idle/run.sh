@@ -10,7 +10,7 @@
 # knobs on one build.
 #
 # Runs as root (the nodes run PostgreSQL as `postgres`). Cluster k uses ports 25k10-25k32 (below the kernel's ephemeral range, so that no client socket holds one); each sitting's directory is
-# kept under /tmp/appliance-idle. KEEP=1 leaves the clusters running after the measurement (for dotnet-gcdump and the like). SCRAPE=S also reads every node's /metrics every S seconds, as Prometheus would. CPU is Δ(utime+stime) of /proc/PID/stat per wall second, in % of one core. A
+# kept under /tmp/appliance-idle. KEEP=1 leaves the clusters running after the measurement (for dotnet-gcdump and the like). SCRAPE=S also reads every node's /metrics every S seconds, as Prometheus would; POLL=S reads one node's /cluster every S seconds, as a dashboard or a test's wait does. CPU is Δ(utime+stime) of /proc/PID/stat per wall second, in % of one core. A
 # PostgreSQL's is its postmaster's utime+stime+cutime+cstime (the children it reaped: a login per status read shows
 # there) plus utime+stime of its live children (backends, walsenders, walwriter, checkpointer, …), at both ends.
 # "CPU ms/min" is the same Δ(utime+stime) as CPU milliseconds per wall minute. After the table, every host's resident
@@ -64,6 +64,10 @@ if [ -n "${SCRAPE:-}" ]; then   # Prometheus's part: every node's /metrics every
   ( while true; do for k in $(seq 1 ${#labels[@]}); do for i in 1 2 3; do curl -s -o /dev/null "http://127.0.0.1:25${k}${i}1/metrics"; done; done; sleep "$SCRAPE"; done ) &
   scraper=$!
 fi
+if [ -n "${POLL:-}" ]; then   # a dashboard's or a test's part: one node's /cluster (every peer read over SQL) every $POLL s
+  ( while true; do for k in $(seq 1 ${#labels[@]}); do curl -s -o /dev/null "http://127.0.0.1:25${k}11/cluster"; done; sleep "$POLL"; done ) &
+  poller=$!
+fi
 echo "all healthy; settling ${SETTLE} s, then measuring over ${WINDOW} s (load $(cut -d' ' -f1-3 /proc/loadavg))"
 sleep "$SETTLE"
 snapshot() { cat /proc/[0-9]*/stat 2>/dev/null > "$1"; }   # every process's stat line, read at one moment
@@ -101,6 +105,7 @@ for label in "${labels[@]}"; do
   done
 done
 [ -n "${scraper:-}" ] && kill "$scraper"
+[ -n "${poller:-}" ] && kill "$poller"
 echo "load at the end $(cut -d' ' -f1-3 /proc/loadavg); logs in $D"
 if [ -n "${KEEP:-}" ]; then echo "KEEP: the clusters keep running; stop them with: pkill -f $D/"; exit 0; fi
 for label in "${labels[@]}"; do for i in 1 2 3; do kill "$(cat "$D/$label-n$i.pid")" 2>/dev/null; done; done

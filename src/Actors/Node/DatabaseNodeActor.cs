@@ -193,7 +193,7 @@ public sealed partial class DatabaseNodeActor : ReceiveActor, IWithTimers
             }
             _log.Error("{0}: stopping PostgreSQL: it could not be made read-only for {1} s after its lease ran out", _instance.Peer.Id,
                 _options.CoordinatorLease.TotalSeconds);
-            _instance.StopAsync(CancellationToken.None).PipeTo(Self, success: () => new SelfFenced(null), failure: e => new SelfFenced(e.GetBaseException().Message));
+            PipeSelfFenced(_instance.StopAsync(CancellationToken.None));
         });
 
         ReceiveSettingsAndCommands();
@@ -381,8 +381,8 @@ public sealed partial class DatabaseNodeActor : ReceiveActor, IWithTimers
     private void WatchPostmaster()
     {
         if (_instance.Exited is not { } exited || _watchedPostmaster == (exited, _token)) return;
-        _watchedPostmaster = (exited, _token);
         var token = _token;
+        _watchedPostmaster = (exited, token);
         exited.PipeTo(Self, success: exit => new PostmasterExited(token, exit));
     }
 
@@ -501,8 +501,11 @@ public sealed partial class DatabaseNodeActor : ReceiveActor, IWithTimers
         Report();
     }
 
-    private void SelfFence() =>
-        _instance.SelfFenceAsync(CancellationToken.None).PipeTo(Self, success: () => new SelfFenced(null), failure: e => new SelfFenced(e.GetBaseException().Message));
+    private void SelfFence() => PipeSelfFenced(_instance.SelfFenceAsync(CancellationToken.None));
+
+    /// <summary>Brings the end of a self-fence (making PostgreSQL read-only, or stopping it) back as <see cref="SelfFenced"/>.</summary>
+    private void PipeSelfFenced(Task fencing) =>
+        fencing.PipeTo(Self, success: () => new SelfFenced(null), failure: e => new SelfFenced(e.GetBaseException().Message));
 
     /// <summary>The database members this node's cluster view shows, and how many it reaches.</summary>
     private MajorityView View()

@@ -7,12 +7,14 @@ namespace Appliance.Host.Api;
 
 /// <summary>Reads every peer's PostgreSQL over SQL (status and walsenders) for <c>/cluster</c>, <c>/status</c> lag and <c>verify</c>.</summary>
 /// <remarks>
-/// Each read opens an unpooled superuser connection, and these endpoints are open to load balancers and dashboards.
-/// So a peer is read at most once per <see cref="Freshness"/>: every request in that window, and every request that
-/// arrives while a read is in flight, shares that one read. However many requests come in, each peer sees at most
-/// one connection from this node at a time, and <c>max_connections</c> is never at risk.
+/// These endpoints are open to load balancers and dashboards. So a peer is read at most once per
+/// <see cref="Freshness"/>: every request in that window, and every request that arrives while a read is in flight,
+/// shares that one read. However many requests come in, each peer sees at most one connection from this node at a
+/// time, and <c>max_connections</c> is never at risk. The reads of one peer share a monitoring session kept for
+/// <see cref="SessionAge"/> (<see cref="PeerSession"/>): a fresh login forks a backend and runs SCRAM's key derivation
+/// on both sides, which cost the peer more CPU than the read itself when the API was polled (BENCHMARKS §4p).
 /// </remarks>
-public sealed class PeerProber(ClusterCredentials credentials)
+public sealed class PeerProber(ClusterCredentials credentials) : IAsyncDisposable
 {
     /// <summary>How long one peer may take to answer.</summary>
     public static readonly TimeSpan Timeout = TimeSpan.FromSeconds(2);
@@ -20,7 +22,11 @@ public sealed class PeerProber(ClusterCredentials credentials)
     /// <summary>How long one read of a peer serves every request.</summary>
     public static readonly TimeSpan Freshness = TimeSpan.FromMilliseconds(500);
 
+    /// <summary>How long one monitoring session to a peer serves its reads (as the node's own status session).</summary>
+    public static readonly TimeSpan SessionAge = TimeSpan.FromSeconds(10);
+
     private readonly ConcurrentDictionary<PeerId, Lazy<Task<TimedRead>>> _reads = new();
+    private readonly ConcurrentDictionary<PeerId, PeerSession> _sessions = new();
 
     /// <summary>The primary's current WAL position; null if it does not answer or is not a primary.</summary>
     public async Task<Lsn?> PrimaryPositionAsync(PeerId primary, CancellationToken ct)
@@ -33,6 +39,7 @@ public sealed class PeerProber(ClusterCredentials credentials)
     public async Task<IReadOnlyList<PeerViewDto>> ProbeAsync(ClusterState state, CancellationToken ct)
     {
         var peers = state.NamedPeers.ToList();
+        await ForgetAllButAsync(peers).ConfigureAwait(false);
         var reads = await Task.WhenAll(peers.Select(p => ReadAsync(p, ct))).ConfigureAwait(false);
         var primaryPosition = reads[0].Status is { InRecovery: false } ps ? ps.CurrentLsn : null;
         return [.. peers.Select((p, i) =>
@@ -67,11 +74,10 @@ public sealed class PeerProber(ClusterCredentials credentials)
     private async Task<TimedRead> ReadOnceAsync(PeerId peer)
     {
         using var cts = new CancellationTokenSource(Timeout);
-        var probe = InstanceProbe.Of(peer, credentials, Timeout);
+        var session = _sessions.GetOrAdd(peer, p => new PeerSession(InstanceProbe.Of(p, credentials, Timeout), SessionAge));
         try
         {
-            var status = await probe.ReadStatusAsync(cts.Token).ConfigureAwait(false);
-            var downstreams = await probe.ReadDownstreamsAsync(cts.Token).ConfigureAwait(false);
+            var (status, downstreams) = await session.ReadAsync(cts.Token).ConfigureAwait(false);
             return new TimedRead(Environment.TickCount64, new PeerRead(status, downstreams, null));
         }
         catch (Exception e)
@@ -79,6 +85,20 @@ public sealed class PeerProber(ClusterCredentials credentials)
             var error = e is OperationCanceledException ? $"no answer within {Timeout.TotalSeconds:0} s" : e.Message;
             return new TimedRead(Environment.TickCount64, new PeerRead(null, [], error));
         }
+    }
+
+    /// <summary>Closes the session of every peer that is not in <paramref name="peers"/> (one the state no longer names).</summary>
+    private async Task ForgetAllButAsync(IReadOnlyCollection<PeerId> peers)
+    {
+        foreach (var gone in _sessions.Keys.Except(peers).ToList())
+            if (_sessions.TryRemove(gone, out var session)) await session.DisposeAsync().ConfigureAwait(false);
+    }
+
+    /// <summary>Closes every kept session.</summary>
+    public async ValueTask DisposeAsync()
+    {
+        foreach (var peer in _sessions.Keys.ToList())
+            if (_sessions.TryRemove(peer, out var session)) await session.DisposeAsync().ConfigureAwait(false);
     }
 
     private sealed record PeerRead(InstanceStatus? Status, IReadOnlyList<DownstreamStatus> Downstreams, string? Error);

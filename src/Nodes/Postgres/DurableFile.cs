@@ -1,3 +1,4 @@
+using System.Runtime.InteropServices;
 using System.Text.Json;
 
 namespace Appliance.Nodes.Postgres;
@@ -5,7 +6,12 @@ namespace Appliance.Nodes.Postgres;
 /// <summary>Small state files the node keeps beside its data directory, written so that a crash leaves the old or the new one, never half of one.</summary>
 internal static class DurableFile
 {
-    /// <summary>Writes <paramref name="value"/> as JSON to a temporary file, flushes it to disk, then renames it over <paramref name="path"/>.</summary>
+    /// <summary>
+    /// Writes <paramref name="value"/> as JSON to a temporary file, flushes it to disk, renames it over
+    /// <paramref name="path"/> and flushes the directory: the file's own flush makes its contents durable, not the rename,
+    /// and a fence the node has raised (or a state version it has seen) must still be there after a power loss.
+    /// </summary>
+    /// <exception cref="IOException">A step failed; the file holds the old value or the new one.</exception>
     public static async Task WriteJsonAsync<T>(string path, T value, CancellationToken ct)
     {
         var temporary = path + ".tmp";
@@ -15,6 +21,24 @@ internal static class DurableFile
             stream.Flush(flushToDisk: true);
         }
         File.Move(temporary, path, overwrite: true);
+        SyncDirectory(System.IO.Path.GetDirectoryName(System.IO.Path.GetFullPath(path))!);
+    }
+
+    /// <summary>Flushes <paramref name="directory"/>'s entries to disk, so that a file created or renamed in it survives a power loss.</summary>
+    /// <exception cref="IOException">The directory cannot be opened or flushed; the message names it and the reason.</exception>
+    public static void SyncDirectory(string directory)
+    {
+        var fd = LibC.open(directory, LibC.O_RDONLY);
+        if (fd < 0) throw new IOException($"cannot open the directory {directory} to flush it to disk: {Marshal.GetLastPInvokeErrorMessage()}");
+        try
+        {
+            if (LibC.fsync(fd) != 0)
+                throw new IOException($"cannot flush the directory {directory} to disk: {Marshal.GetLastPInvokeErrorMessage()}");
+        }
+        finally
+        {
+            _ = LibC.close(fd);
+        }
     }
 
     /// <summary>The JSON value in <paramref name="path"/>, or null when there is no such file.</summary>

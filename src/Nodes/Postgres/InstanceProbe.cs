@@ -224,7 +224,7 @@ public sealed record InstanceProbe(string Host, int Port, ClusterCredentials Cre
         var segmentSize = (ulong)reader.GetInt64(1);
         // An empty pg_wal cannot happen on a running server; read as "holds nothing below its own position".
         var oldest = reader.IsDBNull(0) ? status.Position.Value / segmentSize : SegmentNumber(reader.GetString(0), segmentSize);
-        return new UpstreamWal(oldest, segmentSize, status.History);
+        return new UpstreamWal(oldest, segmentSize, status.History, status.Position);
     }
 
     /// <summary>The segment number of a WAL file name (<c>TTTTTTTTXXXXXXXXYYYYYYYY</c>: timeline, then the segment's LSN
@@ -257,6 +257,12 @@ public sealed record InstanceProbe(string Host, int Port, ClusterCredentials Cre
     private async Task<IReadOnlyList<DownstreamStatus>> ReadDownstreamsAsync(string? name, CancellationToken ct)
     {
         await using var connection = await OpenMonitorAsync(ct).ConfigureAwait(false);
+        return await ReadDownstreamsAsync(connection, name, ct).ConfigureAwait(false);
+    }
+
+    /// <summary>The walsenders (every one, or the one named <paramref name="name"/>), read on <paramref name="connection"/> (<see cref="PeerSession"/>).</summary>
+    internal static async Task<IReadOnlyList<DownstreamStatus>> ReadDownstreamsAsync(NpgsqlConnection connection, string? name, CancellationToken ct)
+    {
         await using var command = new NpgsqlCommand(DownstreamSql, connection);
         command.Parameters.Add(new NpgsqlParameter<string?>("name", NpgsqlTypes.NpgsqlDbType.Text) { TypedValue = name });
         await using var reader = await command.ExecuteReaderAsync(ct).ConfigureAwait(false);

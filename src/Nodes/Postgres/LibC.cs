@@ -2,7 +2,7 @@ using System.Runtime.InteropServices;
 
 namespace Appliance.Nodes.Postgres;
 
-/// <summary>The few C library calls .NET has no API for: user ids, ownership, signals other than SIGKILL, and removing a shared memory segment.</summary>
+/// <summary>The few C library calls .NET has no API for: user ids, ownership, signals other than SIGKILL, removing a shared memory segment, and flushing a directory.</summary>
 internal static class LibC
 {
     internal const int SIGHUP = 1;
@@ -11,6 +11,7 @@ internal static class LibC
     internal const int SIGKILL = 9;
     internal const int SIGTERM = 15;
     internal const int IPC_RMID = 0;
+    internal const int O_RDONLY = 0;
 
     [DllImport("libc", SetLastError = true)]
     internal static extern uint geteuid();
@@ -21,6 +22,9 @@ internal static class LibC
     internal static extern IntPtr getpwnam([MarshalAs(UnmanagedType.LPUTF8Str)] string name);
 
     [DllImport("libc", SetLastError = true)]
+    internal static extern int open([MarshalAs(UnmanagedType.LPUTF8Str)] string path, int flags);
+
+    [DllImport("libc", SetLastError = true)]
     internal static extern int lchown([MarshalAs(UnmanagedType.LPUTF8Str)] string path, uint owner, uint group);
 #pragma warning restore CA2101
 
@@ -29,4 +33,10 @@ internal static class LibC
 
     [DllImport("libc", SetLastError = true)]
     internal static extern int shmctl(int shmid, int cmd, IntPtr buf);
+
+    [DllImport("libc", SetLastError = true)]
+    internal static extern int fsync(int fd);
+
+    [DllImport("libc", SetLastError = true)]
+    internal static extern int close(int fd);
 }

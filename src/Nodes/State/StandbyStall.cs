@@ -5,17 +5,27 @@ namespace Appliance.Nodes.State;
 /// "requested WAL segment … has already been removed" (BENCHMARKS finding 10: the upstream had itself been cloned afresh,
 /// so its <c>pg_wal</c> began after the standby's position). PostgreSQL has no way out short of a new copy, so once the
 /// standby has not streamed for the patience, and its upstream still does not hold the segment its position is in,
-/// it is cloned afresh from that upstream.
+/// it is cloned afresh from that upstream. One whose upstream holds its WAL, reaches past its position and answers,
+/// yet that has not streamed for <see cref="HoldingPatienceFactor"/> times the patience, is cloned afresh too
+/// (finding 11: a standby whose startup process stopped asking for WAL).
 /// </summary>
 /// <remarks>
 /// Nothing is lost: the upstream's history holds the standby's WAL (checked here), and the upstream is further on it,
-/// since it has removed segments past the standby's position; so the copy holds everything the standby held. A standby
+/// since it has removed segments past the standby's position (or, when it holds them, its WAL reaches that position,
+/// checked here); so the copy holds everything the standby held. A standby
 /// fenced for a takeover (<c>primary_conninfo</c> emptied) is never cloned: the driver refuses a standby that does not
 /// follow this upstream (<c>PostgresDriver.CloneAfreshAsync</c>), and raising a fence stops the role first. The spin
 /// model's <c>recloneStalled</c> is this rule.
 /// </remarks>
 public static class StandbyStall
 {
+    /// <summary>
+    /// How many times the patience a standby waits before it is cloned afresh from an upstream that still holds its WAL:
+    /// longer than for one that lacks it, since PostgreSQL usually resumes by itself (an upstream restarting, a link
+    /// coming back), and a copy costs a whole base backup.
+    /// </summary>
+    public const int HoldingPatienceFactor = 2;
+
     /// <summary>Decides for a standby that follows <paramref name="upstream"/> and has not streamed for <paramref name="stalledFor"/>.</summary>
     /// <param name="upstream">The upstream the standby's role names.</param>
     /// <param name="reading">What the check read.</param>
@@ -58,7 +68,20 @@ public static class StandbyStall
                 : new StallVerdict.Rewind($"{forked}, and it has not streamed for {stalledFor.TotalSeconds:0.#} s");
         }
         if (theirs.HoldsSegmentOf(own.Position))
-            return new StallVerdict.Wait($"not streaming from {upstream}, which still holds the WAL from {own.Position}");
+        {
+            // PostgreSQL streams again by itself once the upstream answers, except when its startup process has given up
+            // on the upstream: long chaos run 11 (finding 11) left a sync at the end of its timeline's WAL, below the
+            // switch to its upstream's new one, with no WAL receiver started again for minutes, and its primary
+            // read-only all that while. A copy from the upstream ends that, and loses nothing when the upstream's WAL
+            // reaches as far as this standby's.
+            var holds = $"not streaming from {upstream}, which still holds the WAL from {own.Position}";
+            if (theirs.End is not { } end || end < own.Position)
+                return new StallVerdict.Wait($"{holds}; not cloned afresh, as its WAL does not reach this standby's position");
+            var holdingPatience = patience * HoldingPatienceFactor;
+            return stalledFor < holdingPatience
+                ? new StallVerdict.Wait($"{holds}; cloning afresh from it once it has not streamed for {holdingPatience.TotalSeconds:0.#} s")
+                : new StallVerdict.CloneAfresh($"{holds} up to {end}, and it has not streamed for {stalledFor.TotalSeconds:0.#} s");
+        }
         if (own.History is null || theirs.History is null)
             return new StallVerdict.Wait(
                 $"not streaming from {upstream}, whose WAL begins at {theirs.Begins}, after this standby's {own.Position}; " +

@@ -4,7 +4,11 @@ namespace Appliance.Nodes.State;
 /// <param name="OldestSegment">The lowest segment number in its <c>pg_wal</c>: a walsender can send nothing below it.</param>
 /// <param name="SegmentSize">Its <c>wal_segment_size</c> in bytes.</param>
 /// <param name="History">The history of its timeline; null when it could not be read.</param>
-public sealed record UpstreamWal(ulong OldestSegment, ulong SegmentSize, TimelineHistory? History)
+/// <param name="End">
+/// The end of the WAL it holds (a primary's current position, a standby's furthest received or replayed); null when it
+/// was not read. A downstream at or below it holds nothing the upstream lacks.
+/// </param>
+public sealed record UpstreamWal(ulong OldestSegment, ulong SegmentSize, TimelineHistory? History, Lsn? End = null)
 {
     /// <summary>Where the oldest WAL it holds begins.</summary>
     public Lsn Begins => new(OldestSegment * SegmentSize);

@@ -121,10 +121,6 @@ public sealed class ClusterMembershipSpecs : ClusterCoordinatorSpec
         Assert.Equal(0, StatesOnTopic(TimeSpan.FromMilliseconds(700)));
     }
 
-    /// <summary>How many states the coordinator puts on the topic within <paramref name="window"/>.</summary>
-    private int StatesOnTopic(TimeSpan window) =>
-        Mediator.ReceiveWhile(window, m => m).Count(m => m is Akka.Cluster.Tools.PublishSubscribe.Publish { Message: ClusterStateProtocol.StateChanged });
-
     /// <summary>Waits for the publish of <paramref name="version"/>, skipping the republishes of earlier versions.</summary>
     private ClusterState ExpectPublishedVersion(long version)
     {

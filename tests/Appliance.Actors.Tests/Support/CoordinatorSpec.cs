@@ -96,6 +96,10 @@ public abstract class CoordinatorSpec : Akka.TestKit.Xunit2.TestKit
 
     protected NodeProbe Node(IActorRef coordinator, string id) => new(this, coordinator, id);
 
+    /// <summary>How many states the coordinator puts on the topic within <paramref name="window"/> (republishes included).</summary>
+    protected int StatesOnTopic(TimeSpan window) =>
+        Mediator.ReceiveWhile(window, m => m).Count(m => m is Publish { Message: ClusterStateProtocol.StateChanged });
+
     /// <summary>Expects the next publish on the state topic to carry <paramref name="version"/>, and returns its state.</summary>
     protected ClusterState ExpectPublished(long version, TestProbe? mediator = null, TimeSpan? timeout = null)
     {

@@ -1,5 +1,6 @@
 using System.Globalization;
 using Appliance.Host.Api;
+using Appliance.Nodes.Postgres;
 using Appliance.Nodes.State;
 
 namespace Appliance.Host.Tests.Postgres;
@@ -47,4 +48,44 @@ public sealed class PeerProberTests
         await Eventually.TrueAsync(async () => await prober.PrimaryPositionAsync(peer, default) > before,
             "the prober reports the primary's new WAL position once its read is stale");
     }
+
+    [Fact]
+    public async Task Reads_after_their_freshness_share_one_kept_session_until_the_peer_restarts()
+    {
+        await using var cluster = new TestCluster();
+        var peer = TestCluster.Peer("p");
+        var node = await cluster.NodeAsync(peer);
+        await node.InitializeAsync(default);
+        await node.StartSingletonPrimaryAsync(default);
+        await using var prober = new PeerProber(TestCluster.Credentials);
+        var state = new ClusterState { Version = 1, Generation = 1, Primary = peer, Singleton = true };
+
+        // Polled like a dashboard: every read past its freshness is a new read, and all of them run in one backend.
+        var seen = new HashSet<int>();
+        for (var i = 0; i < 3; i++)
+        {
+            var before = await prober.PrimaryPositionAsync(peer, default);
+            await Sql.ExecAsync(node, $"CREATE TABLE IF NOT EXISTS polled (id int); INSERT INTO polled VALUES ({i})");
+            await Eventually.TrueAsync(async () => await prober.PrimaryPositionAsync(peer, default) > before,
+                "the prober reads the primary again once its read is stale");
+            Assert.True((await prober.ProbeAsync(state, default)).Single() is { Reachable: true, Downstreams: [] });
+            seen.UnionWith(await MonitorBackendsAsync(node));
+        }
+        Assert.True(seen.Count == 1, $"the peer served the reads from backends {string.Join(", ", seen)}: one login each");
+
+        // A restarted peer breaks the session; a later read logs in afresh instead of reporting it down, and keeps that
+        // session (the first reads after a start may log in as the superuser, before the start has corrected the
+        // monitoring role, and those are never kept).
+        await node.StopAsync(default);
+        await node.StartSingletonPrimaryAsync(default);
+        var after = await Eventually.ReturnsAsync(async () =>
+            (await prober.ProbeAsync(state, default)).Single() is { Reachable: true, ReadWrite: true } ? await MonitorBackendsAsync(node) : [],
+            backends => backends.Count == 1, "the prober reads the restarted peer on a monitoring session it keeps");
+        Assert.DoesNotContain(after[0], seen);
+    }
+
+    private static async Task<List<int>> MonitorBackendsAsync(PostgresDriver node) =>
+        [.. (await Sql.ScalarAsync<string>(node,
+                $"SELECT coalesce(string_agg(pid::text, ','), '') FROM pg_stat_activity WHERE usename = '{ClusterCredentials.MonitorUser}'"))
+            .Split(',', StringSplitOptions.RemoveEmptyEntries).Select(p => int.Parse(p, CultureInfo.InvariantCulture))];
 }

@@ -28,6 +28,20 @@ public sealed class FenceFileTests : IDisposable
         Assert.Null(file.Load());
     }
 
+    [Fact]
+    public async Task A_save_leaves_only_the_file_behind_and_a_directory_that_cannot_be_flushed_is_an_error_naming_it()
+    {
+        var file = FenceFile.Beside(Path.Combine(_dir, "pgdata"));
+        await file.SaveAsync(WalFence.StopReceivingWal, new FenceOwner("c0ffee", 1, 1), default);
+        Assert.Equal([file.Path], Directory.GetFiles(_dir));
+
+        DurableFile.SyncDirectory(_dir);
+        var missing = Path.Combine(_dir, "gone");
+        var e = Assert.Throws<IOException>(() => DurableFile.SyncDirectory(missing));
+        Assert.Contains(missing, e.Message);
+        Assert.Contains("No such file or directory", e.Message);
+    }
+
     [Theory]
     [InlineData("not json")]
     [InlineData("""{"Kind":"hold-everything","PeerId":null,"Coordinator":"c","StateVersion":1,"ProbeId":1}""")]

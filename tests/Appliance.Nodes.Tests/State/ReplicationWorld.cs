@@ -549,7 +549,7 @@ internal sealed class ReplicationWorld
         RewindForkedLeader(n);
         if (!CloneStalledStandbys || n.ReceiverStopped || ServingUpstream(n) is not { } u) return;
         var own = new StandbyProgress(Streaming: false, PositionOf(n), n.History);
-        var theirs = new UpstreamWal((ulong)u.HeldFrom, LsnBytesPerWrite, u.History);
+        var theirs = new UpstreamWal((ulong)u.HeldFrom, LsnBytesPerWrite, u.History, PositionOf(u));
         var verdict = StandbyStall.Decide(u.Peer, new StallReading(own, theirs), TimeSpan.FromMinutes(1), TimeSpan.FromSeconds(30));
         if (verdict is StallVerdict.Rewind)
         {

@@ -4,8 +4,9 @@ using Appliance.Nodes.State;
 namespace Appliance.Nodes.Tests.State;
 
 /// <summary>
-/// <see cref="StandbyStall"/>: a standby is cloned afresh only when its upstream can never feed it (it no longer holds the
-/// segment the standby's position is in), its upstream's history holds its WAL, and it has stalled for the patience.
+/// <see cref="StandbyStall"/>: a standby is cloned afresh only when its upstream's history holds its WAL, and either its
+/// upstream can never feed it (it no longer holds the segment the standby's position is in) and it has stalled for the
+/// patience, or its upstream holds its WAL up to its position and it has stalled for twice the patience (finding 11).
 /// </summary>
 [Trait("Category", "Unit")]
 public class StandbyStallTests
@@ -38,12 +39,38 @@ public class StandbyStallTests
         Assert.Contains("not streamed for 30 s", clone.Why);
     }
 
+    [Fact]
+    public void The_chaos_runs_sync_that_stopped_asking_its_upstream_for_wal_is_cloned_afresh_after_twice_the_patience()
+    {
+        // Finding 11: n3 stood at 0/4D659E0 on timeline 72, below n1's switch to 73 at 0/4D65B50; n1 held all of it and
+        // more, and n3's startup process asked for nothing for minutes.
+        var mine = new TimelineHistory(72, [new TimelineSwitch(70, Lsn.Parse("0/4CE5FC0"))]);
+        var theirs = new TimelineHistory(73, [new TimelineSwitch(70, Lsn.Parse("0/4CE5FC0")), new TimelineSwitch(72, Lsn.Parse("0/4D65B50"))]);
+        var reading = new StallReading(Stalled("0/4D659E0", mine), new UpstreamWal(4, Segment, theirs, Lsn.Parse("0/4D67000")));
+
+        var waiting = Assert.IsType<StallVerdict.Wait>(StandbyStall.Decide(Upstream, reading, Patience, Patience));
+        Assert.Contains("not streaming from upstream n3, which still holds the WAL from 0/4D659E0", waiting.Why);
+        Assert.Contains("cloning afresh from it once it has not streamed for 60 s", waiting.Why);
+        var clone = Assert.IsType<StallVerdict.CloneAfresh>(StandbyStall.Decide(Upstream, reading, Patience * StandbyStall.HoldingPatienceFactor, Patience));
+        Assert.Contains("up to 0/4D67000, and it has not streamed for 60 s", clone.Why);
+    }
+
+    [Theory]
+    [InlineData("0/4D659E0", "0/4D659DF")]   // the upstream is behind the standby: a copy would drop what only the standby holds
+    [InlineData("0/4D659E0", null)]          // its end was not read
+    public void A_standby_whose_upstream_holds_its_segment_but_not_its_position_is_never_cloned(string position, string? end)
+    {
+        var reading = new StallReading(Stalled(position), new UpstreamWal(4, Segment, Timeline50, end is null ? null : Lsn.Parse(end)));
+        var verdict = StandbyStall.Decide(Upstream, reading, Long * 10, Patience);
+        Assert.Contains("not cloned afresh, as its WAL does not reach this standby's position", Assert.IsType<StallVerdict.Wait>(verdict).Why);
+    }
+
     [Theory]
     [InlineData("0/3EACD88", 3ul)]   // the upstream holds the segment: streaming can resume (the upstream may be starting)
     [InlineData("0/3FFFFFF", 3ul)]   // the last byte of segment 3
     [InlineData("0/3EACD88", 1ul)]
     [InlineData("0/4000000", 4ul)]   // a position at a segment's first byte needs that segment, which it holds
-    public void A_standby_whose_upstream_still_holds_its_segment_waits_and_is_never_cloned(string position, ulong oldest)
+    public void A_standby_whose_upstream_still_holds_its_segment_waits_and_is_never_cloned_without_its_end(string position, ulong oldest)
     {
         var verdict = StandbyStall.Decide(Upstream, new StallReading(Stalled(position), Holding(oldest)), Long, Patience);
         Assert.Contains("which still holds the WAL from", Assert.IsType<StallVerdict.Wait>(verdict).Why);
