@@ -49,8 +49,12 @@ internal sealed partial record LocalWal(TimelineHistory History, Lsn Position)
     public static Lsn? EndOfWal(IReadOnlyList<string> output, long segmentSize)
     {
         Lsn? end = null;
-        foreach (var line in output)
+        foreach (var raw in output)
         {
+            // A prev-link or page address pg_waldump complains of is what it read where the WAL ends: bytes of a recycled
+            // segment or of another history, not a position this instance's WAL reaches (long run 11, finding 11: a
+            // prev-link of 67F/102000 made a standby below its upstream's switch look forked, and it was rewound).
+            var line = ReadValuePattern().Replace(raw, "");
             foreach (Match m in LsnPattern().Matches(line))
                 if (Lsn.TryParse(m.Value, out var lsn) && (end is null || lsn > end)) end = lsn;
             if (SegmentPattern().Match(line) is { Success: true } s)
@@ -67,6 +71,9 @@ internal sealed partial record LocalWal(TimelineHistory History, Lsn Position)
 
     [GeneratedRegex(@"\b[0-9A-F]{1,8}/[0-9A-F]{1,8}\b")]
     private static partial Regex LsnPattern();
+
+    [GeneratedRegex(@"\b(?:prev-link|pageaddr) [0-9A-F]{1,8}/[0-9A-F]{1,8}\b")]
+    private static partial Regex ReadValuePattern();
 
     [GeneratedRegex(@"([0-9A-F]{24})""?(?:, offset (\d+))?")]
     private static partial Regex SegmentPattern();

@@ -66,6 +66,18 @@ internal static class RewindOrClone
             ["--target-pgdata", dataDirectory.Path, "--source-server", source.Render()],
             new Dictionary<string, string> { ["PGPASSWORD"] = settings.Credentials.SuperuserPassword }, null, ct).ConfigureAwait(false);
 
+        if (rewind.ExitCode == 0 && CrashRecoveryWroteWalAndNothingWasRewound(rewind.Output))
+        {
+            // pg_rewind's crash recovery in single-user mode ends with a shutdown checkpoint (and, when the WAL ended
+            // inside a record, an overwrite-contrecord record) written on the target's own timeline, at the end of its
+            // WAL. When it then finds nothing to rewind (the target was behind the upstream's switch), that tail stays:
+            // WAL the upstream's history does not hold, at positions the upstream's WAL fills differently. Streamed over
+            // later, it left a standby whose control file named a checkpoint inside a record (long run 11, finding 11),
+            // and replay would skip the records it overlaid. A copy is the only clean way back.
+            await CloneInPlaceAsync(binaries, settings, dataDirectory, upstream, progress, ct).ConfigureAwait(false);
+            return new RejoinOutcome(RejoinMethod.Cloned,
+                "pg_rewind ran crash recovery, which wrote WAL on this instance's own timeline, and then found nothing to rewind it away");
+        }
         if (rewind.ExitCode == 0)
         {
             foreach (var (name, bytes) in saved)
@@ -77,6 +89,14 @@ internal static class RewindOrClone
         await CloneInPlaceAsync(binaries, settings, dataDirectory, upstream, progress, ct).ConfigureAwait(false);
         return new RejoinOutcome(RejoinMethod.Cloned, failure);
     }
+
+    /// <summary>
+    /// Whether pg_rewind's output says it ran the target's crash recovery (which writes WAL on the target's timeline)
+    /// and then found no rewind required (which leaves that WAL in place).
+    /// </summary>
+    internal static bool CrashRecoveryWroteWalAndNothingWasRewound(IReadOnlyList<string> output) =>
+        output.Any(l => l.Contains("for target server to complete crash recovery", StringComparison.Ordinal)) &&
+        output.Any(l => l.Contains("no rewind required", StringComparison.Ordinal));
 
     /// <summary>
     /// How this stopped instance's WAL stands against <paramref name="upstream"/>'s history; null when either is unknown
