@@ -14,7 +14,9 @@ namespace Appliance.Host.Api;
 /// <see cref="SessionAge"/> (<see cref="PeerSession"/>): a fresh login forks a backend and runs SCRAM's key derivation
 /// on both sides, which cost the peer more CPU than the read itself when the API was polled (BENCHMARKS §4p).
 /// </remarks>
-public sealed class PeerProber(ClusterCredentials credentials) : IAsyncDisposable
+/// <param name="credentials">The cluster's credentials.</param>
+/// <param name="sessionAge">How long one monitoring session to a peer serves; <see cref="SessionAge"/> when null.</param>
+public sealed class PeerProber(ClusterCredentials credentials, TimeSpan? sessionAge = null) : IAsyncDisposable
 {
     /// <summary>How long one peer may take to answer.</summary>
     public static readonly TimeSpan Timeout = TimeSpan.FromSeconds(2);
@@ -74,7 +76,7 @@ public sealed class PeerProber(ClusterCredentials credentials) : IAsyncDisposabl
     private async Task<TimedRead> ReadOnceAsync(PeerId peer)
     {
         using var cts = new CancellationTokenSource(Timeout);
-        var session = _sessions.GetOrAdd(peer, p => new PeerSession(InstanceProbe.Of(p, credentials, Timeout), SessionAge));
+        var session = _sessions.GetOrAdd(peer, p => new PeerSession(InstanceProbe.Of(p, credentials, Timeout), sessionAge ?? SessionAge));
         try
         {
             var (status, downstreams) = await session.ReadAsync(cts.Token).ConfigureAwait(false);

@@ -28,7 +28,7 @@ internal static class DurableFile
     /// <exception cref="IOException">The directory cannot be opened or flushed; the message names it and the reason.</exception>
     public static void SyncDirectory(string directory)
     {
-        var fd = LibC.open(directory, LibC.O_RDONLY);
+        var fd = LibC.open(directory, LibC.O_RDONLY | LibC.O_CLOEXEC);
         if (fd < 0) throw new IOException($"cannot open the directory {directory} to flush it to disk: {Marshal.GetLastPInvokeErrorMessage()}");
         try
         {

@@ -12,6 +12,7 @@ internal static class LibC
     internal const int SIGTERM = 15;
     internal const int IPC_RMID = 0;
     internal const int O_RDONLY = 0;
+    internal const int O_CLOEXEC = 0x80000;   // 02000000 on x86-64 and arm64 alike
 
     [DllImport("libc", SetLastError = true)]
     internal static extern uint geteuid();

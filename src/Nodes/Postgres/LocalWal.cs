@@ -19,7 +19,9 @@ internal sealed partial record LocalWal(TimelineHistory History, Lsn Position)
     /// <remarks>
     /// pg_control alone is not enough: a primary that crashed, or a standby that received more than it flushed pages
     /// for, holds WAL beyond both its checkpoint and its minimum recovery point, and that tail is exactly what may have
-    /// forked. Every doubt makes the position larger, never smaller: a larger one only costs a needless rewind.
+    /// forked. Every doubt makes the position larger: a larger one only costs a needless rewind (and a rewind of a killed
+    /// standby that then finds nothing to rewind costs a copy, <see cref="RewindOrClone"/>). Values pg_waldump merely read
+    /// at the end (a prev-link, a page address) are not doubts about the end, and do not count.
     /// </remarks>
     public static async Task<LocalWal?> ReadAsync(PostgresBinaries binaries, DataDirectory dataDirectory, CancellationToken ct)
     {
@@ -52,8 +54,8 @@ internal sealed partial record LocalWal(TimelineHistory History, Lsn Position)
         foreach (var raw in output)
         {
             // A prev-link or page address pg_waldump complains of is what it read where the WAL ends: bytes of a recycled
-            // segment or of another history, not a position this instance's WAL reaches (long run 11, finding 11: a
-            // prev-link of 67F/102000 made a standby below its upstream's switch look forked, and it was rewound).
+            // segment or of another history, not a position this instance's WAL reaches (long run 11, finding 11: most
+            // likely such a value, 67F/102000, made a standby below its upstream's switch look forked, and it was rewound).
             var line = ReadValuePattern().Replace(raw, "");
             foreach (Match m in LsnPattern().Matches(line))
                 if (Lsn.TryParse(m.Value, out var lsn) && (end is null || lsn > end)) end = lsn;

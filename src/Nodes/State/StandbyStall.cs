@@ -40,7 +40,8 @@ public static class StandbyStall
     /// </summary>
     /// <param name="upstream">How the reasons name the upstream, such as <c>upstream n2</c> or <c>the source's primary db1:5432</c>.</param>
     /// <param name="reading">What the check read.</param>
-    /// <param name="stalledFor">How long it has neither streamed nor moved on.</param>
+    /// <param name="stalledFor">How long it has neither streamed nor moved on, while its upstream answered (the role
+    /// counts only that time: a standby whose upstream was down for a while reconnects within seconds once it is back).</param>
     /// <param name="patience">How long it must have stalled before it is cloned afresh.</param>
     public static StallVerdict Decide(string upstream, StallReading reading, TimeSpan stalledFor, TimeSpan patience)
     {
@@ -75,6 +76,10 @@ public static class StandbyStall
             // read-only all that while. A copy from the upstream ends that, and loses nothing when the upstream's WAL
             // reaches as far as this standby's.
             var holds = $"not streaming from {upstream}, which still holds the WAL from {own.Position}";
+            // The fork check above ran only with both histories: without them nothing shows that the upstream's history
+            // holds this standby's WAL (a stale upstream on an older timeline is the case the rewind refuses).
+            if (own.History is null || theirs.History is null)
+                return new StallVerdict.Wait($"{holds}; not cloned afresh, because its history or this standby's could not be read");
             if (theirs.End is not { } end || end < own.Position)
                 return new StallVerdict.Wait($"{holds}; not cloned afresh, as its WAL does not reach this standby's position");
             var holdingPatience = patience * HoldingPatienceFactor;

@@ -57,7 +57,8 @@ public sealed class PeerProberTests
         var node = await cluster.NodeAsync(peer);
         await node.InitializeAsync(default);
         await node.StartSingletonPrimaryAsync(default);
-        await using var prober = new PeerProber(TestCluster.Credentials);
+        // A session age far past the test's length, so that a slow machine cannot retire the session between reads.
+        await using var prober = new PeerProber(TestCluster.Credentials, TimeSpan.FromMinutes(10));
         var state = new ClusterState { Version = 1, Generation = 1, Primary = peer, Singleton = true };
 
         // Polled like a dashboard: every read past its freshness is a new read, and all of them run in one backend.

@@ -20,7 +20,7 @@ public sealed class LocalWalParsingTests
     [Theory]
     // Long run 11 (finding 11): the prev-link is whatever the bytes at the end of the WAL held, here far past it.
     [InlineData("pg_waldump: error: error in WAL record at 0/4D65968: record with incorrect prev-link BEF00010/6B0279 at 0/4D65968", "0/4D65968")]
-    [InlineData("pg_waldump: error: error in WAL record at 0/4D65908: unexpected pageaddr 6F/2000000 in WAL segment 000000480000000000000004, offset 6725632", "0/4D65908")]
+    [InlineData("pg_waldump: error: error in WAL record at 0/4D65908: unexpected pageaddr 6F/2000000 in log segment 000000480000000000000004, offset 6725632", "0/4D65908")]
     public void A_prev_link_or_page_address_read_at_the_end_is_not_a_position(string line, string expected) =>
         Assert.Equal(Lsn.Parse(expected), LocalWal.EndOfWal([line], Segment));
 

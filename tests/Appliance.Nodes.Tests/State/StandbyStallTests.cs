@@ -55,6 +55,16 @@ public class StandbyStallTests
         Assert.Contains("up to 0/4D67000, and it has not streamed for 60 s", clone.Why);
     }
 
+    [Fact]
+    public void A_standby_whose_upstream_holds_its_wal_is_never_cloned_when_either_history_is_unknown()
+    {
+        var ownUnknown = new StallReading(new StandbyProgress(false, Lsn.Parse("0/3EACD88"), null), new UpstreamWal(3, Segment, Timeline50, Lsn.Parse("0/4000000")));
+        var theirsUnknown = new StallReading(Stalled("0/3EACD88"), new UpstreamWal(3, Segment, null, Lsn.Parse("0/4000000")));
+        foreach (var reading in new[] { ownUnknown, theirsUnknown })
+            Assert.Contains("not cloned afresh, because its history or this standby's could not be read",
+                Assert.IsType<StallVerdict.Wait>(StandbyStall.Decide(Upstream, reading, Long * 10, Patience)).Why);
+    }
+
     [Theory]
     [InlineData("0/4D659E0", "0/4D659DF")]   // the upstream is behind the standby: a copy would drop what only the standby holds
     [InlineData("0/4D659E0", null)]          // its end was not read

@@ -15,6 +15,7 @@ namespace Appliance.Actors.Node.Roles;
 internal abstract class StallWatchingRole : RoleActor, IWithTimers
 {
     private long _stalledSince;   // a timestamp of Role.Options.Clock: the patience must not move with the wall clock
+    private long _upstreamAnsweringSince;   // since when every check of a standby that did not stream could read its upstream
     private Lsn _lastPosition;
     private bool _reading;   // a check in flight: the next tick does not start another
     private bool _cloning;   // a fresh clone or rewind in flight: a check still in the mailbox must not start a second one
@@ -23,7 +24,7 @@ internal abstract class StallWatchingRole : RoleActor, IWithTimers
     /// <summary>Creates the role for <paramref name="context"/>.</summary>
     protected StallWatchingRole(RoleContext context) : base(context)
     {
-        _stalledSince = Role.Options.Clock.GetTimestamp();
+        _stalledSince = _upstreamAnsweringSince = Role.Options.Clock.GetTimestamp();
         Receive<CheckStall>(_ =>
         {
             if (_reading || _cloning) return;
@@ -79,7 +80,7 @@ internal abstract class StallWatchingRole : RoleActor, IWithTimers
 
     private void Watch()
     {
-        _stalledSince = Role.Options.Clock.GetTimestamp();
+        _stalledSince = _upstreamAnsweringSince = Role.Options.Clock.GetTimestamp();
         _lastPosition = default;
         Timers.StartPeriodicTimer(CheckStall.Instance, CheckStall.Instance, Role.Options.StandbyStallCheckInterval);
     }
@@ -93,8 +94,14 @@ internal abstract class StallWatchingRole : RoleActor, IWithTimers
             _stalledSince = Role.Options.Clock.GetTimestamp();
             _lastPosition = reading.Own.Position;
         }
+        // The patience runs only while the upstream answers: after an outage of the upstream or of the link longer
+        // than the patience, the first check that reads it again usually comes before the WAL receiver has reconnected
+        // (connect_timeout and wal_retrieve_retry_interval, 5 s each), and a healthy standby must not be copied then.
+        if (reading.Upstream is null) _upstreamAnsweringSince = Role.Options.Clock.GetTimestamp();
         var stalledFor = Role.Options.Clock.GetElapsedTime(_stalledSince);
-        switch (StandbyStall.Decide(check.Upstream, reading, stalledFor, Role.Options.StandbyStallPatience))
+        var answeredFor = Role.Options.Clock.GetElapsedTime(_upstreamAnsweringSince);
+        var stalledWhileAnswered = stalledFor < answeredFor ? stalledFor : answeredFor;
+        switch (StandbyStall.Decide(check.Upstream, reading, stalledWhileAnswered, Role.Options.StandbyStallPatience))
         {
             case StallVerdict.Streaming:
                 ReportResumed();
@@ -107,7 +114,7 @@ internal abstract class StallWatchingRole : RoleActor, IWithTimers
                 BeginRepair("cloning afresh from", check.Upstream, clone.Why);
                 PipeWork(CloneAfreshAsync(from, Stopping), () => new Repaired("cloned afresh from", check.Upstream));
                 break;
-            case StallVerdict.Rewind rewind when check.RepairFrom is { } from && stalledFor >= _rewindPatience:
+            case StallVerdict.Rewind rewind when check.RepairFrom is { } from && stalledWhileAnswered >= _rewindPatience:
                 BeginRepair("rewinding onto", check.Upstream, rewind.Why);
                 PipeWork(RewindForkedAsync(from, Stopping),
                     outcome => outcome is null
