@@ -96,7 +96,8 @@ public class NodeClusterFixture : IAsyncLifetime
     /// async between two requests). A new cluster set up with all three nodes present puts the coordinator's host last,
     /// so this holds at once; one set up with two waits for the relief to move the sync (about 15 s). Last, every live
     /// node must have applied that state: verify sees a standby stream a moment before its role reports itself applied,
-    /// and a test that then looks for the async by its /status found none (DownedNodeTests, after a relief move).
+    /// and a test that then looks for the async by its /status found none (DownedNodeTests, after a relief move). The
+    /// primary's role must also report that it takes writes, since <see cref="PrimaryAsync"/> asks its /primary.
     /// </summary>
     public Task WaitSettledAsync()
     {
@@ -114,6 +115,14 @@ public class NodeClusterFixture : IAsyncLifetime
                 if (status.Role != status.AssignedRole || status.AppliedVersion != view.State!.Version)
                 {
                     last = $"{n.Name} has applied {status.Role} for v{status.AppliedVersion}, assigned {status.AssignedRole} in v{view.State!.Version}";
+                    return false;
+                }
+                // verify reads PostgreSQL, which takes writes a moment before its role reports so (PrimaryRole reports
+                // itself applied read-only first, and read-write once the sync has caught up); /primary answers from
+                // the role, and C4 found no primary right after a settle that ended in that moment.
+                if (view.State!.Primary?.Id == n.Name && !status.ReadWrite)
+                {
+                    last = $"{n.Name} has applied primary for v{status.AppliedVersion} but its role does not take writes yet";
                     return false;
                 }
             }

@@ -146,7 +146,7 @@ public sealed class SettingsAndRestartTests(NodeClusterFixture cluster, ITestOut
         // The deposed primary rewinds and rejoins, and the coordinator moves the sync off its own host: let that end
         // before the roll, so that the roll's window holds only the roll.
         await cluster.WaitSettledAsync();
-        var oldPrimary = (await cluster.PrimaryAsync())!;
+        var oldPrimary = await cluster.PrimaryAsync() ?? throw new InvalidOperationException("no node answers /primary after the cluster settled" + cluster.Logs());
 
         var set = await NodeClusterFixture.CliAsync("config", "set", "max_connections=120", "--endpoint", cluster.Nodes[0].Url);
         Assert.True(set.Code == 0, set.Out + set.Err);
