@@ -1,5 +1,5 @@
 using System.Globalization;
-using System.Text.Json;
+using System.Net.Http.Json;
 using Appliance.Host.Api;
 using Appliance.Host.Api.Json;
 using Appliance.Nodes.Backup;
@@ -75,7 +75,7 @@ public sealed class BootstrapFromBackupProcessTests
             // The restored cluster starts at generation 1. A later one may only be the coordinator relieving its own host
             // by a planned switchover while the cluster settled (nodes that restore and start at different times can
             // leave the primary there; a CI run found generation 2 here); nothing else may have promoted.
-            var history = JsonSerializer.Deserialize<List<HistoryEntryDto>>(await fresh.Http.GetStringAsync(first.Url + "/history"), ApiJson.Options)!;
+            var history = (await fresh.Http.GetFromJsonAsync<List<HistoryEntryDto>>(first.Url + "/history", ApiJson.Options))!;
             Assert.Equal(1L, history[0].Generation);
             Assert.All(history.Zip(history.Skip(1), (before, after) => (Before: before, After: after)).Where(p => p.After.Generation != p.Before.Generation),
                 p => Assert.Equal(nameof(TransitionReason.CoordinatorHostRelieved), p.After.Reason));

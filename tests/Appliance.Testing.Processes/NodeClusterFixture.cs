@@ -119,8 +119,8 @@ public class NodeClusterFixture : IAsyncLifetime
                 }
                 // verify reads PostgreSQL, which takes writes a moment before its role reports so (PrimaryRole reports
                 // itself applied read-only first, and read-write once the sync has caught up); /primary answers from
-                // the role, and C4 found no primary right after a settle that ended in that moment.
-                if (view.State!.Primary?.Id == n.Name && !status.ReadWrite)
+                // the role by this check, and C4 found no primary right after a settle that ended in that moment.
+                if (view.State!.Primary?.Id == n.Name && !RoleChecks.Passes("primary", status))
                 {
                     last = $"{n.Name} has applied primary for v{status.AppliedVersion} but its role does not take writes yet";
                     return false;
