@@ -429,3 +429,27 @@ public sealed class RenderTests
     [InlineData(null, "?")]
     public void Bytes_read_well(ulong? bytes, string expected) => Assert.Equal(expected, Render.Bytes(bytes));
 }
+
+[Trait("Category", "Unit")]
+public sealed class RollingRestartOrderTests
+{
+    [Fact]
+    public void The_roll_goes_from_the_tail_of_the_chain_to_the_primary() =>
+        Assert.Equal(["n3", "n2", "n1"], RollingRestart.Order(Fixtures.State()).Select(p => p.Id));
+
+    [Fact]
+    public void A_restarted_standby_waits_for_the_downstream_it_fed_when_the_roll_began_and_only_that_one()
+    {
+        var healthy = Fixtures.Healthy().Peers.ToDictionary(p => p.Id);
+        // The sync fed n3, which its restart cuts: the next step (the switchover, which makes n3 the sync) waits for it.
+        Assert.Equal("n3", RollingRestart.FedDownstream(Fixtures.State(), healthy, "n2"));
+        // The tail feeds nobody.
+        Assert.Null(RollingRestart.FedDownstream(Fixtures.State(), healthy, "n3"));
+        // A downstream that did not stream before the roll is not waited for: its trouble is not the restart's.
+        var broken = Fixtures.Healthy(p => p.Id == "n2" ? p with { Downstreams = [Fixtures.Down("n3", "async", "catchup")] } : p)
+            .Peers.ToDictionary(p => p.Id);
+        Assert.Null(RollingRestart.FedDownstream(Fixtures.State(), broken, "n2"));
+        // Nor one the state does not give it.
+        Assert.Null(RollingRestart.FedDownstream(Fixtures.State(asyncs: false), healthy, "n2"));
+    }
+}
