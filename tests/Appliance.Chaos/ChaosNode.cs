@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using Appliance.Launch;
 using Appliance.Nodes.Postgres;
+using Appliance.Testing;
 
 namespace Appliance.Chaos;
 
@@ -78,7 +79,8 @@ public sealed class ChaosNode
             };
             var p = new NodeLaunch(Executable.Dotnet(Cluster.ApplianceDll).Through("ip", "netns", "exec", Cluster.Lab.Namespace(Index)), flags.Arguments())
             {
-                Environment = new Dictionary<string, string?> { ["APPLIANCE_PG_PASSWORD"] = ChaosCluster.Password, ["APPLIANCE_ENDPOINT"] = null },
+                Environment = new Dictionary<string, string?> { ["APPLIANCE_PG_PASSWORD"] = ChaosCluster.Password, ["APPLIANCE_ENDPOINT"] = null,
+                    [TestRuntime.TierZeroOnly.Key] = TestRuntime.TierZeroOnly.Value },
             }.Start();
             p.OutputDataReceived += (_, e) => { if (e.Data is not null) Append(e.Data); };
             p.ErrorDataReceived += (_, e) => { if (e.Data is not null) Append("stderr: " + e.Data); };

@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Text;
 using Appliance.Launch;
 using Appliance.Nodes.Postgres;
+using Appliance.Testing;
 
 namespace Appliance.Testing.Processes;
 
@@ -30,6 +31,7 @@ public sealed class AppProcess : IAsyncDisposable
         var environment = (env ?? new Dictionary<string, string>()).ToDictionary(e => e.Key, string? (e) => e.Value);
         environment["APPLIANCE_ENDPOINT"] = null;
         environment.TryAdd("APPLIANCE_API_TOKEN", null);
+        environment.TryAdd(TestRuntime.TierZeroOnly.Key, TestRuntime.TierZeroOnly.Value);   // inherited by the demo's nodes
         return new AppProcess(new NodeLaunch(Executable.Dotnet(Dll), [.. args]) { Environment = environment, Input = LaunchInput.Pipe }.Start());
     }
 
