@@ -4,7 +4,8 @@ using Akka.Cluster;
 namespace Appliance.Host.Node;
 
 /// <summary>
-/// Restarts a node that has not become a member for <see cref="OutsidePatience"/> while another seed runs. A node
+/// Restarts a node that has not become a member for <c>appliance.self-restart.join-patience</c> (60 s) while another
+/// seed runs. A node
 /// restarted within a few seconds of a crash, on the same address, can find its peers' remoting still tied to its dead
 /// incarnation: they receive its InitJoin and answer, but nothing of theirs reaches it, and it retries "Couldn't join
 /// seed nodes" for good (found by the failover bench on a quiet machine: a killed primary, restarted 5 s later, stayed
@@ -14,10 +15,7 @@ namespace Appliance.Host.Node;
 internal sealed class JoinWatch(NodeOptions options, IServiceProvider services, IHostApplicationLifetime lifetime, ILogger<JoinWatch> log)
     : SelfRestartWatch(services, lifetime, log)
 {
-    /// <summary>How long a node may stay outside the cluster before it checks for a running seed.</summary>
-    public static readonly TimeSpan OutsidePatience = TimeSpan.FromSeconds(60);
-
-    protected override TimeSpan Patience => OutsidePatience;
+    protected override string PatienceKey => "join-patience";
 
     protected override Task<string?> ConditionAsync(ActorSystem system, CancellationToken ct)
     {

@@ -4,8 +4,10 @@ namespace Appliance.Host.Node;
 
 /// <summary>
 /// A once-a-second check of the node's own cluster view for a condition that only a new incarnation of the process can
-/// clear. Once the condition has held for <see cref="Patience"/> (and <see cref="ConfirmAsync"/> agrees), the node
-/// logs why and stops with <see cref="ExitCode"/>, so that its service manager starts it again.
+/// clear. Once the condition has held for its patience (the key <see cref="PatienceKey"/> of
+/// <see cref="PatienceSection"/> in the node's configuration; defaults in src/Actors/reference.conf) and
+/// <see cref="ConfirmAsync"/> agrees, the node logs why and stops with <see cref="ExitCode"/>, so that its service
+/// manager starts it again.
 /// </summary>
 internal abstract class SelfRestartWatch(IServiceProvider services, IHostApplicationLifetime lifetime, ILogger log) : BackgroundService
 {
@@ -15,14 +17,20 @@ internal abstract class SelfRestartWatch(IServiceProvider services, IHostApplica
     /// <summary>True once a watch stopped this process to be started again.</summary>
     public static bool Tripped { get; private set; }
 
-    /// <summary>How long the condition must hold before the node stops.</summary>
-    protected abstract TimeSpan Patience { get; }
+    /// <summary>The configuration section of the watches' patiences.</summary>
+    public const string PatienceSection = "appliance.self-restart";
+
+    /// <summary>The key, in <see cref="PatienceSection"/>, of how long the condition must hold before the node stops.</summary>
+    protected abstract string PatienceKey { get; }
+
+    /// <summary>This watch's patience in <paramref name="config"/> (the actor system's, with the reference defaults under it).</summary>
+    public TimeSpan PatienceIn(Akka.Configuration.Config config) => config.GetTimeSpan($"{PatienceSection}.{PatienceKey}");
 
     /// <summary>The condition in a few words if it holds now, else null.</summary>
     protected abstract Task<string?> ConditionAsync(ActorSystem system, CancellationToken ct);
 
     /// <summary>
-    /// After <see cref="Patience"/>: the log line that explains the stop, or null to keep waiting (for instance until
+    /// After the patience: the log line that explains the stop, or null to keep waiting (for instance until
     /// a restart could help).
     /// </summary>
     protected abstract Task<string?> ConfirmAsync(ActorSystem system, string condition, TimeSpan lasted, CancellationToken ct);
@@ -35,9 +43,10 @@ internal abstract class SelfRestartWatch(IServiceProvider services, IHostApplica
             try { await Task.Delay(1000, stoppingToken); }
             catch (OperationCanceledException) { return; }
             if (services.GetService<ActorSystem>() is not { } system) continue;
+            var patience = PatienceIn(system.Settings.Config);
             var condition = await ConditionAsync(system, stoppingToken);
             since = condition is null ? null : since ?? DateTime.UtcNow;
-            if (condition is null || since is null || DateTime.UtcNow - since < Patience) continue;
+            if (condition is null || since is null || DateTime.UtcNow - since < patience) continue;
             if (await ConfirmAsync(system, condition, DateTime.UtcNow - since.Value, stoppingToken) is not { } reason) continue;
             log.LogError("{Reason}; stopping with exit code {Code} so that a new incarnation of the node is started", reason, ExitCode);
             Tripped = true;

@@ -13,22 +13,16 @@ namespace Appliance.Host.Node;
 /// second later. When the real oldest dies, that node becomes the oldest but never starts them again: no coordinator,
 /// so no failover (found by the placement scenarios in CI: "HandingOver -> End" at formation, then no coordinator after
 /// the oldest host was killed). A new incarnation of the process starts its managers afresh, so after
-/// <see cref="StallPatience"/> of this the node stops with <see cref="SelfRestartWatch.ExitCode"/> and its service
+/// <c>appliance.self-restart.singleton-patience</c> (20 s) of this the node stops with <see cref="SelfRestartWatch.ExitCode"/> and its service
 /// manager starts it again; the next oldest member takes the singletons meanwhile.
 /// </summary>
 internal sealed class SingletonWatch(NodeOptions options, IServiceProvider services, IHostApplicationLifetime lifetime, ILogger<SingletonWatch> log)
     : SelfRestartWatch(services, lifetime, log)
 {
-    /// <summary>
-    /// How long a settled oldest member may run without its singletons. Longer than a hand-over, which in a settled
-    /// cluster (every member Up and reachable) takes well under a second once the previous oldest is removed.
-    /// </summary>
-    public static readonly TimeSpan StallPatience = TimeSpan.FromSeconds(20);
-
     private const string CoordinatorPath = ClusterTopology.CoordinatorPath;
     private const string ShardCoordinatorPath = ClusterTopology.InstanceShardCoordinatorPath;
 
-    protected override TimeSpan Patience => StallPatience;
+    protected override string PatienceKey => "singleton-patience";
 
     protected override async Task<string?> ConditionAsync(ActorSystem system, CancellationToken ct)
     {

@@ -24,9 +24,14 @@ public sealed class SelfRestartWatchTests
         deaf.Start();
         var deafSeed = $"127.0.0.1:{((IPEndPoint)deaf.LocalEndpoint).Port}";
         var akkaPort = TestCluster.FreePort();
+        // The watch's patience from the config file: a third of the reference's 60 s, and longer than formation's
+        // silent-seeds-join-after (10 s) and vote-pause (12 s). What is tested is the condition, the confirmation and the
+        // exit, not the length of the wait.
+        var config = Path.Combine(dir, "node.conf");
+        File.WriteAllText(config, "appliance.self-restart.join-patience = 20s\n");
         await using var node = AppProcess.Start(
         [
-            "node", "--name", "n1", "--akka-port", $"{akkaPort}", "--http-port", $"{TestCluster.FreePort()}",
+            "node", "--config", config, "--name", "n1", "--akka-port", $"{akkaPort}", "--http-port", $"{TestCluster.FreePort()}",
             "--pg-port", $"{TestCluster.FreePort()}", "--data-dir", Path.Combine(dir, "n1"),
             "--seed-nodes", $"127.0.0.1:{akkaPort},{deafSeed}", "--state-store", $"sqlite:{Path.Combine(dir, "state.db")}",
             "--exit-with-parent", $"{Environment.ProcessId}",

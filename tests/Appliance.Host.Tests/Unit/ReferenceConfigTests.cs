@@ -3,6 +3,7 @@ using Appliance.Actors;
 using Appliance.Actors.Coordinator;
 using Appliance.Actors.Instance;
 using Appliance.Host.Node;
+using Microsoft.Extensions.Logging.Abstractions;
 
 namespace Appliance.Host.Tests.Unit;
 
@@ -87,29 +88,54 @@ public sealed class ReferenceConfigTests : IDisposable
     [Fact]
     public void The_akka_and_appliance_sections_of_a_hocon_config_file_win_over_the_reference()
     {
-        var path = Path.Combine(_dir, "node.conf");
-        File.WriteAllText(path, """
-            name = n1
-            akka-port = 4053
-            pg-port = 5432
-            data-dir = "/tmp/x"
-            seed-nodes = ["127.0.0.1:4053"]
-            state-store = "sqlite:/tmp/x/state.db"
+        // As ApplianceNodeHosting layers them: the extra HOCON first, the reference configurations as the fallback.
+        var effective = EffectiveWithFile("""
             appliance.node.coordinator-lease = 2s
             appliance.coordinator { report-lease = 4s }
             akka.cluster.failure-detector.acceptable-heartbeat-pause = 3s
             """);
-        var (values, hocon) = NodeOptionsLoader.FromFile(path);
-        var options = NodeOptionsLoader.Build([values], hocon, _ => "pw");
-
-        // As ApplianceNodeHosting layers them: the extra HOCON first, the reference configurations as the fallback.
-        var effective = ConfigurationFactory.ParseString(options.ExtraHocon!).WithFallback(HostConfig.Reference);
 
         Assert.Equal(DatabaseNodeSettings.Default with { CoordinatorLease = TimeSpan.FromSeconds(2) }, DatabaseNodeSettings.FromConfig(effective));
         Assert.Equal(CoordinatorSettings.Default with { ReportLease = TimeSpan.FromSeconds(4) }, CoordinatorSettings.FromConfig(effective));
         Assert.Equal(TimeSpan.FromSeconds(3), effective.GetTimeSpan("akka.cluster.failure-detector.acceptable-heartbeat-pause"));
         Assert.Equal(TimeSpan.FromMilliseconds(500), effective.GetTimeSpan("akka.cluster.failure-detector.heartbeat-interval"));
     }
+
+    [Fact]
+    public void The_self_restart_watches_wait_their_reference_patience_unless_the_config_file_sets_another()
+    {
+        Assert.Equal(TimeSpan.FromSeconds(60), Join.PatienceIn(HostConfig.Reference));
+        Assert.Equal(TimeSpan.FromSeconds(20), Island.PatienceIn(HostConfig.Reference));
+        Assert.Equal(TimeSpan.FromSeconds(20), Singleton.PatienceIn(HostConfig.Reference));
+
+        var effective = EffectiveWithFile("appliance.self-restart.join-patience = 8s");
+        Assert.Equal(TimeSpan.FromSeconds(8), Join.PatienceIn(effective));
+        Assert.Equal(TimeSpan.FromSeconds(20), Island.PatienceIn(effective));
+    }
+
+    /// <summary>
+    /// The configuration a node runs with when its --config file holds a node's flags and <paramref name="extra"/>, as
+    /// ApplianceNodeHosting layers it: the file's akka/appliance sections first, the reference configurations under them.
+    /// </summary>
+    private Akka.Configuration.Config EffectiveWithFile(string extra)
+    {
+        var path = Path.Combine(_dir, "node.conf");
+        File.WriteAllText(path, $$"""
+            name = n1
+            akka-port = 4053
+            pg-port = 5432
+            data-dir = "/tmp/x"
+            seed-nodes = ["127.0.0.1:4053"]
+            state-store = "sqlite:/tmp/x/state.db"
+            {{extra}}
+            """);
+        var (values, hocon) = NodeOptionsLoader.FromFile(path);
+        return ConfigurationFactory.ParseString(NodeOptionsLoader.Build([values], hocon, _ => "pw").ExtraHocon!).WithFallback(HostConfig.Reference);
+    }
+
+    private static readonly JoinWatch Join = new(null!, null!, null!, NullLogger<JoinWatch>.Instance);
+    private static readonly IslandWatch Island = new(null!, null!, null!, NullLogger<IslandWatch>.Instance);
+    private static readonly SingletonWatch Singleton = new(null!, null!, null!, NullLogger<SingletonWatch>.Instance);
 
     private static IEnumerable<string> Leaves(Akka.Configuration.Hocon.HoconObject node, string prefix) =>
         node.Items.SelectMany(item => item.Value.IsObject()
