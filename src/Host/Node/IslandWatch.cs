@@ -12,8 +12,8 @@ namespace Appliance.Host.Node;
 /// cluster alone, but a long pause still can leave one behind (found by the chaos suite: the primary's host, stopped
 /// for 6 s, resumed as leader of its own view, downed both peers while they downed it, and then sat alone, deposed,
 /// while the other two ran on without it; see <see cref="IsAlone"/>). A node that has been the only member for
-/// <c>appliance.self-restart.island-patience</c> (20 s) stops with <see cref="SelfRestartWatch.ExitCode"/> when <see cref="Evidence"/> shows the
-/// real cluster; a lone node whose peers are merely not members yet (still starting, or joining it) stays.
+/// <c>appliance.self-restart.island-patience</c> (20 s) stops with <see cref="SelfRestartWatch.ExitCode"/> when
+/// <see cref="Evidence"/> shows the real cluster; a lone node whose peers are merely not members yet (still starting, or joining it) stays.
 /// </summary>
 internal sealed class IslandWatch(NodeOptions options, IServiceProvider services, IHostApplicationLifetime lifetime, ILogger<IslandWatch> log)
     : SelfRestartWatch(services, lifetime, log)

@@ -5,9 +5,8 @@ namespace Appliance.Host.Node;
 
 /// <summary>
 /// Restarts a node that has not become a member for <c>appliance.self-restart.join-patience</c> (60 s) while another
-/// seed runs. A node
-/// restarted within a few seconds of a crash, on the same address, can find its peers' remoting still tied to its dead
-/// incarnation: they receive its InitJoin and answer, but nothing of theirs reaches it, and it retries "Couldn't join
+/// seed runs. A node restarted within a few seconds of a crash, on the same address, can find its peers' remoting still
+/// tied to its dead incarnation: they receive its InitJoin and answer, but nothing of theirs reaches it, and it retries "Couldn't join
 /// seed nodes" for good (found by the failover bench on a quiet machine: a killed primary, restarted 5 s later, stayed
 /// outside for 5 minutes). A new incarnation, with a new handshake, gets in. A cold start of the whole cluster forms
 /// within a few seconds (<see cref="Appliance.Actors.Formation.FormationRule"/>), well inside the patience.

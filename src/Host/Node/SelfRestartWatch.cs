@@ -38,15 +38,16 @@ internal abstract class SelfRestartWatch(IServiceProvider services, IHostApplica
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         DateTime? since = null;
+        TimeSpan? patience = null;
         while (!stoppingToken.IsCancellationRequested)
         {
             try { await Task.Delay(1000, stoppingToken); }
             catch (OperationCanceledException) { return; }
             if (services.GetService<ActorSystem>() is not { } system) continue;
-            var patience = PatienceIn(system.Settings.Config);
+            var wait = patience ??= PatienceIn(system.Settings.Config);   // read once: the config does not change
             var condition = await ConditionAsync(system, stoppingToken);
             since = condition is null ? null : since ?? DateTime.UtcNow;
-            if (condition is null || since is null || DateTime.UtcNow - since < patience) continue;
+            if (condition is null || since is null || DateTime.UtcNow - since < wait) continue;
             if (await ConfirmAsync(system, condition, DateTime.UtcNow - since.Value, stoppingToken) is not { } reason) continue;
             log.LogError("{Reason}; stopping with exit code {Code} so that a new incarnation of the node is started", reason, ExitCode);
             Tripped = true;

@@ -13,8 +13,8 @@ namespace Appliance.Host.Node;
 /// second later. When the real oldest dies, that node becomes the oldest but never starts them again: no coordinator,
 /// so no failover (found by the placement scenarios in CI: "HandingOver -> End" at formation, then no coordinator after
 /// the oldest host was killed). A new incarnation of the process starts its managers afresh, so after
-/// <c>appliance.self-restart.singleton-patience</c> (20 s) of this the node stops with <see cref="SelfRestartWatch.ExitCode"/> and its service
-/// manager starts it again; the next oldest member takes the singletons meanwhile.
+/// <c>appliance.self-restart.singleton-patience</c> (20 s) of this the node stops with
+/// <see cref="SelfRestartWatch.ExitCode"/> and its service manager starts it again; the next oldest member takes the singletons meanwhile.
 /// </summary>
 internal sealed class SingletonWatch(NodeOptions options, IServiceProvider services, IHostApplicationLifetime lifetime, ILogger<SingletonWatch> log)
     : SelfRestartWatch(services, lifetime, log)

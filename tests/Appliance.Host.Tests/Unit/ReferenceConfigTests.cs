@@ -114,23 +114,17 @@ public sealed class ReferenceConfigTests : IDisposable
     }
 
     /// <summary>
-    /// The configuration a node runs with when its --config file holds a node's flags and <paramref name="extra"/>, as
-    /// ApplianceNodeHosting layers it: the file's akka/appliance sections first, the reference configurations under them.
+    /// The configuration a node runs with when its --config file holds <paramref name="extra"/> (over the flags of
+    /// <see cref="NodeOptionsLoaderTests.Minimal"/>), as ApplianceNodeHosting layers it: the file's akka/appliance
+    /// sections first, the reference configurations under them.
     /// </summary>
     private Akka.Configuration.Config EffectiveWithFile(string extra)
     {
         var path = Path.Combine(_dir, "node.conf");
-        File.WriteAllText(path, $$"""
-            name = n1
-            akka-port = 4053
-            pg-port = 5432
-            data-dir = "/tmp/x"
-            seed-nodes = ["127.0.0.1:4053"]
-            state-store = "sqlite:/tmp/x/state.db"
-            {{extra}}
-            """);
+        File.WriteAllText(path, extra);
         var (values, hocon) = NodeOptionsLoader.FromFile(path);
-        return ConfigurationFactory.ParseString(NodeOptionsLoader.Build([values], hocon, _ => "pw").ExtraHocon!).WithFallback(HostConfig.Reference);
+        var options = NodeOptionsLoader.Build([NodeOptionsLoaderTests.Minimal, values], hocon, _ => "pw");
+        return ConfigurationFactory.ParseString(options.ExtraHocon!).WithFallback(HostConfig.Reference);
     }
 
     private static readonly JoinWatch Join = new(null!, null!, null!, NullLogger<JoinWatch>.Instance);
