@@ -68,7 +68,7 @@ public sealed class RollingRestart(ClusterAccess access, PeerProber prober,
     /// <summary>
     /// The downstream that <paramref name="peer"/> fed when the roll began, if any. A standby's restart cuts its
     /// downstream's receiver too, and PostgreSQL connects that one again only after <c>wal_retrieve_retry_interval</c>
-    /// (5 s). The next step must not begin before it does: after the sync's restart that downstream is async[0], which
+    /// (1 s in <c>appliance.conf</c>, 5 s before). The next step must not begin before it does: after the sync's restart that downstream is async[0], which
     /// the switchover makes the new primary's sync, and until it streams the new primary takes no writes (CI at 1fc0c9f:
     /// the roll's switchover paused writes 7.9 s, against 4.5 and 4.8 s for a switchover on a whole chain).
     /// </summary>

@@ -11,6 +11,12 @@ internal static class ApplianceConfigFile
     /// <summary>The line appended once to <c>postgresql.conf</c>; last in the file, so the appliance's keys win.</summary>
     public const string IncludeLine = "include_if_exists = '" + FileName + "'";
 
+    /// <summary><c>wal_retrieve_retry_interval</c> of a standby that streams, and of every other role.</summary>
+    public const string RetrieveRetry = "'1s'";
+
+    /// <summary><c>wal_retrieve_retry_interval</c> of a standby that follows an archive (PostgreSQL's default).</summary>
+    public const string ArchiveRetrieveRetry = "'5s'";
+
     /// <summary>The whole file.</summary>
     public static string Render(ApplianceConfig config)
     {
@@ -20,6 +26,14 @@ internal static class ApplianceConfigFile
         {
             "# Written by the Appliance driver; every role change rewrites it. Do not edit.",
             "# Put your own settings in postgresql.conf: this file is included last and owns only the keys below.",
+            "",
+            "# Defaults; a cluster-wide setting overrides them.",
+            // How long a standby's startup process waits before it tries its upstream again once its receiver stopped
+            // (the upstream restarted, the standby was re-pointed, the link dropped). PostgreSQL's 5 s was the longest
+            // part of every such reconnect: a rolling restart's step waited it out, and so did a standby behind a
+            // restarted one. A standby that follows an archive keeps 5 s, or it would run restore_command every second.
+            // A default rather than an owned key: no rule depends on it, and operators may have set it before.
+            Setting("wal_retrieve_retry_interval", r.RestoreCommand is null ? RetrieveRetry : ArchiveRetrieveRetry),
             "",
             "# Cluster-wide settings (appliance config set); the keys below override them.",
             ClusterSettingsFile.IncludeLine,

@@ -69,6 +69,8 @@ public sealed class ConfigRenderingTests
         var text = ApplianceConfigFile.Render(new ApplianceConfig(ApplianceConfig.ServerFor(settings), role));
         Assert.Contains($"restore_command = '{role.RestoreCommand!.Replace("'", "''")}'", text);
         Assert.Contains("primary_conninfo = ''", text);
+        // Following an archive, PostgreSQL's 5 s between tries: 1 s would run restore_command every second.
+        Assert.Contains("wal_retrieve_retry_interval = '5s'", text);
 
         var sourceConfig = PgBackRestConfig.Render(SourceArchive.Settings(settings,
             new SourceRepository("/mnt/site-a repo", "appliance")), settings.DataDirectory, 5432);
@@ -98,6 +100,9 @@ public sealed class ConfigRenderingTests
         Assert.Contains("wal_keep_size = '1GB'", text);
         Assert.Contains("wal_log_hints = on", text);
         Assert.Contains("recovery_target_timeline = 'latest'", text);
+        Assert.Contains("wal_retrieve_retry_interval = '1s'", text);
+        // A default, before the cluster settings' include, so that `appliance config set` can still change it.
+        Assert.True(text.IndexOf("wal_retrieve_retry_interval", StringComparison.Ordinal) < text.IndexOf(ClusterSettingsFile.IncludeLine, StringComparison.Ordinal));
         Assert.Contains("shared_preload_libraries = 'appliance_guard'", text);
 
         var writable = ApplianceConfigFile.Render(new ApplianceConfig(server,

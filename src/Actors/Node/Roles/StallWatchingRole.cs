@@ -96,7 +96,7 @@ internal abstract class StallWatchingRole : RoleActor, IWithTimers
         }
         // The patience runs only while the upstream answers: after an outage of the upstream or of the link longer
         // than the patience, the first check that reads it again usually comes before the WAL receiver has reconnected
-        // (connect_timeout and wal_retrieve_retry_interval, 5 s each), and a healthy standby must not be copied then.
+        // (connect_timeout, 5 s, and wal_retrieve_retry_interval, 1 s), and a healthy standby must not be copied then.
         if (reading.Upstream is null) _upstreamAnsweringSince = Role.Options.Clock.GetTimestamp();
         var stalledFor = Role.Options.Clock.GetElapsedTime(_stalledSince);
         var answeredFor = Role.Options.Clock.GetElapsedTime(_upstreamAnsweringSince);
